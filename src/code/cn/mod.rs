@@ -1,0 +1,1 @@
+//! China's codes (being written).
