@@ -1,36 +1,759 @@
-//! TraceKey (being written).
-use super::Code;
-use crate::Error;
+//! [`TraceKey`]: the canonical identity of a code, with an order-preserving binary form.
+//!
+//! # Why a key separate from the code
+//! A [`Code`] is what was read; a [`TraceKey`] is what it identifies. A GS1-128 scan, a DataMatrix, a Digital
+//! Link QR code and an RFID EPC of one item are four codes and one key. The key is what the store indexes.
+//!
+//! # Identity rules
+//! - GS1: the primary key is the first element whose AI is an identification key (the Digital Link
+//!   "first-seen key" rule). For a GTIN, a serial (21) or third-party serial (235) makes an **instance** key; the
+//!   lot (10) and CPV (22) are *not* part of an instance's identity (GTIN + serial is unique on its own, and an
+//!   RFID SGTIN carries no lot), so a DataMatrix with lot and an EPC without one give the same key. Without a
+//!   serial, GTIN + CPV + lot, GTIN + lot, GTIN + CPV or the GTIN alone is a **class** key.
+//! - Data attributes (dates, measures, prices) never enter a key.
+//! - National codes: the normalised text of the whole code is the identity, under a scheme tag.
+//!
+//! # Binary layout (format version 1, byte by byte)
+//! Byte 0 is a namespace tag; the rest is a payload that sorts like the identity. Digit strings of fixed length
+//! are packed as BCD (two digits per byte, high nibble first, a final odd digit padded with nibble `0`), which
+//! preserves numeric order at half the size. Variable text (CSET 82/39 values, national codes) is written as its
+//! bytes followed by `0x00`; no valid text contains `0x00`, so the terminator sorts before every character and a
+//! shorter value sorts before its extensions, exactly like string comparison. Qualifiers follow as
+//! `marker byte ‖ value ‖ 0x00`. No length prefixes anywhere (they would break lexical order).
+//!
+//! | Tag | Identity | Payload after the tag | Kind |
+//! |---|---|---|---|
+//! | `0x01` | GTIN (01) | 7 B BCD GTIN-14, then one of: nothing (class); `0x16` CPV `00` [`0x0A` lot `00`]; `0x0A` lot `00` (class); `0x15` serial `00` or `0x35` TPX `00` (instance) | class / instance |
+//! | `0x02` | ITIP (8006) | 9 B BCD (18 digits) [`0x15` serial `00`] | class / instance |
+//! | `0x03` | SSCC (00) | 9 B BCD (18 digits) | instance |
+//! | `0x04` | GRAI (8003) | 7 B BCD of the 13-digit asset type (leading `0` of the AI value dropped) [`0x15` serial `00`] | class / instance |
+//! | `0x05` | GIAI (8004) | text `00` | instance |
+//! | `0x06` / `0x07` | GSRN provider (8017) / recipient (8018) | 9 B BCD | instance |
+//! | `0x08` | GDTI (253) | 7 B BCD (13 digits) [`0x15` serial `00`] | class / instance |
+//! | `0x09` | GCN (255) | 7 B BCD (13 digits) [`0x15` serial `00`] | class / instance |
+//! | `0x0A` | CPID (8010) | text `00` [`0x15` 8011 serial `00`] | class / instance |
+//! | `0x0B` | GINC (401) | text `00` | instance |
+//! | `0x0C` | GSIN (402) | 9 B BCD (17 digits) | instance |
+//! | `0x0D` | GMN (8013) | text `00` | class |
+//! | `0x10` | location GLN (414) | 7 B BCD (13 digits) [`0x54` extension (254) `00` or `0x70` 7040 `00`] | location |
+//! | `0x11` | party GLN (417) | 7 B BCD [`0x70` 7040 `00`] | party |
+//! | `0x12` | pay-to GLN (415) | 7 B BCD [`0x20` 8020 `00`] | party |
+//! | `0x20` | EPC GID-96 | manager 4 B BE, class 4 B BE, serial 8 B BE | instance |
+//! | `0x30` | China 20-digit drug code | 10 B BCD | instance |
+//! | `0x31` | MA code | text `00` | class (DI only) / instance |
+//! | `0x32` | Handle / IDIS | lower-cased prefix `00` suffix `00` | instance |
+//! | `0x33` | Ecode | text `00` | instance |
+//! | `0x34` | special-equipment code (18) | text `00` | instance |
+//! | `0x35` | equipment registration code (20 digits) | 10 B BCD | instance |
+//! | `0x36` | gas-cylinder registration code | text `00` | instance |
+//! | `0x37` | GA 441 detonator shell code | text `00` | instance |
+//! | `0x38` | veterinary-drug trace code (24 digits) | 12 B BCD | instance |
+//! | `0x39` | pesticide unit code (32 digits) | 16 B BCD | instance |
+//! | `0x3A` | unified social credit code | text `00` | party |
+//!
+//! Consequences: the GTIN class key is a byte prefix of every key of that GTIN; all instances of a GTIN are the
+//! range under `GTIN key ‖ 0x15`; all lots under `GTIN key ‖ 0x0A`. Because a lot is not part of an instance's
+//! identity, "all instances of a lot" is served by a membership index whose keys are
+//! [`TraceKey::lot_member_key`]`(lot, instance)` = `lot key ‖ serial ‖ 0x00`, one range under the lot key.
+//!
+//! # Canonical text
+//! GS1 keys print in Digital Link path form, `01/09506000134352/21/XYZ789` (values percent-encoded as in a
+//! Digital Link); GID as its EPC URI; national codes as `{scheme}:{text}` (`cn-drug20:8…`, `ma:MA.156.…`,
+//! `idis:88.1000.2/abc`). [`TraceKey`] implements `FromStr` for this text, and [`TraceKey::from_bytes`] for the
+//! binary form; both are inverse to printing.
+
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
+
+use super::gs1::{Gs1, epc_uri::Gid};
+use super::{Code, CodeData, NationalCode, Scheme};
+use crate::{Error, ErrorKind};
 
 /// The kind of thing a key identifies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyKind {
-    /// One physical thing.
+    /// One physical thing (a serialised item, a logistic unit, an asset, a cylinder, ...).
     Instance,
-    /// A product or product lot.
+    /// A product or a product lot / batch.
     Class,
-    /// A location.
+    /// A location (GLN with optional extension).
     Location,
-    /// A party.
+    /// A party (GLN of a party, unified social credit code).
     Party,
 }
 
-/// Canonical identity.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+impl KeyKind {
+    /// Stable name for the CLI.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Instance => "instance",
+            Self::Class => "class",
+            Self::Location => "location",
+            Self::Party => "party",
+        }
+    }
+}
+
+/// Namespace tags of the binary layout (see the module docs).
+mod tag {
+    pub const GTIN: u8 = 0x01;
+    pub const ITIP: u8 = 0x02;
+    pub const SSCC: u8 = 0x03;
+    pub const GRAI: u8 = 0x04;
+    pub const GIAI: u8 = 0x05;
+    pub const GSRNP: u8 = 0x06;
+    pub const GSRN: u8 = 0x07;
+    pub const GDTI: u8 = 0x08;
+    pub const GCN: u8 = 0x09;
+    pub const CPID: u8 = 0x0A;
+    pub const GINC: u8 = 0x0B;
+    pub const GSIN: u8 = 0x0C;
+    pub const GMN: u8 = 0x0D;
+    pub const GLN_LOC: u8 = 0x10;
+    pub const GLN_PARTY: u8 = 0x11;
+    pub const GLN_PAYTO: u8 = 0x12;
+    pub const GID: u8 = 0x20;
+    pub const CN_DRUG20: u8 = 0x30;
+    pub const MA: u8 = 0x31;
+    pub const HANDLE: u8 = 0x32;
+    pub const ECODE: u8 = 0x33;
+    pub const EQUIPMENT: u8 = 0x34;
+    pub const EQUIPMENT_REG: u8 = 0x35;
+    pub const GAS_CYLINDER: u8 = 0x36;
+    pub const DETONATOR: u8 = 0x37;
+    pub const VET_DRUG: u8 = 0x38;
+    pub const PESTICIDE: u8 = 0x39;
+    pub const USCC: u8 = 0x3A;
+}
+
+/// Qualifier markers inside GS1 keys.
+mod mark {
+    pub const LOT: u8 = 0x0A;
+    pub const SERIAL: u8 = 0x15;
+    pub const CPV: u8 = 0x16;
+    pub const PAYTO_REF: u8 = 0x20;
+    pub const TPX: u8 = 0x35;
+    pub const GLN_EXT: u8 = 0x54;
+    pub const AI7040: u8 = 0x70;
+}
+
+/// How the payload of a GS1 key tag is laid out: the AI, its numeric length (BCD) or text, and which qualifier
+/// markers may follow (marker, AI).
+struct Gs1Layout {
+    tag: u8,
+    ai: &'static str,
+    /// Digits packed as BCD; 0 = text terminated by 0x00.
+    digits: u8,
+    /// Digits of the AI value to skip before packing (GRAI's leading '0').
+    skip: u8,
+    quals: &'static [(u8, &'static str)],
+    /// Kind with no qualifier / with an instance qualifier.
+    base_kind: KeyKind,
+}
+
+const GS1_LAYOUTS: &[Gs1Layout] = &[
+    Gs1Layout {
+        tag: tag::GTIN,
+        ai: "01",
+        digits: 14,
+        skip: 0,
+        quals: &[(mark::CPV, "22"), (mark::LOT, "10"), (mark::SERIAL, "21"), (mark::TPX, "235")],
+        base_kind: KeyKind::Class,
+    },
+    Gs1Layout { tag: tag::ITIP, ai: "8006", digits: 18, skip: 0, quals: &[(mark::SERIAL, "21")], base_kind: KeyKind::Class },
+    Gs1Layout { tag: tag::SSCC, ai: "00", digits: 18, skip: 0, quals: &[], base_kind: KeyKind::Instance },
+    Gs1Layout { tag: tag::GRAI, ai: "8003", digits: 13, skip: 1, quals: &[], base_kind: KeyKind::Class },
+    Gs1Layout { tag: tag::GIAI, ai: "8004", digits: 0, skip: 0, quals: &[], base_kind: KeyKind::Instance },
+    Gs1Layout { tag: tag::GSRNP, ai: "8017", digits: 18, skip: 0, quals: &[], base_kind: KeyKind::Instance },
+    Gs1Layout { tag: tag::GSRN, ai: "8018", digits: 18, skip: 0, quals: &[], base_kind: KeyKind::Instance },
+    Gs1Layout { tag: tag::GDTI, ai: "253", digits: 13, skip: 0, quals: &[], base_kind: KeyKind::Class },
+    Gs1Layout { tag: tag::GCN, ai: "255", digits: 13, skip: 0, quals: &[], base_kind: KeyKind::Class },
+    Gs1Layout { tag: tag::CPID, ai: "8010", digits: 0, skip: 0, quals: &[(mark::SERIAL, "8011")], base_kind: KeyKind::Class },
+    Gs1Layout { tag: tag::GINC, ai: "401", digits: 0, skip: 0, quals: &[], base_kind: KeyKind::Instance },
+    Gs1Layout { tag: tag::GSIN, ai: "402", digits: 17, skip: 0, quals: &[], base_kind: KeyKind::Instance },
+    Gs1Layout { tag: tag::GMN, ai: "8013", digits: 0, skip: 0, quals: &[], base_kind: KeyKind::Class },
+    Gs1Layout {
+        tag: tag::GLN_LOC,
+        ai: "414",
+        digits: 13,
+        skip: 0,
+        quals: &[(mark::GLN_EXT, "254"), (mark::AI7040, "7040")],
+        base_kind: KeyKind::Location,
+    },
+    Gs1Layout { tag: tag::GLN_PARTY, ai: "417", digits: 13, skip: 0, quals: &[(mark::AI7040, "7040")], base_kind: KeyKind::Party },
+    Gs1Layout {
+        tag: tag::GLN_PAYTO,
+        ai: "415",
+        digits: 13,
+        skip: 0,
+        quals: &[(mark::PAYTO_REF, "8020")],
+        base_kind: KeyKind::Party,
+    },
+];
+
+/// National schemes: tag, canonical prefix, BCD digit count (0 = text).
+const NATIONAL_LAYOUTS: &[(Scheme, u8, u8)] = &[
+    (Scheme::CnDrug20, tag::CN_DRUG20, 20),
+    (Scheme::Ma, tag::MA, 0),
+    (Scheme::Handle, tag::HANDLE, 0),
+    (Scheme::Ecode, tag::ECODE, 0),
+    (Scheme::EquipmentCode, tag::EQUIPMENT, 0),
+    (Scheme::EquipmentRegistration, tag::EQUIPMENT_REG, 20),
+    (Scheme::GasCylinder, tag::GAS_CYLINDER, 0),
+    (Scheme::Detonator, tag::DETONATOR, 0),
+    (Scheme::VetDrug, tag::VET_DRUG, 24),
+    (Scheme::Pesticide, tag::PESTICIDE, 32),
+    (Scheme::CreditCode, tag::USCC, 0),
+];
+
+/// The canonical identity of a code: an order-preserving binary key with one canonical text form.
+///
+/// Equality, ordering and hashing are those of the binary key. See the [module docs](self) for the layout.
+///
+/// ```
+/// use tracecode::code::{parse, KeyKind, TraceKey};
+/// let key = parse("(01)09506000134352(10)ABC123(21)XYZ789")?.trace_key()?;
+/// assert_eq!(key.kind(), KeyKind::Instance);
+/// assert_eq!(key.to_string(), "01/09506000134352/21/XYZ789");
+/// assert_eq!(TraceKey::from_bytes(key.as_bytes())?, key);
+/// assert_eq!("01/09506000134352/21/XYZ789".parse::<TraceKey>()?, key);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TraceKey {
     bytes: Vec<u8>,
 }
 
-impl TraceKey {
-    pub(crate) fn from_code(_code: &Code) -> Result<Self, Error> {
-        Ok(Self { bytes: Vec::new() })
+impl fmt::Debug for TraceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TraceKey({self})")
     }
 }
 
-impl std::fmt::Display for TraceKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("")?;
-        let _ = &self.bytes;
+fn err(kind: ErrorKind, offset: usize, len: usize, msg: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::new(kind, offset, len, msg)
+}
+
+/// Appends `digits` (ASCII) as BCD. Caller guarantees ASCII digits of the layout's length.
+fn push_bcd(out: &mut Vec<u8>, digits: &[u8]) {
+    let mut it = digits.chunks(2);
+    for pair in &mut it {
+        let hi = pair.first().map_or(0, |d| d.wrapping_sub(b'0') & 0x0F);
+        let lo = pair.get(1).map_or(0, |d| d.wrapping_sub(b'0') & 0x0F);
+        out.push((hi << 4) | lo);
+    }
+}
+
+/// Reads `n` BCD digits from `bytes`, returning the digits and the bytes consumed.
+fn read_bcd(bytes: &[u8], n: usize, at: usize) -> Result<(String, usize), Error> {
+    let nbytes = n.div_ceil(2);
+    let src = bytes.get(..nbytes).ok_or_else(|| err(ErrorKind::Corrupt, at, bytes.len(), "key truncated inside a digit field"))?;
+    let mut s = String::with_capacity(n);
+    for (i, &b) in src.iter().enumerate() {
+        for (j, nib) in [b >> 4, b & 0x0F].into_iter().enumerate() {
+            if s.len() == n {
+                if nib != 0 {
+                    return Err(err(ErrorKind::Corrupt, at + i, 1, "non-zero padding nibble in key"));
+                }
+                continue;
+            }
+            if nib > 9 {
+                return Err(err(ErrorKind::Corrupt, at + i, 1, format!("invalid BCD nibble {nib:X} in key")));
+            }
+            let _ = j;
+            s.push(char::from(b'0' + nib));
+        }
+    }
+    Ok((s, nbytes))
+}
+
+/// Reads text up to the 0x00 terminator; returns the text and bytes consumed (including the terminator).
+fn read_text(bytes: &[u8], at: usize) -> Result<(&str, usize), Error> {
+    let end = bytes
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or_else(|| err(ErrorKind::Corrupt, at, bytes.len(), "key text field has no terminator"))?;
+    let text = bytes.get(..end).and_then(|t| std::str::from_utf8(t).ok()).ok_or_else(|| {
+        err(ErrorKind::Corrupt, at, end, "key text field is not UTF-8")
+    })?;
+    if text.is_empty() {
+        return Err(err(ErrorKind::Corrupt, at, 1, "empty text field in key"));
+    }
+    Ok((text, end + 1))
+}
+
+fn push_text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
+    if text.is_empty() || text.as_bytes().contains(&0) {
+        return Err(err(ErrorKind::Value, 0, 0, "an identifier value is empty or contains NUL"));
+    }
+    out.extend_from_slice(text.as_bytes());
+    out.push(0);
+    Ok(())
+}
+
+/// Is `ai` an AI that can be the identity of a GS1 element list?
+fn layout_for(ai: &str) -> Option<&'static Gs1Layout> {
+    GS1_LAYOUTS.iter().find(|l| l.ai == ai)
+}
+
+/// Percent-encodes `s` into `out` as a Digital Link path segment: everything outside the RFC 3986 unreserved
+/// set is `%HH` with upper-case hex.
+pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
+            out.push(char::from(HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0')));
+        }
+    }
+}
+
+/// Decodes `%HH` escapes (either case); returns `None` on a malformed escape, NUL or invalid UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = |x: u8| char::from(x).to_digit(16);
+            let hi = hex(*b.get(i + 1)?)?;
+            let lo = hex(*b.get(i + 2)?)?;
+            let v = u8::try_from(hi * 16 + lo).ok()?;
+            if v == 0 {
+                return None;
+            }
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl TraceKey {
+    /// The key of a parsed code.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] if a GS1 message carries no identification key.
+    pub fn from_code(code: &Code) -> Result<Self, Error> {
+        match &code.data {
+            CodeData::Gs1(g) => Self::from_gs1(g),
+            CodeData::Gid(g) => Ok(Self::from_gid(*g)),
+            CodeData::National(n) => Self::from_national(n),
+        }
+    }
+
+    /// The key of a GS1 element list: the first identification key with its identity qualifiers.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] if no element is an identification key.
+    pub fn from_gs1(gs1: &Gs1) -> Result<Self, Error> {
+        let (idx, layout) = gs1
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| layout_for(e.def.ai).map(|l| (i, l)))
+            .ok_or_else(|| {
+                err(ErrorKind::Syntax, 0, 0, "no identification key (GTIN, SSCC, GLN, GRAI, GIAI, ...) in this code")
+            })?;
+        let value = gs1.get_index(idx).map(|e| e.value).unwrap_or_default();
+        let mut out = Vec::with_capacity(2 + value.len() + 24);
+        out.push(layout.tag);
+        Self::push_primary(&mut out, layout, value)?;
+        let qual = |ai: &str| gs1.get(ai);
+        match layout.tag {
+            tag::GTIN => {
+                if let Some(s) = qual("21") {
+                    out.push(mark::SERIAL);
+                    push_text(&mut out, s)?;
+                } else if let Some(t) = qual("235") {
+                    out.push(mark::TPX);
+                    push_text(&mut out, t)?;
+                } else {
+                    if let Some(c) = qual("22") {
+                        out.push(mark::CPV);
+                        push_text(&mut out, c)?;
+                    }
+                    if let Some(l) = qual("10") {
+                        out.push(mark::LOT);
+                        push_text(&mut out, l)?;
+                    }
+                }
+            }
+            tag::GRAI | tag::GDTI | tag::GCN => {
+                // The serial of these keys is the optional tail of the AI value itself.
+            }
+            _ => {
+                for &(m, ai) in layout.quals {
+                    if let Some(v) = qual(ai) {
+                        out.push(m);
+                        push_text(&mut out, v)?;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(Self { bytes: out })
+    }
+
+    /// Writes the primary key value of `layout` (numeric part as BCD, then an optional serial tail).
+    fn push_primary(out: &mut Vec<u8>, layout: &Gs1Layout, value: &str) -> Result<(), Error> {
+        if layout.digits == 0 {
+            return push_text(out, value);
+        }
+        let skip = usize::from(layout.skip);
+        let n = usize::from(layout.digits);
+        let digits = value.as_bytes().get(skip..skip + n).filter(|d| d.iter().all(u8::is_ascii_digit)).ok_or_else(|| {
+            err(ErrorKind::Length, 0, value.len(), format!("({}) needs {} digits", layout.ai, n + skip))
+        })?;
+        push_bcd(out, digits);
+        // GRAI / GDTI / GCN carry an optional serial after the numeric part.
+        if let Some(tail) = value.get(skip + n..).filter(|t| !t.is_empty()) {
+            out.push(mark::SERIAL);
+            push_text(out, tail)?;
+        }
         Ok(())
     }
+
+    /// The key of an EPC GID.
+    pub fn from_gid(g: Gid) -> Self {
+        let mut out = Vec::with_capacity(17);
+        out.push(tag::GID);
+        out.extend_from_slice(&g.manager.to_be_bytes());
+        out.extend_from_slice(&g.class.to_be_bytes());
+        out.extend_from_slice(&g.serial.to_be_bytes());
+        Self { bytes: out }
+    }
+
+    /// The key of a national code.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unsupported`] for a scheme without a key layout; [`ErrorKind::Value`] for malformed text.
+    pub fn from_national(n: &NationalCode) -> Result<Self, Error> {
+        let &(_, t, digits) = NATIONAL_LAYOUTS
+            .iter()
+            .find(|(s, _, _)| *s == n.scheme)
+            .ok_or_else(|| err(ErrorKind::Unsupported, 0, 0, format!("no key layout for scheme {}", n.scheme)))?;
+        let mut out = Vec::with_capacity(n.text.len() + 3);
+        out.push(t);
+        if digits > 0 {
+            if n.text.len() != usize::from(digits) || !n.text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(ErrorKind::Value, 0, n.text.len(), format!("{} needs {digits} digits", n.scheme)));
+            }
+            push_bcd(&mut out, n.text.as_bytes());
+        } else if n.scheme == Scheme::Handle {
+            let (prefix, suffix) = n
+                .text
+                .split_once('/')
+                .ok_or_else(|| err(ErrorKind::Syntax, 0, n.text.len(), "a Handle needs prefix/suffix"))?;
+            push_text(&mut out, &prefix.to_ascii_lowercase())?;
+            push_text(&mut out, suffix)?;
+        } else {
+            push_text(&mut out, &n.text)?;
+        }
+        Ok(Self { bytes: out })
+    }
+
+    /// The binary key.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Consumes the key, returning its bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// Validates and wraps a binary key (e.g. read back from the store).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Corrupt`] with the byte offset of the first invalid byte.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        // Decoding to canonical parts validates every field; re-encoding would be redundant.
+        decode(bytes)?;
+        Ok(Self { bytes: bytes.to_vec() })
+    }
+
+    /// What the key identifies.
+    pub fn kind(&self) -> KeyKind {
+        let Some(&t) = self.bytes.first() else { return KeyKind::Instance };
+        if let Some(l) = GS1_LAYOUTS.iter().find(|l| l.tag == t) {
+            if l.base_kind != KeyKind::Class {
+                return l.base_kind;
+            }
+            // Class layouts become instances when a serial-like qualifier is present.
+            return match decode(&self.bytes) {
+                Ok(parts) if parts.instance => KeyKind::Instance,
+                _ => KeyKind::Class,
+            };
+        }
+        match t {
+            tag::USCC => KeyKind::Party,
+            tag::MA => {
+                // An MA code with only its five DI segments names a product; PI segments make it an instance.
+                if self.bytes.iter().filter(|&&b| b == b'.').count() > 4 { KeyKind::Instance } else { KeyKind::Class }
+            }
+            _ => KeyKind::Instance,
+        }
+    }
+
+    /// For a GTIN class key: the byte prefix under which every serialised instance of that GTIN sorts.
+    ///
+    /// ```
+    /// use tracecode::code::parse;
+    /// let gtin = parse("09506000134352")?.trace_key()?;
+    /// let item = parse("(01)09506000134352(21)A1")?.trace_key()?;
+    /// assert!(item.as_bytes().starts_with(&gtin.instances_prefix().unwrap()));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn instances_prefix(&self) -> Option<Vec<u8>> {
+        let (&t, rest) = self.bytes.split_first()?;
+        let layout = GS1_LAYOUTS.iter().find(|l| l.tag == t && l.base_kind == KeyKind::Class)?;
+        let base = if layout.digits == 0 { rest.iter().position(|&b| b == 0)? + 1 } else { usize::from(layout.digits).div_ceil(2) };
+        if rest.len() != base {
+            return None; // only a bare class key (no lot/CPV) has instances under it
+        }
+        let mut p = self.bytes.clone();
+        p.push(mark::SERIAL);
+        Some(p)
+    }
+
+    /// The GTIN class key of a GTIN-based key (instance or lot), i.e. its first 8 bytes.
+    pub fn gtin_class(&self) -> Option<Self> {
+        (self.bytes.first() == Some(&tag::GTIN)).then(|| Self { bytes: self.bytes.get(..8).unwrap_or_default().to_vec() })
+    }
+
+    /// The key of a lot-membership index entry: `lot key ‖ instance serial ‖ 0x00`, so all instances of one lot
+    /// are one range scan under the lot key. `None` unless `lot` is a GTIN+lot key and `instance` a serialised
+    /// instance of the same GTIN.
+    ///
+    /// ```
+    /// use tracecode::code::{parse, TraceKey};
+    /// let code = parse("(01)09506000134352(10)L1(21)S9")?;
+    /// let item = code.trace_key()?;
+    /// let lot = parse("(01)09506000134352(10)L1")?.trace_key()?;
+    /// let member = TraceKey::lot_member_key(&lot, &item).unwrap();
+    /// assert!(member.starts_with(lot.as_bytes()));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn lot_member_key(lot: &Self, instance: &Self) -> Option<Vec<u8>> {
+        let lot_b = lot.as_bytes();
+        let inst = instance.as_bytes();
+        if lot_b.first() != Some(&tag::GTIN) || lot_b.get(..8) != inst.get(..8) || lot_b.get(8) != Some(&mark::LOT) {
+            return None;
+        }
+        let tail = inst.get(8..)?;
+        if !matches!(tail.first(), Some(&(mark::SERIAL | mark::TPX))) {
+            return None;
+        }
+        let mut out = Vec::with_capacity(lot_b.len() + tail.len());
+        out.extend_from_slice(lot_b);
+        out.extend_from_slice(tail);
+        Some(out)
+    }
+
+    /// Class keys a code belongs to, most specific first: GTIN+lot (when the code carries a lot) and the GTIN.
+    /// Used by the store's class index.
+    pub fn class_keys_of(code: &Code) -> Vec<Self> {
+        let Some(g) = code.gs1() else { return Vec::new() };
+        let Some(gtin) = g.get("01") else { return Vec::new() };
+        let mut out = Vec::with_capacity(2);
+        let mut base = Vec::with_capacity(32);
+        base.push(tag::GTIN);
+        if gtin.len() != 14 || !gtin.bytes().all(|b| b.is_ascii_digit()) {
+            return out;
+        }
+        push_bcd(&mut base, gtin.as_bytes());
+        if let Some(lot) = g.get("10") {
+            let mut l = base.clone();
+            l.push(mark::LOT);
+            if push_text(&mut l, lot).is_ok() {
+                out.push(Self { bytes: l });
+            }
+        }
+        out.push(Self { bytes: base });
+        out
+    }
+}
+
+/// Decoded parts of a key, for printing and validation.
+struct Parts {
+    /// Canonical text.
+    text: String,
+    /// A serial-like qualifier is present.
+    instance: bool,
+}
+
+fn decode(bytes: &[u8]) -> Result<Parts, Error> {
+    let (&t, rest) = bytes.split_first().ok_or_else(|| err(ErrorKind::Corrupt, 0, 0, "empty key"))?;
+    if let Some(layout) = GS1_LAYOUTS.iter().find(|l| l.tag == t) {
+        return decode_gs1(layout, rest);
+    }
+    if t == tag::GID {
+        let g = rest.get(..16).filter(|_| rest.len() == 16).ok_or_else(|| err(ErrorKind::Corrupt, 1, rest.len(), "GID key must have 16 payload bytes"))?;
+        let mut m = [0u8; 4];
+        let mut c = [0u8; 4];
+        let mut s = [0u8; 8];
+        m.copy_from_slice(g.get(..4).unwrap_or(&[0; 4]));
+        c.copy_from_slice(g.get(4..8).unwrap_or(&[0; 4]));
+        s.copy_from_slice(g.get(8..16).unwrap_or(&[0; 8]));
+        let gid = Gid { manager: u32::from_be_bytes(m), class: u32::from_be_bytes(c), serial: u64::from_be_bytes(s) };
+        return Ok(Parts { text: format!("urn:epc:id:gid:{}.{}.{}", gid.manager, gid.class, gid.serial), instance: true });
+    }
+    let &(scheme, _, digits) = NATIONAL_LAYOUTS
+        .iter()
+        .find(|(_, tg, _)| *tg == t)
+        .ok_or_else(|| err(ErrorKind::Corrupt, 0, 1, format!("unknown key tag 0x{t:02X}")))?;
+    let mut text = String::with_capacity(rest.len() + 12);
+    text.push_str(scheme.as_str());
+    text.push(':');
+    let used = if digits > 0 {
+        let (d, used) = read_bcd(rest, usize::from(digits), 1)?;
+        text.push_str(&d);
+        used
+    } else if scheme == Scheme::Handle {
+        let (p, u1) = read_text(rest, 1)?;
+        let (s, u2) = read_text(rest.get(u1..).unwrap_or_default(), 1 + u1)?;
+        let _ = write!(text, "{p}/{s}");
+        u1 + u2
+    } else {
+        let (s, used) = read_text(rest, 1)?;
+        text.push_str(s);
+        used
+    };
+    if used != rest.len() {
+        return Err(err(ErrorKind::Corrupt, 1 + used, rest.len() - used, "trailing bytes after key"));
+    }
+    Ok(Parts { text, instance: true })
+}
+
+fn decode_gs1(layout: &Gs1Layout, rest: &[u8]) -> Result<Parts, Error> {
+    let mut text = String::with_capacity(rest.len() * 2 + 8);
+    text.push_str(layout.ai);
+    text.push('/');
+    let mut pos;
+    let mut instance = layout.base_kind == KeyKind::Instance;
+    if layout.digits == 0 {
+        let (s, used) = read_text(rest, 1)?;
+        percent_encode_into(&mut text, s);
+        pos = used;
+    } else {
+        let (d, used) = read_bcd(rest, usize::from(layout.digits), 1)?;
+        if layout.skip == 1 {
+            text.push('0');
+        }
+        text.push_str(&d);
+        pos = used;
+        if matches!(layout.tag, tag::GRAI | tag::GDTI | tag::GCN) && rest.get(pos) == Some(&mark::SERIAL) {
+            let (s, used) = read_text(rest.get(pos + 1..).unwrap_or_default(), 1 + pos + 1)?;
+            percent_encode_into(&mut text, s);
+            pos += 1 + used;
+            instance = true;
+        }
+    }
+    // Qualifiers, in the layout's order; GTIN allows CPV then LOT, or exactly one instance qualifier.
+    let mut last_idx: Option<usize> = None;
+    while let Some(&m) = rest.get(pos) {
+        let (qi, &(_, ai)) = layout
+            .quals
+            .iter()
+            .enumerate()
+            .find(|(_, (mk, _))| *mk == m)
+            .ok_or_else(|| err(ErrorKind::Corrupt, 1 + pos, 1, format!("unexpected marker 0x{m:02X} in key")))?;
+        if last_idx.is_some_and(|l| l >= qi) {
+            return Err(err(ErrorKind::Corrupt, 1 + pos, 1, "key qualifiers out of order"));
+        }
+        let is_instance_q = matches!(m, mark::SERIAL | mark::TPX) && layout.tag != tag::GLN_LOC;
+        if layout.tag == tag::GTIN && is_instance_q && last_idx.is_some() {
+            return Err(err(ErrorKind::Corrupt, 1 + pos, 1, "a serial key cannot also carry a lot or CPV"));
+        }
+        let (v, used) = read_text(rest.get(pos + 1..).unwrap_or_default(), 1 + pos + 1)?;
+        text.push('/');
+        text.push_str(ai);
+        text.push('/');
+        percent_encode_into(&mut text, v);
+        pos += 1 + used;
+        instance |= is_instance_q;
+        last_idx = Some(qi);
+        if layout.tag != tag::GTIN {
+            break;
+        }
+    }
+    if pos != rest.len() {
+        return Err(err(ErrorKind::Corrupt, 1 + pos, rest.len() - pos, "trailing bytes after key"));
+    }
+    Ok(Parts { text, instance })
+}
+
+impl fmt::Display for TraceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match decode(&self.bytes) {
+            Ok(p) => f.write_str(&p.text),
+            // Keys are validated on construction; this arm is defensive only.
+            Err(_) => write!(f, "invalid-key:{:02x?}", self.bytes),
+        }
+    }
+}
+
+impl FromStr for TraceKey {
+    type Err = Error;
+
+    /// Parses canonical key text (see the module docs).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            return parse_gs1_path(s);
+        }
+        if let Some(rest) = s.strip_prefix("urn:epc:id:gid:") {
+            let mut it = rest.split('.');
+            let mut num = |max: u64| -> Result<u64, Error> {
+                it.next()
+                    .filter(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|p| p.parse::<u64>().ok())
+                    .filter(|&v| v <= max)
+                    .ok_or_else(|| err(ErrorKind::Syntax, 15, rest.len(), "GID key needs manager.class.serial numbers in range"))
+            };
+            let manager = u32::try_from(num((1 << 28) - 1)?).unwrap_or(0);
+            let class = u32::try_from(num((1 << 24) - 1)?).unwrap_or(0);
+            let serial = num((1 << 36) - 1)?;
+            if it.next().is_some() {
+                return Err(err(ErrorKind::Syntax, 15, rest.len(), "GID key has too many parts"));
+            }
+            return Ok(Self::from_gid(Gid { manager, class, serial }));
+        }
+        let (scheme_name, text) =
+            s.split_once(':').ok_or_else(|| err(ErrorKind::Syntax, 0, s.len(), "key text needs scheme:value"))?;
+        let &(scheme, _, _) = NATIONAL_LAYOUTS
+            .iter()
+            .find(|(sc, _, _)| sc.as_str() == scheme_name)
+            .ok_or_else(|| err(ErrorKind::Syntax, 0, scheme_name.len(), format!("unknown key scheme {scheme_name:?}")))?;
+        let n = NationalCode { scheme, text: text.to_owned(), fields: Vec::new(), check: super::CheckStatus::None };
+        Self::from_national(&n).map_err(|e| e.shifted(scheme_name.len() + 1))
+    }
+}
+
+/// Parses `ai/value[/ai/value]` into a key, validating values against the AI table.
+fn parse_gs1_path(s: &str) -> Result<TraceKey, Error> {
+    let mut g = Gs1::with_capacity(4, s.len());
+    let mut segs = s.split('/');
+    let mut pos = 0usize;
+    let ctx = super::gs1::lint::LintContext { current_year: 2000 };
+    while let Some(ai) = segs.next() {
+        let def = super::gs1::lookup(ai).ok_or_else(|| err(ErrorKind::UnknownAi, pos, ai.len(), format!("unknown AI {ai:?} in key text")))?;
+        let vpos = pos + ai.len() + 1;
+        let raw = segs.next().ok_or_else(|| err(ErrorKind::Syntax, vpos, 0, "AI without value in key text"))?;
+        let value = percent_decode(raw).ok_or_else(|| err(ErrorKind::Syntax, vpos, raw.len(), "bad percent-encoding in key text"))?;
+        super::gs1::lint::validate_value(def, value.as_bytes(), &ctx).map_err(|e| e.at(vpos, raw.len()))?;
+        g.push_unchecked(def, &value, pos);
+        pos = vpos + raw.len() + 1;
+    }
+    let key = TraceKey::from_gs1(&g)?;
+    // Only canonical text is accepted: re-printing must give the input back.
+    if key.to_string() != s {
+        return Err(err(ErrorKind::Syntax, 0, s.len(), format!("not canonical key text; canonical is {key}")));
+    }
+    Ok(key)
 }

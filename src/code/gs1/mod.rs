@@ -5,6 +5,7 @@
 //! of the same item collapse to one key.
 
 pub mod ai;
+/// The AI table generated from the GS1 Barcode Syntax Dictionary.
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, reason = "generated table")]
 pub mod ai_table;
@@ -22,6 +23,37 @@ pub const GS: u8 = 0x1D;
 
 /// Maximum number of elements in one message (the reference engine's limit).
 pub const MAX_ELEMENTS: usize = 64;
+
+/// Expands an 8-digit UPC-E (number system 0 or 1, six digits, check) to its 12-digit UPC-A.
+///
+/// Only the structure is checked here; the caller verifies that the UPC-E check digit (the last one) equals
+/// the UPC-A check digit. Rule: GS1 General Specifications, table in codes.md §1.3.
+///
+/// ```
+/// assert_eq!(&tracecode::code::gs1::upce_to_upca(b"04252614").unwrap(), b"042100005264");
+/// assert_eq!(&tracecode::code::gs1::upce_to_upca(b"13579173").unwrap(), b"135791000073");
+/// ```
+pub fn upce_to_upca(upce: &[u8]) -> Option<[u8; 12]> {
+    let &[ns, d1, d2, d3, d4, d5, d6, check] = upce else { return None };
+    if !matches!(ns, b'0' | b'1') || !upce.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let z = b'0';
+    let body: [u8; 11] = match d6 {
+        b'0'..=b'2' => [ns, d1, d2, d6, z, z, z, z, d3, d4, d5],
+        b'3' => [ns, d1, d2, d3, z, z, z, z, z, d4, d5],
+        b'4' => [ns, d1, d2, d3, d4, z, z, z, z, z, d5],
+        _ => [ns, d1, d2, d3, d4, d5, z, z, z, z, d6],
+    };
+    let mut out = [0u8; 12];
+    let (head, tail) = out.split_at_mut(11);
+    head.copy_from_slice(&body);
+    if let Some(c) = tail.first_mut() {
+        *c = crate::code::check::gs1_check_digit(&body)?;
+    }
+    let _ = check;
+    Some(out)
+}
 
 /// One (AI, value) pair of a [`Gs1`] element list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,38 @@
+# The two commands of the README: `make demo` and `make test`. Both bootstrap what the build needs first.
+# A target directory outside the work tree survives between clones, so RocksDB's C++ is built once per machine.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/tracecode-target
+CARGO ?= cargo
+
+.PHONY: bootstrap demo test fmt-check clippy unit fuzz-build table-check
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+demo: bootstrap
+	$(CARGO) run --release --features cli --bin tracecode -- demo
+
+test: bootstrap fmt-check table-check clippy unit fuzz-build
+
+fmt-check:
+	$(CARGO) fmt --all --check
+	cd fuzz && $(CARGO) fmt --check
+
+# The AI table is generated from the GS1 Syntax Dictionary; when the dictionary is beside the clone, prove the
+# committed table is current.
+table-check:
+	@if [ -f ../shared/data/gs1-syntax-dictionary.txt ]; then \
+	  $(CARGO) run -q -p xtask -- gen-ai-table --check; \
+	else echo "table-check: dictionary not present, skipped"; fi
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --all-targets --no-default-features -- -D warnings
+
+unit:
+	$(CARGO) test --workspace --all-features
+	$(CARGO) test --no-default-features --lib --tests
+
+# Fuzz targets are a separate cargo-fuzz workspace; building them with the stable toolchain proves they compile
+# (running them needs `cargo fuzz run <target>` on nightly).
+fuzz-build:
+	cd fuzz && $(CARGO) build --bins
