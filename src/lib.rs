@@ -1,6 +1,60 @@
 //! # tracecode
 //!
-//! An embeddable engine for product traceability (crate docs are completed as the pillars land).
+//! An embeddable engine for product traceability: the layer under a platform that must let anyone **check the
+//! source, trace the destination and assign responsibility** for food, drugs, agricultural inputs, special
+//! equipment and hazardous goods.
+//!
+//! It has three pillars:
+//! 1. **A unified coding scheme** ([`code`]): whatever a scanner, an RFID reader, a camera app or a person
+//!    supplies — GS1 element strings with AIM prefixes and FNC1, bracketed text, bare GTINs and SSCCs, GS1
+//!    Digital Link URIs, EPC URNs and RFID binary, China's 20-digit drug codes, MA codes, Handle/IDIS
+//!    identifiers, special-equipment, detonator, veterinary-drug, pesticide and credit codes — is parsed,
+//!    validated with positioned errors, and reduced to one canonical [`code::TraceKey`] with an
+//!    order-preserving binary form. Codes can also be issued (check digits, unguessable serials) and rendered in
+//!    every spelling.
+//! 2. **Compact events** (EPCIS 2.0 model, checksummed binary frames, per-code hash chains) — next issue.
+//! 3. **A RocksDB chain index** (feature `rocksdb`) — following issues.
+//!
+//! ## Example
+//! ```
+//! use tracecode::code::{parse, KeyKind};
+//!
+//! // The same item as a GS1 DataMatrix scan (AIM id, FNC1 as GS), as bracketed text and as a Digital Link QR:
+//! let scan = parse("]d2010950600013435217261231\u{1d}10ABC123\u{1d}21XYZ789")?;
+//! let text = parse("(01)09506000134352(17)261231(10)ABC123(21)XYZ789")?;
+//! let link = parse("https://id.gs1.org/01/09506000134352/10/ABC123/21/XYZ789?17=261231")?;
+//!
+//! let key = scan.trace_key()?;
+//! assert_eq!(key, text.trace_key()?);
+//! assert_eq!(key, link.trace_key()?);
+//! assert_eq!(key.kind(), KeyKind::Instance);
+//! assert_eq!(key.to_string(), "01/09506000134352/21/XYZ789");
+//!
+//! // Bad input gets a typed error with the position of the fault.
+//! let err = parse("]d2010950600013435317261231").unwrap_err();
+//! assert_eq!(err.kind(), tracecode::ErrorKind::CheckDigit);
+//! assert_eq!(err.offset(), 3 + 2 + 13); // after "]d2" and the AI "01": the 14th digit
+//! # Ok::<(), tracecode::Error>(())
+//! ```
+//!
+//! ## Crate features
+//! - `rocksdb` (default): the embedded store (builds RocksDB's C++; needs libclang for bindgen).
+//! - `cli`: the `tracecode` binary.
+//!
+//! The `code` module (and the event module to come) build and test with `--no-default-features`: no C++, cheap
+//! to fuzz and to embed.
+//!
+//! ## What it is not
+//! - Not a network service or a resolver: it is a library that services embed.
+//! - Not an authority: a code that parses is well-formed, not genuine. Check characters that only the issuing
+//!   platform can verify (China's drug codes) are reported as such, never as verified.
+//! - Not a GS1 company-prefix registry: converting a GS1 key to an EPC needs the prefix length, which the caller
+//!   supplies (see [`code::gs1::gcp`]).
+//!
+//! ## Design
+//! The layout follows `DESIGN.md` in the project's design notes, with these decisions recorded where they are
+//! made: one opaque [`Error`] with a stable [`ErrorKind`] and positions ([`error`](Error)); identity rules and
+//! the key layout ([`code::key`]); detection order and ambiguity ([`code::parse`]).
 #![forbid(unsafe_code)]
 
 pub mod code;

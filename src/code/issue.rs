@@ -1,1 +1,506 @@
-//! Placeholder (being written).
+//! Issuing codes: keys with check digits, serial number sources, and renderings in every spelling.
+//!
+//! # Serials
+//! - [`SequentialSerials`]: `start, start+1, …` (optionally zero-padded), for lines that print in order.
+//! - [`RandomSerials`]: unguessable **and unique** serials. A counter is passed through a keyed Feistel
+//!   permutation (round function: keyed BLAKE3), so each counter value maps to a distinct serial and, without the
+//!   32-byte key, the next serial cannot be predicted from earlier ones — the property anti-counterfeiting needs
+//!   (GS1 recommends randomised serials for this). Unlike drawing random numbers, a permutation never repeats
+//!   within its domain, so no "already issued?" lookup is needed. The key comes from the caller (a seed from a
+//!   CSPRNG, or [`RandomSerials::from_rng`]); the counter is the only state to persist between runs.
+//!   [`RandomSerials::sgtin96`] draws from `[0, 2^38)` so every serial fits SGTIN-96;
+//!   [`RandomSerials::alphanumeric`] yields 13 characters from a 32-symbol alphabet without look-alikes.
+//!
+//! # China's 20-digit codes
+//! The last 4 digits of a drug trace code are computed by the national platform with an unpublished algorithm.
+//! [`national20`] therefore takes the check computation as a [`Check4`] provider; [`KeyedCheck4`] is a keyed
+//! BLAKE3 MAC suitable for private or test systems and is **not** the platform's algorithm.
+
+use super::check::gs1_check_digit;
+use super::gs1::{self, Gs1};
+use super::{CheckStatus, Field, NationalCode, Scheme};
+use crate::{Error, ErrorKind};
+
+/// A source of serial numbers for issuing.
+pub trait SerialSource {
+    /// The next serial.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Range`] when the source is exhausted.
+    fn next_serial(&mut self) -> Result<String, Error>;
+}
+
+/// Sequential serials `start, start + 1, …` up to `end` (exclusive), optionally zero-padded to `width`.
+///
+/// ```
+/// use tracecode::code::issue::{SequentialSerials, SerialSource};
+/// let mut s = SequentialSerials::new(98, 100).zero_pad(4);
+/// assert_eq!(s.next_serial()?, "0098");
+/// assert_eq!(s.next_serial()?, "0099");
+/// assert!(s.next_serial().is_err());
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SequentialSerials {
+    next: u64,
+    end: u64,
+    width: usize,
+}
+
+impl SequentialSerials {
+    /// Serials from `start` (inclusive) to `end` (exclusive).
+    pub const fn new(start: u64, end: u64) -> Self {
+        Self { next: start, end, width: 0 }
+    }
+
+    /// Pads serials with leading zeros to `width` digits (GS1 serials are strings: `007` ≠ `7`).
+    #[must_use]
+    pub const fn zero_pad(mut self, width: usize) -> Self {
+        self.width = width;
+        self
+    }
+
+    /// The next value that will be issued (persist it to resume).
+    pub const fn position(&self) -> u64 {
+        self.next
+    }
+}
+
+impl SerialSource for SequentialSerials {
+    fn next_serial(&mut self) -> Result<String, Error> {
+        if self.next >= self.end {
+            return Err(Error::new(ErrorKind::Range, 0, 0, "the serial range is used up"));
+        }
+        let v = self.next;
+        self.next += 1;
+        Ok(format!("{v:0width$}", width = self.width))
+    }
+}
+
+/// Alphabet of [`RandomSerials::alphanumeric`]: digits and upper-case letters without `0 1 I O`
+/// (the GS1 check-character-pair alphabet, chosen for the same reason: no look-alikes on a label).
+const ALNUM32: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// Decimal, domain `[0, 2^38)`.
+    Sgtin96,
+    /// 13 characters of `ALNUM32`, domain `[0, 2^64)`.
+    Alnum,
+}
+
+/// Unique, unguessable serials from a keyed permutation of a counter (see the module docs).
+///
+/// ```
+/// use tracecode::code::issue::{RandomSerials, SerialSource};
+/// let mut a = RandomSerials::sgtin96([7; 32]);
+/// let mut b = RandomSerials::sgtin96([7; 32]);
+/// let s1 = a.next_serial()?;
+/// assert_eq!(s1, b.next_serial()?);          // same key and counter: same serial (reproducible)
+/// assert_ne!(s1, a.next_serial()?);          // a permutation never repeats
+/// assert!(s1.parse::<u64>().unwrap() < 1 << 38); // fits SGTIN-96
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RandomSerials {
+    key: [u8; 32],
+    counter: u64,
+    form: Form,
+}
+
+impl std::fmt::Debug for RandomSerials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        f.debug_struct("RandomSerials").field("counter", &self.counter).field("form", &self.form).finish_non_exhaustive()
+    }
+}
+
+impl RandomSerials {
+    /// Numeric serials below 2^38 (SGTIN-96 compatible), keyed by `key`.
+    pub const fn sgtin96(key: [u8; 32]) -> Self {
+        Self { key, counter: 0, form: Form::Sgtin96 }
+    }
+
+    /// 13-character alphanumeric serials (2^64 distinct values; SGTIN-198 / DataMatrix).
+    pub const fn alphanumeric(key: [u8; 32]) -> Self {
+        Self { key, counter: 0, form: Form::Alnum }
+    }
+
+    /// A key drawn from the caller's random-number generator (`fill` must fill the buffer with random bytes).
+    pub fn from_rng(numeric: bool, fill: impl FnOnce(&mut [u8; 32])) -> Self {
+        let mut key = [0u8; 32];
+        fill(&mut key);
+        if numeric { Self::sgtin96(key) } else { Self::alphanumeric(key) }
+    }
+
+    /// A key derived from a short seed (tests, demos, reproducible data sets). Production issuers should use a
+    /// 32-byte random key.
+    pub fn from_seed(numeric: bool, seed: u64) -> Self {
+        let key = *blake3::hash(&seed.to_le_bytes()).as_bytes();
+        if numeric { Self::sgtin96(key) } else { Self::alphanumeric(key) }
+    }
+
+    /// Resumes at counter `n` (persist [`Self::position`] between runs).
+    #[must_use]
+    pub const fn starting_at(mut self, n: u64) -> Self {
+        self.counter = n;
+        self
+    }
+
+    /// How many serials have been issued from counter 0.
+    pub const fn position(&self) -> u64 {
+        self.counter
+    }
+
+    /// The keyed round function: `bits`-bit output from (round, half).
+    fn round(&self, r: u8, half: u64, bits: u32) -> u64 {
+        let h = [r];
+        let mut hasher = blake3::Hasher::new_keyed(&self.key);
+        hasher.update(&h).update(&half.to_le_bytes());
+        let out = hasher.finalize();
+        let w = out.as_bytes().first_chunk::<8>().copied().unwrap_or_default();
+        u64::from_le_bytes(w) & ((1u64 << bits) - 1)
+    }
+
+    /// Balanced Feistel permutation on `2 * half_bits` bits (8 rounds).
+    fn permute(&self, x: u64, half_bits: u32) -> u64 {
+        let mask = (1u64 << half_bits) - 1;
+        let (mut l, mut r) = ((x >> half_bits) & mask, x & mask);
+        for round in 0..8u8 {
+            let f = self.round(round, r, half_bits);
+            (l, r) = (r, l ^ f);
+        }
+        (l << half_bits) | r
+    }
+}
+
+impl SerialSource for RandomSerials {
+    fn next_serial(&mut self) -> Result<String, Error> {
+        let n = self.counter;
+        match self.form {
+            Form::Sgtin96 => {
+                if n >= 1 << 38 {
+                    return Err(Error::new(ErrorKind::Range, 0, 0, "all 2^38 SGTIN-96 serials of this key are used"));
+                }
+                self.counter += 1;
+                Ok(self.permute(n, 19).to_string())
+            }
+            Form::Alnum => {
+                self.counter = n.checked_add(1).ok_or_else(|| Error::new(ErrorKind::Range, 0, 0, "serial counter exhausted"))?;
+                let mut v = self.permute(n, 32);
+                let mut out = [b'2'; 13];
+                for slot in out.iter_mut().rev() {
+                    *slot = ALNUM32.get((v % 32) as usize).copied().unwrap_or(b'2');
+                    v /= 32;
+                }
+                Ok(out.iter().map(|&b| char::from(b)).collect())
+            }
+        }
+    }
+}
+
+/// Appends the GS1 mod-10 check digit to `body`.
+///
+/// # Errors
+/// [`ErrorKind::Charset`] at the first non-digit; [`ErrorKind::Length`] for an empty body.
+///
+/// ```
+/// assert_eq!(tracecode::code::issue::with_check_digit("690123456789")?, "6901234567892");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn with_check_digit(body: &str) -> Result<String, Error> {
+    if body.is_empty() {
+        return Err(Error::new(ErrorKind::Length, 0, 0, "nothing to compute a check digit for"));
+    }
+    if let Some(p) = body.bytes().position(|b| !b.is_ascii_digit()) {
+        return Err(Error::new(ErrorKind::Charset, p, 1, "a GS1 key has only digits"));
+    }
+    let c = gs1_check_digit(body.as_bytes()).unwrap_or(b'0');
+    let mut s = String::with_capacity(body.len() + 1);
+    s.push_str(body);
+    s.push(char::from(c));
+    Ok(s)
+}
+
+/// A GTIN-14 from a GTIN body of 7, 11, 12 or 13 digits (GTIN-8/12/13/14 without the check digit).
+///
+/// ```
+/// assert_eq!(tracecode::code::issue::gtin("950600013435")?, "09506000134352");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::Length`] for other lengths, [`ErrorKind::Charset`] for non-digits.
+pub fn gtin(body: &str) -> Result<String, Error> {
+    if !matches!(body.len(), 7 | 11 | 12 | 13) {
+        return Err(Error::new(ErrorKind::Length, 0, body.len(), "a GTIN body has 7, 11, 12 or 13 digits (the check digit is added)"));
+    }
+    let full = with_check_digit(body)?;
+    Ok(format!("{full:0>14}"))
+}
+
+fn def(ai: &str) -> Result<&'static gs1::AiDef, Error> {
+    gs1::lookup(ai).ok_or_else(|| Error::new(ErrorKind::UnknownAi, 0, 0, format!("AI ({ai}) missing from the table")))
+}
+
+/// Builds a validated element list from (AI, value) pairs, with the standard's validation.
+fn build(pairs: &[(&str, &str)]) -> Result<Gs1, Error> {
+    let ctx = gs1::lint::LintContext { current_year: super::ParseOptions::new().effective_year() };
+    let mut g = Gs1::with_capacity(pairs.len(), pairs.iter().map(|p| p.1.len()).sum());
+    for &(ai, value) in pairs {
+        let d = def(ai)?;
+        gs1::lint::validate_value(d, value.as_bytes(), &ctx)?;
+        g.push_unchecked(d, value, 0);
+    }
+    gs1::lint::check_pairings(&g)?;
+    Ok(g)
+}
+
+/// A serialised GTIN (SGTIN): (01) GTIN-14 + (21) serial, validated.
+///
+/// # Errors
+/// Any validation failure of the GTIN (check digit) or serial (CSET 82, ≤ 20 characters).
+///
+/// ```
+/// let g = tracecode::code::issue::sgtin("09506000134352", "XYZ789")?;
+/// assert_eq!(g.get("21"), Some("XYZ789"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn sgtin(gtin14: &str, serial: &str) -> Result<Gs1, Error> {
+    build(&[("01", gtin14), ("21", serial)])
+}
+
+/// A GTIN with a lot: (01) + (10), the class key of a batch.
+///
+/// # Errors
+/// Any validation failure.
+pub fn lgtin(gtin14: &str, lot: &str) -> Result<Gs1, Error> {
+    build(&[("01", gtin14), ("10", lot)])
+}
+
+/// An SSCC from extension digit, GS1 company prefix and serial reference (the check digit is computed).
+///
+/// # Errors
+/// [`ErrorKind::Value`] if the extension digit is above 9, the prefix is not 6–12 digits, or the serial reference
+/// does not fit the 16 − prefix-length digits left.
+///
+/// ```
+/// let g = tracecode::code::issue::sscc(1, "0614141", 234_567_890)?;
+/// assert_eq!(g.get("00"), Some("106141412345678908"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn sscc(extension: u8, gcp: &str, serial_ref: u64) -> Result<Gs1, Error> {
+    if extension > 9 || !(6..=12).contains(&gcp.len()) || !gcp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::new(ErrorKind::Value, 0, gcp.len(), "SSCC needs an extension digit 0-9 and a 6-12 digit company prefix"));
+    }
+    let width = 16 - gcp.len();
+    let sr = format!("{serial_ref:0width$}");
+    if sr.len() != width {
+        return Err(Error::new(ErrorKind::Range, 0, 0, format!("serial reference {serial_ref} needs more than {width} digits")));
+    }
+    let value = with_check_digit(&format!("{extension}{gcp}{sr}"))?;
+    build(&[("00", &value)])
+}
+
+/// A GLN (location) with an optional extension: (414) [+ (254)].
+///
+/// # Errors
+/// Any validation failure.
+pub fn gln(gln13: &str, extension: Option<&str>) -> Result<Gs1, Error> {
+    match extension {
+        Some(e) => build(&[("414", gln13), ("254", e)]),
+        None => build(&[("414", gln13)]),
+    }
+}
+
+/// Issues serialised GTINs from a serial source.
+///
+/// ```
+/// use tracecode::code::issue::{SgtinIssuer, SequentialSerials};
+/// let mut issuer = SgtinIssuer::new("09506000134352", None, SequentialSerials::new(1, 1000))?;
+/// let first = issuer.issue()?;
+/// assert_eq!(first.get("21"), Some("1"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct SgtinIssuer<S> {
+    gtin: String,
+    lot: Option<String>,
+    source: S,
+}
+
+impl<S: SerialSource> SgtinIssuer<S> {
+    /// An issuer for one GTIN (and optionally one lot, carried in the element list).
+    ///
+    /// # Errors
+    /// If the GTIN or lot is invalid.
+    pub fn new(gtin14: &str, lot: Option<&str>, source: S) -> Result<Self, Error> {
+        match lot {
+            Some(l) => lgtin(gtin14, l)?,
+            None => build(&[("01", gtin14)])?,
+        };
+        Ok(Self { gtin: gtin14.to_owned(), lot: lot.map(str::to_owned), source })
+    }
+
+    /// The next code.
+    ///
+    /// # Errors
+    /// When the serial source is exhausted.
+    pub fn issue(&mut self) -> Result<Gs1, Error> {
+        let serial = self.source.next_serial()?;
+        match &self.lot {
+            Some(l) => build(&[("01", &self.gtin), ("10", l), ("21", &serial)]),
+            None => sgtin(&self.gtin, &serial),
+        }
+    }
+
+    /// The serial source (to persist its position).
+    pub const fn source(&self) -> &S {
+        &self.source
+    }
+}
+
+/// Computes the 4 check digits of a 20-digit national code from its first 16 digits.
+pub trait Check4 {
+    /// Four ASCII digits for `first16`.
+    fn check4(&self, first16: &[u8; 16]) -> [u8; 4];
+}
+
+/// A keyed BLAKE3 MAC reduced to 4 digits: verifiable only by holders of the key, like the platform's own
+/// check digits — but **not** the NMPA platform's algorithm, which is unpublished.
+#[derive(Clone)]
+pub struct KeyedCheck4(pub [u8; 32]);
+
+impl std::fmt::Debug for KeyedCheck4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyedCheck4(..)")
+    }
+}
+
+impl Check4 for KeyedCheck4 {
+    fn check4(&self, first16: &[u8; 16]) -> [u8; 4] {
+        let h = blake3::keyed_hash(&self.0, first16);
+        let w = h.as_bytes().first_chunk::<8>().copied().unwrap_or_default();
+        let mut v = u64::from_le_bytes(w) % 10_000;
+        let mut out = [b'0'; 4];
+        for d in out.iter_mut().rev() {
+            #[allow(clippy::cast_possible_truncation, reason = "v % 10 < 10")]
+            let digit = (v % 10) as u8;
+            *d = b'0' + digit;
+            v /= 10;
+        }
+        out
+    }
+}
+
+/// A 20-digit national trace code in the drug-code layout: 7-digit product code + 9-digit serial + 4 check
+/// digits from `check`.
+///
+/// # Errors
+/// [`ErrorKind::Value`] if the product code is not 7 digits or the serial does not fit 9 digits.
+///
+/// ```
+/// use tracecode::code::issue::{national20, KeyedCheck4};
+/// let code = national20("8123456", 42, &KeyedCheck4([1; 32]))?;
+/// assert_eq!(code.text.len(), 20);
+/// assert_eq!(&code.text[..16], "8123456000000042");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn national20(product7: &str, serial: u64, check: &dyn Check4) -> Result<NationalCode, Error> {
+    if product7.len() != 7 || !product7.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::new(ErrorKind::Value, 0, product7.len(), "the product code has 7 digits"));
+    }
+    if serial >= 1_000_000_000 {
+        return Err(Error::new(ErrorKind::Range, 0, 0, "the serial has at most 9 digits"));
+    }
+    let mut first16 = [b'0'; 16];
+    let head = format!("{product7}{serial:09}");
+    first16.copy_from_slice(head.as_bytes().get(..16).unwrap_or(&[b'0'; 16]));
+    let c = check.check4(&first16);
+    let mut text = head;
+    text.extend(c.iter().map(|&b| char::from(b)));
+    Ok(NationalCode {
+        scheme: Scheme::CnDrug20,
+        text,
+        fields: vec![
+            Field { name: "product", start: 0, end: 7 },
+            Field { name: "serial", start: 7, end: 16 },
+            Field { name: "check", start: 16, end: 20 },
+        ],
+        check: CheckStatus::NotVerifiableOffline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn random_serials_are_unique_over_a_prefix_and_key_dependent() {
+        let mut a = RandomSerials::sgtin96([3; 32]);
+        let mut seen = HashSet::new();
+        for _ in 0..20_000 {
+            assert!(seen.insert(a.next_serial().unwrap()));
+        }
+        let mut b = RandomSerials::sgtin96([4; 32]);
+        let mut a2 = RandomSerials::sgtin96([3; 32]);
+        assert_ne!(a2.next_serial().unwrap(), b.next_serial().unwrap());
+    }
+
+    #[test]
+    fn alphanumeric_serials_use_the_alphabet() {
+        let mut s = RandomSerials::alphanumeric([9; 32]);
+        for _ in 0..100 {
+            let v = s.next_serial().unwrap();
+            assert_eq!(v.len(), 13);
+            assert!(v.bytes().all(|b| ALNUM32.contains(&b)));
+        }
+    }
+
+    #[test]
+    fn resumes_at_position() {
+        let mut a = RandomSerials::from_seed(true, 5);
+        let _ = a.next_serial().unwrap();
+        let second = a.next_serial().unwrap();
+        let mut b = RandomSerials::from_seed(true, 5).starting_at(1);
+        assert_eq!(b.next_serial().unwrap(), second);
+    }
+
+    #[test]
+    fn sgtin96_domain_end() {
+        let mut a = RandomSerials::sgtin96([0; 32]).starting_at((1 << 38) - 1);
+        assert!(a.next_serial().is_ok());
+        assert_eq!(a.next_serial().unwrap_err().kind(), ErrorKind::Range);
+    }
+
+    #[test]
+    fn check_digit_and_gtin() {
+        assert_eq!(with_check_digit("061414112345").unwrap(), "0614141123452");
+        assert_eq!(gtin("9501093").unwrap(), "00000095010939");
+        assert_eq!(with_check_digit("12a").unwrap_err().offset(), 2);
+        assert_eq!(gtin("12").unwrap_err().kind(), ErrorKind::Length);
+    }
+
+    #[test]
+    fn national20_layout() {
+        let c = national20("8123456", 123_456_789, &KeyedCheck4([2; 32])).unwrap();
+        assert_eq!(&c.text[7..16], "123456789");
+        assert!(c.text.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(national20("812345", 1, &KeyedCheck4([2; 32])).unwrap_err().kind(), ErrorKind::Value);
+        assert_eq!(national20("8123456", 1_000_000_000, &KeyedCheck4([2; 32])).unwrap_err().kind(), ErrorKind::Range);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn feistel_is_a_permutation_on_small_samples(key in proptest::prelude::any::<[u8; 32]>(), start in 0u64..(1 << 30)) {
+            let mut s = RandomSerials::sgtin96(key).starting_at(start);
+            let mut seen = HashSet::new();
+            for _ in 0..64 {
+                let v = s.next_serial().unwrap();
+                proptest::prop_assert!(v.parse::<u64>().unwrap() < 1 << 38);
+                proptest::prop_assert!(seen.insert(v));
+            }
+        }
+    }
+}
