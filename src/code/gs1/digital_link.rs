@@ -1,1 +1,596 @@
-//! Placeholder (being written).
+//! GS1 Digital Link URIs: parse into a [`Gs1`] element list, and generate from one.
+//!
+//! Rules: `reference/codes.md` §4 (GS1 Digital Link URI Syntax 1.2+, <https://ref.gs1.org/standards/digital-link/uri-syntax/>),
+//! with the tolerances of the GS1 Barcode Syntax Engine: the rightmost primary key in the path starts the GS1
+//! part, qualifiers follow the key's `dlpkey` order from one alternative, numeric query parameters must be AIs
+//! permitted as data attributes, other parameters are kept but carry no identity, the fragment is ignored.
+//!
+//! Element order of a parsed link: the key, the qualifiers in path order, then the attributes in ascending
+//! (lexical) AI order. [`Gs1::to_digital_link`] writes the same order, so `parse(generate(x)) == x` for lists in
+//! that order.
+
+use super::ai::{self, AiDef};
+use super::element::{Collector, check_value, value_str};
+use super::lint::LintContext;
+use super::{Element, Gs1, MAX_ELEMENTS};
+use crate::code::{ParseOptions, Warning};
+use crate::{Error, ErrorKind};
+
+/// The canonical Digital Link stem (GS1's own resolver).
+pub const CANONICAL_STEM: &str = "https://id.gs1.org";
+
+/// A parsed GS1 Digital Link URI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigitalLink {
+    /// The GS1 elements: key, qualifiers in path order, attributes in ascending AI order.
+    pub gs1: Gs1,
+    /// `scheme://host[:port][/custom/stem]` as given (not part of the identity).
+    pub stem: String,
+    /// Query parameters that are not AIs (`linkType`, `lang`, tracking ids, ...), percent-decoded, in input
+    /// order; a parameter without `=` has an empty value.
+    pub extra: Vec<(String, String)>,
+    /// Tolerated violations (mixed-case scheme in lenient mode, zero-suppressed GTIN, ...).
+    pub warnings: Vec<Warning>,
+}
+
+/// Convenience alphas (Digital Link 1.1, deprecated since 1.2; `reference/codes.md` §4.3).
+const CONVENIENCE_ALPHAS: &[(&str, &str)] = &[
+    ("cpid", "8010"),
+    ("cpsn", "8011"),
+    ("cpv", "22"),
+    ("gcn", "255"),
+    ("gdti", "253"),
+    ("giai", "8004"),
+    ("ginc", "401"),
+    ("gln", "414"),
+    ("glnx", "254"),
+    ("gmn", "8013"),
+    ("grai", "8003"),
+    ("gsin", "402"),
+    ("gsrn", "8018"),
+    ("gsrnp", "8017"),
+    ("gtin", "01"),
+    ("itip", "8006"),
+    ("lot", "10"),
+    ("party", "417"),
+    ("refno", "8020"),
+    ("ser", "21"),
+    ("srin", "8019"),
+    ("sscc", "00"),
+];
+
+/// Byte classes, one table lookup per byte on the hot path.
+const URI: u8 = 1; // allowed anywhere in a URI (RFC 3986 unreserved + reserved + `%`)
+const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name (GS1 Barcode Syntax Engine rule)
+const UNRESERVED: u8 = 4; // written as-is by the generator
+
+const fn class(b: u8) -> u8 {
+    match b {
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => URI | UNRESERVED,
+        b'_' | b'~' => URI | UNRESERVED | BAD_HOST,
+        b'?' | b'#' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'%' => {
+            URI | BAD_HOST
+        }
+        b':' | b'/' | b'[' | b']' => URI,
+        _ => 0,
+    }
+}
+
+/// One `AI/value` pair found in the path or the query, by byte positions in the input.
+#[derive(Clone, Copy)]
+struct Item {
+    def: &'static AiDef,
+    /// Start of the AI (or convenience alpha) text.
+    ai_pos: usize,
+    /// End of the AI text.
+    ai_end: usize,
+    /// The raw (still percent-encoded) value.
+    vstart: usize,
+    vend: usize,
+    /// In the query, where `+` means space.
+    query: bool,
+}
+
+/// Resolves a path segment to an AI: exact AI digits, or a convenience alpha when permitted.
+fn resolve_ai(seg: &[u8], opts: &ParseOptions) -> Option<&'static AiDef> {
+    if seg.first().is_some_and(u8::is_ascii_digit) {
+        std::str::from_utf8(seg).ok().and_then(ai::lookup)
+    } else if opts.permit_convenience_alphas && (3..=5).contains(&seg.len()) {
+        CONVENIENCE_ALPHAS.iter().find(|(a, _)| a.as_bytes() == seg).and_then(|&(_, ai)| ai::lookup(ai))
+    } else {
+        None
+    }
+}
+
+/// Position of the last `/` in `b[from..to]`.
+fn rfind_slash(b: &[u8], from: usize, to: usize) -> Option<usize> {
+    b.get(from..to)?.iter().rposition(|&c| c == b'/').map(|i| from + i)
+}
+
+/// Position of the first `c` in `b[from..to]`, or `to`.
+fn find_in(b: &[u8], from: usize, to: usize, c: u8) -> usize {
+    b.get(from..to).and_then(|r| r.iter().position(|&x| x == c)).map_or(to, |i| from + i)
+}
+
+/// Scans `/AI/value` pairs from the end of the path (§4.2 step 3): the first pair whose AI is a primary key
+/// starts the GS1 part. A segment that is not an AI ends the scan. Returns the position of the `/` before the key.
+fn find_key(b: &[u8], path_start: usize, path_end: usize, opts: &ParseOptions) -> Option<(usize, &'static AiDef)> {
+    let mut end = path_end;
+    // `end` strictly decreases, so the loop ends.
+    loop {
+        let sv = rfind_slash(b, path_start, end)?;
+        let sa = rfind_slash(b, path_start, sv)?;
+        let def = resolve_ai(b.get(sa + 1..sv)?, opts)?;
+        if def.is_dl_primary_key() {
+            return Some((sa, def));
+        }
+        end = sa;
+    }
+}
+
+/// The error when no primary key was found: a compressed Digital Link (one long base64url segment) is
+/// recognised and reported as unsupported.
+fn no_key_error(b: &[u8], path_start: usize, path_end: usize) -> Error {
+    let seg_start = rfind_slash(b, path_start, path_end).map_or(path_start, |i| i + 1);
+    let seg = b.get(seg_start..path_end).unwrap_or_default();
+    let base64url = seg.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+    if seg.len() >= 10 && base64url && seg.iter().any(u8::is_ascii_digit) && seg.iter().any(u8::is_ascii_alphabetic) {
+        return Error::new(
+            ErrorKind::Unsupported,
+            seg_start,
+            seg.len(),
+            "compressed GS1 Digital Link URIs are not supported; use the uncompressed form",
+        );
+    }
+    Error::new(
+        ErrorKind::Syntax,
+        path_start,
+        path_end - path_start,
+        "no GS1 primary key (such as /01/ followed by a GTIN) found in the URI path",
+    )
+}
+
+/// Checks the URI scheme (§4.2 step 1) and returns its length.
+fn check_scheme(b: &[u8], lenient: bool, warnings: &mut Vec<Warning>) -> Result<usize, Error> {
+    let n = if b.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(b"https://")) {
+        5
+    } else if b.get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"http://")) {
+        4
+    } else {
+        let len = b.iter().position(|&c| c == b':').unwrap_or(0);
+        return Err(Error::new(ErrorKind::Syntax, 0, len, "a Digital Link URI must start with https:// or http://"));
+    };
+    let s = b.get(..n).unwrap_or_default();
+    if !s.iter().all(u8::is_ascii_lowercase) && !s.iter().all(u8::is_ascii_uppercase) {
+        if !lenient {
+            return Err(Error::new(ErrorKind::Syntax, 0, n, "URI scheme must be all lower-case (or all upper-case)"));
+        }
+        warnings.push(Warning::new("mixed_case_scheme", "URI scheme in mixed case accepted"));
+    }
+    Ok(n)
+}
+
+/// Checks the characters, scheme and host (§4.2 steps 1–2); returns the position of the `/` after the host.
+fn check_authority(b: &[u8], opts: &ParseOptions, warnings: &mut Vec<Warning>) -> Result<usize, Error> {
+    if let Some(i) = b.iter().position(|&c| class(c) & URI == 0) {
+        let n = b.get(i..).map_or(1, |r| 1 + r.iter().skip(1).take_while(|&&c| c & 0xC0 == 0x80).count());
+        return Err(Error::new(ErrorKind::Charset, i, n, "character not allowed in a URI"));
+    }
+    let host_start = check_scheme(b, opts.lenient, warnings)? + 3;
+    let host_end = find_in(b, host_start, b.len(), b'/');
+    if host_end == b.len() {
+        return Err(Error::new(ErrorKind::Syntax, b.len(), 0, "URI has no path after the host"));
+    }
+    if host_end == host_start {
+        return Err(Error::new(ErrorKind::Syntax, host_start, 0, "URI has no host"));
+    }
+    if let Some(i) = b.get(host_start..host_end).and_then(|h| h.iter().position(|&c| class(c) & BAD_HOST != 0)) {
+        return Err(Error::new(ErrorKind::Charset, host_start + i, 1, "character not allowed in a host name"));
+    }
+    Ok(host_end)
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+enum DecodeError {
+    /// `%00` at this offset of the raw text.
+    Nul(usize),
+    /// The output buffer is full.
+    TooLong,
+}
+
+/// Percent-decodes `raw` into `out` (§4.2 step 6): `%HH` (either case) is a byte, a `%` not followed by two hex
+/// digits stays literal, `%00` is an error, `+` is a space in the query and literal in the path. Returns the
+/// decoded length and whether anything changed (for error positions).
+fn percent_decode(raw: &[u8], query: bool, out: &mut [u8]) -> Result<(usize, bool), DecodeError> {
+    let (mut i, mut n, mut changed) = (0, 0, false);
+    while let Some(&c) = raw.get(i) {
+        let pair = raw.get(i + 1).copied().and_then(hex_val).zip(raw.get(i + 2).copied().and_then(hex_val));
+        let (byte, step) = match (c, pair) {
+            (b'%', Some((h, l))) => {
+                if h == 0 && l == 0 {
+                    return Err(DecodeError::Nul(i));
+                }
+                (h << 4 | l, 3)
+            }
+            (b'+', _) if query => (b' ', 1),
+            _ => (c, 1),
+        };
+        changed |= step != 1 || byte != c;
+        *out.get_mut(n).ok_or(DecodeError::TooLong)? = byte;
+        n += 1;
+        i += step;
+    }
+    Ok((n, changed))
+}
+
+/// Decodes a non-AI query parameter part; text that does not decode to valid UTF-8 (or holds `%00`) is kept
+/// as given, since it carries no identity and should survive a round trip.
+fn decode_text(raw: &[u8]) -> String {
+    let mut buf = vec![0u8; raw.len()];
+    match percent_decode(raw, true, &mut buf) {
+        Ok((n, _)) => {
+            buf.truncate(n);
+            String::from_utf8(buf).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+        }
+        Err(_) => String::from_utf8_lossy(raw).into_owned(),
+    }
+}
+
+/// Decodes, validates and appends one pair.
+fn add_item(item: &Item, b: &[u8], opts: &ParseOptions, ctx: LintContext, out: &mut Collector) -> Result<(), Error> {
+    let def = item.def;
+    let (vstart, vend) = (item.vstart, item.vend);
+    let raw = b.get(vstart..vend).unwrap_or_default();
+    if raw.is_empty() {
+        return Err(Error::new(ErrorKind::Length, vstart, 0, format!("AI ({}) has an empty value", def.ai)));
+    }
+    let whole = |e: Error| e.at(vstart, vend - vstart);
+    let mut buf = [0u8; 128];
+    let (mut n, changed) = percent_decode(raw, item.query, &mut buf).map_err(|e| match e {
+        DecodeError::Nul(i) => {
+            Error::new(ErrorKind::Charset, vstart + i, 3, "percent-encoded NUL (%00) is not allowed")
+        }
+        DecodeError::TooLong => Error::new(
+            ErrorKind::Length,
+            vstart,
+            vend - vstart,
+            format!("AI ({}) value is too long: at most {} characters", def.ai, def.max_len),
+        ),
+    })?;
+    // Zero-suppressed GTIN-8/12/13 in /01/ (§4.3): pad to GTIN-14 when permitted.
+    let mut pad = 0;
+    if def.ai == "01" && matches!(n, 8 | 12 | 13) && buf.get(..n).is_some_and(|v| v.iter().all(u8::is_ascii_digit)) {
+        if !opts.permit_zero_suppressed_gtin {
+            return Err(Error::new(
+                ErrorKind::Length,
+                vstart,
+                vend - vstart,
+                format!("GTIN must have 14 digits in a Digital Link, found {n} (zero-suppressed GTINs not permitted)"),
+            ));
+        }
+        pad = 14 - n;
+        if let Some(v) = buf.get_mut(..14) {
+            v.rotate_right(pad);
+            v.iter_mut().take(pad).for_each(|d| *d = b'0');
+        }
+        n = 14;
+        out.warnings.push(Warning::new(
+            "zero_suppressed_gtin",
+            format!("{n_in}-digit GTIN in the Digital Link padded to 14 digits", n_in = 14 - pad),
+        ));
+    }
+    let value = buf.get(..n).unwrap_or_default();
+    check_value(def, value, ctx).map_err(|e| {
+        if changed || (pad > 0 && e.offset() < pad) {
+            whole(e)
+        } else {
+            let (o, l) = (e.offset() - pad, e.len());
+            e.at(vstart + o, l)
+        }
+    })?;
+    out.push(def, value_str(value, vstart)?, item.ai_pos, vend - item.ai_pos)
+}
+
+/// Checks that the path qualifiers follow the key's `dlpkey` order within one alternative (§4.1).
+fn check_qualifiers(key: &AiDef, quals: &[Item]) -> Result<(), Error> {
+    if quals.is_empty() {
+        return Ok(());
+    }
+    let alts = key.dlpkey.unwrap_or(&[]);
+    let mut best = 0;
+    for alt in alts {
+        let mut it = alt.iter();
+        let fit = quals.iter().take_while(|q| it.by_ref().any(|a| *a == q.def.ai)).count();
+        if fit == quals.len() {
+            return Ok(());
+        }
+        best = best.max(fit);
+    }
+    let Some(bad) = quals.get(best) else { return Ok(()) };
+    let allowed = if alts.is_empty() {
+        "none".to_owned()
+    } else {
+        alts.iter().map(|a| a.join(", ")).collect::<Vec<_>>().join(" or ")
+    };
+    let msg = if alts.iter().any(|a| a.contains(&bad.def.ai)) {
+        format!("AI ({}) is out of order after key ({}): qualifiers must follow {allowed}", bad.def.ai, key.ai)
+    } else {
+        format!("AI ({}) is not a path qualifier of key ({}); allowed: {allowed}", bad.def.ai, key.ai)
+    };
+    Err(Error::new(ErrorKind::Syntax, bad.ai_pos, bad.ai_end - bad.ai_pos, msg))
+}
+
+/// Checks a numeric query parameter name at `p` (parameter ends at `end`) as a data attribute (§4.2 step 5):
+/// a known AI, permitted as an attribute, not repeated, and not a qualifier that belongs in the path.
+fn query_attribute(
+    name: &[u8],
+    p: usize,
+    end: usize,
+    key: &AiDef,
+    path: &[Item],
+    attrs: &[Item],
+) -> Result<&'static AiDef, Error> {
+    let def = std::str::from_utf8(name).ok().and_then(ai::lookup).ok_or_else(|| {
+        Error::new(
+            ErrorKind::UnknownAi,
+            p,
+            name.len(),
+            format!("unknown Application Identifier ({}) in the query", String::from_utf8_lossy(name)),
+        )
+    })?;
+    if !def.dl_attr {
+        return Err(Error::new(
+            ErrorKind::Value,
+            p,
+            name.len(),
+            format!("AI ({}) is not permitted as a Digital Link data attribute", def.ai),
+        ));
+    }
+    if path.iter().chain(attrs).any(|i| i.def.ai == def.ai) {
+        return Err(Error::new(ErrorKind::Duplicate, p, end - p, format!("AI ({}) appears twice", def.ai)));
+    }
+    let quals = path.get(1..).unwrap_or_default();
+    let alts = key.dlpkey.unwrap_or(&[]);
+    if alts.iter().any(|a| a.contains(&def.ai) && quals.iter().all(|q| a.contains(&q.def.ai))) {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            p,
+            end - p,
+            format!("AI ({}) qualifies key ({}) and belongs in the path, not the query", def.ai, key.ai),
+        ));
+    }
+    Ok(def)
+}
+
+/// Parses a GS1 Digital Link URI (`reference/codes.md` §4.2–4.3).
+///
+/// Any host and custom stem are accepted and returned in [`DigitalLink::stem`]; only the AIs are identity.
+/// Zero-suppressed GTINs (8, 12 or 13 digits in `/01/`) are padded to 14 with a `zero_suppressed_gtin` warning
+/// when [`ParseOptions::permit_zero_suppressed_gtin`] is on (the default); convenience alphas (`/gtin/…`) only
+/// with [`ParseOptions::permit_convenience_alphas`]; a mixed-case scheme only in lenient mode.
+///
+/// # Errors
+/// Positions are byte offsets in `input` (for a percent-encoded value: its whole encoded segment).
+/// [`ErrorKind::Charset`] for a character not allowed in a URI or host, or `%00`; [`ErrorKind::Syntax`] for a
+/// bad scheme, missing host or path, no primary key, qualifiers out of order, or an attribute that belongs in
+/// the path; [`ErrorKind::UnknownAi`] for a numeric query parameter that is not an AI; [`ErrorKind::Value`] for
+/// an AI that is not a permitted data attribute (e.g. 8200); [`ErrorKind::Duplicate`] for a repeated AI;
+/// [`ErrorKind::Length`] for empty or over-long values and unpermitted zero-suppressed GTINs;
+/// [`ErrorKind::Unsupported`] for a compressed Digital Link; the linters' kinds for bad values;
+/// [`ErrorKind::Pairing`] when a pairing rule fails.
+///
+/// ```
+/// use tracecode::code::{ParseOptions, gs1::digital_link::parse_digital_link};
+/// let opts = ParseOptions::new().current_year(2026);
+/// let dl = parse_digital_link("https://example.com/shop/01/09506000134352/21/XYZ789?17=261231&lang=en", &opts)?;
+/// assert_eq!(dl.stem, "https://example.com/shop");
+/// assert_eq!(dl.gs1.get("21"), Some("XYZ789"));
+/// assert_eq!(dl.gs1.get("17"), Some("261231"));
+/// assert_eq!(dl.extra, vec![("lang".to_owned(), "en".to_owned())]);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn parse_digital_link(input: &str, opts: &ParseOptions) -> Result<DigitalLink, Error> {
+    let b = input.as_bytes();
+    if b.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, 0, 0, "empty URI"));
+    }
+    let mut warnings = Vec::new();
+    let host_end = check_authority(b, opts, &mut warnings)?;
+    // The fragment is ignored; the query ends the path.
+    let frag = find_in(b, host_end, b.len(), b'#');
+    let path_end = find_in(b, host_end, frag, b'?');
+    let (query_start, query_end) = (path_end.saturating_add(1).min(frag), frag);
+
+    let Some((key_pos, key_def)) = find_key(b, host_end, path_end, opts) else {
+        return Err(no_key_error(b, host_end, path_end));
+    };
+
+    // Path pairs from the key to the end; every AI segment was resolved by the backward scan. A valid path
+    // has at most four pairs (key + 22/10/21), so eight slots only overflow on input that is invalid anyway.
+    let filler = Item { def: key_def, ai_pos: 0, ai_end: 0, vstart: 0, vend: 0, query: false };
+    let mut path = [filler; 8];
+    let mut np = 0;
+    let mut pos = key_pos;
+    while pos < path_end {
+        let ai_pos = pos + 1;
+        let ai_end = find_in(b, ai_pos, path_end, b'/');
+        let vend = find_in(b, ai_end.saturating_add(1).min(path_end), path_end, b'/');
+        let def = b.get(ai_pos..ai_end).and_then(|s| resolve_ai(s, opts)).unwrap_or(key_def);
+        let Some(slot) = path.get_mut(np) else {
+            return Err(Error::new(ErrorKind::Syntax, ai_pos, ai_end - ai_pos, "too many path qualifiers"));
+        };
+        *slot = Item { def, ai_pos, ai_end, vstart: (ai_end + 1).min(vend), vend, query: false };
+        np += 1;
+        pos = vend;
+    }
+    let path = path.get(..np).unwrap_or_default();
+    let quals = path.get(1..).unwrap_or_default();
+    check_qualifiers(key_def, quals)?;
+
+    // Query parameters: numeric names are AIs (attributes), others are kept as extra.
+    let mut attrs = [filler; MAX_ELEMENTS];
+    let mut na = 0;
+    let mut extra = Vec::new();
+    let mut p = query_start;
+    while p < query_end {
+        let end = find_in(b, p, query_end, b'&');
+        let eq = find_in(b, p, end, b'=');
+        let name = b.get(p..eq).unwrap_or_default();
+        if p == end {
+            // empty parameter (`&&`)
+        } else if eq < end && !name.is_empty() && name.iter().all(u8::is_ascii_digit) {
+            let def = query_attribute(name, p, end, key_def, path, attrs.get(..na).unwrap_or_default())?;
+            let Some(slot) = attrs.get_mut(na) else {
+                return Err(Error::new(
+                    ErrorKind::Length,
+                    p,
+                    end - p,
+                    format!("too many elements: at most {MAX_ELEMENTS} per message"),
+                ));
+            };
+            *slot = Item { def, ai_pos: p, ai_end: eq, vstart: eq + 1, vend: end, query: true };
+            na += 1;
+        } else {
+            let value = if eq < end { decode_text(b.get(eq + 1..end).unwrap_or_default()) } else { String::new() };
+            extra.push((decode_text(name), value));
+        }
+        p = end + 1;
+    }
+    let attrs = attrs.get_mut(..na).unwrap_or_default();
+    attrs.sort_unstable_by(|x, y| x.def.ai.cmp(y.def.ai));
+
+    let ctx = LintContext { current_year: opts.effective_year() };
+    let mut out = Collector::new(np + na, (path_end - key_pos) + (query_end - query_start), true);
+    out.warnings = warnings;
+    for item in path.iter().chain(attrs.iter()) {
+        add_item(item, b, opts, ctx, &mut out)?;
+    }
+    let (gs1, warnings) = out.finish(opts)?;
+    Ok(DigitalLink { gs1, stem: input.get(..key_pos).unwrap_or_default().to_owned(), extra, warnings })
+}
+
+/// Appends `v` percent-encoded: every byte outside the RFC 3986 unreserved set as `%HH`, upper-case hex.
+fn push_encoded(s: &mut String, v: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in v.bytes() {
+        if class(b) & UNRESERVED != 0 {
+            s.push(char::from(b));
+        } else {
+            s.push('%');
+            for nibble in [b >> 4, b & 0x0F] {
+                s.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+            }
+        }
+    }
+}
+
+impl Gs1 {
+    /// Writes the list as a Digital Link URI under `stem` (`scheme://host[/custom/stem]`, a trailing `/` is
+    /// dropped).
+    ///
+    /// The path key is the first element that is a Digital Link primary key (first-seen rule, §4.3); the path
+    /// qualifiers are those of the key's qualifier alternative that matches most elements, in dictionary order;
+    /// every other element becomes a query attribute, in ascending (lexical) AI order. Values are
+    /// percent-encoded outside `A-Z a-z 0-9 - . _ ~`, with upper-case hex.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] if `stem` is not an `http(s)://host…` stem without query or fragment;
+    /// [`ErrorKind::Syntax`] if no element is a primary key; [`ErrorKind::Value`] if an element can be neither a
+    /// path qualifier nor a query attribute (e.g. 8200, or 21 without a key it qualifies).
+    ///
+    /// ```
+    /// use tracecode::code::{ParseOptions, gs1::Gs1};
+    /// let opts = ParseOptions::new().current_year(2026);
+    /// let gs1 = Gs1::from_pairs(&[("01", "09506000134352"), ("17", "261231"), ("10", "A/B+1")], &opts)?;
+    /// assert_eq!(
+    ///     gs1.to_digital_link("https://example.com/")?,
+    ///     "https://example.com/01/09506000134352/10/A%2FB%2B1?17=261231"
+    /// );
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn to_digital_link(&self, stem: &str) -> Result<String, Error> {
+        let stem = stem.strip_suffix('/').unwrap_or(stem);
+        let sb = stem.as_bytes();
+        let host_start = if sb.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(b"https://")) {
+            8
+        } else if sb.get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"http://")) {
+            7
+        } else {
+            0
+        };
+        let host_end = find_in(sb, host_start, sb.len(), b'/');
+        let stem_ok = host_start > 0
+            && host_end > host_start
+            && sb.iter().all(|&c| class(c) & URI != 0 && c != b'?' && c != b'#')
+            && sb.get(host_start..host_end).is_some_and(|h| h.iter().all(|&c| class(c) & BAD_HOST == 0));
+        if !stem_ok {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                0,
+                stem.len(),
+                format!("Digital Link stem must look like https://host[/path], got {stem:?}"),
+            ));
+        }
+        let Some((key_idx, key)) = self.iter().enumerate().find(|(_, e)| e.def.is_dl_primary_key()) else {
+            return Err(Error::new(ErrorKind::Syntax, 0, 0, "no GS1 primary key to place in a Digital Link path"));
+        };
+        let alts = key.def.dlpkey.unwrap_or(&[]);
+        let mut alt: &[&str] = &[];
+        let mut best = 0;
+        for a in alts {
+            let hits = a.iter().filter(|q| self.contains(q)).count();
+            if hits > best {
+                (alt, best) = (a, hits);
+            }
+        }
+        let mut s = String::with_capacity(stem.len() + 64);
+        s.push_str(stem);
+        for e in std::iter::once(key).chain(alt.iter().filter_map(|q| self.iter().find(|e| e.def.ai == *q))) {
+            s.push('/');
+            s.push_str(e.def.ai);
+            s.push('/');
+            push_encoded(&mut s, e.value);
+        }
+        let mut attrs: Vec<Element<'_>> = self
+            .iter()
+            .enumerate()
+            .filter(|&(i, e)| i != key_idx && e.def.ai != key.def.ai && !alt.contains(&e.def.ai))
+            .map(|(_, e)| e)
+            .collect();
+        attrs.sort_by(|x, y| x.def.ai.cmp(y.def.ai));
+        attrs.dedup_by(|x, y| x.def.ai == y.def.ai);
+        for (i, e) in attrs.iter().enumerate() {
+            if !e.def.dl_attr {
+                return Err(Error::new(
+                    ErrorKind::Value,
+                    0,
+                    0,
+                    format!("AI ({}) cannot be expressed in a Digital Link (key {})", e.def.ai, key.def.ai),
+                ));
+            }
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(e.def.ai);
+            s.push('=');
+            push_encoded(&mut s, e.value);
+        }
+        Ok(s)
+    }
+
+    /// The canonical Digital Link: [`Gs1::to_digital_link`] under [`CANONICAL_STEM`].
+    ///
+    /// # Errors
+    /// As [`Gs1::to_digital_link`].
+    ///
+    /// ```
+    /// use tracecode::code::{ParseOptions, gs1::Gs1};
+    /// let gs1 = Gs1::from_pairs(&[("01", "09506000134352"), ("21", "XYZ789")], &ParseOptions::new())?;
+    /// assert_eq!(gs1.canonical_digital_link()?, "https://id.gs1.org/01/09506000134352/21/XYZ789");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn canonical_digital_link(&self) -> Result<String, Error> {
+        self.to_digital_link(CANONICAL_STEM)
+    }
+}

@@ -1,1 +1,453 @@
-//! Placeholder (being written).
+//! GS1 element strings: the transmitted form (FNC1 sent as GS, 0x1D) and the bracketed human-readable form.
+//!
+//! Both parsers produce one [`Gs1`] element list, validated against the AI table (lengths, character sets,
+//! check digits, dates, pairing rules). Algorithm and tolerances: `reference/codes.md` §2.5 (GS1 General
+//! Specifications §7.8; GS1 Barcode Syntax Engine behaviour for redundant and trailing separators).
+//!
+//! Printing is the inverse: [`Gs1::to_element_string`] and [`Gs1::to_bracketed`] keep the stored element order,
+//! so `parse(print(x)) == x` for every list these parsers or [`Gs1::from_pairs`] build.
+
+use super::ai::{self, AiDef};
+use super::lint::{self, LintContext};
+use super::{GS, Gs1, MAX_ELEMENTS};
+use crate::code::{ParseOptions, Warning};
+use crate::{Error, ErrorKind};
+
+/// Checks one value against its definition: not empty, not longer than the AI allows, then the dictionary's
+/// components and linters. Offsets are relative to the start of `value`.
+///
+/// The length checks come first so that "too long" points at the first surplus character (§2.5) whatever the
+/// linters would report.
+pub(crate) fn check_value(def: &AiDef, value: &[u8], ctx: LintContext) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::new(ErrorKind::Length, 0, 0, format!("AI ({}) has an empty value", def.ai)));
+    }
+    let max = usize::from(def.max_len);
+    if value.len() > max {
+        return Err(Error::new(
+            ErrorKind::Length,
+            max,
+            value.len() - max,
+            format!("AI ({}) value is too long: at most {max} characters, found {}", def.ai, value.len()),
+        ));
+    }
+    lint::validate_value(def, value, &ctx)
+}
+
+/// Converts a validated value to `&str`. Validated values are ASCII, so this only fails on a linter gap; the
+/// error then points at the offending byte.
+pub(crate) fn value_str(value: &[u8], base: usize) -> Result<&str, Error> {
+    std::str::from_utf8(value)
+        .map_err(|e| Error::new(ErrorKind::Charset, base.saturating_add(e.valid_up_to()), 1, "value is not valid text"))
+}
+
+/// Accumulates elements, enforcing the element-count limit and the repeated-AI rule.
+pub(crate) struct Collector {
+    /// The elements so far.
+    pub(crate) gs1: Gs1,
+    /// Warnings so far.
+    pub(crate) warnings: Vec<Warning>,
+    /// Digital Link forbids any repeated AI; element strings tolerate an identical repeat.
+    repeat_is_error: bool,
+}
+
+impl Collector {
+    /// A collector sized for `n` elements of `bytes` total value length.
+    pub(crate) fn new(n: usize, bytes: usize, repeat_is_error: bool) -> Self {
+        Self { gs1: Gs1::with_capacity(n.min(MAX_ELEMENTS), bytes), warnings: Vec::new(), repeat_is_error }
+    }
+
+    /// Appends a validated element. `src`/`len` locate the whole element (AI and value) in the input and are
+    /// used for the element's source offset and for errors.
+    pub(crate) fn push(&mut self, def: &'static AiDef, value: &str, src: usize, len: usize) -> Result<(), Error> {
+        if let Some(prev) = self.gs1.iter().find(|e| e.def.ai == def.ai) {
+            if prev.value == value && !self.repeat_is_error {
+                self.warnings.push(Warning::new(
+                    "duplicate_ai",
+                    format!("AI ({}) appears twice with the same value; one copy kept", def.ai),
+                ));
+                return Ok(());
+            }
+            let msg = if prev.value == value {
+                format!("AI ({}) appears twice", def.ai)
+            } else {
+                format!("AI ({}) appears twice with different values: {} and {value}", def.ai, prev.value)
+            };
+            return Err(Error::new(ErrorKind::Duplicate, src, len, msg));
+        }
+        if self.gs1.len() >= MAX_ELEMENTS {
+            return Err(Error::new(
+                ErrorKind::Length,
+                src,
+                len,
+                format!("too many elements: at most {MAX_ELEMENTS} per message"),
+            ));
+        }
+        self.gs1.push_unchecked(def, value, src);
+        Ok(())
+    }
+
+    /// Applies the pairing rules (when asked) and returns the result.
+    pub(crate) fn finish(self, opts: &ParseOptions) -> Result<(Gs1, Vec<Warning>), Error> {
+        if opts.check_pairings {
+            lint::check_pairings(&self.gs1)?;
+        }
+        Ok((self.gs1, self.warnings))
+    }
+}
+
+/// The position of the first GS in `input[from..]` (absolute), or `input.len()`.
+fn next_gs(input: &[u8], from: usize) -> usize {
+    input.get(from..).and_then(|r| r.iter().position(|&b| b == GS)).map_or(input.len(), |i| from + i)
+}
+
+/// The error for an AI that is not in the table at `p`.
+fn unknown_ai_error(input: &[u8], p: usize) -> Error {
+    let rest = input.get(p..).unwrap_or_default();
+    let n = ai::ai_len_for_prefix(rest).unwrap_or(2).min(rest.len()).max(1);
+    let digits = rest.get(..n).unwrap_or_default();
+    if digits.iter().all(u8::is_ascii_digit) && digits.len() >= 2 {
+        Error::new(
+            ErrorKind::UnknownAi,
+            p,
+            n,
+            format!("unknown Application Identifier ({})", String::from_utf8_lossy(digits)),
+        )
+    } else {
+        Error::new(ErrorKind::UnknownAi, p, n, "expected an Application Identifier (digits) here")
+    }
+}
+
+/// Steps over an AI the table does not define (permit-unknown mode): its length comes from the two-digit prefix
+/// table, its value runs to the next GS. Returns the position after it.
+fn skip_unknown_ai(input: &[u8], p: usize, opts: &ParseOptions, warnings: &mut Vec<Warning>) -> Result<usize, Error> {
+    let rest = input.get(p..).unwrap_or_default();
+    let Some(n) = ai::ai_len_for_prefix(rest)
+        .filter(|&n| opts.permit_unknown_ais && rest.get(..n).is_some_and(|d| d.iter().all(u8::is_ascii_digit)))
+    else {
+        return Err(unknown_ai_error(input, p));
+    };
+    let vstart = p + n;
+    let vend = next_gs(input, vstart);
+    if vend == vstart {
+        return Err(Error::new(ErrorKind::Length, vstart, 0, "unknown AI has an empty value"));
+    }
+    // Values never exceed 90 characters (AIs 91-99); bound unknown ones the same way.
+    if vend - vstart > 90 {
+        return Err(Error::new(ErrorKind::Length, vstart + 90, vend - vstart - 90, "unknown AI value is too long"));
+    }
+    warnings.push(Warning::new(
+        "unknown_ai",
+        format!(
+            "unknown AI ({}) with value \"{}\" was skipped",
+            String::from_utf8_lossy(rest.get(..n).unwrap_or_default()),
+            String::from_utf8_lossy(input.get(vstart..vend).unwrap_or_default())
+        ),
+    ));
+    Ok(if input.get(vend) == Some(&GS) { vend + 1 } else { vend })
+}
+
+/// Dropped-separator recovery: finds the single split point `k` in `vstart..vend` where the head is a valid value
+/// of `def` and the tail starts with a known AI whose first value is valid. Ambiguous or no split: `None`.
+fn recover_split(def: &AiDef, input: &[u8], vstart: usize, vend: usize, ctx: LintContext) -> Option<usize> {
+    let last = vend.saturating_sub(3).min(vstart + usize::from(def.max_len));
+    let mut found = None;
+    for k in vstart + 1..=last {
+        let head = input.get(vstart..k)?;
+        let Some(tail_def) = input.get(k..vend).and_then(ai::lookup_prefix) else { continue };
+        let tstart = k + tail_def.ai.len();
+        let tend = if tail_def.predefined { tstart + usize::from(tail_def.max_len) } else { vend };
+        let Some(tail) = input.get(tstart..tend).filter(|t| tend <= vend && !t.is_empty()) else { continue };
+        if check_value(def, head, ctx).is_ok() && check_value(tail_def, tail, ctx).is_ok() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(k);
+        }
+    }
+    found
+}
+
+/// Parses a GS1 element string in transmitted form: AIs and values with FNC1 separators sent as GS (0x1D).
+///
+/// The caller has already stripped the AIM symbology identifier and replaced keyboard-wedge GS substitutes.
+/// Tolerated (as the GS1 Barcode Syntax Engine does): a leading GS (FNC1 in first position transmitted), a
+/// redundant GS after a pre-defined-length element, a trailing GS. A repeated AI with the same value is kept
+/// once with a `duplicate_ai` warning. With [`ParseOptions::permit_unknown_ais`], unknown AIs are skipped with
+/// an `unknown_ai` warning (they have no table entry to store); with [`ParseOptions::recover_dropped_gs`], a
+/// separator dropped between two variable-length values is restored when exactly one split validates
+/// (`recovered_separator` warning).
+///
+/// # Errors
+/// Error positions are byte offsets in `input`: [`ErrorKind::UnknownAi`] at an AI the table does not define;
+/// [`ErrorKind::Length`] for a short pre-defined value (at the GS or end that cut it, length 0), a value over its
+/// maximum (at the first surplus character), an empty value, or more than [`MAX_ELEMENTS`] elements;
+/// [`ErrorKind::Syntax`] for two GS in a row; [`ErrorKind::Duplicate`] for a repeated AI with a different value;
+/// the linters' kinds (check digit, charset, date, ...) at the faulty characters; [`ErrorKind::Pairing`] when a
+/// `req=`/`ex=` rule fails.
+///
+/// ```
+/// use tracecode::code::{ParseOptions, gs1::element::parse_element_string};
+/// let opts = ParseOptions::new().current_year(2026);
+/// let (gs1, warnings) = parse_element_string(b"010950600013435217261231\x1d10ABC123\x1d21XYZ789", &opts)?;
+/// assert_eq!(gs1.get("17"), Some("261231"));
+/// assert_eq!(gs1.get("21"), Some("XYZ789"));
+/// assert!(warnings.is_empty());
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn parse_element_string(input: &[u8], opts: &ParseOptions) -> Result<(Gs1, Vec<Warning>), Error> {
+    if input.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, 0, 0, "empty element string"));
+    }
+    let ctx = LintContext { current_year: opts.effective_year() };
+    let mut out = Collector::new(input.len() / 6 + 1, input.len(), false);
+    let len = input.len();
+    // FNC1 in first position sometimes arrives as a GS.
+    let mut p = usize::from(input.first() == Some(&GS));
+    if p == len {
+        return Err(Error::new(ErrorKind::Empty, 0, 1, "element string holds only a separator"));
+    }
+    while p < len {
+        let rest = input.get(p..).unwrap_or_default();
+        if rest.first() == Some(&GS) {
+            return Err(Error::new(ErrorKind::Syntax, p, 1, "two separators (GS) in a row"));
+        }
+        let Some(def) = ai::lookup_prefix(rest) else {
+            p = skip_unknown_ai(input, p, opts, &mut out.warnings)?;
+            continue;
+        };
+        let vstart = p + def.ai.len();
+        let end = if def.predefined {
+            let want = usize::from(def.max_len);
+            let avail = input.get(vstart..).unwrap_or_default();
+            let cut = avail.iter().take(want).position(|&b| b == GS).unwrap_or(avail.len().min(want));
+            if cut < want {
+                return Err(Error::new(
+                    ErrorKind::Length,
+                    vstart + cut,
+                    0,
+                    format!("AI ({}) needs {want} characters, found {cut}", def.ai),
+                ));
+            }
+            let end = vstart + want;
+            check_value(def, input.get(vstart..end).unwrap_or_default(), ctx).map_err(|e| e.shifted(vstart))?;
+            end
+        } else {
+            let vend = next_gs(input, vstart);
+            match check_value(def, input.get(vstart..vend).unwrap_or_default(), ctx) {
+                Ok(()) => vend,
+                Err(e) => {
+                    let split =
+                        if opts.recover_dropped_gs { recover_split(def, input, vstart, vend, ctx) } else { None };
+                    let Some(k) = split else { return Err(e.shifted(vstart)) };
+                    out.warnings.push(Warning::new(
+                        "recovered_separator",
+                        format!("a separator missing after AI ({}) was assumed at byte {k}", def.ai),
+                    ));
+                    k
+                }
+            }
+        };
+        let value = value_str(input.get(vstart..end).unwrap_or_default(), vstart)?;
+        out.push(def, value, p, end - p)?;
+        p = end;
+        if input.get(p) == Some(&GS) {
+            p += 1;
+        }
+    }
+    out.finish(opts)
+}
+
+/// Parses the bracketed human-readable form, `(01)09506000134352(10)ABC123`.
+///
+/// A literal `(` inside a value is written `\(`. Every AI must be in the table; values are validated exactly as
+/// in [`parse_element_string`], and pairing rules apply.
+///
+/// # Errors
+/// As [`parse_element_string`], with positions in `input`; [`ErrorKind::Syntax`] for text outside `(AI)value`
+/// groups or an unclosed `(`.
+///
+/// ```
+/// use tracecode::code::{ParseOptions, gs1::element::parse_bracketed};
+/// let (gs1, _) = parse_bracketed(b"(01)09506000134352(10)AB\\(1", &ParseOptions::new())?;
+/// assert_eq!(gs1.get("10"), Some("AB(1"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn parse_bracketed(input: &[u8], opts: &ParseOptions) -> Result<(Gs1, Vec<Warning>), Error> {
+    if input.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, 0, 0, "empty bracketed element string"));
+    }
+    let ctx = LintContext { current_year: opts.effective_year() };
+    let mut out = Collector::new(input.len() / 8 + 1, input.len(), false);
+    let len = input.len();
+    let mut p = 0;
+    while p < len {
+        if input.get(p) != Some(&b'(') {
+            return Err(Error::new(ErrorKind::Syntax, p, 1, "expected \"(\" starting an Application Identifier"));
+        }
+        let ai_start = p + 1;
+        // AIs have at most 4 digits; look a little further for a better message.
+        let close = input.get(ai_start..).and_then(|r| r.iter().take(6).position(|&b| b == b')'));
+        let Some(ai_len) = close else {
+            return Err(Error::new(ErrorKind::Syntax, p, 1, "\"(\" without a closing \")\""));
+        };
+        let ai_digits = input.get(ai_start..ai_start + ai_len).unwrap_or_default();
+        if ai_digits.is_empty() {
+            return Err(Error::new(ErrorKind::Syntax, p, 2, "empty Application Identifier \"()\""));
+        }
+        let def = std::str::from_utf8(ai_digits).ok().and_then(ai::lookup).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownAi,
+                ai_start,
+                ai_len,
+                format!("unknown Application Identifier ({})", String::from_utf8_lossy(ai_digits)),
+            )
+        })?;
+        let vstart = ai_start + ai_len + 1;
+        // The value runs to the next unescaped "(".
+        let mut vend = vstart;
+        let mut escapes = 0usize;
+        while let Some(&b) = input.get(vend) {
+            if b == b'(' {
+                break;
+            }
+            if b == b'\\' && input.get(vend + 1) == Some(&b'(') {
+                escapes += 1;
+                vend += 2;
+            } else {
+                vend += 1;
+            }
+        }
+        let raw = input.get(vstart..vend).unwrap_or_default();
+        let mut buf = [0u8; 96];
+        let value: &[u8] = if escapes == 0 {
+            raw
+        } else {
+            let n = unescape_bracketed(raw, &mut buf);
+            let max = usize::from(def.max_len);
+            if n > max {
+                return Err(Error::new(
+                    ErrorKind::Length,
+                    vstart + raw_offset(raw, max),
+                    vend - vstart - raw_offset(raw, max),
+                    format!("AI ({}) value is too long: at most {max} characters", def.ai),
+                ));
+            }
+            buf.get(..n).unwrap_or_default()
+        };
+        check_value(def, value, ctx).map_err(|e| {
+            let (o, l) = (e.offset(), e.len());
+            let start = raw_offset(raw, o);
+            let stop = raw_offset(raw, o.saturating_add(l));
+            e.at(vstart + start, stop.saturating_sub(start))
+        })?;
+        out.push(def, value_str(value, vstart)?, p, vend - p)?;
+        p = vend;
+    }
+    out.finish(opts)
+}
+
+/// Removes `\` before `(` from `raw` into `buf` (stopping when full); returns the decoded length.
+fn unescape_bracketed(raw: &[u8], buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    let mut it = raw.iter().peekable();
+    while let Some(&b) = it.next() {
+        let b = if b == b'\\' && it.peek() == Some(&&b'(') { it.next().map_or(b, |&c| c) } else { b };
+        let Some(slot) = buf.get_mut(n) else { return n };
+        *slot = b;
+        n += 1;
+    }
+    n
+}
+
+/// The offset in an escaped bracketed value `raw` of the decoded offset `decoded` (each `\(` is one character).
+fn raw_offset(raw: &[u8], decoded: usize) -> usize {
+    let mut r = 0;
+    let mut d = 0;
+    while d < decoded && r < raw.len() {
+        r += if raw.get(r) == Some(&b'\\') && raw.get(r + 1) == Some(&b'(') { 2 } else { 1 };
+        d += 1;
+    }
+    r
+}
+
+impl Gs1 {
+    /// Builds a validated element list from `(AI, value)` pairs, in the given order (used by issuing and EPC).
+    ///
+    /// A pair repeating an earlier AI with the same value is dropped; pairing rules apply when
+    /// [`ParseOptions::check_pairings`] is on.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownAi`] for an AI not in the table; the validation kinds of [`parse_element_string`]
+    /// with offsets relative to the offending value; [`ErrorKind::Duplicate`] for an AI repeated with another
+    /// value; [`ErrorKind::Length`] for more than [`MAX_ELEMENTS`] pairs; [`ErrorKind::Pairing`].
+    ///
+    /// ```
+    /// use tracecode::code::{ParseOptions, gs1::Gs1};
+    /// let gs1 = Gs1::from_pairs(&[("01", "09506000134352"), ("21", "XYZ789")], &ParseOptions::new())?;
+    /// assert_eq!(gs1.to_bracketed(), "(01)09506000134352(21)XYZ789");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn from_pairs(pairs: &[(&str, &str)], opts: &ParseOptions) -> Result<Self, Error> {
+        let ctx = LintContext { current_year: opts.effective_year() };
+        let bytes = pairs.iter().map(|(_, v)| v.len()).fold(0usize, usize::saturating_add);
+        let mut out = Collector::new(pairs.len(), bytes, false);
+        for &(ai, value) in pairs {
+            let def = ai::lookup(ai).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownAi, 0, 0, format!("unknown Application Identifier ({ai})"))
+            })?;
+            check_value(def, value.as_bytes(), ctx)?;
+            out.push(def, value, 0, 0)?;
+        }
+        Ok(out.finish(opts)?.0)
+    }
+
+    /// The transmitted element string (FNC1 as GS, no AIM identifier, no leading FNC1).
+    ///
+    /// Elements stay in stored order, so printing then parsing gives an equal list. A GS follows every
+    /// variable-length element except the last; pre-defined-length elements (§2.4) need none. Callers that want
+    /// the conventional "pre-defined first" layout build the list in that order.
+    ///
+    /// ```
+    /// use tracecode::code::{ParseOptions, gs1::Gs1};
+    /// let gs1 = Gs1::from_pairs(&[("01", "09506000134352"), ("10", "ABC123"), ("21", "XYZ789")], &ParseOptions::new())?;
+    /// assert_eq!(gs1.to_element_string(), "010950600013435210ABC123\u{1d}21XYZ789");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn to_element_string(&self) -> String {
+        let n = self.len();
+        let mut s = String::with_capacity(self.iter().map(|e| e.def.ai.len() + e.value.len() + 1).sum());
+        for (i, e) in self.iter().enumerate() {
+            s.push_str(e.def.ai);
+            s.push_str(e.value);
+            if !e.def.predefined && i + 1 < n {
+                s.push(char::from(GS));
+            }
+        }
+        s
+    }
+
+    /// The bracketed human-readable form, `(01)09506000134352(10)ABC123`, with `(` in values escaped as `\(`.
+    ///
+    /// ```
+    /// use tracecode::code::{ParseOptions, gs1::Gs1};
+    /// let gs1 = Gs1::from_pairs(&[("01", "09506000134352"), ("10", "A(1")], &ParseOptions::new())?;
+    /// assert_eq!(gs1.to_bracketed(), r"(01)09506000134352(10)A\(1");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn to_bracketed(&self) -> String {
+        let mut s = String::with_capacity(self.iter().map(|e| e.def.ai.len() + e.value.len() + 4).sum());
+        for e in self.iter() {
+            s.push('(');
+            s.push_str(e.def.ai);
+            s.push(')');
+            for c in e.value.chars() {
+                if c == '(' {
+                    s.push('\\');
+                }
+                s.push(c);
+            }
+        }
+        s
+    }
+}
