@@ -111,7 +111,10 @@ pub struct RandomSerials {
 impl std::fmt::Debug for RandomSerials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
-        f.debug_struct("RandomSerials").field("counter", &self.counter).field("form", &self.form).finish_non_exhaustive()
+        f.debug_struct("RandomSerials")
+            .field("counter", &self.counter)
+            .field("form", &self.form)
+            .finish_non_exhaustive()
     }
 }
 
@@ -186,7 +189,8 @@ impl SerialSource for RandomSerials {
                 Ok(self.permute(n, 19).to_string())
             }
             Form::Alnum => {
-                self.counter = n.checked_add(1).ok_or_else(|| Error::new(ErrorKind::Range, 0, 0, "serial counter exhausted"))?;
+                self.counter =
+                    n.checked_add(1).ok_or_else(|| Error::new(ErrorKind::Range, 0, 0, "serial counter exhausted"))?;
                 let mut v = self.permute(n, 32);
                 let mut out = [b'2'; 13];
                 for slot in out.iter_mut().rev() {
@@ -233,7 +237,12 @@ pub fn with_check_digit(body: &str) -> Result<String, Error> {
 /// [`ErrorKind::Length`] for other lengths, [`ErrorKind::Charset`] for non-digits.
 pub fn gtin(body: &str) -> Result<String, Error> {
     if !matches!(body.len(), 7 | 11 | 12 | 13) {
-        return Err(Error::new(ErrorKind::Length, 0, body.len(), "a GTIN body has 7, 11, 12 or 13 digits (the check digit is added)"));
+        return Err(Error::new(
+            ErrorKind::Length,
+            0,
+            body.len(),
+            "a GTIN body has 7, 11, 12 or 13 digits (the check digit is added)",
+        ));
     }
     let full = with_check_digit(body)?;
     Ok(format!("{full:0>14}"))
@@ -291,12 +300,22 @@ pub fn lgtin(gtin14: &str, lot: &str) -> Result<Gs1, Error> {
 /// ```
 pub fn sscc(extension: u8, gcp: &str, serial_ref: u64) -> Result<Gs1, Error> {
     if extension > 9 || !(6..=12).contains(&gcp.len()) || !gcp.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::new(ErrorKind::Value, 0, gcp.len(), "SSCC needs an extension digit 0-9 and a 6-12 digit company prefix"));
+        return Err(Error::new(
+            ErrorKind::Value,
+            0,
+            gcp.len(),
+            "SSCC needs an extension digit 0-9 and a 6-12 digit company prefix",
+        ));
     }
     let width = 16 - gcp.len();
     let sr = format!("{serial_ref:0width$}");
     if sr.len() != width {
-        return Err(Error::new(ErrorKind::Range, 0, 0, format!("serial reference {serial_ref} needs more than {width} digits")));
+        return Err(Error::new(
+            ErrorKind::Range,
+            0,
+            0,
+            format!("serial reference {serial_ref} needs more than {width} digits"),
+        ));
     }
     let value = with_check_digit(&format!("{extension}{gcp}{sr}"))?;
     build(&[("00", &value)])

@@ -160,7 +160,14 @@ const GS1_LAYOUTS: &[Gs1Layout] = &[
         quals: &[(mark::CPV, "22"), (mark::LOT, "10"), (mark::SERIAL, "21"), (mark::TPX, "235")],
         base_kind: KeyKind::Class,
     },
-    Gs1Layout { tag: tag::ITIP, ai: "8006", digits: 18, skip: 0, quals: &[(mark::SERIAL, "21")], base_kind: KeyKind::Class },
+    Gs1Layout {
+        tag: tag::ITIP,
+        ai: "8006",
+        digits: 18,
+        skip: 0,
+        quals: &[(mark::SERIAL, "21")],
+        base_kind: KeyKind::Class,
+    },
     Gs1Layout { tag: tag::SSCC, ai: "00", digits: 18, skip: 0, quals: &[], base_kind: KeyKind::Instance },
     Gs1Layout { tag: tag::GRAI, ai: "8003", digits: 13, skip: 1, quals: &[], base_kind: KeyKind::Class },
     Gs1Layout { tag: tag::GIAI, ai: "8004", digits: 0, skip: 0, quals: &[], base_kind: KeyKind::Instance },
@@ -168,7 +175,14 @@ const GS1_LAYOUTS: &[Gs1Layout] = &[
     Gs1Layout { tag: tag::GSRN, ai: "8018", digits: 18, skip: 0, quals: &[], base_kind: KeyKind::Instance },
     Gs1Layout { tag: tag::GDTI, ai: "253", digits: 13, skip: 0, quals: &[], base_kind: KeyKind::Class },
     Gs1Layout { tag: tag::GCN, ai: "255", digits: 13, skip: 0, quals: &[], base_kind: KeyKind::Class },
-    Gs1Layout { tag: tag::CPID, ai: "8010", digits: 0, skip: 0, quals: &[(mark::SERIAL, "8011")], base_kind: KeyKind::Class },
+    Gs1Layout {
+        tag: tag::CPID,
+        ai: "8010",
+        digits: 0,
+        skip: 0,
+        quals: &[(mark::SERIAL, "8011")],
+        base_kind: KeyKind::Class,
+    },
     Gs1Layout { tag: tag::GINC, ai: "401", digits: 0, skip: 0, quals: &[], base_kind: KeyKind::Instance },
     Gs1Layout { tag: tag::GSIN, ai: "402", digits: 17, skip: 0, quals: &[], base_kind: KeyKind::Instance },
     Gs1Layout { tag: tag::GMN, ai: "8013", digits: 0, skip: 0, quals: &[], base_kind: KeyKind::Class },
@@ -180,7 +194,14 @@ const GS1_LAYOUTS: &[Gs1Layout] = &[
         quals: &[(mark::GLN_EXT, "254"), (mark::AI7040, "7040")],
         base_kind: KeyKind::Location,
     },
-    Gs1Layout { tag: tag::GLN_PARTY, ai: "417", digits: 13, skip: 0, quals: &[(mark::AI7040, "7040")], base_kind: KeyKind::Party },
+    Gs1Layout {
+        tag: tag::GLN_PARTY,
+        ai: "417",
+        digits: 13,
+        skip: 0,
+        quals: &[(mark::AI7040, "7040")],
+        base_kind: KeyKind::Party,
+    },
     Gs1Layout {
         tag: tag::GLN_PAYTO,
         ai: "415",
@@ -247,7 +268,9 @@ fn push_bcd(out: &mut Vec<u8>, digits: &[u8]) {
 /// Reads `n` BCD digits from `bytes`, returning the digits and the bytes consumed.
 fn read_bcd(bytes: &[u8], n: usize, at: usize) -> Result<(String, usize), Error> {
     let nbytes = n.div_ceil(2);
-    let src = bytes.get(..nbytes).ok_or_else(|| err(ErrorKind::Corrupt, at, bytes.len(), "key truncated inside a digit field"))?;
+    let src = bytes
+        .get(..nbytes)
+        .ok_or_else(|| err(ErrorKind::Corrupt, at, bytes.len(), "key truncated inside a digit field"))?;
     let mut s = String::with_capacity(n);
     for (i, &b) in src.iter().enumerate() {
         for (j, nib) in [b >> 4, b & 0x0F].into_iter().enumerate() {
@@ -273,9 +296,10 @@ fn read_text(bytes: &[u8], at: usize) -> Result<(&str, usize), Error> {
         .iter()
         .position(|&b| b == 0)
         .ok_or_else(|| err(ErrorKind::Corrupt, at, bytes.len(), "key text field has no terminator"))?;
-    let text = bytes.get(..end).and_then(|t| std::str::from_utf8(t).ok()).ok_or_else(|| {
-        err(ErrorKind::Corrupt, at, end, "key text field is not UTF-8")
-    })?;
+    let text = bytes
+        .get(..end)
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .ok_or_else(|| err(ErrorKind::Corrupt, at, end, "key text field is not UTF-8"))?;
     if text.is_empty() {
         return Err(err(ErrorKind::Corrupt, at, 1, "empty text field in key"));
     }
@@ -353,11 +377,8 @@ impl TraceKey {
     /// # Errors
     /// [`ErrorKind::Syntax`] if no element is an identification key.
     pub fn from_gs1(gs1: &Gs1) -> Result<Self, Error> {
-        let (idx, layout) = gs1
-            .iter()
-            .enumerate()
-            .find_map(|(i, e)| layout_for(e.def.ai).map(|l| (i, l)))
-            .ok_or_else(|| {
+        let (idx, layout) =
+            gs1.iter().enumerate().find_map(|(i, e)| layout_for(e.def.ai).map(|l| (i, l))).ok_or_else(|| {
                 err(ErrorKind::Syntax, 0, 0, "no identification key (GTIN, SSCC, GLN, GRAI, GIAI, ...) in this code")
             })?;
         let value = gs1.get_index(idx).map(|e| e.value).unwrap_or_default();
@@ -407,9 +428,10 @@ impl TraceKey {
         }
         let skip = usize::from(layout.skip);
         let n = usize::from(layout.digits);
-        let digits = value.as_bytes().get(skip..skip + n).filter(|d| d.iter().all(u8::is_ascii_digit)).ok_or_else(|| {
-            err(ErrorKind::Length, 0, value.len(), format!("({}) needs {} digits", layout.ai, n + skip))
-        })?;
+        let digits =
+            value.as_bytes().get(skip..skip + n).filter(|d| d.iter().all(u8::is_ascii_digit)).ok_or_else(|| {
+                err(ErrorKind::Length, 0, value.len(), format!("({}) needs {} digits", layout.ai, n + skip))
+            })?;
         push_bcd(out, digits);
         // GRAI / GDTI / GCN carry an optional serial after the numeric part.
         if let Some(tail) = value.get(skip + n..).filter(|t| !t.is_empty()) {
@@ -513,7 +535,11 @@ impl TraceKey {
     pub fn instances_prefix(&self) -> Option<Vec<u8>> {
         let (&t, rest) = self.bytes.split_first()?;
         let layout = GS1_LAYOUTS.iter().find(|l| l.tag == t && l.base_kind == KeyKind::Class)?;
-        let base = if layout.digits == 0 { rest.iter().position(|&b| b == 0)? + 1 } else { usize::from(layout.digits).div_ceil(2) };
+        let base = if layout.digits == 0 {
+            rest.iter().position(|&b| b == 0)? + 1
+        } else {
+            usize::from(layout.digits).div_ceil(2)
+        };
         if rest.len() != base {
             return None; // only a bare class key (no lot/CPV) has instances under it
         }
@@ -524,7 +550,8 @@ impl TraceKey {
 
     /// The GTIN class key of a GTIN-based key (instance or lot), i.e. its first 8 bytes.
     pub fn gtin_class(&self) -> Option<Self> {
-        (self.bytes.first() == Some(&tag::GTIN)).then(|| Self { bytes: self.bytes.get(..8).unwrap_or_default().to_vec() })
+        (self.bytes.first() == Some(&tag::GTIN))
+            .then(|| Self { bytes: self.bytes.get(..8).unwrap_or_default().to_vec() })
     }
 
     /// The key of a lot-membership index entry: `lot key ‖ instance serial ‖ 0x00`, so all instances of one lot
@@ -594,7 +621,10 @@ fn decode(bytes: &[u8]) -> Result<Parts, Error> {
         return decode_gs1(layout, rest);
     }
     if t == tag::GID {
-        let g = rest.get(..16).filter(|_| rest.len() == 16).ok_or_else(|| err(ErrorKind::Corrupt, 1, rest.len(), "GID key must have 16 payload bytes"))?;
+        let g = rest
+            .get(..16)
+            .filter(|_| rest.len() == 16)
+            .ok_or_else(|| err(ErrorKind::Corrupt, 1, rest.len(), "GID key must have 16 payload bytes"))?;
         let mut m = [0u8; 4];
         let mut c = [0u8; 4];
         let mut s = [0u8; 8];
@@ -602,7 +632,10 @@ fn decode(bytes: &[u8]) -> Result<Parts, Error> {
         c.copy_from_slice(g.get(4..8).unwrap_or(&[0; 4]));
         s.copy_from_slice(g.get(8..16).unwrap_or(&[0; 8]));
         let gid = Gid { manager: u32::from_be_bytes(m), class: u32::from_be_bytes(c), serial: u64::from_be_bytes(s) };
-        return Ok(Parts { text: format!("urn:epc:id:gid:{}.{}.{}", gid.manager, gid.class, gid.serial), instance: true });
+        return Ok(Parts {
+            text: format!("urn:epc:id:gid:{}.{}.{}", gid.manager, gid.class, gid.serial),
+            instance: true,
+        });
     }
     let &(scheme, _, digits) = NATIONAL_LAYOUTS
         .iter()
@@ -714,7 +747,9 @@ impl FromStr for TraceKey {
                     .filter(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit()))
                     .and_then(|p| p.parse::<u64>().ok())
                     .filter(|&v| v <= max)
-                    .ok_or_else(|| err(ErrorKind::Syntax, 15, rest.len(), "GID key needs manager.class.serial numbers in range"))
+                    .ok_or_else(|| {
+                        err(ErrorKind::Syntax, 15, rest.len(), "GID key needs manager.class.serial numbers in range")
+                    })
             };
             let manager = u32::try_from(num((1 << 28) - 1)?).unwrap_or(0);
             let class = u32::try_from(num((1 << 24) - 1)?).unwrap_or(0);
@@ -726,10 +761,10 @@ impl FromStr for TraceKey {
         }
         let (scheme_name, text) =
             s.split_once(':').ok_or_else(|| err(ErrorKind::Syntax, 0, s.len(), "key text needs scheme:value"))?;
-        let &(scheme, _, _) = NATIONAL_LAYOUTS
-            .iter()
-            .find(|(sc, _, _)| sc.as_str() == scheme_name)
-            .ok_or_else(|| err(ErrorKind::Syntax, 0, scheme_name.len(), format!("unknown key scheme {scheme_name:?}")))?;
+        let &(scheme, _, _) =
+            NATIONAL_LAYOUTS.iter().find(|(sc, _, _)| sc.as_str() == scheme_name).ok_or_else(|| {
+                err(ErrorKind::Syntax, 0, scheme_name.len(), format!("unknown key scheme {scheme_name:?}"))
+            })?;
         let n = NationalCode { scheme, text: text.to_owned(), fields: Vec::new(), check: super::CheckStatus::None };
         Self::from_national(&n).map_err(|e| e.shifted(scheme_name.len() + 1))
     }
@@ -742,10 +777,12 @@ fn parse_gs1_path(s: &str) -> Result<TraceKey, Error> {
     let mut pos = 0usize;
     let ctx = super::gs1::lint::LintContext { current_year: 2000 };
     while let Some(ai) = segs.next() {
-        let def = super::gs1::lookup(ai).ok_or_else(|| err(ErrorKind::UnknownAi, pos, ai.len(), format!("unknown AI {ai:?} in key text")))?;
+        let def = super::gs1::lookup(ai)
+            .ok_or_else(|| err(ErrorKind::UnknownAi, pos, ai.len(), format!("unknown AI {ai:?} in key text")))?;
         let vpos = pos + ai.len() + 1;
         let raw = segs.next().ok_or_else(|| err(ErrorKind::Syntax, vpos, 0, "AI without value in key text"))?;
-        let value = percent_decode(raw).ok_or_else(|| err(ErrorKind::Syntax, vpos, raw.len(), "bad percent-encoding in key text"))?;
+        let value = percent_decode(raw)
+            .ok_or_else(|| err(ErrorKind::Syntax, vpos, raw.len(), "bad percent-encoding in key text"))?;
         super::gs1::lint::validate_value(def, value.as_bytes(), &ctx).map_err(|e| e.at(vpos, raw.len()))?;
         g.push_unchecked(def, &value, pos);
         pos = vpos + raw.len() + 1;

@@ -96,7 +96,8 @@ pub struct Gs1 {
 
 impl PartialEq for Gs1 {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a.def.ai == b.def.ai && a.value == b.value)
+        self.len() == other.len()
+            && self.iter().zip(other.iter()).all(|(a, b)| a.def.ai == b.def.ai && a.value == b.value)
     }
 }
 impl Eq for Gs1 {}
@@ -130,7 +131,10 @@ impl Gs1 {
 
     /// The elements in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Element<'_>> + '_ {
-        self.spans.iter().map(|s| Element { def: s.def, value: self.buf.get(usize::from(s.start)..usize::from(s.end)).unwrap_or("") })
+        self.spans.iter().map(|s| Element {
+            def: s.def,
+            value: self.buf.get(usize::from(s.start)..usize::from(s.end)).unwrap_or(""),
+        })
     }
 
     /// The element at `i`.
