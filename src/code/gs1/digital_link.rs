@@ -594,3 +594,277 @@ impl Gs1 {
         self.to_digital_link(CANONICAL_STEM)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::gs1::element::{parse_bracketed, parse_element_string};
+    use proptest::prelude::*;
+
+    fn opts() -> ParseOptions {
+        ParseOptions::new().current_year(2026)
+    }
+
+    fn dl(s: &str) -> DigitalLink {
+        parse_digital_link(s, &opts()).unwrap()
+    }
+
+    fn err(s: &str) -> (ErrorKind, usize, usize) {
+        let e = parse_digital_link(s, &opts()).unwrap_err();
+        (e.kind(), e.offset(), e.len())
+    }
+
+    fn sorted(g: &Gs1) -> Vec<(&'static str, String)> {
+        let mut v: Vec<_> = g.iter().map(|e| (e.def.ai, e.value.to_owned())).collect();
+        v.sort();
+        v
+    }
+
+    // codes.md §2.1: the Digital Link form gives the same elements as the other three forms.
+    #[test]
+    fn worked_example_same_elements_as_element_string() {
+        let d = dl("https://id.gs1.org/01/09506000134352/10/ABC123/21/XYZ789?17=261231&3103=000195");
+        let (b, _) = parse_bracketed(b"(01)09506000134352(17)261231(3103)000195(10)ABC123(21)XYZ789", &opts()).unwrap();
+        let (r, _) = parse_element_string(b"010950600013435217261231310300019510ABC123\x1d21XYZ789", &opts()).unwrap();
+        assert_eq!(sorted(&d.gs1), sorted(&b));
+        assert_eq!(sorted(&d.gs1), sorted(&r));
+        // Key, qualifiers in path order, attributes in ascending AI order.
+        let order: Vec<_> = d.gs1.iter().map(|e| e.def.ai).collect();
+        assert_eq!(order, vec!["01", "10", "21", "17", "3103"]);
+        assert_eq!(d.stem, CANONICAL_STEM);
+        assert!(d.extra.is_empty() && d.warnings.is_empty());
+        assert_eq!(
+            b.canonical_digital_link().unwrap(),
+            "https://id.gs1.org/01/09506000134352/10/ABC123/21/XYZ789?17=261231&3103=000195"
+        );
+        // Source offsets of path and query elements point at their AI.
+        assert_eq!(d.gs1.source_offset(0), 19);
+        assert_eq!(d.gs1.source_offset(3), 57);
+    }
+
+    #[test]
+    fn benchmark_input_parses() {
+        let d = dl("https://id.gs1.org/01/09506000134352/10/ABC123/21/XYZ789?17=261231");
+        assert_eq!(d.gs1.len(), 4);
+        assert_eq!(d.gs1.get("17"), Some("261231"));
+    }
+
+    // codes.md §4.2 step 3: the stem is not identity.
+    #[test]
+    fn custom_stem_ignored_for_identity() {
+        let d = dl("https://example.com/shop/01/09506000134352/21/XYZ789");
+        assert_eq!(d.stem, "https://example.com/shop");
+        assert_eq!(d.gs1, dl("https://id.gs1.org/01/09506000134352/21/XYZ789").gs1);
+        // A fake AI in the stem: the rightmost key wins.
+        let d = dl("https://a/00/faux/00/006141411234567890");
+        assert_eq!((d.stem.as_str(), d.gs1.get("00")), ("https://a/00/faux", Some("006141411234567890")));
+        // Hosts: ports, IPv4, IPv6, punycode.
+        for host in ["a:65535", "192.0.2.1", "[2001:db8::1]", "xn--fsq.xn--0zwm56d", "a."] {
+            let d = dl(&format!("https://{host}/01/09506000134352"));
+            assert_eq!(d.stem, format!("https://{host}"));
+        }
+    }
+
+    // codes.md §4.1.
+    #[test]
+    fn qualifier_order() {
+        for ok in [
+            "https://a/01/09506000134352/22/V/10/L/21/S",
+            "https://a/01/09506000134352/10/L/21/S",
+            "https://a/01/09506000134352/22/V/21/S",
+            "https://a/01/09506000134352/235/T",
+        ] {
+            assert!(parse_digital_link(ok, &opts().check_pairings(false)).is_ok(), "{ok}");
+        }
+        // 21 before 10: the error points at the AI that breaks the order.
+        assert_eq!(err("https://a/01/09506000134352/21/S/10/L"), (ErrorKind::Syntax, 33, 2));
+        // 235 mixed with 22/10/21.
+        assert_eq!(err("https://a/01/09506000134352/235/T/21/S"), (ErrorKind::Syntax, 34, 2));
+        // Not a qualifier of the key.
+        assert_eq!(err("https://a/00/006141411234567890/21/S"), (ErrorKind::Syntax, 32, 2));
+        // A qualifier given as a query attribute belongs in the path.
+        assert_eq!(err("https://a/01/09506000134352?10=L").0, ErrorKind::Syntax);
+    }
+
+    // codes.md §4.2 step 6.
+    #[test]
+    fn percent_rules() {
+        let d = dl("https://id.gs1.org/01/09506000134352/10/A%2FB%2B1");
+        assert_eq!(d.gs1.get("10"), Some("A/B+1"));
+        assert_eq!(d.gs1.canonical_digital_link().unwrap(), "https://id.gs1.org/01/09506000134352/10/A%2FB%2B1");
+        // `+` is literal in the path; lower-case hex decodes; a bad escape stays literal.
+        assert_eq!(dl("https://a/01/09506000134352/10/A+B").gs1.get("10"), Some("A+B"));
+        assert_eq!(dl("https://a/01/09506000134352/10/%4a%4B").gs1.get("10"), Some("JK"));
+        assert_eq!(dl("https://a/01/09506000134352/10/A%2").gs1.get("10"), Some("A%2"));
+        assert_eq!(dl("https://a/01/09506000134352/10/%zz").gs1.get("10"), Some("%zz"));
+        // %00 is rejected at the escape.
+        assert_eq!(err("https://a/01/09506000134352/10/A%00"), (ErrorKind::Charset, 32, 3));
+        // `+` is a space in the query, which CSET 82 rejects: the whole encoded value is marked.
+        assert_eq!(err("https://a/01/09506000134352?90=A+B"), (ErrorKind::Charset, 31, 3));
+        assert_eq!(dl("https://a/01/09506000134352?90=A%2BB").gs1.get("90"), Some("A+B"));
+    }
+
+    #[test]
+    fn value_error_positions() {
+        // Bad GTIN check digit: the last digit of the path value.
+        assert_eq!(err("https://id.gs1.org/01/09506000134353"), (ErrorKind::CheckDigit, 35, 1));
+        // Percent-encoded value with an error: the whole encoded segment.
+        assert_eq!(err("https://a/01/09506000134352/10/%41%5C"), (ErrorKind::Charset, 31, 6));
+        // Too long: the first surplus character.
+        assert_eq!(err("https://a/01/09506000134352/10/ABCDEFGHIJKLMNOPQRSTU"), (ErrorKind::Length, 51, 1));
+        assert_eq!(err("https://a/01/09506000134352/10/"), (ErrorKind::Length, 31, 0));
+        assert_eq!(err("https://a/01/09506000134352?17="), (ErrorKind::Length, 31, 0));
+    }
+
+    // codes.md §4.3.
+    #[test]
+    fn zero_suppressed_gtin() {
+        let d = dl("https://a/01/9506000134352");
+        assert_eq!(d.gs1.get("01"), Some("09506000134352"));
+        assert_eq!(d.warnings.iter().map(|w| w.code).collect::<Vec<_>>(), vec!["zero_suppressed_gtin"]);
+        assert_eq!(dl("https://a/01/036000291452").gs1.get("01"), Some("00036000291452"));
+        assert_eq!(dl("https://a/01/40170725").gs1.get("01"), Some("00000040170725"));
+        // A bad check digit in a padded GTIN maps back to the raw digit.
+        assert_eq!(err("https://a/01/9506000134353"), (ErrorKind::CheckDigit, 25, 1));
+        let strict = opts().permit_zero_suppressed_gtin(false);
+        let e = parse_digital_link("https://a/01/9506000134352", &strict).unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 13, 13));
+    }
+
+    #[test]
+    fn scheme_case() {
+        assert!(parse_digital_link("HTTPS://ID.GS1.ORG/01/09506000134352", &opts()).is_ok());
+        assert!(parse_digital_link("http://id.gs1.org/01/09506000134352", &opts()).is_ok());
+        assert_eq!(err("Https://id.gs1.org/01/09506000134352"), (ErrorKind::Syntax, 0, 5));
+        let d = parse_digital_link("HtTp://id.gs1.org/01/09506000134352", &opts().lenient(true)).unwrap();
+        assert_eq!(d.warnings.iter().map(|w| w.code).collect::<Vec<_>>(), vec!["mixed_case_scheme"]);
+        assert_eq!(err("ftp://a/01/09506000134352"), (ErrorKind::Syntax, 0, 3));
+    }
+
+    #[test]
+    fn authority_errors() {
+        assert_eq!(err(""), (ErrorKind::Empty, 0, 0));
+        assert_eq!(err("https:///01/09506000134352"), (ErrorKind::Syntax, 8, 0));
+        assert_eq!(err("https://a"), (ErrorKind::Syntax, 9, 0));
+        assert_eq!(err("https://a$/01/09506000134352"), (ErrorKind::Charset, 9, 1));
+        assert_eq!(err("https://a/01/0950600013 4352"), (ErrorKind::Charset, 23, 1));
+        assert_eq!(err("https://a/01/0950600013é4352"), (ErrorKind::Charset, 23, 2));
+        assert_eq!(err("https://a/b").0, ErrorKind::Syntax);
+        assert_eq!(err("https://a/01/09506000134352/").0, ErrorKind::Syntax);
+    }
+
+    // codes.md §4.2 step 5.
+    #[test]
+    fn query_parameters() {
+        let d = dl("https://a/01/09506000134352?linkType=gs1:pip&17=261231&lang=en&flag&x=a+b%21#frag?17=1");
+        assert_eq!(d.gs1.get("17"), Some("261231"));
+        assert_eq!(
+            d.extra,
+            vec![
+                ("linkType".to_owned(), "gs1:pip".to_owned()),
+                ("lang".to_owned(), "en".to_owned()),
+                ("flag".to_owned(), String::new()),
+                ("x".to_owned(), "a b!".to_owned()),
+            ]
+        );
+        // Fragments are ignored entirely.
+        assert_eq!(dl("https://a/01/09506000134352#/21/X").gs1.len(), 1);
+        // 8200 is not a data attribute; unknown numeric names are errors.
+        assert_eq!(err("https://a/01/09506000134352?8200=http%3A%2F%2Fx"), (ErrorKind::Value, 28, 4));
+        assert_eq!(err("https://a/01/09506000134352?99999=1"), (ErrorKind::UnknownAi, 28, 5));
+        // Repeated attribute, or an attribute repeating a path AI.
+        assert_eq!(err("https://a/01/09506000134352?17=261231&17=261231"), (ErrorKind::Duplicate, 38, 9));
+        assert_eq!(err("https://a/01/09506000134352?01=09506000134352").0, ErrorKind::Duplicate);
+        // Attributes are sorted by AI.
+        let d = dl("https://a/01/09506000134352?3103=000195&17=261231&11=260101");
+        assert_eq!(d.gs1.iter().map(|e| e.def.ai).collect::<Vec<_>>(), vec!["01", "11", "17", "3103"]);
+    }
+
+    #[test]
+    fn convenience_alphas() {
+        assert_eq!(err("https://a/gtin/09506000134352").0, ErrorKind::Syntax);
+        let o = opts().permit_convenience_alphas(true);
+        let d = parse_digital_link("https://a/gtin/09506000134352/ser/ABC", &o).unwrap();
+        assert_eq!(d.gs1, dl("https://a/01/09506000134352/21/ABC").gs1);
+    }
+
+    #[test]
+    fn compressed_is_unsupported() {
+        assert_eq!(err("https://id.gs1.org/AQnYUc1gmiA3"), (ErrorKind::Unsupported, 19, 12));
+    }
+
+    #[test]
+    fn pairing_checked_over_whole_link() {
+        // (21) excludes (235); (37) is excluded by (01).
+        assert_eq!(err("https://a/01/09506000134352?37=10").0, ErrorKind::Pairing);
+        assert!(parse_digital_link("https://a/01/09506000134352?37=10", &opts().check_pairings(false)).is_ok());
+    }
+
+    #[test]
+    fn generation_rules() {
+        let o = opts();
+        // First-seen primary key takes the path; other keys become attributes.
+        let g = Gs1::from_pairs(&[("00", "006141411234567890"), ("01", "09506000134352")], &o).unwrap();
+        assert_eq!(g.to_digital_link("https://a").unwrap(), "https://a/00/006141411234567890?01=09506000134352");
+        // 8200 cannot be expressed.
+        let g = Gs1::from_pairs(&[("01", "09506000134352"), ("8200", "http://x")], &o).unwrap();
+        assert_eq!(g.canonical_digital_link().unwrap_err().kind(), ErrorKind::Value);
+        // No key.
+        let g = Gs1::from_pairs(&[("17", "261231")], &o.check_pairings(false)).unwrap();
+        assert_eq!(g.canonical_digital_link().unwrap_err().kind(), ErrorKind::Syntax);
+        // Qualifier order follows the dictionary, not the stored order; 235 alternative chosen when present.
+        let g = Gs1::from_pairs(&[("21", "S"), ("01", "09506000134352"), ("22", "V"), ("10", "L")], &o).unwrap();
+        assert_eq!(g.canonical_digital_link().unwrap(), "https://id.gs1.org/01/09506000134352/22/V/10/L/21/S");
+        let g = Gs1::from_pairs(&[("01", "09506000134352"), ("235", "T-1/2")], &o).unwrap();
+        assert_eq!(g.canonical_digital_link().unwrap(), "https://id.gs1.org/01/09506000134352/235/T-1%2F2");
+        // Bad stems.
+        assert_eq!(g.to_digital_link("example.com").unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(g.to_digital_link("https://a?x=1").unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(g.to_digital_link("https:///x").unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+
+    fn gtin() -> impl Strategy<Value = String> {
+        "[0-9]{13}".prop_map(|body| {
+            let c = crate::code::check::gs1_check_digit(body.as_bytes()).unwrap();
+            format!("{body}{}", char::from(c))
+        })
+    }
+
+    const CSET82: &str = "[!\"%&'()*+,\\-./0-9:;<=>?A-Z_a-z]{1,20}";
+
+    proptest! {
+        #[test]
+        fn round_trip_digital_link(
+            g in gtin(),
+            lot in proptest::option::of(CSET82),
+            ser in proptest::option::of(CSET82),
+            exp in proptest::option::of((0u8..100, 1u8..13, 0u8..29)),
+            stem in prop::sample::select(vec!["https://id.gs1.org", "https://example.com/shop", "http://a:8080/x/y"]),
+        ) {
+            // Canonical Digital Link order: key, qualifiers, attributes.
+            let exp = exp.map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"));
+            let mut pairs = vec![("01", g.as_str())];
+            pairs.extend(lot.as_deref().map(|l| ("10", l)));
+            pairs.extend(ser.as_deref().map(|s| ("21", s)));
+            pairs.extend(exp.as_deref().map(|d| ("17", d)));
+            let gs1 = Gs1::from_pairs(&pairs, &opts()).unwrap();
+            let uri = gs1.to_digital_link(stem).unwrap();
+            let back = parse_digital_link(&uri, &opts()).unwrap();
+            prop_assert_eq!(&back.gs1, &gs1);
+            prop_assert_eq!(back.stem.as_str(), stem);
+            prop_assert!(back.warnings.is_empty());
+            prop_assert_eq!(back.gs1.to_digital_link(stem).unwrap(), uri);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,160}") {
+            let _ = parse_digital_link(&s, &opts());
+        }
+
+        #[test]
+        fn uri_like_text_never_panics(s in "https?://[a-z%/?&=#0-9A-Z+.\\[\\]:]{0,120}") {
+            let o = opts().lenient(true).permit_convenience_alphas(true);
+            let _ = parse_digital_link(&s, &o);
+        }
+    }
+}

@@ -451,3 +451,287 @@ impl Gs1 {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::check::gs1_check_digit;
+    use proptest::prelude::*;
+
+    fn opts() -> ParseOptions {
+        ParseOptions::new().current_year(2026)
+    }
+
+    fn pairs(g: &Gs1) -> Vec<(&'static str, String)> {
+        g.iter().map(|e| (e.def.ai, e.value.to_owned())).collect()
+    }
+
+    fn err(input: &[u8], o: &ParseOptions) -> Error {
+        parse_element_string(input, o).unwrap_err()
+    }
+
+    fn pos(e: &Error) -> (ErrorKind, usize, usize) {
+        (e.kind(), e.offset(), e.len())
+    }
+
+    // codes.md §2.1: the bracketed, raw and AIM-prefixed forms give the same elements (the DL form is checked in
+    // digital_link.rs).
+    #[test]
+    fn worked_example_forms_agree() {
+        let expected = vec![
+            ("01", "09506000134352".to_owned()),
+            ("17", "261231".to_owned()),
+            ("3103", "000195".to_owned()),
+            ("10", "ABC123".to_owned()),
+            ("21", "XYZ789".to_owned()),
+        ];
+        let (b, w) = parse_bracketed(b"(01)09506000134352(17)261231(3103)000195(10)ABC123(21)XYZ789", &opts()).unwrap();
+        assert_eq!(pairs(&b), expected);
+        assert!(w.is_empty());
+        let raw = b"010950600013435217261231310300019510ABC123\x1d21XYZ789";
+        let (r, _) = parse_element_string(raw, &opts()).unwrap();
+        assert_eq!(r, b);
+        let aim = b"]d2010950600013435217261231310300019510ABC123\x1d21XYZ789";
+        let (a, _) = parse_element_string(aim.strip_prefix(b"]d2").unwrap(), &opts()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(r.to_element_string().as_bytes(), raw);
+        assert_eq!(b.to_bracketed(), "(01)09506000134352(17)261231(3103)000195(10)ABC123(21)XYZ789");
+        // Source offsets point at each AI.
+        assert_eq!((0..5).map(|i| r.source_offset(i)).collect::<Vec<_>>(), vec![0, 16, 24, 34, 43]);
+    }
+
+    #[test]
+    fn benchmark_input_parses() {
+        let (g, w) = parse_element_string(b"010950600013435217261231\x1d10ABC123\x1d21XYZ789", &opts()).unwrap();
+        assert_eq!(g.len(), 4);
+        assert_eq!(g.get("10"), Some("ABC123"));
+        // The redundant GS after the pre-defined (17) is tolerated silently.
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn separators_tolerated_and_rejected() {
+        let o = opts();
+        let base = parse_element_string(b"0109506000134352\x1d21XYZ789", &o).unwrap().0;
+        // Leading GS (FNC1 in first position) and trailing GS.
+        assert_eq!(parse_element_string(b"\x1d0109506000134352\x1d21XYZ789\x1d", &o).unwrap().0, base);
+        // Double GS.
+        assert_eq!(pos(&err(b"0109506000134352\x1d\x1d21XYZ789", &o)), (ErrorKind::Syntax, 17, 1));
+        assert_eq!(pos(&err(b"\x1d\x1d0109506000134352", &o)), (ErrorKind::Syntax, 1, 1));
+        assert_eq!(err(b"\x1d", &o).kind(), ErrorKind::Empty);
+        assert_eq!(err(b"", &o).kind(), ErrorKind::Empty);
+    }
+
+    // codes.md §2.5: errors with exact positions.
+    #[test]
+    fn check_digit_error_position() {
+        let e = err(b"0109506000134353\x1d21XYZ789", &opts());
+        assert_eq!(pos(&e), (ErrorKind::CheckDigit, 15, 1));
+        let e = parse_bracketed(b"(01)09506000134353", &opts()).unwrap_err();
+        assert_eq!(pos(&e), (ErrorKind::CheckDigit, 17, 1));
+    }
+
+    #[test]
+    fn unknown_ai_position() {
+        let e = err(b"010950600013435223612\x1d21XYZ789", &opts());
+        assert_eq!(pos(&e), (ErrorKind::UnknownAi, 16, 3));
+        assert!(e.message().contains("236"), "{}", e.message());
+        let e = err(b"0109506000134352ABC", &opts());
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::UnknownAi, 16));
+        // A prefix with no AIs at all.
+        assert_eq!(err(b"0412345", &opts()).kind(), ErrorKind::UnknownAi);
+        let e = parse_bracketed(b"(01)09506000134352(236)12", &opts()).unwrap_err();
+        assert_eq!(pos(&e), (ErrorKind::UnknownAi, 19, 3));
+    }
+
+    #[test]
+    fn unknown_ai_permitted_is_skipped_with_warning() {
+        let o = opts().permit_unknown_ais(true);
+        let (g, w) = parse_element_string(b"010950600013435223612\x1d21XYZ789", &o).unwrap();
+        assert_eq!(pairs(&g), vec![("01", "09506000134352".to_owned()), ("21", "XYZ789".to_owned())]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].code, "unknown_ai");
+        assert!(w[0].message.contains("236") && w[0].message.contains("12"));
+        // Still an error when the prefix table gives no length.
+        assert_eq!(err(b"0109506000134352041", &o).kind(), ErrorKind::UnknownAi);
+    }
+
+    #[test]
+    fn value_length_errors() {
+        let o = opts();
+        // (10) allows 20 characters: the 21st is the first surplus one.
+        let e = err(b"0109506000134352\x1d10ABCDEFGHIJKLMNOPQRSTU", &o);
+        assert_eq!(pos(&e), (ErrorKind::Length, 17 + 2 + 20, 1));
+        // A pre-defined value cut short by a GS or by the end: "missing here".
+        assert_eq!(pos(&err(b"0109506\x1d21X", &o)), (ErrorKind::Length, 7, 0));
+        assert_eq!(pos(&err(b"01095060", &o)), (ErrorKind::Length, 8, 0));
+        // Empty variable value.
+        assert_eq!(pos(&err(b"0109506000134352\x1d10\x1d21X", &o)), (ErrorKind::Length, 19, 0));
+        assert_eq!(pos(&err(b"0109506000134352\x1d10", &o)), (ErrorKind::Length, 19, 0));
+        let e = parse_bracketed(b"(01)09506000134352(10)ABCDEFGHIJKLMNOPQRSTU", &o).unwrap_err();
+        assert_eq!(pos(&e), (ErrorKind::Length, 22 + 20, 1));
+        let e = parse_bracketed(b"(01)09506000134352(10)(21)X", &o).unwrap_err();
+        assert_eq!(pos(&e), (ErrorKind::Length, 22, 0));
+    }
+
+    #[test]
+    fn too_many_elements() {
+        // 65 distinct pre-defined measure AIs (pairing off: only the count matters here).
+        let o = opts().check_pairings(false);
+        let ais: Vec<&str> = ai::all()
+            .iter()
+            .filter(|d| d.predefined && d.ai.len() == 4 && d.ai.starts_with('3'))
+            .map(|d| d.ai)
+            .collect();
+        assert!(ais.len() > MAX_ELEMENTS, "{}", ais.len());
+        let mut s = Vec::new();
+        for ai in ais.iter().take(MAX_ELEMENTS) {
+            s.extend_from_slice(ai.as_bytes());
+            s.extend_from_slice(b"000100");
+        }
+        assert_eq!(parse_element_string(&s, &o).unwrap().0.len(), MAX_ELEMENTS);
+        let at = s.len();
+        s.extend_from_slice(ais[MAX_ELEMENTS].as_bytes());
+        s.extend_from_slice(b"000100");
+        assert_eq!(pos(&err(&s, &o)), (ErrorKind::Length, at, 10));
+    }
+
+    #[test]
+    fn repeated_ai() {
+        let o = opts();
+        let (g, w) = parse_element_string(b"0109506000134352\x1d10ABC\x1d10ABC", &o).unwrap();
+        assert_eq!(g.len(), 2);
+        assert_eq!(w.iter().map(|w| w.code).collect::<Vec<_>>(), vec!["duplicate_ai"]);
+        assert_eq!(pos(&err(b"0109506000134352\x1d10ABC\x1d10ABD", &o)), (ErrorKind::Duplicate, 23, 5));
+    }
+
+    // codes.md §2.6 pairing rules.
+    #[test]
+    fn pairing_failures() {
+        let o = opts();
+        // (21) needs (01), (03) or (8006).
+        assert_eq!(parse_bracketed(b"(21)XYZ789", &o).unwrap_err().kind(), ErrorKind::Pairing);
+        // (10) needs a trade item key.
+        assert_eq!(err(b"10ABC", &o).kind(), ErrorKind::Pairing);
+        // (21) excludes (235).
+        let e = parse_bracketed(b"(01)09506000134352(21)A(235)B", &o).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Pairing);
+        assert!([18, 23].contains(&e.offset()), "{e:?}");
+        // (01) excludes (37).
+        assert_eq!(parse_bracketed(b"(01)09506000134352(37)10", &o).unwrap_err().kind(), ErrorKind::Pairing);
+        // Off: the partial data of one carrier is accepted.
+        assert!(parse_bracketed(b"(21)XYZ789", &o.check_pairings(false)).is_ok());
+        assert_eq!(Gs1::from_pairs(&[("10", "A")], &o).unwrap_err().kind(), ErrorKind::Pairing);
+    }
+
+    #[test]
+    fn dropped_separator_recovery() {
+        let input = b"010950600013435210ABCDEFGHIJKLMNOP21XYZ789";
+        let e = err(input, &opts());
+        assert_eq!(pos(&e), (ErrorKind::Length, 38, 4));
+        let (g, w) = parse_element_string(input, &opts().recover_dropped_gs(true)).unwrap();
+        assert_eq!(g.get("10"), Some("ABCDEFGHIJKLMNOP"));
+        assert_eq!(g.get("21"), Some("XYZ789"));
+        assert_eq!(w.iter().map(|w| w.code).collect::<Vec<_>>(), vec!["recovered_separator"]);
+        // Nothing to split on: the original error stands.
+        let e = err(b"0109506000134352\x1d10ABCDEFGHIJKLMNOPQRSTUVW", &opts().recover_dropped_gs(true));
+        assert_eq!(e.kind(), ErrorKind::Length);
+    }
+
+    #[test]
+    fn bracketed_escapes() {
+        let o = opts();
+        let (g, _) = parse_bracketed(br"(01)09506000134352(10)A\(B)C", &o).unwrap();
+        assert_eq!(g.get("10"), Some("A(B)C"));
+        assert_eq!(g.to_bracketed(), r"(01)09506000134352(10)A\(B)C");
+        // Error positions map back through the escapes: '#' is decoded offset 2, raw offset 3.
+        let e = parse_bracketed(br"(01)09506000134352(10)\(A#", &o).unwrap_err();
+        assert_eq!(pos(&e), (ErrorKind::Charset, 25, 1));
+        // 21 decoded characters: the 21st starts at raw offset 40.
+        let long = format!("(01)09506000134352(10){}", r"\(".repeat(21));
+        let e = parse_bracketed(long.as_bytes(), &o).unwrap_err();
+        assert_eq!(pos(&e), (ErrorKind::Length, 22 + 40, 2));
+        assert_eq!(pos(&parse_bracketed(b"01)0950", &o).unwrap_err()), (ErrorKind::Syntax, 0, 1));
+        assert_eq!(pos(&parse_bracketed(b"(01", &o).unwrap_err()), (ErrorKind::Syntax, 0, 1));
+        assert_eq!(parse_bracketed(b"()1", &o).unwrap_err().kind(), ErrorKind::Syntax);
+    }
+
+    #[test]
+    fn from_pairs_validates() {
+        let o = opts();
+        assert_eq!(Gs1::from_pairs(&[("04", "1")], &o).unwrap_err().kind(), ErrorKind::UnknownAi);
+        let e = Gs1::from_pairs(&[("01", "09506000134353")], &o).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::CheckDigit, 13));
+        let e = Gs1::from_pairs(&[("01", "09506000134352"), ("10", "A"), ("10", "B")], &o).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Duplicate);
+        let g = Gs1::from_pairs(&[("01", "09506000134352"), ("10", "A"), ("10", "A")], &o).unwrap();
+        assert_eq!(g.len(), 2);
+    }
+
+    #[test]
+    fn element_string_separator_placement() {
+        let o = opts();
+        let g = Gs1::from_pairs(&[("10", "L1"), ("01", "09506000134352"), ("21", "S"), ("17", "261231")], &o).unwrap();
+        assert_eq!(g.to_element_string(), "10L1\u{1d}010950600013435221S\u{1d}17261231");
+        assert_eq!(parse_element_string(g.to_element_string().as_bytes(), &o).unwrap().0, g);
+    }
+
+    fn gtin() -> impl Strategy<Value = String> {
+        "[0-9]{13}".prop_map(|body| {
+            let c = gs1_check_digit(body.as_bytes()).unwrap();
+            format!("{body}{}", char::from(c))
+        })
+    }
+
+    const CSET82: &str = "[!\"%&'()*+,\\-./0-9:;<=>?A-Z_a-z]{1,20}";
+
+    fn date() -> impl Strategy<Value = String> {
+        (0u8..100, 1u8..13, 0u8..29).prop_map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"))
+    }
+
+    /// A valid element list: GTIN + optional lot, serial and expiry, in a random order.
+    pub(crate) fn valid_pairs() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+        (gtin(), proptest::option::of(CSET82), proptest::option::of(CSET82), proptest::option::of(date()))
+            .prop_map(|(g, lot, ser, exp)| {
+                let mut v = vec![("01", g)];
+                v.extend(lot.map(|l| ("10", l)));
+                v.extend(ser.map(|s| ("21", s)));
+                v.extend(exp.map(|d| ("17", d)));
+                v
+            })
+            .prop_shuffle()
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip_element_string(v in valid_pairs()) {
+            let refs: Vec<(&str, &str)> = v.iter().map(|(a, b)| (*a, b.as_str())).collect();
+            let g = Gs1::from_pairs(&refs, &opts()).unwrap();
+            let s = g.to_element_string();
+            let (back, w) = parse_element_string(s.as_bytes(), &opts()).unwrap();
+            prop_assert_eq!(&back, &g);
+            prop_assert!(w.is_empty());
+        }
+
+        #[test]
+        fn round_trip_bracketed(v in valid_pairs()) {
+            let refs: Vec<(&str, &str)> = v.iter().map(|(a, b)| (*a, b.as_str())).collect();
+            let g = Gs1::from_pairs(&refs, &opts()).unwrap();
+            let (back, _) = parse_bracketed(g.to_bracketed().as_bytes(), &opts()).unwrap();
+            prop_assert_eq!(back, g);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_element_string(&bytes, &opts());
+            let _ = parse_element_string(&bytes, &opts().permit_unknown_ais(true).recover_dropped_gs(true));
+            let _ = parse_bracketed(&bytes, &opts());
+        }
+
+        #[test]
+        fn ai_like_bytes_never_panic(s in "[0-9()\\\\\x1dA-Z]{0,120}") {
+            let _ = parse_element_string(s.as_bytes(), &opts().permit_unknown_ais(true).recover_dropped_gs(true));
+            let _ = parse_bracketed(s.as_bytes(), &opts());
+        }
+    }
+}
