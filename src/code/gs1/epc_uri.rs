@@ -1,12 +1,139 @@
-//! EPC Tag Data Standard URIs (placeholder while being written).
+//! EPC URIs (GS1 EPC Tag Data Standard 1.13, §6–8 and §12; codes.md §5): pure identity
+//! (`urn:epc:id:sgtin:0614141.812345.6789`), tag (`urn:epc:tag:sgtin-96:3.0614141.812345.6789`), class
+//! (`urn:epc:class:lgtin:…`), raw hex (`urn:epc:raw:96.x…`) and pattern (`urn:epc:idpat:sgtin:0614141.*.*`) URIs,
+//! and their mapping to and from GS1 element lists.
+//!
+//! EPC → GS1 is lossless: move the indicator/extension digit to the front, append the mod-10 check digit.
+//! GS1 → EPC needs the GS1 Company Prefix length, which an element string does not carry: callers pass a
+//! [`CompanyPrefixLengths`] source (see [`super::gcp`]).
+//!
+//! Internally every EPC is first split into [`Parts`] (company prefix, reference, serial), the common currency of
+//! this module and [`super::epc_binary`], so URI, binary and GS1 forms are converted through one validated shape.
 
-/// EPC details kept from an EPC read.
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use super::epc_binary::{self, EpcBinaryScheme};
+use super::gcp::{CompanyPrefixLengths, FixedGcpLength};
+use super::{Gs1, lookup};
+use crate::code::check::gs1_check_digit;
+use crate::code::{CodeData, ParseOptions};
+use crate::{Error, ErrorKind};
+
+/// Longest EPC URI accepted (the longest real one, a GIAI or CPI with escapes, is well under 200 bytes).
+const MAX_URI_LEN: usize = 512;
+
+/// The EPC scheme (TDS §6.3), independent of the URI or binary spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EpcScheme {
+    /// Serialised GTIN: (01) + (21).
+    Sgtin,
+    /// Serial Shipping Container Code: (00).
+    Sscc,
+    /// GLN with or without extension: (414) [+ (254)].
+    Sgln,
+    /// Global Returnable Asset Identifier with serial: (8003).
+    Grai,
+    /// Global Individual Asset Identifier: (8004).
+    Giai,
+    /// Global Service Relation Number, recipient: (8018).
+    Gsrn,
+    /// Global Service Relation Number, provider: (8017).
+    Gsrnp,
+    /// Global Document Type Identifier with serial: (253).
+    Gdti,
+    /// Component / Part Identifier: (8010) + (8011).
+    Cpi,
+    /// Serialised Global Coupon Number: (255) with serial.
+    Sgcn,
+    /// Individual Trade Item Piece: (8006) + (21).
+    Itip,
+    /// General Identifier (GID-96): no GS1 equivalent.
+    Gid,
+    /// GTIN + batch/lot, a class (not instance) identifier: (01) + (10).
+    Lgtin,
+    /// Global Identification Number for Consignment: (401).
+    Ginc,
+    /// Global Shipment Identification Number: (402).
+    Gsin,
+    /// Global Location Number of a party: (417).
+    Pgln,
+    /// Unit pack identifier (EU 2018/574 tobacco): (01) + (235).
+    Upui,
+}
+
+impl EpcScheme {
+    /// The scheme name as written in URIs, e.g. `"sgtin"`.
+    ///
+    /// ```
+    /// assert_eq!(tracecode::code::gs1::epc_uri::EpcScheme::Gsrnp.as_str(), "gsrnp");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sgtin => "sgtin",
+            Self::Sscc => "sscc",
+            Self::Sgln => "sgln",
+            Self::Grai => "grai",
+            Self::Giai => "giai",
+            Self::Gsrn => "gsrn",
+            Self::Gsrnp => "gsrnp",
+            Self::Gdti => "gdti",
+            Self::Cpi => "cpi",
+            Self::Sgcn => "sgcn",
+            Self::Itip => "itip",
+            Self::Gid => "gid",
+            Self::Lgtin => "lgtin",
+            Self::Ginc => "ginc",
+            Self::Gsin => "gsin",
+            Self::Pgln => "pgln",
+            Self::Upui => "upui",
+        }
+    }
+
+    /// Every scheme, in declaration order.
+    pub const ALL: [Self; 17] = [
+        Self::Sgtin,
+        Self::Sscc,
+        Self::Sgln,
+        Self::Grai,
+        Self::Giai,
+        Self::Gsrn,
+        Self::Gsrnp,
+        Self::Gdti,
+        Self::Cpi,
+        Self::Sgcn,
+        Self::Itip,
+        Self::Gid,
+        Self::Lgtin,
+        Self::Ginc,
+        Self::Gsin,
+        Self::Pgln,
+        Self::Upui,
+    ];
+
+    /// The scheme named `name` (URI spelling, compared ASCII case-insensitively when `any_case`).
+    fn from_name(name: &str, any_case: bool) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| if any_case { s.as_str().eq_ignore_ascii_case(name) } else { s.as_str() == name })
+    }
+}
+
+/// EPC details kept from an EPC read: what a GS1 element list cannot say.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EpcInfo {
-    /// Filter value.
+    /// The EPC scheme.
+    pub scheme: EpcScheme,
+    /// Filter value (0–7) from a tag URI or binary EPC; `None` for pure identities and GID.
     pub filter: Option<u8>,
-    /// GS1 company-prefix length.
+    /// GS1 Company Prefix length in digits (the partition); `None` for GID.
     pub gcp_len: Option<u8>,
+    /// Encoded length in bits (96, 198, ...) for tag URIs and binary EPCs; `None` for pure identities.
+    pub tag_bits: Option<u16>,
+    /// The binary coding scheme for tag URIs and binary EPCs (needed besides `tag_bits`: a CPI-var EPC can be
+    /// 96 bits long, like CPI-96).
+    pub binary: Option<EpcBinaryScheme>,
 }
 
 /// A GID-96 identity.
@@ -18,4 +145,1236 @@ pub struct Gid {
     pub class: u32,
     /// Serial (36 bits).
     pub serial: u64,
+}
+
+/// Largest GID-96 field values (TDS §14.6.6: 28, 24 and 36 bits).
+pub(crate) const GID_MAX: (u64, u64, u64) = ((1 << 28) - 1, (1 << 24) - 1, (1 << 36) - 1);
+
+/// The pure-identity URI of a GID, e.g. `urn:epc:id:gid:31415.271828.1414`.
+///
+/// ```
+/// use tracecode::code::gs1::epc_uri::{Gid, gid_uri};
+/// assert_eq!(gid_uri(&Gid { manager: 31415, class: 271828, serial: 1414 }), "urn:epc:id:gid:31415.271828.1414");
+/// ```
+pub fn gid_uri(g: &Gid) -> String {
+    format!("urn:epc:id:gid:{}.{}.{}", g.manager, g.class, g.serial)
+}
+
+/// The tag URI of a GID-96, e.g. `urn:epc:tag:gid-96:31415.271828.1414` (GID has no filter value).
+///
+/// ```
+/// use tracecode::code::gs1::epc_uri::{Gid, gid_tag_uri};
+/// assert_eq!(gid_tag_uri(&Gid { manager: 1, class: 2, serial: 3 }), "urn:epc:tag:gid-96:1.2.3");
+/// ```
+pub fn gid_tag_uri(g: &Gid) -> String {
+    format!("urn:epc:tag:gid-96:{}.{}.{}", g.manager, g.class, g.serial)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parts: the split form shared by URIs, binary and GS1 conversion.
+
+/// How the reference component (IR, SR, LR, AT, AR, DT, PR, CR, ...) is spelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RefKind {
+    /// Digits; CP + reference must total this many digits.
+    Digits(u8),
+    /// GS3A3 characters (GIAI asset reference, GINC consignment reference); CP + reference ≤ 30.
+    Gs3a3,
+    /// CPI component/part reference: `0-9 A-Z - / #`; CP + reference ≤ 30.
+    CpRef,
+}
+
+/// How the last (serial) component is spelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SerialKind {
+    /// The scheme has no serial component.
+    None,
+    /// GS3A3 characters, at most this many.
+    Gs3a3(u8),
+    /// Digits without leading zeros, at most 12 (AI 8011).
+    Integer12,
+    /// Digits, leading zeros significant, at most 12 (SGCN).
+    Padded12,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    reference: RefKind,
+    piece_total: bool,
+    serial: SerialKind,
+}
+
+const fn layout(s: EpcScheme) -> Layout {
+    use EpcScheme as S;
+    let (reference, serial) = match s {
+        S::Sgtin | S::Lgtin | S::Itip => (RefKind::Digits(13), SerialKind::Gs3a3(20)),
+        S::Upui => (RefKind::Digits(13), SerialKind::Gs3a3(28)),
+        S::Sscc | S::Gsrn | S::Gsrnp => (RefKind::Digits(17), SerialKind::None),
+        S::Sgln => (RefKind::Digits(12), SerialKind::Gs3a3(20)),
+        S::Grai => (RefKind::Digits(12), SerialKind::Gs3a3(16)),
+        S::Gdti => (RefKind::Digits(12), SerialKind::Gs3a3(17)),
+        S::Sgcn => (RefKind::Digits(12), SerialKind::Padded12),
+        S::Pgln | S::Gid => (RefKind::Digits(12), SerialKind::None),
+        S::Gsin => (RefKind::Digits(16), SerialKind::None),
+        S::Giai | S::Ginc => (RefKind::Gs3a3, SerialKind::None),
+        S::Cpi => (RefKind::CpRef, SerialKind::Integer12),
+    };
+    Layout { reference, piece_total: matches!(s, S::Itip), serial }
+}
+
+/// An EPC split into its URI components, values unescaped. For SSCC the reference starts with the extension
+/// digit, for SGTIN/ITIP/LGTIN/UPUI with the indicator digit; for SGLN the serial is the extension (`"0"` = none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Parts {
+    pub(crate) scheme: EpcScheme,
+    pub(crate) cp: String,
+    pub(crate) reference: String,
+    /// ITIP piece number (1–99), 0 otherwise.
+    pub(crate) piece: u8,
+    /// ITIP total pieces (1–99), 0 otherwise.
+    pub(crate) total: u8,
+    pub(crate) serial: String,
+}
+
+/// Which component of an EPC an error is about (mapped to a URI span, a bit field or a GS1 element).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    Filter,
+    Cp,
+    Reference,
+    Piece,
+    Total,
+    Serial,
+}
+
+impl Part {
+    const fn index(self) -> usize {
+        match self {
+            Self::Filter => 0,
+            Self::Cp => 1,
+            Self::Reference => 2,
+            Self::Piece => 3,
+            Self::Total => 4,
+            Self::Serial => 5,
+        }
+    }
+}
+
+/// An error about one component, before it is given a position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PartError {
+    pub(crate) part: Part,
+    pub(crate) kind: ErrorKind,
+    pub(crate) msg: Cow<'static, str>,
+}
+
+pub(crate) fn perr(part: Part, kind: ErrorKind, msg: impl Into<Cow<'static, str>>) -> PartError {
+    PartError { part, kind, msg: msg.into() }
+}
+
+impl PartError {
+    /// The error at `offset..offset + len`.
+    pub(crate) fn at(self, offset: usize, len: usize) -> Error {
+        Error::new(self.kind, offset, len, self.msg)
+    }
+}
+
+/// GS1 AI encodable character set 82 (`GenSpecs` Figure 7.11-1): printable ASCII minus 13 characters.
+pub(crate) const fn is_cset82(b: u8) -> bool {
+    matches!(b, b'!'..=b'~')
+        && !matches!(b, b'#' | b'$' | b'@' | b'[' | b'\\' | b']' | b'^' | b'`' | b'{' | b'|' | b'}' | b'~')
+}
+
+/// GS1 AI encodable character set 39 (AI 8010): `# - / 0-9 A-Z`.
+pub(crate) const fn is_cset39(b: u8) -> bool {
+    matches!(b, b'#' | b'-' | b'/' | b'0'..=b'9' | b'A'..=b'Z')
+}
+
+fn all_digits(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Validates the components against the scheme (TDS §6.3 grammar, GS1 AI formats).
+pub(crate) fn check_parts(p: &Parts) -> Result<(), PartError> {
+    let lay = layout(p.scheme);
+    if p.cp.is_empty() || p.cp.len() > 12 {
+        return Err(perr(
+            Part::Cp,
+            ErrorKind::Length,
+            format!("company prefix must have 1 to 12 digits, found {}", p.cp.len()),
+        ));
+    }
+    if !all_digits(&p.cp) {
+        return Err(perr(Part::Cp, ErrorKind::Charset, "company prefix must be digits"));
+    }
+    check_reference(p, lay.reference)?;
+    if lay.piece_total && !(1..=99).contains(&p.piece) {
+        return Err(perr(Part::Piece, ErrorKind::Value, format!("piece number {:02} must be 01 to 99", p.piece)));
+    }
+    if lay.piece_total && (!(1..=99).contains(&p.total) || p.piece > p.total) {
+        return Err(perr(
+            Part::Total,
+            ErrorKind::Value,
+            format!("total {:02} must be 01 to 99 and not below piece number {:02}", p.total, p.piece),
+        ));
+    }
+    check_serial(&p.serial, lay.serial)
+}
+
+fn check_reference(p: &Parts, kind: RefKind) -> Result<(), PartError> {
+    let r = &p.reference;
+    match kind {
+        RefKind::Digits(total) => {
+            if !all_digits(r) {
+                return Err(perr(Part::Reference, ErrorKind::Charset, "reference must be digits"));
+            }
+            let n = p.cp.len() + r.len();
+            if n != usize::from(total) {
+                return Err(perr(
+                    Part::Cp,
+                    ErrorKind::Length,
+                    format!("company prefix and reference must have {total} digits together, found {n}"),
+                ));
+            }
+        }
+        RefKind::Gs3a3 | RefKind::CpRef => {
+            if r.is_empty() {
+                return Err(perr(Part::Reference, ErrorKind::Length, "reference is empty"));
+            }
+            let ok = if kind == RefKind::Gs3a3 { is_cset82 } else { is_cset39 };
+            if let Some(b) = r.bytes().find(|&b| !ok(b)) {
+                return Err(perr(
+                    Part::Reference,
+                    ErrorKind::Charset,
+                    format!("character {:?} is not allowed in the reference", char::from(b)),
+                ));
+            }
+            let n = p.cp.len() + r.len();
+            if n > 30 {
+                return Err(perr(
+                    Part::Reference,
+                    ErrorKind::Length,
+                    format!("company prefix and reference have {n} characters, at most 30 allowed"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_serial(s: &str, kind: SerialKind) -> Result<(), PartError> {
+    match kind {
+        SerialKind::None if s.is_empty() => Ok(()),
+        SerialKind::None => Err(perr(Part::Serial, ErrorKind::Syntax, "this scheme has no serial component")),
+        SerialKind::Gs3a3(max) => {
+            if s.is_empty() || s.len() > usize::from(max) {
+                return Err(perr(
+                    Part::Serial,
+                    ErrorKind::Length,
+                    format!("serial must have 1 to {max} characters, found {}", s.len()),
+                ));
+            }
+            match s.bytes().find(|&b| !is_cset82(b)) {
+                Some(b) => Err(perr(
+                    Part::Serial,
+                    ErrorKind::Charset,
+                    format!("character {:?} is not allowed in a GS1 serial", char::from(b)),
+                )),
+                None => Ok(()),
+            }
+        }
+        SerialKind::Integer12 | SerialKind::Padded12 => {
+            if s.is_empty() || s.len() > 12 {
+                return Err(perr(
+                    Part::Serial,
+                    ErrorKind::Length,
+                    format!("serial must have 1 to 12 digits, found {}", s.len()),
+                ));
+            }
+            if !all_digits(s) {
+                return Err(perr(Part::Serial, ErrorKind::Charset, "serial must be digits"));
+            }
+            if kind == SerialKind::Integer12 && s.len() > 1 && s.starts_with('0') {
+                return Err(perr(Part::Serial, ErrorKind::Syntax, "serial must not start with 0"));
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parts → GS1
+
+fn push(g: &mut Gs1, ai: &'static str, value: &str) -> Result<(), Error> {
+    let def = lookup(ai).ok_or_else(|| {
+        Error::new(ErrorKind::UnknownAi, 0, 0, format!("AI ({ai}) is missing from the AI table of this build"))
+    })?;
+    g.push_unchecked(def, value, 0);
+    Ok(())
+}
+
+/// `body` followed by its GS1 mod-10 check digit.
+fn with_check(mut body: String) -> String {
+    if let Some(c) = gs1_check_digit(body.as_bytes()) {
+        body.push(char::from(c));
+    }
+    body
+}
+
+/// Key digits with the leading indicator/extension digit of `reference` moved to the front, plus check digit.
+fn moved_key(cp: &str, reference: &str) -> String {
+    let mut s = String::with_capacity(18);
+    s.push_str(reference.get(..1).unwrap_or(""));
+    s.push_str(cp);
+    s.push_str(reference.get(1..).unwrap_or(""));
+    with_check(s)
+}
+
+/// The GS1 element list of validated parts (TDS §7).
+pub(crate) fn parts_to_gs1(p: &Parts) -> Result<Gs1, Error> {
+    use EpcScheme as S;
+    let mut g = Gs1::with_capacity(2, 64);
+    let plain = || with_check(format!("{}{}", p.cp, p.reference));
+    match p.scheme {
+        S::Sgtin | S::Lgtin | S::Upui => {
+            push(&mut g, "01", &moved_key(&p.cp, &p.reference))?;
+            let ai = match p.scheme {
+                S::Sgtin => "21",
+                S::Lgtin => "10",
+                _ => "235",
+            };
+            push(&mut g, ai, &p.serial)?;
+        }
+        S::Itip => {
+            let v = format!("{}{:02}{:02}", moved_key(&p.cp, &p.reference), p.piece, p.total);
+            push(&mut g, "8006", &v)?;
+            push(&mut g, "21", &p.serial)?;
+        }
+        S::Sscc => push(&mut g, "00", &moved_key(&p.cp, &p.reference))?,
+        S::Gsrn => push(&mut g, "8018", &plain())?,
+        S::Gsrnp => push(&mut g, "8017", &plain())?,
+        S::Pgln => push(&mut g, "417", &plain())?,
+        S::Gsin => push(&mut g, "402", &plain())?,
+        S::Sgln => {
+            push(&mut g, "414", &plain())?;
+            // TDS §7.5: extension "0" denotes a GLN without extension.
+            if p.serial != "0" {
+                push(&mut g, "254", &p.serial)?;
+            }
+        }
+        S::Grai => push(&mut g, "8003", &format!("0{}{}", plain(), p.serial))?,
+        S::Gdti => push(&mut g, "253", &format!("{}{}", plain(), p.serial))?,
+        S::Sgcn => push(&mut g, "255", &format!("{}{}", plain(), p.serial))?,
+        S::Giai => push(&mut g, "8004", &format!("{}{}", p.cp, p.reference))?,
+        S::Ginc => push(&mut g, "401", &format!("{}{}", p.cp, p.reference))?,
+        S::Cpi => {
+            push(&mut g, "8010", &format!("{}{}", p.cp, p.reference))?;
+            push(&mut g, "8011", &p.serial)?;
+        }
+        S::Gid => return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "a GID has no GS1 form")),
+    }
+    Ok(g)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// GS1 → Parts
+
+/// AIs that are the key of an EPC scheme, in no particular order (the first one present in the list wins).
+const KEY_AIS: [&str; 14] =
+    ["01", "00", "414", "417", "8003", "8004", "8018", "8017", "253", "8010", "255", "8006", "401", "402"];
+
+/// Where the key element came from, for error positions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeySpan {
+    pub(crate) at: usize,
+    pub(crate) len: usize,
+}
+
+impl KeySpan {
+    fn err(self, kind: ErrorKind, msg: impl Into<Cow<'static, str>>) -> Error {
+        Error::new(kind, self.at, self.len, msg)
+    }
+}
+
+/// Why a GTIN must not form an SGTIN/LGTIN/ITIP (TDS §7.3.3–7.3.8), given its 13 digits after the indicator.
+fn restricted_gtin(rest13: &[u8]) -> Option<&'static str> {
+    match rest13 {
+        [b'0', b'0', b'0', b'0', b'0', b'0' | b'2', ..] => {
+            Some("an RCN-8 (GTIN-8 starting 0 or 2) is a company-internal number and has no EPC (TDS §7.3.3)")
+        }
+        [b'0', b'4', ..] | [b'0', b'0', b'0', b'1'..=b'7', ..] => {
+            Some("GS1 prefixes 04 and 0001-0007 are company-internal numbering and have no EPC (TDS §7.3.4)")
+        }
+        [b'0', b'2', ..] | [b'2', ..] => Some(
+            "GS1 prefixes 02 and 20-29 are restricted circulation (e.g. variable-measure) and have no EPC (TDS §7.3.5)",
+        ),
+        [b'9', b'8', b'0', ..] => Some("GS1 prefix 980 is a refund receipt and has no EPC (TDS §7.3.7)"),
+        [b'9', b'8', b'1'..=b'4', ..] | [b'9', b'9', ..] => {
+            Some("GS1 prefixes 981-984 and 99 are coupons and have no SGTIN (TDS §7.3.6)")
+        }
+        [b'9', b'7', b'7', ..] => Some("GS1 prefix 977 (ISSN) cannot form an SGTIN (TDS §7.3.8.2)"),
+        _ => None,
+    }
+}
+
+/// The GCP length for `key_digits` from the caller's source, checked to leave room in a key of `max` digits.
+fn company_prefix_len(
+    gcp: &dyn CompanyPrefixLengths,
+    key_digits: &str,
+    max: usize,
+    span: KeySpan,
+) -> Result<usize, Error> {
+    let l = gcp.gcp_len(key_digits).ok_or_else(|| {
+        span.err(
+            ErrorKind::CompanyPrefix,
+            format!(
+                "GS1 Company Prefix length unknown for {key_digits}: load GS1's prefix list (GcpTable) or state the \
+                 length (FixedGcpLength)"
+            ),
+        )
+    })?;
+    let l = usize::from(l);
+    if l == 0 || l > max.min(12) {
+        return Err(
+            span.err(ErrorKind::CompanyPrefix, format!("company-prefix length {l} does not fit key {key_digits}"))
+        );
+    }
+    Ok(l)
+}
+
+fn digits_at(v: &str, n: usize, span: KeySpan) -> Result<&str, Error> {
+    v.get(..n)
+        .filter(|d| all_digits(d))
+        .ok_or_else(|| span.err(ErrorKind::Syntax, format!("key must start with {n} digits")))
+}
+
+/// CP and reference (indicator digit first) of a GTIN-14, applying TDS §7.3 when `strict`.
+fn gtin_parts(
+    g14: &str,
+    gcp: &dyn CompanyPrefixLengths,
+    strict: bool,
+    span: KeySpan,
+) -> Result<(String, String), Error> {
+    let (ind, rest) = (g14.get(..1).unwrap_or(""), g14.get(1..).unwrap_or(""));
+    let gtin8 = rest.starts_with("00000");
+    if strict && let Some(why) = restricted_gtin(rest.as_bytes()) {
+        return Err(span.err(ErrorKind::Range, why));
+    }
+    // TDS §7.3.2: a GTIN-8's EPC company prefix is 00000 + its first three digits.
+    let l = if strict && gtin8 { 8 } else { company_prefix_len(gcp, rest, 12, span)? };
+    let cp = rest.get(..l).unwrap_or("");
+    let reference = format!("{ind}{}", rest.get(l..12).unwrap_or(""));
+    Ok((cp.to_owned(), reference))
+}
+
+fn parts(scheme: EpcScheme, cp: &str, reference: &str, serial: &str) -> Parts {
+    Parts { scheme, cp: cp.to_owned(), reference: reference.to_owned(), piece: 0, total: 0, serial: serial.to_owned() }
+}
+
+/// Splits the first EPC-capable key of `gs1` into parts. `strict` applies the TDS §7.3 GTIN rules (restricted
+/// ranges refused, GTIN-8 company prefix fixed at 8); without it the provider's length is used as is (for
+/// matching an EPC that was read, whatever it holds).
+pub(crate) fn gs1_to_parts(gs1: &Gs1, gcp: &dyn CompanyPrefixLengths, strict: bool) -> Result<(Parts, KeySpan), Error> {
+    use EpcScheme as S;
+    let (idx, el) = gs1.iter().enumerate().find(|(_, e)| KEY_AIS.contains(&e.ai())).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Range,
+            0,
+            0,
+            "no GS1 key with an EPC form (GTIN with serial or lot, SSCC, GLN, GRAI, GIAI, GSRN, GDTI, CPI, GCN, ITIP, \
+             GINC, GSIN)",
+        )
+    })?;
+    let span = KeySpan { at: gs1.source_offset(idx), len: el.ai().len() + el.value.len() };
+    let v = el.value;
+    let companion = |ai: &str, what: &str| {
+        gs1.get(ai).ok_or_else(|| span.err(ErrorKind::Range, format!("({}) without {what} ({ai}) has no EPC", el.ai())))
+    };
+    let p = match el.ai() {
+        "01" => {
+            let (cp, r) = gtin_parts(digits_at(v, 14, span)?, gcp, strict, span)?;
+            let (scheme, serial) = if let Some(s) = gs1.get("21") {
+                (S::Sgtin, s)
+            } else if let Some(s) = gs1.get("235") {
+                (S::Upui, s)
+            } else {
+                (S::Lgtin, companion("10", "a serial (21) or lot")?)
+            };
+            parts(scheme, &cp, &r, serial)
+        }
+        "8006" => {
+            let d = digits_at(v, 18, span)?;
+            let (cp, r) = gtin_parts(d.get(..14).unwrap_or(""), gcp, strict, span)?;
+            let mut p = parts(S::Itip, &cp, &r, companion("21", "a serial")?);
+            p.piece = d.get(14..16).and_then(|x| x.parse().ok()).unwrap_or(0);
+            p.total = d.get(16..18).and_then(|x| x.parse().ok()).unwrap_or(0);
+            p
+        }
+        "00" => {
+            let d = digits_at(v, 18, span)?;
+            let rest = d.get(1..).unwrap_or("");
+            let cp_len = company_prefix_len(gcp, rest, 12, span)?;
+            let r = format!("{}{}", d.get(..1).unwrap_or(""), rest.get(cp_len..16).unwrap_or(""));
+            parts(S::Sscc, rest.get(..cp_len).unwrap_or(""), &r, "")
+        }
+        "8018" | "8017" => {
+            let d = digits_at(v, 18, span)?;
+            let cp_len = company_prefix_len(gcp, d, 12, span)?;
+            let scheme = if el.ai() == "8018" { S::Gsrn } else { S::Gsrnp };
+            parts(scheme, d.get(..cp_len).unwrap_or(""), d.get(cp_len..17).unwrap_or(""), "")
+        }
+        "402" => {
+            let d = digits_at(v, 17, span)?;
+            let cp_len = company_prefix_len(gcp, d, 12, span)?;
+            parts(S::Gsin, d.get(..cp_len).unwrap_or(""), d.get(cp_len..16).unwrap_or(""), "")
+        }
+        ai @ ("414" | "417" | "8003" | "253" | "255") => thirteen_digit_key(gs1, ai, v, gcp, span)?,
+        ai => {
+            // 8004, 401, 8010: the GCP digits are followed by a free-form reference.
+            let cp_len = company_prefix_len(gcp, v, v.len().saturating_sub(1), span)?;
+            let cp = digits_at(v, cp_len, span)?;
+            let scheme = match ai {
+                "8004" => S::Giai,
+                "401" => S::Ginc,
+                _ => S::Cpi,
+            };
+            let serial = if scheme == S::Cpi { companion("8011", "a serial")? } else { "" };
+            parts(scheme, cp, v.get(cp_len..).unwrap_or(""), serial)
+        }
+    };
+    check_parts(&p).map_err(|e| e.at(span.at, span.len))?;
+    Ok((p, span))
+}
+
+/// GLN (414, 417) and the 13-digit keys followed by a serial (8003 after its leading 0, 253, 255).
+fn thirteen_digit_key(
+    gs1: &Gs1,
+    ai: &str,
+    v: &str,
+    gcp: &dyn CompanyPrefixLengths,
+    span: KeySpan,
+) -> Result<Parts, Error> {
+    use EpcScheme as S;
+    let v = if ai == "8003" { v.get(1..).unwrap_or("") } else { v };
+    let key = digits_at(v, 13, span)?;
+    let serial = v.get(13..).unwrap_or("");
+    let cp_len = company_prefix_len(gcp, key, 12, span)?;
+    let (cp, r) = (key.get(..cp_len).unwrap_or(""), key.get(cp_len..12).unwrap_or(""));
+    let no_serial = |what: &str| span.err(ErrorKind::Range, format!("({ai}) without {what} has no EPC"));
+    Ok(match ai {
+        "414" => {
+            let ext = match gs1.get("254") {
+                Some("0") => {
+                    return Err(
+                        span.err(ErrorKind::Range, "GLN extension (254) \"0\" is reserved in EPCs for 'no extension'")
+                    );
+                }
+                Some(e) => e,
+                None => "0",
+            };
+            parts(S::Sgln, cp, r, ext)
+        }
+        "417" => parts(S::Pgln, cp, r, ""),
+        _ if serial.is_empty() => return Err(no_serial("a serial")),
+        "8003" => parts(S::Grai, cp, r, serial),
+        "253" => parts(S::Gdti, cp, r, serial),
+        _ => parts(S::Sgcn, cp, r, serial),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Printing
+
+/// Characters written raw in a GS3A3 component (TDS Table A-1); the other CSET 82 characters are %-escaped.
+const fn is_gs3a3_raw(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'!' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'-' | b'.' | b':' | b';' | b'=' | b'_')
+}
+
+fn escape_into(out: &mut String, s: &str, cpref: bool) {
+    for c in s.chars() {
+        let raw = if cpref {
+            c.is_ascii_digit() || c.is_ascii_uppercase() || c == '-'
+        } else {
+            u8::try_from(c).is_ok_and(is_gs3a3_raw)
+        };
+        if raw {
+            out.push(c);
+        } else {
+            let _ = write!(out, "%{:02X}", u32::from(c));
+        }
+    }
+}
+
+/// The URI components of `p`, in order (CP, reference, [piece, total], [serial]), escaped.
+fn write_body(out: &mut String, p: &Parts) {
+    let lay = layout(p.scheme);
+    out.push_str(&p.cp);
+    out.push('.');
+    match lay.reference {
+        RefKind::Digits(_) => out.push_str(&p.reference),
+        RefKind::Gs3a3 => escape_into(out, &p.reference, false),
+        RefKind::CpRef => escape_into(out, &p.reference, true),
+    }
+    if lay.piece_total {
+        let _ = write!(out, ".{:02}.{:02}", p.piece, p.total);
+    }
+    match lay.serial {
+        SerialKind::None => {}
+        SerialKind::Gs3a3(_) => {
+            out.push('.');
+            escape_into(out, &p.serial, false);
+        }
+        SerialKind::Integer12 | SerialKind::Padded12 => {
+            out.push('.');
+            out.push_str(&p.serial);
+        }
+    }
+}
+
+/// The pure-identity URI of `p` (the class URI for LGTIN).
+pub(crate) fn pure_uri(p: &Parts) -> String {
+    let mut out = String::with_capacity(64);
+    if p.scheme == EpcScheme::Lgtin {
+        out.push_str("urn:epc:class:lgtin:");
+    } else {
+        let _ = write!(out, "urn:epc:id:{}:", p.scheme.as_str());
+    }
+    write_body(&mut out, p);
+    out
+}
+
+/// The tag URI of `p` encoded as `scheme` with `filter`.
+pub(crate) fn tag_uri(p: &Parts, scheme: EpcBinaryScheme, filter: u8) -> String {
+    let mut out = format!("urn:epc:tag:{}:{filter}.", scheme.tag_name());
+    write_body(&mut out, p);
+    out
+}
+
+/// The pure-identity EPC URI of a GS1 element list (class URI `urn:epc:class:lgtin:` for a GTIN with a lot and
+/// no serial). The scheme follows the first EPC-capable key: (01)+(21) SGTIN, (01)+(10) LGTIN, (01)+(235) UPUI,
+/// (00) SSCC, (414) [+ (254)] SGLN, (417) PGLN, (8003) GRAI, (8004) GIAI, (8018) GSRN, (8017) GSRNP, (253) GDTI,
+/// (8010)+(8011) CPI, (255) SGCN, (8006)+(21) ITIP, (401) GINC, (402) GSIN.
+///
+/// GTIN-12/13 are used in their 14-digit form; a GTIN-8 takes company prefix `00000` + its first three digits
+/// (TDS §7.3.2). For individually assigned keys pass `FixedGcpLength(12)` (TDS §7.2).
+///
+/// # Errors
+/// - [`ErrorKind::CompanyPrefix`] if `gcp` does not know the key's company-prefix length;
+/// - [`ErrorKind::Range`] for GTINs that SHALL NOT form EPCs (RCN-8, 04/0001–0007, 02/20–29, 980–984, 99, ISSN
+///   977), keys without the serial an EPC needs, and SGLN extension `0`;
+/// - [`ErrorKind::UnknownAi`] if this build's AI table lacks an AI.
+///
+/// ```
+/// use tracecode::code::gs1::{epc_uri::to_epc_uri, gcp::FixedGcpLength};
+/// let code = tracecode::code::parse("(01)10614141073464(21)2017")?;
+/// assert_eq!(to_epc_uri(code.gs1().unwrap(), &FixedGcpLength(7))?, "urn:epc:id:sgtin:0614141.107346.2017");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn to_epc_uri(gs1: &Gs1, gcp: &dyn CompanyPrefixLengths) -> Result<String, Error> {
+    let (p, _) = gs1_to_parts(gs1, gcp, true)?;
+    Ok(pure_uri(&p))
+}
+
+/// The EPC tag URI of a GS1 element list encoded as `scheme` with `filter`, e.g.
+/// `urn:epc:tag:sgtin-96:3.0614141.812345.6789`. The value must fit the binary scheme (a 96-bit serial is a
+/// number below 2^38 without leading zeros).
+///
+/// # Errors
+/// As [`to_epc_uri`], plus [`ErrorKind::Range`] if the value does not fit `scheme` (e.g. "serial needs
+/// SGTIN-198") and [`ErrorKind::InvalidArgument`] if `scheme` is for another key or `filter` is above 7.
+///
+/// ```
+/// use tracecode::code::gs1::{epc_binary::EpcBinaryScheme, epc_uri::to_epc_tag_uri, gcp::FixedGcpLength};
+/// let code = tracecode::code::parse("(01)80614141123458(21)6789")?;
+/// let uri = to_epc_tag_uri(code.gs1().unwrap(), &FixedGcpLength(7), EpcBinaryScheme::Sgtin96, 3)?;
+/// assert_eq!(uri, "urn:epc:tag:sgtin-96:3.0614141.812345.6789");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn to_epc_tag_uri(
+    gs1: &Gs1,
+    gcp: &dyn CompanyPrefixLengths,
+    scheme: EpcBinaryScheme,
+    filter: u8,
+) -> Result<String, Error> {
+    let (p, span) = gs1_to_parts(gs1, gcp, true)?;
+    epc_binary::encode_parts(&p, scheme, filter).map_err(|e| e.at(span.at, span.len))?;
+    Ok(tag_uri(&p, scheme, filter))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The character (for messages) and its byte length at `i` of `s`.
+fn char_at(s: &str, i: usize) -> (char, usize) {
+    s.get(i..).and_then(|t| t.chars().next()).map_or(('?', 1), |c| (c, c.len_utf8()))
+}
+
+/// Decodes a GS3A3 (or, with `cpref`, a CPI part reference) component starting at byte `off` of the input.
+/// Escapes may use either hex case. Strictly only the TDS escapes are accepted; `lenient` accepts any escape of
+/// an allowed character.
+fn unescape(s: &str, off: usize, cpref: bool, lenient: bool) -> Result<String, Error> {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let v = b
+                .get(i + 1..i + 3)
+                .and_then(|h| Some(hex_val(*h.first()?)? * 16 + hex_val(*h.get(1)?)?))
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Syntax,
+                        off + i,
+                        (b.len() - i).min(3),
+                        "'%' must be followed by two hex digits",
+                    )
+                })?;
+            let ok = if cpref {
+                matches!(v, b'/' | b'#') || (lenient && is_cset39(v))
+            } else {
+                matches!(v, b'"' | b'%' | b'&' | b'/' | b'<' | b'>' | b'?') || (lenient && is_cset82(v))
+            };
+            if !ok {
+                let allowed = if cpref { "%2F %23" } else { "%22 %25 %26 %2F %3C %3E %3F" };
+                return Err(Error::new(
+                    ErrorKind::Charset,
+                    off + i,
+                    3,
+                    format!("escape %{v:02X} is not allowed here (allowed: {allowed})"),
+                ));
+            }
+            out.push(char::from(v));
+            i += 3;
+        } else if (cpref && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'-')) || (!cpref && is_gs3a3_raw(c))
+        {
+            out.push(char::from(c));
+            i += 1;
+        } else {
+            let (ch, n) = char_at(s, i);
+            let hint = if cpref {
+                "digits, A-Z, '-', %2F and %23"
+            } else {
+                "letters, digits, ! ' ( ) * + , - . : ; = _ and %-escapes"
+            };
+            return Err(Error::new(
+                ErrorKind::Charset,
+                off + i,
+                n,
+                format!("character {ch:?} is not allowed here (allowed: {hint})"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that `s` (at byte `off`) is all digits.
+fn digits_component(s: &str, off: usize, what: &str) -> Result<(), Error> {
+    match s.bytes().position(|b| !b.is_ascii_digit()) {
+        Some(i) => {
+            let (ch, n) = char_at(s, i);
+            Err(Error::new(ErrorKind::Charset, off + i, n, format!("{what} must be digits, found {ch:?}")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Byte spans of the URI components, indexed by [`Part::index`].
+type Spans = [(usize, usize); 6];
+
+fn span_of(spans: &Spans, part: Part) -> (usize, usize) {
+    spans.get(part.index()).copied().unwrap_or((0, 0))
+}
+
+fn set_span(spans: &mut Spans, part: Part, span: (usize, usize)) {
+    if let Some(s) = spans.get_mut(part.index()) {
+        *s = span;
+    }
+}
+
+/// Splits `body` (at byte `off`) into exactly `n` dot-separated components; the last may contain dots.
+fn split_components<'a>(body: &'a str, off: usize, n: usize, shape: &str) -> Result<Vec<(usize, &'a str)>, Error> {
+    let mut out = Vec::with_capacity(n);
+    let mut pos = off;
+    for c in body.splitn(n, '.') {
+        out.push((pos, c));
+        pos += c.len() + 1;
+    }
+    if out.len() < n {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            off + body.len(),
+            0,
+            format!("expected {n} dot-separated parts ({shape}), found {}", out.len()),
+        ));
+    }
+    Ok(out)
+}
+
+fn shape(scheme: EpcScheme) -> &'static str {
+    let lay = layout(scheme);
+    match (lay.piece_total, lay.serial) {
+        (true, _) => "company prefix.reference.piece.total.serial",
+        (false, SerialKind::None) => "company prefix.reference",
+        _ => "company prefix.reference.serial",
+    }
+}
+
+/// Parses the components of a pure identity (or the part of a tag URI after the filter) into parts.
+fn parse_body(scheme: EpcScheme, body: &str, off: usize, lenient: bool) -> Result<(Parts, Spans), Error> {
+    let lay = layout(scheme);
+    let n = 2 + if lay.piece_total { 2 } else { 0 } + usize::from(lay.serial != SerialKind::None);
+    let comps = split_components(body, off, n, shape(scheme))?;
+    let mut spans: Spans = [(off, 0); 6];
+    let mut p = parts(scheme, "", "", "");
+    let mut it = comps.into_iter();
+    if let Some((o, cp)) = it.next() {
+        set_span(&mut spans, Part::Cp, (o, cp.len()));
+        if cp.is_empty() {
+            return Err(Error::new(ErrorKind::Syntax, o, 0, "company prefix is empty"));
+        }
+        digits_component(cp, o, "company prefix")?;
+        cp.clone_into(&mut p.cp);
+    }
+    if let Some((o, r)) = it.next() {
+        set_span(&mut spans, Part::Reference, (o, r.len()));
+        p.reference = match lay.reference {
+            RefKind::Digits(_) => {
+                digits_component(r, o, "reference")?;
+                r.to_owned()
+            }
+            RefKind::Gs3a3 => unescape(r, o, false, lenient)?,
+            RefKind::CpRef => unescape(r, o, true, lenient)?,
+        };
+    }
+    if lay.piece_total {
+        for part in [Part::Piece, Part::Total] {
+            let (o, comp) = it.next().unwrap_or((off, ""));
+            set_span(&mut spans, part, (o, comp.len()));
+            if comp.len() != 2 || !all_digits(comp) {
+                return Err(Error::new(ErrorKind::Syntax, o, comp.len(), "piece and total must be two digits each"));
+            }
+            let v = comp.parse().unwrap_or(0);
+            if part == Part::Piece { p.piece = v } else { p.total = v }
+        }
+    }
+    if let Some((o, serial)) = it.next() {
+        set_span(&mut spans, Part::Serial, (o, serial.len()));
+        p.serial = if let SerialKind::Gs3a3(_) = lay.serial {
+            unescape(serial, o, false, lenient)?
+        } else {
+            digits_component(serial, o, "serial")?;
+            serial.to_owned()
+        };
+    }
+    check_parts(&p).map_err(|e| {
+        let (o, l) = span_of(&spans, e.part);
+        // A wrong digit total concerns CP and reference together.
+        let (ro, rl) = span_of(&spans, Part::Reference);
+        let l = if e.part == Part::Cp && e.kind == ErrorKind::Length { (ro + rl).saturating_sub(o) } else { l };
+        e.at(o, l)
+    })?;
+    Ok((p, spans))
+}
+
+/// Parses a GID body `manager.class.serial` at byte `off`.
+fn parse_gid(body: &str, off: usize, lenient: bool) -> Result<Gid, Error> {
+    let comps = split_components(body, off, 3, "manager.class.serial")?;
+    let mut vals = [0u64; 3];
+    let limits = [GID_MAX.0, GID_MAX.1, GID_MAX.2];
+    let names = ["general manager number", "object class", "serial"];
+    for (i, (o, c)) in comps.into_iter().enumerate() {
+        let name = names.get(i).copied().unwrap_or("field");
+        if c.is_empty() {
+            return Err(Error::new(ErrorKind::Syntax, o, 0, format!("{name} is empty")));
+        }
+        digits_component(c, o, name)?;
+        if !lenient && c.len() > 1 && c.starts_with('0') {
+            return Err(Error::new(ErrorKind::Syntax, o, c.len(), format!("{name} must not have leading zeros")));
+        }
+        let max = limits.get(i).copied().unwrap_or(0);
+        let v = c.parse::<u64>().ok().filter(|&v| v <= max).ok_or_else(|| {
+            Error::new(ErrorKind::Range, o, c.len(), format!("{name} {c} is above the GID-96 maximum {max}"))
+        })?;
+        if let Some(slot) = vals.get_mut(i) {
+            *slot = v;
+        }
+    }
+    let [m, c, s] = vals;
+    Ok(Gid { manager: u32::try_from(m).unwrap_or(0), class: u32::try_from(c).unwrap_or(0), serial: s })
+}
+
+/// Trims ASCII whitespace and control characters, returning the start offset and the rest.
+fn trim(input: &str) -> (usize, &str) {
+    let t = input.trim_start_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+    let start = input.len() - t.len();
+    (start, t.trim_end_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control()))
+}
+
+/// `(kind, scheme name, body)` with their offsets, after `urn:epc:`.
+struct Head<'a> {
+    kind: &'a str,
+    kind_at: usize,
+    name: &'a str,
+    name_at: usize,
+    body: &'a str,
+    body_at: usize,
+}
+
+fn split_head(input: &str) -> Result<Head<'_>, Error> {
+    let (base, s) = trim(input);
+    if s.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, 0, 0, "no EPC URI"));
+    }
+    if s.len() > MAX_URI_LEN {
+        return Err(Error::new(ErrorKind::Length, base + MAX_URI_LEN, s.len() - MAX_URI_LEN, "EPC URI is too long"));
+    }
+    // RFC 8141: "urn" and the namespace identifier are case-insensitive.
+    let rest = s
+        .get(..8)
+        .filter(|h| h.eq_ignore_ascii_case("urn:epc:"))
+        .and_then(|_| s.get(8..))
+        .ok_or_else(|| Error::new(ErrorKind::Syntax, base, s.len().min(8), "an EPC URI starts with urn:epc:"))?;
+    let kind_at = base + 8;
+    let (kind, rest) = rest.split_once(':').ok_or_else(|| {
+        Error::new(ErrorKind::Syntax, kind_at, rest.len(), "expected urn:epc:id:, urn:epc:tag: or urn:epc:class:")
+    })?;
+    let name_at = kind_at + kind.len() + 1;
+    let (name, body) = if kind.eq_ignore_ascii_case("raw") {
+        ("", rest)
+    } else {
+        rest.split_once(':').ok_or_else(|| {
+            Error::new(ErrorKind::Syntax, name_at, rest.len(), "expected a scheme name followed by ':'")
+        })?
+    };
+    let body_at = if name.is_empty() && kind.eq_ignore_ascii_case("raw") { name_at } else { name_at + name.len() + 1 };
+    Ok(Head { kind, kind_at, name, name_at, body, body_at })
+}
+
+fn unknown_scheme(name: &str, at: usize) -> Error {
+    const UNSUPPORTED: [&str; 8] = ["usdod", "adi", "bic", "imovn", "gdti-113", "usdod-96", "adi-var", "upui+"];
+    if UNSUPPORTED.iter().any(|u| u.eq_ignore_ascii_case(name)) {
+        Error::new(ErrorKind::Unsupported, at, name.len(), format!("EPC scheme {name:?} is not supported"))
+    } else {
+        Error::new(ErrorKind::Syntax, at, name.len(), format!("unknown EPC scheme {name:?}"))
+    }
+}
+
+/// Parses an EPC URI into the GS1 element list (or GID) it denotes plus the EPC details.
+///
+/// Accepts pure identities `urn:epc:id:{sgtin,sscc,sgln,grai,giai,gsrn,gsrnp,gdti,cpi,sgcn,itip,ginc,gsin,pgln,
+/// upui,gid}:…`, tag URIs `urn:epc:tag:{sgtin-96,sgtin-198,…,gid-96}:F.…` (whose value must fit the binary
+/// scheme), the class URI `urn:epc:class:lgtin:CP.IR.LOT` and raw URIs `urn:epc:raw:N.xHEX`. `urn:epc:` is
+/// case-insensitive (RFC 8141); the rest is case-sensitive unless `opts` is lenient. Percent-escapes may use
+/// either hex case.
+///
+/// # Errors
+/// [`ErrorKind::Syntax`], [`ErrorKind::Charset`], [`ErrorKind::Length`] (e.g. company prefix + item reference not
+/// 13 digits, reported at the company prefix), [`ErrorKind::Value`], [`ErrorKind::Range`] (tag URI value too big
+/// for its scheme) and [`ErrorKind::Unsupported`] (pattern URIs, `USDoD`, ADI), with byte offsets into `input`.
+///
+/// ```
+/// use tracecode::code::{CodeData, ParseOptions, gs1::epc_uri::parse_epc_uri};
+/// let (data, info) = parse_epc_uri("urn:epc:id:sgln:0614141.07346.1234", &ParseOptions::new())?;
+/// let CodeData::Gs1(gs1) = data else { panic!() };
+/// assert_eq!((gs1.get("414"), gs1.get("254")), (Some("0614141073467"), Some("1234")));
+/// assert_eq!(info.gcp_len, Some(7));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn parse_epc_uri(input: &str, opts: &ParseOptions) -> Result<(CodeData, EpcInfo), Error> {
+    let h = split_head(input)?;
+    let lenient = opts.lenient;
+    let is = |a: &str, b: &str| if lenient { a.eq_ignore_ascii_case(b) } else { a == b };
+    if is(h.kind, "id") || is(h.kind, "class") {
+        let class = is(h.kind, "class");
+        let scheme = EpcScheme::from_name(h.name, lenient).ok_or_else(|| unknown_scheme(h.name, h.name_at))?;
+        if class != (scheme == EpcScheme::Lgtin) {
+            let msg = if class {
+                "the only EPC class URI is urn:epc:class:lgtin:"
+            } else {
+                "lgtin is a class: urn:epc:class:lgtin:"
+            };
+            return Err(Error::new(ErrorKind::Syntax, h.kind_at, h.kind.len() + h.name.len() + 1, msg));
+        }
+        if scheme == EpcScheme::Gid {
+            let g = parse_gid(h.body, h.body_at, lenient)?;
+            return Ok((
+                CodeData::Gid(g),
+                EpcInfo { scheme, filter: None, gcp_len: None, tag_bits: None, binary: None },
+            ));
+        }
+        let (p, _) = parse_body(scheme, h.body, h.body_at, lenient)?;
+        let gs1 = parts_to_gs1(&p)?;
+        let gcp_len = u8::try_from(p.cp.len()).ok();
+        return Ok((CodeData::Gs1(gs1), EpcInfo { scheme, filter: None, gcp_len, tag_bits: None, binary: None }));
+    }
+    if is(h.kind, "tag") {
+        return parse_tag(&h, lenient);
+    }
+    if h.kind.eq_ignore_ascii_case("raw") {
+        return parse_raw(&h);
+    }
+    if h.kind.eq_ignore_ascii_case("idpat") || h.kind.eq_ignore_ascii_case("pat") {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            h.kind_at,
+            h.kind.len(),
+            "this is an EPC pattern: use parse_epc_pattern",
+        ));
+    }
+    Err(Error::new(
+        ErrorKind::Syntax,
+        h.kind_at,
+        h.kind.len(),
+        format!("unknown EPC URI kind {:?}: expected id, tag or class", h.kind),
+    ))
+}
+
+fn parse_tag(h: &Head<'_>, lenient: bool) -> Result<(CodeData, EpcInfo), Error> {
+    let bin = EpcBinaryScheme::from_tag_name_case(h.name, lenient).ok_or_else(|| unknown_scheme(h.name, h.name_at))?;
+    if bin == EpcBinaryScheme::Gid96 {
+        let g = parse_gid(h.body, h.body_at, lenient)?;
+        return Ok((
+            CodeData::Gid(g),
+            EpcInfo { scheme: EpcScheme::Gid, filter: None, gcp_len: None, tag_bits: Some(96), binary: Some(bin) },
+        ));
+    }
+    let (filter_text, rest) = h.body.split_once('.').unwrap_or((h.body, ""));
+    let filter = match filter_text.as_bytes() {
+        [d @ b'0'..=b'7'] => d - b'0',
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                h.body_at,
+                filter_text.len(),
+                "the filter value must be one digit 0 to 7",
+            ));
+        }
+    };
+    let (p, spans) = parse_body(bin.scheme(), rest, h.body_at + filter_text.len() + 1, lenient)?;
+    let (_, bits) = epc_binary::encode_parts(&p, bin, filter).map_err(|e| {
+        let (o, l) = span_of(&spans, e.part);
+        e.at(o, l)
+    })?;
+    let gs1 = parts_to_gs1(&p)?;
+    let info = EpcInfo {
+        scheme: p.scheme,
+        filter: Some(filter),
+        gcp_len: u8::try_from(p.cp.len()).ok(),
+        tag_bits: Some(bits),
+        binary: Some(bin),
+    };
+    Ok((CodeData::Gs1(gs1), info))
+}
+
+/// `urn:epc:raw:LEN.xHEX` (TDS §12.4): decoded as binary when its hex form is used.
+fn parse_raw(h: &Head<'_>) -> Result<(CodeData, EpcInfo), Error> {
+    let (len, rest) = h.body.split_once('.').unwrap_or((h.body, ""));
+    let hex_at = h.body_at + len.len() + 2;
+    match (len.parse::<u16>(), rest.strip_prefix('x')) {
+        (Ok(bits), Some(hex)) => {
+            let (data, info) = epc_binary::decode_epc_hex(hex).map_err(|e| e.shifted(hex_at))?;
+            if info.tag_bits.is_some_and(|b| b > bits) {
+                return Err(Error::new(
+                    ErrorKind::Length,
+                    h.body_at,
+                    len.len(),
+                    format!("raw URI says {bits} bits but the EPC needs more"),
+                ));
+            }
+            Ok((data, info))
+        }
+        _ => Err(Error::new(
+            ErrorKind::Unsupported,
+            h.body_at,
+            h.body.len(),
+            "only raw URIs of the form urn:epc:raw:LEN.xHEX are supported",
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Patterns
+
+/// A pure-identity pattern (TDS §8), e.g. `urn:epc:idpat:sgtin:0614141.*.*`, as used by EPCIS `MATCH_*` queries.
+///
+/// Once a component is `*`, every component after it is `*` as well.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpcPattern {
+    scheme: EpcScheme,
+    /// One entry per URI component, unescaped; `None` is `*`.
+    fields: Vec<Option<String>>,
+}
+
+impl EpcPattern {
+    /// The scheme the pattern is for.
+    pub const fn scheme(&self) -> EpcScheme {
+        self.scheme
+    }
+
+    /// The literal component values (`None` for `*`), unescaped, in URI order.
+    pub fn fields(&self) -> &[Option<String>] {
+        &self.fields
+    }
+
+    /// Does the pattern match a parsed EPC (from [`parse_epc_uri`] or binary decoding)?
+    ///
+    /// A GS1 element list needs `info.gcp_len` to be split, unless the pattern is all `*`.
+    ///
+    /// ```
+    /// use tracecode::code::{ParseOptions, gs1::epc_uri::{parse_epc_pattern, parse_epc_uri}};
+    /// let pat = parse_epc_pattern("urn:epc:idpat:sgtin:0614141.*.*")?;
+    /// let (data, info) = parse_epc_uri("urn:epc:id:sgtin:0614141.812345.6789", &ParseOptions::new())?;
+    /// assert!(pat.matches(&data, &info));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn matches(&self, data: &CodeData, info: &EpcInfo) -> bool {
+        if info.scheme != self.scheme {
+            return false;
+        }
+        if self.fields.iter().all(Option::is_none) {
+            return true;
+        }
+        let comps: Vec<String> = match data {
+            CodeData::Gid(g) => vec![g.manager.to_string(), g.class.to_string(), g.serial.to_string()],
+            CodeData::Gs1(gs1) => {
+                let Some(l) = info.gcp_len else { return false };
+                match gs1_to_parts(gs1, &FixedGcpLength(l), false) {
+                    Ok((p, _)) if p.scheme == self.scheme => components(&p),
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+        comps.len() == self.fields.len()
+            && self.fields.iter().zip(&comps).all(|(f, c)| f.as_ref().is_none_or(|f| f == c))
+    }
+
+    /// Parses `uri` (any EPC URI form) with default options and matches it; false if it does not parse.
+    ///
+    /// ```
+    /// let pat = tracecode::code::gs1::epc_uri::parse_epc_pattern("urn:epc:idpat:sscc:0614141.*")?;
+    /// assert!(pat.matches_uri("urn:epc:id:sscc:0614141.1234567890"));
+    /// assert!(!pat.matches_uri("urn:epc:id:sscc:0614142.1234567890"));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn matches_uri(&self, uri: &str) -> bool {
+        parse_epc_uri(uri, &ParseOptions::new()).is_ok_and(|(d, i)| self.matches(&d, &i))
+    }
+}
+
+/// The unescaped URI components of `p`, in order.
+fn components(p: &Parts) -> Vec<String> {
+    let lay = layout(p.scheme);
+    let mut v = vec![p.cp.clone(), p.reference.clone()];
+    if lay.piece_total {
+        v.push(format!("{:02}", p.piece));
+        v.push(format!("{:02}", p.total));
+    }
+    if lay.serial != SerialKind::None {
+        v.push(p.serial.clone());
+    }
+    v
+}
+
+/// Parses a pure-identity pattern URI `urn:epc:idpat:SCHEME:…` (TDS §8): components are literal or `*`, and
+/// every component after a `*` must be `*`.
+///
+/// # Errors
+/// [`ErrorKind::Syntax`] for a malformed pattern (including `CP.*.S`), [`ErrorKind::Charset`] /
+/// [`ErrorKind::Length`] for bad literal components, with byte offsets into `input`.
+///
+/// ```
+/// use tracecode::code::gs1::epc_uri::{EpcScheme, parse_epc_pattern};
+/// let pat = parse_epc_pattern("urn:epc:idpat:sgtin:0614141.812345.*")?;
+/// assert_eq!(pat.scheme(), EpcScheme::Sgtin);
+/// assert!(parse_epc_pattern("urn:epc:idpat:sgtin:0614141.*.6789").is_err());
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn parse_epc_pattern(input: &str) -> Result<EpcPattern, Error> {
+    let h = split_head(input)?;
+    if h.kind != "idpat" {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            h.kind_at,
+            h.kind.len(),
+            "an EPC pattern starts with urn:epc:idpat:",
+        ));
+    }
+    let scheme = EpcScheme::from_name(h.name, false)
+        .filter(|s| *s != EpcScheme::Lgtin)
+        .ok_or_else(|| unknown_scheme(h.name, h.name_at))?;
+    let lay = layout(scheme);
+    let n = if scheme == EpcScheme::Gid {
+        3
+    } else {
+        2 + if lay.piece_total { 2 } else { 0 } + usize::from(lay.serial != SerialKind::None)
+    };
+    let comps = split_components(
+        h.body,
+        h.body_at,
+        n,
+        if scheme == EpcScheme::Gid { "manager.class.serial" } else { shape(scheme) },
+    )?;
+    let mut fields = Vec::with_capacity(n);
+    let mut star = false;
+    for (i, (o, c)) in comps.iter().copied().enumerate() {
+        if c == "*" {
+            star = true;
+            fields.push(None);
+            continue;
+        }
+        if star {
+            return Err(Error::new(ErrorKind::Syntax, o, c.len(), "after a '*' every component must be '*'"));
+        }
+        fields.push(Some(pattern_literal(scheme, i, c, o)?));
+    }
+    // CP and a numeric reference, both literal, must have the scheme's digit total.
+    if let (RefKind::Digits(total), Some(Some(cp)), Some(Some(r))) = (lay.reference, fields.first(), fields.get(1))
+        && scheme != EpcScheme::Gid
+        && cp.len() + r.len() != usize::from(total)
+    {
+        let (o, _) = comps.first().copied().unwrap_or((h.body_at, ""));
+        return Err(Error::new(
+            ErrorKind::Length,
+            o,
+            cp.len() + r.len() + 1,
+            format!("company prefix and reference must have {total} digits together"),
+        ));
+    }
+    Ok(EpcPattern { scheme, fields })
+}
+
+/// Decodes literal component `i` of a pattern for `scheme`.
+fn pattern_literal(scheme: EpcScheme, i: usize, c: &str, o: usize) -> Result<String, Error> {
+    let lay = layout(scheme);
+    if scheme == EpcScheme::Gid || i == 0 {
+        if c.is_empty() {
+            return Err(Error::new(ErrorKind::Syntax, o, 0, "empty pattern component"));
+        }
+        digits_component(c, o, if i == 0 { "company prefix" } else { "GID field" })?;
+        return Ok(c.to_owned());
+    }
+    let last = i == 1 + if lay.piece_total { 2 } else { 0 } + usize::from(lay.serial != SerialKind::None);
+    match (i, lay.reference) {
+        (1, RefKind::Digits(_)) => digits_component(c, o, "reference").map(|()| c.to_owned()),
+        (1, RefKind::Gs3a3) => unescape(c, o, false, false),
+        (1, RefKind::CpRef) => unescape(c, o, true, false),
+        _ if last && matches!(lay.serial, SerialKind::Gs3a3(_)) => unescape(c, o, false, false),
+        _ => {
+            if c.is_empty() {
+                return Err(Error::new(ErrorKind::Syntax, o, 0, "empty pattern component"));
+            }
+            digits_component(c, o, "component").map(|()| c.to_owned())
+        }
+    }
 }
