@@ -1,1 +1,12 @@
-//! Integration tests.
+//! Integration tests, through the crate's public API only:
+//! - `conformance`: the vectors of `tests/data/conformance/*.tsv` (written from codes.md's worked examples);
+//! - `identity`: property tests that every spelling of one item gives one key, and key order;
+//! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`).
+
+// Test code may unwrap and index (clippy.toml allows it under cfg(test)).
+#[cfg(all(test, feature = "cli"))]
+mod cli;
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod identity;
