@@ -12,7 +12,7 @@
 use super::ai::{self, AiDef};
 use super::element::{Collector, check_value, value_str};
 use super::lint::LintContext;
-use super::{Element, Gs1, MAX_ELEMENTS};
+use super::{Gs1, MAX_ELEMENTS};
 use crate::code::{ParseOptions, Warning};
 use crate::{Error, ErrorKind};
 
@@ -59,21 +59,38 @@ const CONVENIENCE_ALPHAS: &[(&str, &str)] = &[
     ("sscc", "00"),
 ];
 
-/// Byte classes, one table lookup per byte on the hot path.
+/// Byte classes (RFC 3986 and the GS1 Barcode Syntax Engine's host rule), one table lookup per byte.
 const URI: u8 = 1; // allowed anywhere in a URI (RFC 3986 unreserved + reserved + `%`)
-const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name (GS1 Barcode Syntax Engine rule)
+const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name
 const UNRESERVED: u8 = 4; // written as-is by the generator
+const SPECIAL: u8 = 8; // structure or escape: `/ ? # % +`
 
-const fn class(b: u8) -> u8 {
-    match b {
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => URI | UNRESERVED,
-        b'_' | b'~' => URI | UNRESERVED | BAD_HOST,
-        b'?' | b'#' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'%' => {
-            URI | BAD_HOST
-        }
-        b':' | b'/' | b'[' | b']' => URI,
-        _ => 0,
-    }
+/// The class of every byte, written out so that a lookup is one load; `class_table_matches_definition`
+/// checks it against the sets above.
+#[rustfmt::skip]
+static CLASS: [u8; 256] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 3, 0, 11, 3, 11, 3, 3, 3, 3, 3, 11, 3, 5, 5, 9,
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1, 3, 0, 3, 0, 11,
+    3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1, 0, 1, 0, 7,
+    0, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 7, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+/// The class bits of `b`.
+#[inline]
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
 /// One `AI/value` pair found in the path or the query, by byte positions in the input.
@@ -91,15 +108,55 @@ struct Item {
     query: bool,
 }
 
+/// Query attributes: eight inline, more spill to the heap (rare), so the common case does not allocate.
+struct Attrs {
+    inline: [Item; 8],
+    n: usize,
+    spill: Vec<Item>,
+}
+
+impl Attrs {
+    fn push(&mut self, item: Item) {
+        if self.spill.is_empty() {
+            if let Some(slot) = self.inline.get_mut(self.n) {
+                *slot = item;
+                self.n += 1;
+                return;
+            }
+            self.spill.extend_from_slice(&self.inline);
+        }
+        self.spill.push(item);
+    }
+
+    fn len(&self) -> usize {
+        if self.spill.is_empty() { self.n } else { self.spill.len() }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Item] {
+        if self.spill.is_empty() { self.inline.get_mut(..self.n).unwrap_or_default() } else { &mut self.spill }
+    }
+}
+
 /// Resolves a path segment to an AI: exact AI digits, or a convenience alpha when permitted.
 fn resolve_ai(seg: &[u8], opts: &ParseOptions) -> Option<&'static AiDef> {
     if seg.first().is_some_and(u8::is_ascii_digit) {
-        std::str::from_utf8(seg).ok().and_then(ai::lookup)
+        exact_ai(seg)
     } else if opts.permit_convenience_alphas && (3..=5).contains(&seg.len()) {
         CONVENIENCE_ALPHAS.iter().find(|(a, _)| a.as_bytes() == seg).and_then(|&(_, ai)| ai::lookup(ai))
     } else {
         None
     }
+}
+
+/// The AI whose digits are exactly `digits`.
+fn exact_ai(digits: &[u8]) -> Option<&'static AiDef> {
+    ai::lookup_prefix(digits).filter(|d| d.ai.len() == digits.len())
+}
+
+/// Equality of AI digit strings, inlined: AIs are 2-4 bytes, where a `memcmp` call costs more than the compare.
+#[inline]
+fn ai_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Position of the last `/` in `b[from..to]`.
@@ -112,17 +169,40 @@ fn find_in(b: &[u8], from: usize, to: usize, c: u8) -> usize {
     b.get(from..to).and_then(|r| r.iter().position(|&x| x == c)).map_or(to, |i| from + i)
 }
 
+/// Path slots: a valid path has at most four pairs (key + 22/10/21), so eight only run out on invalid input.
+const PATH_SLOTS: usize = 8;
+
 /// Scans `/AI/value` pairs from the end of the path (§4.2 step 3): the first pair whose AI is a primary key
-/// starts the GS1 part. A segment that is not an AI ends the scan. Returns the position of the `/` before the key.
-fn find_key(b: &[u8], path_start: usize, path_end: usize, opts: &ParseOptions) -> Option<(usize, &'static AiDef)> {
+/// starts the GS1 part; a segment that is not an AI ends the scan. The pairs passed are recorded, so the path
+/// is resolved once. Returns the pairs from the key to the end of the path, in path order.
+fn scan_path(
+    b: &[u8],
+    path_start: usize,
+    path_end: usize,
+    opts: &ParseOptions,
+    slots: &mut [Option<Item>; PATH_SLOTS],
+) -> Result<usize, Error> {
+    let mut n = 0usize;
     let mut end = path_end;
     // `end` strictly decreases, so the loop ends.
     loop {
-        let sv = rfind_slash(b, path_start, end)?;
-        let sa = rfind_slash(b, path_start, sv)?;
-        let def = resolve_ai(b.get(sa + 1..sv)?, opts)?;
+        let pair = rfind_slash(b, path_start, end).and_then(|sv| {
+            let sa = rfind_slash(b, path_start, sv)?;
+            Some((sa, sv, resolve_ai(b.get(sa + 1..sv)?, opts)?))
+        });
+        let Some((sa, sv, def)) = pair else { return Err(no_key_error(b, path_start, path_end)) };
+        if let Some(slot) = slots.get_mut(n) {
+            *slot = Some(Item { def, ai_pos: sa + 1, ai_end: sv, vstart: sv + 1, vend: end, query: false });
+        }
+        n += 1;
         if def.is_dl_primary_key() {
-            return Some((sa, def));
+            if n > PATH_SLOTS {
+                let q = find_in(b, sv + 1, path_end, b'/') + 1;
+                let qlen = find_in(b, q, path_end, b'/') - q;
+                return Err(Error::new(ErrorKind::Syntax, q, qlen, "too many path qualifiers"));
+            }
+            slots.get_mut(..n).unwrap_or_default().reverse();
+            return Ok(n);
         }
         end = sa;
     }
@@ -170,24 +250,68 @@ fn check_scheme(b: &[u8], lenient: bool, warnings: &mut Vec<Warning>) -> Result<
     Ok(n)
 }
 
-/// Checks the characters, scheme and host (§4.2 steps 1–2); returns the position of the `/` after the host.
-fn check_authority(b: &[u8], opts: &ParseOptions, warnings: &mut Vec<Warning>) -> Result<usize, Error> {
-    if let Some(i) = b.iter().position(|&c| class(c) & URI == 0) {
-        let n = b.get(i..).map_or(1, |r| 1 + r.iter().skip(1).take_while(|&&c| c & 0xC0 == 0x80).count());
-        return Err(Error::new(ErrorKind::Charset, i, n, "character not allowed in a URI"));
-    }
+/// Where the parts of a URI are: `scheme://host` ends at `host_end` (the `/` starting the path), the path at
+/// `path_end` (a `?` or the end of the query), the query at `query_end` (a `#` or the end of the input).
+struct Layout {
+    host_end: usize,
+    path_end: usize,
+    query_end: usize,
+    /// A `%` or `+` occurs after the host: values may need decoding.
+    escaped: bool,
+}
+
+/// Checks the scheme, the characters and the host (§4.2 steps 1–2) in one pass, and finds the parts.
+fn check_authority(b: &[u8], opts: &ParseOptions, warnings: &mut Vec<Warning>) -> Result<Layout, Error> {
     let host_start = check_scheme(b, opts.lenient, warnings)? + 3;
+    // Mark a whole UTF-8 sequence, not just its first byte.
+    let bad_char = |i: usize| {
+        let n = b.get(i..).map_or(1, |r| 1 + r.iter().skip(1).take_while(|&&c| c & 0xC0 == 0x80).count());
+        Error::new(ErrorKind::Charset, i, n, "character not allowed in a URI")
+    };
     let host_end = find_in(b, host_start, b.len(), b'/');
+    let host = b.get(host_start..host_end).unwrap_or_default();
+    if let Some(i) = host.iter().position(|&c| class(c) & (URI | BAD_HOST) != URI) {
+        let at = host_start + i;
+        return Err(if class(host.get(i).copied().unwrap_or(0)) & URI != 0 {
+            Error::new(ErrorKind::Charset, at, 1, "character not allowed in a host name")
+        } else {
+            bad_char(at)
+        });
+    }
     if host_end == b.len() {
         return Err(Error::new(ErrorKind::Syntax, b.len(), 0, "URI has no path after the host"));
     }
     if host_end == host_start {
         return Err(Error::new(ErrorKind::Syntax, host_start, 0, "URI has no host"));
     }
-    if let Some(i) = b.get(host_start..host_end).and_then(|h| h.iter().position(|&c| class(c) & BAD_HOST != 0)) {
-        return Err(Error::new(ErrorKind::Charset, host_start + i, 1, "character not allowed in a host name"));
+    // One pass over the rest: every byte must be a URI character; the first `?` ends the path and the first
+    // `#` ends the query. Ordinary characters cost one table lookup.
+    let (mut path_end, mut frag, mut escaped) = (None, None, false);
+    for (i, &c) in b.iter().enumerate().skip(host_end) {
+        let k = class(c);
+        if k & (URI | SPECIAL) == URI {
+            continue;
+        }
+        if k & URI == 0 {
+            return Err(bad_char(i));
+        }
+        match c {
+            b'?' if path_end.is_none() => path_end = Some(i),
+            b'#' => {
+                frag = Some(i);
+                break;
+            }
+            b'%' | b'+' => escaped = true,
+            _ => {}
+        }
     }
-    Ok(host_end)
+    if let Some(f) = frag
+        && let Some(i) = b.iter().skip(f).position(|&c| class(c) & URI == 0)
+    {
+        return Err(bad_char(f + i));
+    }
+    let query_end = frag.unwrap_or(b.len());
+    Ok(Layout { host_end, path_end: path_end.unwrap_or(query_end), query_end, escaped })
 }
 
 fn hex_val(b: u8) -> Option<u8> {
@@ -207,15 +331,14 @@ enum DecodeError {
 fn percent_decode(raw: &[u8], query: bool, out: &mut [u8]) -> Result<(usize, bool), DecodeError> {
     let (mut i, mut n, mut changed) = (0, 0, false);
     while let Some(&c) = raw.get(i) {
-        let pair = raw.get(i + 1).copied().and_then(hex_val).zip(raw.get(i + 2).copied().and_then(hex_val));
-        let (byte, step) = match (c, pair) {
-            (b'%', Some((h, l))) => {
-                if h == 0 && l == 0 {
-                    return Err(DecodeError::Nul(i));
-                }
-                (h << 4 | l, 3)
-            }
-            (b'+', _) if query => (b' ', 1),
+        let pair = || raw.get(i + 1).copied().and_then(hex_val).zip(raw.get(i + 2).copied().and_then(hex_val));
+        let (byte, step) = match c {
+            b'%' => match pair() {
+                Some((0, 0)) => return Err(DecodeError::Nul(i)),
+                Some((h, l)) => (h << 4 | l, 3),
+                None => (c, 1),
+            },
+            b'+' if query => (b' ', 1),
             _ => (c, 1),
         };
         changed |= step != 1 || byte != c;
@@ -240,29 +363,43 @@ fn decode_text(raw: &[u8]) -> String {
 }
 
 /// Decodes, validates and appends one pair.
-fn add_item(item: &Item, b: &[u8], opts: &ParseOptions, ctx: LintContext, out: &mut Collector) -> Result<(), Error> {
+fn add_item(
+    item: &Item,
+    input: &str,
+    escaped: bool,
+    opts: &ParseOptions,
+    ctx: LintContext,
+    out: &mut Collector,
+) -> Result<(), Error> {
     let def = item.def;
     let (vstart, vend) = (item.vstart, item.vend);
-    let raw = b.get(vstart..vend).unwrap_or_default();
+    let raw = input.as_bytes().get(vstart..vend).unwrap_or_default();
     if raw.is_empty() {
         return Err(Error::new(ErrorKind::Length, vstart, 0, format!("AI ({}) has an empty value", def.ai)));
     }
     let whole = |e: Error| e.at(vstart, vend - vstart);
-    let mut buf = [0u8; 128];
-    let (mut n, changed) = percent_decode(raw, item.query, &mut buf).map_err(|e| match e {
-        DecodeError::Nul(i) => {
-            Error::new(ErrorKind::Charset, vstart + i, 3, "percent-encoded NUL (%00) is not allowed")
-        }
-        DecodeError::TooLong => Error::new(
-            ErrorKind::Length,
-            vstart,
-            vend - vstart,
-            format!("AI ({}) value is too long: at most {} characters", def.ai, def.max_len),
-        ),
-    })?;
+    let mut buf = [0u8; 96];
+    let (value, changed): (&[u8], bool) = if escaped && raw.iter().any(|&c| c == b'%' || (item.query && c == b'+')) {
+        let (n, changed) = percent_decode(raw, item.query, &mut buf).map_err(|e| match e {
+            DecodeError::Nul(i) => {
+                Error::new(ErrorKind::Charset, vstart + i, 3, "percent-encoded NUL (%00) is not allowed")
+            }
+            DecodeError::TooLong => Error::new(
+                ErrorKind::Length,
+                vstart,
+                vend - vstart,
+                format!("AI ({}) value is too long: at most {} characters", def.ai, def.max_len),
+            ),
+        })?;
+        (buf.get(..n).unwrap_or_default(), changed)
+    } else {
+        (raw, false)
+    };
     // Zero-suppressed GTIN-8/12/13 in /01/ (§4.3): pad to GTIN-14 when permitted.
+    let mut padded = [b'0'; 14];
     let mut pad = 0;
-    if def.ai == "01" && matches!(n, 8 | 12 | 13) && buf.get(..n).is_some_and(|v| v.iter().all(u8::is_ascii_digit)) {
+    let n = value.len();
+    let value = if def.ai == "01" && matches!(n, 8 | 12 | 13) && value.iter().all(u8::is_ascii_digit) {
         if !opts.permit_zero_suppressed_gtin {
             return Err(Error::new(
                 ErrorKind::Length,
@@ -272,17 +409,17 @@ fn add_item(item: &Item, b: &[u8], opts: &ParseOptions, ctx: LintContext, out: &
             ));
         }
         pad = 14 - n;
-        if let Some(v) = buf.get_mut(..14) {
-            v.rotate_right(pad);
-            v.iter_mut().take(pad).for_each(|d| *d = b'0');
+        if let Some(dst) = padded.get_mut(pad..) {
+            dst.copy_from_slice(value);
         }
-        n = 14;
         out.warnings.push(Warning::new(
             "zero_suppressed_gtin",
-            format!("{n_in}-digit GTIN in the Digital Link padded to 14 digits", n_in = 14 - pad),
+            format!("{n}-digit GTIN in the Digital Link padded to 14 digits"),
         ));
-    }
-    let value = buf.get(..n).unwrap_or_default();
+        padded.as_slice()
+    } else {
+        value
+    };
     check_value(def, value, ctx).map_err(|e| {
         if changed || (pad > 0 && e.offset() < pad) {
             whole(e)
@@ -291,11 +428,16 @@ fn add_item(item: &Item, b: &[u8], opts: &ParseOptions, ctx: LintContext, out: &
             e.at(vstart + o, l)
         }
     })?;
-    out.push(def, value_str(value, vstart)?, item.ai_pos, vend - item.ai_pos)
+    // An unchanged value is a slice of the input, which is already text.
+    let text = match input.get(vstart..vend) {
+        Some(t) if !changed && pad == 0 => t,
+        _ => value_str(value, vstart)?,
+    };
+    out.push(def, text, item.ai_pos, vend - item.ai_pos)
 }
 
 /// Checks that the path qualifiers follow the key's `dlpkey` order within one alternative (§4.1).
-fn check_qualifiers(key: &AiDef, quals: &[Item]) -> Result<(), Error> {
+fn check_qualifiers(key: &AiDef, quals: &[Option<Item>]) -> Result<(), Error> {
     if quals.is_empty() {
         return Ok(());
     }
@@ -303,13 +445,13 @@ fn check_qualifiers(key: &AiDef, quals: &[Item]) -> Result<(), Error> {
     let mut best = 0;
     for alt in alts {
         let mut it = alt.iter();
-        let fit = quals.iter().take_while(|q| it.by_ref().any(|a| *a == q.def.ai)).count();
+        let fit = quals.iter().flatten().take_while(|q| it.by_ref().any(|a| ai_eq(a, q.def.ai))).count();
         if fit == quals.len() {
             return Ok(());
         }
         best = best.max(fit);
     }
-    let Some(bad) = quals.get(best) else { return Ok(()) };
+    let Some(bad) = quals.get(best).copied().flatten() else { return Ok(()) };
     let allowed = if alts.is_empty() {
         "none".to_owned()
     } else {
@@ -330,10 +472,10 @@ fn query_attribute(
     p: usize,
     end: usize,
     key: &AiDef,
-    path: &[Item],
+    path: &[Option<Item>],
     attrs: &[Item],
 ) -> Result<&'static AiDef, Error> {
-    let def = std::str::from_utf8(name).ok().and_then(ai::lookup).ok_or_else(|| {
+    let def = exact_ai(name).ok_or_else(|| {
         Error::new(
             ErrorKind::UnknownAi,
             p,
@@ -349,12 +491,13 @@ fn query_attribute(
             format!("AI ({}) is not permitted as a Digital Link data attribute", def.ai),
         ));
     }
-    if path.iter().chain(attrs).any(|i| i.def.ai == def.ai) {
+    if path.iter().flatten().chain(attrs.iter()).any(|i| std::ptr::eq(i.def, def)) {
         return Err(Error::new(ErrorKind::Duplicate, p, end - p, format!("AI ({}) appears twice", def.ai)));
     }
     let quals = path.get(1..).unwrap_or_default();
     let alts = key.dlpkey.unwrap_or(&[]);
-    if alts.iter().any(|a| a.contains(&def.ai) && quals.iter().all(|q| a.contains(&q.def.ai))) {
+    let has = |alt: &[&str], ai: &str| alt.iter().any(|a| ai_eq(a, ai));
+    if alts.iter().any(|a| has(a, def.ai) && quals.iter().flatten().all(|q| has(a, q.def.ai))) {
         return Err(Error::new(
             ErrorKind::Syntax,
             p,
@@ -398,41 +541,21 @@ pub fn parse_digital_link(input: &str, opts: &ParseOptions) -> Result<DigitalLin
         return Err(Error::new(ErrorKind::Empty, 0, 0, "empty URI"));
     }
     let mut warnings = Vec::new();
-    let host_end = check_authority(b, opts, &mut warnings)?;
     // The fragment is ignored; the query ends the path.
-    let frag = find_in(b, host_end, b.len(), b'#');
-    let path_end = find_in(b, host_end, frag, b'?');
-    let (query_start, query_end) = (path_end.saturating_add(1).min(frag), frag);
+    let Layout { host_end, path_end, query_end, escaped } = check_authority(b, opts, &mut warnings)?;
+    let query_start = path_end.saturating_add(1).min(query_end);
 
-    let Some((key_pos, key_def)) = find_key(b, host_end, path_end, opts) else {
+    let mut slots = [None; PATH_SLOTS];
+    let np = scan_path(b, host_end, path_end, opts, &mut slots)?;
+    let path = slots.get(..np).unwrap_or_default();
+    let Some(key) = path.first().copied().flatten() else {
         return Err(no_key_error(b, host_end, path_end));
     };
-
-    // Path pairs from the key to the end; every AI segment was resolved by the backward scan. A valid path
-    // has at most four pairs (key + 22/10/21), so eight slots only overflow on input that is invalid anyway.
-    let filler = Item { def: key_def, ai_pos: 0, ai_end: 0, vstart: 0, vend: 0, query: false };
-    let mut path = [filler; 8];
-    let mut np = 0;
-    let mut pos = key_pos;
-    while pos < path_end {
-        let ai_pos = pos + 1;
-        let ai_end = find_in(b, ai_pos, path_end, b'/');
-        let vend = find_in(b, ai_end.saturating_add(1).min(path_end), path_end, b'/');
-        let def = b.get(ai_pos..ai_end).and_then(|s| resolve_ai(s, opts)).unwrap_or(key_def);
-        let Some(slot) = path.get_mut(np) else {
-            return Err(Error::new(ErrorKind::Syntax, ai_pos, ai_end - ai_pos, "too many path qualifiers"));
-        };
-        *slot = Item { def, ai_pos, ai_end, vstart: (ai_end + 1).min(vend), vend, query: false };
-        np += 1;
-        pos = vend;
-    }
-    let path = path.get(..np).unwrap_or_default();
-    let quals = path.get(1..).unwrap_or_default();
-    check_qualifiers(key_def, quals)?;
+    let (key_pos, key_def) = (key.ai_pos - 1, key.def);
+    check_qualifiers(key_def, path.get(1..).unwrap_or_default())?;
 
     // Query parameters: numeric names are AIs (attributes), others are kept as extra.
-    let mut attrs = [filler; MAX_ELEMENTS];
-    let mut na = 0;
+    let mut attrs = Attrs { inline: [key; 8], n: 0, spill: Vec::new() };
     let mut extra = Vec::new();
     let mut p = query_start;
     while p < query_end {
@@ -442,31 +565,31 @@ pub fn parse_digital_link(input: &str, opts: &ParseOptions) -> Result<DigitalLin
         if p == end {
             // empty parameter (`&&`)
         } else if eq < end && !name.is_empty() && name.iter().all(u8::is_ascii_digit) {
-            let def = query_attribute(name, p, end, key_def, path, attrs.get(..na).unwrap_or_default())?;
-            let Some(slot) = attrs.get_mut(na) else {
+            let def = query_attribute(name, p, end, key_def, path, attrs.as_mut_slice())?;
+            if attrs.len() + path.len() >= MAX_ELEMENTS {
                 return Err(Error::new(
                     ErrorKind::Length,
                     p,
                     end - p,
                     format!("too many elements: at most {MAX_ELEMENTS} per message"),
                 ));
-            };
-            *slot = Item { def, ai_pos: p, ai_end: eq, vstart: eq + 1, vend: end, query: true };
-            na += 1;
+            }
+            attrs.push(Item { def, ai_pos: p, ai_end: eq, vstart: eq + 1, vend: end, query: true });
         } else {
             let value = if eq < end { decode_text(b.get(eq + 1..end).unwrap_or_default()) } else { String::new() };
             extra.push((decode_text(name), value));
         }
         p = end + 1;
     }
-    let attrs = attrs.get_mut(..na).unwrap_or_default();
+    let na = attrs.len();
+    let attrs = attrs.as_mut_slice();
     attrs.sort_unstable_by(|x, y| x.def.ai.cmp(y.def.ai));
 
     let ctx = LintContext { current_year: opts.effective_year() };
     let mut out = Collector::new(np + na, (path_end - key_pos) + (query_end - query_start), true);
     out.warnings = warnings;
-    for item in path.iter().chain(attrs.iter()) {
-        add_item(item, b, opts, ctx, &mut out)?;
+    for item in path.iter().flatten().chain(attrs.iter()) {
+        add_item(item, input, escaped, opts, ctx, &mut out)?;
     }
     let (gs1, warnings) = out.finish(opts)?;
     Ok(DigitalLink { gs1, stem: input.get(..key_pos).unwrap_or_default().to_owned(), extra, warnings })
@@ -475,15 +598,23 @@ pub fn parse_digital_link(input: &str, opts: &ParseOptions) -> Result<DigitalLin
 /// Appends `v` percent-encoded: every byte outside the RFC 3986 unreserved set as `%HH`, upper-case hex.
 fn push_encoded(s: &mut String, v: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in v.bytes() {
-        if class(b) & UNRESERVED != 0 {
-            s.push(char::from(b));
-        } else {
-            s.push('%');
-            for nibble in [b >> 4, b & 0x0F] {
-                s.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+    let mut rest = v;
+    // Copy runs of unreserved characters whole; escape the byte that ends each run.
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|b| class(b) & UNRESERVED == 0).unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, ""));
+        s.push_str(plain);
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            let mut utf8 = [0u8; 4];
+            for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                s.push('%');
+                for nibble in [b >> 4, b & 0x0F] {
+                    s.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+                }
             }
         }
+        rest = chars.as_str();
     }
 }
 
@@ -524,7 +655,7 @@ impl Gs1 {
         let host_end = find_in(sb, host_start, sb.len(), b'/');
         let stem_ok = host_start > 0
             && host_end > host_start
-            && sb.iter().all(|&c| class(c) & URI != 0 && c != b'?' && c != b'#')
+            && sb.iter().all(|&c| (class(c) & URI != 0) && c != b'?' && c != b'#')
             && sb.get(host_start..host_end).is_some_and(|h| h.iter().all(|&c| class(c) & BAD_HOST == 0));
         if !stem_ok {
             return Err(Error::new(
@@ -538,31 +669,22 @@ impl Gs1 {
             return Err(Error::new(ErrorKind::Syntax, 0, 0, "no GS1 primary key to place in a Digital Link path"));
         };
         let alts = key.def.dlpkey.unwrap_or(&[]);
+        let find = |ai: &str| self.iter().find(|e| ai_eq(e.def.ai, ai));
         let mut alt: &[&str] = &[];
         let mut best = 0;
         for a in alts {
-            let hits = a.iter().filter(|q| self.contains(q)).count();
+            let hits = a.iter().filter(|q| find(q).is_some()).count();
             if hits > best {
                 (alt, best) = (a, hits);
             }
         }
-        let mut s = String::with_capacity(stem.len() + 64);
-        s.push_str(stem);
-        for e in std::iter::once(key).chain(alt.iter().filter_map(|q| self.iter().find(|e| e.def.ai == *q))) {
-            s.push('/');
-            s.push_str(e.def.ai);
-            s.push('/');
-            push_encoded(&mut s, e.value);
-        }
-        let mut attrs: Vec<Element<'_>> = self
-            .iter()
-            .enumerate()
-            .filter(|&(i, e)| i != key_idx && e.def.ai != key.def.ai && !alt.contains(&e.def.ai))
-            .map(|(_, e)| e)
-            .collect();
-        attrs.sort_by(|x, y| x.def.ai.cmp(y.def.ai));
-        attrs.dedup_by(|x, y| x.def.ai == y.def.ai);
-        for (i, e) in attrs.iter().enumerate() {
+        // Attributes: every other element, by index, sorted by AI without allocating.
+        let mut idx = [0u8; MAX_ELEMENTS];
+        let mut n = 0;
+        for (i, e) in self.iter().enumerate() {
+            if i == key_idx || ai_eq(e.def.ai, key.def.ai) || alt.iter().any(|q| ai_eq(q, e.def.ai)) {
+                continue;
+            }
             if !e.def.dl_attr {
                 return Err(Error::new(
                     ErrorKind::Value,
@@ -571,7 +693,33 @@ impl Gs1 {
                     format!("AI ({}) cannot be expressed in a Digital Link (key {})", e.def.ai, key.def.ai),
                 ));
             }
-            s.push(if i == 0 { '?' } else { '&' });
+            let (Some(slot), Ok(i)) = (idx.get_mut(n), u8::try_from(i)) else {
+                return Err(Error::new(ErrorKind::Length, 0, 0, format!("more than {MAX_ELEMENTS} elements")));
+            };
+            *slot = i;
+            n += 1;
+        }
+        let attrs = idx.get_mut(..n).unwrap_or_default();
+        let ai_of = |i: u8| self.get_index(usize::from(i)).map_or("", |e| e.def.ai);
+        attrs.sort_unstable_by(|&x, &y| ai_of(x).cmp(ai_of(y)));
+
+        let bytes: usize = self.iter().map(|e| e.def.ai.len() + 2 + 3 * e.value.len()).sum();
+        let mut s = String::with_capacity(stem.len() + bytes);
+        s.push_str(stem);
+        for e in std::iter::once(key).chain(alt.iter().filter_map(|q| find(q))) {
+            s.push('/');
+            s.push_str(e.def.ai);
+            s.push('/');
+            push_encoded(&mut s, e.value);
+        }
+        let mut prev = "";
+        for e in attrs.iter().filter_map(|&i| self.get_index(usize::from(i))) {
+            // A repeated AI (only possible in hand-built lists) is written once.
+            if ai_eq(e.def.ai, prev) {
+                continue;
+            }
+            s.push(if prev.is_empty() { '?' } else { '&' });
+            prev = e.def.ai;
             s.push_str(e.def.ai);
             s.push('=');
             push_encoded(&mut s, e.value);
@@ -821,6 +969,29 @@ mod tests {
         assert_eq!(g.to_digital_link("example.com").unwrap_err().kind(), ErrorKind::InvalidArgument);
         assert_eq!(g.to_digital_link("https://a?x=1").unwrap_err().kind(), ErrorKind::InvalidArgument);
         assert_eq!(g.to_digital_link("https:///x").unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn class_table_matches_definition() {
+        for b in 0..=255u8 {
+            let c = char::from(b);
+            let unreserved = b.is_ascii_alphanumeric() || "-._~".contains(c);
+            let uri = unreserved || ":/?#[]@!$&'()*+,;=%".contains(c);
+            let mut want = 0;
+            if uri {
+                want |= URI;
+            }
+            if unreserved {
+                want |= UNRESERVED;
+            }
+            if b.is_ascii() && "_~?#@!$&'()*+,;=%".contains(c) {
+                want |= BAD_HOST;
+            }
+            if b.is_ascii() && "/?#%+".contains(c) {
+                want |= SPECIAL;
+            }
+            assert_eq!(class(b), want, "byte {b:#04x}");
+        }
     }
 
     fn gtin() -> impl Strategy<Value = String> {

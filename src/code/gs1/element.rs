@@ -49,18 +49,46 @@ pub(crate) struct Collector {
     pub(crate) warnings: Vec<Warning>,
     /// Digital Link forbids any repeated AI; element strings tolerate an identical repeat.
     repeat_is_error: bool,
+    /// AIs seen so far, one bit per AI table entry: the repeated-AI check is one bit test instead of a scan.
+    seen: [u64; SEEN_WORDS],
+}
+
+/// Bits for up to 1024 table entries (the dictionary has 541); entries beyond fall back to a scan.
+const SEEN_WORDS: usize = 16;
+
+/// The position of `def` in the AI table (defs are its entries; pointer arithmetic, no `unsafe`).
+fn table_index(def: &AiDef) -> Option<usize> {
+    let base = ai::all().as_ptr() as usize;
+    let off = (std::ptr::from_ref(def) as usize).checked_sub(base)?;
+    let i = off / std::mem::size_of::<AiDef>().max(1);
+    (i < ai::all().len() && off % std::mem::size_of::<AiDef>().max(1) == 0).then_some(i)
 }
 
 impl Collector {
     /// A collector sized for `n` elements of `bytes` total value length.
     pub(crate) fn new(n: usize, bytes: usize, repeat_is_error: bool) -> Self {
-        Self { gs1: Gs1::with_capacity(n.min(MAX_ELEMENTS), bytes), warnings: Vec::new(), repeat_is_error }
+        Self {
+            gs1: Gs1::with_capacity(n.min(MAX_ELEMENTS), bytes),
+            warnings: Vec::new(),
+            repeat_is_error,
+            seen: [0; SEEN_WORDS],
+        }
     }
 
     /// Appends a validated element. `src`/`len` locate the whole element (AI and value) in the input and are
     /// used for the element's source offset and for errors.
     pub(crate) fn push(&mut self, def: &'static AiDef, value: &str, src: usize, len: usize) -> Result<(), Error> {
-        if let Some(prev) = self.gs1.iter().find(|e| e.def.ai == def.ai) {
+        // Table entries are unique statics, so pointer equality is AI equality.
+        let bit = table_index(def).and_then(|i| Some((self.seen.get_mut(i / 64)?, 1u64 << (i % 64))));
+        let maybe_seen = match bit {
+            Some((word, mask)) => {
+                let was = *word & mask != 0;
+                *word |= mask;
+                was
+            }
+            None => true,
+        };
+        if maybe_seen && let Some(prev) = self.gs1.iter().find(|e| std::ptr::eq(e.def, def)) {
             if prev.value == value && !self.repeat_is_error {
                 self.warnings.push(Warning::new(
                     "duplicate_ai",
@@ -201,6 +229,8 @@ pub fn parse_element_string(input: &[u8], opts: &ParseOptions) -> Result<(Gs1, V
     }
     let ctx = LintContext { current_year: opts.effective_year() };
     let mut out = Collector::new(input.len() / 6 + 1, input.len(), false);
+    // One UTF-8 check for the whole input; values are then sliced from it (they are ASCII once validated).
+    let text = std::str::from_utf8(input).ok();
     let len = input.len();
     // FNC1 in first position sometimes arrives as a GS.
     let mut p = usize::from(input.first() == Some(&GS));
@@ -248,7 +278,10 @@ pub fn parse_element_string(input: &[u8], opts: &ParseOptions) -> Result<(Gs1, V
                 }
             }
         };
-        let value = value_str(input.get(vstart..end).unwrap_or_default(), vstart)?;
+        let value = match text.and_then(|t| t.get(vstart..end)) {
+            Some(v) => v,
+            None => value_str(input.get(vstart..end).unwrap_or_default(), vstart)?,
+        };
         out.push(def, value, p, end - p)?;
         p = end;
         if input.get(p) == Some(&GS) {
@@ -295,7 +328,7 @@ pub fn parse_bracketed(input: &[u8], opts: &ParseOptions) -> Result<(Gs1, Vec<Wa
         if ai_digits.is_empty() {
             return Err(Error::new(ErrorKind::Syntax, p, 2, "empty Application Identifier \"()\""));
         }
-        let def = std::str::from_utf8(ai_digits).ok().and_then(ai::lookup).ok_or_else(|| {
+        let def = ai::lookup_prefix(ai_digits).filter(|d| d.ai.len() == ai_digits.len()).ok_or_else(|| {
             Error::new(
                 ErrorKind::UnknownAi,
                 ai_start,
