@@ -59,5 +59,12 @@
 
 pub mod code;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
+
+/// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Result};

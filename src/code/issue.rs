@@ -248,21 +248,9 @@ pub fn gtin(body: &str) -> Result<String, Error> {
     Ok(format!("{full:0>14}"))
 }
 
-fn def(ai: &str) -> Result<&'static gs1::AiDef, Error> {
-    gs1::lookup(ai).ok_or_else(|| Error::new(ErrorKind::UnknownAi, 0, 0, format!("AI ({ai}) missing from the table")))
-}
-
-/// Builds a validated element list from (AI, value) pairs, with the standard's validation.
+/// Builds a validated element list from (AI, value) pairs (full validation and pairing rules).
 fn build(pairs: &[(&str, &str)]) -> Result<Gs1, Error> {
-    let ctx = gs1::lint::LintContext { current_year: super::ParseOptions::new().effective_year() };
-    let mut g = Gs1::with_capacity(pairs.len(), pairs.iter().map(|p| p.1.len()).sum());
-    for &(ai, value) in pairs {
-        let d = def(ai)?;
-        gs1::lint::validate_value(d, value.as_bytes(), &ctx)?;
-        g.push_unchecked(d, value, 0);
-    }
-    gs1::lint::check_pairings(&g)?;
-    Ok(g)
+    Gs1::from_pairs(pairs, &super::ParseOptions::new())
 }
 
 /// A serialised GTIN (SGTIN): (01) GTIN-14 + (21) serial, validated.
@@ -522,4 +510,94 @@ mod tests {
             }
         }
     }
+}
+
+/// A code in every spelling, as [`render`] produces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renderings {
+    /// Transmitted element string (FNC1 as GS, no symbology identifier).
+    pub element_string: String,
+    /// Bracketed human-readable text.
+    pub bracketed: String,
+    /// Digital Link URI on the given stem.
+    pub digital_link: String,
+    /// EPC pure-identity URI, when the company-prefix length is known and the key has an EPC form.
+    pub epc_uri: Option<String>,
+    /// EPC binary (upper-case hex) in the most compact scheme that holds the code (e.g. SGTIN-96, else
+    /// SGTIN-198).
+    pub epc_hex: Option<String>,
+    /// Why there is no EPC rendering, when there is none.
+    pub epc_note: Option<String>,
+}
+
+/// Binary EPC schemes to try for a key AI, most compact first.
+fn binary_schemes(ai: &str) -> &'static [gs1::epc_binary::EpcBinaryScheme] {
+    use gs1::epc_binary::EpcBinaryScheme as B;
+    match ai {
+        "01" => &[B::Sgtin96, B::Sgtin198],
+        "00" => &[B::Sscc96],
+        "414" => &[B::Sgln96, B::Sgln195],
+        "8003" => &[B::Grai96, B::Grai170],
+        "8004" => &[B::Giai96, B::Giai202],
+        "8018" => &[B::Gsrn96],
+        "8017" => &[B::Gsrnp96],
+        "253" => &[B::Gdti96, B::Gdti174],
+        "8010" => &[B::Cpi96, B::CpiVar],
+        "255" => &[B::Sgcn96],
+        "8006" => &[B::Itip110, B::Itip212],
+        _ => &[],
+    }
+}
+
+/// Renders an element list in every spelling: element string, bracketed text, Digital Link on `stem`, and —
+/// when `gcp` knows the company-prefix length — EPC URI and binary with `filter`.
+///
+/// # Errors
+/// When the list cannot be a Digital Link (no primary key, or an element that is not a DL attribute).
+/// EPC problems (unknown prefix length, restricted GTIN range, serial too long) are not errors: they are
+/// reported in [`Renderings::epc_note`], because the other spellings are still valid.
+///
+/// ```
+/// use tracecode::code::{gs1::gcp::FixedGcpLength, issue};
+/// let g = issue::sgtin("80614141123458", "6789")?;
+/// let r = issue::render(&g, "https://id.gs1.org", &FixedGcpLength(7), 3)?;
+/// assert_eq!(r.epc_uri.as_deref(), Some("urn:epc:id:sgtin:0614141.812345.6789"));
+/// assert_eq!(r.epc_hex.as_deref(), Some("3074257BF7194E4000001A85"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn render(g: &Gs1, stem: &str, gcp: &dyn gs1::gcp::CompanyPrefixLengths, filter: u8) -> Result<Renderings, Error> {
+    let digital_link = g.to_digital_link(stem)?;
+    let mut r = Renderings {
+        element_string: g.to_element_string(),
+        bracketed: g.to_bracketed(),
+        digital_link,
+        epc_uri: None,
+        epc_hex: None,
+        epc_note: None,
+    };
+    match gs1::epc_uri::to_epc_uri(g, gcp) {
+        Ok(u) => r.epc_uri = Some(u),
+        Err(e) => r.epc_note = Some(e.message().to_owned()),
+    }
+    let key_ai = g.iter().find(|e| !binary_schemes(e.def.ai).is_empty()).map(|e| e.def.ai);
+    if r.epc_uri.is_some() {
+        let mut last_err = None;
+        for &scheme in key_ai.map(binary_schemes).unwrap_or_default() {
+            match gs1::epc_binary::encode_epc(g, scheme, filter, gcp) {
+                Ok(bytes) => {
+                    r.epc_hex = Some(bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+                        use std::fmt::Write as _;
+                        let _ = write!(s, "{b:02X}");
+                        s
+                    }));
+                    break;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        if r.epc_hex.is_none() {
+            r.epc_note = Some(last_err.map_or_else(|| "no binary EPC scheme for this key".to_owned(), |e| e.message().to_owned()));
+        }
+    }
+    Ok(r)
 }

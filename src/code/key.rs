@@ -794,3 +794,166 @@ fn parse_gs1_path(s: &str) -> Result<TraceKey, Error> {
     }
     Ok(key)
 }
+
+impl Gs1 {
+    /// The identity of this element list (see [`TraceKey::from_gs1`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] if no element is an identification key.
+    pub fn trace_key(&self) -> Result<TraceKey, Error> {
+        TraceKey::from_gs1(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::ParseOptions;
+    use proptest::prelude::*;
+
+    fn gs1(pairs: &[(&str, &str)]) -> Gs1 {
+        Gs1::from_pairs(pairs, &ParseOptions::new().current_year(2026)).unwrap()
+    }
+
+    fn key(pairs: &[(&str, &str)]) -> TraceKey {
+        TraceKey::from_gs1(&gs1(pairs)).unwrap()
+    }
+
+    #[test]
+    fn gtin_layout_bytes() {
+        let k = key(&[("01", "09506000134352"), ("21", "XYZ789")]);
+        assert_eq!(k.as_bytes(), b"\x01\x09\x50\x60\x00\x13\x43\x52\x15XYZ789\x00");
+        assert_eq!(k.kind(), KeyKind::Instance);
+        assert_eq!(k.to_string(), "01/09506000134352/21/XYZ789");
+        let class = key(&[("01", "09506000134352")]);
+        assert_eq!(class.as_bytes(), b"\x01\x09\x50\x60\x00\x13\x43\x52");
+        assert_eq!(class.kind(), KeyKind::Class);
+        assert!(k.as_bytes().starts_with(&class.instances_prefix().unwrap()));
+    }
+
+    #[test]
+    fn lot_is_class_and_not_part_of_instance_identity() {
+        let lot = key(&[("01", "09506000134352"), ("10", "L1")]);
+        assert_eq!(lot.kind(), KeyKind::Class);
+        assert_eq!(lot.to_string(), "01/09506000134352/10/L1");
+        let with_lot = key(&[("01", "09506000134352"), ("10", "L1"), ("21", "S")]);
+        let without = key(&[("01", "09506000134352"), ("21", "S")]);
+        assert_eq!(with_lot, without);
+        let m = TraceKey::lot_member_key(&lot, &with_lot).unwrap();
+        assert!(m.starts_with(lot.as_bytes()));
+        assert_eq!(TraceKey::lot_member_key(&with_lot, &lot), None);
+    }
+
+    #[test]
+    fn other_gs1_keys() {
+        for (pairs, text, kind) in [
+            (&[("00", "106141412345678908")][..], "00/106141412345678908", KeyKind::Instance),
+            (&[("414", "0614141123452"), ("254", "5678")][..], "414/0614141123452/254/5678", KeyKind::Location),
+            (&[("417", "0614141123452")][..], "417/0614141123452", KeyKind::Party),
+            (&[("8003", "006141411234525678")][..], "8003/006141411234525678", KeyKind::Instance),
+            (&[("8003", "00614141123452")][..], "8003/00614141123452", KeyKind::Class),
+            (&[("8004", "0614141A/B")][..], "8004/0614141A%2FB", KeyKind::Instance),
+            (&[("8018", "061414112345678902")][..], "8018/061414112345678902", KeyKind::Instance),
+            (&[("253", "06141411234525678")][..], "253/06141411234525678", KeyKind::Instance),
+        ] {
+            let k = key(pairs);
+            assert_eq!(k.to_string(), text);
+            assert_eq!(k.kind(), kind, "{text}");
+            assert_eq!(text.parse::<TraceKey>().unwrap(), k);
+            assert_eq!(TraceKey::from_bytes(k.as_bytes()).unwrap(), k);
+        }
+    }
+
+    #[test]
+    fn gid_and_national_keys() {
+        let g = TraceKey::from_gid(Gid { manager: 31415, class: 271_828, serial: 1414 });
+        assert_eq!(g.to_string(), "urn:epc:id:gid:31415.271828.1414");
+        assert_eq!(g.to_string().parse::<TraceKey>().unwrap(), g);
+        for text in ["cn-drug20:81234567890123456789", "idis:88.1000.2/abc", "cn-uscc:91350100M000100Y43", "ma:MA.156.M0.100761.21234561"] {
+            let k: TraceKey = text.parse().unwrap();
+            assert_eq!(k.to_string(), text);
+            assert_eq!(TraceKey::from_bytes(k.as_bytes()).unwrap(), k);
+        }
+        assert_eq!("ma:MA.156.M0.100761.21234561".parse::<TraceKey>().unwrap().kind(), KeyKind::Class);
+        assert_eq!("cn-uscc:91350100M000100Y43".parse::<TraceKey>().unwrap().kind(), KeyKind::Party);
+        // Handle prefixes are case-insensitive; suffixes are kept.
+        assert_eq!("idis:88.1000.2/AbC".parse::<TraceKey>().unwrap().to_string(), "idis:88.1000.2/AbC");
+        assert_eq!(
+            "idis:88.1000.2/x".parse::<TraceKey>().unwrap(),
+            TraceKey::from_national(&NationalCode {
+                scheme: Scheme::Handle,
+                text: "88.1000.2/x".into(),
+                fields: Vec::new(),
+                check: crate::code::CheckStatus::None
+            })
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn corrupt_bytes_are_rejected_with_position() {
+        for (bytes, at) in [
+            (&b""[..], 0),
+            (&b"\x7F"[..], 0),
+            (&b"\x01\x09\x50\x60\x00\x13\x43"[..], 1),
+            (&b"\x01\x09\x50\x60\x00\x13\x43\x5A"[..], 7),
+            (&b"\x01\x09\x50\x60\x00\x13\x43\x52\x15XYZ"[..], 9),
+            (&b"\x01\x09\x50\x60\x00\x13\x43\x52\x99"[..], 8),
+            (&b"\x01\x09\x50\x60\x00\x13\x43\x52\x15A\x00\x0AL\x00"[..], 11),
+        ] {
+            let e = TraceKey::from_bytes(bytes).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Corrupt, "{bytes:?}");
+            assert_eq!(e.offset(), at, "{bytes:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn non_canonical_text_is_refused() {
+        let e = "01/09506000134352/10/L/21/S".parse::<TraceKey>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Syntax);
+        assert!(e.message().contains("01/09506000134352/21/S"));
+        assert_eq!("01/09506000134353".parse::<TraceKey>().unwrap_err().kind(), ErrorKind::CheckDigit);
+        assert_eq!("xx:1".parse::<TraceKey>().unwrap_err().kind(), ErrorKind::Syntax);
+    }
+
+    fn gtin_strategy() -> impl Strategy<Value = String> {
+        "[0-9]{13}".prop_map(|body| {
+            let c = crate::code::check::gs1_check_digit(body.as_bytes()).unwrap();
+            format!("{body}{}", char::from(c))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn key_order_matches_gtin_serial_order(
+            g1 in gtin_strategy(), g2 in gtin_strategy(),
+            s1 in "[!-~&&[^#$@\\[\\\\\\]^`{|}~ ]]{1,20}", s2 in "[A-Za-z0-9]{1,20}",
+        ) {
+            let a = key(&[("01", &g1), ("21", &s1)]);
+            let b = key(&[("01", &g2), ("21", &s2)]);
+            prop_assert_eq!(a.cmp(&b), (g1.as_str(), s1.as_str()).cmp(&(g2.as_str(), s2.as_str())));
+            let class = key(&[("01", &g1)]);
+            prop_assert!(a.as_bytes().starts_with(class.as_bytes()));
+            for k in [&a, &b, &class] {
+                prop_assert_eq!(&k.to_string().parse::<TraceKey>().unwrap(), k);
+                prop_assert_eq!(&TraceKey::from_bytes(k.as_bytes()).unwrap(), k);
+            }
+        }
+
+        #[test]
+        fn from_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            if let Ok(k) = TraceKey::from_bytes(&bytes) {
+                let _ = k.kind();
+                let text = k.to_string();
+                prop_assert!(!text.starts_with("invalid-key"));
+            }
+        }
+
+        #[test]
+        fn from_str_never_panics(s in "\\PC{0,40}") {
+            if let Ok(k) = s.parse::<TraceKey>() {
+                prop_assert_eq!(k.to_string(), s);
+            }
+        }
+    }
+}

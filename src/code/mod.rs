@@ -333,7 +333,7 @@ impl Code {
 /// Strict GS1 validation; current year from the system clock; GS1 inferred from bare digit strings when the
 /// key's check digit passes; zero-suppressed GTINs in Digital Link accepted with a warning; convenience alphas,
 /// unknown AIs and dropped-separator recovery off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 #[allow(clippy::struct_excessive_bools, reason = "independent switches of a builder")]
 pub struct ParseOptions {
     pub(crate) lenient: bool,
@@ -344,7 +344,7 @@ pub struct ParseOptions {
     pub(crate) infer_gs1: bool,
     pub(crate) recover_dropped_gs: bool,
     pub(crate) check_pairings: bool,
-    pub(crate) drug20_require_leading_8: bool,
+    pub(crate) cn_rules: &'static cn::CnRules,
 }
 
 impl Default for ParseOptions {
@@ -365,7 +365,7 @@ impl ParseOptions {
             infer_gs1: true,
             recover_dropped_gs: false,
             check_pairings: true,
-            drug20_require_leading_8: true,
+            cn_rules: &cn::CnRules::DEFAULT,
         }
     }
 
@@ -430,10 +430,17 @@ impl ParseOptions {
         self
     }
 
-    /// Require the leading `8` of China's 20-digit drug code (platform practice, not a published rule).
+    /// The rules for China's codes whose layouts are unconfirmed (see [`cn::CnRules`]).
+    ///
+    /// ```
+    /// use tracecode::code::{cn::CnRules, ParseOptions};
+    /// static RULES: CnRules = CnRules::DEFAULT.drug20_require_leading_8(false);
+    /// static OPTS: ParseOptions = ParseOptions::new().cn_rules(&RULES);
+    /// assert!(tracecode::code::parse_with("12345678901234567890", &OPTS).is_ok());
+    /// ```
     #[must_use]
-    pub const fn drug20_require_leading_8(mut self, on: bool) -> Self {
-        self.drug20_require_leading_8 = on;
+    pub const fn cn_rules(mut self, rules: &'static cn::CnRules) -> Self {
+        self.cn_rules = rules;
         self
     }
 
