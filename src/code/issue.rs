@@ -30,6 +30,18 @@ pub trait SerialSource {
     fn next_serial(&mut self) -> Result<String, Error>;
 }
 
+impl<S: SerialSource + ?Sized> SerialSource for Box<S> {
+    fn next_serial(&mut self) -> Result<String, Error> {
+        (**self).next_serial()
+    }
+}
+
+impl<S: SerialSource + ?Sized> SerialSource for &mut S {
+    fn next_serial(&mut self) -> Result<String, Error> {
+        (**self).next_serial()
+    }
+}
+
 /// Sequential serials `start, start + 1, …` up to `end` (exclusive), optionally zero-padded to `width`.
 ///
 /// ```
