@@ -384,6 +384,16 @@ mod tests {
         }
 
         #[test]
+        fn pipe_registration_round_trip(cls in "8[1-3]00", prov in proptest::sample::select(super::super::PROVINCES.to_vec()),
+                                        area in "[0-9]{4}", y in 1900u32..2100, m in 1u32..13, seq in "[0-9A-Z][0-9]{3}") {
+            let s = format!("{cls}{prov}{area}{y}{m:02}{seq}");
+            let (c, _) = parse_equipment_registration(&s, &R).unwrap();
+            prop_assert_eq!(&c.text, &s);
+            prop_assert_eq!(c.field("serial"), Some(seq.as_str()));
+            prop_assert_eq!(parse_equipment_registration(&c.text, &R).unwrap().0, c);
+        }
+
+        #[test]
         fn gas_round_trip(var in "[12346]", prov in proptest::sample::select(super::super::PROVINCES.to_vec()),
                           unit in "[0-9]{3}", seq in "[0-9A-Z][0-9]{5}") {
             let s = format!("{var}{prov}{unit}{seq}");

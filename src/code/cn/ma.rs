@@ -379,6 +379,11 @@ mod tests {
         assert_eq!(c.field("pi_other"), Some("3"));
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].code, "unknown_data_identifier");
+        // A vendor sample: lower-case product, multi-letter serial.
+        let s = "MA.156.M0.100011.2cscp023.Ste002.M200206.L343432.D555555.E200228.V200307.C9";
+        let (c, _) = parse_ma(s, &R).unwrap();
+        assert_eq!(c.field("product"), Some("2cscp023"));
+        assert_eq!(c.field("serial"), Some("te002"));
         let (c, _) = parse_ma("MA.156.M0.100761.21234561.Y123", &R).unwrap();
         assert_eq!(c.field("reimbursement"), Some("123"));
         // DI only; 12-character product as seen in vendor samples.
