@@ -30,8 +30,8 @@
 //! The pre-filters overlap on purpose: each says only "this parser could match".
 //! - **13 digits**: an all-digit detonator shell code (numeric feature code) is also an EAN-13. A valid EAN-13
 //!   check digit makes the GTIN likelier (one in ten detonator codes passes it by chance); a shell code's date
-//!   fields (month 01–12, day valid for the month) make the detonator likelier. Context (a box label, the
-//!   carrier: EAN-13 symbols are never used for shell codes) decides.
+//!   fields (month 01–12, day valid for the month) make the detonator likelier. Context decides: an `]E0`
+//!   symbology identifier means an EAN-13 symbol, a box label or registration data means a detonator.
 //! - **20 digits**: the drug code (leading `8` by platform practice) and the special-equipment registration code
 //!   (classification + GB/T 2260 area + YYYYMM + sequence) share the shape. A registration code whose
 //!   classification starts with `8` (pressure pipes) and has a valid area and month can also be a drug code.
