@@ -127,6 +127,7 @@ const fn mask(mut set: &[u8]) -> u128 {
     }
     m
 }
+const DIGIT_MASK: u128 = mask(b"0123456789");
 const CSET82_MASK: u128 = mask(CSET82);
 const CSET39_MASK: u128 = mask(CSET39);
 const CSET64_MASK: u128 = mask(CSET64);
@@ -137,7 +138,7 @@ fn in_mask(m: u128, b: u8) -> bool {
 
 fn check_charset(def: &AiDef, cs: Charset, s: &[u8]) -> Result<(), Error> {
     let (m, what) = match cs {
-        Charset::N => (mask(b"0123456789"), "digits only"),
+        Charset::N => (DIGIT_MASK, "digits only"),
         Charset::X => (CSET82_MASK, "GS1 character set 82 (no spaces, #, $, @, [, ], \\, ^, `, {, }, |, ~)"),
         Charset::Y => (CSET39_MASK, "GS1 character set 39 (# - / 0-9 A-Z)"),
         Charset::Z => return check_cset64(def, s),
@@ -265,16 +266,20 @@ fn csum(s: &[u8]) -> Result<(), Error> {
     let Some((&found, body)) = s.split_last() else {
         return Err(Error::new(ErrorKind::Length, 0, 0, "no check digit"));
     };
-    need_digits(s)?;
+    // One pass on the success path: the check-digit routine rejects non-digits itself; only on failure is the
+    // value scanned again to locate the bad character.
     match gs1_check_digit(body) {
         Some(want) if want == found => Ok(()),
-        Some(want) => Err(Error::new(
+        Some(want) if found.is_ascii_digit() => Err(Error::new(
             ErrorKind::CheckDigit,
             body.len(),
             1,
             format!("check digit should be {}, found {}", char::from(want), char::from(found)),
         )),
-        None => Err(value_err(0, s.len(), "check digit cannot be computed over non-digits")),
+        _ => {
+            need_digits(s)?;
+            Err(value_err(0, s.len(), "check digit cannot be computed"))
+        }
     }
 }
 
@@ -854,23 +859,24 @@ fn coupon_pos_offer(s: &[u8]) -> Result<(), Error> {
 /// [`ErrorKind::Pairing`] at the source offset ([`Gs1::source_offset`]) of the element whose rule fails, length
 /// of its AI: for `req`, the element needing a partner; for `ex`, the later of the two conflicting elements.
 pub fn check_pairings(gs1: &Gs1) -> Result<(), Error> {
-    let present = |pat: &str| gs1.iter().any(|o| pattern_matches(pat, o.def.ai));
-    for (i, e) in gs1.iter().enumerate() {
-        for rule in e.def.req {
+    // The definitions only: reading the spans directly skips slicing every value out of the buffer, which
+    // matters because this runs for every scan.
+    let defs = || gs1.spans.iter().map(|s| s.def);
+    let present = |pat: &str| defs().any(|d| pattern_matches(pat, d.ai));
+    for (i, e) in defs().enumerate() {
+        for rule in e.req {
             if !rule.iter().any(|alt| alt.iter().all(|p| present(p))) {
                 return Err(Error::new(
                     ErrorKind::Pairing,
                     gs1.source_offset(i),
-                    e.def.ai.len(),
-                    format!("AI {} needs {} in the same scan", describe_ai(e.def), describe_rule(rule)),
+                    e.ai.len(),
+                    format!("AI {} needs {} in the same scan", describe_ai(e), describe_rule(rule)),
                 ));
             }
         }
-        for pat in e.def.ex {
-            if let Some((j, o)) =
-                gs1.iter().enumerate().find(|(_, o)| o.def.ai != e.def.ai && pattern_matches(pat, o.def.ai))
-            {
-                let (k, first, second) = if j > i { (j, e.def, o.def) } else { (i, o.def, e.def) };
+        for pat in e.ex {
+            if let Some((j, o)) = defs().enumerate().find(|(_, o)| o.ai != e.ai && pattern_matches(pat, o.ai)) {
+                let (k, first, second) = if j > i { (j, e, o) } else { (i, o, e) };
                 return Err(Error::new(
                     ErrorKind::Pairing,
                     gs1.source_offset(k),
@@ -1165,6 +1171,8 @@ mod tests {
         assert!(v("8003", "09520123456788ABC").is_ok());
         assert_eq!(err("8003", "09520123456789ABC"), (ErrorKind::CheckDigit, 13, 1));
         assert_eq!(lerr(csum(b"")), (ErrorKind::Length, 0, 0));
+        assert_eq!(lerr(csum(b"12A4")), (ErrorKind::Charset, 2, 1));
+        assert_eq!(lerr(csum(b"123X")), (ErrorKind::Charset, 3, 1));
     }
 
     #[test]
