@@ -44,7 +44,7 @@
 //! | `0x32` | Handle / IDIS | lower-cased prefix `00` suffix `00` | instance |
 //! | `0x33` | Ecode | text `00` | instance |
 //! | `0x34` | special-equipment code (18) | text `00` | instance |
-//! | `0x35` | equipment registration code (20 digits) | 10 B BCD | instance |
+//! | `0x35` | equipment registration code (20 characters; pipe codes may end in a letter sequence) | text `00` | instance |
 //! | `0x36` | gas-cylinder registration code | text `00` | instance |
 //! | `0x37` | GA 441 detonator shell code | text `00` | instance |
 //! | `0x38` | veterinary-drug trace code (24 digits) | 12 B BCD | instance |
@@ -219,7 +219,7 @@ const NATIONAL_LAYOUTS: &[(Scheme, u8, u8)] = &[
     (Scheme::Handle, tag::HANDLE, 0),
     (Scheme::Ecode, tag::ECODE, 0),
     (Scheme::EquipmentCode, tag::EQUIPMENT, 0),
-    (Scheme::EquipmentRegistration, tag::EQUIPMENT_REG, 20),
+    (Scheme::EquipmentRegistration, tag::EQUIPMENT_REG, 0),
     (Scheme::GasCylinder, tag::GAS_CYLINDER, 0),
     (Scheme::Detonator, tag::DETONATOR, 0),
     (Scheme::VetDrug, tag::VET_DRUG, 24),
