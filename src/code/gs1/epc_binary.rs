@@ -889,3 +889,525 @@ pub fn decode_epc_hex(hex: &str) -> Result<(CodeData, EpcInfo), Error> {
         e.at(base + 2 * o, 2 * l)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::code::ParseOptions;
+    use crate::code::gs1::epc_uri::tests::{arb_parts, checked, gs1, strict_ok};
+    use crate::code::gs1::epc_uri::{parse_epc_uri, to_epc_uri};
+    use crate::code::gs1::gcp::{FixedGcpLength, GcpTable};
+
+    fn unhex(h: &str) -> Vec<u8> {
+        let h = if h.len() % 2 == 1 { format!("{h}0") } else { h.to_owned() };
+        (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// The first `bits` bits of `a` and `b` are equal.
+    fn same_bits(a: &[u8], b: &[u8], bits: usize) -> bool {
+        (0..bits).all(|i| {
+            let bit = |x: &[u8]| x.get(i / 8).map(|y| (y >> (7 - i % 8)) & 1);
+            bit(a) == bit(b)
+        })
+    }
+
+    type Row = (EpcBinaryScheme, u8, &'static [(&'static str, &'static str)], &'static str, &'static str);
+
+    /// codes.md §5.6 (TDS 1.13 Annex E.3); GCP 0614141 or 4012345, both 7 digits.
+    const ROWS: &[Row] = &[
+        (
+            EpcBinaryScheme::Sgtin96,
+            3,
+            &[("01", "80614141123458"), ("21", "6789")],
+            "urn:epc:id:sgtin:0614141.812345.6789",
+            "3074257BF7194E4000001A85",
+        ),
+        (
+            EpcBinaryScheme::Sgtin198,
+            3,
+            &[("01", "70614141123451"), ("21", "32a/b")],
+            "urn:epc:id:sgtin:0614141.712345.32a%2Fb",
+            "3674257BF6B7A659B2C2BF100000000000000000000000000000",
+        ),
+        (
+            EpcBinaryScheme::Sscc96,
+            3,
+            &[("00", "106141412345678908")],
+            "urn:epc:id:sscc:0614141.1234567890",
+            "3174257BF4499602D2000000",
+        ),
+        (
+            EpcBinaryScheme::Sgln96,
+            3,
+            &[("414", "0614141123452"), ("254", "5678")],
+            "urn:epc:id:sgln:0614141.12345.5678",
+            "3274257BF46072000000162E",
+        ),
+        (
+            EpcBinaryScheme::Sgln195,
+            3,
+            &[("414", "0614141123452"), ("254", "32a/b")],
+            "urn:epc:id:sgln:0614141.12345.32a%2Fb",
+            "3974257BF46072CD9615F8800000000000000000000000000",
+        ),
+        (
+            EpcBinaryScheme::Grai96,
+            3,
+            &[("8003", "006141411234525678")],
+            "urn:epc:id:grai:0614141.12345.5678",
+            "3374257BF40C0E400000162E",
+        ),
+        (
+            EpcBinaryScheme::Grai170,
+            3,
+            &[("8003", "0061414112345232a/b")],
+            "urn:epc:id:grai:0614141.12345.32a%2Fb",
+            "3774257BF40C0E59B2C2BF100000000000000000000",
+        ),
+        (
+            EpcBinaryScheme::Giai96,
+            3,
+            &[("8004", "06141415678")],
+            "urn:epc:id:giai:0614141.5678",
+            "3474257BF40000000000162E",
+        ),
+        (
+            EpcBinaryScheme::Giai202,
+            3,
+            &[("8004", "061414132a/b")],
+            "urn:epc:id:giai:0614141.32a%2Fb",
+            "3874257BF59B2C2BF10000000000000000000000000000000000",
+        ),
+        (
+            EpcBinaryScheme::Gsrn96,
+            3,
+            &[("8018", "061414112345678902")],
+            "urn:epc:id:gsrn:0614141.1234567890",
+            "2D74257BF4499602D2000000",
+        ),
+        (
+            EpcBinaryScheme::Gsrnp96,
+            3,
+            &[("8017", "061414112345678902")],
+            "urn:epc:id:gsrnp:0614141.1234567890",
+            "2E74257BF4499602D2000000",
+        ),
+        (
+            EpcBinaryScheme::Gdti96,
+            3,
+            &[("253", "06141411234525678")],
+            "urn:epc:id:gdti:0614141.12345.5678",
+            "2C74257BF46072000000162E",
+        ),
+        (
+            EpcBinaryScheme::Gdti174,
+            3,
+            &[("253", "4012345987652ABCDefgh012345678")],
+            "urn:epc:id:gdti:4012345.98765.ABCDefgh012345678",
+            "3E74F4E4E7039B061438997367D0C18B266D1AB66EE0",
+        ),
+        (
+            EpcBinaryScheme::Cpi96,
+            3,
+            &[("8010", "061414198765"), ("8011", "12345")],
+            "urn:epc:id:cpi:0614141.98765.12345",
+            "3C74257BF400C0E680003039",
+        ),
+        (
+            EpcBinaryScheme::CpiVar,
+            3,
+            &[("8010", "06141415PQ7/Z43"), ("8011", "12345")],
+            "urn:epc:id:cpi:0614141.5PQ7%2FZ43.12345",
+            "3D74257BF75411DEF6B4CC00000003039",
+        ),
+        (
+            EpcBinaryScheme::Sgcn96,
+            3,
+            &[("255", "401234567890104711")],
+            "urn:epc:id:sgcn:4012345.67890.04711",
+            "3F74F4E4E612640000019907",
+        ),
+        (
+            EpcBinaryScheme::Itip110,
+            0,
+            &[("8006", "040123451234560102"), ("21", "981")],
+            "urn:epc:id:itip:4012345.012345.01.02.981",
+            "4014F4E4E40C0E40820000000F54",
+        ),
+        (
+            EpcBinaryScheme::Itip212,
+            0,
+            &[("8006", "040123451234560102"), ("21", "mw133")],
+            "urn:epc:id:itip:4012345.012345.01.02.mw133",
+            "4114F4E4E40C0E4082DBDD8B36600000000000000000000000000000",
+        ),
+    ];
+
+    fn decode_gs1(hex: &str) -> (Gs1, EpcInfo) {
+        match decode_epc_hex(hex) {
+            Ok((CodeData::Gs1(g), i)) => (g, i),
+            other => panic!("{hex}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn worked_examples_decode() {
+        for &(scheme, filter, pairs, uri, hex) in ROWS {
+            let padded = if hex.len() % 2 == 1 { format!("{hex}0") } else { hex.to_owned() };
+            let (g, info) = decode_gs1(&padded);
+            assert_eq!(g, gs1(pairs), "{hex}");
+            let bits = scheme.bit_len().unwrap_or(132);
+            assert_eq!(
+                info,
+                EpcInfo {
+                    scheme: scheme.scheme(),
+                    filter: Some(filter),
+                    gcp_len: Some(7),
+                    tag_bits: Some(bits),
+                    binary: Some(scheme)
+                },
+                "{hex}"
+            );
+            assert_eq!(to_epc_uri(&g, &FixedGcpLength(7)).unwrap(), uri);
+            assert_eq!(decode_epc(&unhex(hex)).unwrap().0, CodeData::Gs1(gs1(pairs)));
+        }
+    }
+
+    #[test]
+    fn worked_examples_encode() {
+        let table = GcpTable::examples();
+        for &(scheme, filter, pairs, _, hex) in ROWS {
+            let got = encode_epc(&gs1(pairs), scheme, filter, &table).unwrap();
+            let bits = usize::from(scheme.bit_len().unwrap_or(132));
+            assert_eq!(got.len(), bits.div_ceil(8), "{hex}");
+            assert!(same_bits(&got, &unhex(hex), bits), "{scheme:?}: {got:02X?} vs {hex}");
+        }
+    }
+
+    #[test]
+    fn worked_examples_tag_uris() {
+        for &(scheme, filter, pairs, uri, _) in ROWS {
+            let tag =
+                crate::code::gs1::epc_uri::to_epc_tag_uri(&gs1(pairs), &FixedGcpLength(7), scheme, filter).unwrap();
+            let body = uri
+                .split_once(':')
+                .unwrap()
+                .1
+                .split_once(':')
+                .unwrap()
+                .1
+                .split_once(':')
+                .unwrap()
+                .1
+                .split_once(':')
+                .unwrap()
+                .1;
+            assert_eq!(tag, format!("urn:epc:tag:{}:{filter}.{body}", scheme.tag_name()));
+            let (d, info) = parse_epc_uri(&tag, &ParseOptions::new()).unwrap();
+            assert_eq!(d, CodeData::Gs1(gs1(pairs)));
+            assert_eq!(info.binary, Some(scheme));
+        }
+    }
+
+    #[test]
+    fn gid96() {
+        let (d, info) = decode_epc_hex("350007AB70425D4000000586").unwrap();
+        let g = Gid { manager: 31415, class: 271_828, serial: 1414 };
+        assert_eq!(d, CodeData::Gid(g));
+        assert_eq!((info.scheme, info.filter, info.gcp_len, info.tag_bits), (EpcScheme::Gid, None, None, Some(96)));
+        assert_eq!(encode_gid(&g).unwrap(), unhex("350007AB70425D4000000586"));
+        let too_big = Gid { manager: 1 << 28, class: 0, serial: 0 };
+        assert_eq!(encode_gid(&too_big).unwrap_err().kind(), ErrorKind::Range);
+        assert_eq!(encode_gid(&Gid { manager: 0, class: 0, serial: 1 << 36 }).unwrap_err().kind(), ErrorKind::Range);
+    }
+
+    #[test]
+    fn refused_headers() {
+        for (hex, kind, needle) in [
+            ("E2801160600002054CC2096F", ErrorKind::Unsupported, "TID"),
+            ("000000000000000000000000", ErrorKind::Empty, "unprogrammed"),
+            ("F7000000000000000000000000", ErrorKind::Unsupported, "SGTIN+"),
+            ("F2000000000000000000000000", ErrorKind::Unsupported, "SGLN+"),
+            ("F9000000000000000000000000", ErrorKind::Unsupported, "SSCC+"),
+            ("F8000000000000000000000000", ErrorKind::Unsupported, "SGCN+"),
+            ("F5000000000000000000000000", ErrorKind::Unsupported, "GSRNP+"),
+            ("FD000000000000000000000000", ErrorKind::Unsupported, "SGTIN++"),
+            ("3A000000000000000000000000", ErrorKind::Unsupported, "GDTI-113"),
+            ("3B000000000000000000000000", ErrorKind::Unsupported, "ADI"),
+            ("2F000000000000000000000000", ErrorKind::Unsupported, "USDoD"),
+            ("10000000000000000000000000", ErrorKind::Unsupported, "header 10"),
+            ("FF000000000000000000000000", ErrorKind::Unsupported, "header FF"),
+        ] {
+            let e = decode_epc_hex(hex).unwrap_err();
+            assert_eq!((e.kind(), e.offset(), e.len()), (kind, 0, 2), "{hex}");
+            assert!(e.message().contains(needle), "{hex}: {e}");
+        }
+    }
+
+    #[test]
+    fn corrupt_and_truncated() {
+        // Partition 7: bits 11..14 → byte 1 → hex offset 2.
+        let e = decode_epc_hex("307E257BF7194E4000001A85").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Corrupt, 2, 2));
+        let e = decode_epc(&unhex("307E257BF7194E4000001A85")).unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Corrupt, 1, 1));
+        // Partition 0: a 40-bit CP of all ones exceeds 12 digits.
+        let e = decode_epc_hex("3063FFFFFFFFFC0000000000").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Corrupt, 2));
+        assert!(e.message().contains("company prefix"), "{e}");
+        // Partition 5: IR field (20 bits) holding 999999 + 1 = 1000000 > 6 digits.
+        let mut b = unhex("3074257BF7194E4000001A85");
+        // IR occupies bits 38..58; set it to 0xFFFFF.
+        for i in 38..58 {
+            b[i / 8] |= 0x80 >> (i % 8);
+        }
+        let e = decode_epc(&b).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Corrupt, 4));
+        // Trailing non-zero bits (a CRC after the EPC).
+        let e = decode_epc_hex("3074257BF7194E4000001A85ABCD").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Corrupt, 24, 4));
+        assert!(decode_epc_hex("3074257BF7194E4000001A850000").is_ok());
+        // SSCC reserved bits.
+        let e = decode_epc_hex("3174257BF4499602D2000001").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Corrupt, 18));
+        // Truncated.
+        let e = decode_epc_hex("3074257BF7194E4000001A").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Length, 22));
+        // SGCN serial without its leading 1.
+        let e = decode_epc_hex("3F74F4E4E612640000000000").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        // ITIP piece 0.
+        let mut b = unhex("4014F4E4E40C0E40820000000F54");
+        b[7] = 0x00; // piece (bits 58..65) high part and total
+        b[8] &= 0x3F;
+        assert_eq!(decode_epc(&b).unwrap_err().kind(), ErrorKind::Corrupt);
+        // A string serial with a character after its terminator, and one with a non-GS1 character (space).
+        let mut b = unhex("3674257BF6B7A659B2C2BF100000000000000000000000000000");
+        b[20] = 0x41;
+        assert_eq!(decode_epc(&b).unwrap_err().kind(), ErrorKind::Corrupt);
+        let sgtin198 = |serial: &[u8]| {
+            let p = Parts {
+                scheme: EpcScheme::Sgtin,
+                cp: "0614141".into(),
+                reference: "712345".into(),
+                piece: 0,
+                total: 0,
+                serial: "A".into(),
+            };
+            let (mut bytes, _) = encode_parts(&p, EpcBinaryScheme::Sgtin198, 3).unwrap();
+            // Serial starts at bit 58; overwrite its first 7-bit character.
+            for (k, &ch) in serial.iter().enumerate() {
+                for j in 0..7 {
+                    let i = 58 + 7 * k + j;
+                    bytes[i / 8] &= !(0x80 >> (i % 8));
+                    if (ch >> (6 - j)) & 1 == 1 {
+                        bytes[i / 8] |= 0x80 >> (i % 8);
+                    }
+                }
+            }
+            decode_epc(&bytes)
+        };
+        assert!(sgtin198(b"Z").is_ok());
+        assert_eq!(sgtin198(b" ").unwrap_err().kind(), ErrorKind::Corrupt);
+        assert_eq!(sgtin198(b"\0").unwrap_err().kind(), ErrorKind::Corrupt);
+        assert_eq!(sgtin198(b"#").unwrap_err().offset(), 7);
+    }
+
+    #[test]
+    fn hex_input_forms() {
+        assert!(decode_epc_hex("3074257bf7194e4000001a85").is_ok());
+        assert!(decode_epc_hex("  0X3074257BF7194E4000001A85\t").is_ok());
+        let e = decode_epc_hex("3074257BF7194E4000001A8").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 22, 1));
+        let e = decode_epc_hex(" 0x3074257BF7 194E4000001A85").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Syntax, 13, 1));
+        let e = decode_epc_hex("0x307E257BF7194E4000001A85").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Corrupt, 4, 2));
+        assert_eq!(decode_epc_hex("  ").unwrap_err().kind(), ErrorKind::Empty);
+        assert_eq!(decode_epc_hex("0x").unwrap_err().kind(), ErrorKind::Empty);
+        assert_eq!(decode_epc(&[]).unwrap_err().kind(), ErrorKind::Empty);
+        assert_eq!(decode_epc_hex(&"30".repeat(65)).unwrap_err().kind(), ErrorKind::Length);
+        assert_eq!(decode_epc_hex("é").unwrap_err().len(), 2);
+    }
+
+    #[test]
+    fn encode_range_errors() {
+        let gcp = FixedGcpLength(7);
+        let sgtin = |serial: &str| gs1(&[("01", "80614141123458"), ("21", serial)]);
+        for serial in ["274877906944", "06789", "32a/b", "99999999999999999999"] {
+            let e = encode_epc(&sgtin(serial), EpcBinaryScheme::Sgtin96, 3, &gcp).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Range, "{serial}");
+            assert!(e.message().contains("SGTIN-198"), "{e}");
+        }
+        assert!(encode_epc(&sgtin("274877906943"), EpcBinaryScheme::Sgtin96, 3, &gcp).is_ok());
+        assert!(encode_epc(&sgtin("0"), EpcBinaryScheme::Sgtin96, 3, &gcp).is_ok());
+        assert!(encode_epc(&sgtin("06789"), EpcBinaryScheme::Sgtin198, 3, &gcp).is_ok());
+        // Company prefix outside 6..=12 digits has no partition.
+        let e = encode_epc(&sgtin("1"), EpcBinaryScheme::Sgtin96, 3, &FixedGcpLength(5)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Range);
+        // Wrong scheme, bad filter, GID.
+        let e = encode_epc(&sgtin("1"), EpcBinaryScheme::Sscc96, 3, &gcp).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            encode_epc(&sgtin("1"), EpcBinaryScheme::Sgtin96, 8, &gcp).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            encode_epc(&sgtin("1"), EpcBinaryScheme::Gid96, 0, &gcp).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        // Restricted GTIN.
+        let rcn = gs1(&[("01", &checked("0200000000001")), ("21", "1")]);
+        assert_eq!(encode_epc(&rcn, EpcBinaryScheme::Sgtin96, 0, &gcp).unwrap_err().kind(), ErrorKind::Range);
+        // GIAI-96 needs a number; GRAI-96, SGLN-96, GDTI-96 name their string siblings.
+        let giai = gs1(&[("8004", "0614141ABC")]);
+        let e = encode_epc(&giai, EpcBinaryScheme::Giai96, 0, &gcp).unwrap_err();
+        assert!(e.message().contains("GIAI-202"), "{e}");
+        let e = encode_epc(&gs1(&[("8003", "00614141123452A")]), EpcBinaryScheme::Grai96, 0, &gcp).unwrap_err();
+        assert!(e.message().contains("GRAI-170"), "{e}");
+        let e =
+            encode_epc(&gs1(&[("414", "0614141123452"), ("254", "X")]), EpcBinaryScheme::Sgln96, 0, &gcp).unwrap_err();
+        assert!(e.message().contains("SGLN-195"), "{e}");
+        // CPI-96 serial 31 bits; CPI-96 part reference must be numeric.
+        let cpi = gs1(&[("8010", "061414198765"), ("8011", "2147483648")]);
+        assert!(encode_epc(&cpi, EpcBinaryScheme::Cpi96, 0, &gcp).unwrap_err().message().contains("CPI-VAR"));
+        assert!(encode_epc(&cpi, EpcBinaryScheme::CpiVar, 0, &gcp).is_ok());
+        // GTIN-8 and SGLN without extension.
+        let g8 = gs1(&[("01", "00000095010939"), ("21", "1")]);
+        let b = encode_epc(&g8, EpcBinaryScheme::Sgtin96, 1, &FixedGcpLength(7)).unwrap();
+        let (d, info) = decode_epc(&b).unwrap();
+        assert_eq!((d, info.gcp_len), (CodeData::Gs1(g8), Some(8)));
+        let gln = gs1(&[("414", "0614141123452")]);
+        let b = encode_epc(&gln, EpcBinaryScheme::Sgln96, 0, &gcp).unwrap();
+        assert_eq!(decode_epc(&b).unwrap().0, CodeData::Gs1(gln));
+    }
+
+    #[test]
+    fn scheme_tables() {
+        for s in EpcBinaryScheme::ALL {
+            assert_eq!(EpcBinaryScheme::from_header(s.header()), Some(s));
+            assert_eq!(EpcBinaryScheme::from_tag_name(s.tag_name()), Some(s));
+        }
+        assert_eq!(EpcBinaryScheme::from_tag_name("SGTIN-96"), None);
+        assert_eq!(EpcBinaryScheme::from_tag_name_case("SGTIN-96", true), Some(EpcBinaryScheme::Sgtin96));
+    }
+
+    /// Binary schemes other than GID, with whether their serial/reference are numeric.
+    fn arb_binary() -> impl Strategy<Value = (EpcBinaryScheme, Parts, u8)> {
+        let schemes: Vec<EpcBinaryScheme> =
+            EpcBinaryScheme::ALL.into_iter().filter(|s| *s != EpcBinaryScheme::Gid96).collect();
+        (proptest::sample::select(schemes), 6usize..=12, 0u8..8).prop_flat_map(|(s, l, f)| {
+            let numeric = matches!(
+                s,
+                EpcBinaryScheme::Sgtin96
+                    | EpcBinaryScheme::Sgln96
+                    | EpcBinaryScheme::Grai96
+                    | EpcBinaryScheme::Giai96
+                    | EpcBinaryScheme::Gdti96
+                    | EpcBinaryScheme::Cpi96
+                    | EpcBinaryScheme::Itip110
+            );
+            (Just(s), arb_parts(s.scheme(), l, numeric), Just(f))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn sgtin96_round_trip(l in 6usize..=12, body in "[0-9]{13}", serial in 0u64..(1 << 38), filter in 0u8..8) {
+            let gtin = checked(&body);
+            let g = gs1(&[("01", &gtin), ("21", &serial.to_string())]);
+            let rest = &gtin[1..];
+            prop_assume!(restricted_ok(rest));
+            let bytes = encode_epc(&g, EpcBinaryScheme::Sgtin96, filter, &FixedGcpLength(u8::try_from(l).unwrap())).unwrap();
+            prop_assert_eq!(bytes.len(), 12);
+            let (d, info) = decode_epc(&bytes).unwrap();
+            prop_assert_eq!(d, CodeData::Gs1(g));
+            let want = EpcInfo {
+                scheme: EpcScheme::Sgtin,
+                filter: Some(filter),
+                gcp_len: Some(u8::try_from(l).unwrap()),
+                tag_bits: Some(96),
+                binary: Some(EpcBinaryScheme::Sgtin96),
+            };
+            prop_assert_eq!(info, want);
+        }
+
+        #[test]
+        fn parts_round_trip_every_scheme((scheme, p, filter) in arb_binary()) {
+            let (bytes, bits) = encode_parts(&p, scheme, filter).unwrap();
+            if let Some(b) = scheme.bit_len() {
+                prop_assert_eq!(bits, b);
+            }
+            let d = decode_raw(&bytes).unwrap();
+            prop_assert_eq!(d, Decoded::Epc { parts: p.clone(), scheme, filter, bits });
+            // Through GS1, when strict GS1 → EPC reproduces the parts.
+            if strict_ok(&p) {
+                let g = parts_to_gs1(&p).unwrap();
+                let again = encode_epc(&g, scheme, filter, &FixedGcpLength(u8::try_from(p.cp.len()).unwrap())).unwrap();
+                prop_assert_eq!(again, bytes);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let _ = decode_epc(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_epcs_reencode(
+            header in proptest::sample::select(EpcBinaryScheme::ALL.map(EpcBinaryScheme::header).to_vec()),
+            rest in proptest::collection::vec(any::<u8>(), 11..30),
+            trailing_zeros in any::<bool>(),
+        ) {
+            let mut bytes = vec![header];
+            bytes.extend(rest);
+            if trailing_zeros {
+                // Clear everything after the scheme's length so more inputs decode.
+                let bits = EpcBinaryScheme::from_header(header).and_then(EpcBinaryScheme::bit_len).map_or(bytes.len() * 8, usize::from);
+                for i in bits..bytes.len() * 8 {
+                    bytes[i / 8] &= !(0x80 >> (i % 8));
+                }
+            }
+            match decode_raw(&bytes) {
+                Ok(Decoded::Epc { parts, scheme, filter, bits }) => {
+                    let (again, bits2) = encode_parts(&parts, scheme, filter).unwrap();
+                    prop_assert_eq!(bits, bits2);
+                    prop_assert!(same_bits(&again, &bytes, usize::from(bits)));
+                    let (d, info) = decode_epc(&bytes).unwrap();
+                    let CodeData::Gs1(g) = d else { panic!("not GS1") };
+                    if let Ok(pub_bytes) = encode_epc(&g, scheme, filter, &FixedGcpLength(info.gcp_len.unwrap()))
+                        && strict_ok(&parts)
+                    {
+                        prop_assert_eq!(pub_bytes, again);
+                    }
+                }
+                Ok(Decoded::Gid(g)) => {
+                    let again = encode_gid(&g).unwrap();
+                    prop_assert!(same_bits(&again, &bytes, 96));
+                }
+                Err(e) => prop_assert!(e.offset() + e.len() <= bytes.len().max(1), "{e:?}"),
+            }
+        }
+
+        #[test]
+        fn arbitrary_hex_never_panics(s in "[ 0-9a-fA-FxX]{0,70}") {
+            let _ = decode_epc_hex(&s);
+        }
+    }
+
+    fn restricted_ok(rest13: &str) -> bool {
+        let p = Parts {
+            scheme: EpcScheme::Sgtin,
+            cp: rest13[..6].to_owned(),
+            reference: format!("0{}", &rest13[6..12]),
+            piece: 0,
+            total: 0,
+            serial: "1".into(),
+        };
+        strict_ok(&p)
+    }
+}

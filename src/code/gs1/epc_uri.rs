@@ -1378,3 +1378,520 @@ fn pattern_literal(scheme: EpcScheme, i: usize, c: &str, o: usize) -> Result<Str
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::code::gs1::gcp::{GcpTable, NoGcpTable};
+
+    /// A GS1 element list from `(ai, value)` pairs (values assumed valid).
+    pub(crate) fn gs1(pairs: &[(&'static str, &str)]) -> Gs1 {
+        let mut g = Gs1::with_capacity(pairs.len(), 64);
+        for (ai, v) in pairs {
+            push(&mut g, ai, v).unwrap();
+        }
+        g
+    }
+
+    /// `body` with its check digit.
+    pub(crate) fn checked(body: &str) -> String {
+        with_check(body.to_owned())
+    }
+
+    fn parse(s: &str) -> Result<(CodeData, EpcInfo), Error> {
+        parse_epc_uri(s, &ParseOptions::new())
+    }
+
+    fn parse_gs1(s: &str) -> (Gs1, EpcInfo) {
+        match parse(s) {
+            Ok((CodeData::Gs1(g), i)) => (g, i),
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    /// §5.6 worked examples (TDS 1.13 Annex E.3) that have a pure-identity URI and GS1 form.
+    pub(crate) const WORKED: &[(&[(&str, &str)], &str)] = &[
+        (&[("01", "80614141123458"), ("21", "6789")], "urn:epc:id:sgtin:0614141.812345.6789"),
+        (&[("01", "70614141123451"), ("21", "32a/b")], "urn:epc:id:sgtin:0614141.712345.32a%2Fb"),
+        (&[("00", "106141412345678908")], "urn:epc:id:sscc:0614141.1234567890"),
+        (&[("414", "0614141123452"), ("254", "5678")], "urn:epc:id:sgln:0614141.12345.5678"),
+        (&[("414", "0614141123452"), ("254", "32a/b")], "urn:epc:id:sgln:0614141.12345.32a%2Fb"),
+        (&[("8003", "006141411234525678")], "urn:epc:id:grai:0614141.12345.5678"),
+        (&[("8003", "0061414112345232a/b")], "urn:epc:id:grai:0614141.12345.32a%2Fb"),
+        (&[("8004", "06141415678")], "urn:epc:id:giai:0614141.5678"),
+        (&[("8004", "061414132a/b")], "urn:epc:id:giai:0614141.32a%2Fb"),
+        (&[("8018", "061414112345678902")], "urn:epc:id:gsrn:0614141.1234567890"),
+        (&[("8017", "061414112345678902")], "urn:epc:id:gsrnp:0614141.1234567890"),
+        (&[("253", "06141411234525678")], "urn:epc:id:gdti:0614141.12345.5678"),
+        (&[("253", "4012345987652ABCDefgh012345678")], "urn:epc:id:gdti:4012345.98765.ABCDefgh012345678"),
+        (&[("8010", "061414198765"), ("8011", "12345")], "urn:epc:id:cpi:0614141.98765.12345"),
+        (&[("8010", "06141415PQ7/Z43"), ("8011", "12345")], "urn:epc:id:cpi:0614141.5PQ7%2FZ43.12345"),
+        (&[("255", "401234567890104711")], "urn:epc:id:sgcn:4012345.67890.04711"),
+        (&[("8006", "040123451234560102"), ("21", "981")], "urn:epc:id:itip:4012345.012345.01.02.981"),
+        (&[("8006", "040123451234560102"), ("21", "mw133")], "urn:epc:id:itip:4012345.012345.01.02.mw133"),
+        // §5.1 examples.
+        (&[("01", "10614141073464"), ("21", "2017")], "urn:epc:id:sgtin:0614141.107346.2017"),
+        (&[("414", "0614141073467"), ("254", "1234")], "urn:epc:id:sgln:0614141.07346.1234"),
+        // TDS §7.5 and §7.4 examples (GCP 9521141).
+        (&[("414", "9521141123454")], "urn:epc:id:sgln:9521141.12345.0"),
+        (&[("00", "195211412345678900")], "urn:epc:id:sscc:9521141.1234567890"),
+    ];
+
+    #[test]
+    fn worked_examples_both_directions() {
+        let table = GcpTable::examples();
+        for (pairs, uri) in WORKED {
+            let (g, info) = parse_gs1(uri);
+            assert_eq!(g, gs1(pairs), "{uri}");
+            assert_eq!(info.gcp_len, Some(7), "{uri}");
+            assert_eq!((info.filter, info.tag_bits, info.binary), (None, None, None));
+            assert_eq!(to_epc_uri(&gs1(pairs), &table).unwrap(), *uri);
+        }
+    }
+
+    #[test]
+    fn scheme_of_each_example() {
+        let want = [
+            EpcScheme::Sgtin,
+            EpcScheme::Sgtin,
+            EpcScheme::Sscc,
+            EpcScheme::Sgln,
+            EpcScheme::Sgln,
+            EpcScheme::Grai,
+            EpcScheme::Grai,
+            EpcScheme::Giai,
+            EpcScheme::Giai,
+            EpcScheme::Gsrn,
+            EpcScheme::Gsrnp,
+            EpcScheme::Gdti,
+            EpcScheme::Gdti,
+            EpcScheme::Cpi,
+            EpcScheme::Cpi,
+            EpcScheme::Sgcn,
+            EpcScheme::Itip,
+            EpcScheme::Itip,
+        ];
+        for ((_, uri), s) in WORKED.iter().zip(want) {
+            assert_eq!(parse_gs1(uri).1.scheme, s, "{uri}");
+        }
+    }
+
+    #[test]
+    fn special_cases_gtin12_13_8_and_individual_keys() {
+        // GTIN-12 / GTIN-13 are padded to 14 digits (TDS §7.3.1).
+        let g = gs1(&[("01", "00614141123452"), ("21", "S")]);
+        assert_eq!(to_epc_uri(&g, &GcpTable::examples()).unwrap(), "urn:epc:id:sgtin:0614141.012345.S");
+        let g = gs1(&[("01", "09521141890127"), ("21", "S")]);
+        assert_eq!(to_epc_uri(&g, &GcpTable::examples()).unwrap(), "urn:epc:id:sgtin:9521141.089012.S");
+        // GTIN-8 (TDS §7.3.2): no table needed.
+        let g = gs1(&[("01", "00000095010939"), ("21", "S")]);
+        assert_eq!(to_epc_uri(&g, &NoGcpTable).unwrap(), "urn:epc:id:sgtin:00000950.01093.S");
+        assert_eq!(parse_gs1("urn:epc:id:sgtin:00000950.01093.S").0, g);
+        // ISBN (TDS §7.3.8.1): 978-81-7525-766-5, registrant prefix 978817525.
+        let g = gs1(&[("01", "09788175257665"), ("21", "S")]);
+        assert_eq!(to_epc_uri(&g, &FixedGcpLength(9)).unwrap(), "urn:epc:id:sgtin:978817525.0766.S");
+        // Individually assigned keys: CP length 12 (TDS §7.2).
+        let cases: [(&[(&str, &str)], &str); 3] = [
+            (&[("01", "01234567890128"), ("21", "4711")], "urn:epc:id:sgtin:123456789012.0.4711"),
+            (&[("414", "1234567890128"), ("254", "4711")], "urn:epc:id:sgln:123456789012..4711"),
+            (&[("00", "012345678901234560")], "urn:epc:id:sscc:123456789012.03456"),
+        ];
+        for (pairs, uri) in cases {
+            assert_eq!(to_epc_uri(&gs1(pairs), &FixedGcpLength(12)).unwrap(), uri);
+            let (g, info) = parse_gs1(uri);
+            assert_eq!(g, gs1(pairs));
+            assert_eq!(info.gcp_len, Some(12));
+        }
+    }
+
+    #[test]
+    fn restricted_ranges_refused() {
+        let gcp = FixedGcpLength(7);
+        for body in [
+            "0000000123456", // RCN-8 starting 0
+            "0000002345678", // RCN-8 starting 2
+            "0041234567890", // 04
+            "0000123456789", // 0001
+            "0000712345678", // 0007
+            "0021234567890", // 02
+            "0200000000000", // 20
+            "0291234567890", // 29
+            "0980123456789", // refund receipt
+            "0981123456789", // coupon
+            "0984123456789",
+            "0991234567890",
+            "0977123456789", // ISSN
+        ] {
+            let g = gs1(&[("01", &checked(body)), ("21", "1")]);
+            let e = to_epc_uri(&g, &gcp).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Range, "{body}: {e}");
+            let l = gs1(&[("01", &checked(body)), ("10", "L1")]);
+            assert_eq!(to_epc_uri(&l, &gcp).unwrap_err().kind(), ErrorKind::Range, "{body}");
+            let i = gs1(&[("8006", &format!("{}0102", checked(body))), ("21", "1")]);
+            assert_eq!(to_epc_uri(&i, &gcp).unwrap_err().kind(), ErrorKind::Range, "{body}");
+        }
+        // Not restricted: 0008, 978 (ISBN), 979 (ISMN), 690 (GS1 China), GTIN-8 starting 9.
+        for body in ["0008123456789", "0978123456789", "0979123456789", "0690123456789", "0000009501093"] {
+            assert!(to_epc_uri(&gs1(&[("01", &checked(body)), ("21", "1")]), &gcp).is_ok(), "{body}");
+        }
+        // GLN extension "0" cannot be told from "no extension".
+        let g = gs1(&[("414", "0614141123452"), ("254", "0")]);
+        assert_eq!(to_epc_uri(&g, &gcp).unwrap_err().kind(), ErrorKind::Range);
+    }
+
+    #[test]
+    fn company_prefix_length_needed() {
+        let g = gs1(&[("01", "04012345123456"), ("21", "1")]);
+        let e = to_epc_uri(&g, &NoGcpTable).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CompanyPrefix);
+        assert!(e.message().contains("4012345123456"), "{e}");
+        for bad in [0, 13] {
+            assert_eq!(to_epc_uri(&g, &FixedGcpLength(bad)).unwrap_err().kind(), ErrorKind::CompanyPrefix);
+        }
+        // A GIAI needs at least one reference character after the prefix.
+        let g = gs1(&[("8004", "0614141")]);
+        assert_eq!(to_epc_uri(&g, &FixedGcpLength(7)).unwrap_err().kind(), ErrorKind::CompanyPrefix);
+    }
+
+    #[test]
+    fn keys_without_an_epc_form() {
+        let gcp = FixedGcpLength(7);
+        for pairs in [
+            &[("01", "80614141123458")][..],
+            &[("8003", "00614141123452")][..],
+            &[("253", "0614141123452")][..],
+            &[("255", "0614141123452")][..],
+            &[("8010", "0614141ABC")][..],
+            &[("8006", "040123451234560102")][..],
+            &[("17", "261231")][..],
+        ] {
+            assert_eq!(to_epc_uri(&gs1(pairs), &gcp).unwrap_err().kind(), ErrorKind::Range, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn other_gs1_keys_to_uri() {
+        let gcp = FixedGcpLength(7);
+        let cases: [(&[(&str, &str)], &str); 6] = [
+            (&[("01", "04012345123456"), ("10", "998877")], "urn:epc:class:lgtin:4012345.012345.998877"),
+            (&[("417", "0614141123452")], "urn:epc:id:pgln:0614141.12345"),
+            (&[("402", "06141411234567890")], "urn:epc:id:gsin:0614141.123456789"),
+            (&[("401", "0614141xyz/3311")], "urn:epc:id:ginc:0614141.xyz%2F3311"),
+            // UPUI: TDS §6.3.14 example.
+            (
+                &[("01", "09521141890127"), ("235", "51qIgY)<&Jp3*j7'SDB")],
+                "urn:epc:id:upui:9521141.089012.51qIgY)%3C%26Jp3*j7'SDB",
+            ),
+            (
+                &[("10", "LOT"), ("00", "106141412345678908"), ("01", "80614141123458")],
+                "urn:epc:id:sscc:0614141.1234567890",
+            ),
+        ];
+        for (pairs, uri) in cases {
+            let g = gs1(pairs);
+            assert_eq!(to_epc_uri(&g, &gcp).unwrap(), uri);
+            if g.get_index(0).unwrap().ai() != "10" {
+                assert_eq!(parse_gs1(uri).0, g, "{uri}");
+            }
+        }
+        assert_eq!(gs1(&[("402", &checked("0614141123456789"))]).get("402"), Some("06141411234567890"));
+    }
+
+    #[test]
+    fn uri_errors_and_positions() {
+        let err = |s: &str| parse(s).unwrap_err();
+        // CP + IR = 12 digits: Length at the company prefix (byte 17), spanning CP.IR.
+        let e = err("urn:epc:id:sgtin:0614141.81234.6789");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 17, 13));
+        let e = err("urn:epc:id:sgtin:0614141.8123X5.6789");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, 29, 1));
+        let e = err("urn:epc:id:sgtin:0614141.812345.67 89");
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Charset, 34));
+        let e = err("urn:epc:id:sgtin:0614141.812345.a%2Gb");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Syntax, 33, 3));
+        let e = err("urn:epc:id:sgtin:0614141.812345.a%41b");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, 33, 3));
+        let e = err("urn:epc:id:sgtin:0614141.812345.a%");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Syntax, 33, 1));
+        let e = err("urn:epc:id:sgtin:0614141.812345");
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Syntax, 31));
+        let e = err("urn:epc:id:sgtin:0614141.812345.");
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Length, 32));
+        let e = err("urn:epc:id:sgtin:0614141.812345.123456789012345678901");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 32, 21));
+        let e = err("urn:epc:id:sscc:0614141.1234567890.5");
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Charset, 34));
+        let e = err("urn:epc:id:foo:1.2");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Syntax, 11, 3));
+        assert_eq!(err("urn:epc:id:usdod:2S194.12345678901").kind(), ErrorKind::Unsupported);
+        assert_eq!(err("urn:isbn:123").kind(), ErrorKind::Syntax);
+        assert_eq!(err("   ").kind(), ErrorKind::Empty);
+        assert_eq!(err("urn:epc:idpat:sgtin:0614141.*.*").kind(), ErrorKind::Syntax);
+        assert_eq!(err("urn:epc:id:lgtin:0614141.812345.L").kind(), ErrorKind::Syntax);
+        assert_eq!(err("urn:epc:class:sgtin:0614141.812345.L").kind(), ErrorKind::Syntax);
+        let e = err("urn:epc:id:itip:4012345.012345.03.02.981");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Value, 34, 2));
+        let e = err("urn:epc:id:cpi:0614141.5pq7.12345");
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Charset, 24));
+        let e = err("urn:epc:id:cpi:0614141.5PQ7.012345");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Syntax, 28, 6));
+        let e = err("urn:epc:id:giai:0614141.123456789012345678901234");
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Length, 24));
+        // Offsets count from the untrimmed input.
+        let e = err("  urn:epc:id:sgtin:0614141.81234.6789");
+        assert_eq!(e.offset(), 19);
+        let long = format!("urn:epc:id:giai:0614141.{}", "1".repeat(600));
+        assert_eq!(err(&long).kind(), ErrorKind::Length);
+    }
+
+    #[test]
+    fn case_rules() {
+        let lenient = ParseOptions::new().lenient(true);
+        assert!(parse("URN:EPC:id:sgtin:0614141.812345.6789").is_ok());
+        assert!(parse(" urn:epc:id:sgtin:0614141.812345.6789\r\n").is_ok());
+        let e = parse("urn:epc:ID:SGTIN:0614141.812345.6789").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Syntax, 8));
+        assert!(parse_epc_uri("urn:epc:ID:SGTIN:0614141.812345.6789", &lenient).is_ok());
+        assert!(parse_epc_uri("URN:EPC:TAG:SGTIN-96:3.0614141.812345.6789", &lenient).is_ok());
+        // Lower-case hex escapes are always accepted; lenient accepts any escaped GS1 character.
+        assert_eq!(parse_gs1("urn:epc:id:sgtin:0614141.712345.32a%2fb").0.get("21"), Some("32a/b"));
+        let (d, _) = parse_epc_uri("urn:epc:id:sgtin:0614141.812345.a%41b", &lenient).unwrap();
+        assert!(matches!(d, CodeData::Gs1(g) if g.get("21") == Some("aAb")));
+        assert!(parse_epc_uri("urn:epc:id:gid:031415.1.2", &lenient).is_ok());
+        assert_eq!(parse("urn:epc:id:gid:031415.1.2").unwrap_err().kind(), ErrorKind::Syntax);
+    }
+
+    #[test]
+    fn tag_uris() {
+        let (g, info) = parse_gs1("urn:epc:tag:sgtin-96:3.0614141.812345.6789");
+        assert_eq!(g, gs1(&[("01", "80614141123458"), ("21", "6789")]));
+        assert_eq!(
+            info,
+            EpcInfo {
+                scheme: EpcScheme::Sgtin,
+                filter: Some(3),
+                gcp_len: Some(7),
+                tag_bits: Some(96),
+                binary: Some(EpcBinaryScheme::Sgtin96)
+            }
+        );
+        let (d, info) = parse("urn:epc:tag:gid-96:31415.271828.1414").unwrap();
+        assert_eq!(d, CodeData::Gid(Gid { manager: 31415, class: 271_828, serial: 1414 }));
+        assert_eq!((info.scheme, info.filter, info.tag_bits), (EpcScheme::Gid, None, Some(96)));
+        let (_, info) = parse_gs1("urn:epc:tag:sgtin-198:3.0614141.712345.32a%2Fb");
+        assert_eq!(info.tag_bits, Some(198));
+        let (_, info) = parse_gs1("urn:epc:tag:cpi-var:3.0614141.5PQ7%2FZ43.12345");
+        assert_eq!((info.tag_bits, info.binary), (Some(132), Some(EpcBinaryScheme::CpiVar)));
+        // Values that do not fit the scheme.
+        let e = parse("urn:epc:tag:sgtin-96:3.0614141.812345.32a%2Fb").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Range, 38, 7));
+        assert!(e.message().contains("SGTIN-198"), "{e}");
+        assert_eq!(parse("urn:epc:tag:sgtin-96:3.0614141.812345.06789").unwrap_err().kind(), ErrorKind::Range);
+        assert_eq!(parse("urn:epc:tag:sgtin-96:3.0614141.812345.274877906944").unwrap_err().kind(), ErrorKind::Range);
+        assert!(parse("urn:epc:tag:sgtin-96:3.0614141.812345.274877906943").is_ok());
+        assert_eq!(parse("urn:epc:tag:sgtin-96:3.06141.81234567.1").unwrap_err().kind(), ErrorKind::Range);
+        let e = parse("urn:epc:tag:sgtin-96:8.0614141.812345.6789").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Syntax, 21, 1));
+        assert_eq!(parse("urn:epc:tag:gdti-113:3.0614141.12345.400").unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(parse("urn:epc:tag:sscc-96:3.0614141.1234567890").unwrap().1.filter, Some(3));
+        // Printing.
+        let g = gs1(&[("01", "80614141123458"), ("21", "6789")]);
+        let t = to_epc_tag_uri(&g, &FixedGcpLength(7), EpcBinaryScheme::Sgtin96, 3).unwrap();
+        assert_eq!(t, "urn:epc:tag:sgtin-96:3.0614141.812345.6789");
+        assert_eq!(
+            to_epc_tag_uri(&g, &FixedGcpLength(7), EpcBinaryScheme::Sscc96, 3).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            to_epc_tag_uri(&g, &FixedGcpLength(7), EpcBinaryScheme::Sgtin96, 8).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        let g = gs1(&[("01", "80614141123458"), ("21", "0789")]);
+        let e = to_epc_tag_uri(&g, &FixedGcpLength(7), EpcBinaryScheme::Sgtin96, 3).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Range);
+        assert_eq!(
+            gid_tag_uri(&Gid { manager: 31415, class: 271_828, serial: 1414 }),
+            "urn:epc:tag:gid-96:31415.271828.1414"
+        );
+    }
+
+    #[test]
+    fn gid_and_raw() {
+        let g = Gid { manager: 31415, class: 271_828, serial: 1414 };
+        let (d, info) = parse("urn:epc:id:gid:31415.271828.1414").unwrap();
+        assert_eq!((d, info.scheme, info.gcp_len), (CodeData::Gid(g), EpcScheme::Gid, None));
+        assert_eq!(gid_uri(&g), "urn:epc:id:gid:31415.271828.1414");
+        let e = parse("urn:epc:id:gid:268435456.1.1").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Range, 15, 9));
+        assert!(parse("urn:epc:id:gid:268435455.16777215.68719476735").is_ok());
+        assert_eq!(parse("urn:epc:id:gid:1.2").unwrap_err().kind(), ErrorKind::Syntax);
+        let (g, info) = parse_gs1("urn:epc:raw:96.x3074257BF7194E4000001A85");
+        assert_eq!(g.get("21"), Some("6789"));
+        assert_eq!(info.filter, Some(3));
+        let e = parse("urn:epc:raw:96.x3074257BF7194E4000001A8G").unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Syntax, 39));
+        assert_eq!(parse("urn:epc:raw:96.123").unwrap_err().kind(), ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn patterns() {
+        let (d, i) = parse("urn:epc:id:sgtin:0614141.812345.6789").unwrap();
+        for (pat, want) in [
+            ("urn:epc:idpat:sgtin:0614141.812345.6789", true),
+            ("urn:epc:idpat:sgtin:0614141.812345.*", true),
+            ("urn:epc:idpat:sgtin:0614141.*.*", true),
+            ("urn:epc:idpat:sgtin:*.*.*", true),
+            ("urn:epc:idpat:sgtin:0614141.812345.6788", false),
+            ("urn:epc:idpat:sgtin:0614141.712345.*", false),
+            ("urn:epc:idpat:sgtin:061414.*.*", false),
+            ("urn:epc:idpat:sscc:*.*", false),
+        ] {
+            let p = parse_epc_pattern(pat).unwrap();
+            assert_eq!(p.matches(&d, &i), want, "{pat}");
+        }
+        let p = parse_epc_pattern("urn:epc:idpat:sgln:0614141.12345.*").unwrap();
+        assert!(p.matches_uri("urn:epc:id:sgln:0614141.12345.0"));
+        assert!(p.matches_uri("urn:epc:tag:sgln-195:3.0614141.12345.32a%2Fb"));
+        let p = parse_epc_pattern("urn:epc:idpat:giai:0614141.32a%2Fb").unwrap();
+        assert_eq!(p.fields(), &[Some("0614141".to_owned()), Some("32a/b".to_owned())]);
+        assert!(p.matches_uri("urn:epc:id:giai:0614141.32a%2Fb"));
+        let p = parse_epc_pattern("urn:epc:idpat:gid:31415.*.*").unwrap();
+        assert!(p.matches_uri("urn:epc:id:gid:31415.271828.1414"));
+        assert!(!p.matches_uri("urn:epc:id:gid:31416.271828.1414"));
+        let p = parse_epc_pattern("urn:epc:idpat:itip:4012345.012345.01.02.*").unwrap();
+        assert!(p.matches_uri("urn:epc:id:itip:4012345.012345.01.02.981"));
+        assert!(!p.matches_uri("urn:epc:id:itip:4012345.012345.02.02.981"));
+        // A GTIN-8 EPC read with a non-standard partition still matches its own literal pattern.
+        let p = parse_epc_pattern("urn:epc:idpat:sgtin:0000095.001093.*").unwrap();
+        assert!(p.matches_uri("urn:epc:id:sgtin:0000095.001093.7"));
+        for (bad, kind, at) in [
+            ("urn:epc:idpat:sgtin:0614141.*.6789", ErrorKind::Syntax, 30),
+            ("urn:epc:idpat:sgtin:*.812345.*", ErrorKind::Syntax, 22),
+            ("urn:epc:idpat:sgtin:0614141.81234.*", ErrorKind::Length, 20),
+            ("urn:epc:idpat:sgtin:06X4141.*.*", ErrorKind::Charset, 22),
+            ("urn:epc:idpat:sgtin:0614141.*", ErrorKind::Syntax, 29),
+            ("urn:epc:id:sgtin:0614141.812345.6789", ErrorKind::Syntax, 8),
+            ("urn:epc:idpat:lgtin:0614141.*.*", ErrorKind::Syntax, 14),
+        ] {
+            let e = parse_epc_pattern(bad).unwrap_err();
+            assert_eq!((e.kind(), e.offset()), (kind, at), "{bad}: {e}");
+        }
+    }
+
+    /// Random digits of length `n`.
+    pub(crate) fn digits(n: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(0u8..10, n).prop_map(|v| v.into_iter().map(|d| char::from(b'0' + d)).collect())
+    }
+
+    /// Random GS1 (CSET 82) text of `min..=max` characters.
+    pub(crate) fn cset82(min: usize, max: usize) -> impl Strategy<Value = String> {
+        let chars: Vec<char> = (0x21u8..0x7F).filter(|&b| is_cset82(b)).map(char::from).collect();
+        proptest::collection::vec(proptest::sample::select(chars), min..=max).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// Random CSET 39 text of `min..=max` characters.
+    pub(crate) fn cset39(min: usize, max: usize) -> impl Strategy<Value = String> {
+        let chars: Vec<char> = (0x21u8..0x7F).filter(|&b| is_cset39(b)).map(char::from).collect();
+        proptest::collection::vec(proptest::sample::select(chars), min..=max).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// A number below `2^bits` as decimal text.
+    pub(crate) fn int_text(bits: u32) -> impl Strategy<Value = String> {
+        (0u64..(1u64 << bits)).prop_map(|v| v.to_string())
+    }
+
+    /// Random valid parts of `scheme` with a company prefix of `l` digits; serials are numeric/alphanumeric as
+    /// `numeric` says (numeric ones fit the 96-bit encodings).
+    pub(crate) fn arb_parts(scheme: EpcScheme, l: usize, numeric: bool) -> BoxedStrategy<Parts> {
+        use EpcScheme as S;
+        let lay = layout(scheme);
+        let cp = digits(l);
+        let reference: BoxedStrategy<String> = match lay.reference {
+            RefKind::Digits(t) => digits(usize::from(t) - l).boxed(),
+            RefKind::Gs3a3 if numeric => int_text(82 - [40u32, 37, 34, 30, 27, 24, 20][12 - l]).boxed(),
+            RefKind::CpRef if numeric => int_text(51 - [40u32, 37, 34, 30, 27, 24, 20][12 - l]).boxed(),
+            RefKind::Gs3a3 => cset82(1, 30 - l).boxed(),
+            RefKind::CpRef => cset39(1, 30 - l).boxed(),
+        };
+        let serial: BoxedStrategy<String> = match (scheme, lay.serial) {
+            (_, SerialKind::None) => Just(String::new()).boxed(),
+            (S::Sgln | S::Gdti, _) if numeric => int_text(41).boxed(),
+            (_, SerialKind::Gs3a3(_)) if numeric => int_text(38).boxed(),
+            (_, SerialKind::Gs3a3(max)) => cset82(1, usize::from(max)).boxed(),
+            (_, SerialKind::Integer12) if numeric => int_text(31).boxed(),
+            (_, SerialKind::Integer12) => (0u64..1_000_000_000_000).prop_map(|v| v.to_string()).boxed(),
+            (_, SerialKind::Padded12) => (1usize..=12).prop_flat_map(digits).boxed(),
+        };
+        let pt = (1u8..=99).prop_flat_map(|t| (1u8..=t, Just(t)));
+        (cp, reference, pt, serial)
+            .prop_map(move |(cp, reference, (piece, total), serial)| {
+                let (piece, total) = if lay.piece_total { (piece, total) } else { (0, 0) };
+                Parts { scheme, cp, reference, piece, total, serial }
+            })
+            .prop_filter("valid parts", |p| check_parts(p).is_ok())
+            .boxed()
+    }
+
+    /// True when strict GS1 → EPC conversion reproduces `p` (no restricted GTIN, no GTIN-8 form).
+    pub(crate) fn strict_ok(p: &Parts) -> bool {
+        match p.scheme {
+            EpcScheme::Sgtin | EpcScheme::Lgtin | EpcScheme::Itip | EpcScheme::Upui => {
+                let rest = format!("{}{}", p.cp, p.reference.get(1..).unwrap_or(""));
+                restricted_gtin(rest.as_bytes()).is_none() && !rest.starts_with("00000")
+            }
+            _ => true,
+        }
+    }
+
+    fn arb_any() -> impl Strategy<Value = Parts> {
+        let schemes: Vec<EpcScheme> = EpcScheme::ALL.into_iter().filter(|s| *s != EpcScheme::Gid).collect();
+        (proptest::sample::select(schemes), 1usize..=12, any::<bool>()).prop_flat_map(|(s, l, numeric)| {
+            // Numeric references need a binary partition (6..=12).
+            let numeric = numeric && l >= 6;
+            arb_parts(s, l, numeric)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn gs1_to_uri_to_gs1(p in arb_any()) {
+            prop_assume!(strict_ok(&p));
+            let g = parts_to_gs1(&p).unwrap();
+            let uri = to_epc_uri(&g, &FixedGcpLength(u8::try_from(p.cp.len()).unwrap())).unwrap();
+            prop_assert_eq!(&uri, &pure_uri(&p));
+            let (back, info) = parse_gs1(&uri);
+            prop_assert_eq!(back, g);
+            prop_assert_eq!(info.scheme, p.scheme);
+            prop_assert_eq!(usize::from(info.gcp_len.unwrap()), p.cp.len());
+            let pat = parse_epc_pattern(&uri.replacen(":id:", ":idpat:", 1).replacen(":class:lgtin:", ":idpat:lgtin:", 1));
+            if p.scheme != EpcScheme::Lgtin {
+                let (d, i) = parse(&uri).unwrap();
+                prop_assert!(pat.unwrap().matches(&d, &i));
+            }
+        }
+
+        #[test]
+        fn escape_round_trip(s in cset82(1, 40)) {
+            let mut out = String::new();
+            escape_into(&mut out, &s, false);
+            prop_assert!(out.bytes().all(|b| is_gs3a3_raw(b) || b == b'%' || b.is_ascii_hexdigit()));
+            prop_assert_eq!(unescape(&out, 0, false, false).unwrap(), s);
+        }
+
+        #[test]
+        fn parse_never_panics(s in "urn:epc:(id|tag|idpat|class|raw):[a-z0-9-]{0,9}:[0-9A-Za-z.%*/]{0,40}") {
+            let _ = parse(&s);
+            let _ = parse_epc_pattern(&s);
+        }
+
+        #[test]
+        fn parse_arbitrary_text_never_panics(s in "\\PC{0,80}") {
+            let _ = parse(&s);
+            let _ = parse_epc_pattern(&s);
+        }
+    }
+}
