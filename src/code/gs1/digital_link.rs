@@ -623,7 +623,8 @@ impl Gs1 {
     /// dropped).
     ///
     /// The path key is the first element that is a Digital Link primary key (first-seen rule, §4.3); the path
-    /// qualifiers are those of the key's qualifier alternative that matches most elements, in dictionary order;
+    /// qualifiers are those of the key's qualifier alternative that places the most elements which cannot be
+    /// query attributes (then the most elements; the first alternative on a tie), in dictionary order;
     /// every other element becomes a query attribute, in ascending (lexical) AI order. Values are
     /// percent-encoded outside `A-Z a-z 0-9 - . _ ~`, with upper-case hex.
     ///
@@ -670,12 +671,15 @@ impl Gs1 {
         };
         let alts = key.def.dlpkey.unwrap_or(&[]);
         let find = |ai: &str| self.iter().find(|e| ai_eq(e.def.ai, ai));
+        // The alternative placing the most elements that can only go in the path (not data attributes), then
+        // the most elements overall; the first on a tie.
         let mut alt: &[&str] = &[];
-        let mut best = 0;
+        let mut best = (0, 0);
         for a in alts {
-            let hits = a.iter().filter(|q| find(q).is_some()).count();
-            if hits > best {
-                (alt, best) = (a, hits);
+            let present = a.iter().filter_map(|q| find(q));
+            let score = (present.clone().filter(|e| !e.def.dl_attr).count(), present.count());
+            if score > best {
+                (alt, best) = (a, score);
             }
         }
         // Attributes: every other element, by index, sorted by AI without allocating.
@@ -965,6 +969,11 @@ mod tests {
         assert_eq!(g.canonical_digital_link().unwrap(), "https://id.gs1.org/01/09506000134352/22/V/10/L/21/S");
         let g = Gs1::from_pairs(&[("01", "09506000134352"), ("235", "T-1/2")], &o).unwrap();
         assert_eq!(g.canonical_digital_link().unwrap(), "https://id.gs1.org/01/09506000134352/235/T-1%2F2");
+        // 10 can be an attribute but 235 cannot: the 235 alternative wins, and the link parses back.
+        let g = Gs1::from_pairs(&[("01", "09506000134352"), ("10", "L"), ("235", "T")], &o).unwrap();
+        let uri = g.canonical_digital_link().unwrap();
+        assert_eq!(uri, "https://id.gs1.org/01/09506000134352/235/T?10=L");
+        assert_eq!(sorted(&parse_digital_link(&uri, &o).unwrap().gs1), sorted(&g));
         // Bad stems.
         assert_eq!(g.to_digital_link("example.com").unwrap_err().kind(), ErrorKind::InvalidArgument);
         assert_eq!(g.to_digital_link("https://a?x=1").unwrap_err().kind(), ErrorKind::InvalidArgument);
@@ -1025,6 +1034,58 @@ mod tests {
             prop_assert_eq!(back.stem.as_str(), stem);
             prop_assert!(back.warnings.is_empty());
             prop_assert_eq!(back.gs1.to_digital_link(stem).unwrap(), uri);
+        }
+
+        // Any element list that can be written as a Digital Link parses back to the same elements, and the
+        // parsed link re-renders to the same text.
+        #[test]
+        fn generated_links_parse_back(
+            key in prop::sample::select(vec![("01", "09506000134352"), ("00", "106141412345678908"), ("414", "0614141123452")]),
+            others in proptest::collection::vec(
+                (prop::sample::select(vec!["10", "21", "22", "235", "17", "3103", "90", "400", "8200", "254", "7040", "01"]),
+                 CSET82),
+                0..6),
+            shuffle_seed in any::<u64>(),
+        ) {
+            let o = opts().check_pairings(false);
+            let mut pairs: Vec<(&str, String)> = vec![(key.0, key.1.to_owned())];
+            for (ai, v) in others {
+                let v = match ai {
+                    "17" => "261231".to_owned(),
+                    "3103" => "000195".to_owned(),
+                    "01" => "09506000134352".to_owned(),
+                    "7040" => "1A2B".to_owned(),
+                    _ => v,
+                };
+                if pairs.iter().all(|(a, _)| *a != ai) {
+                    pairs.push((ai, v));
+                }
+            }
+            // Rotate so the key is not always first (first-seen key rule).
+            let r = usize::try_from(shuffle_seed % pairs.len() as u64).unwrap();
+            pairs.rotate_left(r);
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(a, v)| (*a, v.as_str())).collect();
+            let Ok(g) = Gs1::from_pairs(&refs, &o) else { return Ok(()) };
+            if let Ok(uri) = g.canonical_digital_link() {
+                let back = parse_digital_link(&uri, &o).unwrap();
+                prop_assert_eq!(sorted(&back.gs1), sorted(&g));
+                prop_assert_eq!(back.gs1.canonical_digital_link().unwrap(), uri);
+            }
+        }
+
+        // The fuzz oracle: whatever parses re-renders canonically and parses back to the same elements.
+        #[test]
+        fn parsed_links_render_canonically(
+            s in "https://a(/x)?/(01/09506000134352|00/106141412345678908|414/0614141123452)\
+                  (/(10|21|22|235|254|7040)/[A-Za-z0-9%+.]{1,5}){0,3}\
+                  (\\?((17=261231|10=[A-Z]{1,3}|90=[a-z%+2]{1,4}|01=9506000134352|x=y)&?){0,3})?(#f)?"
+        ) {
+            let o = opts().check_pairings(false);
+            if let Ok(dl) = parse_digital_link(&s, &o) {
+                let canon = dl.gs1.canonical_digital_link().unwrap();
+                let again = parse_digital_link(&canon, &o).unwrap();
+                prop_assert_eq!(&again.gs1, &dl.gs1);
+            }
         }
 
         #[test]
