@@ -10,8 +10,8 @@
 
 use super::Gs1;
 use super::epc_uri::{
-    EpcInfo, EpcScheme, GID_MAX, Gid, Part, PartError, Parts, check_parts, gs1_to_parts, is_cset39, is_cset82,
-    parts_to_gs1, perr,
+    EpcInfo, EpcScheme, GID_MAX, Gid, Part, PartError, Parts, check_parts, check_strict, gs1_to_parts, is_cset39,
+    is_cset82, parts_to_gs1, perr,
 };
 use super::gcp::CompanyPrefixLengths;
 use crate::code::CodeData;
@@ -716,12 +716,18 @@ fn decode_partitioned(r: &mut BitReader<'_>, scheme: EpcBinaryScheme) -> Result<
         }
     };
     // Values the bits can hold but GS1 does not allow (piece 0, CPI-var serial over 12 digits, ...).
-    check_parts(&p).map_err(|e| {
+    check_parts(&p).and_then(|()| check_strict(&p)).map_err(|e| {
         let i = [Part::Filter, Part::Cp, Part::Reference, Part::Piece, Part::Total, Part::Serial]
             .iter()
             .position(|x| *x == e.part)
             .unwrap_or(1);
-        corrupt(at.get(i).copied().unwrap_or(0), 1, e.msg)
+        let err = corrupt(at.get(i).copied().unwrap_or(0), 1, e.msg);
+        // A restricted GTIN is well-formed data that SHALL NOT be an EPC: keep its Range kind.
+        if e.kind == ErrorKind::Range {
+            Error::new(ErrorKind::Range, err.offset(), err.len(), err.message().to_owned())
+        } else {
+            err
+        }
     })?;
     let bits = u16::try_from(r.pos).unwrap_or(u16::MAX);
     Ok(Decoded::Epc { parts: p, scheme, filter, bits })
@@ -897,7 +903,7 @@ mod tests {
     use super::*;
     use crate::code::ParseOptions;
     use crate::code::gs1::epc_uri::tests::{arb_parts, checked, gs1, strict_ok};
-    use crate::code::gs1::epc_uri::{parse_epc_uri, to_epc_uri};
+    use crate::code::gs1::epc_uri::{parse_epc_uri, tag_uri, to_epc_uri};
     use crate::code::gs1::gcp::{FixedGcpLength, GcpTable};
 
     fn unhex(h: &str) -> Vec<u8> {
@@ -1175,6 +1181,18 @@ mod tests {
         // Truncated.
         let e = decode_epc_hex("3074257BF7194E4000001A").unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::Length, 22));
+        // A restricted GTIN (prefix 20, GCP 0200000) is refused with Range at the company prefix (byte 1).
+        let p = Parts {
+            scheme: EpcScheme::Sgtin,
+            cp: "0200000".into(),
+            reference: "012345".into(),
+            piece: 0,
+            total: 0,
+            serial: "1".into(),
+        };
+        let (b, _) = encode_parts(&p, EpcBinaryScheme::Sgtin96, 1).unwrap();
+        let e = decode_epc(&b).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::Range, 1));
         // SGCN serial without its leading 1.
         let e = decode_epc_hex("3F74F4E4E612640000000000").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Corrupt);
@@ -1338,18 +1356,28 @@ mod tests {
 
         #[test]
         fn parts_round_trip_every_scheme((scheme, p, filter) in arb_binary()) {
+            prop_assume!(strict_ok(&p));
             let (bytes, bits) = encode_parts(&p, scheme, filter).unwrap();
             if let Some(b) = scheme.bit_len() {
                 prop_assert_eq!(bits, b);
             }
             let d = decode_raw(&bytes).unwrap();
             prop_assert_eq!(d, Decoded::Epc { parts: p.clone(), scheme, filter, bits });
-            // Through GS1, when strict GS1 → EPC reproduces the parts.
-            if strict_ok(&p) {
-                let g = parts_to_gs1(&p).unwrap();
-                let again = encode_epc(&g, scheme, filter, &FixedGcpLength(u8::try_from(p.cp.len()).unwrap())).unwrap();
-                prop_assert_eq!(again, bytes);
-            }
+            // Through GS1 and the public API.
+            let g = parts_to_gs1(&p).unwrap();
+            let again = encode_epc(&g, scheme, filter, &FixedGcpLength(u8::try_from(p.cp.len()).unwrap())).unwrap();
+            prop_assert_eq!(&again, &bytes);
+            let (d, info) = decode_epc(&bytes).unwrap();
+            prop_assert_eq!(d, CodeData::Gs1(g));
+            prop_assert_eq!(info.binary, Some(scheme));
+        }
+
+        #[test]
+        fn fuzz_oracles_hold_for_generated_epcs((scheme, p, filter) in arb_binary()) {
+            prop_assume!(strict_ok(&p));
+            let (bytes, _) = encode_parts(&p, scheme, filter).unwrap();
+            crate::fuzzing::epc_binary(&bytes);
+            crate::fuzzing::epc_uri(tag_uri(&p, scheme, filter).as_bytes());
         }
 
         #[test]
@@ -1379,11 +1407,8 @@ mod tests {
                     prop_assert!(same_bits(&again, &bytes, usize::from(bits)));
                     let (d, info) = decode_epc(&bytes).unwrap();
                     let CodeData::Gs1(g) = d else { panic!("not GS1") };
-                    if let Ok(pub_bytes) = encode_epc(&g, scheme, filter, &FixedGcpLength(info.gcp_len.unwrap()))
-                        && strict_ok(&parts)
-                    {
-                        prop_assert_eq!(pub_bytes, again);
-                    }
+                    let pub_bytes = encode_epc(&g, scheme, filter, &FixedGcpLength(info.gcp_len.unwrap())).unwrap();
+                    prop_assert_eq!(pub_bytes, again);
                 }
                 Ok(Decoded::Gid(g)) => {
                     let again = encode_gid(&g).unwrap();

@@ -297,11 +297,12 @@ fn all_digits(s: &str) -> bool {
 /// Validates the components against the scheme (TDS §6.3 grammar, GS1 AI formats).
 pub(crate) fn check_parts(p: &Parts) -> Result<(), PartError> {
     let lay = layout(p.scheme);
-    if p.cp.is_empty() || p.cp.len() > 12 {
+    // GS1 Company Prefixes have 4 to 12 digits (the GS1 `gcppos` linters require 4).
+    if !(4..=12).contains(&p.cp.len()) {
         return Err(perr(
             Part::Cp,
             ErrorKind::Length,
-            format!("company prefix must have 1 to 12 digits, found {}", p.cp.len()),
+            format!("company prefix must have 4 to 12 digits, found {}", p.cp.len()),
         ));
     }
     if !all_digits(&p.cp) {
@@ -517,6 +518,26 @@ fn restricted_gtin(rest13: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// TDS §7.3 rules for GTIN-based EPCs: no restricted ranges, and a GTIN-8 has company prefix `00000NNN`.
+/// Applied to every EPC read strictly, so whatever is read converts back to the same EPC.
+pub(crate) fn check_strict(p: &Parts) -> Result<(), PartError> {
+    if !matches!(p.scheme, EpcScheme::Sgtin | EpcScheme::Lgtin | EpcScheme::Itip | EpcScheme::Upui) {
+        return Ok(());
+    }
+    let rest = format!("{}{}", p.cp, p.reference.get(1..).unwrap_or(""));
+    if let Some(why) = restricted_gtin(rest.as_bytes()) {
+        return Err(perr(Part::Cp, ErrorKind::Range, why));
+    }
+    if rest.starts_with("00000") && p.cp.len() != 8 {
+        return Err(perr(
+            Part::Cp,
+            ErrorKind::Range,
+            "a GTIN-8 EPC has the 8-digit company prefix 00000 + its first three digits (TDS §7.3.2)",
+        ));
+    }
+    Ok(())
+}
+
 /// The GCP length for `key_digits` from the caller's source, checked to leave room in a key of `max` digits.
 fn company_prefix_len(
     gcp: &dyn CompanyPrefixLengths,
@@ -534,7 +555,7 @@ fn company_prefix_len(
         )
     })?;
     let l = usize::from(l);
-    if l == 0 || l > max.min(12) {
+    if l < 4 || l > max.min(12) {
         return Err(
             span.err(ErrorKind::CompanyPrefix, format!("company-prefix length {l} does not fit key {key_digits}"))
         );
@@ -976,11 +997,12 @@ fn parse_body(scheme: EpcScheme, body: &str, off: usize, lenient: bool) -> Resul
             serial.to_owned()
         };
     }
-    check_parts(&p).map_err(|e| {
+    let checked = check_parts(&p).and_then(|()| if lenient { Ok(()) } else { check_strict(&p) });
+    checked.map_err(|e| {
         let (o, l) = span_of(&spans, e.part);
-        // A wrong digit total concerns CP and reference together.
+        // A wrong digit total or a GTIN rule concerns CP and reference together.
         let (ro, rl) = span_of(&spans, Part::Reference);
-        let l = if e.part == Part::Cp && e.kind == ErrorKind::Length { (ro + rl).saturating_sub(o) } else { l };
+        let l = if e.part == Part::Cp && (4..=12).contains(&p.cp.len()) { (ro + rl).saturating_sub(o) } else { l };
         e.at(o, l)
     })?;
     Ok((p, spans))
@@ -1536,6 +1558,14 @@ pub(crate) mod tests {
         for body in ["0008123456789", "0978123456789", "0979123456789", "0690123456789", "0000009501093"] {
             assert!(to_epc_uri(&gs1(&[("01", &checked(body)), ("21", "1")]), &gcp).is_ok(), "{body}");
         }
+        // EPCs of restricted GTINs are refused when read strictly (so every EPC read converts back), accepted
+        // leniently.
+        let e = parse("urn:epc:id:sgtin:0200000.012345.1").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Range, 17, 14));
+        assert_eq!(parse("urn:epc:class:lgtin:9801234.012345.L").unwrap_err().kind(), ErrorKind::Range);
+        assert_eq!(parse("urn:epc:id:sgtin:00000250.01234.1").unwrap_err().kind(), ErrorKind::Range);
+        let lenient = ParseOptions::new().lenient(true);
+        assert!(parse_epc_uri("urn:epc:id:sgtin:0200000.012345.1", &lenient).is_ok());
         // GLN extension "0" cannot be told from "no extension".
         let g = gs1(&[("414", "0614141123452"), ("254", "0")]);
         assert_eq!(to_epc_uri(&g, &gcp).unwrap_err().kind(), ErrorKind::Range);
@@ -1642,6 +1672,8 @@ pub(crate) mod tests {
         // Offsets count from the untrimmed input.
         let e = err("  urn:epc:id:sgtin:0614141.81234.6789");
         assert_eq!(e.offset(), 19);
+        let e = err("urn:epc:id:giai:061.ABC");
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 16, 3));
         let long = format!("urn:epc:id:giai:0614141.{}", "1".repeat(600));
         assert_eq!(err(&long).kind(), ErrorKind::Length);
     }
@@ -1763,9 +1795,13 @@ pub(crate) mod tests {
         let p = parse_epc_pattern("urn:epc:idpat:itip:4012345.012345.01.02.*").unwrap();
         assert!(p.matches_uri("urn:epc:id:itip:4012345.012345.01.02.981"));
         assert!(!p.matches_uri("urn:epc:id:itip:4012345.012345.02.02.981"));
-        // A GTIN-8 EPC read with a non-standard partition still matches its own literal pattern.
+        // A GTIN-8 EPC with a non-standard partition is refused strictly; read leniently, it still matches its
+        // own literal pattern.
         let p = parse_epc_pattern("urn:epc:idpat:sgtin:0000095.001093.*").unwrap();
-        assert!(p.matches_uri("urn:epc:id:sgtin:0000095.001093.7"));
+        assert!(!p.matches_uri("urn:epc:id:sgtin:0000095.001093.7"));
+        let lenient = ParseOptions::new().lenient(true);
+        let (d, i) = parse_epc_uri("urn:epc:id:sgtin:0000095.001093.7", &lenient).unwrap();
+        assert!(p.matches(&d, &i));
         for (bad, kind, at) in [
             ("urn:epc:idpat:sgtin:0614141.*.6789", ErrorKind::Syntax, 30),
             ("urn:epc:idpat:sgtin:*.812345.*", ErrorKind::Syntax, 22),
@@ -1836,18 +1872,12 @@ pub(crate) mod tests {
 
     /// True when strict GS1 → EPC conversion reproduces `p` (no restricted GTIN, no GTIN-8 form).
     pub(crate) fn strict_ok(p: &Parts) -> bool {
-        match p.scheme {
-            EpcScheme::Sgtin | EpcScheme::Lgtin | EpcScheme::Itip | EpcScheme::Upui => {
-                let rest = format!("{}{}", p.cp, p.reference.get(1..).unwrap_or(""));
-                restricted_gtin(rest.as_bytes()).is_none() && !rest.starts_with("00000")
-            }
-            _ => true,
-        }
+        check_strict(p).is_ok()
     }
 
     fn arb_any() -> impl Strategy<Value = Parts> {
         let schemes: Vec<EpcScheme> = EpcScheme::ALL.into_iter().filter(|s| *s != EpcScheme::Gid).collect();
-        (proptest::sample::select(schemes), 1usize..=12, any::<bool>()).prop_flat_map(|(s, l, numeric)| {
+        (proptest::sample::select(schemes), 4usize..=12, any::<bool>()).prop_flat_map(|(s, l, numeric)| {
             // Numeric references need a binary partition (6..=12).
             let numeric = numeric && l >= 6;
             arb_parts(s, l, numeric)
@@ -1872,6 +1902,12 @@ pub(crate) mod tests {
                 let (d, i) = parse(&uri).unwrap();
                 prop_assert!(pat.unwrap().matches(&d, &i));
             }
+        }
+
+        #[test]
+        fn fuzz_oracles_hold_for_generated_epcs(p in arb_any()) {
+            prop_assume!(strict_ok(&p));
+            crate::fuzzing::epc_uri(pure_uri(&p).as_bytes());
         }
 
         #[test]
