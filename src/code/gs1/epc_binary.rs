@@ -793,7 +793,11 @@ pub(crate) fn decode_raw(bytes: &[u8]) -> Result<Decoded, Error> {
 /// - [`ErrorKind::Unsupported`]: `E2` (TID memory), TDS 2.x `+` headers, deprecated or unknown headers;
 /// - [`ErrorKind::Length`]: fewer bytes than the scheme needs;
 /// - [`ErrorKind::Corrupt`]: partition 7, a field value too large for its digits, bad characters, non-zero
-///   reserved or trailing bits. Offsets are byte offsets of the bad field.
+///   reserved or trailing bits;
+/// - [`ErrorKind::Range`]: a GTIN that TDS §7.3 forbids as an EPC (restricted range, GTIN-8 with a company prefix
+///   other than `00000NNN`), so every decoded EPC re-encodes to the same bits.
+///
+/// Offsets are byte offsets of the bad field.
 ///
 /// ```
 /// use tracecode::code::gs1::epc_binary::decode_epc;

@@ -7,7 +7,7 @@
 //! GS1 → EPC needs the GS1 Company Prefix length, which an element string does not carry: callers pass a
 //! [`CompanyPrefixLengths`] source (see [`super::gcp`]).
 //!
-//! Internally every EPC is first split into [`Parts`] (company prefix, reference, serial), the common currency of
+//! Internally every EPC is first split into `Parts` (company prefix, reference, serial), the common currency of
 //! this module and [`super::epc_binary`], so URI, binary and GS1 forms are converted through one validated shape.
 
 use std::borrow::Cow;
@@ -1097,12 +1097,14 @@ fn unknown_scheme(name: &str, at: usize) -> Error {
 /// upui,gid}:…`, tag URIs `urn:epc:tag:{sgtin-96,sgtin-198,…,gid-96}:F.…` (whose value must fit the binary
 /// scheme), the class URI `urn:epc:class:lgtin:CP.IR.LOT` and raw URIs `urn:epc:raw:N.xHEX`. `urn:epc:` is
 /// case-insensitive (RFC 8141); the rest is case-sensitive unless `opts` is lenient. Percent-escapes may use
-/// either hex case.
+/// either hex case. Strictly, GTIN-based EPCs that TDS §7.3 forbids (restricted ranges, a GTIN-8 whose company
+/// prefix is not `00000NNN`) are refused, so every EPC read converts back with [`to_epc_uri`]; lenient mode
+/// accepts them.
 ///
 /// # Errors
 /// [`ErrorKind::Syntax`], [`ErrorKind::Charset`], [`ErrorKind::Length`] (e.g. company prefix + item reference not
 /// 13 digits, reported at the company prefix), [`ErrorKind::Value`], [`ErrorKind::Range`] (tag URI value too big
-/// for its scheme) and [`ErrorKind::Unsupported`] (pattern URIs, `USDoD`, ADI), with byte offsets into `input`.
+/// for its scheme, restricted GTIN) and [`ErrorKind::Unsupported`] (pattern URIs, `USDoD`, ADI), with byte offsets into `input`.
 ///
 /// ```
 /// use tracecode::code::{CodeData, ParseOptions, gs1::epc_uri::parse_epc_uri};

@@ -74,7 +74,8 @@ impl GcpTable {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`] if a prefix is empty, longer than 12 digits or holds a non-digit, or a
-    /// length is not 1–12.
+    /// length is above 12. A length of 0 marks a prefix range that holds no company prefixes; EPC conversion then
+    /// fails with [`ErrorKind::CompanyPrefix`], as for any length outside 4–12.
     ///
     /// ```
     /// let t = tracecode::code::gs1::gcp::GcpTable::new([("0614141", 7)])?;
@@ -113,12 +114,12 @@ impl GcpTable {
                 format!("GCP table prefix {prefix:?} must be 1 to 12 digits"),
             ));
         }
-        if !(1..=12).contains(&len) {
+        if len > 12 {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 0,
                 prefix.len(),
-                format!("GCP length {len} for prefix {prefix} must be 1 to 12"),
+                format!("GCP length {len} for prefix {prefix} must be 0 to 12"),
             ));
         }
         self.entries.insert(prefix.into(), len);
@@ -181,10 +182,16 @@ mod tests {
 
     #[test]
     fn invalid_entries_are_refused() {
-        for (p, l) in [("", 7), ("0614141234567", 7), ("06a", 7), ("0614141", 0), ("0614141", 13)] {
+        for (p, l) in [("", 7), ("0614141234567", 7), ("06a", 7), ("0614141", 13)] {
             let e = GcpTable::new([(p, l)]).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{p} {l}");
         }
+    }
+
+    #[test]
+    fn zero_length_entries_load() {
+        let t = GcpTable::new([("02", 0)]).unwrap();
+        assert_eq!(t.gcp_len("0212345678905"), Some(0));
     }
 
     #[test]
