@@ -7,8 +7,9 @@
 //!
 //! Row format (tab-separated; lines starting with `#` are comments): `id  input  expect  detail  source`, where
 //! `expect` is `key` (detail: canonical [`TraceKey`] text), `scheme` (detail: [`Scheme::as_str`]), `err`
-//! (detail: `kind[@offset[+len]]`, kind from [`tracecode::ErrorKind::as_str`]) or `ambiguous` (detail: schemes,
-//! comma-separated, that must all be among the [`candidates`]).
+//! (detail: `kind[@offset[+len]]`, kind from [`tracecode::ErrorKind::as_str`]), `ambiguous` ([`parse`] refuses
+//! with [`ErrorKind::Ambiguous`]; detail: schemes, comma-separated, that must all be among the [`candidates`]) or
+//! `candidates` (the same list check, whatever [`parse`] decides: for inputs that are ranked, not refused).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -24,6 +25,7 @@ enum Expect {
     Scheme(String),
     Err { kind: String, offset: Option<usize>, len: Option<usize> },
     Ambiguous(Vec<String>),
+    Candidates(Vec<String>),
 }
 
 /// One vector.
@@ -116,15 +118,18 @@ fn load_rows() -> Vec<Row> {
                 "key" => Expect::Key(detail.to_owned()),
                 "scheme" => Expect::Scheme(detail.to_owned()),
                 "err" => parse_err_detail(detail, &at),
-                "ambiguous" => {
-                    Expect::Ambiguous(detail.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
-                }
+                "ambiguous" => Expect::Ambiguous(scheme_list(detail)),
+                "candidates" => Expect::Candidates(scheme_list(detail)),
                 other => panic!("{at}: unknown expect {other:?}"),
             };
             rows.push(Row { id: id.to_owned(), input: unescape(input, &at), expect, at });
         }
     }
     rows
+}
+
+fn scheme_list(detail: &str) -> Vec<String> {
+    detail.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 fn describe_err(e: &tracecode::Error) -> String {
@@ -162,21 +167,27 @@ fn check(row: &Row) -> Result<(), String> {
             }
         },
         Expect::Ambiguous(schemes) => {
-            let cands = candidates(&row.input);
-            let names: Vec<&str> = cands.iter().map(|c| c.code.scheme().as_str()).collect();
             match got {
                 Err(e) if e.kind() == ErrorKind::Ambiguous => {}
                 Err(e) => return Err(describe_err(&e)),
-                Ok(code) => return Err(format!("parsed as {} (candidates {names:?})", code.scheme())),
+                Ok(code) => return Err(format!("parsed as {}", code.scheme())),
             }
-            if cands.len() < 2 {
-                return Err(format!("ambiguous but only {} candidate(s)", cands.len()));
-            }
-            match schemes.iter().find(|s| !names.contains(&s.as_str())) {
-                Some(missing) => Err(format!("candidate scheme {missing} missing from {names:?}")),
-                None => Ok(()),
-            }
+            check_candidates(&row.input, schemes)
         }
+        Expect::Candidates(schemes) => check_candidates(&row.input, schemes),
+    }
+}
+
+/// At least two candidates, and every scheme of `schemes` among them.
+fn check_candidates(input: &[u8], schemes: &[String]) -> Result<(), String> {
+    let cands = candidates(input);
+    let names: Vec<&str> = cands.iter().map(|c| c.code.scheme().as_str()).collect();
+    if cands.len() < 2 {
+        return Err(format!("only {} candidate(s): {names:?}", cands.len()));
+    }
+    match schemes.iter().find(|s| !names.contains(&s.as_str())) {
+        Some(missing) => Err(format!("candidate scheme {missing} missing from {names:?}")),
+        None => Ok(()),
     }
 }
 
@@ -247,7 +258,7 @@ fn conformance_vectors() {
     for row in &rows {
         let names: Vec<&str> = match &row.expect {
             Expect::Scheme(s) => vec![s.as_str()],
-            Expect::Ambiguous(v) => v.iter().map(String::as_str).collect(),
+            Expect::Ambiguous(v) | Expect::Candidates(v) => v.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         };
         for n in names {
