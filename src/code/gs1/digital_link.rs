@@ -670,23 +670,39 @@ impl Gs1 {
             return Err(Error::new(ErrorKind::Syntax, 0, 0, "no GS1 primary key to place in a Digital Link path"));
         };
         let alts = key.def.dlpkey.unwrap_or(&[]);
-        let find = |ai: &str| self.iter().find(|e| ai_eq(e.def.ai, ai));
-        // The alternative placing the most elements that can only go in the path (not data attributes), then
-        // the most elements overall; the first on a tie.
+        // Pass 1: score the alternatives (the one placing the most elements that can only go in the path, i.e.
+        // are not data attributes, then the most elements overall; the first on a tie) and size the output.
+        let mut scores = [(0usize, 0usize); 4];
+        let mut bytes = stem.len();
+        for e in self.iter() {
+            bytes += e.def.ai.len() + 2 + 3 * e.value.len();
+            for (a, score) in alts.iter().zip(scores.iter_mut()) {
+                if a.iter().any(|q| ai_eq(q, e.def.ai)) {
+                    score.0 += usize::from(!e.def.dl_attr);
+                    score.1 += 1;
+                }
+            }
+        }
         let mut alt: &[&str] = &[];
         let mut best = (0, 0);
-        for a in alts {
-            let present = a.iter().filter_map(|q| find(q));
-            let score = (present.clone().filter(|e| !e.def.dl_attr).count(), present.count());
+        for (a, &score) in alts.iter().zip(scores.iter()) {
             if score > best {
                 (alt, best) = (a, score);
             }
         }
-        // Attributes: every other element, by index, sorted by AI without allocating.
+        // Pass 2: path qualifiers by their position in the alternative; every other element is an attribute,
+        // collected by index and sorted by AI without allocating.
+        let mut quals: [Option<usize>; 8] = [None; 8];
         let mut idx = [0u8; MAX_ELEMENTS];
         let mut n = 0;
         for (i, e) in self.iter().enumerate() {
-            if i == key_idx || ai_eq(e.def.ai, key.def.ai) || alt.iter().any(|q| ai_eq(q, e.def.ai)) {
+            if i == key_idx || ai_eq(e.def.ai, key.def.ai) {
+                continue;
+            }
+            if let Some(pos) = alt.iter().position(|q| ai_eq(q, e.def.ai)) {
+                if let Some(slot @ None) = quals.get_mut(pos) {
+                    *slot = Some(i);
+                }
                 continue;
             }
             if !e.def.dl_attr {
@@ -707,10 +723,9 @@ impl Gs1 {
         let ai_of = |i: u8| self.get_index(usize::from(i)).map_or("", |e| e.def.ai);
         attrs.sort_unstable_by(|&x, &y| ai_of(x).cmp(ai_of(y)));
 
-        let bytes: usize = self.iter().map(|e| e.def.ai.len() + 2 + 3 * e.value.len()).sum();
-        let mut s = String::with_capacity(stem.len() + bytes);
+        let mut s = String::with_capacity(bytes);
         s.push_str(stem);
-        for e in std::iter::once(key).chain(alt.iter().filter_map(|q| find(q))) {
+        for e in std::iter::once(key).chain(quals.iter().flatten().filter_map(|&i| self.get_index(i))) {
             s.push('/');
             s.push_str(e.def.ai);
             s.push('/');
