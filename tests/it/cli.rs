@@ -1,6 +1,7 @@
 //! The `tracecode` binary's output contract (see its `--help`): one JSON object per input, exit 0 when every
 //! input parsed, 1 when some did not, 2 on a usage error.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
@@ -29,7 +30,10 @@ fn json_lines(out: &Output) -> Vec<Value> {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    b.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`).
 
 // Test code may unwrap and index (clippy.toml allows it under cfg(test)).
-#[cfg(all(test, feature = "cli"))]
+#[cfg(test)]
+#[cfg(feature = "cli")]
 mod cli;
 #[cfg(test)]
 mod conformance;
