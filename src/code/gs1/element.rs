@@ -68,7 +68,8 @@ impl Collector {
     /// A collector sized for `n` elements of `bytes` total value length.
     pub(crate) fn new(n: usize, bytes: usize, repeat_is_error: bool) -> Self {
         Self {
-            gs1: Gs1::with_capacity(n.min(MAX_ELEMENTS), bytes),
+            // Bounded so that garbage input cannot make a large allocation before it is rejected.
+            gs1: Gs1::with_capacity(n.min(MAX_ELEMENTS), bytes.min(MAX_ELEMENTS * 90)),
             warnings: Vec::new(),
             repeat_is_error,
             seen: [0; SEEN_WORDS],
