@@ -145,7 +145,7 @@ fn key_of(input: &str) -> Result<TraceKey, TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     /// The element string, bracketed text, Digital Link and EPC URI of one item give one instance key.
     #[test]
