@@ -27,8 +27,8 @@ fn gs1_round_trips(g: &gs1::Gs1, o: &ParseOptions) {
         .unwrap_or_else(|e| panic!("element string {es:?} does not re-parse: {e}"));
     assert_eq!(&again, g, "element string round trip");
     let br = g.to_bracketed();
-    let (again, _) =
-        gs1::element::parse_bracketed(br.as_bytes(), o).unwrap_or_else(|e| panic!("bracketed {br:?} does not re-parse: {e}"));
+    let (again, _) = gs1::element::parse_bracketed(br.as_bytes(), o)
+        .unwrap_or_else(|e| panic!("bracketed {br:?} does not re-parse: {e}"));
     assert_eq!(&again, g, "bracketed round trip");
     if let Ok(k) = g.trace_key() {
         key_round_trip(&k);
@@ -74,14 +74,16 @@ pub fn epc_uri(data: &[u8]) {
                 if let Some(len) = info.gcp_len {
                     let uri = epc_uri::to_epc_uri(g, &FixedGcpLength(len))
                         .unwrap_or_else(|e| panic!("parsed EPC {s:?} cannot be re-rendered: {e}"));
-                    let (again, _) = epc_uri::parse_epc_uri(&uri, &o).unwrap_or_else(|e| panic!("EPC {uri:?} does not re-parse: {e}"));
+                    let (again, _) = epc_uri::parse_epc_uri(&uri, &o)
+                        .unwrap_or_else(|e| panic!("EPC {uri:?} does not re-parse: {e}"));
                     assert_eq!(again, d, "EPC URI round trip");
                 }
                 gs1_round_trips(g, &o);
             }
             CodeData::Gid(g) => {
                 let uri = epc_uri::gid_uri(g);
-                let (again, _) = epc_uri::parse_epc_uri(&uri, &o).unwrap_or_else(|e| panic!("GID {uri:?} does not re-parse: {e}"));
+                let (again, _) =
+                    epc_uri::parse_epc_uri(&uri, &o).unwrap_or_else(|e| panic!("GID {uri:?} does not re-parse: {e}"));
                 assert_eq!(again, d, "GID round trip");
             }
             _ => {}
@@ -98,7 +100,9 @@ pub fn epc_binary(data: &[u8]) {
             epc_binary::encode_epc(g, scheme, info.filter.unwrap_or(0), &FixedGcpLength(len))
                 .unwrap_or_else(|e| panic!("decoded EPC cannot be re-encoded: {e}"))
         }
-        CodeData::Gid(g) => epc_binary::encode_gid(g).unwrap_or_else(|e| panic!("decoded GID cannot be re-encoded: {e}")),
+        CodeData::Gid(g) => {
+            epc_binary::encode_gid(g).unwrap_or_else(|e| panic!("decoded GID cannot be re-encoded: {e}"))
+        }
         _ => return,
     };
     let (d2, info2) = epc_binary::decode_epc(&again).unwrap_or_else(|e| panic!("re-encoded EPC does not decode: {e}"));
@@ -116,7 +120,9 @@ pub fn auto_detect(data: &[u8]) {
         key_round_trip(&k);
         if let CodeData::Gs1(g) = c.data() {
             let uri = format!("{}/{k}", gs1::digital_link::CANONICAL_STEM);
-            let again = code::parse_with(&uri, &o).and_then(|c| c.trace_key()).unwrap_or_else(|e| panic!("{uri:?} does not re-parse: {e}"));
+            let again = code::parse_with(&uri, &o)
+                .and_then(|c| c.trace_key())
+                .unwrap_or_else(|e| panic!("{uri:?} does not re-parse: {e}"));
             assert_eq!(again, k, "key as Digital Link round trip");
             gs1_round_trips(g, &o);
         }

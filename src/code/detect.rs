@@ -29,6 +29,9 @@ use super::input::{self, AimMode, Normalized};
 use super::{Carrier, Code, CodeData, ParseOptions, Scheme, Warning};
 use crate::{Error, ErrorKind};
 
+/// A national-code parser, as the detector calls it.
+type NationalParser = fn(&str, &cn::CnRules) -> Result<cn::Parsed, Error>;
+
 /// One interpretation of an input, with the score that ranks it (0–100) and the rule that matched.
 #[derive(Clone, Debug)]
 pub struct Candidate {
@@ -83,7 +86,7 @@ pub fn parse_with(input: impl AsRef<[u8]>, opts: &ParseOptions) -> Result<Code, 
 ///
 /// ```
 /// // 13 digits: an EAN-13 with a valid check digit, and structurally also a GA 441 detonator shell code.
-/// let c = tracecode::code::candidates("5360215000014");
+/// let c = tracecode::code::candidates("5360215000017");
 /// assert!(c.len() >= 2);
 /// assert!(c[0].score > c[1].score);
 /// ```
@@ -103,34 +106,54 @@ pub fn candidates_with(input: impl AsRef<[u8]>, opts: &ParseOptions) -> Vec<Cand
             .filter_map(|a| a.result.ok().map(|code| Candidate { code, score: a.score, rule: a.rule }))
             .collect(),
     };
-    out.sort_by(|a, b| b.score.cmp(&a.score));
+    out.sort_by_key(|c| std::cmp::Reverse(c.score));
     out
 }
 
 /// Picks the best attempt, refusing to choose between equals.
 fn choose(mut attempts: Vec<Attempt>, input_len: usize) -> Result<Code, Error> {
     // Stable sort: among equal scores the documented trial order decides which error is reported.
-    attempts.sort_by(|a, b| b.score.cmp(&a.score));
+    attempts.sort_by_key(|a| std::cmp::Reverse(a.score));
+    let best_failure = attempts.iter().find(|a| a.result.is_err()).map_or(0, |a| a.score);
     let mut ok = attempts.iter().enumerate().filter_map(|(i, a)| a.result.as_ref().ok().map(|c| (i, a.score, c)));
     if let Some((best_i, best_score, best)) = ok.next() {
-        if let Some((_, second_score, second)) = ok.next() {
-            if second_score == best_score && !same_identity(best, second) {
-                return Err(Error::new(
-                    ErrorKind::Ambiguous,
-                    0,
-                    input_len,
-                    format!(
-                        "this could be a {} or a {} code; scan the other symbol on the pack, or choose with candidates()",
-                        best.scheme(),
-                        second.scheme()
-                    ),
-                ));
-            }
+        // A weak structural match (an Ecode, say) must not hide the error of a far more plausible reading
+        // (a GTIN with a mistyped check digit): the person at the scanner needs that error.
+        if best_score < STRUCTURAL
+            && best_failure >= best_score.saturating_add(WEAK_MARGIN)
+            && let Some(i) = attempts.iter().position(|a| a.result.is_err())
+        {
+            return attempts.swap_remove(i).result;
+        }
+        if let Some((_, second_score, second)) = ok.next()
+            && second_score == best_score
+            && !same_identity(best, second)
+        {
+            return Err(Error::new(
+                ErrorKind::Ambiguous,
+                0,
+                input_len,
+                format!(
+                    "this could be a {} or a {} code; scan the other symbol on the pack, or choose with candidates()",
+                    best.scheme(),
+                    second.scheme()
+                ),
+            ));
         }
         return attempts.swap_remove(best_i).result;
     }
     match attempts.into_iter().next() {
-        Some(a) => a.result,
+        // Only a plausible reading's error is worth showing; a weak pre-filter match's error would mislead.
+        Some(a) if a.score >= PLAUSIBLE => a.result,
+        Some(a) => Err(Error::new(
+            ErrorKind::Unrecognized,
+            0,
+            input_len,
+            format!(
+                "not a code tracecode knows (GS1, Digital Link, EPC, or a Chinese trace code); closest: {}",
+                a.result.err().map_or_else(String::new, |e| e.message().to_owned())
+            ),
+        )),
         None => Err(Error::new(
             ErrorKind::Unrecognized,
             0,
@@ -138,6 +161,34 @@ fn choose(mut attempts: Vec<Attempt>, input_len: usize) -> Result<Code, Error> {
             "not a code tracecode knows (GS1, Digital Link, EPC, or a Chinese trace code)",
         )),
     }
+}
+
+/// A failed reading this much more plausible than a weak success (below [`STRUCTURAL`]) is reported instead.
+const WEAK_MARGIN: u8 = 30;
+/// Successes at or above this score matched a specific structure (fields, dates, class codes) and stand even
+/// when a more plausible reading failed; below it (Ecode, gas cylinder) they are guesses.
+const STRUCTURAL: u8 = 50;
+/// Failed readings below this score are reported as "unrecognised" rather than by their own error.
+const PLAUSIBLE: u8 = 60;
+
+/// Does this URL carry a Digital Link path (a primary-key AI or convenience alpha followed by a value)? Such a
+/// URL is judged as a Digital Link only: its errors are reported, never bypassed by reading a path segment as
+/// a bare code.
+fn dl_shaped(url: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017",
+        "8018", "gtin", "sscc", "gln", "party", "grai", "giai", "gdti", "gcn", "ginc", "gsin", "gsrn", "gsrnp", "itip",
+        "cpid", "gmn",
+    ];
+    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let mut segs = path.split('/').skip(1).peekable();
+    while let Some(seg) = segs.next() {
+        if KEYS.iter().any(|k| k.eq_ignore_ascii_case(seg)) && segs.peek().is_some_and(|v| !v.is_empty()) {
+            return true;
+        }
+    }
+    false
 }
 
 fn same_identity(a: &Code, b: &Code) -> bool {
@@ -160,8 +211,8 @@ fn element_string(n: &Normalized<'_>, opts: &ParseOptions) -> Result<(Gs1, Vec<W
     match n.with_gs() {
         None => gs1::element::parse_element_string(n.bytes(), opts).map_err(|e| n.map_err(e)),
         Some((buf, map)) => {
-            let mut r = gs1::element::parse_element_string(&buf, opts)
-                .map_err(|e| input::map_err_with(&map, n.orig_len(), e));
+            let mut r =
+                gs1::element::parse_element_string(&buf, opts).map_err(|e| input::map_err_with(&map, n.orig_len(), e));
             if let Ok((_, w)) = &mut r {
                 w.push(Warning::new("gs_substitute", "a keyboard-wedge substitute was read as the FNC1 separator"));
             }
@@ -187,7 +238,13 @@ fn gs1_declared(n: &Normalized<'_>, opts: &ParseOptions) -> Result<Code, Error> 
 
 /// EAN/UPC primary + `|` + composite component: one element list over both (pairing rules apply to the
 /// combined data, GenSpecs §4.15).
-fn composite(n: &Normalized<'_>, opts: &ParseOptions, bar: usize, comp: usize, primary_len: Option<usize>) -> Result<Code, Error> {
+fn composite(
+    n: &Normalized<'_>,
+    opts: &ParseOptions,
+    bar: usize,
+    comp: usize,
+    primary_len: Option<usize>,
+) -> Result<Code, Error> {
     let primary = n.slice(0, bar);
     let component = n.slice(comp, n.bytes().len());
     let no_pairs = opts.check_pairings(false);
@@ -219,7 +276,12 @@ fn ean_declared(n: &Normalized<'_>, opts: &ParseOptions, len: usize) -> Result<C
 
 fn digits_error(n: &Normalized<'_>, want: &str) -> Option<Error> {
     n.bytes().iter().position(|b| !b.is_ascii_digit()).map(|p| {
-        n.map_err(Error::new(ErrorKind::Charset, p, 1, format!("{want} has only digits; found {:?}", char::from(n.bytes().get(p).copied().unwrap_or(b'?')))))
+        n.map_err(Error::new(
+            ErrorKind::Charset,
+            p,
+            1,
+            format!("{want} has only digits; found {:?}", char::from(n.bytes().get(p).copied().unwrap_or(b'?'))),
+        ))
     })
 }
 
@@ -230,7 +292,12 @@ fn bare_gtin(n: &Normalized<'_>, len: usize) -> Result<Gs1, Error> {
         return Err(e);
     }
     if b.len() != len {
-        return Err(n.map_err(Error::new(ErrorKind::Length, 0, b.len(), format!("expected {len} digits, found {}", b.len()))));
+        return Err(n.map_err(Error::new(
+            ErrorKind::Length,
+            0,
+            b.len(),
+            format!("expected {len} digits, found {}", b.len()),
+        )));
     }
     check_digit(n, b)?;
     let mut gtin = [b'0'; 14];
@@ -285,7 +352,12 @@ fn upce(n: &Normalized<'_>) -> Result<Code, Error> {
     let body = gtin12.get(..11).unwrap_or_default();
     let want = super::check::gs1_check_digit(body).unwrap_or(b'?');
     if b.get(7) != Some(&want) {
-        return Err(n.map_err(Error::new(ErrorKind::CheckDigit, 7, 1, format!("UPC-E check digit should be {}", char::from(want)))));
+        return Err(n.map_err(Error::new(
+            ErrorKind::CheckDigit,
+            7,
+            1,
+            format!("UPC-E check digit should be {}", char::from(want)),
+        )));
     }
     let mut gtin = [b'0'; 14];
     if let Some(dst) = gtin.get_mut(2..) {
@@ -299,11 +371,7 @@ fn upce(n: &Normalized<'_>) -> Result<Code, Error> {
     Ok(code)
 }
 
-fn national(
-    n: &Normalized<'_>,
-    opts: &ParseOptions,
-    f: fn(&str, &cn::CnRules) -> Result<(super::NationalCode, Vec<Warning>), Error>,
-) -> Result<Code, Error> {
+fn national(n: &Normalized<'_>, opts: &ParseOptions, f: NationalParser) -> Result<Code, Error> {
     let s = std::str::from_utf8(n.bytes())
         .map_err(|e| n.map_err(Error::new(ErrorKind::Charset, e.valid_up_to(), 1, "input is not valid UTF-8")))?;
     let (nc, mut w) = f(s, opts.cn_rules).map_err(|e| n.map_err(e))?;
@@ -319,7 +387,8 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
     let b = n.bytes();
     let mut out = Vec::new();
     let s = std::str::from_utf8(b).ok();
-    let lower_prefix = |p: &str| b.len() >= p.len() && b.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p.as_bytes()));
+    let lower_prefix =
+        |p: &str| b.len() >= p.len() && b.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p.as_bytes()));
 
     if lower_prefix("urn:epc:") {
         let r = s
@@ -346,18 +415,20 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
                 c.warnings = w;
                 c
             });
-        let dl_failed_without_key = matches!(&dl, Err(e) if e.kind() == ErrorKind::Syntax);
-        out.push(Attempt { score: if dl_failed_without_key { 50 } else { 95 }, rule: "digital-link", result: dl });
-        if depth == 0 {
-            if let Some((from, to)) = s.and_then(cn::unwrap_url) {
-                let inner = n.slice(from, to);
-                for mut a in text_attempts(&inner, opts, 1) {
-                    a.score = a.score.saturating_sub(5);
-                    if let Ok(c) = &mut a.result {
-                        c.warnings.push(Warning::new("url_wrapped", "the code was read from inside a URL"));
-                    }
-                    out.push(a);
+        // A URL without a Digital Link path is more likely a trace URL wrapping another code.
+        let score = if s.is_some_and(dl_shaped) { 95 } else { 60 };
+        out.push(Attempt { score, rule: "digital-link", result: dl });
+        if depth == 0
+            && !s.is_some_and(dl_shaped)
+            && let Some((from, to)) = s.and_then(cn::unwrap_url)
+        {
+            let inner = n.slice(from, to);
+            for mut a in text_attempts(&inner, opts, 1) {
+                a.score = a.score.saturating_sub(5);
+                if let Ok(c) = &mut a.result {
+                    c.warnings.push(Warning::new("url_wrapped", "the code was read from inside a URL"));
                 }
+                out.push(a);
             }
         }
         return out;
@@ -367,7 +438,9 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         return out;
     }
     if b.first() == Some(&b'(') {
-        let r = gs1::element::parse_bracketed(b, opts).map_err(|e| n.map_err(e)).map(|(g, w)| gs1_code(Scheme::Gs1Bracketed, n.carrier, g, w, n));
+        let r = gs1::element::parse_bracketed(b, opts)
+            .map_err(|e| n.map_err(e))
+            .map(|(g, w)| gs1_code(Scheme::Gs1Bracketed, n.carrier, g, w, n));
         out.push(Attempt { score: 100, rule: "gs1-bracketed", result: r });
         return out;
     }
@@ -377,7 +450,9 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
     }
     let has_sep = b.contains(&gs1::GS) || n.with_gs().is_some();
     let digits = b.iter().all(u8::is_ascii_digit);
-    if has_sep && b.first().is_some_and(u8::is_ascii_digit) {
+    // A plain symbology (`]d1`, `]Q1`, `]C0`) carries text, never GS1 data, even when it looks like AIs (codes.md §7).
+    let may_be_gs1 = n.aim == AimMode::None;
+    if may_be_gs1 && has_sep && b.first().is_some_and(u8::is_ascii_digit) {
         let r = element_string(n, opts).map(|(g, w)| gs1_code(Scheme::Gs1ElementString, n.carrier, g, w, n));
         out.push(Attempt { score: 95, rule: "gs1-element-string", result: r });
     }
@@ -385,7 +460,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         let score = if b.starts_with(b"88.") { 85 } else { 65 };
         out.push(Attempt { score, rule: "handle", result: national(n, opts, cn::parse_handle) });
     }
-    if b.len() >= 24 && b.len() % 2 == 0 && b.iter().all(u8::is_ascii_hexdigit) && !digits {
+    if b.len() >= 24 && b.len().is_multiple_of(2) && b.iter().all(u8::is_ascii_hexdigit) && !digits {
         let r = s
             .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "not ASCII"))
             .and_then(gs1::epc_binary::decode_epc_hex)
@@ -397,6 +472,24 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
             });
         out.push(Attempt { score: 75, rule: "epc-hex", result: r });
     }
+    // Element string without AIM id or separators: starts with a pre-defined-length key AI followed by enough
+    // digits for its key (codes.md §7, "inferred"); the key's check digit decides inside the parser.
+    if may_be_gs1
+        && opts.infer_gs1
+        && !has_sep
+        && b.len() >= 16
+        && matches!(b.get(..2), Some(b"00" | b"01" | b"02"))
+        && b.get(..16).is_some_and(|p| p.iter().all(u8::is_ascii_digit))
+    {
+        let r = element_string(n, opts).map(|(g, mut w)| {
+            w.push(Warning::new(
+                "inferred_gs1",
+                "read as a GS1 element string although the scanner sent no symbology identifier",
+            ));
+            gs1_code(Scheme::Gs1ElementString, n.carrier, g, w, n)
+        });
+        out.push(Attempt { score: 80, rule: "gs1-inferred", result: r });
+    }
     if digits {
         match b.len() {
             8 => {
@@ -405,18 +498,11 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
                     out.push(Attempt { score: 75, rule: "upce-check", result: upce(n) });
                 }
             }
-            12 | 13 | 14 => out.push(Attempt { score: 85, rule: "gtin-check", result: bare_key(n, b.len(), n.carrier) }),
+            12..=14 => {
+                out.push(Attempt { score: 85, rule: "gtin-check", result: bare_key(n, b.len(), n.carrier) });
+            }
             18 => out.push(Attempt { score: 85, rule: "sscc-check", result: bare_key(n, 18, n.carrier) }),
             _ => {}
-        }
-        // Element string without AIM id or separators: starts with a pre-defined-length key AI whose check
-        // digit passes (codes.md §7, "inferred").
-        if opts.infer_gs1 && !has_sep && b.len() >= 16 && matches!(b.get(..2), Some(b"00" | b"01" | b"02")) {
-            let r = element_string(n, opts).map(|(g, mut w)| {
-                w.push(Warning::new("inferred_gs1", "read as a GS1 element string although the scanner sent no symbology identifier"));
-                gs1_code(Scheme::Gs1ElementString, n.carrier, g, w, n)
-            });
-            out.push(Attempt { score: 80, rule: "gs1-inferred", result: r });
         }
         if b.len() == 24 && b.first().is_some_and(|&c| c == b'3') {
             // A 96-bit EPC in hex that happens to have no letters.
@@ -432,9 +518,14 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
             out.push(Attempt { score: 60, rule: "epc-hex", result: r });
         }
     }
-    let nat: [(bool, u8, &'static str, fn(&str, &cn::CnRules) -> Result<(super::NationalCode, Vec<Warning>), Error>); 10] = [
+    let nat: [(bool, u8, &'static str, NationalParser); 10] = [
         (cn::looks_like_drug20(b), 70, "cn-drug20", cn::parse_drug20),
-        (cn::looks_like_equipment_registration(b), 60, "cn-equipment-reg", cn::parse_equipment_registration),
+        (
+            cn::looks_like_equipment_registration(b),
+            if b.len() == 20 { 70 } else { 45 },
+            "cn-equipment-reg",
+            cn::parse_equipment_registration,
+        ),
         (cn::looks_like_credit_code(b), 90, "cn-uscc-check", cn::parse_credit_code),
         (cn::looks_like_equipment_code(b), 50, "cn-equipment", cn::parse_equipment_code),
         (cn::looks_like_detonator(b), if digits { 60 } else { 70 }, "cn-detonator", cn::parse_detonator),

@@ -54,7 +54,7 @@ pub struct Normalized<'a> {
     pub warnings: Vec<Warning>,
 }
 
-impl<'a> Normalized<'a> {
+impl Normalized<'_> {
     /// The cleaned bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.text
@@ -99,13 +99,12 @@ fn aim(code: u8, modifier: u8) -> Option<(Carrier, AimMode)> {
         (b'Q', b'0' | b'1' | b'2') => (Carrier::Qr, AimMode::Text),
         (b'e', b'0'..=b'3') => (Carrier::DataBar, AimMode::Gs1),
         (b'J', b'1') => (Carrier::Gs1DotCode, AimMode::Gs1),
-        (b'J', b'0') => (Carrier::Unknown, AimMode::Text),
         (b'E', b'0' | b'3') => (Carrier::Ean13, AimMode::Ean13),
         (b'E', b'4') => (Carrier::Ean8, AimMode::Ean8),
         (b'E', b'1' | b'2') => (Carrier::Ean13, AimMode::Text),
         (b'I', b'1') => (Carrier::Itf, AimMode::Itf14),
         (b'I', b'0') => (Carrier::Itf, AimMode::Text),
-        (b'L' | b'h' | b'z', _) => (Carrier::Unknown, AimMode::Text),
+        (b'J', b'0') | (b'L' | b'h' | b'z', _) => (Carrier::Unknown, AimMode::Text),
         _ => return None,
     })
 }
@@ -205,13 +204,13 @@ pub fn normalize(input: &[u8]) -> Result<Normalized<'_>, Error> {
         warnings,
     };
     // AIM symbology identifier: `]` + code character + modifier.
-    if let [b']', c, m, ..] = *n.bytes() {
-        if let Some((carrier, mode)) = aim(c, m) {
-            n.carrier = carrier;
-            n.aim = mode;
-            n.aim_id = Some([b']', c, m]);
-            n.drop_front(3);
-        }
+    if let [b']', c, m, ..] = *n.bytes()
+        && let Some((carrier, mode)) = aim(c, m)
+    {
+        n.carrier = carrier;
+        n.aim = mode;
+        n.aim_id = Some([b']', c, m]);
+        n.drop_front(3);
     }
     if n.bytes().is_empty() {
         return Err(Error::new(ErrorKind::Empty, input.len(), 0, "the scan holds a symbology identifier but no data"));
@@ -256,7 +255,19 @@ impl Normalized<'_> {
     pub(crate) fn with_gs(&self) -> Option<(Vec<u8>, Vec<u32>)> {
         const SUBS: &[&[u8]] = &[b"<GS>", b"{GS}", b"[GS]", b"\\x1D", b"\\x1d", b"<FNC1>", b"~1", b"^", b"\t", b"|"];
         let b = self.bytes();
-        if !b.iter().any(|&c| matches!(c, b'<' | b'{' | b'[' | b'\\' | b'~' | b'^' | b'\t' | b'|')) {
+        // A 256-entry table beats a match per byte on this hot path (every GS1 scan passes here).
+        #[allow(clippy::indexing_slicing, reason = "const evaluation: an out-of-range index fails the build")]
+        static FIRST: [bool; 256] = {
+            let mut t = [false; 256];
+            let mut i = 0;
+            let starts = b"<{[\\~^\t|";
+            while i < starts.len() {
+                t[starts[i] as usize] = true;
+                i += 1;
+            }
+            t
+        };
+        if !b.iter().any(|&c| FIRST.get(usize::from(c)).copied().unwrap_or(false)) {
             return None;
         }
         let mut out = Vec::with_capacity(b.len());

@@ -608,7 +608,9 @@ pub fn render(g: &Gs1, stem: &str, gcp: &dyn gs1::gcp::CompanyPrefixLengths, fil
             }
         }
         if r.epc_hex.is_none() {
-            r.epc_note = Some(last_err.map_or_else(|| "no binary EPC scheme for this key".to_owned(), |e| e.message().to_owned()));
+            r.epc_note = Some(
+                last_err.map_or_else(|| "no binary EPC scheme for this key".to_owned(), |e| e.message().to_owned()),
+            );
         }
     }
     Ok(r)

@@ -317,7 +317,11 @@ fn push_text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
 
 /// Is `ai` an AI that can be the identity of a GS1 element list?
 fn layout_for(ai: &str) -> Option<&'static Gs1Layout> {
-    GS1_LAYOUTS.iter().find(|l| l.ai == ai)
+    // Identification keys have 2-4 digit AIs starting 0, 2, 4 or 8: skip the table for everything else.
+    if !matches!(ai.as_bytes().first(), Some(b'0' | b'2' | b'4' | b'8')) {
+        return None;
+    }
+    GS1_LAYOUTS.iter().find(|l| l.ai.as_bytes() == ai.as_bytes())
 }
 
 /// Percent-encodes `s` into `out` as a Digital Link path segment: everything outside the RFC 3986 unreserved
@@ -377,29 +381,40 @@ impl TraceKey {
     /// # Errors
     /// [`ErrorKind::Syntax`] if no element is an identification key.
     pub fn from_gs1(gs1: &Gs1) -> Result<Self, Error> {
-        let (idx, layout) =
-            gs1.iter().enumerate().find_map(|(i, e)| layout_for(e.def.ai).map(|l| (i, l))).ok_or_else(|| {
-                err(ErrorKind::Syntax, 0, 0, "no identification key (GTIN, SSCC, GLN, GRAI, GIAI, ...) in this code")
-            })?;
-        let value = gs1.get_index(idx).map(|e| e.value).unwrap_or_default();
+        // One pass over the elements: the first identification key, and the GTIN qualifiers. Comparing AI
+        // bytes directly (not `&str == &str`, which calls memcmp) keeps this off the profile.
+        let mut primary: Option<(&Gs1Layout, &str)> = None;
+        let (mut serial, mut tpx, mut cpv, mut lot) = (None, None, None, None);
+        for e in gs1.iter() {
+            match e.def.ai.as_bytes() {
+                [b'2', b'1'] => serial = serial.or(Some(e.value)),
+                [b'2', b'3', b'5'] => tpx = tpx.or(Some(e.value)),
+                [b'2', b'2'] => cpv = cpv.or(Some(e.value)),
+                [b'1', b'0'] => lot = lot.or(Some(e.value)),
+                _ if primary.is_none() => primary = layout_for(e.def.ai).map(|l| (l, e.value)),
+                _ => {}
+            }
+        }
+        let (layout, value) = primary.ok_or_else(|| {
+            err(ErrorKind::Syntax, 0, 0, "no identification key (GTIN, SSCC, GLN, GRAI, GIAI, ...) in this code")
+        })?;
         let mut out = Vec::with_capacity(2 + value.len() + 24);
         out.push(layout.tag);
         Self::push_primary(&mut out, layout, value)?;
-        let qual = |ai: &str| gs1.get(ai);
         match layout.tag {
             tag::GTIN => {
-                if let Some(s) = qual("21") {
+                if let Some(s) = serial {
                     out.push(mark::SERIAL);
                     push_text(&mut out, s)?;
-                } else if let Some(t) = qual("235") {
+                } else if let Some(t) = tpx {
                     out.push(mark::TPX);
                     push_text(&mut out, t)?;
                 } else {
-                    if let Some(c) = qual("22") {
+                    if let Some(c) = cpv {
                         out.push(mark::CPV);
                         push_text(&mut out, c)?;
                     }
-                    if let Some(l) = qual("10") {
+                    if let Some(l) = lot {
                         out.push(mark::LOT);
                         push_text(&mut out, l)?;
                     }
@@ -410,7 +425,7 @@ impl TraceKey {
             }
             _ => {
                 for &(m, ai) in layout.quals {
-                    if let Some(v) = qual(ai) {
+                    if let Some(v) = gs1.get(ai) {
                         out.push(m);
                         push_text(&mut out, v)?;
                         break;
@@ -517,7 +532,7 @@ impl TraceKey {
             tag::USCC => KeyKind::Party,
             tag::MA => {
                 // An MA code with only its five DI segments names a product; PI segments make it an instance.
-                if self.bytes.iter().filter(|&&b| b == b'.').count() > 4 { KeyKind::Instance } else { KeyKind::Class }
+                if self.bytes.split(|&b| b == b'.').count() > 5 { KeyKind::Instance } else { KeyKind::Class }
             }
             _ => KeyKind::Instance,
         }
@@ -869,7 +884,12 @@ mod tests {
         let g = TraceKey::from_gid(Gid { manager: 31415, class: 271_828, serial: 1414 });
         assert_eq!(g.to_string(), "urn:epc:id:gid:31415.271828.1414");
         assert_eq!(g.to_string().parse::<TraceKey>().unwrap(), g);
-        for text in ["cn-drug20:81234567890123456789", "idis:88.1000.2/abc", "cn-uscc:91350100M000100Y43", "ma:MA.156.M0.100761.21234561"] {
+        for text in [
+            "cn-drug20:81234567890123456789",
+            "idis:88.1000.2/abc",
+            "cn-uscc:91350100M000100Y43",
+            "ma:MA.156.M0.100761.21234561",
+        ] {
             let k: TraceKey = text.parse().unwrap();
             assert_eq!(k.to_string(), text);
             assert_eq!(TraceKey::from_bytes(k.as_bytes()).unwrap(), k);

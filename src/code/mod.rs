@@ -450,11 +450,25 @@ impl ParseOptions {
     }
 
     /// The current year to use for two-digit years: the pinned one, or the system clock's.
+    ///
+    /// The clock's year is cached process-wide and re-read every 4096 calls: reading the clock on every scan
+    /// cost more than validating the scan. After New Year a cached value can be stale for at most 4096 parses,
+    /// and the year only matters for a two-digit year exactly 50 years away (the GS1 century window edge).
     pub fn effective_year(&self) -> u16 {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        // Low 16 bits: cached year (0 = none); high 16 bits: calls since the last clock read.
+        static CACHE: AtomicU32 = AtomicU32::new(0);
         if self.current_year != 0 {
             return self.current_year;
         }
-        system_year()
+        let c = CACHE.fetch_add(1 << 16, Ordering::Relaxed);
+        let year = u16::try_from(c & 0xFFFF).unwrap_or(0);
+        if year != 0 && (c >> 16) < 4096 {
+            return year;
+        }
+        let y = system_year();
+        CACHE.store(u32::from(y), Ordering::Relaxed);
+        y
     }
 }
 

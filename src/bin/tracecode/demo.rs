@@ -68,6 +68,7 @@ fn printable(s: &str) -> String {
     s.replace('\u{1d}', "<GS>")
 }
 
+#[allow(clippy::too_many_lines, reason = "a linear script of four demo sections")]
 pub(crate) fn run(args: &[String]) -> ExitCode {
     if let Some(a) = args.first() {
         return crate::usage(&format!(

@@ -134,10 +134,11 @@ fn parse_one(input: &str, cands: bool, opts: &code::ParseOptions) -> (Value, boo
             })
             .collect();
         let mut v = json!({"input": input, "ok": ok, "candidates": items});
-        if !ok {
-            if let (Value::Object(m), Err(e)) = (&mut v, code::parse_with(input, opts)) {
-                m.insert("error".into(), error_json(input, &e)["error"].clone());
-            }
+        if !ok
+            && let (Value::Object(m), Err(e)) = (&mut v, code::parse_with(input, opts))
+            && let Some(err) = error_json(input, &e).get("error")
+        {
+            m.insert("error".into(), err.clone());
         }
         return (v, ok);
     }
