@@ -59,6 +59,7 @@
 
 pub mod code;
 mod error;
+pub mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 

@@ -810,6 +810,44 @@ fn parse_gs1_path(s: &str) -> Result<TraceKey, Error> {
     Ok(key)
 }
 
+impl serde::Serialize for TraceKey {
+    /// Serialises the binary key (the order-preserving form), not the text.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.bytes)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TraceKey {
+    /// Deserialises and validates a binary key; malformed bytes are an error, never a wrong key.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'v> serde::de::Visitor<'v> for V {
+            type Value = TraceKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a tracecode binary key")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<TraceKey, E> {
+                TraceKey::from_bytes(v).map_err(|e| E::custom(e))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<TraceKey, E> {
+                self.visit_bytes(&v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'v>>(self, mut seq: A) -> Result<TraceKey, A::Error> {
+                // Self-describing formats (JSON) may present bytes as an array of numbers.
+                let mut v = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    if v.len() >= 4096 {
+                        return Err(serde::de::Error::custom("key too long"));
+                    }
+                    v.push(b);
+                }
+                self.visit_bytes(&v)
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
 impl Gs1 {
     /// The identity of this element list (see [`TraceKey::from_gs1`]).
     ///

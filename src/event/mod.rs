@@ -1,0 +1,672 @@
+//! Events: the EPCIS 2.0 model, compact checksummed frames, hash chains and JSON-LD exchange.
+//!
+//! An [`Event`] records what happened to coded items — **what** (`epc_list`, quantities, parent/children,
+//! inputs/outputs), **when** (`event_time` with its local offset), **where** (`read_point`, `biz_location`), **why**
+//! (`biz_step`, `disposition`, business transactions, sources and destinations) and **who** ([`Who`]: the
+//! responsible party, operator and capturing device) — in the shape of EPCIS 2.0 with CBV 2.0 vocabularies.
+//!
+//! Identifiers are [`Id`]s: a [`TraceKey`] when the text is a GS1 Digital Link, an EPC URI or a tracecode key
+//! (so a URN and a Digital Link of one item are one identifier), otherwise the URI as given (non-GS1 schemes are
+//! legal in EPCIS).
+
+pub mod time;
+pub mod vocab;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use time::{Timestamp, TzOffset};
+pub use vocab::{BizStep, BizTransactionType, Disposition, ErrorReason, SourceDestType};
+
+use crate::code::{ParseOptions, TraceKey};
+use crate::{Error, ErrorKind};
+
+/// Longest identifier or URI accepted in an event (bytes). Bounds memory per field on hostile input.
+pub const MAX_URI: usize = 2048;
+
+/// An identifier in an event: a canonical [`TraceKey`] where the text is a known code spelling, otherwise the
+/// URI as given.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Id {
+    /// A GS1 Digital Link, EPC URI (pure identity or class) or tracecode canonical key.
+    Key(TraceKey),
+    /// Any other URI, kept verbatim.
+    Uri(Box<str>),
+}
+
+/// How GS1 identifiers are written on export.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IdForm {
+    /// GS1 Digital Link URIs on `https://id.gs1.org` (the EPCIS 2.0 JSON default).
+    #[default]
+    DigitalLink,
+    /// Tracecode canonical key text (`01/…/21/…`, `cn-drug20:…`), for internal exchange.
+    KeyText,
+}
+
+const NATIONAL_PREFIXES: &[&str] = &[
+    "cn-drug20:",
+    "ma:",
+    "idis:",
+    "ecode:",
+    "cn-equipment:",
+    "cn-equipment-reg:",
+    "cn-gas-cylinder:",
+    "cn-detonator:",
+    "cn-vetdrug24:",
+    "cn-pesticide32:",
+    "cn-uscc:",
+];
+
+impl Id {
+    /// Reads an identifier: GS1 Digital Link and EPC URIs (`urn:epc:id:`, `urn:epc:class:`) become keys, as do
+    /// tracecode key texts (`cn-drug20:…`); other URIs are kept.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] for text that is not a URI (no scheme, whitespace), [`ErrorKind::Length`] above
+    /// [`MAX_URI`]; the code layer's error for a GS1 URI that is malformed (a bad check digit in a Digital Link is an
+    /// error, not an opaque URI).
+    ///
+    /// ```
+    /// use tracecode::event::Id;
+    /// let a = Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?;
+    /// let b = Id::parse("https://id.gs1.org/01/10614141073464/21/2017")?;
+    /// assert_eq!(a, b);
+    /// assert_eq!(a.to_uri(Default::default()), "https://id.gs1.org/01/10614141073464/21/2017");
+    /// assert!(matches!(Id::parse("urn:example:lot:42")?, Id::Uri(_)));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        if s.len() > MAX_URI {
+            return Err(Error::new(ErrorKind::Length, MAX_URI, s.len() - MAX_URI, "identifier is too long"));
+        }
+        if s.is_empty() || !s.contains(':') || s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            return Err(Error::new(ErrorKind::Syntax, 0, s.len(), format!("not a URI: {s:?}")));
+        }
+        let opts = ParseOptions::new();
+        let lower = |p: &str| s.len() >= p.len() && s.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p));
+        if lower("urn:epc:id:") || lower("urn:epc:class:") {
+            let (data, _) = crate::code::gs1::epc_uri::parse_epc_uri(s, &opts)?;
+            return Ok(Self::Key(match &data {
+                crate::code::CodeData::Gid(g) => TraceKey::from_gid(*g),
+                crate::code::CodeData::Gs1(g) => g.trace_key()?,
+                _ => return Ok(Self::Uri(s.into())),
+            }));
+        }
+        if (lower("https://") || lower("http://")) && dl_path(s) {
+            let dl = crate::code::gs1::digital_link::parse_digital_link(s, &opts)?;
+            return Ok(Self::Key(dl.gs1.trace_key()?));
+        }
+        if NATIONAL_PREFIXES.iter().any(|p| s.starts_with(p)) {
+            if let Ok(k) = s.parse::<TraceKey>() {
+                return Ok(Self::Key(k));
+            }
+        }
+        Ok(Self::Uri(s.into()))
+    }
+
+    /// The identifier as a URI in `form`.
+    pub fn to_uri(&self, form: IdForm) -> String {
+        match self {
+            Self::Uri(u) => u.to_string(),
+            Self::Key(k) => {
+                let text = k.to_string();
+                let gs1 = text.as_bytes().first().is_some_and(u8::is_ascii_digit);
+                if gs1 && form == IdForm::DigitalLink { format!("https://id.gs1.org/{text}") } else { text }
+            }
+        }
+    }
+
+    /// The key, if the identifier is one.
+    pub const fn key(&self) -> Option<&TraceKey> {
+        match self {
+            Self::Key(k) => Some(k),
+            Self::Uri(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_uri(IdForm::DigitalLink))
+    }
+}
+
+/// Does the URL's path contain a GS1 primary-key AI followed by a value (so it is meant as a Digital Link)?
+fn dl_path(url: &str) -> bool {
+    const KEYS: &[&str] =
+        &["00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017", "8018"];
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    let mut segs = path.split('/').skip(1).peekable();
+    while let Some(seg) = segs.next() {
+        if KEYS.contains(&seg) && segs.peek().is_some_and(|v| !v.is_empty()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// An exact decimal in canonical lexical form (no exponent, no leading `+`, no superfluous zeros:
+/// `200.50` → `200.5`, `1.0` → `1`, `1e3` → `1000`). Exact: no binary floating point anywhere, so
+/// `12345678901234567890` stays itself (the canonical event hash needs this).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Decimal(Box<str>);
+
+impl Decimal {
+    /// Longest decimal text accepted.
+    pub const MAX_LEN: usize = 64;
+
+    /// Parses a JSON number (or its text), canonicalising it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] for anything that is not a number; [`ErrorKind::Length`] for absurd sizes.
+    ///
+    /// ```
+    /// use tracecode::event::Decimal;
+    /// assert_eq!(Decimal::parse("200.50")?.as_str(), "200.5");
+    /// assert_eq!(Decimal::parse("-0.0")?.as_str(), "0");
+    /// assert_eq!(Decimal::parse("1.5e3")?.as_str(), "1500");
+    /// assert_eq!(Decimal::parse("12345678901234567890")?.as_str(), "12345678901234567890");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let b = s.trim().as_bytes();
+        if b.len() > Self::MAX_LEN {
+            return Err(Error::new(ErrorKind::Length, 0, b.len(), "number is too long"));
+        }
+        let syntax = |at: usize| Error::new(ErrorKind::Syntax, at, 1, format!("not a decimal number: {s:?}"));
+        let mut i = 0;
+        let neg = match b.first() {
+            Some(b'-') => {
+                i = 1;
+                true
+            }
+            Some(b'+') => {
+                i = 1;
+                false
+            }
+            _ => false,
+        };
+        let mut int = Vec::new();
+        let mut frac = Vec::new();
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            int.push(c);
+            i += 1;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                frac.push(c);
+                i += 1;
+            }
+        }
+        if int.is_empty() && frac.is_empty() {
+            return Err(syntax(i));
+        }
+        let mut exp: i64 = 0;
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            let eneg = match b.get(i) {
+                Some(b'-') => {
+                    i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    i += 1;
+                    false
+                }
+                _ => false,
+            };
+            let start = i;
+            while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                exp = exp.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+                i += 1;
+            }
+            if i == start || exp > 64 {
+                return Err(syntax(start));
+            }
+            if eneg {
+                exp = -exp;
+            }
+        }
+        if i != b.len() {
+            return Err(syntax(i));
+        }
+        // Shift the decimal point by the exponent over the digit string int‖frac (both bounded above).
+        let point = i64::try_from(int.len()).unwrap_or(0) + exp;
+        let mut digits = int;
+        digits.extend_from_slice(&frac);
+        let n = i64::try_from(digits.len()).unwrap_or(0);
+        let (mut ip, mut fp): (Vec<u8>, Vec<u8>) = if point <= 0 {
+            let mut f = vec![b'0'; usize::try_from(-point).unwrap_or(0)];
+            f.extend_from_slice(&digits);
+            (Vec::new(), f)
+        } else if point >= n {
+            let mut v = digits;
+            v.resize(usize::try_from(point).unwrap_or(0), b'0');
+            (v, Vec::new())
+        } else {
+            let p = usize::try_from(point).unwrap_or(0);
+            let fp = digits.split_off(p);
+            (digits, fp)
+        };
+        let lead = ip.iter().take_while(|&&c| c == b'0').count();
+        ip.drain(..lead);
+        while fp.last() == Some(&b'0') {
+            fp.pop();
+        }
+        let mut out = String::with_capacity(ip.len() + fp.len() + 3);
+        let zero = ip.is_empty() && fp.is_empty();
+        if neg && !zero {
+            out.push('-');
+        }
+        if ip.is_empty() {
+            out.push('0');
+        } else {
+            out.extend(ip.iter().map(|&c| char::from(c)));
+        }
+        if !fp.is_empty() {
+            out.push('.');
+            out.extend(fp.iter().map(|&c| char::from(c)));
+        }
+        Ok(Self(out.into()))
+    }
+
+    /// The canonical text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The five EPCIS event types, or an extension event type URI.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    /// `ObjectEvent`.
+    Object,
+    /// `AggregationEvent`.
+    Aggregation,
+    /// `TransactionEvent`.
+    Transaction,
+    /// `TransformationEvent`.
+    Transformation,
+    /// `AssociationEvent`.
+    Association,
+    /// An extension event type, by URI.
+    Extension(Box<str>),
+}
+
+impl EventType {
+    /// The JSON `type` value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Object => "ObjectEvent",
+            Self::Aggregation => "AggregationEvent",
+            Self::Transaction => "TransactionEvent",
+            Self::Transformation => "TransformationEvent",
+            Self::Association => "AssociationEvent",
+            Self::Extension(u) => u,
+        }
+    }
+}
+
+/// `action`: ADD, OBSERVE or DELETE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs, reason = "EPCIS action values")]
+pub enum Action {
+    Add,
+    Observe,
+    Delete,
+}
+
+impl Action {
+    /// The JSON value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "ADD",
+            Self::Observe => "OBSERVE",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// A quantity element: a class-level identifier (GTIN, GTIN + lot, or another URI), a quantity and a unit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quantity {
+    /// `epcClass`.
+    pub class: Id,
+    /// `quantity` (absent means "unspecified").
+    pub quantity: Option<Decimal>,
+    /// `uom`: UN/ECE Rec 20 code, 2–3 upper-case letters or digits.
+    pub uom: Option<Box<str>>,
+}
+
+/// A `readPoint` or `bizLocation`: an identifier plus extensions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Place {
+    /// `id`.
+    pub id: Id,
+    /// Extensions next to `id`.
+    pub extensions: Vec<Extension>,
+}
+
+/// A business transaction reference.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BizTransaction {
+    /// `type` (optional in the schema).
+    pub kind: Option<BizTransactionType>,
+    /// `bizTransaction` URI.
+    pub value: Id,
+}
+
+/// A source or destination: a typed party or location.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SourceDest {
+    /// `type`: owning party, possessing party, location, or another URI.
+    pub kind: SourceDestType,
+    /// The party or location identifier.
+    pub id: Id,
+}
+
+/// `persistentDisposition`: dispositions set on, or removed from, the objects until changed again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PersistentDisposition {
+    /// `set`.
+    pub set: Vec<Disposition>,
+    /// `unset`.
+    pub unset: Vec<Disposition>,
+}
+
+/// `sensorMetadata`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs, reason = "fields are the EPCIS sensorMetadata keys of the same name")]
+pub struct SensorMetadata {
+    pub time: Option<Timestamp>,
+    pub start_time: Option<Timestamp>,
+    pub end_time: Option<Timestamp>,
+    pub device_id: Option<Box<str>>,
+    pub device_metadata: Option<Box<str>>,
+    pub raw_data: Option<Box<str>>,
+    pub data_processing_method: Option<Box<str>>,
+    pub biz_rules: Option<Box<str>>,
+    /// Extensions inside `sensorMetadata`.
+    pub extensions: Vec<Extension>,
+}
+
+/// `sensorReport`: one measurement (all EPCIS 2.0 report fields).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs, reason = "fields are the EPCIS sensorReport keys of the same name")]
+pub struct SensorReport {
+    /// `type`: measurement type, expanded to a full URI (`https://gs1.org/voc/Temperature`).
+    pub kind: Option<Box<str>>,
+    /// `exception`: `ALARM_CONDITION` or `ERROR_CONDITION` (or a URI).
+    pub exception: Option<Box<str>>,
+    pub device_id: Option<Box<str>>,
+    pub device_metadata: Option<Box<str>>,
+    pub raw_data: Option<Box<str>>,
+    pub data_processing_method: Option<Box<str>>,
+    pub biz_rules: Option<Box<str>>,
+    pub time: Option<Timestamp>,
+    pub microorganism: Option<Box<str>>,
+    pub chemical_substance: Option<Box<str>>,
+    pub coordinate_reference_system: Option<Box<str>>,
+    pub value: Option<Decimal>,
+    pub component: Option<Box<str>>,
+    pub string_value: Option<Box<str>>,
+    pub boolean_value: Option<bool>,
+    pub hex_binary_value: Option<Box<str>>,
+    pub uri_value: Option<Box<str>>,
+    pub min_value: Option<Decimal>,
+    pub max_value: Option<Decimal>,
+    pub mean_value: Option<Decimal>,
+    pub s_dev: Option<Decimal>,
+    pub perc_rank: Option<Decimal>,
+    pub perc_value: Option<Decimal>,
+    pub uom: Option<Box<str>>,
+    /// Extensions inside `sensorReport`.
+    pub extensions: Vec<Extension>,
+}
+
+/// `sensorElement`: optional metadata and one or more reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SensorElement {
+    /// `sensorMetadata`.
+    pub metadata: Option<SensorMetadata>,
+    /// `sensorReport` (at least one in valid EPCIS).
+    pub reports: Vec<SensorReport>,
+    /// Extensions inside `sensorElement`.
+    pub extensions: Vec<Extension>,
+}
+
+/// `errorDeclaration`: this event is declared erroneous (the event itself is never changed).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ErrorDeclaration {
+    /// `declarationTime`.
+    pub declaration_time: Timestamp,
+    /// `reason`.
+    pub reason: Option<ErrorReason>,
+    /// `correctiveEventIDs`.
+    pub corrective_event_ids: Vec<Box<str>>,
+    /// Extensions inside `errorDeclaration`.
+    pub extensions: Vec<Extension>,
+}
+
+/// Who is responsible for an event: tracecode's accountability fields, exchanged as the extensions
+/// `tc:responsibleParty`, `tc:operator` and `tc:device` in the namespace [`WHO_NAMESPACE`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Who {
+    /// The responsible party: a unified social credit code or a party GLN.
+    pub party: Option<Id>,
+    /// The person who operated (an operator id, not personal data in clear).
+    pub operator: Option<Box<str>>,
+    /// The capturing device (scanner, reader, line controller).
+    pub device: Option<Box<str>>,
+}
+
+/// JSON-LD namespace of tracecode's [`Who`] extension fields.
+pub const WHO_NAMESPACE: &str = "urn:tracecode:epcis:";
+
+/// A JSON value inside an extension.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExtValue {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number, as its canonical decimal text.
+    Number(Decimal),
+    /// A string.
+    String(Box<str>),
+    /// An array.
+    Array(Vec<ExtValue>),
+    /// An object of named members (nested extensions).
+    Object(Vec<Extension>),
+}
+
+/// A namespaced extension property: its name as a full IRI (`https://ns.example.com/epcis/temperature`), and its
+/// value, nesting kept.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Extension {
+    /// Expanded name: namespace IRI followed by the local name.
+    pub name: Box<str>,
+    /// The value.
+    pub value: ExtValue,
+}
+
+/// A JSON-LD prefix declared for an event's extensions, kept so export writes the same CURIEs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Namespace {
+    /// Prefix, e.g. `ex`.
+    pub prefix: Box<str>,
+    /// Namespace IRI, e.g. `https://ns.example.com/epcis/`.
+    pub iri: Box<str>,
+}
+
+/// One EPCIS 2.0 event, all standard fields, plus tracecode's [`Who`].
+///
+/// Lists are empty when absent; `Option`s are `None` when absent. Validation of the type-specific rules
+/// (events.md §2.4) is [`Event::validate`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs, reason = "fields are the EPCIS 2.0 JSON keys of the same name, in snake case")]
+pub struct Event {
+    /// `type`.
+    pub kind: EventType,
+    pub event_time: Timestamp,
+    pub event_time_zone_offset: TzOffset,
+    pub record_time: Option<Timestamp>,
+    pub event_id: Option<Box<str>>,
+    pub certification_info: Vec<Box<str>>,
+    pub error_declaration: Option<ErrorDeclaration>,
+    pub action: Option<Action>,
+    pub parent_id: Option<Id>,
+    pub epc_list: Vec<Id>,
+    pub quantity_list: Vec<Quantity>,
+    pub child_epcs: Vec<Id>,
+    pub child_quantity_list: Vec<Quantity>,
+    pub input_epc_list: Vec<Id>,
+    pub input_quantity_list: Vec<Quantity>,
+    pub output_epc_list: Vec<Id>,
+    pub output_quantity_list: Vec<Quantity>,
+    pub transformation_id: Option<Box<str>>,
+    pub biz_step: Option<BizStep>,
+    pub disposition: Option<Disposition>,
+    pub persistent_disposition: Option<PersistentDisposition>,
+    pub read_point: Option<Place>,
+    pub biz_location: Option<Place>,
+    pub biz_transactions: Vec<BizTransaction>,
+    pub sources: Vec<SourceDest>,
+    pub destinations: Vec<SourceDest>,
+    pub sensor_elements: Vec<SensorElement>,
+    /// `ilmd`: instance/lot master data.
+    pub ilmd: Vec<Extension>,
+    /// Event-level extensions, in document order.
+    pub extensions: Vec<Extension>,
+    /// Prefixes of the extension namespaces this event uses.
+    pub namespaces: Vec<Namespace>,
+    /// Responsibility: party, operator, device.
+    pub who: Who,
+}
+
+impl Event {
+    /// An event of `kind` at `time` (UTC offset), every other field empty.
+    pub fn new(kind: EventType, time: Timestamp, offset: TzOffset) -> Self {
+        Self {
+            kind,
+            event_time: time,
+            event_time_zone_offset: offset,
+            record_time: None,
+            event_id: None,
+            certification_info: Vec::new(),
+            error_declaration: None,
+            action: None,
+            parent_id: None,
+            epc_list: Vec::new(),
+            quantity_list: Vec::new(),
+            child_epcs: Vec::new(),
+            child_quantity_list: Vec::new(),
+            input_epc_list: Vec::new(),
+            input_quantity_list: Vec::new(),
+            output_epc_list: Vec::new(),
+            output_quantity_list: Vec::new(),
+            transformation_id: None,
+            biz_step: None,
+            disposition: None,
+            persistent_disposition: None,
+            read_point: None,
+            biz_location: None,
+            biz_transactions: Vec::new(),
+            sources: Vec::new(),
+            destinations: Vec::new(),
+            sensor_elements: Vec::new(),
+            ilmd: Vec::new(),
+            extensions: Vec::new(),
+            namespaces: Vec::new(),
+            who: Who::default(),
+        }
+    }
+
+    /// Every identifier the event is *about*: epc, parent, child, input and output lists and quantity classes
+    /// (the codes whose chains this event joins).
+    pub fn subjects(&self) -> impl Iterator<Item = &Id> + '_ {
+        self.parent_id
+            .iter()
+            .chain(&self.epc_list)
+            .chain(&self.child_epcs)
+            .chain(&self.input_epc_list)
+            .chain(&self.output_epc_list)
+            .chain(
+                self.quantity_list
+                    .iter()
+                    .chain(&self.child_quantity_list)
+                    .chain(&self.input_quantity_list)
+                    .chain(&self.output_quantity_list)
+                    .map(|q| &q.class),
+            )
+    }
+
+    /// Checks the type-specific presence rules of EPCIS 2.0 (events.md §2.3–§2.4).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] naming the rule that fails (offset and length are 0: the fault is structural).
+    pub fn validate(&self) -> Result<(), Error> {
+        let fail = |m: &'static str| Err(Error::new(ErrorKind::Syntax, 0, 0, m));
+        let has_children = !self.child_epcs.is_empty() || !self.child_quantity_list.is_empty();
+        match self.kind {
+            EventType::Object => {
+                if self.action.is_none() {
+                    return fail("ObjectEvent needs an action");
+                }
+                if !self.ilmd.is_empty() && self.action != Some(Action::Add) {
+                    return fail("ilmd is only allowed on an ObjectEvent with action ADD");
+                }
+            }
+            EventType::Aggregation => {
+                if self.action.is_none() {
+                    return fail("AggregationEvent needs an action");
+                }
+                if self.action != Some(Action::Observe) && self.parent_id.is_none() {
+                    return fail("AggregationEvent with ADD or DELETE needs a parentID");
+                }
+                if self.action != Some(Action::Delete) && !has_children {
+                    return fail("AggregationEvent needs childEPCs or childQuantityList (unless DELETE)");
+                }
+            }
+            EventType::Association => {
+                if self.action.is_none() || self.parent_id.is_none() {
+                    return fail("AssociationEvent needs an action and a parentID");
+                }
+                if self.action != Some(Action::Delete) && !has_children {
+                    return fail("AssociationEvent needs childEPCs or childQuantityList (unless DELETE)");
+                }
+            }
+            EventType::Transaction => {
+                if self.action.is_none() {
+                    return fail("TransactionEvent needs an action");
+                }
+                if self.biz_transactions.is_empty() {
+                    return fail("TransactionEvent needs at least one bizTransaction");
+                }
+            }
+            EventType::Transformation => {
+                if self.action.is_some() {
+                    return fail("TransformationEvent has no action");
+                }
+                let ins = !self.input_epc_list.is_empty() || !self.input_quantity_list.is_empty();
+                let outs = !self.output_epc_list.is_empty() || !self.output_quantity_list.is_empty();
+                if !(ins && outs || self.transformation_id.is_some() && (ins || outs)) {
+                    return fail("TransformationEvent needs inputs and outputs, or a transformationID with either");
+                }
+            }
+            EventType::Extension(_) => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,279 @@
+//! Timestamps and time-zone offsets as EPCIS uses them (xsd:dateTimeStamp: an instant with a mandatory offset).
+//!
+//! An event time is stored as an instant (nanoseconds since the Unix epoch, UTC) plus, separately, the
+//! `eventTimeZoneOffset` of the place where it happened — EPCIS keeps the local offset even though the instant
+//! is absolute, and losing or flipping it is a classic interop bug (events.md §10 item 8).
+
+use std::fmt::{self, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, ErrorKind};
+
+/// An instant: nanoseconds since 1970-01-01T00:00:00Z (covers years 1678–2262).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Timestamp(pub i64);
+
+/// A time-zone offset in minutes east of UTC, −14:00 … +14:00.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TzOffset(pub i16);
+
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+/// Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's `days_from_civil`.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day) from days since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn bad(at: usize, len: usize, msg: &'static str) -> Error {
+    Error::new(ErrorKind::Date, at, len, msg)
+}
+
+fn digits(s: &[u8], at: usize, n: usize) -> Result<u32, Error> {
+    let part = s.get(at..at + n).ok_or_else(|| bad(at, 0, "timestamp is too short"))?;
+    part.iter().try_fold(0u32, |acc, &b| {
+        if b.is_ascii_digit() { Ok(acc * 10 + u32::from(b - b'0')) } else { Err(bad(at, n, "expected digits in timestamp")) }
+    })
+}
+
+fn expect(s: &[u8], at: usize, c: u8, msg: &'static str) -> Result<(), Error> {
+    if s.get(at) == Some(&c) { Ok(()) } else { Err(bad(at, 1, msg)) }
+}
+
+impl TzOffset {
+    /// UTC.
+    pub const UTC: Self = Self(0);
+
+    /// Parses `+hh:mm`, `-hh:mm` or `Z` (EPCIS `eventTimeZoneOffset` pattern: −14:00 … +14:00).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Date`] with the position of the fault.
+    ///
+    /// ```
+    /// use tracecode::event::TzOffset;
+    /// assert_eq!(TzOffset::parse("-06:00")?, TzOffset(-360));
+    /// assert_eq!(TzOffset::parse("+05:45")?.to_string(), "+05:45");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let b = s.as_bytes();
+        if b == b"Z" {
+            return Ok(Self::UTC);
+        }
+        let sign = match b.first() {
+            Some(b'+') => 1,
+            Some(b'-') => -1,
+            _ => return Err(bad(0, 1, "time-zone offset must start with + or -")),
+        };
+        if b.len() != 6 {
+            return Err(bad(0, b.len(), "time-zone offset must look like +hh:mm"));
+        }
+        let h = digits(b, 1, 2)?;
+        expect(b, 3, b':', "time-zone offset must look like +hh:mm")?;
+        let m = digits(b, 4, 2)?;
+        if m > 59 || h > 14 || (h == 14 && m > 0) {
+            return Err(bad(1, 5, "time-zone offset must be between -14:00 and +14:00"));
+        }
+        Ok(Self(sign * i16::try_from(h * 60 + m).unwrap_or(0)))
+    }
+}
+
+impl fmt::Display for TzOffset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { '-' } else { '+' };
+        let a = self.0.unsigned_abs();
+        write!(f, "{sign}{:02}:{:02}", a / 60, a % 60)
+    }
+}
+
+impl Timestamp {
+    /// Parses an xsd:dateTimeStamp (`2022-02-16T20:33:31.116-06:00`, `…Z`), returning the instant and the
+    /// offset it was written with. Fractions beyond nanoseconds are truncated.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Date`] with the byte position of the fault (invalid month or day, missing offset, ...).
+    ///
+    /// ```
+    /// use tracecode::event::{Timestamp, TzOffset};
+    /// let (t, off) = Timestamp::parse("2022-02-16T20:33:31.116-06:00")?;
+    /// assert_eq!(off, TzOffset(-360));
+    /// assert_eq!(t.to_rfc3339(TzOffset::UTC, 3), "2022-02-17T02:33:31.116Z");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<(Self, TzOffset), Error> {
+        let b = s.as_bytes();
+        let mut year_len = 4;
+        let neg = b.first() == Some(&b'-');
+        let start = usize::from(neg);
+        while b.get(start + year_len).is_some_and(u8::is_ascii_digit) && year_len < 9 {
+            year_len += 1;
+        }
+        let y = i64::from(digits(b, start, year_len)?) * if neg { -1 } else { 1 };
+        let p = start + year_len;
+        expect(b, p, b'-', "expected '-' after the year")?;
+        let mo = digits(b, p + 1, 2)?;
+        expect(b, p + 3, b'-', "expected '-' after the month")?;
+        let d = digits(b, p + 4, 2)?;
+        expect(b, p + 6, b'T', "expected 'T' between date and time")?;
+        let h = digits(b, p + 7, 2)?;
+        expect(b, p + 9, b':', "expected ':' after the hour")?;
+        let mi = digits(b, p + 10, 2)?;
+        expect(b, p + 12, b':', "expected ':' after the minutes")?;
+        let sec = digits(b, p + 13, 2)?;
+        if !(1..=12).contains(&mo) {
+            return Err(bad(p + 1, 2, "month must be 01 to 12"));
+        }
+        if d == 0 || d > days_in_month(y, mo) {
+            return Err(bad(p + 4, 2, "day does not exist in that month"));
+        }
+        if h > 23 || mi > 59 || sec > 59 {
+            return Err(bad(p + 7, 8, "time must be 00:00:00 to 23:59:59"));
+        }
+        let mut q = p + 15;
+        let mut nanos: i64 = 0;
+        if b.get(q) == Some(&b'.') {
+            q += 1;
+            let fs = q;
+            let mut scale = 100_000_000i64;
+            while let Some(&c) = b.get(q).filter(|c| c.is_ascii_digit()) {
+                nanos += i64::from(c - b'0') * scale;
+                scale /= 10;
+                q += 1;
+            }
+            if q == fs {
+                return Err(bad(q, 1, "expected digits after the decimal point"));
+            }
+        }
+        let off_text = s.get(q..).ok_or_else(|| bad(q, 0, "timestamp needs a time-zone offset"))?;
+        if off_text.is_empty() {
+            return Err(bad(q, 0, "timestamp needs a time-zone offset (Z or ±hh:mm)"));
+        }
+        let off = TzOffset::parse(off_text).map_err(|e| e.shifted(q))?;
+        let days = days_from_civil(y, mo, d);
+        let secs = days
+            .checked_mul(86_400)
+            .and_then(|v| v.checked_add(i64::from(h * 3600 + mi * 60 + sec)))
+            .and_then(|v| v.checked_sub(i64::from(off.0) * 60))
+            .ok_or_else(|| bad(0, b.len(), "timestamp out of range"))?;
+        let total = secs
+            .checked_mul(NANOS_PER_SEC)
+            .and_then(|v| v.checked_add(nanos))
+            .ok_or_else(|| bad(0, b.len(), "timestamp out of range (years 1678 to 2262)"))?;
+        Ok((Self(total), off))
+    }
+
+    /// Milliseconds since the epoch (floor).
+    pub const fn unix_millis(self) -> i64 {
+        self.0.div_euclid(1_000_000)
+    }
+
+    /// Formats as RFC 3339 in the given offset with `frac` fraction digits (0–9; trailing digits truncated).
+    pub fn to_rfc3339(self, off: TzOffset, frac: u8) -> String {
+        let local = self.0.saturating_add(i64::from(off.0) * 60 * NANOS_PER_SEC);
+        let secs = local.div_euclid(NANOS_PER_SEC);
+        let nanos = local.rem_euclid(NANOS_PER_SEC);
+        let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+        let sod = secs.rem_euclid(86_400);
+        let mut s = String::with_capacity(35);
+        let _ = write!(s, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod % 3600 / 60, sod % 60);
+        let frac = u32::from(frac.min(9));
+        if frac > 0 {
+            let _ = write!(s, ".{:0width$}", nanos / 10i64.pow(9 - frac), width = frac as usize);
+        }
+        if off.0 == 0 {
+            s.push('Z');
+        } else {
+            let _ = write!(s, "{off}");
+        }
+        s
+    }
+
+    /// The shortest lossless RFC 3339 form in `off`: no fraction, or 3, 6 or 9 digits as needed.
+    pub fn to_rfc3339_auto(self, off: TzOffset) -> String {
+        let n = self.0.rem_euclid(NANOS_PER_SEC);
+        let frac = if n == 0 {
+            0
+        } else if n % 1_000_000 == 0 {
+            3
+        } else if n % 1000 == 0 {
+            6
+        } else {
+            9
+        };
+        self.to_rfc3339(off, frac)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parse_and_format() {
+        let (t, o) = Timestamp::parse("2022-02-16T20:33:31.116-06:00").unwrap();
+        assert_eq!(o, TzOffset(-360));
+        assert_eq!(t.to_rfc3339(o, 3), "2022-02-16T20:33:31.116-06:00");
+        assert_eq!(t.to_rfc3339_auto(TzOffset::UTC), "2022-02-17T02:33:31.116Z");
+        let (t2, _) = Timestamp::parse("2022-02-17T02:33:31.116Z").unwrap();
+        assert_eq!(t, t2);
+        assert_eq!(Timestamp::parse("1970-01-01T00:00:00Z").unwrap().0, Timestamp(0));
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        assert_eq!(Timestamp::parse("2022-13-01T00:00:00Z").unwrap_err().offset(), 5);
+        assert_eq!(Timestamp::parse("2023-02-29T00:00:00Z").unwrap_err().offset(), 8);
+        assert!(Timestamp::parse("2024-02-29T00:00:00Z").is_ok());
+        assert_eq!(Timestamp::parse("2022-01-01T00:00:00").unwrap_err().offset(), 19);
+        assert_eq!(Timestamp::parse("2022-01-01T00:00:00+15:00").unwrap_err().kind(), ErrorKind::Date);
+        assert_eq!(TzOffset::parse("0600").unwrap_err().offset(), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(ns in -6_000_000_000_000_000_000i64..6_000_000_000_000_000_000i64, off in -840i16..=840) {
+            let t = Timestamp(ns);
+            let o = TzOffset(off);
+            let s = t.to_rfc3339(o, 9);
+            let (back, o2) = Timestamp::parse(&s).unwrap();
+            prop_assert_eq!(back, t);
+            prop_assert_eq!(o2, o);
+            prop_assert_eq!(Timestamp::parse(&t.to_rfc3339_auto(o)).unwrap().0, t);
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let _ = Timestamp::parse(&s);
+            let _ = TzOffset::parse(&s);
+        }
+    }
+}
