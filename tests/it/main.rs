@@ -1,6 +1,7 @@
 //! Integration tests, through the crate's public API only:
 //! - `conformance`: the vectors of `tests/data/conformance/*.tsv` (written from codes.md's worked examples);
 //! - `identity`: property tests that every spelling of one item gives one key, and key order;
+//! - `fuzz_oracles`: the fuzz targets' round-trip oracles over the conformance corpus and its mutations;
 //! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`).
 
 // Test code may unwrap and index (clippy.toml allows it under cfg(test)).
@@ -9,5 +10,7 @@
 mod cli;
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod fuzz_oracles;
 #[cfg(test)]
 mod identity;

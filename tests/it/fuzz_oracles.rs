@@ -1,0 +1,65 @@
+//! The fuzz targets' oracles (`tracecode::fuzzing`) run here on every `cargo test`: over the conformance inputs
+//! (real-world spellings, valid and invalid) and over property-generated mutations of them, so a round-trip bug
+//! fails CI even when nobody runs the fuzzer.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use tracecode::fuzzing;
+
+/// Every input column of the conformance data files, unescaped (`\x1D` → GS).
+fn corpus() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("tsv") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            if let Some(input) = line.split('\t').nth(1) {
+                out.push(input.replace("\\x1D", "\u{1d}").replace("\\t", "\t").into_bytes());
+            }
+        }
+    }
+    assert!(out.len() > 100, "conformance corpus not found or too small");
+    out
+}
+
+fn all_oracles(data: &[u8]) {
+    fuzzing::element_string(data);
+    fuzzing::digital_link(data);
+    fuzzing::epc_uri(data);
+    fuzzing::epc_binary(data);
+    fuzzing::auto_detect(data);
+}
+
+#[test]
+fn oracles_hold_on_the_conformance_corpus() {
+    for input in corpus() {
+        all_oracles(&input);
+        // Scanner payload without its AIM identifier, as the raw element-string parser sees it.
+        if let Some(rest) = input.strip_prefix(b"]") {
+            all_oracles(rest.get(2..).unwrap_or_default());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Byte-level mutations of real inputs: one byte replaced, or the input cut short.
+    #[test]
+    fn oracles_hold_on_mutations(pick in any::<prop::sample::Index>(), pos in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<bool>()) {
+        let corpus = corpus();
+        let mut input = pick.get(&corpus).clone();
+        if !input.is_empty() {
+            let at = pos.index(input.len());
+            if cut { input.truncate(at); } else { input[at] = byte; }
+        }
+        all_oracles(&input);
+    }
+}
