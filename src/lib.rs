@@ -57,6 +57,7 @@
 //! the key layout ([`code::key`]); detection order and ambiguity ([`code::parse`]).
 #![forbid(unsafe_code)]
 
+mod civil;
 pub mod code;
 mod error;
 pub mod event;

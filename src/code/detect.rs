@@ -381,6 +381,18 @@ fn national(n: &Normalized<'_>, opts: &ParseOptions, f: NationalParser) -> Resul
     Ok(code)
 }
 
+/// An RFID EPC bank read as hex.
+fn epc_hex(n: &Normalized<'_>, s: Option<&str>) -> Result<Code, Error> {
+    s.ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "not ASCII"))
+        .and_then(gs1::epc_binary::decode_epc_hex)
+        .map_err(|e| n.map_err(e))
+        .map(|(data, info)| {
+            let mut c = Code::new(Scheme::EpcBinary, Carrier::Rfid, data);
+            c.epc = Some(info);
+            c
+        })
+}
+
 /// Runs every scheme whose pre-filter matches `n`. `depth` bounds URL unwrapping to one level.
 #[allow(clippy::too_many_lines, reason = "one flat, ordered list of schemes reads better than indirection")]
 fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Attempt> {
@@ -461,16 +473,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         out.push(Attempt { score, rule: "handle", result: national(n, opts, cn::parse_handle) });
     }
     if b.len() >= 24 && b.len().is_multiple_of(2) && b.iter().all(u8::is_ascii_hexdigit) && !digits {
-        let r = s
-            .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "not ASCII"))
-            .and_then(gs1::epc_binary::decode_epc_hex)
-            .map_err(|e| n.map_err(e))
-            .map(|(data, info)| {
-                let mut c = Code::new(Scheme::EpcBinary, Carrier::Rfid, data);
-                c.epc = Some(info);
-                c
-            });
-        out.push(Attempt { score: 75, rule: "epc-hex", result: r });
+        out.push(Attempt { score: 75, rule: "epc-hex", result: epc_hex(n, s) });
     }
     // Element string without AIM id or separators: starts with a pre-defined-length key AI followed by enough
     // digits for its key (codes.md §7, "inferred"); the key's check digit decides inside the parser.
@@ -506,16 +509,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         }
         if b.len() == 24 && b.first().is_some_and(|&c| c == b'3') {
             // A 96-bit EPC in hex that happens to have no letters.
-            let r = s
-                .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "not ASCII"))
-                .and_then(gs1::epc_binary::decode_epc_hex)
-                .map_err(|e| n.map_err(e))
-                .map(|(data, info)| {
-                    let mut c = Code::new(Scheme::EpcBinary, Carrier::Rfid, data);
-                    c.epc = Some(info);
-                    c
-                });
-            out.push(Attempt { score: 60, rule: "epc-hex", result: r });
+            out.push(Attempt { score: 60, rule: "epc-hex", result: epc_hex(n, s) });
         }
     }
     let nat: [(bool, u8, &'static str, NationalParser); 10] = [

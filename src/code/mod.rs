@@ -472,18 +472,9 @@ impl ParseOptions {
     }
 }
 
-/// The current UTC year from the system clock (civil-from-days; no time-zone database needed for a year).
+/// The current UTC year from the system clock.
 fn system_year() -> u16 {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    // Howard Hinnant's civil_from_days, year part only.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    u16::try_from(year).unwrap_or(2026)
+    u16::try_from(crate::civil::civil_from_days(days).0).unwrap_or(2026)
 }

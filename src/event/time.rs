@@ -20,29 +20,7 @@ pub struct TzOffset(pub i16);
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
-/// Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's `days_from_civil`.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// (year, month, day) from days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+use crate::civil::{civil_from_days, days_from_civil};
 
 fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
@@ -60,7 +38,11 @@ fn bad(at: usize, len: usize, msg: &'static str) -> Error {
 fn digits(s: &[u8], at: usize, n: usize) -> Result<u32, Error> {
     let part = s.get(at..at + n).ok_or_else(|| bad(at, 0, "timestamp is too short"))?;
     part.iter().try_fold(0u32, |acc, &b| {
-        if b.is_ascii_digit() { Ok(acc * 10 + u32::from(b - b'0')) } else { Err(bad(at, n, "expected digits in timestamp")) }
+        if b.is_ascii_digit() {
+            Ok(acc * 10 + u32::from(b - b'0'))
+        } else {
+            Err(bad(at, n, "expected digits in timestamp"))
+        }
     })
 }
 
