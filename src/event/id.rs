@@ -1,0 +1,1280 @@
+//! Event identity: content ids, per-code hash chains, and the GS1 canonical event hash.
+//!
+//! Three different hashes, for three different jobs:
+//!
+//! | What | Function | Algorithm | Over | Used for |
+//! |---|---|---|---|---|
+//! | [`EventId`] | [`event_id`] | BLAKE3 | the canonical binary frame (`frame::encode`) | content address: storing the same event twice is a no-op |
+//! | [`Link`] | [`chain_step`] | BLAKE3 | previous link ‖ event id | tamper evidence of one code's history |
+//! | GS1 event hash | [`gs1_event_hash`] | SHA-256 | the CBV 2.0 pre-hash string | an `eventID` other EPCIS systems compute identically |
+//!
+//! The first two are tracecode-internal and fast; the third is the interoperable identifier of CBV 2.0 §8.9
+//! (events.md §7), computed by the rules of the GS1 reference implementation.
+//!
+//! None of them is a signature: anyone who can change an event can recompute its hashes. A chain only proves
+//! that history was not rewritten *after* a link was published or anchored somewhere else.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::sha256;
+use super::vocab::CBV_WEB;
+use super::{Decimal, Event, ExtValue, Extension, Id, IdForm, Place, Quantity, SensorElement, SourceDest, Timestamp};
+use super::{SensorMetadata, SensorReport, TzOffset, WHO_NAMESPACE};
+use crate::{Error, ErrorKind};
+
+/// Defines a 32-byte hash newtype: lower-case hex `Display`, `FromStr` from 64 hex digits, a `Debug` that shows
+/// the hex, and serde as a byte string (compact in bincode, an array of numbers in JSON).
+macro_rules! hash32 {
+    ($name:ident, $what:literal) => {
+        impl $name {
+            /// The 32 bytes.
+            pub const fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&sha256::hex(&self.0))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+
+            /// Parses 64 hexadecimal digits (either case).
+            fn from_str(s: &str) -> Result<Self, Error> {
+                parse_hex32(s, $what).map(Self)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_bytes(Bytes32Visitor).map(Self)
+            }
+        }
+    };
+}
+
+/// Reads exactly 32 bytes from a serde byte string or sequence.
+struct Bytes32Visitor;
+
+impl<'de> serde::de::Visitor<'de> for Bytes32Visitor {
+    type Value = [u8; 32];
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("32 bytes")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<[u8; 32], E> {
+        <[u8; 32]>::try_from(v).map_err(|_| E::invalid_length(v.len(), &self))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<[u8; 32], A::Error> {
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(i, &self))?;
+        }
+        if seq.next_element::<u8>()?.is_some() {
+            return Err(serde::de::Error::invalid_length(33, &self));
+        }
+        Ok(out)
+    }
+}
+
+/// Parses 64 hex digits into 32 bytes, with the position of the first bad character.
+fn parse_hex32(s: &str, what: &'static str) -> Result<[u8; 32], Error> {
+    if s.len() != 64 {
+        return Err(Error::new(
+            ErrorKind::Length,
+            0,
+            s.len(),
+            format!("{what} must be 64 hexadecimal digits, found {} characters", s.len()),
+        ));
+    }
+    let nibble = |i: usize, c: u8| -> Result<u8, Error> {
+        char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok()).ok_or_else(|| {
+            Error::new(ErrorKind::Charset, i, 1, format!("{what}: {:?} is not a hexadecimal digit", char::from(c)))
+        })
+    };
+    let mut out = [0u8; 32];
+    for ((i, pair), b) in s.as_bytes().chunks_exact(2).enumerate().zip(out.iter_mut()) {
+        if let &[hi, lo] = pair {
+            *b = (nibble(2 * i, hi)? << 4) | nibble(2 * i + 1, lo)?;
+        }
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Content id
+// ------------------------------------------------------------------------------------------------------------
+
+/// An event's content id: BLAKE3 of its canonical frame (see [`event_id`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(pub [u8; 32]);
+
+hash32!(EventId, "event id");
+
+// ------------------------------------------------------------------------------------------------------------
+// Hash chain
+// ------------------------------------------------------------------------------------------------------------
+
+/// One link of a code's hash chain: `link[i] = chain_step(link[i-1], id[i])`, starting from [`GENESIS`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Link(pub [u8; 32]);
+
+hash32!(Link, "chain link");
+
+/// The link before the first event of every chain: BLAKE3 of the 26 ASCII bytes `tracecode chain v1 genesis`
+/// (no terminator), i.e. `blake3::hash(b"tracecode chain v1 genesis")` =
+/// `4a1a88ffb9666906e3e26fc42774f6da6ec8fb76ca7bd422a2de8dbee3dda586`.
+///
+/// A fixed, published value rather than zeros, so a chain of format v1 can never be mistaken for another
+/// construction; a future format changes the text (`v2`).
+pub const GENESIS: Link = Link([
+    0x4a, 0x1a, 0x88, 0xff, 0xb9, 0x66, 0x69, 0x06, 0xe3, 0xe2, 0x6f, 0xc4, 0x27, 0x74, 0xf6, 0xda, 0x6e, 0xc8, 0xfb,
+    0x76, 0xca, 0x7b, 0xd4, 0x22, 0xa2, 0xde, 0x8d, 0xbe, 0xe3, 0xdd, 0xa5, 0x86,
+]);
+
+/// The next link of a chain: BLAKE3 (unkeyed, 32-byte output) of the 64 bytes `prev.0 ‖ id.0` — the previous
+/// link's 32 bytes followed by the event id's 32 bytes, nothing else.
+///
+/// ```
+/// use tracecode::event::id::{chain_step, EventId, GENESIS};
+/// let first = chain_step(&GENESIS, &EventId([7; 32]));
+/// assert_ne!(first, GENESIS);
+/// assert_eq!(first, chain_step(&GENESIS, &EventId([7; 32]))); // deterministic
+/// ```
+pub fn chain_step(prev: &Link, id: &EventId) -> Link {
+    let mut h = blake3::Hasher::new();
+    h.update(&prev.0);
+    h.update(&id.0);
+    Link(*h.finalize().as_bytes())
+}
+
+/// The first link that does not match, found by [`verify_chain`].
+///
+/// `expected` is the link recomputed from the ids (`None` when there are more links than ids), `found` the stored
+/// link (`None` when links are missing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadLink {
+    /// Position in the chain (0 = the first event's link).
+    pub index: usize,
+    /// What the link should be.
+    pub expected: Option<Link>,
+    /// What was stored.
+    pub found: Option<Link>,
+}
+
+impl fmt::Display for BadLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.expected, self.found) {
+            (Some(e), Some(x)) => write!(f, "chain link {} is {x}, should be {e}", self.index),
+            (Some(_), None) => write!(f, "chain link {} is missing", self.index),
+            (None, Some(_)) => write!(f, "chain link {} has no event", self.index),
+            (None, None) => write!(f, "chain link {} is bad", self.index),
+        }
+    }
+}
+
+impl std::error::Error for BadLink {}
+
+impl From<BadLink> for Error {
+    /// [`ErrorKind::Corrupt`] with the bad link's index as the offset (length 1).
+    fn from(b: BadLink) -> Self {
+        Self::new(ErrorKind::Corrupt, b.index, 1, format!("hash chain broken: {b}"))
+    }
+}
+
+/// Verifies a whole chain that starts at [`GENESIS`]: `links[i]` must equal `chain_step(links[i-1], ids[i])`
+/// (with `links[-1]` = `GENESIS`), and there must be exactly one link per id.
+///
+/// # Errors
+/// The FIRST bad link: a mismatch at index k is reported even if later links are also wrong (everything after a
+/// bad link is untrustworthy anyway). When the lengths differ and the common part is good, the index is the first
+/// id without a link or link without an id. Convert to [`crate::Error`] (kind [`ErrorKind::Corrupt`], offset = index)
+/// with `?`/`into()`.
+///
+/// ```
+/// use tracecode::event::id::{chain_step, verify_chain, EventId, GENESIS};
+/// let ids = [EventId([1; 32]), EventId([2; 32])];
+/// let l0 = chain_step(&GENESIS, &ids[0]);
+/// let l1 = chain_step(&l0, &ids[1]);
+/// assert!(verify_chain(&ids, &[l0, l1]).is_ok());
+/// assert_eq!(verify_chain(&ids, &[l0, l0]).unwrap_err().index, 1);
+/// ```
+pub fn verify_chain(ids: &[EventId], links: &[Link]) -> Result<(), BadLink> {
+    verify_chain_from(&GENESIS, ids, links)
+}
+
+/// [`verify_chain`] for a segment whose link before `ids[0]` is `start` (a trusted, e.g. anchored, link).
+///
+/// # Errors
+/// As [`verify_chain`]; indices are relative to the segment.
+pub fn verify_chain_from(start: &Link, ids: &[EventId], links: &[Link]) -> Result<(), BadLink> {
+    let mut prev = *start;
+    for (index, (id, found)) in ids.iter().zip(links).enumerate() {
+        let expected = chain_step(&prev, id);
+        if expected != *found {
+            return Err(BadLink { index, expected: Some(expected), found: Some(*found) });
+        }
+        prev = expected;
+    }
+    if let Some(id) = ids.get(links.len()) {
+        return Err(BadLink { index: links.len(), expected: Some(chain_step(&prev, id)), found: None });
+    }
+    if let Some(found) = links.get(ids.len()) {
+        return Err(BadLink { index: ids.len(), expected: None, found: Some(*found) });
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// GS1 canonical event hash (CBV 2.0 §8.9, events.md §7)
+// ------------------------------------------------------------------------------------------------------------
+
+/// Where the fields that the reference implementation does not order go (events.md §7.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PropertyOrder {
+    /// What the GS1 reference implementation (`epcis-event-hash-generator`) actually emits: after `bizLocation`
+    /// comes `sensorElementList`, then `bizTransactionList`, `sourceList`, `destinationList`, `ilmd` and the
+    /// event-level extensions as whole strings sorted by byte value — in effect `bizTransactionList,
+    /// destinationList, ilmd, sourceList, {extensions}`.
+    Reference,
+    /// The property table as CBV 2.0 documents it: `bizTransactionList, sourceList, destinationList,
+    /// sensorElementList, ilmd, {extensions}`.
+    Documented,
+}
+
+/// A versioned set of pre-hash rules. Store the profile's [`name`](Self::name) next to every hash you keep:
+/// two profiles give different hashes for events that combine the fields they order differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct HashProfile {
+    /// Order of the tail fields.
+    pub order: PropertyOrder,
+    /// Whether `certificationInfo` is hashed (the Python reference: yes, after `eventTimeZoneOffset`; OpenEPCIS:
+    /// no, events.md §7.4).
+    pub certification_info: bool,
+}
+
+impl HashProfile {
+    /// The default: reproduces hashes of the GS1 reference implementation, `ver=CBV2.0`.
+    pub const REFERENCE_CBV20: Self = Self { order: PropertyOrder::Reference, certification_info: true };
+    /// The documented CBV 2.0 property table, `ver=CBV2.0`.
+    pub const DOCUMENTED_CBV20: Self = Self { order: PropertyOrder::Documented, certification_info: true };
+
+    /// The same profile with `certificationInfo` included or left out.
+    #[must_use]
+    pub const fn with_certification_info(self, include: bool) -> Self {
+        Self { certification_info: include, ..self }
+    }
+
+    /// The `ver=` value of the `ni:` URI.
+    pub const fn version(&self) -> &'static str {
+        "CBV2.0"
+    }
+
+    /// A stable name of the rule set, for storing next to a hash.
+    pub const fn name(&self) -> &'static str {
+        match (self.order, self.certification_info) {
+            (PropertyOrder::Reference, true) => "reference-cbv2.0",
+            (PropertyOrder::Reference, false) => "reference-cbv2.0-no-certinfo",
+            (PropertyOrder::Documented, true) => "documented-cbv2.0",
+            (PropertyOrder::Documented, false) => "documented-cbv2.0-no-certinfo",
+        }
+    }
+}
+
+impl Default for HashProfile {
+    fn default() -> Self {
+        Self::REFERENCE_CBV20
+    }
+}
+
+/// Deepest nesting of extension values hashed; deeper (hostile) input is refused rather than overflowing the
+/// stack.
+pub const MAX_EXTENSION_DEPTH: usize = 32;
+
+/// The GS1 canonical event hash with [`HashProfile::REFERENCE_CBV20`]:
+/// `ni:///sha-256;{64 lower-case hex digits}?ver=CBV2.0`, SHA-256 of the UTF-8 [`prehash_string`].
+///
+/// Identifier spelling (EPC URN or Digital Link), the offset `eventTime` is written in, list order and extension
+/// order do not change the hash; `recordTime`, `eventID` and `errorDeclaration` are not part of it.
+///
+/// # Errors
+/// As [`prehash_string`].
+///
+/// ```
+/// use tracecode::event::{id::gs1_event_hash, Action, BizStep, Event, EventType, Id, Timestamp};
+/// let (t, off) = Timestamp::parse("2022-02-16T20:33:31.116-06:00")?;
+/// let mut e = Event::new(EventType::Object, t, off);
+/// e.action = Some(Action::Observe);
+/// e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?);
+/// let h = gs1_event_hash(&e)?;
+/// assert!(h.starts_with("ni:///sha-256;") && h.ends_with("?ver=CBV2.0"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn gs1_event_hash(event: &Event) -> Result<String, Error> {
+    gs1_event_hash_with(event, &HashProfile::REFERENCE_CBV20)
+}
+
+/// [`gs1_event_hash`] under another profile.
+///
+/// # Errors
+/// As [`prehash_string`].
+pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<String, Error> {
+    let pre = prehash_string(event, profile)?;
+    Ok(format!("ni:///sha-256;{}?ver={}", sha256::hex(&sha256::digest(pre.as_bytes())), profile.version()))
+}
+
+/// The CBV 2.0 pre-hash string of an event (events.md §7.1–§7.2): fields in canonical order, `key=value`
+/// leaves concatenated with no separators, containers naming themselves once before their children.
+///
+/// Values are canonicalised:
+/// - identifiers: GS1 keys as canonical Digital Links on `https://id.gs1.org` (finest key level only, an SGLN
+///   extension `0` dropped), GIDs as their EPC URN, national keys as their key text, other URIs trimmed;
+/// - CBV values as Web URIs (`https://ref.gs1.org/cbv/BizStep-shipping`);
+/// - times in UTC with exactly 3 fraction digits. Sub-millisecond parts are rounded like the reference
+///   implementation: digits beyond microseconds are dropped, then the microseconds are rounded half-to-even to
+///   milliseconds (`.1425` → `.142`, `.1435` → `.144`). Where the reference fails on a value that rounds up to
+///   the next second (`.9996`), this carries into the next second;
+/// - numbers as their exact canonical [`Decimal`] text (the reference goes through binary floating point and
+///   differs beyond 15–17 significant digits);
+/// - free-text values and extension strings like the reference: trimmed, legacy CBV URNs
+///   (`urn:epcglobal:cbv:…`) rewritten as Web URIs, numeric text as a canonical decimal, EPC URNs and Digital
+///   Links as canonical Digital Links.
+///
+/// Lists are sorted by the byte value of their serialised children; typed entries (business transactions,
+/// sources, destinations) emit `type=` before the value. Extensions are written `{namespace}localName=value`
+/// and sorted; nested members follow their parent's name, sorted; an array contributes one entry per element;
+/// `null` and empty values contribute the bare name. Extensions inside `readPoint`, `bizLocation` and sensor
+/// elements come at the end of that parent. tracecode's [`super::Who`] fields are event-level extensions in the
+/// namespace [`WHO_NAMESPACE`]: `responsibleParty`, `operator`, `device`.
+///
+/// `recordTime`, `eventID` and `errorDeclaration` are excluded, so re-capture and error declaration keep the
+/// hash. A sensor report's `bizRules`, absent from the reference's property table, is emitted after
+/// `coordinateReferenceSystem`.
+///
+/// # Errors
+/// [`ErrorKind::Length`] when extension values nest deeper than [`MAX_EXTENSION_DEPTH`]; [`ErrorKind::Range`]
+/// when rounding a time leaves the representable range.
+///
+/// ```
+/// use tracecode::event::{id::{prehash_string, HashProfile}, Action, Event, EventType, Id, Timestamp};
+/// let (t, off) = Timestamp::parse("2022-02-17T02:33:31.1425Z")?;
+/// let mut e = Event::new(EventType::Object, t, off);
+/// e.action = Some(Action::Add);
+/// e.epc_list.push(Id::parse("urn:epc:id:sscc:0614141.1234567890")?);
+/// assert_eq!(
+///     prehash_string(&e, &HashProfile::REFERENCE_CBV20)?,
+///     "eventType=ObjectEventeventTime=2022-02-17T02:33:31.142ZeventTimeZoneOffset=+00:00\
+///      epcListepc=https://id.gs1.org/00/106141412345678908action=ADD"
+/// );
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Error> {
+    let p = Prehasher { namespaces: &event.namespaces };
+    let mut out = String::with_capacity(512);
+    leaf(&mut out, "eventType", event.kind.as_str().trim());
+    leaf(&mut out, "eventTime", &time_text(event.event_time)?);
+    leaf(&mut out, "eventTimeZoneOffset", &offset_text(event.event_time_zone_offset));
+    if profile.certification_info {
+        let mut v: Vec<String> =
+            event.certification_info.iter().filter_map(|c| leaf_string("certificationInfo", &canon_text(c))).collect();
+        v.sort_unstable();
+        v.iter().for_each(|s| out.push_str(s));
+    }
+    if let Some(id) = &event.parent_id {
+        leaf(&mut out, "parentID", &id_text(id));
+    }
+    epc_list(&mut out, "epcList", &event.epc_list);
+    epc_list(&mut out, "inputEPCList", &event.input_epc_list);
+    epc_list(&mut out, "childEPCs", &event.child_epcs);
+    quantity_list(&mut out, "quantityList", &event.quantity_list);
+    quantity_list(&mut out, "childQuantityList", &event.child_quantity_list);
+    quantity_list(&mut out, "inputQuantityList", &event.input_quantity_list);
+    epc_list(&mut out, "outputEPCList", &event.output_epc_list);
+    quantity_list(&mut out, "outputQuantityList", &event.output_quantity_list);
+    if let Some(a) = event.action {
+        leaf(&mut out, "action", a.as_str());
+    }
+    if let Some(t) = &event.transformation_id {
+        leaf(&mut out, "transformationID", &canon_text(t));
+    }
+    if let Some(b) = &event.biz_step {
+        leaf(&mut out, "bizStep", &canon_text(&b.web_uri()));
+    }
+    if let Some(d) = &event.disposition {
+        leaf(&mut out, "disposition", &canon_text(&d.web_uri()));
+    }
+    if let Some(pd) = &event.persistent_disposition {
+        let mut set: Vec<String> =
+            pd.set.iter().filter_map(|d| leaf_string("set", &canon_text(&d.web_uri()))).collect();
+        let mut unset: Vec<String> =
+            pd.unset.iter().filter_map(|d| leaf_string("unset", &canon_text(&d.web_uri()))).collect();
+        set.sort_unstable();
+        unset.sort_unstable();
+        if !set.is_empty() || !unset.is_empty() {
+            out.push_str("persistentDisposition");
+            set.iter().chain(&unset).for_each(|s| out.push_str(s));
+        }
+    }
+    if let Some(rp) = &event.read_point {
+        out.push_str(&p.place("readPoint", rp)?);
+    }
+    if let Some(bl) = &event.biz_location {
+        out.push_str(&p.place("bizLocation", bl)?);
+    }
+    let biz = typed_list(
+        "bizTransactionList",
+        "bizTransaction",
+        event.biz_transactions.iter().map(|b| (b.kind.as_ref().map(super::BizTransactionType::web_uri), &b.value)),
+    );
+    let sources = typed_list("sourceList", "source", event.sources.iter().map(sd));
+    let dests = typed_list("destinationList", "destination", event.destinations.iter().map(sd));
+    let sensors = p.sensor_list(&event.sensor_elements)?;
+    let ilmd = if event.ilmd.is_empty() {
+        String::new()
+    } else {
+        let mut s = String::from("ilmd");
+        p.sorted_extensions(&event.ilmd, 0)?.iter().for_each(|e| s.push_str(e));
+        s
+    };
+    let mut exts = p.extensions(&event.extensions, 0)?;
+    exts.extend(who_extensions(event));
+    match profile.order {
+        PropertyOrder::Reference => {
+            out.push_str(&sensors);
+            // The reference's ordered pass does not consume these; its generic pass sorts them with the
+            // top-level extensions as whole strings.
+            let mut tail: Vec<String> = [biz, sources, dests, ilmd].into_iter().filter(|s| !s.is_empty()).collect();
+            tail.extend(exts);
+            tail.sort_unstable();
+            tail.iter().for_each(|s| out.push_str(s));
+        }
+        PropertyOrder::Documented => {
+            for s in [biz, sources, dests, sensors, ilmd] {
+                out.push_str(&s);
+            }
+            exts.sort_unstable();
+            exts.iter().for_each(|s| out.push_str(s));
+        }
+    }
+    Ok(out)
+}
+
+/// Appends `key=value`, or nothing for an empty value (absent fields are omitted).
+fn leaf(out: &mut String, key: &str, value: &str) {
+    if !value.is_empty() {
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+    }
+}
+
+/// `key=value` as a string, `None` for an empty value.
+fn leaf_string(key: &str, value: &str) -> Option<String> {
+    let mut s = String::new();
+    leaf(&mut s, key, value);
+    (!s.is_empty()).then_some(s)
+}
+
+/// `{name}epc=…epc=…`, children sorted; nothing for an empty list.
+fn epc_list(out: &mut String, name: &str, ids: &[Id]) {
+    let mut v: Vec<String> = ids.iter().filter_map(|id| leaf_string("epc", &id_text(id))).collect();
+    if v.is_empty() {
+        return;
+    }
+    v.sort_unstable();
+    out.push_str(name);
+    v.iter().for_each(|s| out.push_str(s));
+}
+
+/// `{name}quantityElementepcClass=…quantity=…uom=…`, elements serialised then sorted.
+fn quantity_list(out: &mut String, name: &str, list: &[Quantity]) {
+    let mut v: Vec<String> = list
+        .iter()
+        .map(|q| {
+            let mut s = String::from("quantityElement");
+            leaf(&mut s, "epcClass", &id_text(&q.class));
+            if let Some(n) = &q.quantity {
+                leaf(&mut s, "quantity", n.as_str());
+            }
+            if let Some(u) = &q.uom {
+                leaf(&mut s, "uom", &canon_text(u));
+            }
+            s
+        })
+        .collect();
+    if v.is_empty() {
+        return;
+    }
+    v.sort_unstable();
+    out.push_str(name);
+    v.iter().for_each(|s| out.push_str(s));
+}
+
+/// The (type, value) of a source or destination.
+fn sd(s: &SourceDest) -> (Option<String>, &Id) {
+    (Some(s.kind.web_uri()), &s.id)
+}
+
+/// `{list}type=…{entry}=…`, `type=` before the value, entries sorted as whole strings (so by type, then value).
+fn typed_list<'a>(list: &str, entry: &str, items: impl Iterator<Item = (Option<String>, &'a Id)>) -> String {
+    let mut v: Vec<String> = items
+        .map(|(kind, id)| {
+            let mut s = String::new();
+            if let Some(k) = kind {
+                leaf(&mut s, "type", &canon_text(&k));
+            }
+            leaf(&mut s, entry, &id_text(id));
+            s
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if v.is_empty() {
+        return String::new();
+    }
+    v.sort_unstable();
+    let mut out = String::from(list);
+    v.iter().for_each(|s| out.push_str(s));
+    out
+}
+
+/// The `who` fields as event-level extensions in [`WHO_NAMESPACE`].
+fn who_extensions(event: &Event) -> Vec<String> {
+    let ns = |local: &str, value: &str| {
+        let mut s = format!("{{{WHO_NAMESPACE}}}{local}");
+        if !value.is_empty() {
+            s.push('=');
+            s.push_str(value);
+        }
+        s
+    };
+    let w = &event.who;
+    let mut v = Vec::new();
+    if let Some(p) = &w.party {
+        v.push(ns("responsibleParty", &id_text(p)));
+    }
+    if let Some(o) = &w.operator {
+        v.push(ns("operator", &canon_text(o)));
+    }
+    if let Some(d) = &w.device {
+        v.push(ns("device", &canon_text(d)));
+    }
+    v
+}
+
+/// Identifier text for hashing (§7.1 rule 8).
+fn id_text(id: &Id) -> String {
+    match id {
+        Id::Uri(u) => u.trim().to_owned(),
+        Id::Key(_) => {
+            let mut t = id.to_uri(IdForm::DigitalLink);
+            // A GLN extension "0" means "no extension" (TDS §7.5; the reference drops it).
+            if t.starts_with("https://id.gs1.org/414/") && t.ends_with("/254/0") {
+                t.truncate(t.len().saturating_sub("/254/0".len()));
+            }
+            t
+        }
+    }
+}
+
+/// Legacy CBV URN prefixes and their Web URI vocabulary prefixes (CBV 2.0; events.md §3).
+const CBV_URNS: &[(&str, &str)] = &[
+    ("urn:epcglobal:cbv:bizstep:", "BizStep-"),
+    ("urn:epcglobal:cbv:disp:", "Disp-"),
+    ("urn:epcglobal:cbv:btt:", "BTT-"),
+    ("urn:epcglobal:cbv:sdt:", "SDT-"),
+    ("urn:epcglobal:cbv:er:", "ER-"),
+];
+
+/// Canonical form of a free-text value, as the reference canonicalises every value: trimmed, legacy CBV URN →
+/// Web URI, numeric text → canonical decimal, EPC URN / Digital Link → canonical Digital Link.
+fn canon_text(s: &str) -> String {
+    let s = s.trim();
+    for (urn, web) in CBV_URNS {
+        if let Some(rest) = s.strip_prefix(urn) {
+            return format!("{CBV_WEB}{web}{rest}");
+        }
+    }
+    if s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+    {
+        if let Ok(d) = Decimal::parse(s) {
+            return d.as_str().to_owned();
+        }
+    }
+    let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    if lower.starts_with("urn:epc:") || lower.starts_with("https://") || lower.starts_with("http://") {
+        if let Ok(id @ Id::Key(_)) = Id::parse(s) {
+            return id_text(&id);
+        }
+    }
+    s.to_owned()
+}
+
+/// An instant in UTC with exactly 3 fraction digits, rounded like the reference (see [`prehash_string`]).
+fn time_text(t: Timestamp) -> Result<String, Error> {
+    const NS: i64 = 1_000_000_000;
+    let sub = t.0.rem_euclid(NS);
+    let micros = sub / 1000;
+    let (mut ms, rem) = (micros / 1000, micros % 1000);
+    if rem > 500 || (rem == 500 && ms % 2 == 1) {
+        ms += 1;
+    }
+    let rounded = (t.0 - sub).checked_add(ms * 1_000_000).ok_or_else(|| {
+        Error::new(ErrorKind::Range, 0, 0, "time is too close to the end of the representable range to round")
+    })?;
+    Ok(Timestamp(rounded).to_rfc3339(TzOffset::UTC, 3))
+}
+
+/// `±hh:mm` (EPCIS never writes `Z` for `eventTimeZoneOffset`).
+fn offset_text(o: TzOffset) -> String {
+    o.to_string()
+}
+
+/// State shared by the recursive parts: the event's declared namespaces, used to split extension names.
+struct Prehasher<'a> {
+    namespaces: &'a [super::Namespace],
+}
+
+impl Prehasher<'_> {
+    /// `{namespace}localName` for an expanded extension name: split after the longest declared namespace IRI
+    /// that prefixes it, else after the last `/`, `#` or `:`.
+    fn ext_name(&self, name: &str) -> String {
+        let name = name.trim();
+        let declared = self
+            .namespaces
+            .iter()
+            .map(|n| &*n.iri)
+            .filter(|iri| !iri.is_empty() && name.len() > iri.len() && name.starts_with(iri))
+            .max_by_key(|iri| iri.len());
+        let split = declared.map(str::len).or_else(|| name.rfind(['/', '#', ':']).map(|i| i + 1));
+        match split.and_then(|i| Some((name.get(..i)?, name.get(i..)?))) {
+            Some((ns, local)) => format!("{{{ns}}}{local}"),
+            None => name.to_owned(),
+        }
+    }
+
+    /// Every extension serialised (one string per extension, one per element of an array value), unsorted.
+    fn extensions(&self, exts: &[Extension], depth: usize) -> Result<Vec<String>, Error> {
+        let mut out = Vec::with_capacity(exts.len());
+        for e in exts {
+            let key = self.ext_name(&e.name);
+            self.ext_value(&key, &e.value, depth, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// [`Self::extensions`], sorted.
+    fn sorted_extensions(&self, exts: &[Extension], depth: usize) -> Result<Vec<String>, Error> {
+        let mut v = self.extensions(exts, depth)?;
+        v.sort_unstable();
+        Ok(v)
+    }
+
+    /// Pushes the entries of one named value.
+    fn ext_value(&self, key: &str, value: &ExtValue, depth: usize, out: &mut Vec<String>) -> Result<(), Error> {
+        if depth >= MAX_EXTENSION_DEPTH {
+            return Err(Error::new(
+                ErrorKind::Length,
+                0,
+                0,
+                format!("extension {key} nests deeper than {MAX_EXTENSION_DEPTH} levels"),
+            ));
+        }
+        let with = |v: &str| if v.is_empty() { key.to_owned() } else { format!("{key}={v}") };
+        match value {
+            ExtValue::Null => out.push(key.to_owned()),
+            ExtValue::Bool(b) => out.push(with(if *b { "true" } else { "false" })),
+            ExtValue::Number(n) => out.push(with(n.as_str())),
+            ExtValue::String(s) => out.push(with(&canon_text(s))),
+            ExtValue::Array(items) => {
+                for item in items {
+                    self.ext_value(key, item, depth + 1, out)?;
+                }
+            }
+            ExtValue::Object(members) => {
+                let mut s = key.to_owned();
+                self.sorted_extensions(members, depth + 1)?.iter().for_each(|m| s.push_str(m));
+                out.push(s);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the sorted extensions of a parent at its end.
+    fn push_extensions(&self, out: &mut String, exts: &[Extension]) -> Result<(), Error> {
+        self.sorted_extensions(exts, 0)?.iter().for_each(|s| out.push_str(s));
+        Ok(())
+    }
+
+    /// `readPointid=…{ns}x=…`.
+    fn place(&self, name: &str, p: &Place) -> Result<String, Error> {
+        let mut s = String::from(name);
+        leaf(&mut s, "id", &id_text(&p.id));
+        self.push_extensions(&mut s, &p.extensions)?;
+        Ok(if s.len() == name.len() { String::new() } else { s })
+    }
+
+    /// `sensorElementListsensorElement…`, elements serialised then sorted.
+    fn sensor_list(&self, list: &[SensorElement]) -> Result<String, Error> {
+        let mut v = Vec::with_capacity(list.len());
+        for el in list {
+            let mut s = String::from("sensorElement");
+            if let Some(m) = &el.metadata {
+                s.push_str(&self.metadata(m)?);
+            }
+            let mut reports = Vec::with_capacity(el.reports.len());
+            for r in &el.reports {
+                reports.push(self.report(r)?);
+            }
+            reports.sort_unstable();
+            reports.iter().for_each(|r| s.push_str(r));
+            self.push_extensions(&mut s, &el.extensions)?;
+            v.push(s);
+        }
+        if v.is_empty() {
+            return Ok(String::new());
+        }
+        v.sort_unstable();
+        let mut out = String::from("sensorElementList");
+        v.iter().for_each(|s| out.push_str(s));
+        Ok(out)
+    }
+
+    /// `sensorMetadata` fields in the reference order, then its extensions.
+    fn metadata(&self, m: &SensorMetadata) -> Result<String, Error> {
+        let mut s = String::from("sensorMetadata");
+        for (k, t) in [("time", m.time), ("startTime", m.start_time), ("endTime", m.end_time)] {
+            if let Some(t) = t {
+                leaf(&mut s, k, &time_text(t)?);
+            }
+        }
+        let texts = [
+            ("deviceID", &m.device_id),
+            ("deviceMetadata", &m.device_metadata),
+            ("rawData", &m.raw_data),
+            ("dataProcessingMethod", &m.data_processing_method),
+            ("bizRules", &m.biz_rules),
+        ];
+        for (k, v) in texts {
+            if let Some(v) = v {
+                leaf(&mut s, k, &canon_text(v));
+            }
+        }
+        self.push_extensions(&mut s, &m.extensions)?;
+        Ok(s)
+    }
+
+    /// `sensorReport` fields in the reference order, then its extensions.
+    fn report(&self, r: &SensorReport) -> Result<String, Error> {
+        let mut s = String::from("sensorReport");
+        let text = |s: &mut String, k: &str, v: &Option<Box<str>>| {
+            if let Some(v) = v {
+                leaf(s, k, &canon_text(v));
+            }
+        };
+        let num = |s: &mut String, k: &str, v: &Option<Decimal>| {
+            if let Some(v) = v {
+                leaf(s, k, v.as_str());
+            }
+        };
+        text(&mut s, "type", &r.kind);
+        text(&mut s, "exception", &r.exception);
+        text(&mut s, "deviceID", &r.device_id);
+        text(&mut s, "deviceMetadata", &r.device_metadata);
+        text(&mut s, "rawData", &r.raw_data);
+        text(&mut s, "dataProcessingMethod", &r.data_processing_method);
+        if let Some(t) = r.time {
+            leaf(&mut s, "time", &time_text(t)?);
+        }
+        text(&mut s, "microorganism", &r.microorganism);
+        text(&mut s, "chemicalSubstance", &r.chemical_substance);
+        num(&mut s, "value", &r.value);
+        text(&mut s, "component", &r.component);
+        text(&mut s, "stringValue", &r.string_value);
+        if let Some(b) = r.boolean_value {
+            leaf(&mut s, "booleanValue", if b { "true" } else { "false" });
+        }
+        text(&mut s, "hexBinaryValue", &r.hex_binary_value);
+        text(&mut s, "uriValue", &r.uri_value);
+        num(&mut s, "minValue", &r.min_value);
+        num(&mut s, "maxValue", &r.max_value);
+        num(&mut s, "meanValue", &r.mean_value);
+        num(&mut s, "sDev", &r.s_dev);
+        num(&mut s, "percRank", &r.perc_rank);
+        num(&mut s, "percValue", &r.perc_value);
+        text(&mut s, "uom", &r.uom);
+        text(&mut s, "coordinateReferenceSystem", &r.coordinate_reference_system);
+        text(&mut s, "bizRules", &r.biz_rules);
+        self.push_extensions(&mut s, &r.extensions)?;
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{
+        Action, BizStep, BizTransaction, BizTransactionType, Disposition, ErrorDeclaration, EventType, Namespace,
+        PersistentDisposition, SourceDestType, Who,
+    };
+    use proptest::prelude::*;
+
+    const EX: &str = "https://ns.example.com/epcis/";
+
+    fn id(s: &str) -> Id {
+        Id::parse(s).unwrap()
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap().0
+    }
+
+    fn ext(local: &str, value: ExtValue) -> Extension {
+        Extension { name: format!("{EX}{local}").into(), value }
+    }
+
+    fn text(s: &str) -> ExtValue {
+        ExtValue::String(s.into())
+    }
+
+    /// events.md §7.3, built with the given spellings.
+    fn worked(time: &str, epcs: &[&str], read_point: &str) -> Event {
+        let (t, _) = Timestamp::parse(time).unwrap();
+        let mut e = Event::new(EventType::Object, t, TzOffset::parse("-06:00").unwrap());
+        e.epc_list = epcs.iter().map(|s| id(s)).collect();
+        e.action = Some(Action::Observe);
+        e.biz_step = Some(BizStep::Shipping);
+        e.disposition = Some(Disposition::InTransit);
+        e.read_point = Some(Place { id: id(read_point), extensions: Vec::new() });
+        e.biz_transactions = vec![BizTransaction {
+            kind: Some(BizTransactionType::Po),
+            value: id("http://transaction.acme.com/po/12345678"),
+        }];
+        e
+    }
+
+    const WORKED_PREHASH: &str = concat!(
+        "eventType=ObjectEventeventTime=2022-02-17T02:33:31.116ZeventTimeZoneOffset=-06:00",
+        "epcListepc=https://id.gs1.org/01/10614141073464/21/2017epc=https://id.gs1.org/01/10614141073464/21/2018",
+        "action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-shippingdisposition=https://ref.gs1.org/cbv/Disp-in_transit",
+        "readPointid=https://id.gs1.org/414/0614141073467/254/1234",
+        "bizTransactionListtype=https://ref.gs1.org/cbv/BTT-pobizTransaction=http://transaction.acme.com/po/12345678",
+    );
+    const WORKED_HASH: &str =
+        "ni:///sha-256;ffa491b16867e34a7791a8d5389d826afc24e63a121026b6a4004ace38631b4b?ver=CBV2.0";
+
+    #[test]
+    fn worked_example_reproduces() {
+        let e = worked(
+            "2022-02-16T20:33:31.116-06:00",
+            &["urn:epc:id:sgtin:0614141.107346.2018", "urn:epc:id:sgtin:0614141.107346.2017"],
+            "urn:epc:id:sgln:0614141.07346.1234",
+        );
+        assert_eq!(prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap(), WORKED_PREHASH);
+        assert_eq!(gs1_event_hash(&e).unwrap(), WORKED_HASH);
+        // Nothing in it is ordered differently by the documented table.
+        assert_eq!(gs1_event_hash_with(&e, &HashProfile::DOCUMENTED_CBV20).unwrap(), WORKED_HASH);
+    }
+
+    #[test]
+    fn excluded_fields_keep_the_hash() {
+        let mut e = worked(
+            "2022-02-17T02:33:31.116Z",
+            &["urn:epc:id:sgtin:0614141.107346.2017", "urn:epc:id:sgtin:0614141.107346.2018"],
+            "https://id.gs1.org/414/0614141073467/254/1234",
+        );
+        e.record_time = Some(ts("2023-01-01T00:00:00Z"));
+        e.event_id = Some("urn:uuid:5a0c5d8e-0000-4000-8000-000000000000".into());
+        e.error_declaration = Some(ErrorDeclaration {
+            declaration_time: ts("2023-01-02T00:00:00Z"),
+            reason: None,
+            corrective_event_ids: vec!["urn:uuid:1".into()],
+            extensions: Vec::new(),
+        });
+        assert_eq!(gs1_event_hash(&e).unwrap(), WORKED_HASH);
+    }
+
+    #[test]
+    fn certification_info_switch() {
+        let mut e = worked(
+            "2022-02-17T02:33:31.116Z",
+            &["urn:epc:id:sgtin:0614141.107346.2017"],
+            "urn:epc:id:sgln:0614141.07346.1234",
+        );
+        e.certification_info = vec!["https://cert.example.com/b".into(), " https://cert.example.com/a ".into()];
+        let with = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        assert!(with.contains(
+            "eventTimeZoneOffset=-06:00certificationInfo=https://cert.example.com/acertificationInfo=https://cert.example.com/bepcList"
+        ));
+        let without = prehash_string(&e, &HashProfile::REFERENCE_CBV20.with_certification_info(false)).unwrap();
+        assert!(!without.contains("certificationInfo"));
+        assert_eq!(HashProfile::REFERENCE_CBV20.with_certification_info(false).name(), "reference-cbv2.0-no-certinfo");
+        assert_eq!(HashProfile::default(), HashProfile::REFERENCE_CBV20);
+    }
+
+    #[test]
+    fn times_round_half_to_even_on_microseconds() {
+        let t = |s: &str| time_text(ts(s)).unwrap();
+        assert_eq!(t("2022-02-17T02:33:31.1425Z"), "2022-02-17T02:33:31.142Z");
+        assert_eq!(t("2022-02-17T02:33:31.1435Z"), "2022-02-17T02:33:31.144Z");
+        assert_eq!(t("2022-02-17T02:33:31.14250099Z"), "2022-02-17T02:33:31.142Z"); // beyond µs dropped
+        assert_eq!(t("2022-02-17T02:33:31.142501Z"), "2022-02-17T02:33:31.143Z");
+        assert_eq!(t("2022-02-17T02:33:31Z"), "2022-02-17T02:33:31.000Z");
+        assert_eq!(t("2022-12-31T23:59:59.9996Z"), "2023-01-01T00:00:00.000Z"); // carries
+        assert_eq!(t("1969-12-31T23:59:59.9994Z"), "1969-12-31T23:59:59.999Z");
+        assert_eq!(t("2022-02-16T20:33:31.116-06:00"), "2022-02-17T02:33:31.116Z");
+        assert_eq!(time_text(Timestamp(i64::MAX)).unwrap_err().kind(), ErrorKind::Range);
+    }
+
+    #[test]
+    fn identifier_canonical_forms() {
+        assert_eq!(id_text(&id("urn:epc:id:sgln:0614141.07346.0")), "https://id.gs1.org/414/0614141073467");
+        assert_eq!(id_text(&id("https://id.gs1.org/414/0614141073467/254/0")), "https://id.gs1.org/414/0614141073467");
+        assert_eq!(
+            id_text(&id("https://example.com/01/10614141073464/10/LOT1/21/2017?17=261231")),
+            "https://id.gs1.org/01/10614141073464/21/2017"
+        );
+        assert_eq!(
+            id_text(&id("urn:epc:class:lgtin:0614141.107346.LOT1")),
+            "https://id.gs1.org/01/10614141073464/10/LOT1"
+        );
+        assert_eq!(id_text(&id("urn:epc:id:pgln:0614141.00001")), "https://id.gs1.org/417/0614141000012");
+        assert_eq!(id_text(&id("urn:epc:id:gid:95100000.12345.400")), "urn:epc:id:gid:95100000.12345.400");
+        assert_eq!(id_text(&Id::Uri(" urn:example:lot:42 ".into())), "urn:example:lot:42");
+    }
+
+    #[test]
+    fn free_text_canonicalisation() {
+        assert_eq!(canon_text(" urn:epcglobal:cbv:bizstep:receiving "), "https://ref.gs1.org/cbv/BizStep-receiving");
+        assert_eq!(canon_text("urn:epcglobal:cbv:sdt:owning_party"), "https://ref.gs1.org/cbv/SDT-owning_party");
+        assert_eq!(canon_text("200.50"), "200.5");
+        assert_eq!(canon_text("+1.0"), "1");
+        assert_eq!(canon_text("12345678901234567890"), "12345678901234567890"); // exact, unlike the reference
+        assert_eq!(canon_text("2024-01-01"), "2024-01-01");
+        assert_eq!(canon_text("urn:epc:id:sgtin:0614141.107346.2017"), "https://id.gs1.org/01/10614141073464/21/2017");
+        assert_eq!(canon_text("https://example.com/page"), "https://example.com/page");
+        assert_eq!(canon_text("ABC"), "ABC");
+    }
+
+    /// An event combining every field whose place differs between the profiles.
+    fn combined() -> Event {
+        let mut e = Event::new(EventType::Object, ts("2024-05-01T08:00:00+08:00"), TzOffset(480));
+        e.action = Some(Action::Add);
+        e.epc_list = vec![id("urn:epc:id:sgtin:0614141.107346.1")];
+        e.biz_step = Some(BizStep::Commissioning);
+        e.persistent_disposition = Some(PersistentDisposition {
+            set: vec![Disposition::parse("urn:epcglobal:cbv:disp:recalled").unwrap(), Disposition::Active],
+            unset: vec![Disposition::InTransit],
+        });
+        e.read_point =
+            Some(Place { id: id("urn:epc:id:sgln:0614141.07346.0"), extensions: vec![ext("gate", text("G7"))] });
+        e.sensor_elements = vec![SensorElement {
+            metadata: Some(SensorMetadata {
+                time: Some(ts("2024-05-01T00:00:00Z")),
+                device_id: Some("urn:example:dev:1".into()),
+                ..SensorMetadata::default()
+            }),
+            reports: vec![
+                SensorReport {
+                    kind: Some("https://gs1.org/voc/Temperature".into()),
+                    value: Some(Decimal::parse("26.0").unwrap()),
+                    uom: Some("CEL".into()),
+                    ..SensorReport::default()
+                },
+                SensorReport {
+                    kind: Some("https://gs1.org/voc/RelativeHumidity".into()),
+                    value: Some(Decimal::parse("12.10").unwrap()),
+                    uom: Some("A93".into()),
+                    boolean_value: Some(false),
+                    ..SensorReport::default()
+                },
+            ],
+            extensions: vec![ext("calibrated", ExtValue::Bool(true))],
+        }];
+        e.biz_transactions = vec![
+            BizTransaction { kind: Some(BizTransactionType::Po), value: id("http://transaction.acme.com/po/1") },
+            BizTransaction {
+                kind: Some(BizTransactionType::parse("urn:epcglobal:cbv:btt:desadv").unwrap()),
+                value: id("urn:example:desadv:9"),
+            },
+            BizTransaction { kind: None, value: id("urn:example:untyped:1") },
+        ];
+        e.sources = vec![SourceDest { kind: SourceDestType::OwningParty, id: id("urn:epc:id:pgln:0614141.00001") }];
+        e.destinations =
+            vec![SourceDest { kind: SourceDestType::Location, id: id("https://id.gs1.org/414/0614141073467") }];
+        e.ilmd = vec![ext("lot", text("LOT1")), ext("bestBefore", text("2025-01-01"))];
+        e.extensions = vec![
+            ext("temperature", ExtValue::Number(Decimal::parse("21.50").unwrap())),
+            ext(
+                "detail",
+                ExtValue::Object(vec![ext("b", text("y")), ext("a", ExtValue::Number(Decimal::parse("1").unwrap()))]),
+            ),
+            ext("tags", ExtValue::Array(vec![text("z"), text("x")])),
+        ];
+        e.namespaces = vec![Namespace { prefix: "ex".into(), iri: EX.into() }];
+        e.who = Who { party: None, operator: Some("op-7".into()), device: Some("scanner-3".into()) };
+        e
+    }
+
+    const HEAD: &str = concat!(
+        "eventType=ObjectEventeventTime=2024-05-01T00:00:00.000ZeventTimeZoneOffset=+08:00",
+        "epcListepc=https://id.gs1.org/01/10614141073464/21/1action=ADD",
+        "bizStep=https://ref.gs1.org/cbv/BizStep-commissioning",
+        "persistentDispositionset=https://ref.gs1.org/cbv/Disp-activeset=https://ref.gs1.org/cbv/Disp-recalled",
+        "unset=https://ref.gs1.org/cbv/Disp-in_transit",
+        "readPointid=https://id.gs1.org/414/0614141073467{https://ns.example.com/epcis/}gate=G7",
+    );
+    const SENSORS: &str = concat!(
+        "sensorElementListsensorElementsensorMetadatatime=2024-05-01T00:00:00.000ZdeviceID=urn:example:dev:1",
+        "sensorReporttype=https://gs1.org/voc/RelativeHumidityvalue=12.1booleanValue=falseuom=A93",
+        "sensorReporttype=https://gs1.org/voc/Temperaturevalue=26uom=CEL",
+        "{https://ns.example.com/epcis/}calibrated=true",
+    );
+    const BIZ: &str = concat!(
+        "bizTransactionListbizTransaction=urn:example:untyped:1",
+        "type=https://ref.gs1.org/cbv/BTT-desadvbizTransaction=urn:example:desadv:9",
+        "type=https://ref.gs1.org/cbv/BTT-pobizTransaction=http://transaction.acme.com/po/1",
+    );
+    const SOURCES: &str =
+        "sourceListtype=https://ref.gs1.org/cbv/SDT-owning_partysource=https://id.gs1.org/417/0614141000012";
+    const DESTS: &str =
+        "destinationListtype=https://ref.gs1.org/cbv/SDT-locationdestination=https://id.gs1.org/414/0614141073467";
+    const ILMD: &str =
+        "ilmd{https://ns.example.com/epcis/}bestBefore=2025-01-01{https://ns.example.com/epcis/}lot=LOT1";
+    const EXTS: &str = concat!(
+        "{https://ns.example.com/epcis/}detail{https://ns.example.com/epcis/}a=1{https://ns.example.com/epcis/}b=y",
+        "{https://ns.example.com/epcis/}tags=x{https://ns.example.com/epcis/}tags=z",
+        "{https://ns.example.com/epcis/}temperature=21.5",
+        "{urn:tracecode:epcis:}device=scanner-3{urn:tracecode:epcis:}operator=op-7",
+    );
+
+    #[test]
+    fn reference_tail_order() {
+        let got = prehash_string(&combined(), &HashProfile::REFERENCE_CBV20).unwrap();
+        let want = [HEAD, SENSORS, BIZ, DESTS, ILMD, SOURCES, EXTS].concat();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn documented_tail_order() {
+        let got = prehash_string(&combined(), &HashProfile::DOCUMENTED_CBV20).unwrap();
+        let want = [HEAD, BIZ, SOURCES, DESTS, SENSORS, ILMD, EXTS].concat();
+        assert_eq!(got, want);
+        assert_ne!(
+            gs1_event_hash(&combined()).unwrap(),
+            gs1_event_hash_with(&combined(), &HashProfile::DOCUMENTED_CBV20).unwrap()
+        );
+    }
+
+    #[test]
+    fn who_party_and_namespace_splitting() {
+        let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        e.who.party = Some(id("urn:epc:id:pgln:0614141.00001"));
+        e.extensions = vec![
+            Extension { name: "urn:x:ns:flag".into(), value: ExtValue::Null },
+            Extension { name: "http://example.org/ns#note".into(), value: text("  ") },
+            Extension { name: "https://ns.example.com/epcis/sub/x".into(), value: text("v") },
+        ];
+        e.namespaces = vec![Namespace { prefix: "ex".into(), iri: EX.into() }];
+        let s = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        assert_eq!(
+            s,
+            concat!(
+                "eventType=ObjectEventeventTime=1970-01-01T00:00:00.000ZeventTimeZoneOffset=+00:00",
+                "{http://example.org/ns#}note{https://ns.example.com/epcis/}sub/x=v",
+                "{urn:tracecode:epcis:}responsibleParty=https://id.gs1.org/417/0614141000012{urn:x:ns:}flag",
+            )
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let mut v = text("leaf");
+        for _ in 0..MAX_EXTENSION_DEPTH + 1 {
+            v = ExtValue::Array(vec![v]);
+        }
+        let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        e.extensions = vec![ext("deep", v)];
+        assert_eq!(prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap_err().kind(), ErrorKind::Length);
+    }
+
+    /// Deterministic Fisher–Yates driven by a splitmix64 stream.
+    fn shuffle<T>(v: &mut [T], seed: &mut u64) {
+        for i in (1..v.len()).rev() {
+            *seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = *seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            let j = usize::try_from(z % (i as u64 + 1)).unwrap();
+            v.swap(i, j);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// URN vs Digital Link spellings, the local or UTC form of the time, and the epcList order do not change
+        /// the worked example's hash.
+        #[test]
+        fn worked_example_stable_under_spelling_and_order(
+            extra in proptest::collection::vec((1u32..99_999, any::<bool>()), 0..6),
+            dl in any::<bool>(),
+            rp_dl in any::<bool>(),
+            seed in any::<u64>(),
+            zone in 0usize..3,
+        ) {
+            let spell = |serial: u32, dl: bool| if dl {
+                format!("https://id.gs1.org/01/10614141073464/21/{serial}")
+            } else {
+                format!("urn:epc:id:sgtin:0614141.107346.{serial}")
+            };
+            let mut base: Vec<String> = vec![spell(2017, false), spell(2018, false)];
+            let mut other: Vec<String> = vec![spell(2017, dl), spell(2018, !dl)];
+            for &(s, d) in &extra {
+                base.push(spell(s, false));
+                other.push(spell(s, d));
+            }
+            let mut seed = seed;
+            shuffle(&mut other, &mut seed);
+            let time = ["2022-02-16T20:33:31.116-06:00", "2022-02-17T02:33:31.116Z", "2022-02-17T10:33:31.116+08:00"][zone];
+            let rp = if rp_dl { "https://id.gs1.org/414/0614141073467/254/1234" } else { "urn:epc:id:sgln:0614141.07346.1234" };
+            let a = worked("2022-02-16T20:33:31.116-06:00", &base.iter().map(String::as_str).collect::<Vec<_>>(), "urn:epc:id:sgln:0614141.07346.1234");
+            let b = worked(time, &other.iter().map(String::as_str).collect::<Vec<_>>(), rp);
+            prop_assert_eq!(gs1_event_hash(&a).unwrap(), gs1_event_hash(&b).unwrap());
+            if extra.is_empty() {
+                prop_assert_eq!(gs1_event_hash(&b).unwrap(), WORKED_HASH);
+            }
+        }
+
+        /// Reordering every list and extension of an event (including nested ones) does not change its hash under
+        /// either profile.
+        #[test]
+        fn stable_under_field_reordering(seed in any::<u64>()) {
+            let a = combined();
+            let mut b = combined();
+            let mut s = seed;
+            shuffle(&mut b.biz_transactions, &mut s);
+            shuffle(&mut b.ilmd, &mut s);
+            shuffle(&mut b.extensions, &mut s);
+            for e in &mut b.extensions {
+                match &mut e.value {
+                    ExtValue::Object(m) => shuffle(m, &mut s),
+                    ExtValue::Array(v) => shuffle(v, &mut s),
+                    _ => {}
+                }
+            }
+            for el in &mut b.sensor_elements {
+                shuffle(&mut el.reports, &mut s);
+            }
+            if let Some(pd) = &mut b.persistent_disposition {
+                shuffle(&mut pd.set, &mut s);
+            }
+            for p in [HashProfile::REFERENCE_CBV20, HashProfile::DOCUMENTED_CBV20] {
+                prop_assert_eq!(gs1_event_hash_with(&a, &p).unwrap(), gs1_event_hash_with(&b, &p).unwrap());
+            }
+        }
+
+        /// Changing the id at index k makes verification fail exactly at k; other links are untouched.
+        #[test]
+        fn chain_reports_first_bad_link(n in 1usize..20, k in 0usize..20, flip in any::<u8>()) {
+            let k = k % n;
+            let ids: Vec<EventId> = (0..n).map(|i| EventId(*blake3::hash(&i.to_le_bytes()).as_bytes())).collect();
+            let mut links = Vec::with_capacity(n);
+            let mut prev = GENESIS;
+            for id in &ids {
+                prev = chain_step(&prev, id);
+                links.push(prev);
+            }
+            prop_assert!(verify_chain(&ids, &links).is_ok());
+            let mut tampered = ids.clone();
+            tampered[k].0[usize::from(flip) % 32] ^= 0x01;
+            let bad = verify_chain(&tampered, &links).unwrap_err();
+            prop_assert_eq!(bad.index, k);
+            prop_assert_eq!(bad.found, Some(links[k]));
+            let err: Error = bad.into();
+            prop_assert_eq!((err.kind(), err.offset()), (ErrorKind::Corrupt, k));
+            // A changed link is reported too, at its own index.
+            let mut broken = links.clone();
+            broken[k].0[0] ^= 0x80;
+            prop_assert_eq!(verify_chain(&ids, &broken).unwrap_err().index, k);
+        }
+
+        #[test]
+        fn hash_text_round_trip(bytes in any::<[u8; 32]>()) {
+            let id = EventId(bytes);
+            let text = id.to_string();
+            prop_assert_eq!(text.len(), 64);
+            prop_assert_eq!(text.parse::<EventId>().unwrap(), id);
+            prop_assert_eq!(text.to_uppercase().parse::<EventId>().unwrap(), id);
+            let link = Link(bytes);
+            prop_assert_eq!(link.to_string().parse::<Link>().unwrap(), link);
+            let json = serde_json::to_string(&id).unwrap();
+            prop_assert_eq!(serde_json::from_str::<EventId>(&json).unwrap(), id);
+            let bin = bincode::serialize(&link).unwrap();
+            prop_assert_eq!(bin.len(), 8 + 32); // length-prefixed byte string
+            prop_assert_eq!(bincode::deserialize::<Link>(&bin).unwrap(), link);
+        }
+    }
+
+    #[test]
+    fn genesis_is_the_documented_value() {
+        assert_eq!(GENESIS.0, *blake3::hash(b"tracecode chain v1 genesis").as_bytes());
+        assert_eq!(GENESIS.to_string(), "4a1a88ffb9666906e3e26fc42774f6da6ec8fb76ca7bd422a2de8dbee3dda586");
+    }
+
+    #[test]
+    fn chain_step_is_blake3_of_prev_and_id() {
+        let id = EventId([0xAB; 32]);
+        let mut input = GENESIS.0.to_vec();
+        input.extend_from_slice(&id.0);
+        assert_eq!(chain_step(&GENESIS, &id).0, *blake3::hash(&input).as_bytes());
+    }
+
+    #[test]
+    fn chain_length_mismatch() {
+        let ids = [EventId([1; 32]), EventId([2; 32])];
+        let l0 = chain_step(&GENESIS, &ids[0]);
+        let l1 = chain_step(&l0, &ids[1]);
+        let short = verify_chain(&ids, &[l0]).unwrap_err();
+        assert_eq!(short, BadLink { index: 1, expected: Some(l1), found: None });
+        let long = verify_chain(&ids[..1], &[l0, l1]).unwrap_err();
+        assert_eq!(long, BadLink { index: 1, expected: None, found: Some(l1) });
+        assert_eq!(verify_chain(&[], &[]), Ok(()));
+        assert_eq!(verify_chain_from(&l0, &ids[1..], &[l1]), Ok(()));
+        assert!(short.to_string().contains("missing"));
+    }
+
+    #[test]
+    fn hash_text_errors_have_positions() {
+        let e = "abc".parse::<EventId>().unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 0, 3));
+        let mut s = "0".repeat(64);
+        s.replace_range(37..38, "g");
+        let e = s.parse::<Link>().unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, 37, 1));
+        assert!(serde_json::from_str::<EventId>("[1,2,3]").is_err());
+    }
+}
