@@ -400,7 +400,7 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
         let mut v: Vec<String> =
             event.certification_info.iter().filter_map(|c| leaf_string("certificationInfo", &canon_text(c))).collect();
         v.sort_unstable();
-        v.iter().for_each(|s| out.push_str(s));
+        out.extend(v.iter().map(String::as_str));
     }
     if let Some(id) = &event.parent_id {
         leaf(&mut out, "parentID", &id_text(id));
@@ -434,7 +434,7 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
         unset.sort_unstable();
         if !set.is_empty() || !unset.is_empty() {
             out.push_str("persistentDisposition");
-            set.iter().chain(&unset).for_each(|s| out.push_str(s));
+            out.extend(set.iter().chain(&unset).map(String::as_str));
         }
     }
     if let Some(rp) = &event.read_point {
@@ -455,7 +455,7 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
         String::new()
     } else {
         let mut s = String::from("ilmd");
-        p.sorted_extensions(&event.ilmd, 0)?.iter().for_each(|e| s.push_str(e));
+        s.extend(p.sorted_extensions(&event.ilmd, 0)?.iter().map(String::as_str));
         s
     };
     let mut exts = p.extensions(&event.extensions, 0)?;
@@ -468,14 +468,14 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
             let mut tail: Vec<String> = [biz, sources, dests, ilmd].into_iter().filter(|s| !s.is_empty()).collect();
             tail.extend(exts);
             tail.sort_unstable();
-            tail.iter().for_each(|s| out.push_str(s));
+            out.extend(tail.iter().map(String::as_str));
         }
         PropertyOrder::Documented => {
             for s in [biz, sources, dests, sensors, ilmd] {
                 out.push_str(&s);
             }
             exts.sort_unstable();
-            exts.iter().for_each(|s| out.push_str(s));
+            out.extend(exts.iter().map(String::as_str));
         }
     }
     Ok(out)
@@ -505,7 +505,7 @@ fn epc_list(out: &mut String, name: &str, ids: &[Id]) {
     }
     v.sort_unstable();
     out.push_str(name);
-    v.iter().for_each(|s| out.push_str(s));
+    out.extend(v.iter().map(String::as_str));
 }
 
 /// `{name}quantityElementepcClass=…quantity=…uom=…`, elements serialised then sorted.
@@ -529,7 +529,7 @@ fn quantity_list(out: &mut String, name: &str, list: &[Quantity]) {
     }
     v.sort_unstable();
     out.push_str(name);
-    v.iter().for_each(|s| out.push_str(s));
+    out.extend(v.iter().map(String::as_str));
 }
 
 /// The (type, value) of a source or destination.
@@ -555,7 +555,7 @@ fn typed_list<'a>(list: &str, entry: &str, items: impl Iterator<Item = (Option<S
     }
     v.sort_unstable();
     let mut out = String::from(list);
-    v.iter().for_each(|s| out.push_str(s));
+    out.extend(v.iter().map(String::as_str));
     out
 }
 
@@ -618,16 +618,15 @@ fn canon_text(s: &str) -> String {
     }
     if s.bytes().any(|b| b.is_ascii_digit())
         && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && let Ok(d) = Decimal::parse(s)
     {
-        if let Ok(d) = Decimal::parse(s) {
-            return d.as_str().to_owned();
-        }
+        return d.as_str().to_owned();
     }
     let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-    if lower.starts_with("urn:epc:") || lower.starts_with("https://") || lower.starts_with("http://") {
-        if let Ok(id @ Id::Key(_)) = Id::parse(s) {
-            return id_text(&id);
-        }
+    if (lower.starts_with("urn:epc:") || lower.starts_with("https://") || lower.starts_with("http://"))
+        && let Ok(id @ Id::Key(_)) = Id::parse(s)
+    {
+        return id_text(&id);
     }
     s.to_owned()
 }
@@ -641,7 +640,7 @@ fn time_text(t: Timestamp) -> Result<String, Error> {
     if rem > 500 || (rem == 500 && ms % 2 == 1) {
         ms += 1;
     }
-    let rounded = (t.0 - sub).checked_add(ms * 1_000_000).ok_or_else(|| {
+    let rounded = t.0.checked_sub(sub).and_then(|whole| whole.checked_add(ms * 1_000_000)).ok_or_else(|| {
         Error::new(ErrorKind::Range, 0, 0, "time is too close to the end of the representable range to round")
     })?;
     Ok(Timestamp(rounded).to_rfc3339(TzOffset::UTC, 3))
@@ -715,7 +714,7 @@ impl Prehasher<'_> {
             }
             ExtValue::Object(members) => {
                 let mut s = key.to_owned();
-                self.sorted_extensions(members, depth + 1)?.iter().for_each(|m| s.push_str(m));
+                s.extend(self.sorted_extensions(members, depth + 1)?.iter().map(String::as_str));
                 out.push(s);
             }
         }
@@ -724,7 +723,7 @@ impl Prehasher<'_> {
 
     /// Appends the sorted extensions of a parent at its end.
     fn push_extensions(&self, out: &mut String, exts: &[Extension]) -> Result<(), Error> {
-        self.sorted_extensions(exts, 0)?.iter().for_each(|s| out.push_str(s));
+        out.extend(self.sorted_extensions(exts, 0)?.iter().map(String::as_str));
         Ok(())
     }
 
@@ -749,7 +748,7 @@ impl Prehasher<'_> {
                 reports.push(self.report(r)?);
             }
             reports.sort_unstable();
-            reports.iter().for_each(|r| s.push_str(r));
+            s.extend(reports.iter().map(String::as_str));
             self.push_extensions(&mut s, &el.extensions)?;
             v.push(s);
         }
@@ -758,7 +757,7 @@ impl Prehasher<'_> {
         }
         v.sort_unstable();
         let mut out = String::from("sensorElementList");
-        v.iter().for_each(|s| out.push_str(s));
+        out.extend(v.iter().map(String::as_str));
         Ok(out)
     }
 
@@ -946,6 +945,7 @@ mod tests {
         assert_eq!(t("1969-12-31T23:59:59.9994Z"), "1969-12-31T23:59:59.999Z");
         assert_eq!(t("2022-02-16T20:33:31.116-06:00"), "2022-02-17T02:33:31.116Z");
         assert_eq!(time_text(Timestamp(i64::MAX)).unwrap_err().kind(), ErrorKind::Range);
+        assert_eq!(time_text(Timestamp(i64::MIN)).unwrap_err().kind(), ErrorKind::Range);
     }
 
     #[test]
@@ -1112,7 +1112,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused() {
         let mut v = text("leaf");
-        for _ in 0..MAX_EXTENSION_DEPTH + 1 {
+        for _ in 0..=MAX_EXTENSION_DEPTH {
             v = ExtValue::Array(vec![v]);
         }
         let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
@@ -1220,6 +1220,14 @@ mod tests {
             let mut broken = links.clone();
             broken[k].0[0] ^= 0x80;
             prop_assert_eq!(verify_chain(&ids, &broken).unwrap_err().index, k);
+        }
+
+        #[test]
+        fn time_text_never_panics(ns in any::<i64>()) {
+            if let Ok(t) = time_text(Timestamp(ns)) {
+                prop_assert_eq!(t.len(), 24);
+                prop_assert!(t.ends_with('Z'));
+            }
         }
 
         #[test]
