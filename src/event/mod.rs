@@ -9,6 +9,7 @@
 //! (so a URN and a Digital Link of one item are one identifier), otherwise the URI as given (non-GS1 schemes are
 //! legal in EPCIS).
 
+pub mod epcis_json;
 pub mod id;
 mod sha256;
 pub mod time;

@@ -1,0 +1,2432 @@
+//! EPCIS 2.0 JSON-LD exchange: import `EPCISDocument`, `EPCISQueryDocument`, a bare event or a JSON array of
+//! events; export events as an `EPCISDocument`.
+//!
+//! # Import
+//! [`import`] (or the [`Importer`] builder) reads from any [`Read`] in one pass with serde_json's streaming
+//! deserializer. `epcisBody.eventList` (or `epcisBody.queryResults.resultsBody.eventList`) is visited one event at
+//! a time: each event is read into a `serde_json::Value`, converted with [`event_from_json`], handed to the
+//! caller's callback and dropped, so memory is bounded by the largest single event (at most
+//! [`MAX_EVENT_BYTES`] of JSON by default), not by the document: a 1 GB document imports in a few megabytes.
+//! `epcisHeader` (master data) is skipped without being buffered.
+//!
+//! Decisions, and why:
+//! - **`@context` must come before `epcisBody`.** Extension names are CURIEs whose prefixes the context declares;
+//!   resolving them needs the context before the first event, and buffering a body to wait for a trailing
+//!   context would break the memory bound. Every producer we know writes `@context` first. A document whose
+//!   body comes first (or that has no `@context`) is rejected with pointer `/@context`. A bare event or an array
+//!   of events may omit it (the default prefixes apply) and any event may carry its own `@context`, which
+//!   overrides the document's for that event.
+//! - **Remote contexts are not fetched** (tracecode works offline): a context URL is accepted and the standard
+//!   EPCIS prefixes `cbv`, `epcis`, `gs1` (`https://gs1.org/voc/`) and `cbvmda` are always known; other prefixes
+//!   must be declared inline (`{"ex": "https://ns.example.com/"}`).
+//! - **Extensions must be namespaced**: an unknown event key that is neither a declared CURIE, a declared term nor
+//!   an absolute IRI (`https://…`, `urn:…`) is an error with its pointer (EPCIS 2.0 §7 requires namespaced
+//!   extensions; a bare key is almost always a typo or a forgotten prefix). Inside an extension value, nested keys
+//!   are expanded when they are CURIEs and otherwise kept as written.
+//! - **Strict vocabularies**: a bare `bizStep`/`disposition`/type term must be a CBV 2.0 term; any URI is
+//!   accepted (vocabularies are open).
+//! - **One fault per event**: the first fault in document order, with a JSON pointer relative to the event
+//!   (`/quantityList/0/quantity`); [`BadEvent`] carries the document-level pointer.
+//! - **Modes**: [`Mode::AcceptValid`] hands on valid events and reports the bad ones; [`Mode::AllOrNothing`] also
+//!   hands on every event as it streams (nothing else is possible without buffering the document) but the import
+//!   then fails with an [`ImportError`] listing every bad event, so a caller that stages what it receives and
+//!   commits only on `Ok` gets all-or-nothing capture.
+//! - A fatal fault (malformed JSON, I/O, an event above the size bound, a document-level fault) stops the import;
+//!   events before it may already have been handed on.
+//!
+//! # Export
+//! [`event_to_json`] writes one event; [`DocumentWriter`] and [`export_document`] stream an `EPCISDocument`
+//! whose `@context` is [`EPCIS_CONTEXT`] plus one object declaring every extension prefix the events use and
+//! `tc` for tracecode's [`Who`](super::Who) fields. GS1 identifiers are written as Digital Links, or as EPC URNs
+//! with [`ExportOptions::epc_urn`] (falling back to the Digital Link when the company-prefix length is unknown or
+//! the key has no EPC form). `eventTime` is written in the event's own `eventTimeZoneOffset`, other times in UTC;
+//! decimals as exact JSON numbers.
+//!
+//! # Round trip
+//! Import → export → import gives an equal [`Event`] (same fields, same values, so the same canonical event
+//! hash). Not preserved byte for byte: identifier spelling (URN vs Digital Link are one [`Id`]), number lexical
+//! form (`200.50` → `200.5`), time offsets other than `eventTimeZoneOffset`, CBV spelling (bare term vs URI).
+//! [`Event::namespaces`](super::Event) is the sorted list of prefixes the event's extension names were written
+//! with; an event built in code should list exactly those (sorted by prefix, no prefix mapping to the IRI of
+//! another) to round-trip to an equal value.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::fmt::{self, Write as _};
+use std::io::{self, BufReader, Read, Write};
+use std::rc::Rc;
+
+use serde::Deserializer as _;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use super::{
+    Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, ErrorDeclaration, ErrorReason, Event,
+    EventType, ExtValue, Extension, Id, IdForm, MAX_URI, Namespace, PersistentDisposition, Place, Quantity,
+    SensorElement, SensorMetadata, SensorReport, SourceDest, SourceDestType, Timestamp, TzOffset, WHO_NAMESPACE,
+};
+use crate::code::ParseOptions;
+use crate::code::gs1::gcp::CompanyPrefixLengths;
+use crate::{Error, ErrorKind};
+
+/// The standard EPCIS 2.0 JSON-LD context, written first in every exported `@context`.
+pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+
+/// Default bound on the JSON text of one event (bytes). Bounds the importer's memory on hostile input.
+pub const MAX_EVENT_BYTES: u64 = 16 << 20;
+
+/// Deepest nesting of objects and arrays inside an extension value.
+pub const MAX_EXTENSION_DEPTH: usize = 32;
+
+/// At most this many bad events are listed in an [`ImportSummary`] or [`ImportError`] (the callback sees all).
+pub const MAX_REPORTED: usize = 10_000;
+
+/// Most prefixes one `@context` may declare.
+const MAX_PREFIXES: usize = 256;
+
+/// Prefix written for tracecode's [`Who`](super::Who) extension fields.
+pub const WHO_PREFIX: &str = "tc";
+
+/// Prefixes every EPCIS 2.0 processor knows (the standard context defines them, `@protected`).
+const STANDARD_PREFIXES: [(&str, &str); 4] = [
+    ("cbv", "https://ref.gs1.org/cbv/"),
+    ("epcis", "https://ref.gs1.org/epcis/"),
+    ("gs1", "https://gs1.org/voc/"),
+    ("cbvmda", "urn:epcglobal:cbv:mda:"),
+];
+
+const GS1_VOC: &str = "https://gs1.org/voc/";
+
+/// CBV 2.0 measurement types (events.md §3), expanded with `gs1:`.
+const MEASUREMENT_TYPES: &[&str] = &[
+    "AbsoluteHumidity",
+    "AbsorbedDose",
+    "AbsorbedDoseRate",
+    "Acceleration",
+    "Radioactivity",
+    "Altitude",
+    "AmountOfSubstance",
+    "AmountOfSubstancePerUnitVolume",
+    "Angle",
+    "AngularAcceleration",
+    "AngularMomentum",
+    "AngularVelocity",
+    "Area",
+    "Capacitance",
+    "Conductance",
+    "Conductivity",
+    "Count",
+    "Density",
+    "Dimensionless",
+    "DoseEquivalent",
+    "DoseEquivalentRate",
+    "DynamicViscosity",
+    "ElectricCharge",
+    "ElectricCurrent",
+    "ElectricCurrentDensity",
+    "ElectricFieldStrength",
+    "Energy",
+    "Exposure",
+    "Force",
+    "Frequency",
+    "Illuminance",
+    "Inductance",
+    "Irradiance",
+    "KinematicViscosity",
+    "Length",
+    "LinearMomentum",
+    "Luminance",
+    "LuminousFlux",
+    "LuminousIntensity",
+    "MagneticFlux",
+    "MagneticFluxDensity",
+    "MagneticVectorPotential",
+    "Mass",
+    "MassConcentration",
+    "MassFlowRate",
+    "MassPerAreaTime",
+    "MemoryCapacity",
+    "MolalityOfSolute",
+    "MolarEnergy",
+    "MolarMass",
+    "MolarVolume",
+    "Power",
+    "Pressure",
+    "RadiantFlux",
+    "RadiantIntensity",
+    "RelativeHumidity",
+    "Resistance",
+    "Resistivity",
+    "SolidAngle",
+    "SpecificVolume",
+    "Speed",
+    "SurfaceDensity",
+    "SurfaceTension",
+    "Temperature",
+    "Time",
+    "Torque",
+    "Voltage",
+    "Volume",
+    "VolumeFlowRate",
+    "VolumeFraction",
+    "VolumetricFlux",
+    "Wavenumber",
+];
+
+/// CBV 2.0 sensor components (`Comp-`, events.md §3).
+const COMPONENTS: &[&str] = &[
+    "x",
+    "y",
+    "z",
+    "axial_distance",
+    "azimuth",
+    "height",
+    "spherical_radius",
+    "polar_angle",
+    "elevation_angle",
+    "easting",
+    "northing",
+    "latitude",
+    "longitude",
+    "altitude",
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Context
+
+/// The JSON-LD prefixes in force for an event: the standard EPCIS prefixes plus those a `@context` declares.
+///
+/// ```
+/// use tracecode::event::epcis_json::Context;
+/// let ctx = Context::from_json(&serde_json::json!([
+///     "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+///     {"ex": "https://ns.example.com/epcis/"}
+/// ]))?;
+/// assert_eq!(ctx.iri("ex"), Some("https://ns.example.com/epcis/"));
+/// assert_eq!(ctx.iri("gs1"), Some("https://gs1.org/voc/"));
+/// # Ok::<(), tracecode::event::epcis_json::EventError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    declared: Vec<Namespace>,
+}
+
+/// How a key or value resolves against a [`Context`].
+enum Resolved<'c> {
+    /// A CURIE with a declared (or standard) prefix: the expanded IRI and the namespace used.
+    Curie(String, Namespace),
+    /// A term declared in the context as a whole IRI.
+    Term(&'c str),
+    /// An absolute IRI (`scheme://…`, `urn:…`).
+    Absolute,
+    /// `prefix:rest` with an undeclared prefix.
+    Undeclared(&'c str),
+    /// No colon and no term definition.
+    Plain,
+}
+
+impl Context {
+    /// The standard prefixes only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a `@context` value: a URL (accepted, not fetched), an object of prefix definitions (`"ex": "IRI"` or
+    /// `"ex": {"@id": "IRI"}`), or an array of those.
+    ///
+    /// # Errors
+    /// An [`EventError`] with a pointer inside the context for a value of the wrong type, an IRI that is not one,
+    /// a redefinition of a standard prefix, or more than 256 prefixes.
+    pub fn from_json(v: &Value) -> Result<Self, EventError> {
+        let mut c = Self::new();
+        c.add_json(v, &Path::ROOT)?;
+        Ok(c)
+    }
+
+    /// Declares `prefix` → `iri` (replacing an earlier declaration of the same prefix).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Syntax`] for an empty prefix or one with `:` or whitespace, an IRI without a scheme or with
+    /// whitespace; [`ErrorKind::Value`] for redefining a standard prefix (`cbv`, `epcis`, `gs1`, `cbvmda`) to
+    /// another IRI; [`ErrorKind::Length`] past 256 prefixes or over-long text.
+    pub fn declare(&mut self, prefix: &str, iri: &str) -> Result<(), Error> {
+        if prefix.is_empty() || prefix.len() > 64 || prefix.contains(':') || prefix.bytes().any(bad_uri_byte) {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                0,
+                prefix.len(),
+                format!("{} is not a prefix name", show(prefix)),
+            ));
+        }
+        if iri.len() > MAX_URI {
+            return Err(Error::new(ErrorKind::Length, 0, iri.len(), "namespace IRI is too long"));
+        }
+        if iri.is_empty() || !iri.contains(':') || iri.bytes().any(bad_uri_byte) {
+            return Err(Error::new(ErrorKind::Syntax, 0, iri.len(), format!("{} is not an absolute IRI", show(iri))));
+        }
+        if let Some((_, std)) = STANDARD_PREFIXES.iter().find(|(p, _)| *p == prefix) {
+            if *std != iri {
+                return Err(Error::new(
+                    ErrorKind::Value,
+                    0,
+                    iri.len(),
+                    format!("prefix {prefix:?} is fixed by the EPCIS context to {std}"),
+                ));
+            }
+            return Ok(());
+        }
+        if let Some(n) = self.declared.iter_mut().find(|n| &*n.prefix == prefix) {
+            n.iri = iri.into();
+            return Ok(());
+        }
+        if self.declared.len() >= MAX_PREFIXES {
+            return Err(Error::new(ErrorKind::Length, 0, 0, "more than 256 prefixes in @context"));
+        }
+        self.declared.push(Namespace { prefix: prefix.into(), iri: iri.into() });
+        Ok(())
+    }
+
+    /// The IRI a prefix stands for (declared first, then the standard prefixes).
+    pub fn iri(&self, prefix: &str) -> Option<&str> {
+        self.declared
+            .iter()
+            .find(|n| &*n.prefix == prefix)
+            .map(|n| &*n.iri)
+            .or_else(|| STANDARD_PREFIXES.iter().find(|(p, _)| *p == prefix).map(|(_, i)| *i))
+    }
+
+    /// The prefixes declared (not the standard ones), in declaration order.
+    pub fn declared(&self) -> &[Namespace] {
+        &self.declared
+    }
+
+    fn add_json(&mut self, v: &Value, p: &Path<'_>) -> Result<(), EventError> {
+        match v {
+            // A remote context (the standard one, or one we do not fetch: tracecode works offline).
+            Value::String(_) => Ok(()),
+            Value::Array(items) => {
+                for (i, it) in items.iter().enumerate() {
+                    match it {
+                        Value::String(_) => {}
+                        Value::Object(o) => self.add_object(o, &p.index(i))?,
+                        other => {
+                            return Err(p.index(i).err(
+                                ErrorKind::Syntax,
+                                format!("@context entries must be URLs or objects, found {}", type_name(other)),
+                            ));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Value::Object(o) => self.add_object(o, p),
+            other => Err(p.err(
+                ErrorKind::Syntax,
+                format!("@context must be a URL, an object or an array, found {}", type_name(other)),
+            )),
+        }
+    }
+
+    fn add_object(&mut self, o: &Map<String, Value>, p: &Path<'_>) -> Result<(), EventError> {
+        for (k, v) in o {
+            // Keywords (@vocab, @version, @protected) and compact-IRI keys do not declare prefixes.
+            if k.starts_with('@') || k.contains(':') {
+                continue;
+            }
+            let iri = match v {
+                Value::String(s) => s.as_str(),
+                Value::Object(d) => match d.get("@id") {
+                    Some(Value::String(s)) => s.as_str(),
+                    // A term definition without @id (type coercion only) declares nothing.
+                    _ => continue,
+                },
+                Value::Null => continue,
+                other => {
+                    return Err(p.key(k).err(
+                        ErrorKind::Syntax,
+                        format!("a prefix definition must be an IRI string, found {}", type_name(other)),
+                    ));
+                }
+            };
+            // A definition may itself be a CURIE of an earlier prefix (JSON-LD expands it).
+            let expanded = match self.resolve(iri) {
+                Resolved::Curie(full, _) => Cow::Owned(full),
+                _ => Cow::Borrowed(iri),
+            };
+            self.declare(k, &expanded).map_err(|e| p.key(k).err(e.kind(), e.message().to_owned()))?;
+        }
+        Ok(())
+    }
+
+    fn resolve<'s>(&'s self, s: &'s str) -> Resolved<'s> {
+        let Some((pfx, rest)) = s.split_once(':') else {
+            return match self.declared.iter().find(|n| &*n.prefix == s) {
+                Some(n) => Resolved::Term(&n.iri),
+                None => Resolved::Plain,
+            };
+        };
+        if rest.starts_with("//") {
+            return Resolved::Absolute;
+        }
+        if let Some(iri) = self.iri(pfx) {
+            return Resolved::Curie(format!("{iri}{rest}"), Namespace { prefix: pfx.into(), iri: iri.into() });
+        }
+        // IRI schemes without an authority that EPCIS data uses.
+        if ["urn", "ni", "tag", "did", "mailto", "data"].iter().any(|sch| pfx.eq_ignore_ascii_case(sch)) {
+            return Resolved::Absolute;
+        }
+        Resolved::Undeclared(pfx)
+    }
+
+    /// A value that may be a CURIE: expanded if its prefix is known, else as written.
+    fn expand_value<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        match self.resolve(s) {
+            Resolved::Curie(full, _) => Cow::Owned(full),
+            _ => Cow::Borrowed(s),
+        }
+    }
+}
+
+fn bad_uri_byte(b: u8) -> bool {
+    b.is_ascii_whitespace() || b.is_ascii_control()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors and JSON pointers
+
+/// Why one event is invalid: the reason and a JSON pointer (RFC 6901) to the fault, relative to the event
+/// (`/epcList/1`; empty for the event as a whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventError {
+    kind: ErrorKind,
+    pointer: String,
+    message: String,
+}
+
+impl EventError {
+    /// An error of `kind` at `pointer`.
+    pub fn new(kind: ErrorKind, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { kind, pointer: pointer.into(), message: message.into() }
+    }
+
+    /// The kind of fault.
+    pub const fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// JSON pointer to the fault, relative to the event.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// The reason, for a person.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// As a crate [`Error`] (position 0: the fault is located by the pointer, which leads the message).
+    pub fn to_error(&self) -> Error {
+        Error::new(self.kind, 0, 0, self.to_string())
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+impl From<EventError> for Error {
+    fn from(e: EventError) -> Self {
+        e.to_error()
+    }
+}
+
+/// A rejected event in a document: its index in document order, a JSON pointer from the document root
+/// (`/epcisBody/eventList/3/bizStep`) and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadEvent {
+    /// Index of the event in document order (0-based).
+    pub index: usize,
+    /// JSON pointer from the document root to the fault.
+    pub pointer: String,
+    /// The kind of fault.
+    pub kind: ErrorKind,
+    /// The reason.
+    pub message: String,
+}
+
+impl fmt::Display for BadEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "event {} at {}: {}", self.index, self.pointer, self.message)
+    }
+}
+
+/// A failed import: a fatal fault (malformed JSON, I/O, document-level fault, size bound, callback error) or, in
+/// [`Mode::AllOrNothing`], the list of every bad event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportError {
+    error: Error,
+    pointer: String,
+    rejected: Vec<BadEvent>,
+    rejected_total: usize,
+}
+
+impl ImportError {
+    fn fatal(kind: ErrorKind, pointer: impl Into<String>, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            error: Error::new(kind, 0, 0, message),
+            pointer: pointer.into(),
+            rejected: Vec::new(),
+            rejected_total: 0,
+        }
+    }
+
+    /// The error: its kind and message.
+    pub const fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// JSON pointer of a document-level fault (`/@context`), empty when not applicable.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// The bad events (at most [`MAX_REPORTED`]); empty for a fatal fault.
+    pub fn rejected(&self) -> &[BadEvent] {
+        &self.rejected
+    }
+
+    /// How many events were bad in all.
+    pub const fn rejected_total(&self) -> usize {
+        self.rejected_total
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.pointer.is_empty() {
+            write!(f, "{}: ", self.pointer)?;
+        }
+        f.write_str(self.error.message())?;
+        for b in self.rejected.iter().take(20) {
+            write!(f, "\n  {b}")?;
+        }
+        if self.rejected_total > 20 {
+            write!(f, "\n  … and {} more", self.rejected_total - 20)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+impl From<ImportError> for Error {
+    fn from(e: ImportError) -> Self {
+        let kind = e.error.kind();
+        Self::new(kind, 0, 0, e.to_string())
+    }
+}
+
+/// A JSON pointer under construction: a stack-allocated chain of segments, rendered only on error.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    const ROOT: Path<'static> = Path { parent: None, seg: Seg::Root };
+
+    fn key(&'a self, k: &'a str) -> Self {
+        Path { parent: Some(self), seg: Seg::Key(k) }
+    }
+
+    fn index(&'a self, i: usize) -> Self {
+        Path { parent: Some(self), seg: Seg::Index(i) }
+    }
+
+    fn render(&self) -> String {
+        let mut segs = Vec::new();
+        let mut cur = Some(self);
+        while let Some(p) = cur {
+            segs.push(p.seg);
+            cur = p.parent;
+        }
+        let mut s = String::new();
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Key(k) => {
+                    s.push('/');
+                    // RFC 6901 escaping: extension names are IRIs full of '/'.
+                    for c in k.chars() {
+                        match c {
+                            '~' => s.push_str("~0"),
+                            '/' => s.push_str("~1"),
+                            c => s.push(c),
+                        }
+                    }
+                }
+                Seg::Index(i) => {
+                    let _ = write!(s, "/{i}");
+                }
+            }
+        }
+        s
+    }
+
+    fn err(&self, kind: ErrorKind, message: impl Into<String>) -> EventError {
+        EventError { kind, pointer: self.render(), message: message.into() }
+    }
+}
+
+/// A value quoted for a message, cut to a readable length.
+fn show(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.len() <= MAX {
+        return format!("{s:?}");
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}…", s.get(..end).unwrap_or_default())
+}
+
+const fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JSON → Event
+
+/// Reads one event from its JSON-LD object, resolving CURIEs with `ctx` (and the event's own `@context`, if any).
+///
+/// Checks value types and patterns (timestamps, offset, `uom`, numbers), vocabularies, which fields the event type
+/// allows, the identifier-list rules of the JSON Schema, then [`Event::validate`].
+///
+/// # Errors
+/// An [`EventError`] with the pointer (relative to the event) and reason of the first fault in document order.
+///
+/// ```
+/// use tracecode::event::epcis_json::{Context, event_from_json};
+/// let v = serde_json::json!({
+///     "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+///     "eventTime": "2022-02-16T20:33:31.116-06:00", "eventTimeZoneOffset": "-06:00",
+///     "epcList": ["urn:epc:id:sgtin:0614141.107346.2017", "not a uri"]
+/// });
+/// let err = event_from_json(&v, &Context::new()).unwrap_err();
+/// assert_eq!(err.pointer(), "/epcList/1");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn event_from_json(v: &Value, ctx: &Context) -> Result<Event, EventError> {
+    let Value::Object(o) = v else {
+        return Err(
+            Path::ROOT.err(ErrorKind::Syntax, format!("an event must be a JSON object, found {}", type_name(v)))
+        );
+    };
+    let local;
+    let ctx = match o.get("@context") {
+        Some(c) => {
+            let mut x = ctx.clone();
+            x.add_json(c, &Path::ROOT.key("@context"))?;
+            local = x;
+            &local
+        }
+        None => ctx,
+    };
+    Conv { ctx, used: Vec::new() }.event(o)
+}
+
+/// Field-presence flags the model cannot express (an empty `epcList` is present but empty).
+#[derive(Default)]
+struct Seen {
+    time: bool,
+    offset: bool,
+    epc_list: bool,
+}
+
+struct Conv<'c> {
+    ctx: &'c Context,
+    used: Vec<Namespace>,
+}
+
+/// Which event types a standard field belongs to (events.md §2.3; `persistentDisposition` everywhere).
+fn applies(kind: &EventType, field: &str) -> bool {
+    use EventType as T;
+    match field {
+        "action" => !matches!(kind, T::Transformation),
+        "epcList" | "quantityList" => matches!(kind, T::Object | T::Transaction | T::Extension(_)),
+        "parentID" => matches!(kind, T::Aggregation | T::Transaction | T::Association | T::Extension(_)),
+        "childEPCs" | "childQuantityList" => matches!(kind, T::Aggregation | T::Association | T::Extension(_)),
+        "inputEPCList" | "inputQuantityList" | "outputEPCList" | "outputQuantityList" | "transformationID" => {
+            matches!(kind, T::Transformation | T::Extension(_))
+        }
+        "ilmd" => matches!(kind, T::Object | T::Transformation | T::Extension(_)),
+        _ => true,
+    }
+}
+
+const STANDARD_FIELDS: &[&str] = &[
+    "action",
+    "epcList",
+    "quantityList",
+    "parentID",
+    "childEPCs",
+    "childQuantityList",
+    "inputEPCList",
+    "inputQuantityList",
+    "outputEPCList",
+    "outputQuantityList",
+    "transformationID",
+    "ilmd",
+];
+
+#[allow(
+    clippy::unused_self,
+    reason = "one converter per event: every reader is a method so any can reach the context and the namespace log"
+)]
+impl Conv<'_> {
+    fn event(mut self, o: &Map<String, Value>) -> Result<Event, EventError> {
+        let root = Path::ROOT;
+        let kind = match o.get("type") {
+            Some(t) => self.event_type(t, &root.key("type"))?,
+            None => return Err(root.key("type").err(ErrorKind::Syntax, "missing required field type")),
+        };
+        let mut e = Event::new(kind, Timestamp(0), TzOffset::UTC);
+        let mut seen = Seen::default();
+        let mut names = HashSet::new();
+        for (k, v) in o {
+            let p = root.key(k);
+            if STANDARD_FIELDS.contains(&k.as_str()) && !applies(&e.kind, k) {
+                return Err(p.err(ErrorKind::Syntax, format!("{k} is not a field of {}", e.kind.as_str())));
+            }
+            self.field(&mut e, &mut seen, &mut names, k, v, &p)?;
+        }
+        let missing = |f: &'static str| root.key(f).err(ErrorKind::Syntax, format!("missing required field {f}"));
+        if !seen.time {
+            return Err(missing("eventTime"));
+        }
+        if !seen.offset {
+            return Err(missing("eventTimeZoneOffset"));
+        }
+        if e.action.is_none() && applies(&e.kind, "action") && !matches!(e.kind, EventType::Extension(_)) {
+            return Err(missing("action"));
+        }
+        Self::presence_rules(&e, &seen)?;
+        e.validate().map_err(|x| root.err(x.kind(), x.message().to_owned()))?;
+        self.used.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        self.used.dedup_by(|a, b| a.prefix == b.prefix);
+        e.namespaces = self.used;
+        Ok(e)
+    }
+
+    /// JSON Schema "what" rules the model cannot check (events.md §2.4).
+    fn presence_rules(e: &Event, seen: &Seen) -> Result<(), EventError> {
+        let p = Path::ROOT.key("epcList");
+        match e.kind {
+            EventType::Object => {
+                let sensors = !e.sensor_elements.is_empty() && e.read_point.is_some();
+                if !seen.epc_list && e.quantity_list.is_empty() && !sensors {
+                    return Err(p.err(
+                        ErrorKind::Syntax,
+                        "an ObjectEvent needs epcList, quantityList, or sensorElementList with readPoint",
+                    ));
+                }
+            }
+            EventType::Transaction
+                if e.action != Some(Action::Delete) && !seen.epc_list && e.quantity_list.is_empty() =>
+            {
+                return Err(p.err(ErrorKind::Syntax, "a TransactionEvent needs epcList or quantityList"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn field(
+        &mut self,
+        e: &mut Event,
+        seen: &mut Seen,
+        names: &mut HashSet<Box<str>>,
+        k: &str,
+        v: &Value,
+        p: &Path<'_>,
+    ) -> Result<(), EventError> {
+        match k {
+            "type" | "@context" => {}
+            "eventTime" => {
+                e.event_time = self.time(v, p)?;
+                seen.time = true;
+            }
+            "eventTimeZoneOffset" => {
+                e.event_time_zone_offset = self.offset(v, p)?;
+                seen.offset = true;
+            }
+            "recordTime" => e.record_time = Some(self.time(v, p)?),
+            "eventID" => e.event_id = Some(self.uri_text(v, p)?),
+            "certificationInfo" => {
+                e.certification_info = match v {
+                    Value::Array(a) => {
+                        a.iter().enumerate().map(|(i, x)| self.uri_text(x, &p.index(i))).collect::<Result<_, _>>()?
+                    }
+                    _ => vec![self.uri_text(v, p)?],
+                }
+            }
+            "errorDeclaration" => e.error_declaration = Some(self.error_declaration(v, p)?),
+            "action" => e.action = Some(self.action(v, p)?),
+            "parentID" => e.parent_id = Some(self.id(v, p)?),
+            "epcList" => {
+                e.epc_list = self.ids(v, p)?;
+                seen.epc_list = true;
+            }
+            "childEPCs" => e.child_epcs = self.ids(v, p)?,
+            "inputEPCList" => e.input_epc_list = self.ids(v, p)?,
+            "outputEPCList" => e.output_epc_list = self.ids(v, p)?,
+            "quantityList" => e.quantity_list = self.quantities(v, p)?,
+            "childQuantityList" => e.child_quantity_list = self.quantities(v, p)?,
+            "inputQuantityList" => e.input_quantity_list = self.quantities(v, p)?,
+            "outputQuantityList" => e.output_quantity_list = self.quantities(v, p)?,
+            "transformationID" => e.transformation_id = Some(self.uri_text(v, p)?),
+            "bizStep" => e.biz_step = Some(self.vocab(v, p, "bizStep", BizStep::parse)?),
+            "disposition" => e.disposition = Some(self.vocab(v, p, "disposition", Disposition::parse)?),
+            "persistentDisposition" => e.persistent_disposition = Some(self.persistent(v, p)?),
+            "readPoint" => e.read_point = Some(self.place(v, p, "readPoint")?),
+            "bizLocation" => e.biz_location = Some(self.place(v, p, "bizLocation")?),
+            "bizTransactionList" => {
+                e.biz_transactions = self.list(v, p, Self::biz_transaction)?;
+            }
+            "sourceList" => e.sources = self.list(v, p, |c, x, q| c.source_dest(x, q, "source"))?,
+            "destinationList" => e.destinations = self.list(v, p, |c, x, q| c.source_dest(x, q, "destination"))?,
+            "sensorElementList" => e.sensor_elements = self.list(v, p, Self::sensor_element)?,
+            "ilmd" => {
+                let o = Self::object(v, p)?;
+                e.ilmd = self.extensions(o.iter(), p, "ilmd")?;
+            }
+            _ => {
+                let name = self.ext_name(k, p, "an event")?;
+                if !names.insert(name.clone()) {
+                    return Err(p.err(ErrorKind::Duplicate, format!("extension {name} appears twice")));
+                }
+                if let Some(local) = name.strip_prefix(WHO_NAMESPACE) {
+                    match local {
+                        "responsibleParty" => return self.who_party(e, v, p),
+                        "operator" => {
+                            e.who.operator = Some(self.uri_text(v, p)?);
+                            return Ok(());
+                        }
+                        "device" => {
+                            e.who.device = Some(self.uri_text(v, p)?);
+                            return Ok(());
+                        }
+                        _ => {}
+                    }
+                }
+                self.note_namespace(k);
+                let value = self.ext_value(v, p, 0)?;
+                e.extensions.push(Extension { name, value });
+            }
+        }
+        Ok(())
+    }
+
+    fn who_party(&self, e: &mut Event, v: &Value, p: &Path<'_>) -> Result<(), EventError> {
+        e.who.party = Some(self.id(v, p)?);
+        Ok(())
+    }
+
+    fn event_type(&self, v: &Value, p: &Path<'_>) -> Result<EventType, EventError> {
+        let s = Self::string(v, p)?;
+        Ok(match s {
+            "ObjectEvent" => EventType::Object,
+            "AggregationEvent" => EventType::Aggregation,
+            "TransactionEvent" => EventType::Transaction,
+            "TransformationEvent" => EventType::Transformation,
+            "AssociationEvent" => EventType::Association,
+            _ => match self.ctx.resolve(s) {
+                Resolved::Curie(full, _) => EventType::Extension(full.into()),
+                Resolved::Term(full) => EventType::Extension(full.into()),
+                Resolved::Absolute if !s.bytes().any(bad_uri_byte) && s.len() <= MAX_URI => {
+                    EventType::Extension(s.into())
+                }
+                _ => {
+                    return Err(p.err(
+                        ErrorKind::Value,
+                        format!(
+                            "type {} is not an EPCIS event type (ObjectEvent, AggregationEvent, TransactionEvent, \
+                             TransformationEvent, AssociationEvent, or an extension type URI)",
+                            show(s)
+                        ),
+                    ));
+                }
+            },
+        })
+    }
+
+    // --- primitive values ---------------------------------------------------------------------------------------
+
+    fn string<'v>(v: &'v Value, p: &Path<'_>) -> Result<&'v str, EventError> {
+        v.as_str().ok_or_else(|| p.err(ErrorKind::Syntax, format!("expected a string, found {}", type_name(v))))
+    }
+
+    fn object<'v>(v: &'v Value, p: &Path<'_>) -> Result<&'v Map<String, Value>, EventError> {
+        v.as_object().ok_or_else(|| p.err(ErrorKind::Syntax, format!("expected an object, found {}", type_name(v))))
+    }
+
+    fn array<'v>(v: &'v Value, p: &Path<'_>) -> Result<&'v [Value], EventError> {
+        match v {
+            Value::Array(a) => Ok(a),
+            _ => Err(p.err(ErrorKind::Syntax, format!("expected an array, found {}", type_name(v)))),
+        }
+    }
+
+    fn list<T>(
+        &mut self,
+        v: &Value,
+        p: &Path<'_>,
+        mut f: impl FnMut(&mut Self, &Value, &Path<'_>) -> Result<T, EventError>,
+    ) -> Result<Vec<T>, EventError> {
+        let a = Self::array(v, p)?;
+        let mut out = Vec::with_capacity(a.len());
+        for (i, x) in a.iter().enumerate() {
+            out.push(f(self, x, &p.index(i))?);
+        }
+        Ok(out)
+    }
+
+    /// A URI-like text kept verbatim: non-empty, bounded, no whitespace.
+    fn uri_text(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+        let s = Self::string(v, p)?;
+        if s.len() > MAX_URI {
+            return Err(p.err(ErrorKind::Length, format!("value is longer than {MAX_URI} bytes")));
+        }
+        if s.is_empty() || s.bytes().any(bad_uri_byte) {
+            return Err(p.err(ErrorKind::Syntax, format!("{} is not a URI (empty, or contains whitespace)", show(s))));
+        }
+        Ok(s.into())
+    }
+
+    fn time(&self, v: &Value, p: &Path<'_>) -> Result<Timestamp, EventError> {
+        let s = Self::string(v, p)?;
+        Timestamp::parse(s).map(|(t, _)| t).map_err(|e| {
+            p.err(
+                ErrorKind::Date,
+                format!(
+                    "{} is not a date-time with offset like 2024-05-01T10:00:00+08:00: {} (at character {})",
+                    show(s),
+                    e.message(),
+                    e.offset()
+                ),
+            )
+        })
+    }
+
+    fn offset(&self, v: &Value, p: &Path<'_>) -> Result<TzOffset, EventError> {
+        let s = Self::string(v, p)?;
+        let shaped = s.len() == 6 && matches!(s.as_bytes().first(), Some(b'+' | b'-'));
+        match TzOffset::parse(s) {
+            Ok(o) if shaped => Ok(o),
+            _ => Err(p.err(
+                ErrorKind::Date,
+                format!("eventTimeZoneOffset must be +hh:mm or -hh:mm between -14:00 and +14:00, found {}", show(s)),
+            )),
+        }
+    }
+
+    fn decimal(&self, v: &Value, p: &Path<'_>) -> Result<Decimal, EventError> {
+        match v {
+            Value::Number(n) => Self::number(n, p),
+            _ => Err(p.err(ErrorKind::Syntax, format!("expected a number, found {}", describe(v)))),
+        }
+    }
+
+    fn number(n: &Number, p: &Path<'_>) -> Result<Decimal, EventError> {
+        let text = n.to_string();
+        Decimal::parse(&text)
+            .map_err(|e| p.err(e.kind(), format!("number {} is out of range: {}", show(&text), e.message())))
+    }
+
+    fn uom(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+        let s = Self::string(v, p)?;
+        let ok = (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !ok {
+            return Err(p.err(
+                ErrorKind::Value,
+                format!("uom must be a UN/ECE Rec 20 code of 2-3 upper-case letters or digits, found {}", show(s)),
+            ));
+        }
+        Ok(s.into())
+    }
+
+    fn action(&self, v: &Value, p: &Path<'_>) -> Result<Action, EventError> {
+        match Self::string(v, p)? {
+            "ADD" => Ok(Action::Add),
+            "OBSERVE" => Ok(Action::Observe),
+            "DELETE" => Ok(Action::Delete),
+            s => Err(p.err(ErrorKind::Value, format!("action must be ADD, OBSERVE or DELETE, found {}", show(s)))),
+        }
+    }
+
+    fn vocab<T>(
+        &self,
+        v: &Value,
+        p: &Path<'_>,
+        what: &str,
+        parse: fn(&str) -> Result<T, Error>,
+    ) -> Result<T, EventError> {
+        let s = Self::string(v, p)?;
+        if s.len() > MAX_URI {
+            return Err(p.err(ErrorKind::Length, format!("{what} is longer than {MAX_URI} bytes")));
+        }
+        parse(&self.ctx.expand_value(s)).map_err(|_| {
+            p.err(
+                ErrorKind::Value,
+                format!("{what} {} is not a CBV 2.0 term; use a standard term or a full URI for your own", show(s)),
+            )
+        })
+    }
+
+    fn id(&self, v: &Value, p: &Path<'_>) -> Result<Id, EventError> {
+        let s = Self::string(v, p)?;
+        Id::parse(&self.ctx.expand_value(s))
+            .map_err(|e| p.err(e.kind(), format!("{} is not a valid identifier: {}", show(s), e.message())))
+    }
+
+    fn ids(&self, v: &Value, p: &Path<'_>) -> Result<Vec<Id>, EventError> {
+        let a = Self::array(v, p)?;
+        a.iter().enumerate().map(|(i, x)| self.id(x, &p.index(i))).collect()
+    }
+
+    // --- structured values --------------------------------------------------------------------------------------
+
+    fn quantities(&self, v: &Value, p: &Path<'_>) -> Result<Vec<Quantity>, EventError> {
+        let a = Self::array(v, p)?;
+        a.iter().enumerate().map(|(i, x)| self.quantity(x, &p.index(i))).collect()
+    }
+
+    fn quantity(&self, v: &Value, p: &Path<'_>) -> Result<Quantity, EventError> {
+        let o = Self::object(v, p)?;
+        let mut class = None;
+        let mut q = Quantity { class: Id::Uri("".into()), quantity: None, uom: None };
+        for (k, x) in o {
+            let kp = p.key(k);
+            match k.as_str() {
+                "epcClass" => class = Some(self.id(x, &kp)?),
+                "quantity" => q.quantity = Some(self.decimal(x, &kp)?),
+                "uom" => q.uom = Some(self.uom(x, &kp)?),
+                _ => {
+                    return Err(kp.err(
+                        ErrorKind::Syntax,
+                        format!("unknown field {} in a quantity element (allowed: epcClass, quantity, uom)", show(k)),
+                    ));
+                }
+            }
+        }
+        q.class = class.ok_or_else(|| p.key("epcClass").err(ErrorKind::Syntax, "missing required field epcClass"))?;
+        if q.uom.is_some() && q.quantity.is_none() {
+            return Err(p.key("quantity").err(ErrorKind::Syntax, "uom needs a quantity"));
+        }
+        Ok(q)
+    }
+
+    fn place(&mut self, v: &Value, p: &Path<'_>, what: &str) -> Result<Place, EventError> {
+        let o = Self::object(v, p)?;
+        let id = match o.get("id") {
+            Some(x) => self.id(x, &p.key("id"))?,
+            None => return Err(p.key("id").err(ErrorKind::Syntax, format!("{what} needs an id"))),
+        };
+        let extensions = self.extensions(o.iter().filter(|(k, _)| k.as_str() != "id"), p, what)?;
+        Ok(Place { id, extensions })
+    }
+
+    fn biz_transaction(&mut self, v: &Value, p: &Path<'_>) -> Result<BizTransaction, EventError> {
+        let o = Self::object(v, p)?;
+        let mut kind = None;
+        let mut value = None;
+        for (k, x) in o {
+            let kp = p.key(k);
+            match k.as_str() {
+                "type" => kind = Some(self.vocab(x, &kp, "bizTransaction type", BizTransactionType::parse)?),
+                "bizTransaction" => value = Some(self.id(x, &kp)?),
+                _ => {
+                    return Err(kp.err(
+                        ErrorKind::Syntax,
+                        format!("unknown field {} in a bizTransaction (allowed: type, bizTransaction)", show(k)),
+                    ));
+                }
+            }
+        }
+        let value = value
+            .ok_or_else(|| p.key("bizTransaction").err(ErrorKind::Syntax, "missing required field bizTransaction"))?;
+        Ok(BizTransaction { kind, value })
+    }
+
+    fn source_dest(&mut self, v: &Value, p: &Path<'_>, what: &'static str) -> Result<SourceDest, EventError> {
+        let o = Self::object(v, p)?;
+        let mut kind = None;
+        let mut id = None;
+        for (k, x) in o {
+            let kp = p.key(k);
+            if k == "type" {
+                kind = Some(self.vocab(x, &kp, &format!("{what} type"), SourceDestType::parse)?);
+            } else if k == what {
+                id = Some(self.id(x, &kp)?);
+            } else {
+                return Err(
+                    kp.err(ErrorKind::Syntax, format!("unknown field {} in a {what} (allowed: type, {what})", show(k)))
+                );
+            }
+        }
+        let kind = kind.ok_or_else(|| p.key("type").err(ErrorKind::Syntax, "missing required field type"))?;
+        let id = id.ok_or_else(|| p.key(what).err(ErrorKind::Syntax, format!("missing required field {what}")))?;
+        Ok(SourceDest { kind, id })
+    }
+
+    fn persistent(&self, v: &Value, p: &Path<'_>) -> Result<PersistentDisposition, EventError> {
+        let o = Self::object(v, p)?;
+        let mut pd = PersistentDisposition::default();
+        for (k, x) in o {
+            let kp = p.key(k);
+            let list = match k.as_str() {
+                "set" => &mut pd.set,
+                "unset" => &mut pd.unset,
+                _ => {
+                    return Err(kp.err(
+                        ErrorKind::Syntax,
+                        format!("unknown field {} in persistentDisposition (allowed: set, unset)", show(k)),
+                    ));
+                }
+            };
+            let a = Self::array(x, &kp)?;
+            for (i, d) in a.iter().enumerate() {
+                list.push(self.vocab(d, &kp.index(i), "disposition", Disposition::parse)?);
+            }
+        }
+        Ok(pd)
+    }
+
+    fn error_declaration(&mut self, v: &Value, p: &Path<'_>) -> Result<ErrorDeclaration, EventError> {
+        let o = Self::object(v, p)?;
+        let time = match o.get("declarationTime") {
+            Some(x) => self.time(x, &p.key("declarationTime"))?,
+            None => {
+                return Err(p.key("declarationTime").err(ErrorKind::Syntax, "missing required field declarationTime"));
+            }
+        };
+        let mut d = ErrorDeclaration {
+            declaration_time: time,
+            reason: None,
+            corrective_event_ids: Vec::new(),
+            extensions: Vec::new(),
+        };
+        if let Some(x) = o.get("reason") {
+            d.reason = Some(self.vocab(x, &p.key("reason"), "error reason", ErrorReason::parse)?);
+        }
+        if let Some(x) = o.get("correctiveEventIDs") {
+            let kp = p.key("correctiveEventIDs");
+            let a = Self::array(x, &kp)?;
+            for (i, id) in a.iter().enumerate() {
+                d.corrective_event_ids.push(self.uri_text(id, &kp.index(i))?);
+            }
+        }
+        let rest = o.iter().filter(|(k, _)| !matches!(k.as_str(), "declarationTime" | "reason" | "correctiveEventIDs"));
+        d.extensions = self.extensions(rest, p, "errorDeclaration")?;
+        Ok(d)
+    }
+
+    fn sensor_element(&mut self, v: &Value, p: &Path<'_>) -> Result<SensorElement, EventError> {
+        let o = Self::object(v, p)?;
+        let mut el = SensorElement::default();
+        let mut reports = false;
+        let mut rest = Vec::new();
+        for (k, x) in o {
+            let kp = p.key(k);
+            match k.as_str() {
+                "sensorMetadata" => el.metadata = Some(self.sensor_metadata(x, &kp)?),
+                "sensorReport" => {
+                    el.reports = self.list(x, &kp, Self::sensor_report)?;
+                    reports = true;
+                }
+                _ => rest.push((k, x)),
+            }
+        }
+        if !reports || el.reports.is_empty() {
+            return Err(p
+                .key("sensorReport")
+                .err(ErrorKind::Syntax, "a sensorElement needs at least one sensorReport"));
+        }
+        el.extensions = self.extensions(rest.into_iter(), p, "sensorElement")?;
+        Ok(el)
+    }
+
+    fn sensor_metadata(&mut self, v: &Value, p: &Path<'_>) -> Result<SensorMetadata, EventError> {
+        let o = Self::object(v, p)?;
+        let mut m = SensorMetadata::default();
+        let mut rest = Vec::new();
+        for (k, x) in o {
+            let kp = p.key(k);
+            match k.as_str() {
+                "time" => m.time = Some(self.time(x, &kp)?),
+                "startTime" => m.start_time = Some(self.time(x, &kp)?),
+                "endTime" => m.end_time = Some(self.time(x, &kp)?),
+                "deviceID" => m.device_id = Some(self.uri_text(x, &kp)?),
+                "deviceMetadata" => m.device_metadata = Some(self.uri_text(x, &kp)?),
+                "rawData" => m.raw_data = Some(self.uri_text(x, &kp)?),
+                "dataProcessingMethod" => m.data_processing_method = Some(self.uri_text(x, &kp)?),
+                "bizRules" => m.biz_rules = Some(self.uri_text(x, &kp)?),
+                _ => rest.push((k, x)),
+            }
+        }
+        m.extensions = self.extensions(rest.into_iter(), p, "sensorMetadata")?;
+        Ok(m)
+    }
+
+    fn sensor_report(&mut self, v: &Value, p: &Path<'_>) -> Result<SensorReport, EventError> {
+        let o = Self::object(v, p)?;
+        let mut r = SensorReport::default();
+        let mut rest = Vec::new();
+        for (k, x) in o {
+            let kp = p.key(k);
+            let q = &kp;
+            match k.as_str() {
+                "type" => r.kind = Some(self.measurement_type(x, q)?),
+                "exception" => {
+                    r.exception = Some(self.term_or_uri(x, q, "exception", &["ALARM_CONDITION", "ERROR_CONDITION"])?);
+                }
+                "component" => r.component = Some(self.term_or_uri(x, q, "component", COMPONENTS)?),
+                "deviceID" => r.device_id = Some(self.uri_text(x, q)?),
+                "deviceMetadata" => r.device_metadata = Some(self.uri_text(x, q)?),
+                "rawData" => r.raw_data = Some(self.uri_text(x, q)?),
+                "dataProcessingMethod" => r.data_processing_method = Some(self.uri_text(x, q)?),
+                "bizRules" => r.biz_rules = Some(self.uri_text(x, q)?),
+                "microorganism" => r.microorganism = Some(self.uri_text(x, q)?),
+                "chemicalSubstance" => r.chemical_substance = Some(self.uri_text(x, q)?),
+                "coordinateReferenceSystem" => r.coordinate_reference_system = Some(self.uri_text(x, q)?),
+                "uriValue" => r.uri_value = Some(self.uri_text(x, q)?),
+                "stringValue" => r.string_value = Some(Self::string(x, q)?.into()),
+                "hexBinaryValue" => r.hex_binary_value = Some(self.hex(x, q)?),
+                "booleanValue" => {
+                    r.boolean_value = Some(x.as_bool().ok_or_else(|| {
+                        q.err(ErrorKind::Syntax, format!("expected true or false, found {}", type_name(x)))
+                    })?);
+                }
+                "time" => r.time = Some(self.time(x, q)?),
+                "value" => r.value = Some(self.decimal(x, q)?),
+                "minValue" => r.min_value = Some(self.decimal(x, q)?),
+                "maxValue" => r.max_value = Some(self.decimal(x, q)?),
+                "meanValue" => r.mean_value = Some(self.decimal(x, q)?),
+                "sDev" => r.s_dev = Some(self.decimal(x, q)?),
+                "percRank" => r.perc_rank = Some(self.decimal(x, q)?),
+                "percValue" => r.perc_value = Some(self.decimal(x, q)?),
+                "uom" => r.uom = Some(self.uom(x, q)?),
+                _ => rest.push((k, x)),
+            }
+        }
+        r.extensions = self.extensions(rest.into_iter(), p, "sensorReport")?;
+        Ok(r)
+    }
+
+    fn measurement_type(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+        let s = Self::string(v, p)?;
+        if MEASUREMENT_TYPES.contains(&s) {
+            return Ok(format!("{GS1_VOC}{s}").into());
+        }
+        match self.ctx.resolve(s) {
+            Resolved::Curie(full, _) => Ok(full.into()),
+            Resolved::Absolute if s.len() <= MAX_URI && !s.bytes().any(bad_uri_byte) => Ok(s.into()),
+            _ => Err(p.err(
+                ErrorKind::Value,
+                format!("sensor type {} is not a CBV measurement type (gs1:Temperature, …) or a URI", show(s)),
+            )),
+        }
+    }
+
+    fn term_or_uri(&self, v: &Value, p: &Path<'_>, what: &str, terms: &[&str]) -> Result<Box<str>, EventError> {
+        let s = self.uri_text(v, p)?;
+        if terms.contains(&&*s) || s.contains(':') {
+            return Ok(s);
+        }
+        Err(p.err(ErrorKind::Value, format!("{what} {} is not a CBV term or a URI", show(&s))))
+    }
+
+    fn hex(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+        let s = Self::string(v, p)?;
+        if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(
+                p.err(ErrorKind::Charset, format!("hexBinaryValue {} is not an even number of hex digits", show(s)))
+            );
+        }
+        Ok(s.into())
+    }
+
+    // --- extensions ---------------------------------------------------------------------------------------------
+
+    /// The expanded name of a namespaced field (strict: CURIE with a known prefix, declared term, absolute IRI).
+    fn ext_name(&self, k: &str, p: &Path<'_>, within: &str) -> Result<Box<str>, EventError> {
+        match self.ctx.resolve(k) {
+            Resolved::Curie(full, _) => Ok(full.into()),
+            Resolved::Term(full) => Ok(full.into()),
+            Resolved::Absolute => Ok(k.into()),
+            Resolved::Undeclared(pfx) => {
+                Err(p
+                    .err(ErrorKind::Syntax, format!("prefix {} of {} is not declared in @context", show(pfx), show(k))))
+            }
+            Resolved::Plain => Err(p.err(
+                ErrorKind::Syntax,
+                format!(
+                    "unknown field {} in {within}: extensions need a namespace prefix declared in @context (ex:{k})",
+                    show(k)
+                ),
+            )),
+        }
+    }
+
+    /// Records the namespace a key was written with, if it is a CURIE.
+    fn note_namespace(&mut self, k: &str) {
+        if let Resolved::Curie(_, ns) = self.ctx.resolve(k)
+            && !self.used.iter().any(|n| n.prefix == ns.prefix)
+        {
+            self.used.push(ns);
+        }
+    }
+
+    fn extensions<'v>(
+        &mut self,
+        items: impl Iterator<Item = (&'v String, &'v Value)>,
+        p: &Path<'_>,
+        within: &str,
+    ) -> Result<Vec<Extension>, EventError> {
+        let mut out = Vec::new();
+        let mut names = HashSet::new();
+        for (k, v) in items {
+            let kp = p.key(k);
+            let name = self.ext_name(k, &kp, within)?;
+            if !names.insert(name.clone()) {
+                return Err(kp.err(ErrorKind::Duplicate, format!("extension {name} appears twice")));
+            }
+            self.note_namespace(k);
+            let value = self.ext_value(v, &kp, 0)?;
+            out.push(Extension { name, value });
+        }
+        Ok(out)
+    }
+
+    fn ext_value(&mut self, v: &Value, p: &Path<'_>, depth: usize) -> Result<ExtValue, EventError> {
+        if depth > MAX_EXTENSION_DEPTH {
+            return Err(
+                p.err(ErrorKind::Length, format!("extension is nested deeper than {MAX_EXTENSION_DEPTH} levels"))
+            );
+        }
+        Ok(match v {
+            Value::Null => ExtValue::Null,
+            Value::Bool(b) => ExtValue::Bool(*b),
+            Value::Number(n) => ExtValue::Number(Self::number(n, p)?),
+            Value::String(s) => ExtValue::String(s.as_str().into()),
+            Value::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for (i, x) in a.iter().enumerate() {
+                    out.push(self.ext_value(x, &p.index(i), depth + 1)?);
+                }
+                ExtValue::Array(out)
+            }
+            Value::Object(o) => {
+                let mut out = Vec::with_capacity(o.len());
+                let mut names = HashSet::new();
+                for (k, x) in o {
+                    let kp = p.key(k);
+                    // Nested keys: expanded when they resolve, otherwise kept as written (JSON-LD keywords, plain
+                    // keys of a JSON value).
+                    let name: Box<str> = match self.ctx.resolve(k) {
+                        Resolved::Curie(full, _) => full.into(),
+                        Resolved::Term(full) => full.into(),
+                        _ => k.as_str().into(),
+                    };
+                    if !names.insert(name.clone()) {
+                        return Err(kp.err(ErrorKind::Duplicate, format!("extension {name} appears twice")));
+                    }
+                    self.note_namespace(k);
+                    out.push(Extension { name, value: self.ext_value(x, &kp, depth + 1)? });
+                }
+                ExtValue::Object(out)
+            }
+        })
+    }
+}
+
+/// A value described for a "found …" message: strings quoted, others by type.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the text {}", show(s)),
+        other => type_name(other).to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Event → JSON
+
+/// How events are written.
+#[derive(Clone, Copy, Default)]
+pub struct ExportOptions<'a> {
+    gcp: Option<&'a dyn CompanyPrefixLengths>,
+    creation_date: Option<Timestamp>,
+}
+
+impl fmt::Debug for ExportOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportOptions")
+            .field("ids", &if self.gcp.is_some() { "epc-urn" } else { "digital-link" })
+            .field("creation_date", &self.creation_date)
+            .finish()
+    }
+}
+
+impl<'a> ExportOptions<'a> {
+    /// GS1 identifiers as Digital Links on `https://id.gs1.org` (the EPCIS 2.0 JSON default).
+    pub const fn digital_link() -> Self {
+        Self { gcp: None, creation_date: None }
+    }
+
+    /// GS1 identifiers as EPC URNs (`urn:epc:id:sgtin:…`), with company-prefix lengths from `gcp`; an identifier
+    /// whose prefix length is unknown, or that has no EPC form (a GTIN without lot or serial), stays a Digital
+    /// Link.
+    ///
+    /// ```
+    /// use tracecode::code::gs1::gcp::FixedGcpLength;
+    /// use tracecode::event::epcis_json::{ExportOptions, event_from_json, event_to_json, Context};
+    /// let v = serde_json::json!({"type": "ObjectEvent", "action": "ADD",
+    ///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+    ///     "epcList": ["https://id.gs1.org/01/10614141073464/21/2017"]});
+    /// let e = event_from_json(&v, &Context::new())?;
+    /// let gcp = FixedGcpLength(7);
+    /// let out = event_to_json(&e, &ExportOptions::epc_urn(&gcp));
+    /// assert_eq!(out["epcList"][0], "urn:epc:id:sgtin:0614141.107346.2017");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub const fn epc_urn(gcp: &'a dyn CompanyPrefixLengths) -> Self {
+        Self { gcp: Some(gcp), creation_date: None }
+    }
+
+    /// Sets the document's `creationDate` (default: the current time).
+    #[must_use]
+    pub const fn creation_date(mut self, t: Timestamp) -> Self {
+        self.creation_date = Some(t);
+        self
+    }
+}
+
+/// Writes one event as an EPCIS 2.0 JSON-LD object. The object carries its own `@context` declaring the
+/// extension prefixes it uses (and `tc` for [`Who`](super::Who)), so it can be read back on its own.
+///
+/// ```
+/// use tracecode::event::epcis_json::{Context, ExportOptions, event_from_json, event_to_json};
+/// let v = serde_json::json!({"type": "ObjectEvent", "action": "OBSERVE",
+///     "eventTime": "2022-02-17T02:33:31.116Z", "eventTimeZoneOffset": "-06:00",
+///     "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"],
+///     "quantityList": [{"epcClass": "urn:epc:class:lgtin:0614141.107346.LOT1", "quantity": 200.50, "uom": "KGM"}]});
+/// let e = event_from_json(&v, &Context::new())?;
+/// let out = event_to_json(&e, &ExportOptions::default());
+/// assert_eq!(out["eventTime"], "2022-02-16T20:33:31.116-06:00"); // in the event's own offset
+/// assert_eq!(out["epcList"][0], "https://id.gs1.org/01/10614141073464/21/2017");
+/// assert_eq!(out["quantityList"][0]["quantity"].to_string(), "200.5");
+/// assert_eq!(event_from_json(&out, &Context::new())?, e);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn event_to_json(e: &Event, opts: &ExportOptions<'_>) -> Value {
+    event_json(e, opts, &[])
+}
+
+fn is_standard(n: &Namespace) -> bool {
+    STANDARD_PREFIXES.iter().any(|(p, i)| *p == &*n.prefix && *i == &*n.iri)
+}
+
+fn has_who(e: &Event) -> bool {
+    e.who.party.is_some() || e.who.operator.is_some() || e.who.device.is_some()
+}
+
+/// The event-level `@context` entries needed on top of `header`, and whether `tc:` may name the Who fields.
+fn local_context(e: &Event, header: &[Namespace]) -> (Vec<Namespace>, bool) {
+    let in_header = |n: &Namespace| header.iter().any(|h| h.prefix == n.prefix && h.iri == n.iri);
+    let mut local: Vec<Namespace> = e.namespaces.iter().filter(|n| !is_standard(n) && !in_header(n)).cloned().collect();
+    let tc_taken = e.namespaces.iter().any(|n| &*n.prefix == WHO_PREFIX && &*n.iri != WHO_NAMESPACE);
+    let who_curie = !tc_taken;
+    if has_who(e) && who_curie {
+        let tc = Namespace { prefix: WHO_PREFIX.into(), iri: WHO_NAMESPACE.into() };
+        if !in_header(&tc) && !local.iter().any(|n| n.prefix == tc.prefix) {
+            local.push(tc);
+        }
+    }
+    (local, who_curie)
+}
+
+fn event_json(e: &Event, opts: &ExportOptions<'_>, header: &[Namespace]) -> Value {
+    let mut m = Map::new();
+    let (local, who_curie) = local_context(e, header);
+    if !local.is_empty() {
+        let ctx: Map<String, Value> =
+            local.iter().map(|n| (n.prefix.to_string(), Value::String(n.iri.to_string()))).collect();
+        m.insert("@context".into(), Value::Object(ctx));
+    }
+    let ns = &e.namespaces;
+    let s = |x: &str| Value::String(x.to_owned());
+    m.insert("type".into(), s(e.kind.as_str()));
+    if let Some(id) = &e.event_id {
+        m.insert("eventID".into(), s(id));
+    }
+    m.insert("eventTime".into(), s(&e.event_time.to_rfc3339_auto(e.event_time_zone_offset)));
+    m.insert("eventTimeZoneOffset".into(), s(&e.event_time_zone_offset.to_string()));
+    if let Some(t) = e.record_time {
+        m.insert("recordTime".into(), time_json(t));
+    }
+    match e.certification_info.as_slice() {
+        [] => {}
+        [one] => {
+            m.insert("certificationInfo".into(), s(one));
+        }
+        many => {
+            m.insert("certificationInfo".into(), many.iter().map(|c| s(c)).collect());
+        }
+    }
+    if let Some(d) = &e.error_declaration {
+        m.insert("errorDeclaration".into(), error_declaration_json(d, ns));
+    }
+    what_json(&mut m, e, opts);
+    why_json(&mut m, e, opts);
+    if !e.ilmd.is_empty() {
+        m.insert("ilmd".into(), Value::Object(extensions_json(&e.ilmd, ns)));
+    }
+    let who_name = |local: &str| {
+        if who_curie { format!("{WHO_PREFIX}:{local}") } else { format!("{WHO_NAMESPACE}{local}") }
+    };
+    if let Some(p) = &e.who.party {
+        m.insert(who_name("responsibleParty"), Value::String(id_text(p, opts)));
+    }
+    if let Some(o) = &e.who.operator {
+        m.insert(who_name("operator"), s(o));
+    }
+    if let Some(d) = &e.who.device {
+        m.insert(who_name("device"), s(d));
+    }
+    for x in &e.extensions {
+        m.insert(compact(&x.name, ns), ext_json(&x.value, ns));
+    }
+    Value::Object(m)
+}
+
+/// The identifier lists, quantities, parent and action.
+fn what_json(m: &mut Map<String, Value>, e: &Event, opts: &ExportOptions<'_>) {
+    let ids = |l: &[Id]| Value::Array(l.iter().map(|i| Value::String(id_text(i, opts))).collect());
+    let qs = |l: &[Quantity]| Value::Array(l.iter().map(|q| quantity_json(q, opts)).collect());
+    if let Some(p) = &e.parent_id {
+        m.insert("parentID".into(), Value::String(id_text(p, opts)));
+    }
+    // An ObjectEvent or TransactionEvent without other "what" still needs its (empty) epcList to be valid.
+    let needs_epc_list = match e.kind {
+        EventType::Object => e.quantity_list.is_empty() && (e.read_point.is_none() || e.sensor_elements.is_empty()),
+        EventType::Transaction => e.quantity_list.is_empty() && e.action != Some(Action::Delete),
+        _ => false,
+    };
+    if !e.epc_list.is_empty() || needs_epc_list {
+        m.insert("epcList".into(), ids(&e.epc_list));
+    }
+    for (name, l) in [("childEPCs", &e.child_epcs), ("inputEPCList", &e.input_epc_list)] {
+        if !l.is_empty() {
+            m.insert(name.into(), ids(l));
+        }
+    }
+    if !e.input_quantity_list.is_empty() {
+        m.insert("inputQuantityList".into(), qs(&e.input_quantity_list));
+    }
+    if !e.output_epc_list.is_empty() {
+        m.insert("outputEPCList".into(), ids(&e.output_epc_list));
+    }
+    for (name, l) in [
+        ("outputQuantityList", &e.output_quantity_list),
+        ("quantityList", &e.quantity_list),
+        ("childQuantityList", &e.child_quantity_list),
+    ] {
+        if !l.is_empty() {
+            m.insert(name.into(), qs(l));
+        }
+    }
+    if let Some(t) = &e.transformation_id {
+        m.insert("transformationID".into(), Value::String(t.to_string()));
+    }
+    if let Some(a) = e.action {
+        m.insert("action".into(), Value::String(a.as_str().into()));
+    }
+}
+
+/// bizStep to sensor data.
+fn why_json(m: &mut Map<String, Value>, e: &Event, opts: &ExportOptions<'_>) {
+    let ns = &e.namespaces;
+    let s = |x: &str| Value::String(x.to_owned());
+    if let Some(b) = &e.biz_step {
+        m.insert("bizStep".into(), s(b.term()));
+    }
+    if let Some(d) = &e.disposition {
+        m.insert("disposition".into(), s(d.term()));
+    }
+    if let Some(pd) = &e.persistent_disposition {
+        let mut o = Map::new();
+        if !pd.set.is_empty() {
+            o.insert("set".into(), pd.set.iter().map(|d| s(d.term())).collect());
+        }
+        if !pd.unset.is_empty() {
+            o.insert("unset".into(), pd.unset.iter().map(|d| s(d.term())).collect());
+        }
+        m.insert("persistentDisposition".into(), Value::Object(o));
+    }
+    for (name, place) in [("readPoint", &e.read_point), ("bizLocation", &e.biz_location)] {
+        if let Some(pl) = place {
+            let mut o = Map::new();
+            o.insert("id".into(), Value::String(id_text(&pl.id, opts)));
+            o.extend(extensions_json(&pl.extensions, ns));
+            m.insert(name.into(), Value::Object(o));
+        }
+    }
+    if !e.biz_transactions.is_empty() {
+        let l = e.biz_transactions.iter().map(|b| {
+            let mut o = Map::new();
+            if let Some(k) = &b.kind {
+                o.insert("type".into(), s(k.term()));
+            }
+            o.insert("bizTransaction".into(), Value::String(id_text(&b.value, opts)));
+            Value::Object(o)
+        });
+        m.insert("bizTransactionList".into(), l.collect());
+    }
+    for (name, key, list) in [("sourceList", "source", &e.sources), ("destinationList", "destination", &e.destinations)]
+    {
+        if !list.is_empty() {
+            let l = list.iter().map(|sd| {
+                let mut o = Map::new();
+                o.insert("type".into(), s(sd.kind.term()));
+                o.insert(key.into(), Value::String(id_text(&sd.id, opts)));
+                Value::Object(o)
+            });
+            m.insert(name.into(), l.collect());
+        }
+    }
+    if !e.sensor_elements.is_empty() {
+        m.insert("sensorElementList".into(), e.sensor_elements.iter().map(|el| sensor_element_json(el, ns)).collect());
+    }
+}
+
+fn id_text(id: &Id, opts: &ExportOptions<'_>) -> String {
+    if let (Some(gcp), Id::Key(k)) = (opts.gcp, id) {
+        let text = k.to_string();
+        if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            let dl = format!("https://id.gs1.org/{text}");
+            if let Ok(d) = crate::code::gs1::digital_link::parse_digital_link(&dl, &ParseOptions::new())
+                && let Ok(urn) = crate::code::gs1::epc_uri::to_epc_uri(&d.gs1, gcp)
+            {
+                return urn;
+            }
+            return dl;
+        }
+    }
+    id.to_uri(IdForm::DigitalLink)
+}
+
+fn time_json(t: Timestamp) -> Value {
+    Value::String(t.to_rfc3339_auto(TzOffset::UTC))
+}
+
+fn decimal_json(d: &Decimal) -> Value {
+    // arbitrary_precision: the number keeps its exact decimal text.
+    serde_json::from_str::<Number>(d.as_str()).map_or_else(|_| Value::String(d.as_str().to_owned()), Value::Number)
+}
+
+fn quantity_json(q: &Quantity, opts: &ExportOptions<'_>) -> Value {
+    let mut o = Map::new();
+    o.insert("epcClass".into(), Value::String(id_text(&q.class, opts)));
+    if let Some(n) = &q.quantity {
+        o.insert("quantity".into(), decimal_json(n));
+    }
+    if let Some(u) = &q.uom {
+        o.insert("uom".into(), Value::String(u.to_string()));
+    }
+    Value::Object(o)
+}
+
+fn error_declaration_json(d: &ErrorDeclaration, ns: &[Namespace]) -> Value {
+    let mut o = Map::new();
+    o.insert("declarationTime".into(), time_json(d.declaration_time));
+    if let Some(r) = &d.reason {
+        o.insert("reason".into(), Value::String(r.term().to_owned()));
+    }
+    if !d.corrective_event_ids.is_empty() {
+        o.insert(
+            "correctiveEventIDs".into(),
+            d.corrective_event_ids.iter().map(|c| Value::String(c.to_string())).collect(),
+        );
+    }
+    o.extend(extensions_json(&d.extensions, ns));
+    Value::Object(o)
+}
+
+fn put_str(o: &mut Map<String, Value>, k: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        o.insert(k.into(), Value::String(v.to_owned()));
+    }
+}
+
+fn put_time(o: &mut Map<String, Value>, k: &str, v: Option<Timestamp>) {
+    if let Some(t) = v {
+        o.insert(k.into(), time_json(t));
+    }
+}
+
+fn put_dec(o: &mut Map<String, Value>, k: &str, v: Option<&Decimal>) {
+    if let Some(d) = v {
+        o.insert(k.into(), decimal_json(d));
+    }
+}
+
+fn sensor_element_json(el: &SensorElement, ns: &[Namespace]) -> Value {
+    let mut o = Map::new();
+    if let Some(m) = &el.metadata {
+        let mut mo = Map::new();
+        put_time(&mut mo, "time", m.time);
+        put_time(&mut mo, "startTime", m.start_time);
+        put_time(&mut mo, "endTime", m.end_time);
+        put_str(&mut mo, "deviceID", m.device_id.as_deref());
+        put_str(&mut mo, "deviceMetadata", m.device_metadata.as_deref());
+        put_str(&mut mo, "rawData", m.raw_data.as_deref());
+        put_str(&mut mo, "dataProcessingMethod", m.data_processing_method.as_deref());
+        put_str(&mut mo, "bizRules", m.biz_rules.as_deref());
+        mo.extend(extensions_json(&m.extensions, ns));
+        o.insert("sensorMetadata".into(), Value::Object(mo));
+    }
+    o.insert("sensorReport".into(), el.reports.iter().map(|r| sensor_report_json(r, ns)).collect());
+    o.extend(extensions_json(&el.extensions, ns));
+    Value::Object(o)
+}
+
+fn sensor_report_json(r: &SensorReport, ns: &[Namespace]) -> Value {
+    let mut o = Map::new();
+    if let Some(k) = &r.kind {
+        let short = k.strip_prefix(GS1_VOC).filter(|t| !t.is_empty()).map(|t| format!("gs1:{t}"));
+        o.insert("type".into(), Value::String(short.unwrap_or_else(|| k.to_string())));
+    }
+    put_str(&mut o, "exception", r.exception.as_deref());
+    put_str(&mut o, "deviceID", r.device_id.as_deref());
+    put_str(&mut o, "deviceMetadata", r.device_metadata.as_deref());
+    put_str(&mut o, "rawData", r.raw_data.as_deref());
+    put_str(&mut o, "dataProcessingMethod", r.data_processing_method.as_deref());
+    put_str(&mut o, "bizRules", r.biz_rules.as_deref());
+    put_time(&mut o, "time", r.time);
+    put_str(&mut o, "microorganism", r.microorganism.as_deref());
+    put_str(&mut o, "chemicalSubstance", r.chemical_substance.as_deref());
+    put_dec(&mut o, "value", r.value.as_ref());
+    put_str(&mut o, "component", r.component.as_deref());
+    put_str(&mut o, "stringValue", r.string_value.as_deref());
+    if let Some(b) = r.boolean_value {
+        o.insert("booleanValue".into(), Value::Bool(b));
+    }
+    put_str(&mut o, "hexBinaryValue", r.hex_binary_value.as_deref());
+    put_str(&mut o, "uriValue", r.uri_value.as_deref());
+    put_dec(&mut o, "minValue", r.min_value.as_ref());
+    put_dec(&mut o, "maxValue", r.max_value.as_ref());
+    put_dec(&mut o, "meanValue", r.mean_value.as_ref());
+    put_dec(&mut o, "sDev", r.s_dev.as_ref());
+    put_dec(&mut o, "percRank", r.perc_rank.as_ref());
+    put_dec(&mut o, "percValue", r.perc_value.as_ref());
+    put_str(&mut o, "uom", r.uom.as_deref());
+    put_str(&mut o, "coordinateReferenceSystem", r.coordinate_reference_system.as_deref());
+    o.extend(extensions_json(&r.extensions, ns));
+    Value::Object(o)
+}
+
+/// An expanded name written back as a CURIE when one of the event's namespaces covers it (longest IRI wins).
+fn compact(name: &str, ns: &[Namespace]) -> String {
+    let best = ns
+        .iter()
+        .filter_map(|n| {
+            name.strip_prefix(&*n.iri).filter(|rest| !rest.is_empty() && !rest.starts_with("//")).map(|r| (n, r))
+        })
+        .max_by_key(|(n, _)| n.iri.len());
+    match best {
+        Some((n, rest)) => format!("{}:{rest}", n.prefix),
+        None => name.to_owned(),
+    }
+}
+
+fn extensions_json(list: &[Extension], ns: &[Namespace]) -> Map<String, Value> {
+    list.iter().map(|x| (compact(&x.name, ns), ext_json(&x.value, ns))).collect()
+}
+
+fn ext_json(v: &ExtValue, ns: &[Namespace]) -> Value {
+    match v {
+        ExtValue::Null => Value::Null,
+        ExtValue::Bool(b) => Value::Bool(*b),
+        ExtValue::Number(d) => decimal_json(d),
+        ExtValue::String(s) => Value::String(s.to_string()),
+        ExtValue::Array(a) => a.iter().map(|x| ext_json(x, ns)).collect(),
+        ExtValue::Object(o) => Value::Object(extensions_json(o, ns)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Streaming document writer
+
+fn io_error(e: &io::Error) -> Error {
+    Error::new(ErrorKind::Io, 0, 0, format!("cannot write the EPCIS document: {e}"))
+}
+
+/// Writes an `EPCISDocument` one event at a time (memory independent of the number of events).
+///
+/// The document's `@context` declares the namespaces given to [`DocumentWriter::new`] and `tc`; an event that uses
+/// another prefix (or the same prefix for another IRI) carries its own `@context`, so nothing is lost.
+///
+/// ```
+/// use tracecode::event::epcis_json::{Context, DocumentWriter, ExportOptions, event_from_json};
+/// let e = event_from_json(&serde_json::json!({"type": "ObjectEvent", "action": "ADD",
+///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": []}),
+///     &Context::new())?;
+/// let mut w = DocumentWriter::new(Vec::new(), &ExportOptions::default(), &[])?;
+/// w.write_event(&e)?;
+/// let bytes = w.finish()?;
+/// let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+/// assert_eq!(doc["type"], "EPCISDocument");
+/// assert_eq!(doc["epcisBody"]["eventList"][0]["eventTime"], "2024-05-01T08:00:00+08:00");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub struct DocumentWriter<'o, W: Write> {
+    w: W,
+    opts: ExportOptions<'o>,
+    header: Vec<Namespace>,
+    first: bool,
+}
+
+impl<W: Write> fmt::Debug for DocumentWriter<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocumentWriter").field("opts", &self.opts).field("header", &self.header).finish_non_exhaustive()
+    }
+}
+
+impl<'o, W: Write> DocumentWriter<'o, W> {
+    /// Writes the document head, declaring `namespaces` (plus `tc`; standard prefixes are left to the standard
+    /// context; a repeated prefix keeps its first IRI).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn new(mut w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace]) -> Result<Self, Error> {
+        let mut header: Vec<Namespace> = Vec::new();
+        let tc = Namespace { prefix: WHO_PREFIX.into(), iri: WHO_NAMESPACE.into() };
+        for n in namespaces.iter().chain(std::iter::once(&tc)) {
+            if !is_standard(n) && !header.iter().any(|h| h.prefix == n.prefix) {
+                header.push(n.clone());
+            }
+        }
+        let ctx: Map<String, Value> =
+            header.iter().map(|n| (n.prefix.to_string(), Value::String(n.iri.to_string()))).collect();
+        let created = opts.creation_date.unwrap_or_else(now);
+        let head = serde_json::json!([EPCIS_CONTEXT, Value::Object(ctx)]);
+        let text = format!(
+            "{{\"@context\":{head},\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":\"{}\",\
+             \"epcisBody\":{{\"eventList\":[",
+            created.to_rfc3339(TzOffset::UTC, 3)
+        );
+        w.write_all(text.as_bytes()).map_err(|e| io_error(&e))?;
+        Ok(Self { w, opts: *opts, header, first: true })
+    }
+
+    /// Appends one event.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn write_event(&mut self, e: &Event) -> Result<(), Error> {
+        let v = event_json(e, &self.opts, &self.header);
+        let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
+        self.first = false;
+        self.w.write_all(sep).map_err(|e| io_error(&e))?;
+        serde_json::to_writer(&mut self.w, &v).map_err(|e| io_error(&io::Error::other(e)))
+    }
+
+    /// Closes the document and returns the writer (flushed).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn finish(mut self) -> Result<W, Error> {
+        self.w.write_all(b"\n]}}\n").map_err(|e| io_error(&e))?;
+        self.w.flush().map_err(|e| io_error(&e))?;
+        Ok(self.w)
+    }
+}
+
+fn now() -> Timestamp {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0);
+    Timestamp(nanos)
+}
+
+/// Writes `events` as one `EPCISDocument`. The iterator is walked twice (first to collect the namespaces for the
+/// document's `@context`), so it must be cheap to clone (a slice iterator, a store scan that can restart).
+///
+/// # Errors
+/// [`ErrorKind::Io`] if writing fails.
+///
+/// ```
+/// use tracecode::event::epcis_json::{export_document, import_all, Context, ExportOptions, Mode, event_from_json};
+/// let e = event_from_json(&serde_json::json!({"type": "ObjectEvent", "action": "ADD",
+///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+///     "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"],
+///     "@context": {"ex": "https://ns.example.com/"}, "ex:line": 4}), &Context::new())?;
+/// let mut out = Vec::new();
+/// export_document(std::slice::from_ref(&e), &ExportOptions::default(), &mut out)?;
+/// let (events, _) = import_all(out.as_slice(), Mode::AllOrNothing)?;
+/// assert_eq!(events, vec![e]);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn export_document<'e, I>(events: I, opts: &ExportOptions<'_>, writer: impl Write) -> Result<(), Error>
+where
+    I: IntoIterator<Item = &'e Event>,
+    I::IntoIter: Clone,
+{
+    let it = events.into_iter();
+    let mut ns: Vec<Namespace> = Vec::new();
+    for e in it.clone() {
+        for n in &e.namespaces {
+            if !ns.iter().any(|x| x.prefix == n.prefix) {
+                ns.push(n.clone());
+            }
+        }
+    }
+    let mut w = DocumentWriter::new(writer, opts, &ns)?;
+    for e in it {
+        w.write_event(e)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Streaming import
+
+/// What to do with bad events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The import fails ([`ImportError`] listing every bad event) if any event is bad. Events are still handed to
+    /// the callback as they stream: stage them, and commit only when the import returns `Ok`.
+    #[default]
+    AllOrNothing,
+    /// Valid events are handed on; bad ones are reported (callback and [`ImportSummary::rejected`]).
+    AcceptValid,
+}
+
+/// The shape of the imported input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// `EPCISDocument`.
+    #[default]
+    Document,
+    /// `EPCISQueryDocument` (events in `queryResults.resultsBody.eventList`).
+    QueryDocument,
+    /// One bare event object.
+    Event,
+    /// A JSON array of events.
+    EventArray,
+}
+
+/// The outcome of an import.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// What the input was.
+    pub document: DocumentKind,
+    /// Events seen.
+    pub events: usize,
+    /// Events that were valid.
+    pub accepted: usize,
+    /// Bad events, at most [`MAX_REPORTED`] (in document order).
+    pub rejected: Vec<BadEvent>,
+    /// How many events were bad in all.
+    pub rejected_total: usize,
+    /// Prefixes the document's `@context` declared.
+    pub namespaces: Vec<Namespace>,
+}
+
+/// Size accounting shared by the reader and the visitors: the position in the input and the position past which
+/// the value being read is too large.
+struct Limit {
+    pos: Cell<u64>,
+    end: Cell<u64>,
+    hit: Cell<bool>,
+}
+
+/// Counts the bytes serde_json consumes and refuses to read past the current bound (so one oversized event
+/// fails with a clear error instead of exhausting memory).
+struct Counting<R> {
+    inner: R,
+    limit: Rc<Limit>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let pos = self.limit.pos.get();
+        let room = self.limit.end.get().saturating_sub(pos);
+        if room == 0 {
+            self.limit.hit.set(true);
+            return Err(io::Error::other("value exceeds the size bound"));
+        }
+        let n = usize::try_from(room).map_or(buf.len(), |r| r.min(buf.len()));
+        let Some(head) = buf.get_mut(..n) else { return Ok(0) };
+        let got = self.inner.read(head)?;
+        self.limit.pos.set(pos.saturating_add(u64::try_from(got).unwrap_or(u64::MAX)));
+        Ok(got)
+    }
+}
+
+type Callback<'f> = dyn FnMut(usize, Result<Event, EventError>) -> Result<(), Error> + 'f;
+
+struct State<'f> {
+    max: u64,
+    limit: Rc<Limit>,
+    ctx: Option<Result<Context, EventError>>,
+    on_event: &'f mut Callback<'f>,
+    next_index: usize,
+    reading: Option<usize>,
+    summary: ImportSummary,
+    fatal: Option<ImportError>,
+}
+
+impl State<'_> {
+    /// Runs `f` with the size bound armed.
+    fn bounded<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.limit.end.set(self.limit.pos.get().saturating_add(self.max));
+        let r = f();
+        self.limit.end.set(u64::MAX);
+        r
+    }
+
+    fn context(&self) -> Cow<'_, Context> {
+        match &self.ctx {
+            Some(Ok(c)) => Cow::Borrowed(c),
+            _ => Cow::Owned(Context::new()),
+        }
+    }
+
+    /// Converts and hands on one event; `Err` when the callback aborted (the fatal error is stored).
+    fn deliver(&mut self, base: &str, local: usize, v: &Value) -> Result<(), ()> {
+        let index = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        let result = event_from_json(v, &self.context());
+        self.summary.events += 1;
+        match &result {
+            Ok(_) => self.summary.accepted += 1,
+            Err(e) => {
+                self.summary.rejected_total += 1;
+                if self.summary.rejected.len() < MAX_REPORTED {
+                    let pointer = if base.is_empty() && self.summary.document == DocumentKind::Event {
+                        e.pointer().to_owned()
+                    } else {
+                        format!("{base}/{local}{}", e.pointer())
+                    };
+                    self.summary.rejected.push(BadEvent {
+                        index,
+                        pointer,
+                        kind: e.kind(),
+                        message: e.message().to_owned(),
+                    });
+                }
+            }
+        }
+        (self.on_event)(index, result).map_err(|e| {
+            self.fatal =
+                Some(ImportError { error: e, pointer: String::new(), rejected: Vec::new(), rejected_total: 0 });
+        })
+    }
+
+    fn fail<E: de::Error>(&mut self, kind: ErrorKind, pointer: &str, message: impl Into<Cow<'static, str>>) -> E {
+        self.fatal = Some(ImportError::fatal(kind, pointer, message));
+        abort()
+    }
+}
+
+fn abort<E: de::Error>() -> E {
+    E::custom("import aborted")
+}
+
+struct Top<'s, 'f>(&'s mut State<'f>);
+
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an EPCISDocument, an EPCISQueryDocument, an event, or an array of events")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.0;
+        let mut buffered = Map::new();
+        let mut buffered_bytes = 0u64;
+        let mut body = false;
+        let mut header = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "epcisBody" => {
+                    if body {
+                        return Err(st.fail(ErrorKind::Duplicate, "/epcisBody", "epcisBody appears twice"));
+                    }
+                    body = true;
+                    match &st.ctx {
+                        None => {
+                            return Err(st.fail(
+                                ErrorKind::Syntax,
+                                "/@context",
+                                "missing @context before epcisBody (an EPCIS 2.0 document needs @context, and \
+                                 tracecode reads it first: put it before epcisBody)",
+                            ));
+                        }
+                        Some(Err(e)) => {
+                            let (kind, ptr, msg) =
+                                (e.kind(), format!("/@context{}", e.pointer()), e.message().to_owned());
+                            return Err(st.fail(kind, &ptr, msg));
+                        }
+                        Some(Ok(_)) => {}
+                    }
+                    map.next_value_seed(Body { st: &mut *st })?;
+                }
+                "epcisHeader" => {
+                    // Master data is not imported: skipped without buffering.
+                    header = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => {
+                    let start = st.limit.pos.get();
+                    let v: Value = st.bounded(|| map.next_value())?;
+                    buffered_bytes = buffered_bytes.saturating_add(st.limit.pos.get().saturating_sub(start));
+                    if buffered_bytes > st.max {
+                        let msg = format!("the top-level object is larger than {} bytes outside epcisBody", st.max);
+                        return Err(st.fail(ErrorKind::Length, "", msg));
+                    }
+                    if key == "@context" && st.ctx.is_none() {
+                        st.ctx = Some(Context::from_json(&v));
+                    }
+                    buffered.insert(key, v);
+                }
+            }
+        }
+        finish_top(st, &buffered, body, header)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.summary.document = DocumentKind::EventArray;
+        read_events(self.0, seq, "")
+    }
+}
+
+/// After the top-level object: check the document type, or handle a bare event.
+fn finish_top<E: de::Error>(
+    st: &mut State<'_>,
+    buffered: &Map<String, Value>,
+    body: bool,
+    header: bool,
+) -> Result<(), E> {
+    let ty = buffered.get("type").and_then(Value::as_str);
+    let is_doc = matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument"));
+    if body {
+        if !is_doc {
+            let msg = format!(
+                "type must be EPCISDocument or EPCISQueryDocument, found {}",
+                ty.map_or("nothing".into(), show)
+            );
+            return Err(st.fail(ErrorKind::Syntax, "/type", msg));
+        }
+        if ty == Some("EPCISQueryDocument") && st.summary.document == DocumentKind::Document {
+            st.summary.document = DocumentKind::QueryDocument;
+        }
+        return Ok(());
+    }
+    if is_doc {
+        return Err(st.fail(ErrorKind::Syntax, "/epcisBody", "the document has no epcisBody"));
+    }
+    if ty.is_none() {
+        return Err(st.fail(ErrorKind::Syntax, "/type", "not an EPCIS document or event: no type"));
+    }
+    if header {
+        return Err(st.fail(ErrorKind::Syntax, "/epcisHeader", "epcisHeader without epcisBody"));
+    }
+    st.summary.document = DocumentKind::Event;
+    // A bare event's @context is its own: event_from_json applies it, on top of the standard prefixes.
+    st.ctx = None;
+    let v = Value::Object(buffered.clone());
+    st.deliver("", 0, &v).map_err(|()| abort())
+}
+
+fn read_events<'de, A: SeqAccess<'de>>(st: &mut State<'_>, mut seq: A, base: &str) -> Result<(), A::Error> {
+    let mut local = 0usize;
+    loop {
+        st.reading = Some(st.next_index);
+        let v: Option<Value> = st.bounded(|| seq.next_element())?;
+        st.reading = None;
+        let Some(v) = v else { return Ok(()) };
+        st.deliver(base, local, &v).map_err(|()| abort())?;
+        local = local.saturating_add(1);
+    }
+}
+
+/// `epcisBody`: an `eventList`, or `queryResults.resultsBody.eventList`.
+struct Body<'s, 'f> {
+    st: &'s mut State<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for Body<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(Descend { st: self.st, depth: 0 })
+    }
+}
+
+/// Walks `epcisBody` → (`queryResults` → `resultsBody` →) `eventList`, skipping every other member unbuffered.
+struct Descend<'s, 'f> {
+    st: &'s mut State<'f>,
+    /// 0: epcisBody, 1: queryResults, 2: resultsBody.
+    depth: u8,
+}
+
+const LIST_BASES: [&str; 3] = ["/epcisBody/eventList", "", "/epcisBody/queryResults/resultsBody/eventList"];
+
+impl<'de> Visitor<'de> for Descend<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object (epcisBody, queryResults or resultsBody)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.st;
+        while let Some(key) = map.next_key::<String>()? {
+            match (self.depth, key.as_str()) {
+                (0 | 2, "eventList") => {
+                    let base = LIST_BASES.get(usize::from(self.depth)).copied().unwrap_or_default();
+                    map.next_value_seed(List { st: &mut *st, base })?;
+                }
+                (0, "queryResults") | (1, "resultsBody") => {
+                    if self.depth == 0 {
+                        st.summary.document = DocumentKind::QueryDocument;
+                    }
+                    map.next_value_seed(Nested { st: &mut *st, depth: self.depth + 1 })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Nested<'s, 'f> {
+    st: &'s mut State<'f>,
+    depth: u8,
+}
+
+impl<'de> DeserializeSeed<'de> for Nested<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(Descend { st: self.st, depth: self.depth })
+    }
+}
+
+struct List<'s, 'f> {
+    st: &'s mut State<'f>,
+    base: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for List<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for List<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        read_events(self.st, seq, self.base)
+    }
+}
+
+/// Streaming importer (builder): the input, the mode and the size bound.
+///
+/// ```
+/// use tracecode::event::epcis_json::{Importer, Mode};
+/// let doc = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+///   "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-05-01T00:00:00Z",
+///   "epcisBody": {"eventList": [
+///     {"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00+08:00",
+///      "eventTimeZoneOffset": "+08:00", "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"]},
+///     {"type": "ObjectEvent", "action": "CREATE", "eventTime": "2024-05-01T08:00:00+08:00",
+///      "eventTimeZoneOffset": "+08:00", "epcList": []}]}}"#;
+/// let mut good = Vec::new();
+/// let summary = Importer::new(doc.as_bytes()).mode(Mode::AcceptValid).run(|_, r| {
+///     if let Ok(e) = r { good.push(e) }
+///     Ok(())
+/// })?;
+/// assert_eq!((summary.accepted, good.len()), (1, 1));
+/// assert_eq!(summary.rejected[0].pointer, "/epcisBody/eventList/1/action");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Importer<R: Read> {
+    reader: R,
+    mode: Mode,
+    max_event: u64,
+}
+
+impl<R: Read> Importer<R> {
+    /// Reads from `reader` (wrapped in a buffer internally), all-or-nothing, events up to [`MAX_EVENT_BYTES`].
+    pub const fn new(reader: R) -> Self {
+        Self { reader, mode: Mode::AllOrNothing, max_event: MAX_EVENT_BYTES }
+    }
+
+    /// Sets the [`Mode`].
+    #[must_use]
+    pub const fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the largest JSON text of one event (bytes; also bounds the document's top-level members outside
+    /// `epcisBody`).
+    #[must_use]
+    pub const fn max_event_bytes(mut self, n: u64) -> Self {
+        self.max_event = n;
+        self
+    }
+
+    /// Runs the import, calling `on_event(index, result)` for every event in document order. An `Err` from the
+    /// callback stops the import and is returned.
+    ///
+    /// # Errors
+    /// An [`ImportError`]: malformed JSON, I/O, an event larger than the bound, a document-level fault (missing
+    /// `@context`, wrong `type`) with its pointer, the callback's error, or — in [`Mode::AllOrNothing`] — every
+    /// bad event.
+    pub fn run(
+        self,
+        mut on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
+    ) -> Result<ImportSummary, ImportError> {
+        let limit = Rc::new(Limit { pos: Cell::new(0), end: Cell::new(u64::MAX), hit: Cell::new(false) });
+        let reader = Counting { inner: BufReader::with_capacity(1 << 16, self.reader), limit: Rc::clone(&limit) };
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let mut st = State {
+            max: self.max_event,
+            limit: Rc::clone(&limit),
+            ctx: None,
+            on_event: &mut on_event,
+            next_index: 0,
+            reading: None,
+            summary: ImportSummary::default(),
+            fatal: None,
+        };
+        let r = (&mut de).deserialize_any(Top(&mut st)).and_then(|()| de.end());
+        if let Some(f) = st.fatal.take() {
+            return Err(f);
+        }
+        if let Err(e) = r {
+            if limit.hit.get() {
+                let what = st.reading.map_or_else(|| "a top-level value".to_owned(), |i| format!("event {i}"));
+                return Err(ImportError::fatal(
+                    ErrorKind::Length,
+                    "",
+                    format!("{what} is larger than {} bytes (at byte {})", st.max, limit.pos.get()),
+                ));
+            }
+            let kind = if e.is_io() { ErrorKind::Io } else { ErrorKind::Syntax };
+            let what = if e.is_io() { "cannot read the document" } else { "malformed JSON" };
+            return Err(ImportError::fatal(kind, "", format!("{what}: {e}")));
+        }
+        let mut summary = st.summary;
+        if let Some(Ok(c)) = st.ctx {
+            summary.namespaces = c.declared;
+        }
+        if self.mode == Mode::AllOrNothing && summary.rejected_total > 0 {
+            return Err(ImportError {
+                error: Error::new(
+                    ErrorKind::Syntax,
+                    0,
+                    0,
+                    format!(
+                        "{} of {} events are invalid; nothing may be imported",
+                        summary.rejected_total, summary.events
+                    ),
+                ),
+                pointer: String::new(),
+                rejected: summary.rejected,
+                rejected_total: summary.rejected_total,
+            });
+        }
+        Ok(summary)
+    }
+}
+
+/// Imports from `reader`, calling `on_event(index, result)` for every event (see [`Importer`]).
+///
+/// # Errors
+/// As [`Importer::run`].
+///
+/// ```
+/// use tracecode::event::epcis_json::{import, Mode};
+/// let bare = r#"{"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+///                "eventTimeZoneOffset": "+00:00", "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"]}"#;
+/// let mut n = 0;
+/// let summary = import(bare.as_bytes(), Mode::AllOrNothing, |_, r| { r?; n += 1; Ok(()) })?;
+/// assert_eq!((n, summary.events), (1, 1));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn import<R: Read>(
+    reader: R,
+    mode: Mode,
+    on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
+) -> Result<ImportSummary, ImportError> {
+    Importer::new(reader).mode(mode).run(on_event)
+}
+
+/// Imports a whole input into memory: the valid events and the summary (for small documents and tests).
+///
+/// # Errors
+/// As [`Importer::run`].
+pub fn import_all<R: Read>(reader: R, mode: Mode) -> Result<(Vec<Event>, ImportSummary), ImportError> {
+    let mut events = Vec::new();
+    let summary = import(reader, mode, |_, r| {
+        if let Ok(e) = r {
+            events.push(e);
+        }
+        Ok(())
+    })?;
+    Ok((events, summary))
+}
