@@ -501,7 +501,7 @@ fn render(dict: &Dictionary, bytes: &[u8], variants: &[String]) -> Result<String
     w(&mut s, "//! One [`AiDef`] per AI (ranges expanded), sorted by AI, plus a two-digit prefix index for");
     w(&mut s, "//! [`super::ai::lookup_prefix`]. Regenerate with `cargo run -p xtask -- gen-ai-table`.");
     w(&mut s, "");
-    w(&mut s, "use super::ai::{AiDef, Charset, Component, Linter};");
+    w(&mut s, "use super::ai::{AiDef, Charset, Component, Linter, Pairing};");
     w(&mut s, "");
     w(&mut s, "/// The `Release:` line of the dictionary this table was generated from.");
     w(&mut s, &format!("pub const DICTIONARY_RELEASE: &str = {release:?};"));
@@ -510,6 +510,7 @@ fn render(dict: &Dictionary, bytes: &[u8], variants: &[String]) -> Result<String
     w(&mut s, "/// Length in bytes of the dictionary file.");
     w(&mut s, &format!("pub const DICTIONARY_LEN: usize = {};", bytes.len()));
     w(&mut s, "");
+    let pairing = Pairing::compile(&entries)?;
     w(&mut s, &format!("/// Every AI of the dictionary ({} entries), sorted by AI bytes.", entries.len()));
     w(&mut s, "pub static AI_TABLE: &[AiDef] = &[");
     for e in &entries {
@@ -540,7 +541,7 @@ fn render(dict: &Dictionary, bytes: &[u8], variants: &[String]) -> Result<String
             &mut s,
             &format!(
                 "    AiDef {{ ai: {:?}, flags: {:?}, predefined: {}, dl_attr: {}, components: &[{}], min_len: {min_len}, \
-                 max_len: {max_len}, req: &[{}], ex: {}, dlpkey: {dlpkey}, other_attrs: {}, title: {:?} }},",
+                 max_len: {max_len}, req: &[{}], ex: {}, dlpkey: {dlpkey}, other_attrs: {}, title: {:?}, pairing: {} }},",
                 e.ai,
                 e.flags,
                 e.flags.contains('*'),
@@ -549,7 +550,8 @@ fn render(dict: &Dictionary, bytes: &[u8], variants: &[String]) -> Result<String
                 req.join(", "),
                 str_list(&e.ex),
                 str_list(&e.other),
-                e.title
+                e.title,
+                pairing.render(e)
             ),
         );
     }
@@ -576,7 +578,113 @@ fn render(dict: &Dictionary, bytes: &[u8], variants: &[String]) -> Result<String
         w(&mut s, &format!("    ({len}, {}, {}), // {prefix}", to16(a)?, to16(b)?));
     }
     w(&mut s, "];");
+    render_direct_index(&mut s, &entries)?;
     Ok(s)
+}
+
+/// The direct AI index: for each two-digit prefix, a block of slots, one per value of the digits after the prefix
+/// (1, 10 or 100 slots for AIs of length 2, 3 or 4), each holding the AI's position in `AI_TABLE` or `u16::MAX`.
+/// A lookup is then two array reads and no comparison.
+fn render_direct_index(s: &mut String, entries: &[&Entry]) -> Result<(), String> {
+    let mut bases = Vec::with_capacity(100);
+    let mut slots: Vec<u16> = Vec::new();
+    for p in 0..100u32 {
+        let prefix = format!("{p:02}");
+        let len = entries.iter().find(|e| e.ai.starts_with(&prefix)).map_or(0, |e| e.ai.len());
+        bases.push(u16::try_from(slots.len()).map_err(|_| "direct index too large for u16".to_owned())?);
+        if len == 0 {
+            continue;
+        }
+        let width = u32::try_from(len - 2).map_err(|_| "AI length out of range".to_owned())?;
+        let block = 10usize.pow(width);
+        let first = slots.len();
+        slots.resize(first + block, u16::MAX);
+        for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.ai.starts_with(&prefix)) {
+            let rest: usize = e.ai.get(2..).unwrap_or_default().parse().unwrap_or(0);
+            let idx = u16::try_from(i).map_err(|_| "table too large for u16 index".to_owned())?;
+            if let Some(slot) = slots.get_mut(first + rest) {
+                *slot = idx;
+            }
+        }
+    }
+    let w = |s: &mut String, t: &str| {
+        s.push_str(t);
+        s.push('\n');
+    };
+    w(s, "");
+    w(s, "/// For each two-digit prefix `00`..`99`: where its block of [`AI_SLOTS`] starts.");
+    w(s, "pub static PREFIX_SLOT_BASE: [u16; 100] = [");
+    for chunk in bases.chunks(20) {
+        let line: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        w(s, &format!("    {},", line.join(", ")));
+    }
+    w(s, "];");
+    w(s, "");
+    w(s, "/// Per prefix, one slot per value of the AI digits after the prefix (a block of 1, 10 or 100 for AIs of");
+    w(s, "/// length 2, 3 or 4): the AI's position in [`AI_TABLE`], or `u16::MAX` if no such AI.");
+    w(s, &format!("pub static AI_SLOTS: [u16; {}] = [", slots.len()));
+    for chunk in slots.chunks(20) {
+        let line: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        w(s, &format!("    {},", line.join(", ")));
+    }
+    w(s, "];");
+    Ok(())
+}
+
+/// The pairing rules in a precompiled form (see `Pairing` in `src/code/gs1/ai.rs`): every distinct `req=` pattern
+/// gets a bit of a `u128`, so a rule is a list of masks; `ex=` patterns are hashed to a bit of a `u64`, a hint
+/// that lets the library skip the exact check when no conflict is possible.
+struct Pairing {
+    req_patterns: Vec<String>,
+    ex_patterns: Vec<String>,
+}
+
+impl Pairing {
+    fn compile(entries: &[&Entry]) -> Result<Self, String> {
+        let mut req_patterns: Vec<String> =
+            entries.iter().flat_map(|e| e.req.iter().flatten().flatten()).cloned().collect();
+        req_patterns.sort();
+        req_patterns.dedup();
+        if req_patterns.len() > 128 {
+            return Err(format!("{} distinct req patterns; the compiled form holds 128", req_patterns.len()));
+        }
+        let mut ex_patterns: Vec<String> = entries.iter().flat_map(|e| e.ex.iter()).cloned().collect();
+        ex_patterns.sort();
+        ex_patterns.dedup();
+        Ok(Self { req_patterns, ex_patterns })
+    }
+
+    fn req_bit(&self, pat: &str) -> u128 {
+        self.req_patterns.iter().position(|p| p == pat).map_or(0, |i| 1u128 << i)
+    }
+
+    fn ex_bit(&self, pat: &str) -> u64 {
+        self.ex_patterns.iter().position(|p| p == pat).map_or(0, |i| 1u64 << (i % 64))
+    }
+
+    /// The `Pairing { .. }` literal of one entry.
+    fn render(&self, e: &Entry) -> String {
+        let matches: u128 =
+            self.req_patterns.iter().filter(|p| pattern_matches(p, &e.ai)).fold(0, |m, p| m | self.req_bit(p));
+        let ex_hint: u64 =
+            self.ex_patterns.iter().filter(|p| pattern_matches(p, &e.ai)).fold(0, |m, p| m | self.ex_bit(p));
+        let ex_mask: u64 = e.ex.iter().fold(0, |m, p| m | self.ex_bit(p));
+        let rules: Vec<String> = e
+            .req
+            .iter()
+            .map(|rule| {
+                let alts: Vec<String> = rule
+                    .iter()
+                    .map(|alt| format!("{:#x}", alt.iter().fold(0u128, |m, p| m | self.req_bit(p))))
+                    .collect();
+                format!("&[{}]", alts.join(", "))
+            })
+            .collect();
+        format!(
+            "Pairing {{ req_matches: {matches:#x}, req: &[{}], ex_hint: {ex_hint:#x}, ex_mask: {ex_mask:#x} }}",
+            rules.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]

@@ -103,6 +103,27 @@ pub struct AiDef {
     pub other_attrs: &'static [&'static str],
     /// Title from the dictionary (may be empty).
     pub title: &'static str,
+    /// `req`/`ex` in the generator's precompiled form, for the pairing check that runs on every scan.
+    pub(crate) pairing: Pairing,
+}
+
+/// The pairing rules of one AI, precompiled by the generator so that checking a whole scan costs a few integer
+/// operations per element instead of pattern matching every rule against every element.
+///
+/// Every distinct `req` pattern of the dictionary has a bit in a `u128`. An element list's *present set* is the
+/// union of its elements' `req_matches`; a `req` rule holds if, for one of its alternatives (a conjunction of
+/// patterns), `present & mask == mask`. This is exact. `ex` patterns are hashed onto the 64 bits of a `u64`:
+/// `ex_hint` of another element intersecting `ex_mask` means a conflict is *possible* and the exact check runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pairing {
+    /// The `req` patterns (bits) that this AI matches.
+    pub(crate) req_matches: u128,
+    /// Each `req` rule: the masks of its alternatives.
+    pub(crate) req: &'static [&'static [u128]],
+    /// The `ex` patterns (hashed bits) that this AI matches.
+    pub(crate) ex_hint: u64,
+    /// The `ex` patterns (hashed bits) of this AI's own rule.
+    pub(crate) ex_mask: u64,
 }
 
 impl AiDef {
@@ -124,21 +145,22 @@ pub(crate) fn pattern_matches(pat: &str, ai: &str) -> bool {
 
 /// Finds the AI definition whose digits are a prefix of `input` (AIs are prefix-free, so at most one is).
 ///
-/// Two table reads: the two-digit prefix gives the AI length for that prefix and the slice of the table
-/// holding it; then a binary search over at most a few dozen entries.
+/// Three table reads and no comparison: the two-digit prefix gives the AI length and the start of its block of
+/// the generated direct index; the digits after the prefix select the slot holding the AI's table position.
 pub fn lookup_prefix(input: &[u8]) -> Option<&'static AiDef> {
-    let (&a, &b) = (input.first()?, input.get(1)?);
-    if !a.is_ascii_digit() || !b.is_ascii_digit() {
-        return None;
-    }
-    let p = usize::from(a - b'0') * 10 + usize::from(b - b'0');
-    let &(ai_len, start, end) = super::ai_table::PREFIX_INDEX.get(p)?;
-    if ai_len == 0 {
-        return None;
-    }
-    let ai = input.get(..usize::from(ai_len))?;
-    let slice = super::ai_table::AI_TABLE.get(usize::from(start)..usize::from(end))?;
-    slice.binary_search_by(|d| d.ai.as_bytes().cmp(ai)).ok().and_then(|i| slice.get(i))
+    let digit = |i: usize| input.get(i).map(|b| b.wrapping_sub(b'0')).filter(|&d| d <= 9).map(usize::from);
+    let p = digit(0)? * 10 + digit(1)?;
+    let &(ai_len, _, _) = super::ai_table::PREFIX_INDEX.get(p)?;
+    let rest = match ai_len {
+        2 => 0,
+        3 => digit(2)?,
+        4 => digit(2)? * 10 + digit(3)?,
+        _ => return None,
+    };
+    let base = usize::from(*super::ai_table::PREFIX_SLOT_BASE.get(p)?);
+    // An empty slot holds `u16::MAX`, which is past the end of the table.
+    let &slot = super::ai_table::AI_SLOTS.get(base + rest)?;
+    super::ai_table::AI_TABLE.get(usize::from(slot))
 }
 
 /// Finds the AI definition for exactly `ai` (e.g. `"01"`).
@@ -166,4 +188,34 @@ pub fn ai_len_for_prefix(input: &[u8]) -> Option<usize> {
 /// Every AI definition, in lexical AI order.
 pub fn all() -> &'static [AiDef] {
     super::ai_table::AI_TABLE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference: a linear scan for the table entry whose digits start `input`.
+    fn scan(input: &[u8]) -> Option<&'static AiDef> {
+        all().iter().find(|d| input.starts_with(d.ai.as_bytes()))
+    }
+
+    #[test]
+    fn direct_index_agrees_with_a_scan_for_every_digit_string() {
+        for n in 0..10_000u32 {
+            for len in 2..=4 {
+                let s = format!("{n:04}");
+                let s = &s.as_bytes()[4 - len..];
+                let got = lookup_prefix(s).map(|d| d.ai);
+                assert_eq!(got, scan(s).map(|d| d.ai), "{}", String::from_utf8_lossy(s));
+                let mut tail = s.to_vec();
+                tail.extend_from_slice(b"1X");
+                assert_eq!(lookup_prefix(&tail).map(|d| d.ai), scan(&tail).map(|d| d.ai));
+            }
+        }
+        assert!(lookup_prefix(b"").is_none() && lookup_prefix(b"0").is_none() && lookup_prefix(b"3A00").is_none());
+        assert!(lookup_prefix(b"31").is_none() && lookup_prefix(b"310").is_none());
+        for d in all() {
+            assert!(std::ptr::eq(lookup(d.ai).unwrap(), d));
+        }
+    }
 }

@@ -909,8 +909,17 @@ pub fn check_pairings(gs1: &Gs1) -> Result<(), Error> {
     // The definitions only: reading the spans directly skips slicing every value out of the buffer, which
     // matters because this runs for every scan.
     let defs = || gs1.spans.iter().map(|s| s.def);
+    // The precompiled rules (see `Pairing`): exact for `req`, a conservative hint for `ex`. Elements whose
+    // rules pass here skip the pattern matching below, which then only runs to find and describe a failure.
+    let (req_present, ex_present) =
+        defs().fold((0u128, 0u64), |(r, x), d| (r | d.pairing.req_matches, x | d.pairing.ex_hint));
     let present = |pat: &str| defs().any(|d| pattern_matches(pat, d.ai));
     for (i, e) in defs().enumerate() {
+        let p = &e.pairing;
+        let req_ok = p.req.iter().all(|rule| rule.iter().any(|&m| m & !req_present == 0));
+        if req_ok && p.ex_mask & ex_present == 0 {
+            continue;
+        }
         for rule in e.req {
             if !rule.iter().any(|alt| alt.iter().all(|p| present(p))) {
                 return Err(Error::new(
@@ -1547,7 +1556,53 @@ mod tests {
         assert!(check_pairings(&g).is_ok());
     }
 
+    /// The pairing rules applied literally (pattern matching only): what the precompiled check must agree with.
+    fn pairings_reference(g: &Gs1) -> Result<(), (usize, usize)> {
+        let defs: Vec<&AiDef> = g.iter().map(|e| e.def).collect();
+        let present = |pat: &str| defs.iter().any(|d| pattern_matches(pat, d.ai));
+        for (i, e) in defs.iter().enumerate() {
+            if !e.req.iter().all(|rule| rule.iter().any(|alt| alt.iter().all(|p| present(p)))) {
+                return Err((g.source_offset(i), e.ai.len()));
+            }
+            for pat in e.ex {
+                if let Some((j, o)) = defs.iter().enumerate().find(|(_, o)| o.ai != e.ai && pattern_matches(pat, o.ai))
+                {
+                    let (k, second) = if j > i { (j, o) } else { (i, e) };
+                    return Err((g.source_offset(k), second.ai.len()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// AIs that take part in many rules, so that random lists often pass and often fail.
+    const PAIRING_AIS: &[&str] = &[
+        "00", "01", "02", "03", "10", "11", "17", "21", "22", "235", "250", "253", "255", "30", "3100", "3101", "3103",
+        "3200", "37", "392n", "393n", "414", "415", "8006", "8020", "8026", "7259", "4330", "4331", "8111",
+    ];
+
     proptest! {
+        #[test]
+        fn precompiled_pairings_agree_with_the_rules(
+            picks in proptest::collection::vec((0usize..PAIRING_AIS.len(), 0usize..541, any::<bool>()), 0..7),
+        ) {
+            let mut g = Gs1::with_capacity(picks.len(), 64);
+            for (n, &(i, j, common)) in picks.iter().enumerate() {
+                let def = if common {
+                    let pat = PAIRING_AIS[i];
+                    all().iter().find(|d| pattern_matches(pat, d.ai)).unwrap()
+                } else {
+                    &all()[j]
+                };
+                g.push_unchecked(def, "1", n * 10);
+            }
+            let got = check_pairings(&g).map_err(|e| {
+                assert_eq!(e.kind(), ErrorKind::Pairing);
+                (e.offset(), e.len())
+            });
+            prop_assert_eq!(got, pairings_reference(&g));
+        }
+
         #[test]
         fn validate_never_panics_on_bytes(idx in 0usize..541, bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
             let def = &all()[idx % all().len()];
