@@ -2035,21 +2035,20 @@ impl State<'_> {
     fn deliver(&mut self, base: &str, local: usize, v: &Value) -> Result<(), ()> {
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
-        let result = event_from_json(v, &self.context());
+        let mut result = event_from_json(v, &self.context());
         self.summary.events += 1;
-        match &result {
+        match &mut result {
             Ok(_) => self.summary.accepted += 1,
             Err(e) => {
+                // From here on the pointer leads from the document root.
+                if !(base.is_empty() && self.summary.document == DocumentKind::Event) {
+                    e.pointer = format!("{base}/{local}{}", e.pointer);
+                }
                 self.summary.rejected_total += 1;
                 if self.summary.rejected.len() < MAX_REPORTED {
-                    let pointer = if base.is_empty() && self.summary.document == DocumentKind::Event {
-                        e.pointer().to_owned()
-                    } else {
-                        format!("{base}/{local}{}", e.pointer())
-                    };
                     self.summary.rejected.push(BadEvent {
                         index,
-                        pointer,
+                        pointer: e.pointer.clone(),
                         kind: e.kind(),
                         message: e.message().to_owned(),
                     });
@@ -2329,8 +2328,9 @@ impl<R: Read> Importer<R> {
         self
     }
 
-    /// Runs the import, calling `on_event(index, result)` for every event in document order. An `Err` from the
-    /// callback stops the import and is returned.
+    /// Runs the import, calling `on_event(index, result)` for every event in document order. The pointer of an
+    /// [`EventError`] handed to the callback leads from the document root (`/epcisBody/eventList/3/bizStep`), as
+    /// in [`BadEvent`]. An `Err` from the callback stops the import and is returned.
     ///
     /// # Errors
     /// An [`ImportError`]: malformed JSON, I/O, an event larger than the bound, a document-level fault (missing
