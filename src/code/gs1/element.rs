@@ -250,18 +250,26 @@ pub fn parse_element_string(input: &[u8], opts: &ParseOptions) -> Result<(Gs1, V
         let vstart = p + def.ai.len();
         let end = if def.predefined {
             let want = usize::from(def.max_len);
-            let avail = input.get(vstart..).unwrap_or_default();
-            let cut = avail.iter().take(want).position(|&b| b == GS).unwrap_or(avail.len().min(want));
-            if cut < want {
-                return Err(Error::new(
-                    ErrorKind::Length,
-                    vstart + cut,
-                    0,
-                    format!("AI ({}) needs {want} characters, found {cut}", def.ai),
-                ));
-            }
             let end = vstart + want;
-            check_value(def, input.get(vstart..end).unwrap_or_default(), ctx).map_err(|e| e.shifted(vstart))?;
+            // Fast path: no character set admits GS, so a full-length window that validates holds no separator
+            // and needs no separate scan for one. Otherwise the scan decides which error comes first.
+            let window = input.get(vstart..end);
+            let checked = window.map(|w| check_value(def, w, ctx));
+            if !matches!(checked, Some(Ok(()))) {
+                let avail = input.get(vstart..).unwrap_or_default();
+                let cut = avail.iter().take(want).position(|&b| b == GS).unwrap_or(avail.len().min(want));
+                if cut < want {
+                    return Err(Error::new(
+                        ErrorKind::Length,
+                        vstart + cut,
+                        0,
+                        format!("AI ({}) needs {want} characters, found {cut}", def.ai),
+                    ));
+                }
+                if let Some(Err(e)) = checked {
+                    return Err(e.shifted(vstart));
+                }
+            }
             end
         } else {
             let vend = next_gs(input, vstart);

@@ -11,7 +11,6 @@
 
 use super::Gs1;
 use super::ai::{AiDef, Charset, Linter, lookup, pattern_matches};
-use crate::code::check::gs1_check_digit;
 use crate::{Error, ErrorKind};
 
 /// Context for content checks that depend on the world outside the value.
@@ -315,7 +314,7 @@ fn csum(s: &[u8]) -> Result<(), Error> {
     };
     // One pass on the success path: the check-digit routine rejects non-digits itself; only on failure is the
     // value scanned again to locate the bad character.
-    match gs1_check_digit(body) {
+    match mod10_digit(body) {
         Some(want) if want == found => Ok(()),
         Some(want) if found.is_ascii_digit() => Err(Error::new(
             ErrorKind::CheckDigit,
@@ -328,6 +327,22 @@ fn csum(s: &[u8]) -> Result<(), Error> {
             Err(value_err(0, s.len(), "check digit cannot be computed"))
         }
     }
+}
+
+/// The GS1 mod-10 check digit of `body` as [`crate::code::check::gs1_check_digit`] computes it, two digits per step from the right
+/// (weights 3 and 1) after one 8-bytes-at-a-time digit test: `csum` runs on every GTIN and SSCC.
+fn mod10_digit(body: &[u8]) -> Option<u8> {
+    if !all_digits(body) {
+        return None;
+    }
+    let v = |b: u8| u32::from(b.wrapping_sub(b'0'));
+    let mut pairs = body.rchunks_exact(2);
+    let mut sum: u32 = pairs.by_ref().map(|p| p.iter().zip([1, 3]).map(|(&b, w)| w * v(b)).sum::<u32>()).sum();
+    // An odd body leaves its first digit, which has weight 3 (an even distance from the right end).
+    sum += pairs.remainder().iter().map(|&b| 3 * v(b)).sum::<u32>();
+    // `(10 - sum % 10) % 10` is < 10, so the cast is lossless.
+    #[allow(clippy::cast_possible_truncation, reason = "value is 0..=9")]
+    Some(b'0' + ((10 - sum % 10) % 10) as u8)
 }
 
 /// Weights of the check-character pair: the rightmost data character has weight 2, then 3, 5, 7, ... (the
@@ -472,6 +487,19 @@ fn month_day(s: &[u8], at: usize, year: u16, day0: bool) -> Result<(), Error> {
 
 /// `yymmdd` / `yymmd0` (DD = 00 allowed: last day of the month).
 fn yymmdd(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
+    // Fast path for the common valid date (every expiry and production date of every scan): six digits, a real
+    // month and day. Anything else takes the checks below, which locate and describe the fault.
+    if let &[y1, y2, m1, m2, d1, d2] = s {
+        let [y1, y2, m1, m2, d1, d2] = [y1, y2, m1, m2, d1, d2].map(|b| b.wrapping_sub(b'0'));
+        if y1 <= 9 && y2 <= 9 && m1 <= 9 && m2 <= 9 && d1 <= 9 && d2 <= 9 {
+            let (mm, dd) = (m1 * 10 + m2, d1 * 10 + d2);
+            // The century matters only for 29 February, so it is resolved only past day 28.
+            let day_ok = |dd: u8| dd <= 28 || dd <= days_in_month(resolve_century(y1 * 10 + y2, ctx.current_year), mm);
+            if (1..=12).contains(&mm) && ((day0 && dd == 0) || (dd >= 1 && day_ok(dd))) {
+                return Ok(());
+            }
+        }
+    }
     exact_len(s, 6, "a YYMMDD date")?;
     need_digits(s)?;
     let year = resolve_century(two(s, 0).unwrap_or(0), ctx.current_year);
@@ -1055,6 +1083,7 @@ static PACKAGE_TYPES: [&str; 431] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::check::gs1_check_digit;
     use crate::code::gs1::ai::all;
     use proptest::prelude::*;
 
@@ -1601,6 +1630,21 @@ mod tests {
                 (e.offset(), e.len())
             });
             prop_assert_eq!(got, pairings_reference(&g));
+        }
+
+        #[test]
+        fn fast_mod10_agrees_with_the_toolkit(body in "[0-9]{0,20}", noise in proptest::collection::vec(any::<u8>(), 0..20)) {
+            prop_assert_eq!(mod10_digit(body.as_bytes()), gs1_check_digit(body.as_bytes()));
+            prop_assert_eq!(mod10_digit(&noise), gs1_check_digit(&noise));
+        }
+
+        #[test]
+        fn fast_dates_agree_with_the_full_check(s in "[0-9]{6}", day0 in any::<bool>(), year in 1900u16..2200) {
+            let ctx = LintContext { current_year: year };
+            let slow = exact_len(s.as_bytes(), 6, "d").and_then(|()| {
+                month_day(s.as_bytes(), 2, resolve_century(two(s.as_bytes(), 0).unwrap(), year), day0)
+            });
+            prop_assert_eq!(yymmdd(s.as_bytes(), ctx, day0).is_ok(), slow.is_ok());
         }
 
         #[test]
