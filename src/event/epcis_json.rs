@@ -2430,3 +2430,757 @@ pub fn import_all<R: Read>(reader: R, mode: Mode) -> Result<(Vec<Event>, ImportS
     })?;
     Ok((events, summary))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::gs1::gcp::{FixedGcpLength, NoGcpTable};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn base_event() -> Value {
+        json!({
+            "type": "ObjectEvent", "action": "OBSERVE",
+            "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"]
+        })
+    }
+
+    fn with(mut v: Value, k: &str, x: Value) -> Value {
+        v.as_object_mut().unwrap().insert(k.into(), x);
+        v
+    }
+
+    fn without(mut v: Value, k: &str) -> Value {
+        v.as_object_mut().unwrap().remove(k);
+        v
+    }
+
+    fn ex_ctx() -> Context {
+        Context::from_json(&json!([EPCIS_CONTEXT, {"ex": "https://ns.example.com/epcis/"}])).unwrap()
+    }
+
+    fn fails(v: &Value) -> EventError {
+        event_from_json(v, &ex_ctx()).unwrap_err()
+    }
+
+    #[test]
+    fn pointers_escape_and_nest() {
+        let root = Path::ROOT;
+        let a = root.key("ilmd");
+        let b = a.key("https://ns/x~y");
+        let c = b.index(3);
+        assert_eq!(c.render(), "/ilmd/https:~1~1ns~1x~0y/3");
+        assert_eq!(root.render(), "");
+    }
+
+    #[test]
+    fn context_forms() {
+        let c = Context::from_json(&json!([
+            EPCIS_CONTEXT,
+            {"ex": "https://ns.example.com/", "t": {"@id": "urn:t:"}, "ex2": "ex:sub/", "@vocab": "x:", "a:b": "c"},
+            {"gs1": "https://gs1.org/voc/"}
+        ]))
+        .unwrap();
+        assert_eq!(c.iri("ex"), Some("https://ns.example.com/"));
+        assert_eq!(c.iri("t"), Some("urn:t:"));
+        assert_eq!(c.iri("ex2"), Some("https://ns.example.com/sub/"));
+        assert_eq!(c.iri("cbvmda"), Some("urn:epcglobal:cbv:mda:"));
+        assert_eq!(c.declared().len(), 3);
+        let e = Context::from_json(&json!([EPCIS_CONTEXT, {"gs1": "https://example.com/"}])).unwrap_err();
+        assert_eq!((e.pointer(), e.kind()), ("/1/gs1", ErrorKind::Value));
+        let e = Context::from_json(&json!([EPCIS_CONTEXT, 5])).unwrap_err();
+        assert_eq!(e.pointer(), "/1");
+        let e = Context::from_json(&json!({"ex": "no scheme"})).unwrap_err();
+        assert_eq!((e.pointer(), e.kind()), ("/ex", ErrorKind::Syntax));
+        assert_eq!(Context::from_json(&json!(true)).unwrap_err().pointer(), "");
+    }
+
+    #[test]
+    fn reads_every_standard_field() {
+        let v = json!({
+            "@context": {"farm": "urn:example:farm:"},
+            "type": "ObjectEvent", "action": "ADD", "eventID": "urn:uuid:1",
+            "eventTime": "2022-02-16T20:33:31.116-06:00", "eventTimeZoneOffset": "-06:00",
+            "recordTime": "2022-02-17T00:00:00Z",
+            "certificationInfo": ["https://c/1", "https://c/2"],
+            "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"],
+            "quantityList": [{"epcClass": "urn:epc:class:lgtin:0614141.107346.L1", "quantity": 2.50, "uom": "KGM"}],
+            "bizStep": "cbv:BizStep-receiving", "disposition": "urn:epcglobal:cbv:disp:in_transit",
+            "persistentDisposition": {"set": ["recalled"]},
+            "readPoint": {"id": "urn:epc:id:sgln:0614141.07346.1234", "ex:gate": "G7"},
+            "bizTransactionList": [{"type": "po", "bizTransaction": "urn:example:po:1"}],
+            "sourceList": [{"type": "possessing_party", "source": "urn:epc:id:pgln:0614141.00001"}],
+            "ilmd": {"farm:plot": 7},
+            "tc:operator": "op-1", "@context2": null
+        });
+        let v = without(v, "@context2");
+        let ctx =
+            Context::from_json(&json!([EPCIS_CONTEXT, {"ex": "https://ns.example.com/epcis/", "tc": WHO_NAMESPACE}]))
+                .unwrap();
+        let e = event_from_json(&v, &ctx).unwrap();
+        assert_eq!(e.kind, EventType::Object);
+        assert_eq!(e.event_time_zone_offset, TzOffset(-360));
+        assert_eq!(e.event_time.to_rfc3339(TzOffset::UTC, 3), "2022-02-17T02:33:31.116Z");
+        assert_eq!(e.certification_info.len(), 2);
+        assert_eq!(e.quantity_list[0].quantity.as_ref().unwrap().as_str(), "2.5");
+        assert_eq!(e.biz_step, Some(BizStep::Receiving));
+        assert_eq!(e.disposition, Some(Disposition::InTransit));
+        assert_eq!(e.read_point.as_ref().unwrap().extensions[0].name.as_ref(), "https://ns.example.com/epcis/gate");
+        assert_eq!(e.ilmd[0].name.as_ref(), "urn:example:farm:plot");
+        assert_eq!(e.who.operator.as_deref(), Some("op-1"));
+        assert!(e.extensions.is_empty(), "Who fields are not extensions");
+        let prefixes: Vec<&str> = e.namespaces.iter().map(|n| &*n.prefix).collect();
+        assert_eq!(prefixes, ["ex", "farm"], "used prefixes, sorted; tc is implicit");
+        assert_eq!(e.sources[0].kind, SourceDestType::PossessingParty);
+    }
+
+    #[test]
+    fn faults_have_pointers_and_kinds() {
+        let b = base_event;
+        let cases: Vec<(Value, &str, ErrorKind)> = vec![
+            (json!([1]), "", ErrorKind::Syntax),
+            (without(b(), "type"), "/type", ErrorKind::Syntax),
+            (with(b(), "type", json!("ThingEvent")), "/type", ErrorKind::Value),
+            (without(b(), "eventTime"), "/eventTime", ErrorKind::Syntax),
+            (without(b(), "eventTimeZoneOffset"), "/eventTimeZoneOffset", ErrorKind::Syntax),
+            (without(b(), "action"), "/action", ErrorKind::Syntax),
+            (with(b(), "eventTime", json!("2024-02-30T00:00:00Z")), "/eventTime", ErrorKind::Date),
+            (with(b(), "eventTimeZoneOffset", json!("Z")), "/eventTimeZoneOffset", ErrorKind::Date),
+            (with(b(), "eventTimeZoneOffset", json!("+14:30")), "/eventTimeZoneOffset", ErrorKind::Date),
+            (with(b(), "action", json!("add")), "/action", ErrorKind::Value),
+            (with(b(), "epcList", json!("x:y")), "/epcList", ErrorKind::Syntax),
+            (with(b(), "epcList", json!(["urn:a:b", 7])), "/epcList/1", ErrorKind::Syntax),
+            (with(b(), "bizStep", json!("fumigating")), "/bizStep", ErrorKind::Value),
+            (with(b(), "childEPCs", json!([])), "/childEPCs", ErrorKind::Syntax),
+            (with(b(), "quantityList", json!([{"quantity": 1}])), "/quantityList/0/epcClass", ErrorKind::Syntax),
+            (
+                with(b(), "quantityList", json!([{"epcClass": "urn:a:b", "uom": "KGM"}])),
+                "/quantityList/0/quantity",
+                ErrorKind::Syntax,
+            ),
+            (with(b(), "readPoint", json!({"ex:gate": 1})), "/readPoint/id", ErrorKind::Syntax),
+            (
+                with(b(), "bizTransactionList", json!([{"type": "po"}])),
+                "/bizTransactionList/0/bizTransaction",
+                ErrorKind::Syntax,
+            ),
+            (with(b(), "sourceList", json!([{"source": "urn:a:b"}])), "/sourceList/0/type", ErrorKind::Syntax),
+            (
+                with(b(), "destinationList", json!([{"type": "location", "source": "urn:a:b"}])),
+                "/destinationList/0/source",
+                ErrorKind::Syntax,
+            ),
+            (with(b(), "persistentDisposition", json!({"add": []})), "/persistentDisposition/add", ErrorKind::Syntax),
+            (
+                with(b(), "errorDeclaration", json!({"reason": "did_not_occur"})),
+                "/errorDeclaration/declarationTime",
+                ErrorKind::Syntax,
+            ),
+            (
+                with(b(), "sensorElementList", json!([{"sensorMetadata": {}}])),
+                "/sensorElementList/0/sensorReport",
+                ErrorKind::Syntax,
+            ),
+            (
+                with(b(), "sensorElementList", json!([{"sensorReport": [{"type": "Heat"}]}])),
+                "/sensorElementList/0/sensorReport/0/type",
+                ErrorKind::Value,
+            ),
+            (
+                with(b(), "sensorElementList", json!([{"sensorReport": [{"booleanValue": "yes"}]}])),
+                "/sensorElementList/0/sensorReport/0/booleanValue",
+                ErrorKind::Syntax,
+            ),
+            (
+                with(b(), "sensorElementList", json!([{"sensorReport": [{"hexBinaryValue": "abc"}]}])),
+                "/sensorElementList/0/sensorReport/0/hexBinaryValue",
+                ErrorKind::Charset,
+            ),
+            (
+                with(b(), "sensorElementList", json!([{"sensorReport": [{"component": "w"}]}])),
+                "/sensorElementList/0/sensorReport/0/component",
+                ErrorKind::Value,
+            ),
+            (with(b(), "color", json!("red")), "/color", ErrorKind::Syntax),
+            (with(b(), "zz:color", json!("red")), "/zz:color", ErrorKind::Syntax),
+            (
+                with(with(b(), "ex:a", json!(1)), "https://ns.example.com/epcis/a", json!(2)),
+                "/https:~1~1ns.example.com~1epcis~1a",
+                ErrorKind::Duplicate,
+            ),
+            (with(b(), "ex:big", json!(1e300)), "/ex:big", ErrorKind::Syntax),
+            (with(b(), "@context", json!({"ex": 3})), "/@context/ex", ErrorKind::Syntax),
+            (with(b(), "eventID", json!("has space")), "/eventID", ErrorKind::Syntax),
+        ];
+        for (v, ptr, kind) in cases {
+            let e = fails(&v);
+            assert_eq!((e.pointer(), e.kind()), (ptr, kind), "{v}: {e}");
+            assert!(!e.message().is_empty());
+        }
+    }
+
+    #[test]
+    fn first_fault_in_document_order() {
+        let v = json!({"type": "ObjectEvent", "action": "CREATE", "eventTime": "22-07-2026",
+                       "eventTimeZoneOffset": "+02:00", "epcList": []});
+        assert_eq!(fails(&v).pointer(), "/action");
+    }
+
+    #[test]
+    fn fields_by_event_type() {
+        let t = json!({"type": "TransformationEvent", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "inputEPCList": ["urn:a:1"], "outputEPCList": ["urn:a:2"]});
+        assert!(event_from_json(&t, &Context::new()).is_ok());
+        assert_eq!(fails(&with(t.clone(), "epcList", json!([]))).pointer(), "/epcList");
+        assert_eq!(fails(&without(t, "outputEPCList")).pointer(), "");
+        let tx = json!({"type": "TransactionEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "bizTransactionList": [{"bizTransaction": "urn:po:1"}]});
+        assert_eq!(fails(&tx).pointer(), "/epcList");
+        assert!(event_from_json(&with(tx.clone(), "epcList", json!([])), &Context::new()).is_ok());
+        assert!(event_from_json(&with(tx, "action", json!("DELETE")), &Context::new()).is_ok());
+        let ext =
+            json!({"type": "ex:CustomEvent", "eventTime": "2024-05-01T08:00:00Z", "eventTimeZoneOffset": "+00:00"});
+        let e = event_from_json(&ext, &ex_ctx()).unwrap();
+        assert_eq!(e.kind, EventType::Extension("https://ns.example.com/epcis/CustomEvent".into()));
+        // Sensor-only ObjectEvent needs a readPoint.
+        let s = json!({"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "sensorElementList": [{"sensorReport": [{"type": "gs1:Temperature", "value": 3}]}]});
+        assert_eq!(fails(&s).pointer(), "/epcList");
+        let s = with(s, "readPoint", json!({"id": "urn:epc:id:sgln:0614141.07346.1234"}));
+        let e = event_from_json(&s, &Context::new()).unwrap();
+        assert_eq!(e.sensor_elements[0].reports[0].kind.as_deref(), Some("https://gs1.org/voc/Temperature"));
+        let out = event_to_json(&e, &ExportOptions::default());
+        assert!(out.get("epcList").is_none(), "sensor + readPoint needs no epcList");
+        assert_eq!(out["sensorElementList"][0]["sensorReport"][0]["type"], "gs1:Temperature");
+    }
+
+    #[test]
+    fn export_ids_urn_or_digital_link() {
+        let v = with(
+            base_event(),
+            "quantityList",
+            json!([{"epcClass": "https://id.gs1.org/01/10614141073464/10/L1"}, {"epcClass": "https://id.gs1.org/01/10614141073464"}]),
+        );
+        let v = with(
+            v,
+            "epcList",
+            json!(["https://id.gs1.org/01/10614141073464/21/2017", "urn:example:x", "cn-drug20:81234567890123456789"]),
+        );
+        let e = event_from_json(&v, &Context::new()).unwrap();
+        let gcp = FixedGcpLength(7);
+        let out = event_to_json(&e, &ExportOptions::epc_urn(&gcp));
+        assert_eq!(
+            out["epcList"],
+            json!(["urn:epc:id:sgtin:0614141.107346.2017", "urn:example:x", "cn-drug20:81234567890123456789"])
+        );
+        assert_eq!(out["quantityList"][0]["epcClass"], "urn:epc:class:lgtin:0614141.107346.L1");
+        // A GTIN-only class has no EPC form: it stays a Digital Link.
+        assert_eq!(out["quantityList"][1]["epcClass"], "https://id.gs1.org/01/10614141073464");
+        let none = event_to_json(&e, &ExportOptions::epc_urn(&NoGcpTable));
+        assert_eq!(none["epcList"][0], "https://id.gs1.org/01/10614141073464/21/2017");
+        assert_eq!(event_from_json(&out, &Context::new()).unwrap(), e);
+        assert_eq!(event_from_json(&none, &Context::new()).unwrap(), e);
+    }
+
+    #[test]
+    fn exact_numbers_and_own_offset() {
+        let v =
+            with(base_event(), "quantityList", json!([{"epcClass": "urn:a:b", "quantity": 12_345_678_901_234_567_890_u64}]));
+        let v = with(v, "ex:w", serde_json::from_str::<Value>("[200.50, 1e3, -0.0]").unwrap());
+        let v = with(v, "eventTime", json!("2024-05-01T00:00:00.5Z"));
+        let e = event_from_json(&v, &ex_ctx()).unwrap();
+        let out = event_to_json(&e, &ExportOptions::default());
+        let text = out.to_string();
+        assert!(text.contains("\"quantity\":12345678901234567890"), "{text}");
+        assert!(text.contains("\"ex:w\":[200.5,1000,0]"), "{text}");
+        assert_eq!(out["eventTime"], "2024-05-01T08:00:00.500+08:00");
+        assert_eq!(out["eventTimeZoneOffset"], "+08:00");
+        assert_eq!(out["@context"], json!({"ex": "https://ns.example.com/epcis/"}));
+    }
+
+    #[test]
+    fn who_round_trips_under_tc() {
+        let mut e = event_from_json(&base_event(), &Context::new()).unwrap();
+        e.who.party = Some(Id::parse("cn-uscc:91350100M000100Y43").unwrap());
+        e.who.device = Some("urn:dev:1".into());
+        let out = event_to_json(&e, &ExportOptions::default());
+        assert_eq!(out["@context"], json!({"tc": WHO_NAMESPACE}));
+        assert_eq!(out["tc:responsibleParty"], "cn-uscc:91350100M000100Y43");
+        assert_eq!(event_from_json(&out, &Context::new()).unwrap(), e);
+        // With `tc` taken by another namespace, Who is written with full IRIs.
+        e.namespaces = vec![Namespace { prefix: "tc".into(), iri: "https://other.example/".into() }];
+        e.extensions = vec![Extension { name: "https://other.example/x".into(), value: ExtValue::Null }];
+        let out = event_to_json(&e, &ExportOptions::default());
+        assert_eq!(out["urn:tracecode:epcis:device"], "urn:dev:1");
+        assert_eq!(out["tc:x"], Value::Null);
+        assert_eq!(event_from_json(&out, &Context::new()).unwrap(), e);
+    }
+
+    fn doc(events: &str) -> String {
+        format!(
+            r#"{{"@context": ["{EPCIS_CONTEXT}", {{"ex": "https://ns.example.com/epcis/"}}], "type": "EPCISDocument",
+               "schemaVersion": "2.0", "creationDate": "2024-01-01T00:00:00Z",
+               "epcisHeader": {{"big": [1, 2, {{"x": "y"}}]}}, "epcisBody": {{"eventList": [{events}]}}}}"#
+        )
+    }
+
+    const GOOD: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00", "epcList": [], "ex:n": 1}"#;
+    const BAD: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00", "epcList": [], "bizStep": "flying"}"#;
+
+    #[test]
+    fn modes() {
+        let d = doc(&format!("{GOOD},{BAD},{GOOD},{BAD}"));
+        let (events, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((events.len(), s.events, s.accepted, s.rejected_total), (2, 4, 2, 2));
+        assert_eq!(s.document, DocumentKind::Document);
+        assert_eq!(s.namespaces[0].prefix.as_ref(), "ex");
+        let ptrs: Vec<(usize, &str)> = s.rejected.iter().map(|b| (b.index, b.pointer.as_str())).collect();
+        assert_eq!(ptrs, [(1, "/epcisBody/eventList/1/bizStep"), (3, "/epcisBody/eventList/3/bizStep")]);
+        let err = import_all(d.as_bytes(), Mode::AllOrNothing).unwrap_err();
+        assert_eq!(err.rejected_total(), 2);
+        assert_eq!(err.rejected()[1].pointer, "/epcisBody/eventList/3/bizStep");
+        assert!(err.to_string().contains("event 3 at /epcisBody/eventList/3/bizStep"), "{err}");
+        let as_crate: Error = err.into();
+        assert_eq!(as_crate.kind(), ErrorKind::Syntax);
+        // The callback sees document pointers too.
+        let mut seen = Vec::new();
+        let _ = import(d.as_bytes(), Mode::AcceptValid, |i, r| {
+            if let Err(e) = r {
+                seen.push((i, e.pointer().to_owned()));
+            }
+            Ok(())
+        });
+        assert_eq!(seen[0], (1, "/epcisBody/eventList/1/bizStep".to_owned()));
+    }
+
+    #[test]
+    fn document_shapes() {
+        let q = format!(
+            r#"{{"@context": "{EPCIS_CONTEXT}", "type": "EPCISQueryDocument", "epcisBody": {{"queryResults":
+               {{"queryName": "SimpleEventQuery", "resultsBody": {{"eventList": [{BAD}]}}}}}}}}"#
+        );
+        let s = import(q.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!(s.document, DocumentKind::QueryDocument);
+        assert_eq!(s.rejected[0].pointer, "/epcisBody/queryResults/resultsBody/eventList/0/bizStep");
+        let arr = format!("[{BAD}, {BAD}]");
+        let s = import(arr.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.document, s.rejected[1].pointer.as_str()), (DocumentKind::EventArray, "/1/bizStep"));
+        let s = import(BAD.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.document, s.rejected[0].pointer.as_str()), (DocumentKind::Event, "/bizStep"));
+        // A bare event with its own context.
+        let bare = GOOD.replacen('{', &format!(r#"{{"@context": ["{EPCIS_CONTEXT}", {{"ex": "urn:ex:"}}],"#), 1);
+        let (ev, _) = import_all(bare.as_bytes(), Mode::AllOrNothing).unwrap();
+        assert_eq!(ev[0].extensions[0].name.as_ref(), "urn:ex:n");
+        // A bare event without context cannot use ex:.
+        assert_eq!(import_all(GOOD.as_bytes(), Mode::AllOrNothing).unwrap_err().rejected()[0].pointer, "/ex:n");
+    }
+
+    fn fatal(input: &str) -> ImportError {
+        let e = import(input.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap_err();
+        assert_eq!(e.rejected_total(), 0, "{e}");
+        e
+    }
+
+    #[test]
+    fn document_faults() {
+        let no_ctx = format!(r#"{{"type": "EPCISDocument", "epcisBody": {{"eventList": [{GOOD}]}}}}"#);
+        assert_eq!(fatal(&no_ctx).pointer(), "/@context");
+        let late =
+            format!(r#"{{"type": "EPCISDocument", "epcisBody": {{"eventList": []}}, "@context": "{EPCIS_CONTEXT}"}}"#);
+        assert_eq!(fatal(&late).pointer(), "/@context");
+        let bad_ctx =
+            format!(r#"{{"@context": [7], "type": "EPCISDocument", "epcisBody": {{"eventList": [{GOOD}]}}}}"#);
+        assert_eq!(fatal(&bad_ctx).pointer(), "/@context/0");
+        let wrong = format!(r#"{{"@context": "{EPCIS_CONTEXT}", "type": "Doc", "epcisBody": {{"eventList": []}}}}"#);
+        assert_eq!(fatal(&wrong).pointer(), "/type");
+        let nobody = format!(r#"{{"@context": "{EPCIS_CONTEXT}", "type": "EPCISDocument"}}"#);
+        assert_eq!(fatal(&nobody).pointer(), "/epcisBody");
+        let twice = format!(
+            r#"{{"@context": "{EPCIS_CONTEXT}", "type": "EPCISDocument", "epcisBody": {{}}, "epcisBody": {{}}}}"#
+        );
+        assert_eq!(fatal(&twice).error().kind(), ErrorKind::Duplicate);
+        assert_eq!(fatal(r#"{"a": 1}"#).pointer(), "/type");
+        for junk in
+            ["", "[", "{\"type\": ", "nul", "[1] x", "\"text\"", "{\"type\":\"EPCISDocument\",\"epcisBody\":[]}"]
+        {
+            let e = fatal(junk);
+            assert_eq!(e.error().kind(), ErrorKind::Syntax, "{junk:?}: {e}");
+        }
+        let d = doc(&format!("{GOOD},{GOOD}"));
+        let cut = d.get(..d.len() - 20).unwrap();
+        assert_eq!(fatal(cut).error().kind(), ErrorKind::Syntax);
+    }
+
+    #[test]
+    fn oversized_event_is_refused() {
+        let big = format!(r#"{{"type": "ObjectEvent", "ex:pad": "{}", "action": "ADD"}}"#, "x".repeat(5000));
+        let d = doc(&format!("{GOOD},{big},{GOOD}"));
+        let mut n = 0;
+        let e = Importer::new(d.as_bytes()).max_event_bytes(4096).mode(Mode::AcceptValid).run(|_, _| {
+            n += 1;
+            Ok(())
+        });
+        let e = e.unwrap_err();
+        assert_eq!(e.error().kind(), ErrorKind::Length);
+        assert!(e.error().message().contains("event 1 is larger than 4096 bytes"), "{e}");
+        assert_eq!(n, 1, "the event before it was handed on");
+        // The same document passes with the default bound.
+        assert!(Importer::new(d.as_bytes()).mode(Mode::AcceptValid).run(|_, _| Ok(())).is_ok());
+        // A bare object is bounded as a whole too.
+        let many = format!("{{{}\"type\": \"ObjectEvent\"}}", "\"ex:k\": \"vvvvvvvv\",".repeat(1000));
+        let e = Importer::new(many.as_bytes()).max_event_bytes(1000).run(|_, _| Ok(())).unwrap_err();
+        assert_eq!(e.error().kind(), ErrorKind::Length);
+    }
+
+    #[test]
+    fn callback_error_stops_import() {
+        let d = doc(&format!("{GOOD},{GOOD},{GOOD}"));
+        let mut n = 0;
+        let e = import(d.as_bytes(), Mode::AcceptValid, |i, _| {
+            n += 1;
+            if i == 1 { Err(Error::new(ErrorKind::Io, 0, 0, "disk full")) } else { Ok(()) }
+        })
+        .unwrap_err();
+        assert_eq!((e.error().kind(), e.error().message(), n), (ErrorKind::Io, "disk full", 2));
+    }
+
+    #[test]
+    fn deep_extension_is_refused() {
+        let mut x = json!(1);
+        for _ in 0..40 {
+            x = json!([x]);
+        }
+        let e = fails(&with(base_event(), "ex:deep", x));
+        assert_eq!(e.kind(), ErrorKind::Length);
+        assert!(e.pointer().starts_with("/ex:deep/0/0/0"));
+    }
+
+    #[test]
+    fn writer_adds_event_contexts_for_new_prefixes() {
+        let a = event_from_json(&with(base_event(), "ex:a", json!(1)), &ex_ctx()).unwrap();
+        let other = Context::from_json(&json!({"ex": "urn:other:", "zz": "urn:zz:"})).unwrap();
+        let b = event_from_json(&with(with(base_event(), "ex:b", json!(2)), "zz:c", json!(3)), &other).unwrap();
+        let mut w =
+            DocumentWriter::new(Vec::new(), &ExportOptions::default().creation_date(Timestamp(0)), &a.namespaces)
+                .unwrap();
+        w.write_event(&a).unwrap();
+        w.write_event(&b).unwrap();
+        let bytes = w.finish().unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["creationDate"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(v["@context"][1], json!({"ex": "https://ns.example.com/epcis/", "tc": WHO_NAMESPACE}));
+        let list = &v["epcisBody"]["eventList"];
+        assert!(list[0].get("@context").is_none());
+        assert_eq!(list[1]["@context"], json!({"ex": "urn:other:", "zz": "urn:zz:"}));
+        let (events, _) = import_all(bytes.as_slice(), Mode::AllOrNothing).unwrap();
+        assert_eq!(events, vec![a, b]);
+    }
+
+    // --- generated events ---------------------------------------------------------------------------------------
+
+    const NS: [(&str, &str); 3] =
+        [("ex", "https://ns.example.com/epcis/"), ("farm", "urn:example:farm:"), ("gs1", "https://gs1.org/voc/")];
+
+    fn arb_id() -> impl Strategy<Value = Id> {
+        prop_oneof![
+            "[A-Za-z0-9]{1,12}"
+                .prop_map(|s| Id::parse(&format!("https://id.gs1.org/01/09506000134352/21/{s}")).unwrap()),
+            (0u32..99_999).prop_map(|n| Id::parse(&format!("urn:epc:id:sscc:0614141.{n:010}")).unwrap()),
+            "[a-z0-9]{1,10}".prop_map(|s| Id::parse(&format!("urn:example:thing:{s}")).unwrap()),
+        ]
+    }
+
+    fn arb_class() -> impl Strategy<Value = Id> {
+        prop_oneof![
+            "[A-Z0-9]{1,8}".prop_map(|s| Id::parse(&format!("https://id.gs1.org/01/09506000134352/10/{s}")).unwrap()),
+            Just(Id::parse("https://id.gs1.org/01/09506000134352").unwrap()),
+            "[a-z]{1,6}".prop_map(|s| Id::parse(&format!("urn:example:class:{s}")).unwrap()),
+        ]
+    }
+
+    fn arb_dec() -> impl Strategy<Value = Decimal> {
+        (any::<i64>(), 0u32..6).prop_map(|(m, scale)| {
+            let mut s = m.unsigned_abs().to_string();
+            if scale > 0 {
+                let n = scale as usize;
+                if s.len() <= n {
+                    s = format!("{}{s}", "0".repeat(n + 1 - s.len()));
+                }
+                s.insert(s.len() - n, '.');
+            }
+            if m < 0 {
+                s.insert(0, '-');
+            }
+            Decimal::parse(&s).unwrap()
+        })
+    }
+
+    fn arb_time() -> impl Strategy<Value = Timestamp> {
+        (-2_000_000_000_000_000_000i64..4_000_000_000_000_000_000).prop_map(Timestamp)
+    }
+
+    fn arb_name() -> impl Strategy<Value = Box<str>> {
+        (0..NS.len(), "[a-z][a-zA-Z0-9]{0,7}").prop_map(|(i, l)| format!("{}{l}", NS[i].1).into())
+    }
+
+    fn arb_ext_value() -> impl Strategy<Value = ExtValue> {
+        let leaf = prop_oneof![
+            Just(ExtValue::Null),
+            any::<bool>().prop_map(ExtValue::Bool),
+            arb_dec().prop_map(ExtValue::Number),
+            "\\PC{0,10}".prop_map(|s| ExtValue::String(s.into())),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(ExtValue::Array),
+                prop::collection::btree_map(prop_oneof![arb_name(), "[a-d]{1,3}".prop_map(Into::into)], inner, 0..4)
+                    .prop_map(|m| ExtValue::Object(
+                        m.into_iter().map(|(name, value)| Extension { name, value }).collect()
+                    )),
+            ]
+        })
+    }
+
+    fn arb_exts(max: usize) -> impl Strategy<Value = Vec<Extension>> {
+        prop::collection::btree_map(arb_name(), arb_ext_value(), 0..=max)
+            .prop_map(|m| m.into_iter().map(|(name, value)| Extension { name, value }).collect())
+    }
+
+    fn arb_quantity() -> impl Strategy<Value = Quantity> {
+        (arb_class(), prop::option::of((arb_dec(), prop::option::of("[A-Z0-9]{2,3}")))).prop_map(|(class, q)| {
+            let (quantity, uom) = match q {
+                Some((d, u)) => (Some(d), u.map(Into::into)),
+                None => (None, None),
+            };
+            Quantity { class, quantity, uom }
+        })
+    }
+
+    fn arb_report() -> impl Strategy<Value = SensorReport> {
+        (
+            prop::option::of(prop_oneof![
+                Just("https://gs1.org/voc/Temperature".to_owned()),
+                Just("urn:example:measure:brix".to_owned())
+            ]),
+            prop::option::of(arb_dec()),
+            prop::option::of(arb_time()),
+            prop::option::of(any::<bool>()),
+            prop::option::of("\\PC{0,8}"),
+            prop::option::of(prop_oneof![Just("x"), Just("latitude"), Just("urn:c:1")]),
+            prop::option::of("([0-9a-f]{2}){0,4}"),
+            arb_exts(1),
+        )
+            .prop_map(|(kind, value, time, b, sv, comp, hex, extensions)| SensorReport {
+                kind: kind.map(Into::into),
+                uom: value.as_ref().map(|_| "CEL".into()),
+                value,
+                max_value: Some(Decimal::parse("9.5").unwrap()),
+                time,
+                boolean_value: b,
+                string_value: sv.map(Into::into),
+                component: comp.map(Into::into),
+                hex_binary_value: hex.map(Into::into),
+                exception: Some("ERROR_CONDITION".into()),
+                device_id: Some("urn:epc:id:giai:4000001.111".into()),
+                extensions,
+                ..SensorReport::default()
+            })
+    }
+
+    fn arb_sensor() -> impl Strategy<Value = SensorElement> {
+        (prop::option::of((arb_time(), arb_exts(1))), prop::collection::vec(arb_report(), 1..3), arb_exts(1)).prop_map(
+            |(meta, reports, extensions)| SensorElement {
+                metadata: meta.map(|(t, ext)| SensorMetadata {
+                    start_time: Some(t),
+                    biz_rules: Some("https://example.com/rules".into()),
+                    extensions: ext,
+                    ..SensorMetadata::default()
+                }),
+                reports,
+                extensions,
+            },
+        )
+    }
+
+    fn arb_place() -> impl Strategy<Value = Place> {
+        (prop_oneof![Just("urn:epc:id:sgln:0614141.07346.1234"), Just("urn:example:loc:7")], arb_exts(2))
+            .prop_map(|(id, extensions)| Place { id: Id::parse(id).unwrap(), extensions })
+    }
+
+    /// Every namespace an event's extension names use, sorted (as the importer records them).
+    fn namespaces_of(e: &Event) -> Vec<Namespace> {
+        fn walk(list: &[Extension], out: &mut Vec<&'static str>) {
+            for x in list {
+                if let Some((p, _)) = NS.iter().find(|(_, iri)| x.name.starts_with(iri)) {
+                    out.push(p);
+                }
+                let mut stack = vec![&x.value];
+                while let Some(v) = stack.pop() {
+                    match v {
+                        ExtValue::Object(o) => walk(o, out),
+                        ExtValue::Array(a) => stack.extend(a),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&e.extensions, &mut out);
+        walk(&e.ilmd, &mut out);
+        for p in e.read_point.iter().chain(&e.biz_location) {
+            walk(&p.extensions, &mut out);
+        }
+        for s in &e.sensor_elements {
+            walk(&s.extensions, &mut out);
+            if let Some(m) = &s.metadata {
+                walk(&m.extensions, &mut out);
+            }
+            for r in &s.reports {
+                walk(&r.extensions, &mut out);
+            }
+        }
+        if let Some(d) = &e.error_declaration {
+            walk(&d.extensions, &mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.iter()
+            .map(|p| Namespace { prefix: (*p).into(), iri: NS.iter().find(|(q, _)| q == p).unwrap().1.into() })
+            .collect()
+    }
+
+    prop_compose! {
+        fn arb_common()(
+            time in arb_time(), off in -840i16..=840, record in prop::option::of(arb_time()),
+            event_id in prop::option::of("[a-f0-9]{8}"),
+            cert in prop::collection::vec("[a-z]{1,5}", 0..3),
+            step in prop::option::of(prop_oneof![(0..BizStep::TERMS.len()).prop_map(|i| BizStep::parse(BizStep::TERMS[i]).unwrap()), Just(BizStep::Other("urn:example:step:x".into()))]),
+            disp in prop::option::of((0..Disposition::TERMS.len()).prop_map(|i| Disposition::parse(Disposition::TERMS[i]).unwrap())),
+            pd in prop::option::of((prop::collection::vec(Just(Disposition::Recalled), 0..2), prop::collection::vec(Just(Disposition::Expired), 0..2))),
+            rp in prop::option::of(arb_place()), bl in prop::option::of(arb_place()),
+            bts in prop::collection::vec((prop::option::of(prop_oneof![Just(BizTransactionType::Po), Just(BizTransactionType::Other("urn:bt:x".into()))]), arb_id()), 0..3),
+            srcs in prop::collection::vec((prop_oneof![Just(SourceDestType::OwningParty), Just(SourceDestType::Location)], arb_id()), 0..2),
+            dsts in prop::collection::vec((Just(SourceDestType::PossessingParty), arb_id()), 0..2),
+            sensors in prop::collection::vec(arb_sensor(), 0..2),
+            exts in arb_exts(3),
+            err in prop::option::of((arb_time(), arb_exts(1))),
+            who in (prop::option::of(arb_id()), prop::option::of("[a-z0-9-]{1,8}"), prop::option::of("[a-z0-9:]{1,8}")),
+        ) -> Event {
+            let mut e = Event::new(EventType::Object, time, TzOffset(off));
+            e.record_time = record;
+            e.event_id = event_id.map(|s| format!("urn:uuid:{s}").into());
+            e.certification_info = cert.into_iter().map(|c| format!("https://cert.example/{c}").into()).collect();
+            e.biz_step = step;
+            e.disposition = disp;
+            e.persistent_disposition = pd.map(|(set, unset)| PersistentDisposition { set, unset });
+            e.read_point = rp;
+            e.biz_location = bl;
+            e.biz_transactions = bts.into_iter().map(|(kind, value)| BizTransaction { kind, value }).collect();
+            e.sources = srcs.into_iter().map(|(kind, id)| SourceDest { kind, id }).collect();
+            e.destinations = dsts.into_iter().map(|(kind, id)| SourceDest { kind, id }).collect();
+            e.sensor_elements = sensors;
+            e.extensions = exts;
+            e.error_declaration = err.map(|(t, extensions)| ErrorDeclaration {
+                declaration_time: t,
+                reason: Some(ErrorReason::DidNotOccur),
+                corrective_event_ids: vec!["urn:uuid:c1".into()],
+                extensions,
+            });
+            e.who = crate::event::Who { party: who.0, operator: who.1.map(Into::into), device: who.2.map(Into::into) };
+            e
+        }
+    }
+
+    fn arb_event() -> impl Strategy<Value = Event> {
+        let ids = || prop::collection::vec(arb_id(), 0..3);
+        let ids1 = || prop::collection::vec(arb_id(), 1..3);
+        let qs = || prop::collection::vec(arb_quantity(), 0..2);
+        let action = prop_oneof![Just(Action::Add), Just(Action::Observe), Just(Action::Delete)];
+        (arb_common(), 0..5u8, action, ids(), ids1(), qs(), qs(), arb_id(), arb_exts(2), prop::option::of("[a-z]{1,6}"))
+            .prop_map(|(mut e, kind, action, a, b, qa, qb, parent, ilmd, tid)| {
+                match kind {
+                    0 => {
+                        e.action = Some(action);
+                        e.epc_list = a;
+                        e.quantity_list = qa;
+                        if action == Action::Add {
+                            e.ilmd = ilmd;
+                        }
+                    }
+                    1 | 4 => {
+                        e.kind = if kind == 1 { EventType::Aggregation } else { EventType::Association };
+                        e.action = Some(action);
+                        e.parent_id = Some(parent);
+                        e.child_epcs = b;
+                        e.child_quantity_list = qa;
+                    }
+                    2 => {
+                        e.kind = EventType::Transaction;
+                        e.action = Some(action);
+                        e.epc_list = a;
+                        e.quantity_list = qa;
+                        if e.biz_transactions.is_empty() {
+                            e.biz_transactions.push(BizTransaction { kind: None, value: parent });
+                        }
+                    }
+                    _ => {
+                        e.kind = EventType::Transformation;
+                        e.input_epc_list = b;
+                        e.input_quantity_list = qa;
+                        e.output_epc_list = a;
+                        e.output_quantity_list = qb;
+                        if e.output_epc_list.is_empty() && e.output_quantity_list.is_empty() {
+                            e.transformation_id =
+                                Some(tid.map_or_else(|| "urn:t:1".into(), |t| format!("urn:t:{t}").into()));
+                        }
+                        e.ilmd = ilmd;
+                    }
+                }
+                e.namespaces = namespaces_of(&e);
+                e
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn event_json_round_trip(e in arb_event()) {
+            prop_assert!(e.validate().is_ok(), "generator made an invalid event: {e:?}");
+            let j = event_to_json(&e, &ExportOptions::default());
+            let back = event_from_json(&j, &Context::new()).map_err(|x| TestCaseError::fail(format!("{x}\n{j:#}")))?;
+            prop_assert_eq!(&back, &e);
+            // JSON → event → JSON is the identity on exported JSON.
+            prop_assert_eq!(event_to_json(&back, &ExportOptions::default()), j);
+            // As URNs, too.
+            let gcp = FixedGcpLength(7);
+            let u = event_to_json(&e, &ExportOptions::epc_urn(&gcp));
+            prop_assert_eq!(&event_from_json(&u, &Context::new()).unwrap(), &e);
+        }
+
+        #[test]
+        fn document_round_trip(events in prop::collection::vec(arb_event(), 0..4)) {
+            let mut out = Vec::new();
+            export_document(&events, &ExportOptions::default(), &mut out).unwrap();
+            let (back, s) = import_all(out.as_slice(), Mode::AllOrNothing).unwrap();
+            prop_assert_eq!(back, events);
+            prop_assert_eq!(s.rejected_total, 0);
+        }
+
+        #[test]
+        fn import_never_panics(s in "\\PC{0,200}") {
+            let _ = import(s.as_bytes(), Mode::AcceptValid, |_, _| Ok(()));
+        }
+
+        #[test]
+        fn mutated_events_never_panic(e in arb_event(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let mut text = event_to_json(&e, &ExportOptions::default()).to_string().into_bytes();
+            let i = cut.index(text.len());
+            text[i] = byte;
+            let _ = import(text.as_slice(), Mode::AcceptValid, |_, _| Ok(()));
+        }
+    }
+}
