@@ -175,16 +175,29 @@ const PLAUSIBLE: u8 = 60;
 /// URL is judged as a Digital Link only: its errors are reported, never bypassed by reading a path segment as
 /// a bare code.
 fn dl_shaped(url: &str) -> bool {
-    const KEYS: &[&str] = &[
-        "00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017",
-        "8018", "gtin", "sscc", "gln", "party", "grai", "giai", "gdti", "gcn", "ginc", "gsin", "gsrn", "gsrnp", "itip",
-        "cpid", "gmn",
-    ];
-    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let mut segs = path.split('/').skip(1).peekable();
+    fn is_key(seg: &[u8]) -> bool {
+        match seg {
+            b"00" | b"01" | b"253" | b"255" | b"401" | b"402" | b"414" | b"415" | b"417" | b"8003" | b"8004"
+            | b"8006" | b"8010" | b"8013" | b"8017" | b"8018" => true,
+            // Convenience alphas (DL 1.1): short and alphabetic, so only those segments pay for the comparison.
+            _ if (3..=5).contains(&seg.len()) && seg.iter().all(u8::is_ascii_alphabetic) => {
+                const ALPHAS: &[&[u8]] = &[
+                    b"gtin", b"sscc", b"gln", b"party", b"grai", b"giai", b"gdti", b"gcn", b"ginc", b"gsin", b"gsrn",
+                    b"gsrnp", b"itip", b"cpid", b"gmn",
+                ];
+                ALPHAS.iter().any(|a| a.eq_ignore_ascii_case(seg))
+            }
+            _ => false,
+        }
+    }
+    let b = url.as_bytes();
+    let after_scheme = b.windows(3).position(|w| w == b"://").map_or(0, |p| p + 3);
+    let rest = b.get(after_scheme..).unwrap_or_default();
+    let end = rest.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(rest.len());
+    let path = rest.get(..end).unwrap_or_default();
+    let mut segs = path.split(|&c| c == b'/').skip(1).peekable();
     while let Some(seg) = segs.next() {
-        if KEYS.iter().any(|k| k.eq_ignore_ascii_case(seg)) && segs.peek().is_some_and(|v| !v.is_empty()) {
+        if is_key(seg) && segs.peek().is_some_and(|v| !v.is_empty()) {
             return true;
         }
     }
@@ -223,12 +236,19 @@ fn element_string(n: &Normalized<'_>, opts: &ParseOptions) -> Result<(Gs1, Vec<W
 
 fn gs1_code(scheme: Scheme, carrier: Carrier, g: Gs1, mut warnings: Vec<Warning>, n: &Normalized<'_>) -> Code {
     let mut code = Code::new(scheme, carrier, CodeData::Gs1(g));
-    warnings.extend(n.warnings.iter().cloned());
+    if !n.warnings.is_empty() {
+        warnings.extend(n.warnings.iter().cloned());
+    }
     code.warnings = warnings;
     code
 }
 
 fn gs1_declared(n: &Normalized<'_>, opts: &ParseOptions) -> Result<Code, Error> {
+    if !n.has_wedge_bytes() {
+        // Fast path: a clean scanner payload (no substitutes, no composite) goes straight to the parser.
+        let (g, w) = gs1::element::parse_element_string(n.bytes(), opts).map_err(|e| n.map_err(e))?;
+        return Ok(gs1_code(Scheme::Gs1ElementString, n.carrier, g, w, n));
+    }
     if let Some((bar, comp)) = n.split_composite() {
         return composite(n, opts, bar, comp, None);
     }
@@ -416,6 +436,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         return out;
     }
     if lower_prefix("http://") || lower_prefix("https://") {
+        let shaped = s.is_some_and(dl_shaped);
         let dl = s
             .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "URI is not valid UTF-8"))
             .and_then(|s| gs1::digital_link::parse_digital_link(s, opts))
@@ -428,10 +449,10 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
                 c
             });
         // A URL without a Digital Link path is more likely a trace URL wrapping another code.
-        let score = if s.is_some_and(dl_shaped) { 95 } else { 60 };
+        let score = if shaped { 95 } else { 60 };
         out.push(Attempt { score, rule: "digital-link", result: dl });
         if depth == 0
-            && !s.is_some_and(dl_shaped)
+            && !shaped
             && let Some((from, to)) = s.and_then(cn::unwrap_url)
         {
             let inner = n.slice(from, to);

@@ -250,11 +250,9 @@ impl Normalized<'_> {
         }
     }
 
-    /// The cleaned bytes with keyboard-wedge FNC1 substitutes replaced by GS (0x1D), for GS1 element strings.
-    /// Returns `None` when nothing needed replacing (the common case: no copy).
-    pub(crate) fn with_gs(&self) -> Option<(Vec<u8>, Vec<u32>)> {
-        const SUBS: &[&[u8]] = &[b"<GS>", b"{GS}", b"[GS]", b"\\x1D", b"\\x1d", b"<FNC1>", b"~1", b"^", b"\t", b"|"];
-        let b = self.bytes();
+    /// True if the bytes contain a character that can start a keyboard-wedge FNC1 substitute or a composite
+    /// separator. Plain scans (the common case) have none, and then skip substitution and composite handling.
+    pub(crate) fn has_wedge_bytes(&self) -> bool {
         // A 256-entry table beats a match per byte on this hot path (every GS1 scan passes here).
         #[allow(clippy::indexing_slicing, reason = "const evaluation: an out-of-range index fails the build")]
         static FIRST: [bool; 256] = {
@@ -267,7 +265,15 @@ impl Normalized<'_> {
             }
             t
         };
-        if !b.iter().any(|&c| FIRST.get(usize::from(c)).copied().unwrap_or(false)) {
+        self.bytes().iter().any(|&c| FIRST.get(usize::from(c)).copied().unwrap_or(false))
+    }
+
+    /// The cleaned bytes with keyboard-wedge FNC1 substitutes replaced by GS (0x1D), for GS1 element strings.
+    /// Returns `None` when nothing needed replacing (the common case: no copy).
+    pub(crate) fn with_gs(&self) -> Option<(Vec<u8>, Vec<u32>)> {
+        const SUBS: &[&[u8]] = &[b"<GS>", b"{GS}", b"[GS]", b"\\x1D", b"\\x1d", b"<FNC1>", b"~1", b"^", b"\t", b"|"];
+        let b = self.bytes();
+        if !self.has_wedge_bytes() {
             return None;
         }
         let mut out = Vec::with_capacity(b.len());
