@@ -247,8 +247,8 @@ impl Context {
     /// Declares `prefix` → `iri` (replacing an earlier declaration of the same prefix).
     ///
     /// # Errors
-    /// [`ErrorKind::Syntax`] for an empty prefix or one with `:` or whitespace, an IRI without a scheme or with
-    /// whitespace; [`ErrorKind::Value`] for redefining a standard prefix (`cbv`, `epcis`, `gs1`, `cbvmda`) to
+    /// [`ErrorKind::Syntax`] for an empty prefix or one with `:` or whitespace, an IRI that is not absolute
+    /// (`scheme://…`, or `urn:`, `tag:`, `did:`, `ni:`, `mailto:`, `data:`) or has whitespace; [`ErrorKind::Value`] for redefining a standard prefix (`cbv`, `epcis`, `gs1`, `cbvmda`) to
     /// another IRI; [`ErrorKind::Length`] past 256 prefixes or over-long text.
     pub fn declare(&mut self, prefix: &str, iri: &str) -> Result<(), Error> {
         if prefix.is_empty() || prefix.len() > 64 || prefix.contains(':') || prefix.bytes().any(bad_uri_byte) {
@@ -259,11 +259,25 @@ impl Context {
                 format!("{} is not a prefix name", show(prefix)),
             ));
         }
+        let hijack = ["http", "https"].iter().chain(&AUTHORITYLESS_SCHEMES).any(|x| prefix.eq_ignore_ascii_case(x));
+        if hijack {
+            return Err(Error::new(
+                ErrorKind::Value,
+                0,
+                prefix.len(),
+                format!("prefix {prefix:?} would change the meaning of every {prefix}: IRI"),
+            ));
+        }
         if iri.len() > MAX_URI {
             return Err(Error::new(ErrorKind::Length, 0, iri.len(), "namespace IRI is too long"));
         }
-        if iri.is_empty() || !iri.contains(':') || iri.bytes().any(bad_uri_byte) {
-            return Err(Error::new(ErrorKind::Syntax, 0, iri.len(), format!("{} is not an absolute IRI", show(iri))));
+        if !uri_ok(iri) || !is_absolute(iri) {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                0,
+                iri.len(),
+                format!("{} is not an absolute IRI (scheme://… or urn:…)", show(iri)),
+            ));
         }
         if let Some((_, std)) = STANDARD_PREFIXES.iter().find(|(p, _)| *p == prefix) {
             if *std != iri {
@@ -372,8 +386,7 @@ impl Context {
         if let Some(iri) = self.iri(pfx) {
             return Resolved::Curie(format!("{iri}{rest}"), Namespace { prefix: pfx.into(), iri: iri.into() });
         }
-        // IRI schemes without an authority that EPCIS data uses.
-        if ["urn", "ni", "tag", "did", "mailto", "data"].iter().any(|sch| pfx.eq_ignore_ascii_case(sch)) {
+        if AUTHORITYLESS_SCHEMES.iter().any(|sch| pfx.eq_ignore_ascii_case(sch)) {
             return Resolved::Absolute;
         }
         Resolved::Undeclared(pfx)
@@ -386,6 +399,25 @@ impl Context {
             _ => Cow::Borrowed(s),
         }
     }
+}
+
+/// IRI schemes without an authority (`scheme:` not followed by `//`) that EPCIS data uses: read as absolute IRIs,
+/// never as CURIEs of an undeclared prefix.
+const AUTHORITYLESS_SCHEMES: [&str; 6] = ["urn", "ni", "tag", "did", "mailto", "data"];
+
+/// An IRI the importer reads back as itself: `scheme://…` or an authority-less scheme (`urn:…`). Namespace IRIs
+/// must be of this kind, so every expanded name re-imports unchanged.
+fn is_absolute(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else { return false };
+    let mut chars = scheme.bytes();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        && (rest.starts_with("//") || AUTHORITYLESS_SCHEMES.iter().any(|x| scheme.eq_ignore_ascii_case(x)))
+}
+
+/// A URI-like value short enough and without whitespace or control characters.
+fn uri_ok(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_URI && !s.bytes().any(bad_uri_byte)
 }
 
 fn bad_uri_byte(b: u8) -> bool {
@@ -866,11 +898,9 @@ impl Conv<'_> {
             "TransformationEvent" => EventType::Transformation,
             "AssociationEvent" => EventType::Association,
             _ => match self.ctx.resolve(s) {
-                Resolved::Curie(full, _) => EventType::Extension(full.into()),
+                Resolved::Curie(full, _) if uri_ok(&full) => EventType::Extension(full.into()),
                 Resolved::Term(full) => EventType::Extension(full.into()),
-                Resolved::Absolute if !s.bytes().any(bad_uri_byte) && s.len() <= MAX_URI => {
-                    EventType::Extension(s.into())
-                }
+                Resolved::Absolute if uri_ok(s) => EventType::Extension(s.into()),
                 _ => {
                     return Err(p.err(
                         ErrorKind::Value,
@@ -964,8 +994,13 @@ impl Conv<'_> {
 
     fn number(n: &Number, p: &Path<'_>) -> Result<Decimal, EventError> {
         let text = n.to_string();
-        Decimal::parse(&text)
-            .map_err(|e| p.err(e.kind(), format!("number {} is out of range: {}", show(&text), e.message())))
+        let d = Decimal::parse(&text)
+            .map_err(|e| p.err(e.kind(), format!("number {} is out of range: {}", show(&text), e.message())))?;
+        // `1e-60` is short but its exact form is not: refuse what could not be read back after export.
+        if d.as_str().len() > Decimal::MAX_LEN {
+            return Err(p.err(ErrorKind::Length, format!("number {} has more than 64 digits written out", show(&text))));
+        }
+        Ok(d)
     }
 
     fn uom(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
@@ -1254,8 +1289,8 @@ impl Conv<'_> {
             return Ok(format!("{GS1_VOC}{s}").into());
         }
         match self.ctx.resolve(s) {
-            Resolved::Curie(full, _) => Ok(full.into()),
-            Resolved::Absolute if s.len() <= MAX_URI && !s.bytes().any(bad_uri_byte) => Ok(s.into()),
+            Resolved::Curie(full, _) if uri_ok(&full) => Ok(full.into()),
+            Resolved::Absolute if uri_ok(s) => Ok(s.into()),
             _ => Err(p.err(
                 ErrorKind::Value,
                 format!("sensor type {} is not a CBV measurement type (gs1:Temperature, …) or a URI", show(s)),
@@ -1728,7 +1763,8 @@ fn sensor_element_json(el: &SensorElement, ns: &[Namespace]) -> Value {
 fn sensor_report_json(r: &SensorReport, ns: &[Namespace]) -> Value {
     let mut o = Map::new();
     if let Some(k) = &r.kind {
-        let short = k.strip_prefix(GS1_VOC).filter(|t| !t.is_empty()).map(|t| format!("gs1:{t}"));
+        let short =
+            k.strip_prefix(GS1_VOC).filter(|t| !t.is_empty() && !t.starts_with("//")).map(|t| format!("gs1:{t}"));
         o.insert("type".into(), Value::String(short.unwrap_or_else(|| k.to_string())));
     }
     put_str(&mut o, "exception", r.exception.as_deref());
@@ -2491,8 +2527,13 @@ mod tests {
         assert_eq!((e.pointer(), e.kind()), ("/1/gs1", ErrorKind::Value));
         let e = Context::from_json(&json!([EPCIS_CONTEXT, 5])).unwrap_err();
         assert_eq!(e.pointer(), "/1");
-        let e = Context::from_json(&json!({"ex": "no scheme"})).unwrap_err();
-        assert_eq!((e.pointer(), e.kind()), ("/ex", ErrorKind::Syntax));
+        for bad in ["no scheme", "ex:", "foo:bar/", "https://a b/"] {
+            let e = Context::from_json(&json!({"ex": bad})).unwrap_err();
+            assert_eq!((e.pointer(), e.kind()), ("/ex", ErrorKind::Syntax), "{bad}");
+        }
+        let e = Context::from_json(&json!({"urn": "https://hijack.example/"})).unwrap_err();
+        assert_eq!((e.pointer(), e.kind()), ("/urn", ErrorKind::Value));
+        assert!(Context::from_json(&json!({"x": "tag:example.com,2024:"})).is_ok());
         assert_eq!(Context::from_json(&json!(true)).unwrap_err().pointer(), "");
     }
 
@@ -2610,6 +2651,7 @@ mod tests {
                 ErrorKind::Duplicate,
             ),
             (with(b(), "ex:big", json!(1e300)), "/ex:big", ErrorKind::Syntax),
+            (with(b(), "ex:tiny", serde_json::from_str("1e-64").unwrap()), "/ex:tiny", ErrorKind::Length),
             (with(b(), "@context", json!({"ex": 3})), "/@context/ex", ErrorKind::Syntax),
             (with(b(), "eventID", json!("has space")), "/eventID", ErrorKind::Syntax),
         ];
@@ -2685,8 +2727,11 @@ mod tests {
 
     #[test]
     fn exact_numbers_and_own_offset() {
-        let v =
-            with(base_event(), "quantityList", json!([{"epcClass": "urn:a:b", "quantity": 12_345_678_901_234_567_890_u64}]));
+        let v = with(
+            base_event(),
+            "quantityList",
+            json!([{"epcClass": "urn:a:b", "quantity": 12_345_678_901_234_567_890_u64}]),
+        );
         let v = with(v, "ex:w", serde_json::from_str::<Value>("[200.50, 1e3, -0.0]").unwrap());
         let v = with(v, "eventTime", json!("2024-05-01T00:00:00.5Z"));
         let e = event_from_json(&v, &ex_ctx()).unwrap();
