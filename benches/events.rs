@@ -1,0 +1,166 @@
+//! Event encoding throughput and size (issue targets on one core: encode ≥ 2 M frames/s, decode ≥ 2 M frames/s,
+//! median ObjectEvent frame ≤ 1/8 of its minified EPCIS JSON including the 32-byte id).
+//!
+//! The size report is printed before the timings: `cargo bench --bench events -- --warm-up-time 1`.
+//! Every timed closure asserts its result, so a fast wrong answer cannot win.
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing, reason = "benchmark harness")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tracecode::event::epcis_json::{Context, ExportOptions, event_from_json, event_to_json};
+use tracecode::event::frame::{self, MemoryDictionary};
+use tracecode::event::id::{event_id, gs1_event_hash};
+use tracecode::event::{
+    Action, BizStep, BizTransaction, BizTransactionType, Disposition, Event, EventType, Id, Place, Timestamp,
+};
+
+/// A province-like mix of ObjectEvents: 1–3 serialised items, one of eight steps, one of 40 read points,
+/// half of them with a purchase order (shapes like events.md §7.3, the median public ObjectEvent).
+fn object_events(n: usize) -> Vec<Event> {
+    let steps = [
+        (BizStep::Commissioning, Disposition::Active, Action::Add),
+        (BizStep::Packing, Disposition::InProgress, Action::Observe),
+        (BizStep::Shipping, Disposition::InTransit, Action::Observe),
+        (BizStep::Receiving, Disposition::InProgress, Action::Observe),
+        (BizStep::Storing, Disposition::SellableNotAccessible, Action::Observe),
+        (BizStep::RetailSelling, Disposition::RetailSold, Action::Observe),
+        (BizStep::Inspecting, Disposition::Conformant, Action::Observe),
+        (BizStep::Dispensing, Disposition::Dispensed, Action::Observe),
+    ];
+    (0..n)
+        .map(|i| {
+            let (t, off) = Timestamp::parse("2026-03-01T08:00:00.000+08:00").unwrap();
+            let mut e = Event::new(EventType::Object, Timestamp(t.0 + i as i64 * 61_000_000_000), off);
+            let (step, disp, action) = steps[i % steps.len()].clone();
+            e.action = Some(action);
+            e.biz_step = Some(step);
+            e.disposition = Some(disp);
+            for k in 0..(1 + i % 3) {
+                let serial = 100_000 + i * 3 + k;
+                e.epc_list.push(Id::parse(&format!("urn:epc:id:sgtin:0614141.107346.{serial}")).unwrap());
+            }
+            let loc = format!("urn:epc:id:sgln:0614141.{:05}.0", 10_000 + i % 40);
+            e.read_point = Some(Place { id: Id::parse(&loc).unwrap(), extensions: Vec::new() });
+            if i % 2 == 0 {
+                e.biz_transactions.push(BizTransaction {
+                    kind: Some(BizTransactionType::Po),
+                    value: Id::parse(&format!("http://transaction.acme.com/po/{}", 12_345_678 + i / 10)).unwrap(),
+                });
+            }
+            e
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<usize>) -> usize {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn size_report(events: &[Event]) {
+    let mut dict = MemoryDictionary::new();
+    let opts = ExportOptions::digital_link();
+    let json: Vec<usize> =
+        events.iter().map(|e| serde_json::to_string(&event_to_json(e, &opts)).unwrap().len()).collect();
+    let self_contained: Vec<usize> = events.iter().map(|e| frame::encode(e).unwrap().len()).collect();
+    let interned: Vec<usize> = events.iter().map(|e| frame::encode_interned(e, &mut dict).unwrap().len()).collect();
+    let (j, s, i) = (median(json), median(self_contained), median(interned));
+    println!("size report over {} ObjectEvents (medians):", events.len());
+    println!("  minified EPCIS JSON          {j:>5} B");
+    println!("  self-contained frame         {s:>5} B  ({:.1}x smaller)", j as f64 / s as f64);
+    println!("  interned frame               {i:>5} B  ({:.1}x smaller)", j as f64 / i as f64);
+    println!(
+        "  interned frame + 32 B id     {:>5} B  ({:.1}x smaller; target >= 8x)",
+        i + 32,
+        j as f64 / (i + 32) as f64
+    );
+}
+
+fn bench_events(c: &mut Criterion) {
+    let events = object_events(1024);
+    size_report(&events);
+    let frames: Vec<Vec<u8>> = events.iter().map(|e| frame::encode(e).unwrap()).collect();
+    let mut dict = MemoryDictionary::new();
+    let interned: Vec<Vec<u8>> = events.iter().map(|e| frame::encode_interned(e, &mut dict).unwrap()).collect();
+    let opts = ExportOptions::digital_link();
+    let docs: Vec<serde_json::Value> = events.iter().map(|e| event_to_json(e, &opts)).collect();
+    let ctx = Context::new();
+
+    let mut g = c.benchmark_group("frame");
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0usize;
+    let mut buf = Vec::with_capacity(256);
+    g.bench_function("encode_self_contained", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            buf.clear();
+            frame::encode_into(black_box(&events[i]), &mut buf).unwrap();
+            assert_eq!(buf.len(), frames[i].len());
+        });
+    });
+    g.bench_function("encode_interned", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            buf.clear();
+            frame::encode_interned_into(black_box(&events[i]), &mut dict, &mut buf).unwrap();
+            assert_eq!(buf.len(), interned[i].len());
+        });
+    });
+    g.bench_function("decode_self_contained", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            let e = frame::decode(black_box(&frames[i])).unwrap();
+            assert_eq!(e.epc_list.len(), events[i].epc_list.len());
+            e
+        });
+    });
+    g.bench_function("decode_interned", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            let e = frame::decode_interned(black_box(&interned[i]), &dict).unwrap();
+            assert_eq!(e.epc_list.len(), events[i].epc_list.len());
+            e
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("id");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("blake3_event_id", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            event_id(black_box(&events[i])).unwrap()
+        });
+    });
+    g.bench_function("gs1_event_hash", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            let h = gs1_event_hash(black_box(&events[i])).unwrap();
+            assert!(h.starts_with("ni:///sha-256;"));
+            h
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("json");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("event_from_json", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            let e = event_from_json(black_box(&docs[i]), &ctx).unwrap();
+            assert_eq!(e.event_time, events[i].event_time);
+            e
+        });
+    });
+    g.bench_function("event_to_json", |b| {
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            event_to_json(black_box(&events[i]), &opts)
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_events);
+criterion_main!(benches);
