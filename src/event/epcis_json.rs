@@ -2122,7 +2122,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
         let mut buffered_bytes = 0u64;
         let mut body = false;
         let mut header = false;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = st.bounded(|| map.next_key::<String>())? {
             match key.as_str() {
                 "epcisBody" => {
                     if body {
@@ -2257,7 +2257,7 @@ impl<'de> Visitor<'de> for Descend<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.st;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = st.bounded(|| map.next_key::<String>())? {
             match (self.depth, key.as_str()) {
                 (0 | 2, "eventList") => {
                     let base = LIST_BASES.get(usize::from(self.depth)).copied().unwrap_or_default();
@@ -2878,6 +2878,14 @@ mod tests {
         let many = format!("{{{}\"type\": \"ObjectEvent\"}}", "\"ex:k\": \"vvvvvvvv\",".repeat(1000));
         let e = Importer::new(many.as_bytes()).max_event_bytes(1000).run(|_, _| Ok(())).unwrap_err();
         assert_eq!(e.error().kind(), ErrorKind::Length);
+        // So are keys, at the top and inside epcisBody.
+        for huge in [
+            format!("{{\"{}\": 1}}", "k".repeat(5000)),
+            doc("").replace("\"eventList\"", &format!("\"{}\": 0, \"eventList\"", "k".repeat(5000))),
+        ] {
+            let e = Importer::new(huge.as_bytes()).max_event_bytes(1000).run(|_, _| Ok(())).unwrap_err();
+            assert_eq!(e.error().kind(), ErrorKind::Length, "{e}");
+        }
     }
 
     #[test]
