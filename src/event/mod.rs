@@ -10,6 +10,7 @@
 //! legal in EPCIS).
 
 pub mod epcis_json;
+pub mod frame;
 pub mod id;
 mod sha256;
 pub mod time;
