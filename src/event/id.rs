@@ -4,7 +4,7 @@
 //!
 //! | What | Function | Algorithm | Over | Used for |
 //! |---|---|---|---|---|
-//! | [`EventId`] | [`event_id`] | BLAKE3 | the canonical binary frame (`frame::encode`) | content address: storing the same event twice is a no-op |
+//! | [`EventId`] | [`event_id`] | BLAKE3 | the self-contained binary frame ([`super::frame::encode`]) | content address: storing the same event twice is a no-op |
 //! | [`Link`] | [`chain_step`] | BLAKE3 | previous link ‖ event id | tamper evidence of one code's history |
 //! | GS1 event hash | [`gs1_event_hash`] | SHA-256 | the CBV 2.0 pre-hash string | an `eventID` other EPCIS systems compute identically |
 //!
@@ -130,6 +130,41 @@ fn parse_hex32(s: &str, what: &'static str) -> Result<[u8; 32], Error> {
 pub struct EventId(pub [u8; 32]);
 
 hash32!(EventId, "event id");
+
+/// The content id of an event: BLAKE3 (unkeyed, 32 bytes) of the self-contained frame
+/// ([`super::frame::encode`]) of a copy of the event with `record_time`, `event_id` and `error_declaration`
+/// cleared.
+///
+/// Why those three: they are not facts about what happened. `recordTime` is set by whichever repository
+/// captures the event, `eventID` is a name given to the event (possibly derived from this very id), and an error
+/// declaration re-captures the *same* event (events.md §2.6) — so re-capturing an event, from any repository,
+/// and declaring it erroneous keep its id, and storing it again is idempotent. Everything else counts, including
+/// list order as the frame keeps it; identifiers are already canonical ([`Id`]), so an EPC URN and a Digital
+/// Link of one item give one id. For an id that other EPCIS systems compute, see [`gs1_event_hash`].
+///
+/// # Errors
+/// Whatever [`super::frame::encode`] refuses (oversized fields or lists).
+///
+/// ```
+/// use tracecode::event::{id::event_id, Action, Event, EventType, Id, Timestamp};
+/// let (t, off) = Timestamp::parse("2022-02-16T20:33:31.116-06:00")?;
+/// let mut e = Event::new(EventType::Object, t, off);
+/// e.action = Some(Action::Observe);
+/// e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?);
+/// let id = event_id(&e)?;
+/// e.record_time = Some(Timestamp::parse("2022-02-17T00:00:00Z")?.0);
+/// assert_eq!(event_id(&e)?, id); // capture metadata does not change the id
+/// assert_eq!(id.to_string().len(), 64);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn event_id(event: &Event) -> Result<EventId, Error> {
+    let mut canonical = event.clone();
+    canonical.record_time = None;
+    canonical.event_id = None;
+    canonical.error_declaration = None;
+    let bytes = super::frame::encode(&canonical)?;
+    Ok(EventId(*blake3::hash(&bytes).as_bytes()))
+}
 
 // ------------------------------------------------------------------------------------------------------------
 // Hash chain
@@ -1245,6 +1280,35 @@ mod tests {
             prop_assert_eq!(bin.len(), 8 + 32); // length-prefixed byte string
             prop_assert_eq!(bincode::deserialize::<Link>(&bin).unwrap(), link);
         }
+    }
+
+    #[test]
+    fn event_id_ignores_capture_metadata_and_spelling() {
+        let a = combined();
+        let eid = event_id(&a).unwrap();
+        // Pinned: the content address of `combined()` is blake3 of its frame, nothing else.
+        let mut bare = a.clone();
+        bare.record_time = None;
+        assert_eq!(eid.0, *blake3::hash(&crate::event::frame::encode(&bare).unwrap()).as_bytes());
+        let mut b = combined();
+        b.record_time = Some(ts("2024-05-02T00:00:00Z"));
+        b.event_id = Some("ni:///sha-256;00?ver=CBV2.0".into());
+        b.error_declaration = Some(ErrorDeclaration {
+            declaration_time: ts("2024-05-03T00:00:00Z"),
+            reason: Some(crate::event::ErrorReason::IncorrectData),
+            corrective_event_ids: Vec::new(),
+            extensions: Vec::new(),
+        });
+        assert_eq!(event_id(&b).unwrap(), eid);
+        // The same items spelled as Digital Links are the same identifiers, hence the same id.
+        let mut c = combined();
+        c.epc_list = vec![id("https://id.gs1.org/01/10614141073464/21/1")];
+        c.read_point.as_mut().unwrap().id = id("https://id.gs1.org/414/0614141073467");
+        assert_eq!(event_id(&c).unwrap(), eid);
+        // A fact changes it.
+        let mut d = combined();
+        d.action = Some(Action::Observe);
+        assert_ne!(event_id(&d).unwrap(), eid);
     }
 
     #[test]
