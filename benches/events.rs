@@ -3,7 +3,15 @@
 //!
 //! The size report is printed before the timings: `cargo bench --bench events -- --warm-up-time 1`.
 //! Every timed closure asserts its result, so a fast wrong answer cannot win.
-#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing, reason = "benchmark harness")]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::range_plus_one,
+    reason = "benchmark harness: small counts, printed ratios"
+)]
 
 use std::hint::black_box;
 

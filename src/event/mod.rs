@@ -103,10 +103,10 @@ impl Id {
             let dl = crate::code::gs1::digital_link::parse_digital_link(s, &opts)?;
             return Ok(Self::Key(dl.gs1.trace_key()?));
         }
-        if NATIONAL_PREFIXES.iter().any(|p| s.starts_with(p)) {
-            if let Ok(k) = s.parse::<TraceKey>() {
-                return Ok(Self::Key(k));
-            }
+        if NATIONAL_PREFIXES.iter().any(|p| s.starts_with(p))
+            && let Ok(k) = s.parse::<TraceKey>()
+        {
+            return Ok(Self::Key(k));
         }
         Ok(Self::Uri(s.into()))
     }
@@ -140,8 +140,10 @@ impl fmt::Display for Id {
 
 /// Does the URL's path contain a GS1 primary-key AI followed by a value (so it is meant as a Digital Link)?
 fn dl_path(url: &str) -> bool {
-    const KEYS: &[&str] =
-        &["00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017", "8018"];
+    const KEYS: &[&str] = &[
+        "00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017",
+        "8018",
+    ];
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let path = rest.split(['?', '#']).next().unwrap_or_default();
     let mut segs = path.split('/').skip(1).peekable();
