@@ -2,6 +2,7 @@
 //! - `conformance`: the vectors of `tests/data/conformance/*.tsv` (written from codes.md's worked examples);
 //! - `identity`: property tests that every spelling of one item gives one key, and key order;
 //! - `fuzz_oracles`: the fuzz targets' round-trip oracles over the conformance corpus and its mutations;
+//! - `epcis`: EPCIS 2.0 JSON-LD import/export, round trips through frames, the `tracecode epcis` commands;
 //! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`).
 
 // Test code may unwrap and index (clippy.toml allows it under cfg(test)).
@@ -10,6 +11,8 @@
 mod cli;
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod epcis;
 #[cfg(test)]
 mod fuzz_oracles;
 #[cfg(test)]

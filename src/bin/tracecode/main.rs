@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tracecode::code::{self, Code, CodeData};
 
 mod demo;
+mod epcis_cmd;
 mod issue_cmd;
 
 const HELP: &str = "\
@@ -19,6 +20,7 @@ USAGE:
   tracecode parse --lines [--candidates] [--lenient]   (one input per line on stdin; the text \\x1D stands for GS)
   tracecode issue --help                               (generate codes; see its help)
   tracecode demo                                       (parse and issue sample codes of every scheme)
+  tracecode epcis check|hash|roundtrip FILE            (EPCIS 2.0 JSON-LD documents; see tracecode epcis --help)
 
 parse prints one JSON object per input:
   {\"input\", \"ok\": true, \"scheme\", \"kind\", \"canonical\", \"key_hex\", \"elements\": [{\"ai\", \"value\"}],
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some("parse") => cmd_parse(args.get(1..).unwrap_or_default()),
         Some("issue") => issue_cmd::run(args.get(1..).unwrap_or_default()),
         Some("demo") => demo::run(args.get(1..).unwrap_or_default()),
+        Some("epcis") => epcis_cmd::run(args.get(1..).unwrap_or_default()),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS

@@ -1,0 +1,216 @@
+//! `tracecode epcis`: check, hash and round-trip EPCIS 2.0 JSON-LD documents (streaming: any size).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use tracecode::code::gs1::gcp::FixedGcpLength;
+use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, ImportError, Mode};
+use tracecode::event::{frame, id};
+use tracecode::{Error, ErrorKind};
+
+const HELP: &str = "\
+tracecode epcis — EPCIS 2.0 JSON-LD documents (EPCISDocument, EPCISQueryDocument, a bare event, or an array)
+
+  tracecode epcis check FILE       one JSON line per event:
+                                     {\"index\", \"ok\": true, \"event_hash\"}
+                                     {\"index\", \"ok\": false, \"pointer\", \"message\"}
+                                   a document-level fault prints {\"index\": null, \"ok\": false, ...}
+  tracecode epcis hash FILE        the canonical GS1 event hash (ni:///sha-256;…?ver=CBV2.0) of each event, one
+                                   per line, in document order (bad events are reported on stderr)
+  tracecode epcis roundtrip [--urn --gcp-len L] FILE
+                                   import, encode each event to a binary frame, decode, and print the exported
+                                   EPCISDocument (GS1 ids as Digital Links, or EPC URNs with --urn; --gcp-len
+                                   gives the GS1 Company Prefix length, without it ids stay Digital Links)
+
+FILE may be - for stdin. The document's @context must come before epcisBody.
+EXIT STATUS: 0 every event is valid, 1 some event or the document is not, 2 usage error or unreadable FILE.
+";
+
+/// Runs `tracecode epcis …`.
+pub fn run(args: &[String]) -> ExitCode {
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("check") => with_input(rest, &[], |r, _| check(r)),
+        Some("hash") => with_input(rest, &[], |r, _| hash(r)),
+        Some("roundtrip") => with_input(rest, &["--urn"], roundtrip),
+        Some("-h" | "--help" | "help") => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        _ => usage("expected check, hash or roundtrip"),
+    }
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("tracecode epcis: {msg}\n\n{HELP}");
+    ExitCode::from(2)
+}
+
+/// Parsed options: flags and `--gcp-len`.
+struct Opts {
+    urn: bool,
+    gcp_len: Option<u8>,
+}
+
+/// Splits the arguments into options and the one FILE, opens it, and runs `f`.
+fn with_input(args: &[String], flags: &[&str], f: impl FnOnce(Box<dyn Read>, &Opts) -> ExitCode) -> ExitCode {
+    let mut opts = Opts { urn: false, gcp_len: None };
+    let mut file: Option<&str> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-h" | "--help" => {
+                print!("{HELP}");
+                return ExitCode::SUCCESS;
+            }
+            "--urn" if flags.contains(&"--urn") => opts.urn = true,
+            "--gcp-len" if flags.contains(&"--urn") => {
+                let Some(v) = it.next().and_then(|v| v.parse::<u8>().ok()).filter(|l| (4..=12).contains(l)) else {
+                    return usage("--gcp-len needs a company-prefix length from 4 to 12");
+                };
+                opts.gcp_len = Some(v);
+            }
+            s if s.starts_with("--") => return usage(&format!("unknown option {s}")),
+            s => {
+                if file.replace(s).is_some() {
+                    return usage("give one FILE");
+                }
+            }
+        }
+    }
+    if opts.gcp_len.is_some() && !opts.urn {
+        return usage("--gcp-len goes with --urn");
+    }
+    let Some(path) = file else { return usage("missing FILE") };
+    let reader: Box<dyn Read> = if path == "-" {
+        Box::new(io::stdin())
+    } else {
+        match File::open(path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("tracecode epcis: cannot open {path}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    f(reader, &opts)
+}
+
+fn write_error(e: &io::Error) -> Error {
+    Error::new(ErrorKind::Io, 0, 0, format!("cannot write output: {e}"))
+}
+
+/// Reports a failed import: the document-level fault, or the callback's error.
+fn report_import_error(e: &ImportError) {
+    if e.rejected_total() == 0 {
+        eprintln!("tracecode epcis: {e}");
+    }
+}
+
+fn status(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn check(reader: Box<dyn Read>) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut all_ok = true;
+    let r = epcis_json::import(reader, Mode::AcceptValid, |index, res| {
+        let line = match res.map(|e| id::gs1_event_hash(&e)) {
+            Ok(Ok(h)) => json!({"index": index, "ok": true, "event_hash": h}),
+            Ok(Err(e)) => {
+                all_ok = false;
+                json!({"index": index, "ok": false, "pointer": "", "message": format!("cannot hash: {}", e.message())})
+            }
+            Err(e) => {
+                all_ok = false;
+                json!({"index": index, "ok": false, "pointer": e.pointer(), "message": e.message()})
+            }
+        };
+        writeln!(out, "{line}").map_err(|e| write_error(&e))
+    });
+    if let Err(e) = &r {
+        all_ok = false;
+        let line = json!({"index": Value::Null, "ok": false, "pointer": e.pointer(), "message": e.error().message()});
+        let _ = writeln!(out, "{line}");
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(1);
+    }
+    status(all_ok)
+}
+
+fn hash(reader: Box<dyn Read>) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut all_ok = true;
+    let r = epcis_json::import(reader, Mode::AcceptValid, |index, res| {
+        match res.map_err(Error::from).and_then(|e| id::gs1_event_hash(&e)) {
+            Ok(h) => writeln!(out, "{h}").map_err(|e| write_error(&e))?,
+            Err(e) => {
+                all_ok = false;
+                eprintln!("event {index}: {}", e.message());
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = &r {
+        all_ok = false;
+        report_import_error(e);
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(1);
+    }
+    status(all_ok)
+}
+
+fn roundtrip(reader: Box<dyn Read>, opts: &Opts) -> ExitCode {
+    let gcp = opts.gcp_len.map(FixedGcpLength);
+    let export = match (&gcp, opts.urn) {
+        (Some(g), true) => ExportOptions::epc_urn(g),
+        // --urn without a length: GS1 ids keep their Digital Link (the prefix length is unknown).
+        (None, true) => ExportOptions::epc_urn(&tracecode::code::gs1::gcp::NoGcpTable),
+        _ => ExportOptions::digital_link(),
+    };
+    let stdout = io::stdout();
+    let out = BufWriter::new(stdout.lock());
+    let mut out = Some(out);
+    let mut writer: Option<DocumentWriter<'_, BufWriter<io::StdoutLock<'_>>>> = None;
+    let mut all_ok = true;
+    let r = epcis_json::import(reader, Mode::AcceptValid, |index, res| {
+        let event = match res.map_err(Error::from).and_then(|e| frame::decode(&frame::encode(&e)?)) {
+            Ok(e) => e,
+            Err(e) => {
+                all_ok = false;
+                eprintln!("event {index}: {}", e.message());
+                return Ok(());
+            }
+        };
+        if writer.is_none()
+            && let Some(o) = out.take()
+        {
+            // The document head declares the first event's prefixes; later events add their own if needed.
+            writer = Some(DocumentWriter::new(o, &export, &event.namespaces)?);
+        }
+        match writer.as_mut() {
+            Some(w) => w.write_event(&event),
+            None => Ok(()),
+        }
+    });
+    if let Err(e) = &r {
+        report_import_error(e);
+        return ExitCode::from(1);
+    }
+    let done = match (writer, out) {
+        (Some(w), _) => w.finish().map(drop),
+        (None, Some(o)) => DocumentWriter::new(o, &export, &[]).and_then(DocumentWriter::finish).map(drop),
+        (None, None) => Ok(()),
+    };
+    if let Err(e) = done {
+        eprintln!("tracecode epcis: {}", e.message());
+        return ExitCode::from(1);
+    }
+    status(all_ok)
+}
