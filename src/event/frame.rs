@@ -30,14 +30,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
 use std::sync::OnceLock;
 
 use bincode::Options as _;
-use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeTuple as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use super::{
     Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, ErrorDeclaration, ErrorReason, Event,
@@ -70,6 +68,10 @@ pub const MAX_LIST: usize = 1_000_000;
 
 /// Deepest nesting of extension arrays and objects.
 pub const MAX_EXT_DEPTH: usize = 32;
+
+/// Most sensor reports in one frame, all sensor elements together. An empty report takes one byte on the wire
+/// but some 460 bytes in memory: the cap bounds what a hostile frame can make the decoder allocate.
+pub const MAX_SENSOR_REPORTS: usize = 65_536;
 
 const CRC_LEN: usize = 4;
 /// Bytes of the fixed header part before the length: magic, version, kind.
@@ -510,30 +512,14 @@ fn write_frame<T: Serialize>(kind: u8, payload: &T, out: &mut Vec<u8>) -> Result
     Ok(())
 }
 
-/// Decodes and verifies a payload, then builds the event.
-fn decode_with<'a, D: Dec<'a>>(h: &Header, payload: &'a [u8], dec: &D) -> Result<Event, Error> {
-    let bad = |m: Bad| Error::new(ErrorKind::Corrupt, h.start, h.len, format!("frame payload is damaged: {m}"));
-    let p: Payload<'a, D::I, D::N> = options().deserialize(payload).map_err(|e| bad(e.to_string().into()))?;
-    // bincode accepts non-minimal integers (5 written as FB 05 00); re-serialising against the input makes the
-    // payload bytes, not only the values, canonical.
-    let mut again = Vec::with_capacity(payload.len());
-    if codec().serialize_into(&mut again, &p).is_err() || again != payload {
-        return Err(bad("integers are not minimally encoded".into()));
-    }
-    from_wire(h.code, p, dec).map_err(bad)
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Wire representation: a private mirror of `Event` holding only present fields, borrowing strings.
 
-/// A decoding fault inside the payload (the caller adds the payload's position).
-type Bad = Cow<'static, str>;
-
 /// An identifier in the self-contained form.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum WireId<'a> {
     /// A `TraceKey`'s binary key.
-    Key(#[serde(borrow)] Bytes<'a>),
+    Key(Bytes<'a>),
     /// Any other URI.
     Uri(&'a str),
 }
@@ -544,12 +530,6 @@ struct Bytes<'a>(&'a [u8]);
 impl Serialize for Bytes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(self.0)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'a [u8]>::deserialize(d).map(Bytes)
     }
 }
 
@@ -581,57 +561,27 @@ impl Serialize for Ref {
     }
 }
 
-impl<'de> Deserialize<'de> for Ref {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ref;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a LEB128 dictionary reference")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Ref, A::Error> {
-                let mut v = 0u32;
-                for i in 0..5u32 {
-                    let b: u8 = seq.next_element()?.ok_or_else(|| de::Error::custom("reference is truncated"))?;
-                    if i == 4 && b > 0x0F {
-                        return Err(de::Error::custom("reference does not fit 32 bits"));
-                    }
-                    v |= u32::from(b & 0x7F) << (7 * i);
-                    if b & 0x80 == 0 {
-                        if b == 0 && i > 0 {
-                            return Err(de::Error::custom("reference is not minimally encoded"));
-                        }
-                        return Ok(Ref(v));
-                    }
-                }
-                Err(de::Error::custom("reference is longer than 5 bytes"))
-            }
-        }
-        d.deserialize_tuple(5, V)
-    }
-}
-
 /// Milliseconds since the epoch as 48-bit two's complement, little-endian: every `Timestamp` fits
 /// (±9.2·10¹² ms < 2^47), in 6 bytes where a bincode varint of an i64 this size takes 9.
-#[derive(Clone, Copy, Serialize, Deserialize)]
+#[derive(Clone, Copy, Serialize)]
 struct Ms48([u8; 6]);
 
 /// A standard vocabulary term (its index in the CBV table) or another URI.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum Term<N> {
     Std(u8),
     Other(N),
 }
 
 /// An optional vocabulary term.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum OptTerm<N> {
     None,
     Std(u8),
     Other(N),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum WQuantity<'a, I> {
     Class(I),
     Qty(I, &'a str),
@@ -639,33 +589,31 @@ enum WQuantity<'a, I> {
     QtyUom(I, &'a str, &'a str),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct WBizTx<I, N> {
     kind: OptTerm<N>,
     id: I,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct WSourceDest<I, N> {
     kind: Term<N>,
     id: I,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct WErrorDecl<'a, N> {
     time: Ms48,
     sub: u32,
     reason: OptTerm<N>,
-    #[serde(borrow)]
     corrective: Vec<&'a str>,
-    #[serde(borrow)]
     ext: Vec<Node<'a, N>>,
 }
 
 /// Extensions flattened in pre-order, so decoding never recurses inside serde (no stack exhaustion on hostile
 /// nesting): a member is `Name` followed by its value; `Array(n)` is followed by n values, `Object(n)` by n
 /// members.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum Node<'a, N> {
     Name(N),
     Null,
@@ -677,17 +625,14 @@ enum Node<'a, N> {
     Object(u32),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct WSensor<'a, N> {
-    #[serde(borrow)]
     meta: Option<Vec<MetaField<'a, N>>>,
-    #[serde(borrow)]
     reports: Vec<Vec<ReportField<'a, N>>>,
-    #[serde(borrow)]
     ext: Vec<Node<'a, N>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum MetaField<'a, N> {
     Time(Ms48, u32),
     StartTime(Ms48, u32),
@@ -697,26 +642,10 @@ enum MetaField<'a, N> {
     RawData(&'a str),
     DataProcessingMethod(&'a str),
     BizRules(&'a str),
-    Extensions(#[serde(borrow)] Vec<Node<'a, N>>),
+    Extensions(Vec<Node<'a, N>>),
 }
 
-impl<N> MetaField<'_, N> {
-    const fn tag(&self) -> u8 {
-        match self {
-            Self::Time(..) => 0,
-            Self::StartTime(..) => 1,
-            Self::EndTime(..) => 2,
-            Self::DeviceId(_) => 3,
-            Self::DeviceMetadata(_) => 4,
-            Self::RawData(_) => 5,
-            Self::DataProcessingMethod(_) => 6,
-            Self::BizRules(_) => 7,
-            Self::Extensions(_) => 8,
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum ReportField<'a, N> {
     Kind(N),
     Exception(&'a str),
@@ -742,44 +671,13 @@ enum ReportField<'a, N> {
     PercRank(&'a str),
     PercValue(&'a str),
     Uom(&'a str),
-    Extensions(#[serde(borrow)] Vec<Node<'a, N>>),
-}
-
-impl<N> ReportField<'_, N> {
-    const fn tag(&self) -> u8 {
-        match self {
-            Self::Kind(_) => 0,
-            Self::Exception(_) => 1,
-            Self::DeviceId(_) => 2,
-            Self::DeviceMetadata(_) => 3,
-            Self::RawData(_) => 4,
-            Self::DataProcessingMethod(_) => 5,
-            Self::BizRules(_) => 6,
-            Self::Time(..) => 7,
-            Self::Microorganism(_) => 8,
-            Self::ChemicalSubstance(_) => 9,
-            Self::CoordinateReferenceSystem(_) => 10,
-            Self::Value(_) => 11,
-            Self::Component(_) => 12,
-            Self::StringValue(_) => 13,
-            Self::BooleanValue(_) => 14,
-            Self::HexBinaryValue(_) => 15,
-            Self::UriValue(_) => 16,
-            Self::MinValue(_) => 17,
-            Self::MaxValue(_) => 18,
-            Self::MeanValue(_) => 19,
-            Self::SDev(_) => 20,
-            Self::PercRank(_) => 21,
-            Self::PercValue(_) => 22,
-            Self::Uom(_) => 23,
-            Self::Extensions(_) => 24,
-        }
-    }
+    Extensions(Vec<Node<'a, N>>),
 }
 
 /// One present event field. The variant index (bincode writes it as one byte) is the field's tag; fields are
-/// written in ascending tag order, each at most once, lists only when non-empty.
-#[derive(Serialize, Deserialize)]
+/// written in ascending tag order, each at most once, lists only when non-empty. The variant order is the wire
+/// format: `read_event` matches on these indices.
+#[derive(Serialize)]
 enum Field<'a, I, N> {
     ExtensionType(N),
     TzQuarters(i8),
@@ -788,18 +686,18 @@ enum Field<'a, I, N> {
     RecordTime(Ms48),
     RecordTimeSub(u32),
     EventId(&'a str),
-    CertificationInfo(#[serde(borrow)] Vec<&'a str>),
-    ErrorDeclaration(#[serde(borrow)] WErrorDecl<'a, N>),
+    CertificationInfo(Vec<&'a str>),
+    ErrorDeclaration(WErrorDecl<'a, N>),
     Action(u8),
     ParentId(I),
     EpcList(Vec<I>),
-    QuantityList(#[serde(borrow)] Vec<WQuantity<'a, I>>),
+    QuantityList(Vec<WQuantity<'a, I>>),
     ChildEpcs(Vec<I>),
-    ChildQuantityList(#[serde(borrow)] Vec<WQuantity<'a, I>>),
+    ChildQuantityList(Vec<WQuantity<'a, I>>),
     InputEpcList(Vec<I>),
-    InputQuantityList(#[serde(borrow)] Vec<WQuantity<'a, I>>),
+    InputQuantityList(Vec<WQuantity<'a, I>>),
     OutputEpcList(Vec<I>),
-    OutputQuantityList(#[serde(borrow)] Vec<WQuantity<'a, I>>),
+    OutputQuantityList(Vec<WQuantity<'a, I>>),
     TransformationId(&'a str),
     BizStep(u8),
     BizStepOther(N),
@@ -807,72 +705,25 @@ enum Field<'a, I, N> {
     DispositionOther(N),
     PersistentDisposition(Vec<Term<N>>, Vec<Term<N>>),
     ReadPoint(I),
-    ReadPointExt(#[serde(borrow)] Vec<Node<'a, N>>),
+    ReadPointExt(Vec<Node<'a, N>>),
     BizLocation(I),
-    BizLocationExt(#[serde(borrow)] Vec<Node<'a, N>>),
+    BizLocationExt(Vec<Node<'a, N>>),
     BizTransactions(Vec<WBizTx<I, N>>),
     Sources(Vec<WSourceDest<I, N>>),
     Destinations(Vec<WSourceDest<I, N>>),
-    SensorElements(#[serde(borrow)] Vec<WSensor<'a, N>>),
-    Ilmd(#[serde(borrow)] Vec<Node<'a, N>>),
-    Extensions(#[serde(borrow)] Vec<Node<'a, N>>),
+    SensorElements(Vec<WSensor<'a, N>>),
+    Ilmd(Vec<Node<'a, N>>),
+    Extensions(Vec<Node<'a, N>>),
     Namespaces(Vec<(N, N)>),
     WhoParty(I),
     WhoOperator(N),
     WhoDevice(N),
 }
 
-impl<I, N> Field<'_, I, N> {
-    const fn tag(&self) -> u8 {
-        match self {
-            Self::ExtensionType(_) => 0,
-            Self::TzQuarters(_) => 1,
-            Self::TzMinutes(_) => 2,
-            Self::EventTimeSub(_) => 3,
-            Self::RecordTime(_) => 4,
-            Self::RecordTimeSub(_) => 5,
-            Self::EventId(_) => 6,
-            Self::CertificationInfo(_) => 7,
-            Self::ErrorDeclaration(_) => 8,
-            Self::Action(_) => 9,
-            Self::ParentId(_) => 10,
-            Self::EpcList(_) => 11,
-            Self::QuantityList(_) => 12,
-            Self::ChildEpcs(_) => 13,
-            Self::ChildQuantityList(_) => 14,
-            Self::InputEpcList(_) => 15,
-            Self::InputQuantityList(_) => 16,
-            Self::OutputEpcList(_) => 17,
-            Self::OutputQuantityList(_) => 18,
-            Self::TransformationId(_) => 19,
-            Self::BizStep(_) => 20,
-            Self::BizStepOther(_) => 21,
-            Self::Disposition(_) => 22,
-            Self::DispositionOther(_) => 23,
-            Self::PersistentDisposition(..) => 24,
-            Self::ReadPoint(_) => 25,
-            Self::ReadPointExt(_) => 26,
-            Self::BizLocation(_) => 27,
-            Self::BizLocationExt(_) => 28,
-            Self::BizTransactions(_) => 29,
-            Self::Sources(_) => 30,
-            Self::Destinations(_) => 31,
-            Self::SensorElements(_) => 32,
-            Self::Ilmd(_) => 33,
-            Self::Extensions(_) => 34,
-            Self::Namespaces(_) => 35,
-            Self::WhoParty(_) => 36,
-            Self::WhoOperator(_) => 37,
-            Self::WhoDevice(_) => 38,
-        }
-    }
-}
-
 /// The payload: event time (always present) and the present fields.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Payload<'a, I, N> {
     time: Ms48,
-    #[serde(borrow)]
     fields: Vec<Field<'a, I, N>>,
 }
 
@@ -933,55 +784,6 @@ impl<'e> Enc<'e> for InternEnc<'_> {
     fn name(&mut self, s: &'e str) -> Result<Ref, Error> {
         Ok(Ref(self.dict.intern_name(text(s)?)))
     }
-}
-
-trait Dec<'a> {
-    type I: Deserialize<'a> + Serialize;
-    type N: Deserialize<'a> + Serialize;
-    fn id(&self, i: Self::I) -> Result<Id, Bad>;
-    fn name(&self, n: Self::N) -> Result<Box<str>, Bad>;
-}
-
-fn text_in(s: &str) -> Result<Box<str>, Bad> {
-    if s.len() > MAX_TEXT { Err(format!("text of {} bytes exceeds {MAX_TEXT}", s.len()).into()) } else { Ok(s.into()) }
-}
-
-struct SelfDec;
-
-impl<'a> Dec<'a> for SelfDec {
-    type I = WireId<'a>;
-    type N = &'a str;
-    fn id(&self, i: WireId<'a>) -> Result<Id, Bad> {
-        match i {
-            WireId::Key(Bytes(b)) if b.len() <= MAX_URI => {
-                TraceKey::from_bytes(b).map(Id::Key).map_err(|e| format!("invalid identifier key: {e}").into())
-            }
-            WireId::Uri(u) if u.len() <= MAX_URI => Ok(Id::Uri(u.into())),
-            _ => Err(format!("identifier longer than {MAX_URI} bytes").into()),
-        }
-    }
-    fn name(&self, n: &'a str) -> Result<Box<str>, Bad> {
-        text_in(n)
-    }
-}
-
-struct InternDec<'d> {
-    dict: &'d dyn Dictionary,
-}
-
-impl Dec<'_> for InternDec<'_> {
-    type I = Ref;
-    type N = Ref;
-    fn id(&self, Ref(r): Ref) -> Result<Id, Bad> {
-        self.dict.resolve(r).ok_or_else(|| unknown_ref(r))
-    }
-    fn name(&self, Ref(r): Ref) -> Result<Box<str>, Bad> {
-        self.dict.resolve_name(r).ok_or_else(|| unknown_ref(r))
-    }
-}
-
-fn unknown_ref(r: u32) -> Bad {
-    format!("dictionary reference #{r} does not resolve (to a name, where one is expected): decode with the dictionary the frame was written with").into()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1049,25 +851,6 @@ fn enc_opt_term<'e, E: Enc<'e>, V: Vocab>(v: Option<&'e V>, enc: &mut E) -> Resu
     })
 }
 
-fn std_term<V: Vocab>(i: u8) -> Result<V, Bad> {
-    V::from_index(i).ok_or_else(|| format!("vocabulary index {i} is not a standard term").into())
-}
-
-fn dec_term<'a, D: Dec<'a>, V: Vocab>(t: Term<D::N>, dec: &D) -> Result<V, Bad> {
-    match t {
-        Term::Std(i) => std_term(i),
-        Term::Other(n) => Ok(V::from_other(dec.name(n)?)),
-    }
-}
-
-fn dec_opt_term<'a, D: Dec<'a>, V: Vocab>(t: OptTerm<D::N>, dec: &D) -> Result<Option<V>, Bad> {
-    match t {
-        OptTerm::None => Ok(None),
-        OptTerm::Std(i) => std_term(i).map(Some),
-        OptTerm::Other(n) => Ok(Some(V::from_other(dec.name(n)?))),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Times
 
@@ -1087,14 +870,6 @@ fn join_time(ms: Ms48, sub: u32) -> Result<Timestamp, Bad> {
     let ms = i64::from_le_bytes([a, b, c, d, e, f, sign, sign]);
     let ns = i128::from(ms) * i128::from(NS_PER_MS) + i128::from(sub);
     i64::try_from(ns).map(Timestamp).map_err(|_| "time outside the representable range (years 1677 to 2262)".into())
-}
-
-fn sub_ms(s: u32) -> Result<u32, Bad> {
-    if s == 0 || i64::from(s) >= NS_PER_MS {
-        Err("sub-millisecond field must be 1 to 999999 (zero is written by omission)".into())
-    } else {
-        Ok(s)
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1430,6 +1205,10 @@ fn to_wire<'e, E: Enc<'e>>(ev: &'e Event, enc: &mut E) -> Result<Wire<'e, E>, Er
     }
     if !ev.sensor_elements.is_empty() {
         check_list(ev.sensor_elements.len())?;
+        let reports = ev.sensor_elements.iter().map(|s| s.reports.len()).fold(0usize, usize::saturating_add);
+        if reports > MAX_SENSOR_REPORTS {
+            return Err(too_long("the sensor report count", reports, MAX_SENSOR_REPORTS));
+        }
         let s = ev.sensor_elements.iter().map(|s| enc_sensor(s, enc)).collect::<Result<_, _>>()?;
         f.push(Field::SensorElements(s));
     }
@@ -1461,123 +1240,360 @@ fn to_wire<'e, E: Enc<'e>>(ev: &'e Event, enc: &mut E) -> Result<Wire<'e, E>, Er
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Decoding: wire -> Event, rejecting every non-canonical form.
+// Decoding: a strict reader of the pinned bincode layout, straight into the event.
+//
+// bincode 1.3's own deserializer accepts non-minimal integers (5 written as FB 05 00), so with it a frame would
+// need a second serialisation pass to prove it canonical, and its serde path builds the wire structures before
+// the event. The reader below reads the same bytes, rejects every non-canonical form as it goes, and allocates
+// only what the event holds. The round-trip tests and the fuzz oracle (decode, then re-encode with bincode: the
+// bytes must be identical) keep the two in step.
 
-fn nonempty<T>(v: Vec<T>, what: &'static str) -> Result<Vec<T>, Bad> {
-    if v.is_empty() {
-        Err(format!("{what} is written but empty (empty lists are written by omission)").into())
-    } else if v.len() > MAX_LIST {
-        Err(format!("{what} has more than {MAX_LIST} elements").into())
-    } else {
+/// What the payload reader reports; the caller adds the position.
+type Bad = Cow<'static, str>;
+
+/// The bytes not read yet, and where the value read last began (counted as bytes remaining, like `rest.len()`),
+/// so a fault found after reading a value is reported at that value.
+struct Reader<'a> {
+    rest: &'a [u8],
+    mark: usize,
+}
+
+impl<'a> Reader<'a> {
+    const fn new(rest: &'a [u8]) -> Self {
+        Self { rest, mark: rest.len() }
+    }
+
+    /// Marks the start of a value.
+    const fn at(&mut self) -> &mut Self {
+        self.mark = self.rest.len();
+        self
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Bad> {
+        let (head, rest) = self.rest.split_at_checked(n).ok_or("payload ends inside a value")?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
+        let (head, rest) = self.rest.split_first_chunk::<N>().ok_or("payload ends inside a value")?;
+        self.rest = rest;
+        Ok(*head)
+    }
+
+    fn byte(&mut self) -> Result<u8, Bad> {
+        let [b] = self.array::<1>()?;
+        Ok(b)
+    }
+
+    fn u8(&mut self) -> Result<u8, Bad> {
+        self.at().byte()
+    }
+
+    fn i8(&mut self) -> Result<i8, Bad> {
+        Ok(i8::from_le_bytes(self.at().array::<1>()?))
+    }
+
+    fn bool(&mut self) -> Result<bool, Bad> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(format!("invalid boolean byte {b}").into()),
+        }
+    }
+
+    /// bincode's varint: one byte below 251, else a marker (251/252/253) and a 2/4/8-byte little-endian value,
+    /// which must not fit the shorter form.
+    fn varint(&mut self) -> Result<u64, Bad> {
+        let (v, min) = match self.byte()? {
+            b @ 0..=250 => return Ok(u64::from(b)),
+            251 => (u64::from(u16::from_le_bytes(self.array()?)), 251),
+            252 => (u64::from(u32::from_le_bytes(self.array()?)), 1 << 16),
+            253 => (u64::from_le_bytes(self.array()?), 1 << 32),
+            b => return Err(format!("invalid integer marker {b}").into()),
+        };
+        if v < min { Err("integer is not minimally encoded".into()) } else { Ok(v) }
+    }
+
+    fn u32(&mut self) -> Result<u32, Bad> {
+        u32::try_from(self.at().varint()?).map_err(|_| "integer does not fit 32 bits".into())
+    }
+
+    /// An enum variant index.
+    fn tag(&mut self) -> Result<u32, Bad> {
+        self.u32()
+    }
+
+    /// A zigzag varint.
+    fn i16(&mut self) -> Result<i16, Bad> {
+        let z = self.at().varint()?;
+        let half = i64::try_from(z >> 1).unwrap_or(i64::MAX);
+        let v = if z & 1 == 0 { half } else { !half };
+        i16::try_from(v).map_err(|_| "integer does not fit 16 bits".into())
+    }
+
+    /// A length prefix: checked against the bytes left (every element takes at least one) before anything is
+    /// reserved.
+    fn count(&mut self) -> Result<usize, Bad> {
+        let n = self.varint()?;
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= self.rest.len() && n <= MAX_LIST)
+            .ok_or_else(|| format!("a length of {n} exceeds what the payload holds").into())
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], Bad> {
+        let n = self.at().count()?;
+        self.take(n)
+    }
+
+    fn str(&mut self) -> Result<&'a str, Bad> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| "text is not UTF-8".into())
+    }
+
+    fn text(&mut self) -> Result<Box<str>, Bad> {
+        text_in(self.str()?)
+    }
+
+    fn decimal(&mut self) -> Result<Decimal, Bad> {
+        let s = self.str()?;
+        let d = Decimal::parse(s).map_err(|e| format!("bad decimal {s:?}: {}", e.message()))?;
+        if d.as_str() == s { Ok(d) } else { Err(format!("decimal {s:?} is not in canonical form").into()) }
+    }
+
+    fn ms48(&mut self) -> Result<Ms48, Bad> {
+        self.at().array().map(Ms48)
+    }
+
+    /// A timestamp written as `Ms48` and a sub-millisecond varint (inside sensors and error declarations).
+    fn time(&mut self) -> Result<Timestamp, Bad> {
+        let start = self.rest.len();
+        let ms = self.ms48()?;
+        let sub = self.u32()?;
+        self.mark = start;
+        join_time(ms, sub)
+    }
+
+    /// A [`Ref`]: unsigned LEB128, minimal, at most 32 bits.
+    fn leb(&mut self) -> Result<u32, Bad> {
+        let mut v = 0u32;
+        self.at();
+        for i in 0..5 {
+            let b = self.byte()?;
+            if i == 4 && b > 0x0F {
+                return Err("dictionary reference does not fit 32 bits".into());
+            }
+            v |= u32::from(b & 0x7F) << (7 * i);
+            if b & 0x80 == 0 {
+                if b == 0 && i > 0 {
+                    return Err("dictionary reference is not minimally encoded".into());
+                }
+                return Ok(v);
+            }
+        }
+        Err("dictionary reference is longer than 5 bytes".into())
+    }
+
+    fn list<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T, Bad>) -> Result<Vec<T>, Bad> {
+        let n = self.at().count()?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(f(self)?);
+        }
+        Ok(v)
+    }
+
+    /// A list field of the event: written only when non-empty.
+    fn nonempty<T>(&mut self, what: &str, f: impl FnMut(&mut Self) -> Result<T, Bad>) -> Result<Vec<T>, Bad> {
+        let start = self.rest.len();
+        let v = self.list(f)?;
+        if v.is_empty() {
+            self.mark = start;
+            return Err(format!("{what} is written but empty (empty lists are omitted)").into());
+        }
         Ok(v)
     }
 }
 
-fn bounded<T>(v: Vec<T>) -> Result<Vec<T>, Bad> {
-    if v.len() > MAX_LIST { Err(format!("a list has more than {MAX_LIST} elements").into()) } else { Ok(v) }
+fn text_in(s: &str) -> Result<Box<str>, Bad> {
+    if s.len() > MAX_TEXT { Err(format!("text of {} bytes exceeds {MAX_TEXT}", s.len()).into()) } else { Ok(s.into()) }
 }
 
-fn decimal_in(s: &str) -> Result<Decimal, Bad> {
-    let d = Decimal::parse(s).map_err(|e| format!("bad decimal {s:?}: {}", e.message()))?;
-    if d.as_str() == s { Ok(d) } else { Err(format!("decimal {s:?} is not in canonical form").into()) }
+fn nonempty<T>(v: Vec<T>, what: &str) -> Result<Vec<T>, Bad> {
+    if v.is_empty() { Err(format!("{what} is written but empty (empty lists are omitted)").into()) } else { Ok(v) }
 }
 
-fn dec_ids<'a, D: Dec<'a>>(v: Vec<D::I>, dec: &D, what: &'static str) -> Result<Vec<Id>, Bad> {
-    nonempty(v, what)?.into_iter().map(|i| dec.id(i)).collect()
+/// How identifiers and names are read in each form.
+trait DecForm {
+    fn id(&self, r: &mut Reader<'_>) -> Result<Id, Bad>;
+    fn name(&self, r: &mut Reader<'_>) -> Result<Box<str>, Bad>;
 }
 
-fn dec_quantities<'a, D: Dec<'a>>(v: Vec<WQuantity<'a, D::I>>, dec: &D) -> Result<Vec<Quantity>, Bad> {
-    nonempty(v, "a quantity list")?
-        .into_iter()
-        .map(|q| {
-            let (class, quantity, uom) = match q {
-                WQuantity::Class(c) => (c, None, None),
-                WQuantity::Qty(c, d) => (c, Some(decimal_in(d)?), None),
-                WQuantity::Uom(c, u) => (c, None, Some(text_in(u)?)),
-                WQuantity::QtyUom(c, d, u) => (c, Some(decimal_in(d)?), Some(text_in(u)?)),
-            };
-            Ok(Quantity { class: dec.id(class)?, quantity, uom })
-        })
-        .collect()
+struct SelfDec;
+
+impl DecForm for SelfDec {
+    fn id(&self, r: &mut Reader<'_>) -> Result<Id, Bad> {
+        let (form, len) = match r.tag()? {
+            0 => {
+                let b = r.bytes()?;
+                if b.len() <= MAX_URI {
+                    let k = TraceKey::from_bytes(b).map_err(|e| format!("invalid identifier key: {e}"))?;
+                    return Ok(Id::Key(k));
+                }
+                ("key", b.len())
+            }
+            1 => {
+                let u = r.str()?;
+                if u.len() <= MAX_URI {
+                    return Ok(Id::Uri(u.into()));
+                }
+                ("URI", u.len())
+            }
+            t => return Err(format!("unknown identifier form {t}").into()),
+        };
+        Err(format!("identifier {form} of {len} bytes exceeds {MAX_URI}").into())
+    }
+
+    fn name(&self, r: &mut Reader<'_>) -> Result<Box<str>, Bad> {
+        r.text()
+    }
 }
 
-/// Rebuilds extension members from flattened nodes; the whole node list must be consumed.
-fn dec_exts<'a, D: Dec<'a>>(nodes: Vec<Node<'a, D::N>>, dec: &D) -> Result<Vec<Extension>, Bad> {
-    let mut it = bounded(nodes)?.into_iter();
+struct InternDec<'d> {
+    dict: &'d dyn Dictionary,
+}
+
+impl DecForm for InternDec<'_> {
+    fn id(&self, r: &mut Reader<'_>) -> Result<Id, Bad> {
+        let x = r.leb()?;
+        self.dict.resolve(x).ok_or_else(|| unknown_ref(x))
+    }
+
+    fn name(&self, r: &mut Reader<'_>) -> Result<Box<str>, Bad> {
+        let x = r.leb()?;
+        self.dict.resolve_name(x).ok_or_else(|| unknown_ref(x))
+    }
+}
+
+fn unknown_ref(r: u32) -> Bad {
+    format!(
+        "dictionary reference #{r} does not resolve (or names a key where a name belongs): decode with the \
+         dictionary the frame was written with"
+    )
+    .into()
+}
+
+/// Decodes the payload into an event; a fault is reported at the payload byte where reading stopped.
+fn decode_with<D: DecForm>(h: &Header, payload: &[u8], dec: &D) -> Result<Event, Error> {
+    let mut r = Reader::new(payload);
+    read_event(h.code, &mut r, dec).map_err(|m| {
+        let at = payload.len().saturating_sub(r.mark);
+        let len = r.mark.saturating_sub(r.rest.len()).max(1);
+        Error::new(ErrorKind::Corrupt, h.start + at, len, format!("frame payload is damaged: {m}"))
+    })
+}
+
+fn std_term<V: Vocab>(i: u8) -> Result<V, Bad> {
+    V::from_index(i).ok_or_else(|| format!("vocabulary index {i} is not a standard term").into())
+}
+
+/// `Term`: 0 = standard term index (u8), 1 = other URI (a name).
+fn read_term<D: DecForm, V: Vocab>(r: &mut Reader<'_>, dec: &D) -> Result<V, Bad> {
+    match r.tag()? {
+        0 => std_term(r.u8()?),
+        1 => Ok(V::from_other(dec.name(r)?)),
+        t => Err(format!("unknown vocabulary form {t}").into()),
+    }
+}
+
+/// `OptTerm`: 0 = absent, 1 = standard term index, 2 = other URI.
+fn read_opt_term<D: DecForm, V: Vocab>(r: &mut Reader<'_>, dec: &D) -> Result<Option<V>, Bad> {
+    match r.tag()? {
+        0 => Ok(None),
+        1 => std_term(r.u8()?).map(Some),
+        2 => Ok(Some(V::from_other(dec.name(r)?))),
+        t => Err(format!("unknown vocabulary form {t}").into()),
+    }
+}
+
+fn read_quantity<D: DecForm>(r: &mut Reader<'_>, dec: &D) -> Result<Quantity, Bad> {
+    let form = r.tag()?;
+    if form > 3 {
+        return Err(format!("unknown quantity form {form}").into());
+    }
+    let class = dec.id(r)?;
+    let quantity = if form & 1 == 1 { Some(r.decimal()?) } else { None };
+    let uom = if form >= 2 { Some(r.text()?) } else { None };
+    Ok(Quantity { class, quantity, uom })
+}
+
+/// Extension members from a flattened node list (see [`Node`]); the whole list must be consumed.
+fn read_exts<D: DecForm>(r: &mut Reader<'_>, dec: &D) -> Result<Vec<Extension>, Bad> {
+    let mut left = r.at().count()?;
     let mut out = Vec::new();
-    while let Some(first) = it.next() {
-        out.push(dec_member(first, &mut it, dec, 1)?);
+    while left > 0 {
+        out.push(read_member(r, dec, &mut left, 1)?);
     }
     Ok(out)
 }
 
-type Nodes<'a, N> = std::vec::IntoIter<Node<'a, N>>;
-
-fn dec_member<'a, D: Dec<'a>>(
-    first: Node<'a, D::N>,
-    it: &mut Nodes<'a, D::N>,
-    dec: &D,
-    depth: usize,
-) -> Result<Extension, Bad> {
-    let Node::Name(n) = first else { return Err("extension value where a name belongs".into()) };
-    let name = dec.name(n)?;
-    let value = dec_value(it, dec, depth)?;
-    Ok(Extension { name, value })
+fn next_node(r: &mut Reader<'_>, left: &mut usize, missing: &'static str) -> Result<u32, Bad> {
+    *left = left.checked_sub(1).ok_or(missing)?;
+    r.tag()
 }
 
-fn dec_value<'a, D: Dec<'a>>(it: &mut Nodes<'a, D::N>, dec: &D, depth: usize) -> Result<ExtValue, Bad> {
-    let node = it.next().ok_or("extension name without a value")?;
-    let nested = |n: u32, per: usize, it: &Nodes<'a, D::N>| -> Result<usize, Bad> {
+fn read_member<D: DecForm>(r: &mut Reader<'_>, dec: &D, left: &mut usize, depth: usize) -> Result<Extension, Bad> {
+    match next_node(r, left, "extension object ends early")? {
+        0 => {
+            let name = dec.name(r)?;
+            let value = read_value(r, dec, left, depth)?;
+            Ok(Extension { name, value })
+        }
+        1..=7 => Err("extension value where a name belongs".into()),
+        t => Err(format!("unknown extension node {t}").into()),
+    }
+}
+
+fn read_value<D: DecForm>(r: &mut Reader<'_>, dec: &D, left: &mut usize, depth: usize) -> Result<ExtValue, Bad> {
+    let tag = next_node(r, left, "extension name without a value")?;
+    // Counts are checked against the nodes that remain before anything is reserved.
+    let mut nested = |per: usize| -> Result<usize, Bad> {
         if depth > MAX_EXT_DEPTH {
             return Err(format!("extensions nested deeper than {MAX_EXT_DEPTH}").into());
         }
-        // Checked against what is left before anything is reserved.
-        usize::try_from(n)
+        usize::try_from(r.u32()?)
             .ok()
-            .filter(|&n| n.saturating_mul(per) <= it.len())
+            .filter(|&n| n.saturating_mul(per) <= *left)
             .ok_or_else(|| "extension array or object counts more elements than remain".into())
     };
-    Ok(match node {
-        Node::Name(_) => return Err("extension name where a value belongs".into()),
-        Node::Null => ExtValue::Null,
-        Node::False => ExtValue::Bool(false),
-        Node::True => ExtValue::Bool(true),
-        Node::Number(s) => ExtValue::Number(decimal_in(s)?),
-        Node::String(s) => ExtValue::String(text_in(s)?),
-        Node::Array(n) => {
-            let n = nested(n, 1, it)?;
+    Ok(match tag {
+        0 => return Err("extension name where a value belongs".into()),
+        1 => ExtValue::Null,
+        2 => ExtValue::Bool(false),
+        3 => ExtValue::Bool(true),
+        4 => ExtValue::Number(r.decimal()?),
+        5 => ExtValue::String(r.text()?),
+        6 => {
+            let n = nested(1)?;
             let mut items = Vec::with_capacity(n);
             for _ in 0..n {
-                items.push(dec_value(it, dec, depth + 1)?);
+                items.push(read_value(r, dec, left, depth + 1)?);
             }
             ExtValue::Array(items)
         }
-        Node::Object(n) => {
-            let n = nested(n, 2, it)?;
+        7 => {
+            let n = nested(2)?;
             let mut members = Vec::with_capacity(n);
             for _ in 0..n {
-                let first = it.next().ok_or("extension object ends early")?;
-                members.push(dec_member(first, it, dec, depth + 1)?);
+                members.push(read_member(r, dec, left, depth + 1)?);
             }
             ExtValue::Object(members)
         }
+        t => return Err(format!("unknown extension node {t}").into()),
     })
 }
 
-fn dec_texts(v: Vec<&str>) -> Result<Vec<Box<str>>, Bad> {
-    bounded(v)?.into_iter().map(text_in).collect()
-}
-
-fn dec_error_decl<'a, D: Dec<'a>>(d: WErrorDecl<'a, D::N>, dec: &D) -> Result<ErrorDeclaration, Bad> {
-    Ok(ErrorDeclaration {
-        declaration_time: join_time(d.time, d.sub)?,
-        reason: dec_opt_term(d.reason, dec)?,
-        corrective_event_ids: dec_texts(d.corrective)?,
-        extensions: dec_exts(d.ext, dec)?,
-    })
-}
-
-fn ascending(last: &mut Option<u8>, tag: u8) -> Result<(), Bad> {
+fn ascending(last: &mut Option<u32>, tag: u32) -> Result<(), Bad> {
     if last.is_some_and(|l| l >= tag) {
         return Err(format!("field {tag} is repeated or out of order").into());
     }
@@ -1585,85 +1601,114 @@ fn ascending(last: &mut Option<u8>, tag: u8) -> Result<(), Bad> {
     Ok(())
 }
 
-fn dec_meta<'a, D: Dec<'a>>(fields: Vec<MetaField<'a, D::N>>, dec: &D) -> Result<SensorMetadata, Bad> {
-    let mut m = SensorMetadata::default();
+/// Present fields of a struct: a count, then (tag, value) in ascending tag order.
+fn read_fields(r: &mut Reader<'_>, mut f: impl FnMut(&mut Reader<'_>, u32) -> Result<(), Bad>) -> Result<(), Bad> {
+    let n = r.at().count()?;
     let mut last = None;
-    for f in bounded(fields)? {
-        ascending(&mut last, f.tag())?;
-        match f {
-            MetaField::Time(ms, s) => m.time = Some(join_time(ms, s)?),
-            MetaField::StartTime(ms, s) => m.start_time = Some(join_time(ms, s)?),
-            MetaField::EndTime(ms, s) => m.end_time = Some(join_time(ms, s)?),
-            MetaField::DeviceId(s) => m.device_id = Some(text_in(s)?),
-            MetaField::DeviceMetadata(s) => m.device_metadata = Some(text_in(s)?),
-            MetaField::RawData(s) => m.raw_data = Some(text_in(s)?),
-            MetaField::DataProcessingMethod(s) => m.data_processing_method = Some(text_in(s)?),
-            MetaField::BizRules(s) => m.biz_rules = Some(text_in(s)?),
-            MetaField::Extensions(x) => m.extensions = dec_exts(nonempty(x, "sensor metadata extensions")?, dec)?,
-        }
+    for _ in 0..n {
+        let tag = r.tag()?;
+        ascending(&mut last, tag)?;
+        f(r, tag)?;
     }
-    Ok(m)
-}
-
-fn dec_report<'a, D: Dec<'a>>(fields: Vec<ReportField<'a, D::N>>, dec: &D) -> Result<SensorReport, Bad> {
-    let mut r = SensorReport::default();
-    let mut last = None;
-    for f in bounded(fields)? {
-        ascending(&mut last, f.tag())?;
-        match f {
-            ReportField::Kind(n) => r.kind = Some(dec.name(n)?),
-            ReportField::Exception(s) => r.exception = Some(text_in(s)?),
-            ReportField::DeviceId(s) => r.device_id = Some(text_in(s)?),
-            ReportField::DeviceMetadata(s) => r.device_metadata = Some(text_in(s)?),
-            ReportField::RawData(s) => r.raw_data = Some(text_in(s)?),
-            ReportField::DataProcessingMethod(s) => r.data_processing_method = Some(text_in(s)?),
-            ReportField::BizRules(s) => r.biz_rules = Some(text_in(s)?),
-            ReportField::Time(ms, s) => r.time = Some(join_time(ms, s)?),
-            ReportField::Microorganism(s) => r.microorganism = Some(text_in(s)?),
-            ReportField::ChemicalSubstance(s) => r.chemical_substance = Some(text_in(s)?),
-            ReportField::CoordinateReferenceSystem(s) => r.coordinate_reference_system = Some(text_in(s)?),
-            ReportField::Value(s) => r.value = Some(decimal_in(s)?),
-            ReportField::Component(s) => r.component = Some(text_in(s)?),
-            ReportField::StringValue(s) => r.string_value = Some(text_in(s)?),
-            ReportField::BooleanValue(b) => r.boolean_value = Some(b),
-            ReportField::HexBinaryValue(s) => r.hex_binary_value = Some(text_in(s)?),
-            ReportField::UriValue(s) => r.uri_value = Some(text_in(s)?),
-            ReportField::MinValue(s) => r.min_value = Some(decimal_in(s)?),
-            ReportField::MaxValue(s) => r.max_value = Some(decimal_in(s)?),
-            ReportField::MeanValue(s) => r.mean_value = Some(decimal_in(s)?),
-            ReportField::SDev(s) => r.s_dev = Some(decimal_in(s)?),
-            ReportField::PercRank(s) => r.perc_rank = Some(decimal_in(s)?),
-            ReportField::PercValue(s) => r.perc_value = Some(decimal_in(s)?),
-            ReportField::Uom(s) => r.uom = Some(text_in(s)?),
-            ReportField::Extensions(x) => r.extensions = dec_exts(nonempty(x, "sensor report extensions")?, dec)?,
-        }
-    }
-    Ok(r)
-}
-
-fn dec_sensor<'a, D: Dec<'a>>(s: WSensor<'a, D::N>, dec: &D) -> Result<SensorElement, Bad> {
-    Ok(SensorElement {
-        metadata: s.meta.map(|m| dec_meta(m, dec)).transpose()?,
-        reports: bounded(s.reports)?.into_iter().map(|r| dec_report(r, dec)).collect::<Result<_, _>>()?,
-        extensions: dec_exts(s.ext, dec)?,
-    })
-}
-
-fn dec_source_dests<'a, D: Dec<'a>>(v: Vec<WSourceDest<D::I, D::N>>, dec: &D) -> Result<Vec<SourceDest>, Bad> {
-    nonempty(v, "a source or destination list")?
-        .into_iter()
-        .map(|s| Ok(SourceDest { kind: dec_term(s.kind, dec)?, id: dec.id(s.id)? }))
-        .collect()
-}
-
-fn place_ext<'a, D: Dec<'a>>(place: Option<&mut Place>, x: Vec<Node<'a, D::N>>, dec: &D) -> Result<(), Bad> {
-    let p = place.ok_or("place extensions without the place")?;
-    p.extensions = dec_exts(nonempty(x, "place extensions")?, dec)?;
     Ok(())
 }
 
+fn read_meta<D: DecForm>(r: &mut Reader<'_>, dec: &D) -> Result<SensorMetadata, Bad> {
+    let mut m = SensorMetadata::default();
+    read_fields(r, |r, tag| {
+        match tag {
+            0 => m.time = Some(r.time()?),
+            1 => m.start_time = Some(r.time()?),
+            2 => m.end_time = Some(r.time()?),
+            3 => m.device_id = Some(r.text()?),
+            4 => m.device_metadata = Some(r.text()?),
+            5 => m.raw_data = Some(r.text()?),
+            6 => m.data_processing_method = Some(r.text()?),
+            7 => m.biz_rules = Some(r.text()?),
+            8 => m.extensions = nonempty(read_exts(r, dec)?, "sensor metadata extensions")?,
+            t => return Err(format!("unknown sensor metadata field {t}").into()),
+        }
+        Ok(())
+    })?;
+    Ok(m)
+}
+
+fn read_report<D: DecForm>(r: &mut Reader<'_>, dec: &D) -> Result<SensorReport, Bad> {
+    let mut s = SensorReport::default();
+    read_fields(r, |r, tag| {
+        match tag {
+            0 => s.kind = Some(dec.name(r)?),
+            1 => s.exception = Some(r.text()?),
+            2 => s.device_id = Some(r.text()?),
+            3 => s.device_metadata = Some(r.text()?),
+            4 => s.raw_data = Some(r.text()?),
+            5 => s.data_processing_method = Some(r.text()?),
+            6 => s.biz_rules = Some(r.text()?),
+            7 => s.time = Some(r.time()?),
+            8 => s.microorganism = Some(r.text()?),
+            9 => s.chemical_substance = Some(r.text()?),
+            10 => s.coordinate_reference_system = Some(r.text()?),
+            11 => s.value = Some(r.decimal()?),
+            12 => s.component = Some(r.text()?),
+            13 => s.string_value = Some(r.text()?),
+            14 => s.boolean_value = Some(r.bool()?),
+            15 => s.hex_binary_value = Some(r.text()?),
+            16 => s.uri_value = Some(r.text()?),
+            17 => s.min_value = Some(r.decimal()?),
+            18 => s.max_value = Some(r.decimal()?),
+            19 => s.mean_value = Some(r.decimal()?),
+            20 => s.s_dev = Some(r.decimal()?),
+            21 => s.perc_rank = Some(r.decimal()?),
+            22 => s.perc_value = Some(r.decimal()?),
+            23 => s.uom = Some(r.text()?),
+            24 => s.extensions = nonempty(read_exts(r, dec)?, "sensor report extensions")?,
+            t => return Err(format!("unknown sensor report field {t}").into()),
+        }
+        Ok(())
+    })?;
+    Ok(s)
+}
+
+/// Sensor elements; `reports` counts reports across the frame against [`MAX_SENSOR_REPORTS`].
+fn read_sensor<D: DecForm>(r: &mut Reader<'_>, dec: &D, reports: &mut usize) -> Result<SensorElement, Bad> {
+    let metadata = match r.u8()? {
+        0 => None,
+        1 => Some(read_meta(r, dec)?),
+        b => return Err(format!("invalid option byte {b}").into()),
+    };
+    let n = r.at().count()?;
+    *reports = reports.saturating_add(n);
+    if *reports > MAX_SENSOR_REPORTS {
+        return Err(format!("more than {MAX_SENSOR_REPORTS} sensor reports in one frame").into());
+    }
+    let mut list = Vec::with_capacity(n);
+    for _ in 0..n {
+        list.push(read_report(r, dec)?);
+    }
+    Ok(SensorElement { metadata, reports: list, extensions: read_exts(r, dec)? })
+}
+
+fn read_error_decl<D: DecForm>(r: &mut Reader<'_>, dec: &D) -> Result<ErrorDeclaration, Bad> {
+    Ok(ErrorDeclaration {
+        declaration_time: r.time()?,
+        reason: read_opt_term(r, dec)?,
+        corrective_event_ids: r.list(Reader::text)?,
+        extensions: read_exts(r, dec)?,
+    })
+}
+
+fn sub_ms(s: u32) -> Result<u32, Bad> {
+    if s == 0 || i64::from(s) >= NS_PER_MS {
+        Err("sub-millisecond field must be 1 to 999999 (zero is written by omission)".into())
+    } else {
+        Ok(s)
+    }
+}
+
+/// Reads the payload: event time, then the present fields in ascending tag order (the variant order of
+/// [`Field`]), then nothing.
 #[expect(clippy::too_many_lines, reason = "one arm per event field, in wire order")]
-fn from_wire<'a, D: Dec<'a>>(code: u8, p: Payload<'a, D::I, D::N>, dec: &D) -> Result<Event, Bad> {
+fn read_event<D: DecForm>(code: u8, r: &mut Reader<'_>, dec: &D) -> Result<Event, Bad> {
     let kind = match code {
         1 => EventType::Object,
         2 => EventType::Aggregation,
@@ -1672,105 +1717,108 @@ fn from_wire<'a, D: Dec<'a>>(code: u8, p: Payload<'a, D::I, D::N>, dec: &D) -> R
         5 => EventType::Association,
         _ => EventType::Extension("".into()),
     };
+    let total = r.rest.len();
+    let time = r.ms48()?;
     let mut ev = Event::new(kind, Timestamp(0), TzOffset::UTC);
-    let mut last = None;
     let mut event_sub = 0;
     let mut record: Option<(Ms48, u32)> = None;
     let mut ext_type = None;
-    for field in p.fields {
-        ascending(&mut last, field.tag())?;
-        match field {
-            Field::ExtensionType(n) => ext_type = Some(dec.name(n)?),
-            Field::TzQuarters(q) => {
-                if q == 0 {
-                    return Err("a UTC offset is written by omission".into());
-                }
-                ev.event_time_zone_offset = TzOffset(i16::from(q) * 15);
-            }
-            Field::TzMinutes(m) => {
+    let mut reports = 0;
+    read_fields(r, |r, tag| {
+        match tag {
+            0 => ext_type = Some(dec.name(r)?),
+            1 => match r.i8()? {
+                0 => return Err("a UTC offset is written by omission".into()),
+                q => ev.event_time_zone_offset = TzOffset(i16::from(q) * 15),
+            },
+            2 => {
+                let m = r.i16()?;
                 if m == 0 || (m % 15 == 0 && i8::try_from(m / 15).is_ok()) {
                     return Err("time-zone offset in minutes where quarter hours are canonical".into());
                 }
                 ev.event_time_zone_offset = TzOffset(m);
             }
-            Field::EventTimeSub(s) => event_sub = sub_ms(s)?,
-            Field::RecordTime(ms) => record = Some((ms, 0)),
-            Field::RecordTimeSub(s) => {
-                let r = record.as_mut().ok_or("record time fraction without record time")?;
-                r.1 = sub_ms(s)?;
+            3 => event_sub = sub_ms(r.u32()?)?,
+            4 => record = Some((r.ms48()?, 0)),
+            5 => {
+                let s = sub_ms(r.u32()?)?;
+                record.as_mut().ok_or("record time fraction without record time")?.1 = s;
             }
-            Field::EventId(s) => ev.event_id = Some(text_in(s)?),
-            Field::CertificationInfo(v) => ev.certification_info = dec_texts(nonempty(v, "certificationInfo")?)?,
-            Field::ErrorDeclaration(d) => ev.error_declaration = Some(dec_error_decl(d, dec)?),
-            Field::Action(a) => {
-                ev.action = Some(match a {
+            6 => ev.event_id = Some(r.text()?),
+            7 => ev.certification_info = r.nonempty("certificationInfo", Reader::text)?,
+            8 => ev.error_declaration = Some(read_error_decl(r, dec)?),
+            9 => {
+                ev.action = Some(match r.u8()? {
                     0 => Action::Add,
                     1 => Action::Observe,
                     2 => Action::Delete,
-                    _ => return Err(format!("unknown action code {a}").into()),
+                    a => return Err(format!("unknown action code {a}").into()),
                 });
             }
-            Field::ParentId(i) => ev.parent_id = Some(dec.id(i)?),
-            Field::EpcList(v) => ev.epc_list = dec_ids(v, dec, "epcList")?,
-            Field::QuantityList(v) => ev.quantity_list = dec_quantities(v, dec)?,
-            Field::ChildEpcs(v) => ev.child_epcs = dec_ids(v, dec, "childEPCs")?,
-            Field::ChildQuantityList(v) => ev.child_quantity_list = dec_quantities(v, dec)?,
-            Field::InputEpcList(v) => ev.input_epc_list = dec_ids(v, dec, "inputEPCList")?,
-            Field::InputQuantityList(v) => ev.input_quantity_list = dec_quantities(v, dec)?,
-            Field::OutputEpcList(v) => ev.output_epc_list = dec_ids(v, dec, "outputEPCList")?,
-            Field::OutputQuantityList(v) => ev.output_quantity_list = dec_quantities(v, dec)?,
-            Field::TransformationId(s) => ev.transformation_id = Some(text_in(s)?),
-            Field::BizStep(i) => ev.biz_step = Some(std_term(i)?),
-            Field::BizStepOther(n) => {
-                if ev.biz_step.is_some() {
-                    return Err("two bizSteps".into());
-                }
-                ev.biz_step = Some(BizStep::Other(dec.name(n)?));
-            }
-            Field::Disposition(i) => ev.disposition = Some(std_term(i)?),
-            Field::DispositionOther(n) => {
-                if ev.disposition.is_some() {
-                    return Err("two dispositions".into());
-                }
-                ev.disposition = Some(Disposition::Other(dec.name(n)?));
-            }
-            Field::PersistentDisposition(set, unset) => {
-                let set = bounded(set)?.into_iter().map(|t| dec_term(t, dec)).collect::<Result<_, _>>()?;
-                let unset = bounded(unset)?.into_iter().map(|t| dec_term(t, dec)).collect::<Result<_, _>>()?;
+            10 => ev.parent_id = Some(dec.id(r)?),
+            11 => ev.epc_list = r.nonempty("epcList", |r| dec.id(r))?,
+            12 => ev.quantity_list = r.nonempty("quantityList", |r| read_quantity(r, dec))?,
+            13 => ev.child_epcs = r.nonempty("childEPCs", |r| dec.id(r))?,
+            14 => ev.child_quantity_list = r.nonempty("childQuantityList", |r| read_quantity(r, dec))?,
+            15 => ev.input_epc_list = r.nonempty("inputEPCList", |r| dec.id(r))?,
+            16 => ev.input_quantity_list = r.nonempty("inputQuantityList", |r| read_quantity(r, dec))?,
+            17 => ev.output_epc_list = r.nonempty("outputEPCList", |r| dec.id(r))?,
+            18 => ev.output_quantity_list = r.nonempty("outputQuantityList", |r| read_quantity(r, dec))?,
+            19 => ev.transformation_id = Some(r.text()?),
+            20 => ev.biz_step = Some(std_term(r.u8()?)?),
+            21 if ev.biz_step.is_some() => return Err("two bizSteps".into()),
+            21 => ev.biz_step = Some(BizStep::Other(dec.name(r)?)),
+            22 => ev.disposition = Some(std_term(r.u8()?)?),
+            23 if ev.disposition.is_some() => return Err("two dispositions".into()),
+            23 => ev.disposition = Some(Disposition::Other(dec.name(r)?)),
+            24 => {
+                let set = r.list(|r| read_term(r, dec))?;
+                let unset = r.list(|r| read_term(r, dec))?;
                 ev.persistent_disposition = Some(PersistentDisposition { set, unset });
             }
-            Field::ReadPoint(i) => ev.read_point = Some(Place { id: dec.id(i)?, extensions: Vec::new() }),
-            Field::ReadPointExt(x) => place_ext(ev.read_point.as_mut(), x, dec)?,
-            Field::BizLocation(i) => ev.biz_location = Some(Place { id: dec.id(i)?, extensions: Vec::new() }),
-            Field::BizLocationExt(x) => place_ext(ev.biz_location.as_mut(), x, dec)?,
-            Field::BizTransactions(v) => {
-                ev.biz_transactions = nonempty(v, "bizTransactionList")?
-                    .into_iter()
-                    .map(|t| Ok(BizTransaction { kind: dec_opt_term(t.kind, dec)?, value: dec.id(t.id)? }))
-                    .collect::<Result<_, Bad>>()?;
+            25 => ev.read_point = Some(Place { id: dec.id(r)?, extensions: Vec::new() }),
+            26 | 28 => {
+                let place = if tag == 26 { ev.read_point.as_mut() } else { ev.biz_location.as_mut() };
+                let place = place.ok_or("place extensions without the place")?;
+                place.extensions = nonempty(read_exts(r, dec)?, "place extensions")?;
             }
-            Field::Sources(v) => ev.sources = dec_source_dests(v, dec)?,
-            Field::Destinations(v) => ev.destinations = dec_source_dests(v, dec)?,
-            Field::SensorElements(v) => {
-                ev.sensor_elements = nonempty(v, "sensorElementList")?
-                    .into_iter()
-                    .map(|s| dec_sensor(s, dec))
-                    .collect::<Result<_, _>>()?;
+            27 => ev.biz_location = Some(Place { id: dec.id(r)?, extensions: Vec::new() }),
+            29 => {
+                ev.biz_transactions = r.nonempty("bizTransactionList", |r| {
+                    Ok(BizTransaction { kind: read_opt_term(r, dec)?, value: dec.id(r)? })
+                })?;
             }
-            Field::Ilmd(x) => ev.ilmd = dec_exts(nonempty(x, "ilmd")?, dec)?,
-            Field::Extensions(x) => ev.extensions = dec_exts(nonempty(x, "extensions")?, dec)?,
-            Field::Namespaces(v) => {
-                ev.namespaces = nonempty(v, "namespaces")?
-                    .into_iter()
-                    .map(|(p, i)| Ok(Namespace { prefix: dec.name(p)?, iri: dec.name(i)? }))
-                    .collect::<Result<_, Bad>>()?;
+            30 | 31 => {
+                let list = r.nonempty("source or destination list", |r| {
+                    Ok(SourceDest { kind: read_term(r, dec)?, id: dec.id(r)? })
+                })?;
+                if tag == 30 {
+                    ev.sources = list;
+                } else {
+                    ev.destinations = list;
+                }
             }
-            Field::WhoParty(i) => ev.who.party = Some(dec.id(i)?),
-            Field::WhoOperator(n) => ev.who.operator = Some(dec.name(n)?),
-            Field::WhoDevice(n) => ev.who.device = Some(dec.name(n)?),
+            32 => ev.sensor_elements = r.nonempty("sensorElementList", |r| read_sensor(r, dec, &mut reports))?,
+            33 => ev.ilmd = nonempty(read_exts(r, dec)?, "ilmd")?,
+            34 => ev.extensions = nonempty(read_exts(r, dec)?, "extensions")?,
+            35 => {
+                ev.namespaces =
+                    r.nonempty("namespaces", |r| Ok(Namespace { prefix: dec.name(r)?, iri: dec.name(r)? }))?;
+            }
+            36 => ev.who.party = Some(dec.id(r)?),
+            37 => ev.who.operator = Some(dec.name(r)?),
+            38 => ev.who.device = Some(dec.name(r)?),
+            t => return Err(format!("unknown field tag {t}").into()),
         }
+        Ok(())
+    })?;
+    if !r.rest.is_empty() {
+        r.at();
+        return Err("bytes left after the last field".into());
     }
-    ev.event_time = join_time(p.time, event_sub)?;
+    // Time faults are reported at the event time, the payload's first value.
+    r.mark = total;
+    ev.event_time = join_time(time, event_sub)?;
     ev.record_time = record.map(|(ms, s)| join_time(ms, s)).transpose()?;
     match (code, ext_type) {
         (6, Some(uri)) => ev.kind = EventType::Extension(uri),
@@ -1783,6 +1831,7 @@ fn from_wire<'a, D: Dec<'a>>(code: u8, p: Payload<'a, D::I, D::N>, dec: &D) -> R
 
 #[cfg(test)]
 mod tests {
+    use std::fmt;
     use std::path::PathBuf;
 
     use proptest::collection::vec;
@@ -2004,7 +2053,7 @@ mod tests {
         let mut b = good.clone();
         b.push(0);
         check(&b, ErrorKind::Length, good.len(), 1, "after the end of the frame");
-        check(&forge(1, &[1, 2, 3]), ErrorKind::Corrupt, 5, 3, "payload is damaged");
+        check(&forge(1, &[1, 2, 3]), ErrorKind::Corrupt, 5, 1, "payload is damaged");
         let distinct: std::collections::HashSet<_> = messages.iter().collect();
         assert_eq!(distinct.len(), messages.len(), "{messages:#?}");
         assert_eq!(err(&[]).kind(), ErrorKind::Length);
@@ -2020,8 +2069,10 @@ mod tests {
         assert_eq!((e.kind(), e.offset()), (ErrorKind::InvalidArgument, 3));
         // Self-contained frames need no dictionary.
         assert_eq!(decode_interned(&encode(&ev).unwrap(), &MemoryDictionary::new()).unwrap(), ev);
+        // Reported at the first reference: header 5, time 6, field count, offset field (2), action (2),
+        // epcList tag and count.
         let e = decode_interned(&interned, &MemoryDictionary::new()).unwrap_err();
-        assert_eq!((e.kind(), e.offset()), (ErrorKind::Corrupt, 5));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Corrupt, 18, 1));
         assert!(e.message().contains("does not resolve"), "{e}");
         // A reference to a key where a name belongs.
         let mut d = MemoryDictionary::new();
@@ -2068,11 +2119,18 @@ mod tests {
             (payload_frame(6, &Payload { time: t, fields: vec![] }), "without its type URI"),
             (payload_frame(1, &Payload { time: Ms48([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]), fields: vec![] }), "range"),
         ];
-        for (bytes, word) in cases {
-            let e = err(&bytes);
-            assert_eq!((e.kind(), e.offset()), (ErrorKind::Corrupt, 5), "{word}: {e}");
+        for (bytes, word) in &cases {
+            let e = err(bytes);
+            assert_eq!(e.kind(), ErrorKind::Corrupt, "{word}: {e}");
+            assert!((5..bytes.len() - 4).contains(&e.offset()), "{word}: {e}");
             assert!(e.message().contains(word), "{word}: {e}");
         }
+        // Positions: the second field's tag (payload 5 + time 6 + count 1 + first field 2), the count of the
+        // empty list, the event time for an out-of-range time.
+        assert_eq!(err(&cases[0].0).offset(), 14);
+        assert_eq!(err(&cases[1].0).offset(), 14);
+        assert_eq!((err(&cases[2].0).offset(), err(&cases[2].0).len()), (13, 1));
+        assert_eq!(err(&cases[19].0).offset(), 5);
         // A non-minimal bincode varint (the field count 2 written as FB 02 00) carries the same values.
         let canon = codec()
             .serialize(&Payload::<WireId<'_>, &str> { time: t, fields: vec![Field::Action(1), Field::BizStep(3)] })
