@@ -780,8 +780,33 @@ impl FromStr for TraceKey {
             NATIONAL_LAYOUTS.iter().find(|(sc, _, _)| sc.as_str() == scheme_name).ok_or_else(|| {
                 err(ErrorKind::Syntax, 0, scheme_name.len(), format!("unknown key scheme {scheme_name:?}"))
             })?;
-        let n = NationalCode { scheme, text: text.to_owned(), fields: Vec::new(), check: super::CheckStatus::None };
-        Self::from_national(&n).map_err(|e| e.shifted(scheme_name.len() + 1))
+        // The value must be a valid code of its scheme (check characters, dates, layout), not just any text.
+        static RULES: super::cn::CnRules = super::cn::CnRules::DEFAULT.drug20_require_leading_8(false);
+        let base = scheme_name.len() + 1;
+        let (n, _) = national_parser(scheme)(text, &RULES).map_err(|e| e.shifted(base))?;
+        let key = Self::from_national(&n).map_err(|e| e.shifted(base))?;
+        if key.to_string() != s {
+            return Err(err(ErrorKind::Syntax, 0, s.len(), format!("not canonical key text; canonical is {key}")));
+        }
+        Ok(key)
+    }
+}
+
+/// The parser that validates the text of a national key of `scheme`.
+fn national_parser(scheme: Scheme) -> fn(&str, &super::cn::CnRules) -> Result<super::cn::Parsed, Error> {
+    use super::cn;
+    match scheme {
+        Scheme::CnDrug20 => cn::parse_drug20,
+        Scheme::Ma => cn::parse_ma,
+        Scheme::Handle => cn::parse_handle,
+        Scheme::Ecode => cn::parse_ecode,
+        Scheme::EquipmentCode => cn::parse_equipment_code,
+        Scheme::EquipmentRegistration => cn::parse_equipment_registration,
+        Scheme::GasCylinder => cn::parse_gas_cylinder,
+        Scheme::Detonator => cn::parse_detonator,
+        Scheme::VetDrug => cn::parse_vet_drug24,
+        Scheme::Pesticide => cn::parse_pesticide32,
+        _ => cn::parse_credit_code,
     }
 }
 
@@ -934,6 +959,11 @@ mod tests {
         }
         assert_eq!("ma:MA.156.M0.100761.21234561".parse::<TraceKey>().unwrap().kind(), KeyKind::Class);
         assert_eq!("cn-uscc:91350100M000100Y43".parse::<TraceKey>().unwrap().kind(), KeyKind::Party);
+        // Key text is validated by the scheme's own rules.
+        assert_eq!("cn-uscc:91350100M000100Y44".parse::<TraceKey>().unwrap_err().kind(), ErrorKind::CheckDigit);
+        assert_eq!("cn-uscc:91350100M000100Y44".parse::<TraceKey>().unwrap_err().offset(), 8 + 17);
+        assert!("cn-drug20:8123".parse::<TraceKey>().is_err());
+        assert!("cn-detonator:5361315A00001".parse::<TraceKey>().is_err());
         // Handle prefixes are case-insensitive; suffixes are kept.
         assert_eq!("idis:88.1000.2/AbC".parse::<TraceKey>().unwrap().to_string(), "idis:88.1000.2/AbC");
         assert_eq!(

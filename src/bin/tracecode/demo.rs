@@ -169,6 +169,14 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             println!("  ERROR {e}");
         }
     }
+    println!("\n== 5. Events: what happened to the item, compact and tamper-evident ==");
+    match events_tour() {
+        Ok(()) => {}
+        Err(e) => {
+            failures += 1;
+            println!("  ERROR {e}");
+        }
+    }
     println!();
     if failures == 0 {
         println!("demo finished: all samples behaved as expected");
@@ -177,6 +185,104 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         println!("demo finished with {failures} unexpected results");
         ExitCode::from(1)
     }
+}
+
+/// Three EPCIS events for one item (commissioned, packed into a case, shipped): frames, ids, the item's hash
+/// chain, the GS1 canonical hash, and the EPCIS JSON of the last one.
+fn events_tour() -> Result<(), tracecode::Error> {
+    use tracecode::event::epcis_json::{ExportOptions, event_to_json};
+    use tracecode::event::frame::{self, MemoryDictionary};
+    use tracecode::event::id::{GENESIS, chain_step, event_id, gs1_event_hash, verify_chain};
+    use tracecode::event::{
+        Action, BizStep, BizTransaction, BizTransactionType, Disposition, Event, EventType, Id, Place, SourceDest,
+        SourceDestType, Timestamp, Who,
+    };
+
+    let item = Id::parse("https://id.gs1.org/01/09506000134352/21/XYZ789")?;
+    let case = Id::parse("urn:epc:id:sscc:0614141.1234567890")?;
+    let plant = Place { id: Id::parse("urn:epc:id:sgln:0614141.07346.1234")?, extensions: Vec::new() };
+    let maker = Id::parse("cn-uscc:91350100M000100Y43")?;
+    let (t0, off) = Timestamp::parse("2026-11-02T08:30:00.000+08:00")?;
+    let minute = 60_000_000_000;
+
+    let mut made = Event::new(EventType::Object, t0, off);
+    made.action = Some(Action::Add);
+    made.epc_list.push(item.clone());
+    made.biz_step = Some(BizStep::Commissioning);
+    made.disposition = Some(Disposition::Active);
+    made.read_point = Some(plant.clone());
+    made.who =
+        Who { party: Some(maker.clone()), operator: Some("op-17".into()), device: Some("line-3-printer".into()) };
+
+    let mut packed = Event::new(EventType::Aggregation, Timestamp(t0.0 + 20 * minute), off);
+    packed.action = Some(Action::Add);
+    packed.parent_id = Some(case.clone());
+    packed.child_epcs.push(item.clone());
+    packed.biz_step = Some(BizStep::Packing);
+    packed.read_point = Some(plant.clone());
+    packed.who.party = Some(maker.clone());
+
+    let mut shipped = Event::new(EventType::Object, Timestamp(t0.0 + 240 * minute), off);
+    shipped.action = Some(Action::Observe);
+    shipped.epc_list.push(case);
+    shipped.biz_step = Some(BizStep::Shipping);
+    shipped.disposition = Some(Disposition::InTransit);
+    shipped.read_point = Some(plant);
+    shipped.biz_transactions.push(BizTransaction {
+        kind: Some(BizTransactionType::Po),
+        value: Id::parse("http://transaction.example.cn/po/2026-0042")?,
+    });
+    shipped
+        .destinations
+        .push(SourceDest { kind: SourceDestType::OwningParty, id: Id::parse("cn-uscc:91110108MA01C3KX09")? });
+    shipped.who.party = Some(maker);
+
+    let mut dict = MemoryDictionary::new();
+    let mut link = GENESIS;
+    let (mut ids, mut links) = (Vec::new(), Vec::new());
+    for (name, e) in [("commissioned", &made), ("packed", &packed), ("shipped", &shipped)] {
+        e.validate()?;
+        let self_contained = frame::encode(e)?;
+        let interned = frame::encode_interned(e, &mut dict)?;
+        let id = event_id(e)?;
+        link = chain_step(&link, &id);
+        ids.push(id);
+        links.push(link);
+        let json = serde_json::to_string(&event_to_json(e, &ExportOptions::digital_link())).unwrap_or_default();
+        println!(
+            "  {name:<13} JSON {:>4} B, frame {:>3} B self-contained / {:>2} B interned; id {}…; chain {}…",
+            json.len(),
+            self_contained.len(),
+            interned.len(),
+            id.to_string().get(..16).unwrap_or_default(),
+            link.to_string().get(..16).unwrap_or_default()
+        );
+        println!("  {:<13} GS1 hash {}", "", gs1_event_hash(e)?);
+        let back = frame::decode(&self_contained)?;
+        if &back != e {
+            return Err(tracecode::Error::new(
+                tracecode::ErrorKind::Corrupt,
+                0,
+                0,
+                "frame round trip changed the event",
+            ));
+        }
+    }
+    println!("  chain verifies: {}", verify_chain(&ids, &links).is_ok());
+    let mut tampered = links.clone();
+    if let Some(byte) = tampered.get_mut(1).and_then(|l| l.0.first_mut()) {
+        *byte ^= 1;
+    }
+    if let Err(bad) = verify_chain(&ids, &tampered) {
+        println!("  a flipped bit in link 1 is caught at index {}", bad.index);
+    }
+    let json =
+        serde_json::to_string_pretty(&event_to_json(&shipped, &ExportOptions::digital_link())).unwrap_or_default();
+    println!(
+        "  EPCIS 2.0 JSON of the shipping event:\n{}",
+        json.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    );
+    Ok(())
 }
 
 fn blake3_key() -> &'static [u8; 32] {
