@@ -148,12 +148,20 @@ mod tests {
 
     #[test]
     fn four_spellings_one_value() {
-        for s in ["shipping", "https://ref.gs1.org/cbv/BizStep-shipping", "urn:epcglobal:cbv:bizstep:shipping", "cbv:BizStep-shipping"] {
+        for s in [
+            "shipping",
+            "https://ref.gs1.org/cbv/BizStep-shipping",
+            "urn:epcglobal:cbv:bizstep:shipping",
+            "cbv:BizStep-shipping",
+        ] {
             assert_eq!(BizStep::parse(s).unwrap(), BizStep::Shipping, "{s}");
         }
         assert_eq!(Disposition::parse("urn:epcglobal:cbv:disp:in_transit").unwrap(), Disposition::InTransit);
         assert_eq!(BizStep::Shipping.web_uri(), "https://ref.gs1.org/cbv/BizStep-shipping");
-        assert_eq!(SourceDestType::parse("owning_party").unwrap().web_uri(), "https://ref.gs1.org/cbv/SDT-owning_party");
+        assert_eq!(
+            SourceDestType::parse("owning_party").unwrap().web_uri(),
+            "https://ref.gs1.org/cbv/SDT-owning_party"
+        );
     }
 
     #[test]
