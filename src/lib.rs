@@ -12,8 +12,11 @@
 //!    validated with positioned errors, and reduced to one canonical [`code::TraceKey`] with an
 //!    order-preserving binary form. Codes can also be issued (check digits, unguessable serials) and rendered in
 //!    every spelling.
-//! 2. **Compact events** (EPCIS 2.0 model, checksummed binary frames, per-code hash chains) — next issue.
-//! 3. **A RocksDB chain index** (feature `rocksdb`) — following issues.
+//! 2. **Compact events** ([`event`]): the EPCIS 2.0 / CBV 2.0 model with a *who* (responsible party, operator,
+//!    device), checksummed binary frames ([`event::frame`], layout in `docs/FORMAT.md`), BLAKE3 content ids and
+//!    per-code hash chains plus the interoperable GS1 canonical event hash ([`event::id`]), and streaming EPCIS
+//!    2.0 JSON-LD import/export ([`event::epcis_json`]).
+//! 3. **A RocksDB chain index** (feature `rocksdb`) — the next issue.
 //!
 //! ## Example
 //! ```
@@ -41,8 +44,8 @@
 //! - `rocksdb` (default): the embedded store (builds RocksDB's C++; needs libclang for bindgen).
 //! - `cli`: the `tracecode` binary.
 //!
-//! The `code` module (and the event module to come) build and test with `--no-default-features`: no C++, cheap
-//! to fuzz and to embed.
+//! The `code` and `event` modules build and test with `--no-default-features`: no C++, cheap to fuzz and to
+//! embed.
 //!
 //! ## What it is not
 //! - Not a network service or a resolver: it is a library that services embed.
