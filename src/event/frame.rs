@@ -29,6 +29,7 @@
 #![doc = include_str!("../../docs/FORMAT.md")]
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use std::sync::OnceLock;
@@ -69,9 +70,23 @@ pub const MAX_LIST: usize = 1_000_000;
 /// Deepest nesting of extension arrays and objects.
 pub const MAX_EXT_DEPTH: usize = 32;
 
-/// Most sensor reports in one frame, all sensor elements together. An empty report takes one byte on the wire
-/// but some 460 bytes in memory: the cap bounds what a hostile frame can make the decoder allocate.
+/// Most sensor elements plus sensor reports in one frame. An empty report takes one byte on the wire but some
+/// 460 bytes in memory: the cap bounds what a hostile frame can make the decoder allocate.
 pub const MAX_SENSOR_REPORTS: usize = 65_536;
+
+/// Most bytes the dictionary references of one interned frame may stand for (identifier key or URI bytes plus
+/// name bytes). Without it a frame of a million one-byte references to one long URI would decode to gigabytes;
+/// the self-contained form of the same event could not exceed [`MAX_PAYLOAD`] either.
+pub const MAX_RESOLVED: usize = MAX_PAYLOAD;
+
+/// Largest up-front reservation for a decoded list, in bytes: longer lists grow as their elements are read, so
+/// memory follows the bytes actually present rather than a declared count.
+const MAX_PREALLOC: usize = 64 * 1024;
+
+/// A vector for `n` declared elements, reserving at most [`MAX_PREALLOC`] bytes.
+fn reserve<T>(n: usize) -> Vec<T> {
+    Vec::with_capacity(n.min(MAX_PREALLOC / size_of::<T>().max(1)))
+}
 
 const CRC_LEN: usize = 4;
 /// Bytes of the fixed header part before the length: magic, version, kind.
@@ -296,7 +311,7 @@ pub fn encode_interned(event: &Event, dict: &mut dyn Dictionary) -> Result<Vec<u
 /// # Errors
 /// As [`encode`].
 pub fn encode_interned_into(event: &Event, dict: &mut dyn Dictionary, out: &mut Vec<u8>) -> Result<(), Error> {
-    let (code, payload) = to_wire(event, &mut InternEnc { dict })?;
+    let (code, payload) = to_wire(event, &mut InternEnc { dict, resolved: 0 })?;
     write_frame(code | INTERNED, &payload, out)
 }
 
@@ -341,7 +356,11 @@ pub fn decode(bytes: &[u8]) -> Result<Event, Error> {
 /// [`ErrorKind::Corrupt`] at the payload.
 pub fn decode_interned(bytes: &[u8], dict: &dyn Dictionary) -> Result<Event, Error> {
     let (h, payload) = checked(bytes)?;
-    if h.interned { decode_with(&h, payload, &InternDec { dict }) } else { decode_with(&h, payload, &SelfDec) }
+    if h.interned {
+        decode_with(&h, payload, &InternDec { dict, resolved: Cell::new(0) })
+    } else {
+        decode_with(&h, payload, &SelfDec)
+    }
 }
 
 /// The total length of the frame that starts at `bytes[0]`, read from its header alone (for splitting a
@@ -741,11 +760,15 @@ fn too_long(what: &str, len: usize, max: usize) -> Error {
     Error::new(ErrorKind::Length, 0, 0, format!("{what} is {len} bytes long; a frame allows at most {max}"))
 }
 
-fn check_id(id: &Id) -> Result<(), Error> {
-    let len = match id {
+fn id_len(id: &Id) -> usize {
+    match id {
         Id::Key(k) => k.as_bytes().len(),
         Id::Uri(u) => u.len(),
-    };
+    }
+}
+
+fn check_id(id: &Id) -> Result<(), Error> {
+    let len = id_len(id);
     if len > MAX_URI { Err(too_long("an identifier", len, MAX_URI)) } else { Ok(()) }
 }
 
@@ -772,6 +795,18 @@ impl<'e> Enc<'e> for SelfEnc {
 
 struct InternEnc<'d> {
     dict: &'d mut dyn Dictionary,
+    /// Bytes the references written so far stand for, against [`MAX_RESOLVED`].
+    resolved: usize,
+}
+
+impl InternEnc<'_> {
+    fn charge(&mut self, len: usize) -> Result<(), Error> {
+        self.resolved = self.resolved.saturating_add(len);
+        if self.resolved > MAX_RESOLVED {
+            return Err(too_long("the identifiers and names of this event", self.resolved, MAX_RESOLVED));
+        }
+        Ok(())
+    }
 }
 
 impl<'e> Enc<'e> for InternEnc<'_> {
@@ -779,10 +814,12 @@ impl<'e> Enc<'e> for InternEnc<'_> {
     type N = Ref;
     fn id(&mut self, id: &'e Id) -> Result<Ref, Error> {
         check_id(id)?;
+        self.charge(id_len(id))?;
         Ok(Ref(self.dict.intern(id)))
     }
     fn name(&mut self, s: &'e str) -> Result<Ref, Error> {
-        Ok(Ref(self.dict.intern_name(text(s)?)))
+        self.charge(text(s)?.len())?;
+        Ok(Ref(self.dict.intern_name(s)))
     }
 }
 
@@ -1205,9 +1242,9 @@ fn to_wire<'e, E: Enc<'e>>(ev: &'e Event, enc: &mut E) -> Result<Wire<'e, E>, Er
     }
     if !ev.sensor_elements.is_empty() {
         check_list(ev.sensor_elements.len())?;
-        let reports = ev.sensor_elements.iter().map(|s| s.reports.len()).fold(0usize, usize::saturating_add);
-        if reports > MAX_SENSOR_REPORTS {
-            return Err(too_long("the sensor report count", reports, MAX_SENSOR_REPORTS));
+        let count = ev.sensor_elements.iter().map(|s| s.reports.len() + 1).fold(0usize, usize::saturating_add);
+        if count > MAX_SENSOR_REPORTS {
+            return Err(too_long("the count of sensor elements and reports", count, MAX_SENSOR_REPORTS));
         }
         let s = ev.sensor_elements.iter().map(|s| enc_sensor(s, enc)).collect::<Result<_, _>>()?;
         f.push(Field::SensorElements(s));
@@ -1396,7 +1433,7 @@ impl<'a> Reader<'a> {
 
     fn list<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T, Bad>) -> Result<Vec<T>, Bad> {
         let n = self.at().count()?;
-        let mut v = Vec::with_capacity(n);
+        let mut v = reserve(n);
         for _ in 0..n {
             v.push(f(self)?);
         }
@@ -1461,17 +1498,34 @@ impl DecForm for SelfDec {
 
 struct InternDec<'d> {
     dict: &'d dyn Dictionary,
+    /// Bytes resolved so far, against [`MAX_RESOLVED`].
+    resolved: Cell<usize>,
+}
+
+impl InternDec<'_> {
+    fn charge(&self, len: usize) -> Result<(), Bad> {
+        let total = self.resolved.get().saturating_add(len);
+        self.resolved.set(total);
+        if total > MAX_RESOLVED {
+            return Err(format!("references stand for more than {MAX_RESOLVED} bytes").into());
+        }
+        Ok(())
+    }
 }
 
 impl DecForm for InternDec<'_> {
     fn id(&self, r: &mut Reader<'_>) -> Result<Id, Bad> {
         let x = r.leb()?;
-        self.dict.resolve(x).ok_or_else(|| unknown_ref(x))
+        let id = self.dict.resolve(x).ok_or_else(|| unknown_ref(x))?;
+        self.charge(id_len(&id))?;
+        Ok(id)
     }
 
     fn name(&self, r: &mut Reader<'_>) -> Result<Box<str>, Bad> {
         let x = r.leb()?;
-        self.dict.resolve_name(x).ok_or_else(|| unknown_ref(x))
+        let name = self.dict.resolve_name(x).ok_or_else(|| unknown_ref(x))?;
+        self.charge(name.len())?;
+        Ok(name)
     }
 }
 
@@ -1575,7 +1629,7 @@ fn read_value<D: DecForm>(r: &mut Reader<'_>, dec: &D, left: &mut usize, depth: 
         5 => ExtValue::String(r.text()?),
         6 => {
             let n = nested(1)?;
-            let mut items = Vec::with_capacity(n);
+            let mut items = reserve(n);
             for _ in 0..n {
                 items.push(read_value(r, dec, left, depth + 1)?);
             }
@@ -1583,7 +1637,7 @@ fn read_value<D: DecForm>(r: &mut Reader<'_>, dec: &D, left: &mut usize, depth: 
         }
         7 => {
             let n = nested(2)?;
-            let mut members = Vec::with_capacity(n);
+            let mut members = reserve(n);
             for _ in 0..n {
                 members.push(read_member(r, dec, left, depth + 1)?);
             }
@@ -1677,11 +1731,11 @@ fn read_sensor<D: DecForm>(r: &mut Reader<'_>, dec: &D, reports: &mut usize) -> 
         b => return Err(format!("invalid option byte {b}").into()),
     };
     let n = r.at().count()?;
-    *reports = reports.saturating_add(n);
+    *reports = reports.saturating_add(n).saturating_add(1);
     if *reports > MAX_SENSOR_REPORTS {
-        return Err(format!("more than {MAX_SENSOR_REPORTS} sensor reports in one frame").into());
+        return Err(format!("more than {MAX_SENSOR_REPORTS} sensor elements and reports in one frame").into());
     }
-    let mut list = Vec::with_capacity(n);
+    let mut list = reserve(n);
     for _ in 0..n {
         list.push(read_report(r, dec)?);
     }
@@ -2177,6 +2231,49 @@ mod tests {
         assert_eq!(b[4] & 0x80, 0x80);
         assert_eq!(b[5] & 0x80, 0x80);
         assert_eq!(decode(&b).unwrap(), ev);
+    }
+
+    #[test]
+    fn references_cannot_expand_without_bound() {
+        // 600 references to one 2 KiB URI: 1.2 MB of identifiers behind a 600-byte payload.
+        let long = Id::Uri(format!("urn:x:{}", "y".repeat(MAX_URI - 6)).into());
+        let mut ev = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        ev.epc_list = vec![long.clone(); 600];
+        let e = encode_interned(&ev, &mut MemoryDictionary::new()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Length);
+        // A forged frame with the same references is refused on decode.
+        let mut dict = MemoryDictionary::new();
+        dict.intern(&long);
+        let mut payload = vec![0u8; 6];
+        payload.extend_from_slice(&[1, 11, 0xFB, 0x58, 0x02]);
+        payload.extend(std::iter::repeat_n(0u8, 600));
+        let e = decode_interned(&forge(0x81, &payload), &dict).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(e.message().contains("stand for more than"), "{e}");
+        // Within the budget the same shape decodes.
+        ev.epc_list.truncate(400);
+        let b = encode_interned(&ev, &mut dict).unwrap();
+        assert_eq!(decode_interned(&b, &dict).unwrap(), ev);
+    }
+
+    #[test]
+    fn sensor_budget() {
+        let mut ev = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        ev.sensor_elements = vec![SensorElement {
+            reports: vec![SensorReport::default(); MAX_SENSOR_REPORTS],
+            ..SensorElement::default()
+        }];
+        assert_eq!(encode(&ev).unwrap_err().kind(), ErrorKind::Length);
+        ev.sensor_elements[0].reports.pop();
+        let b = encode(&ev).unwrap();
+        assert_eq!(decode(&b).unwrap(), ev);
+        // One more report, forged past the encoder: refused by the decoder.
+        let mut payload = vec![0u8; 6];
+        payload.extend_from_slice(&[1, 32, 1, 0, 0xFC]);
+        payload.extend_from_slice(&u32::try_from(MAX_SENSOR_REPORTS).unwrap().to_le_bytes());
+        payload.extend(std::iter::repeat_n(0u8, MAX_SENSOR_REPORTS + 1));
+        let e = decode(&forge(1, &payload)).unwrap_err();
+        assert!(e.message().contains("sensor elements and reports"), "{e}");
     }
 
     #[test]
