@@ -768,6 +768,16 @@ fn check_id(id: &Id) -> Result<(), Error> {
     if len > MAX_URI { Err(too_long("an identifier", len, MAX_URI)) } else { Ok(()) }
 }
 
+/// A decimal's text, which must be canonical (a `Decimal` made by `Decimal::parse` always is; one deserialised
+/// through serde might not be, and the decoder would refuse it).
+fn decimal(d: &Decimal) -> Result<&str, Error> {
+    let s = d.as_str();
+    match Decimal::parse(s) {
+        Ok(c) if c.as_str() == s => Ok(s),
+        _ => Err(Error::new(ErrorKind::InvalidArgument, 0, 0, format!("decimal {s:?} is not in canonical form"))),
+    }
+}
+
 fn text(s: &str) -> Result<&str, Error> {
     if s.len() > MAX_TEXT { Err(too_long("a text value", s.len(), MAX_TEXT)) } else { Ok(s) }
 }
@@ -929,9 +939,9 @@ fn enc_quantities<'e, E: Enc<'e>>(qs: &'e [Quantity], enc: &mut E) -> Result<Vec
             let class = enc.id(&q.class)?;
             Ok(match (&q.quantity, &q.uom) {
                 (None, None) => WQuantity::Class(class),
-                (Some(d), None) => WQuantity::Qty(class, d.as_str()),
+                (Some(d), None) => WQuantity::Qty(class, decimal(d)?),
                 (None, Some(u)) => WQuantity::Uom(class, text(u)?),
-                (Some(d), Some(u)) => WQuantity::QtyUom(class, d.as_str(), text(u)?),
+                (Some(d), Some(u)) => WQuantity::QtyUom(class, decimal(d)?, text(u)?),
             })
         })
         .collect()
@@ -969,7 +979,7 @@ fn enc_value<'e, E: Enc<'e>>(
         ExtValue::Null => out.push(Node::Null),
         ExtValue::Bool(false) => out.push(Node::False),
         ExtValue::Bool(true) => out.push(Node::True),
-        ExtValue::Number(d) => out.push(Node::Number(d.as_str())),
+        ExtValue::Number(d) => out.push(Node::Number(decimal(d)?)),
         ExtValue::String(s) => out.push(Node::String(text(s)?)),
         ExtValue::Array(items) => {
             out.push(Node::Array(nested(items.len())?));
@@ -1049,9 +1059,10 @@ fn enc_report<'e, E: Enc<'e>>(r: &'e SensorReport, enc: &mut E) -> Result<Vec<Re
     let decs = |f: &mut Vec<ReportField<'e, E::N>>, list: &Decs<'e, E::N>| {
         for (v, make) in list {
             if let Some(d) = v {
-                f.push(make(d.as_str()));
+                f.push(make(decimal(d)?));
             }
         }
+        Ok::<(), Error>(())
     };
     texts(
         &mut f,
@@ -1076,7 +1087,7 @@ fn enc_report<'e, E: Enc<'e>>(r: &'e SensorReport, enc: &mut E) -> Result<Vec<Re
             (&r.coordinate_reference_system, ReportField::CoordinateReferenceSystem),
         ],
     )?;
-    decs(&mut f, &[(&r.value, ReportField::Value)]);
+    decs(&mut f, &[(&r.value, ReportField::Value)])?;
     texts(&mut f, &[(&r.component, ReportField::Component), (&r.string_value, ReportField::StringValue)])?;
     if let Some(b) = r.boolean_value {
         f.push(ReportField::BooleanValue(b));
@@ -1092,7 +1103,7 @@ fn enc_report<'e, E: Enc<'e>>(r: &'e SensorReport, enc: &mut E) -> Result<Vec<Re
             (&r.perc_rank, ReportField::PercRank),
             (&r.perc_value, ReportField::PercValue),
         ],
-    );
+    )?;
     texts(&mut f, &[(&r.uom, ReportField::Uom)])?;
     if !r.extensions.is_empty() {
         f.push(ReportField::Extensions(enc_exts(&r.extensions, enc)?));
@@ -1513,6 +1524,10 @@ impl DecForm for InternDec<'_> {
     fn id(&self, r: &mut Reader<'_>) -> Result<Id, Bad> {
         let x = r.leb()?;
         let id = self.dict.resolve(x).ok_or_else(|| unknown_ref(x))?;
+        // The same bounds as the self-contained form, so whatever decodes re-encodes.
+        if id_len(&id) > MAX_URI {
+            return Err(format!("reference #{x} stands for an identifier longer than {MAX_URI} bytes").into());
+        }
         self.charge(id_len(&id))?;
         Ok(id)
     }
@@ -1520,6 +1535,9 @@ impl DecForm for InternDec<'_> {
     fn name(&self, r: &mut Reader<'_>) -> Result<Box<str>, Bad> {
         let x = r.leb()?;
         let name = self.dict.resolve_name(x).ok_or_else(|| unknown_ref(x))?;
+        if name.len() > MAX_TEXT {
+            return Err(format!("reference #{x} stands for a name longer than {MAX_TEXT} bytes").into());
+        }
         self.charge(name.len())?;
         Ok(name)
     }
@@ -2270,6 +2288,17 @@ mod tests {
         payload.extend(std::iter::repeat_n(0u8, MAX_SENSOR_REPORTS + 1));
         let e = decode(&forge(1, &payload)).unwrap_err();
         assert!(e.message().contains("sensor elements and reports"), "{e}");
+    }
+
+    #[test]
+    fn non_canonical_values_from_serde_are_refused_on_encode() {
+        // `Decimal` derives Deserialize, so a non-canonical one can exist; the frame would not decode.
+        let d: Decimal = serde_json::from_str("\"1.50\"").unwrap();
+        let mut ev = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        ev.extensions = vec![Extension { name: "urn:n".into(), value: ExtValue::Number(d) }];
+        let e = encode(&ev).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("canonical"), "{e}");
     }
 
     #[test]
