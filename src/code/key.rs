@@ -265,16 +265,16 @@ fn push_bcd(out: &mut Vec<u8>, digits: &[u8]) {
     }
 }
 
-/// Reads `n` BCD digits from `bytes`, returning the digits and the bytes consumed.
-fn read_bcd(bytes: &[u8], n: usize, at: usize) -> Result<(String, usize), Error> {
+/// Reads `n` BCD digits from `bytes`, appending them to `out` when given; returns the bytes consumed.
+fn read_bcd(bytes: &[u8], n: usize, at: usize, mut out: Option<&mut String>) -> Result<usize, Error> {
     let nbytes = n.div_ceil(2);
     let src = bytes
         .get(..nbytes)
         .ok_or_else(|| err(ErrorKind::Corrupt, at, bytes.len(), "key truncated inside a digit field"))?;
-    let mut s = String::with_capacity(n);
+    let mut count = 0;
     for (i, &b) in src.iter().enumerate() {
-        for (j, nib) in [b >> 4, b & 0x0F].into_iter().enumerate() {
-            if s.len() == n {
+        for nib in [b >> 4, b & 0x0F] {
+            if count == n {
                 if nib != 0 {
                     return Err(err(ErrorKind::Corrupt, at + i, 1, "non-zero padding nibble in key"));
                 }
@@ -283,11 +283,13 @@ fn read_bcd(bytes: &[u8], n: usize, at: usize) -> Result<(String, usize), Error>
             if nib > 9 {
                 return Err(err(ErrorKind::Corrupt, at + i, 1, format!("invalid BCD nibble {nib:X} in key")));
             }
-            let _ = j;
-            s.push(char::from(b'0' + nib));
+            if let Some(o) = out.as_deref_mut() {
+                o.push(char::from(b'0' + nib));
+            }
+            count += 1;
         }
     }
-    Ok((s, nbytes))
+    Ok(nbytes)
 }
 
 /// Reads text up to the 0x00 terminator; returns the text and bytes consumed (including the terminator).
@@ -511,7 +513,7 @@ impl TraceKey {
     /// [`ErrorKind::Corrupt`] with the byte offset of the first invalid byte.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         // Decoding to canonical parts validates every field; re-encoding would be redundant.
-        decode(bytes)?;
+        decode(bytes, None)?;
         Ok(Self { bytes: bytes.to_vec() })
     }
 
@@ -523,8 +525,8 @@ impl TraceKey {
                 return l.base_kind;
             }
             // Class layouts become instances when a serial-like qualifier is present.
-            return match decode(&self.bytes) {
-                Ok(parts) if parts.instance => KeyKind::Instance,
+            return match decode(&self.bytes, None) {
+                Ok(true) => KeyKind::Instance,
                 _ => KeyKind::Class,
             };
         }
@@ -622,83 +624,86 @@ impl TraceKey {
     }
 }
 
-/// Decoded parts of a key, for printing and validation.
-struct Parts {
-    /// Canonical text.
-    text: String,
-    /// A serial-like qualifier is present.
-    instance: bool,
-}
-
-fn decode(bytes: &[u8]) -> Result<Parts, Error> {
+/// Walks a binary key, validating every field and appending its canonical text to `text` when given (validation
+/// alone allocates nothing: frames decode many keys). Returns whether a serial-like qualifier is present.
+fn decode(bytes: &[u8], mut text: Option<&mut String>) -> Result<bool, Error> {
     let (&t, rest) = bytes.split_first().ok_or_else(|| err(ErrorKind::Corrupt, 0, 0, "empty key"))?;
     if let Some(layout) = GS1_LAYOUTS.iter().find(|l| l.tag == t) {
-        return decode_gs1(layout, rest);
+        return decode_gs1(layout, rest, text);
     }
     if t == tag::GID {
-        let g = rest
-            .get(..16)
-            .filter(|_| rest.len() == 16)
-            .ok_or_else(|| err(ErrorKind::Corrupt, 1, rest.len(), "GID key must have 16 payload bytes"))?;
-        let mut m = [0u8; 4];
-        let mut c = [0u8; 4];
-        let mut s = [0u8; 8];
-        m.copy_from_slice(g.get(..4).unwrap_or(&[0; 4]));
-        c.copy_from_slice(g.get(4..8).unwrap_or(&[0; 4]));
-        s.copy_from_slice(g.get(8..16).unwrap_or(&[0; 8]));
-        let gid = Gid { manager: u32::from_be_bytes(m), class: u32::from_be_bytes(c), serial: u64::from_be_bytes(s) };
-        return Ok(Parts {
-            text: format!("urn:epc:id:gid:{}.{}.{}", gid.manager, gid.class, gid.serial),
-            instance: true,
-        });
+        let g: &[u8; 16] = rest
+            .try_into()
+            .map_err(|_| err(ErrorKind::Corrupt, 1, rest.len(), "GID key must have 16 payload bytes"))?;
+        let (m, tail) = g.split_first_chunk::<4>().unwrap_or((&[0; 4], &[]));
+        let (c, tail) = tail.split_first_chunk::<4>().unwrap_or((&[0; 4], &[]));
+        let sr = tail.first_chunk::<8>().copied().unwrap_or_default();
+        if let Some(o) = text {
+            let _ = write!(
+                o,
+                "urn:epc:id:gid:{}.{}.{}",
+                u32::from_be_bytes(*m),
+                u32::from_be_bytes(*c),
+                u64::from_be_bytes(sr)
+            );
+        }
+        return Ok(true);
     }
     let &(scheme, _, digits) = NATIONAL_LAYOUTS
         .iter()
         .find(|(_, tg, _)| *tg == t)
         .ok_or_else(|| err(ErrorKind::Corrupt, 0, 1, format!("unknown key tag 0x{t:02X}")))?;
-    let mut text = String::with_capacity(rest.len() + 12);
-    text.push_str(scheme.as_str());
-    text.push(':');
+    if let Some(o) = text.as_deref_mut() {
+        o.push_str(scheme.as_str());
+        o.push(':');
+    }
     let used = if digits > 0 {
-        let (d, used) = read_bcd(rest, usize::from(digits), 1)?;
-        text.push_str(&d);
-        used
+        read_bcd(rest, usize::from(digits), 1, text)?
     } else if scheme == Scheme::Handle {
         let (p, u1) = read_text(rest, 1)?;
-        let (s, u2) = read_text(rest.get(u1..).unwrap_or_default(), 1 + u1)?;
-        let _ = write!(text, "{p}/{s}");
+        let (sfx, u2) = read_text(rest.get(u1..).unwrap_or_default(), 1 + u1)?;
+        if let Some(o) = text {
+            let _ = write!(o, "{p}/{sfx}");
+        }
         u1 + u2
     } else {
-        let (s, used) = read_text(rest, 1)?;
-        text.push_str(s);
+        let (v, used) = read_text(rest, 1)?;
+        if let Some(o) = text {
+            o.push_str(v);
+        }
         used
     };
     if used != rest.len() {
         return Err(err(ErrorKind::Corrupt, 1 + used, rest.len() - used, "trailing bytes after key"));
     }
-    Ok(Parts { text, instance: true })
+    Ok(true)
 }
 
-fn decode_gs1(layout: &Gs1Layout, rest: &[u8]) -> Result<Parts, Error> {
-    let mut text = String::with_capacity(rest.len() * 2 + 8);
-    text.push_str(layout.ai);
-    text.push('/');
+fn decode_gs1(layout: &Gs1Layout, rest: &[u8], mut text: Option<&mut String>) -> Result<bool, Error> {
+    if let Some(o) = text.as_deref_mut() {
+        o.push_str(layout.ai);
+        o.push('/');
+    }
     let mut pos;
     let mut instance = layout.base_kind == KeyKind::Instance;
     if layout.digits == 0 {
-        let (s, used) = read_text(rest, 1)?;
-        percent_encode_into(&mut text, s);
+        let (v, used) = read_text(rest, 1)?;
+        if let Some(o) = text.as_deref_mut() {
+            percent_encode_into(o, v);
+        }
         pos = used;
     } else {
-        let (d, used) = read_bcd(rest, usize::from(layout.digits), 1)?;
-        if layout.skip == 1 {
-            text.push('0');
+        if layout.skip == 1
+            && let Some(o) = text.as_deref_mut()
+        {
+            o.push('0');
         }
-        text.push_str(&d);
-        pos = used;
+        pos = read_bcd(rest, usize::from(layout.digits), 1, text.as_deref_mut())?;
         if matches!(layout.tag, tag::GRAI | tag::GDTI | tag::GCN) && rest.get(pos) == Some(&mark::SERIAL) {
-            let (s, used) = read_text(rest.get(pos + 1..).unwrap_or_default(), 1 + pos + 1)?;
-            percent_encode_into(&mut text, s);
+            let (v, used) = read_text(rest.get(pos + 1..).unwrap_or_default(), 1 + pos + 1)?;
+            if let Some(o) = text.as_deref_mut() {
+                percent_encode_into(o, v);
+            }
             pos += 1 + used;
             instance = true;
         }
@@ -720,10 +725,12 @@ fn decode_gs1(layout: &Gs1Layout, rest: &[u8]) -> Result<Parts, Error> {
             return Err(err(ErrorKind::Corrupt, 1 + pos, 1, "a serial key cannot also carry a lot or CPV"));
         }
         let (v, used) = read_text(rest.get(pos + 1..).unwrap_or_default(), 1 + pos + 1)?;
-        text.push('/');
-        text.push_str(ai);
-        text.push('/');
-        percent_encode_into(&mut text, v);
+        if let Some(o) = text.as_deref_mut() {
+            o.push('/');
+            o.push_str(ai);
+            o.push('/');
+            percent_encode_into(o, v);
+        }
         pos += 1 + used;
         instance |= is_instance_q;
         last_idx = Some(qi);
@@ -734,13 +741,14 @@ fn decode_gs1(layout: &Gs1Layout, rest: &[u8]) -> Result<Parts, Error> {
     if pos != rest.len() {
         return Err(err(ErrorKind::Corrupt, 1 + pos, rest.len() - pos, "trailing bytes after key"));
     }
-    Ok(Parts { text, instance })
+    Ok(instance)
 }
 
 impl fmt::Display for TraceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match decode(&self.bytes) {
-            Ok(p) => f.write_str(&p.text),
+        let mut text = String::with_capacity(self.bytes.len() * 2 + 8);
+        match decode(&self.bytes, Some(&mut text)) {
+            Ok(_) => f.write_str(&text),
             // Keys are validated on construction; this arm is defensive only.
             Err(_) => write!(f, "invalid-key:{:02x?}", self.bytes),
         }
