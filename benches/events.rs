@@ -20,7 +20,8 @@ use tracecode::event::epcis_json::{Context, ExportOptions, event_from_json, even
 use tracecode::event::frame::{self, MemoryDictionary};
 use tracecode::event::id::{event_id, gs1_event_hash};
 use tracecode::event::{
-    Action, BizStep, BizTransaction, BizTransactionType, Disposition, Event, EventType, Id, Place, Timestamp,
+    Action, BizStep, BizTransaction, BizTransactionType, Disposition, Event, EventType, Id, Place, SourceDest,
+    SourceDestType, Timestamp,
 };
 
 /// A province-like mix of ObjectEvents: 1–3 serialised items, one of eight steps, one of 40 read points,
@@ -61,6 +62,34 @@ fn object_events(n: usize) -> Vec<Event> {
         .collect()
 }
 
+/// ObjectEvents shaped like the public EPCIS 2.0 examples (events.md §8: median minified JSON ≈ 650 B): the
+/// small events above plus a business location, a despatch advice, and owning/possessing parties at source and
+/// destination.
+fn rich_object_events(n: usize) -> Vec<Event> {
+    let mut v = object_events(n);
+    for (i, e) in v.iter_mut().enumerate() {
+        e.biz_location = Some(Place {
+            id: Id::parse(&format!("urn:epc:id:sgln:0614141.{:05}.0", 20_000 + i % 25)).unwrap(),
+            extensions: Vec::new(),
+        });
+        e.biz_transactions.push(BizTransaction {
+            kind: Some(BizTransactionType::Desadv),
+            value: Id::parse(&format!("urn:epcglobal:cbv:bt:0614141073467:{}", 1152 + i / 20)).unwrap(),
+        });
+        for (kind, party) in [(SourceDestType::OwningParty, 1), (SourceDestType::PossessingParty, 2)] {
+            e.sources.push(SourceDest {
+                kind: kind.clone(),
+                id: Id::parse(&format!("urn:epc:id:pgln:0614141.0000{party}")).unwrap(),
+            });
+            e.destinations.push(SourceDest {
+                kind,
+                id: Id::parse(&format!("urn:epc:id:pgln:0012345.0000{}", party + (i % 7) as u32)).unwrap(),
+            });
+        }
+    }
+    v
+}
+
 fn median(mut v: Vec<usize>) -> usize {
     v.sort_unstable();
     v[v.len() / 2]
@@ -88,6 +117,7 @@ fn size_report(events: &[Event]) {
 fn bench_events(c: &mut Criterion) {
     let events = object_events(1024);
     size_report(&events);
+    size_report(&rich_object_events(1024));
     let frames: Vec<Vec<u8>> = events.iter().map(|e| frame::encode(e).unwrap()).collect();
     let mut dict = MemoryDictionary::new();
     let interned: Vec<Vec<u8>> = events.iter().map(|e| frame::encode_interned(e, &mut dict).unwrap()).collect();
