@@ -21,6 +21,28 @@ const FORMS: &[(&str, &str)] = &[
     ("ma_code", "MA.156.M0.100761.21234561.S000123.L20240117.E260130"),
 ];
 
+/// Same-run baselines (the machine is shared and noisy, so results are reported as ratios to these): a
+/// `HashMap<String, u32>` lookup of the scan text (what a cache in front of any parser costs at best), and a
+/// naive, non-validating split of the element string on GS.
+fn bench_baselines(c: &mut Criterion) {
+    let scan = FORMS[0].1;
+    let mut map = std::collections::HashMap::new();
+    for i in 0..1000u32 {
+        map.insert(format!("{scan}{i}"), i);
+    }
+    map.insert(scan.to_owned(), 7);
+    let mut g = c.benchmark_group("baseline");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("hashmap_get_scan_text", |b| b.iter(|| assert_eq!(map.get(black_box(scan)), Some(&7))));
+    g.bench_function("naive_split_on_gs", |b| {
+        b.iter(|| {
+            let n = black_box(scan).split('\u{1d}').map(str::len).sum::<usize>();
+            assert_eq!(n, scan.len() - 2);
+        });
+    });
+    g.finish();
+}
+
 fn bench_parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Elements(1));
@@ -46,5 +68,5 @@ fn bench_parse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_parse);
+criterion_group!(benches, bench_baselines, bench_parse);
 criterion_main!(benches);
