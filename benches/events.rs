@@ -9,6 +9,7 @@
     clippy::indexing_slicing,
     clippy::cast_precision_loss,
     clippy::cast_possible_wrap,
+    clippy::cast_possible_truncation,
     clippy::range_plus_one,
     reason = "benchmark harness: small counts, printed ratios"
 )]
