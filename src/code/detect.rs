@@ -140,7 +140,16 @@ fn choose(mut attempts: Vec<Attempt>, input_len: usize) -> Result<Code, Error> {
                 ),
             ));
         }
-        return attempts.swap_remove(best_i).result;
+        // A structural match won although a more plausible reading failed (a 13-digit EAN with a wrong check
+        // digit that is also a valid detonator layout): keep the answer, but say so.
+        let failed_note = attempts.iter().find(|a| a.score > best_score).and_then(|a| {
+            a.result.as_ref().err().map(|e| format!("the likelier reading ({}) failed: {}", a.rule, e.message()))
+        });
+        let mut result = attempts.swap_remove(best_i).result;
+        if let (Ok(code), Some(note)) = (&mut result, failed_note) {
+            code.warnings.push(Warning::new("more_plausible_reading_failed", note));
+        }
+        return result;
     }
     match attempts.into_iter().next() {
         // Only a plausible reading's error is worth showing; a weak pre-filter match's error would mislead.
@@ -517,9 +526,13 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
     if digits {
         match b.len() {
             8 => {
-                out.push(Attempt { score: 85, rule: "gtin8-check", result: bare_key(n, 8, n.carrier) });
+                // A GTIN-8 starting with 0 is an RCN-8 (company-internal, codes.md §1.1) while a UPC-E with
+                // number system 0 is a retail GTIN: UPC-E is the likelier reading. With a leading 1 both are
+                // plausible and, when both check digits pass, the caller must choose (Ambiguous).
+                let gtin8 = if b.first() == Some(&b'0') { 75 } else { 85 };
+                out.push(Attempt { score: gtin8, rule: "gtin8-check", result: bare_key(n, 8, n.carrier) });
                 if matches!(b.first(), Some(b'0' | b'1')) {
-                    out.push(Attempt { score: 75, rule: "upce-check", result: upce(n) });
+                    out.push(Attempt { score: 85, rule: "upce-check", result: upce(n) });
                 }
             }
             12..=14 => {
@@ -537,7 +550,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         (cn::looks_like_drug20(b), 70, "cn-drug20", cn::parse_drug20),
         (
             cn::looks_like_equipment_registration(b),
-            if b.len() == 20 { 70 } else { 45 },
+            if b.len() == 20 { 60 } else { 45 },
             "cn-equipment-reg",
             cn::parse_equipment_registration,
         ),

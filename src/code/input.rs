@@ -93,10 +93,14 @@ fn aim(code: u8, modifier: u8) -> Option<(Carrier, AimMode)> {
     Some(match (code, modifier) {
         (b'C', b'1') => (Carrier::Gs1_128, AimMode::Gs1),
         (b'C', b'0' | b'2' | b'4') => (Carrier::Code128, AimMode::Text),
-        (b'd', b'2' | b'3') => (Carrier::Gs1DataMatrix, AimMode::Gs1),
-        (b'd', b'1' | b'4' | b'5' | b'6') => (Carrier::DataMatrix, AimMode::Text),
-        (b'Q', b'3' | b'4' | b'5' | b'6') => (Carrier::Gs1Qr, AimMode::Gs1),
-        (b'Q', b'0' | b'1' | b'2') => (Carrier::Qr, AimMode::Text),
+        // ISO/IEC 16022: d2 = FNC1 in first position (GS1), d5 = the same with ECI; d3/d6 = FNC1 in second
+        // position (an AIM application indicator, not GS1), d1/d4 = plain (with ECI).
+        (b'd', b'2' | b'5') => (Carrier::Gs1DataMatrix, AimMode::Gs1),
+        (b'd', b'0' | b'1' | b'3' | b'4' | b'6') => (Carrier::DataMatrix, AimMode::Text),
+        // ISO/IEC 18004: Q3 = FNC1 in first position (GS1), Q4 = the same with ECI; Q5/Q6 = FNC1 in second
+        // position; Q0-Q2 plain.
+        (b'Q', b'3' | b'4') => (Carrier::Gs1Qr, AimMode::Gs1),
+        (b'Q', b'0' | b'1' | b'2' | b'5' | b'6') => (Carrier::Qr, AimMode::Text),
         (b'e', b'0'..=b'3') => (Carrier::DataBar, AimMode::Gs1),
         (b'J', b'1') => (Carrier::Gs1DotCode, AimMode::Gs1),
         (b'E', b'0' | b'3') => (Carrier::Ean13, AimMode::Ean13),

@@ -427,7 +427,9 @@ impl TraceKey {
             }
             _ => {
                 for &(m, ai) in layout.quals {
-                    if let Some(v) = gs1.get(ai) {
+                    // A GLN extension "0" means "no extension" (TDS §7.5: SGLN `….0`), so both spellings
+                    // of one location give one key.
+                    if let Some(v) = gs1.get(ai).filter(|v| !(m == mark::GLN_EXT && *v == "0")) {
                         out.push(m);
                         push_text(&mut out, v)?;
                         break;

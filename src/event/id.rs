@@ -628,6 +628,13 @@ fn id_text(id: &Id) -> String {
             if t.starts_with("https://id.gs1.org/414/") && t.ends_with("/254/0") {
                 t.truncate(t.len().saturating_sub("/254/0".len()));
             }
+            // Only the finest key level is hashed (rule 8 lists 01, 01+10, 01+21, 01+235 — never 22): drop a CPV.
+            if t.starts_with("https://id.gs1.org/01/")
+                && let Some(at) = t.find("/22/")
+            {
+                let end = t.get(at + 4..).and_then(|r| r.find('/')).map_or(t.len(), |e| at + 4 + e);
+                t.replace_range(at..end, "");
+            }
             t
         }
     }

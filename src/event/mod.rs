@@ -158,7 +158,10 @@ fn dl_path(url: &str) -> bool {
 /// An exact decimal in canonical lexical form (no exponent, no leading `+`, no superfluous zeros:
 /// `200.50` → `200.5`, `1.0` → `1`, `1e3` → `1000`). Exact: no binary floating point anywhere, so
 /// `12345678901234567890` stays itself (the canonical event hash needs this).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Deliberately not `Ord`: text order is not numeric order (`"10" < "9"`), and comparisons belong to the query
+/// layer, which compares values exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Decimal(Box<str>);
 
 impl Decimal {
