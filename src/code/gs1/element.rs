@@ -13,24 +13,10 @@ use super::{GS, Gs1, MAX_ELEMENTS};
 use crate::code::{ParseOptions, Warning};
 use crate::{Error, ErrorKind};
 
-/// Checks one value against its definition: not empty, not longer than the AI allows, then the dictionary's
-/// components and linters. Offsets are relative to the start of `value`.
-///
-/// The length checks come first so that "too long" points at the first surplus character (§2.5) whatever the
-/// linters would report.
+/// Checks one value against its definition (not empty, not too long — pointing at the first surplus
+/// character, §2.5 — then the dictionary's components and linters). Offsets are relative to `value`.
 pub(crate) fn check_value(def: &AiDef, value: &[u8], ctx: LintContext) -> Result<(), Error> {
-    if value.is_empty() {
-        return Err(Error::new(ErrorKind::Length, 0, 0, format!("AI ({}) has an empty value", def.ai)));
-    }
-    let max = usize::from(def.max_len);
-    if value.len() > max {
-        return Err(Error::new(
-            ErrorKind::Length,
-            max,
-            value.len() - max,
-            format!("AI ({}) value is too long: at most {max} characters, found {}", def.ai, value.len()),
-        ));
-    }
+    // `validate_value` makes the length checks first; repeating them here was work done twice per element.
     lint::validate_value(def, value, &ctx)
 }
 
