@@ -300,6 +300,17 @@ fn ean_declared(n: &Normalized<'_>, opts: &ParseOptions, len: usize) -> Result<C
     if let Some((bar, comp)) = n.split_composite() {
         return composite(n, opts, bar, comp, Some(len));
     }
+    // `]E3`: EAN/UPC with a 2- or 5-digit add-on (issue number, price). The add-on is data, not identity.
+    let b = n.bytes();
+    if n.aim_id == Some(*b"]E3") && len == 13 && matches!(b.len(), 15 | 18) && b.iter().all(u8::is_ascii_digit) {
+        let mut code = bare_key(&n.slice(0, 13), 13, n.carrier)?;
+        let addon = String::from_utf8_lossy(b.get(13..).unwrap_or_default()).into_owned();
+        code.warnings.push(Warning::new(
+            "addon_ignored",
+            format!("the add-on {addon} was read and is not part of the identity"),
+        ));
+        return Ok(code);
+    }
     bare_key(n, len, n.carrier)
 }
 
