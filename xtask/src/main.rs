@@ -499,7 +499,10 @@ fn render(dict: &Dictionary, bytes: &[u8], variants: &[String]) -> Result<String
     w(&mut s, "//! The GS1 Application Identifier table, generated from the GS1 Barcode Syntax Dictionary.");
     w(&mut s, "//!");
     w(&mut s, "//! One [`AiDef`] per AI (ranges expanded), sorted by AI, plus a two-digit prefix index for");
-    w(&mut s, "//! [`super::ai::lookup_prefix`]. Regenerate with `cargo run -p xtask -- gen-ai-table`.");
+    w(
+        &mut s,
+        "//! [`lookup_prefix`](crate::code::gs1::lookup_prefix). Regenerate with `cargo run -p xtask -- gen-ai-table`.",
+    );
     w(&mut s, "");
     w(&mut s, "use super::ai::{AiDef, Charset, Component, Linter, Pairing};");
     w(&mut s, "");

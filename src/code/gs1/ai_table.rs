@@ -14,7 +14,7 @@
 //! The GS1 Application Identifier table, generated from the GS1 Barcode Syntax Dictionary.
 //!
 //! One [`AiDef`] per AI (ranges expanded), sorted by AI, plus a two-digit prefix index for
-//! [`super::ai::lookup_prefix`]. Regenerate with `cargo run -p xtask -- gen-ai-table`.
+//! [`lookup_prefix`](crate::code::gs1::lookup_prefix). Regenerate with `cargo run -p xtask -- gen-ai-table`.
 
 use super::ai::{AiDef, Charset, Component, Linter, Pairing};
 
