@@ -99,7 +99,7 @@ impl Id {
                 _ => return Ok(Self::Uri(s.into())),
             }));
         }
-        if (lower("https://") || lower("http://")) && dl_path(s) {
+        if (lower("https://") || lower("http://")) && crate::code::gs1::digital_link::dl_shaped(s, false) {
             let dl = crate::code::gs1::digital_link::parse_digital_link(s, &opts)?;
             return Ok(Self::Key(dl.gs1.trace_key()?));
         }
@@ -136,23 +136,6 @@ impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_uri(IdForm::DigitalLink))
     }
-}
-
-/// Does the URL's path contain a GS1 primary-key AI followed by a value (so it is meant as a Digital Link)?
-fn dl_path(url: &str) -> bool {
-    const KEYS: &[&str] = &[
-        "00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017",
-        "8018",
-    ];
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.split(['?', '#']).next().unwrap_or_default();
-    let mut segs = path.split('/').skip(1).peekable();
-    while let Some(seg) = segs.next() {
-        if KEYS.contains(&seg) && segs.peek().is_some_and(|v| !v.is_empty()) {
-            return true;
-        }
-    }
-    false
 }
 
 /// An exact decimal in canonical lexical form (no exponent, no leading `+`, no superfluous zeros:

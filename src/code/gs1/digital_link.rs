@@ -762,6 +762,39 @@ impl Gs1 {
     }
 }
 
+/// Does this URL carry a Digital Link path: a primary-key AI (or, with `alphas`, a convenience alpha) followed
+/// by a value? The detector judges such a URL as a Digital Link only (its errors are reported, never bypassed by
+/// reading a path segment as a bare code); event identifiers with such a path become keys.
+pub(crate) fn dl_shaped(url: &str, alphas: bool) -> bool {
+    let is_key = |seg: &[u8]| -> bool {
+        match seg {
+            b"00" | b"01" | b"253" | b"255" | b"401" | b"402" | b"414" | b"415" | b"417" | b"8003" | b"8004"
+            | b"8006" | b"8010" | b"8013" | b"8017" | b"8018" => true,
+            // Convenience alphas (DL 1.1): short and alphabetic, so only those segments pay for the comparison.
+            _ if alphas && (3..=5).contains(&seg.len()) && seg.iter().all(u8::is_ascii_alphabetic) => {
+                const ALPHAS: &[&[u8]] = &[
+                    b"gtin", b"sscc", b"gln", b"party", b"grai", b"giai", b"gdti", b"gcn", b"ginc", b"gsin", b"gsrn",
+                    b"gsrnp", b"itip", b"cpid", b"gmn",
+                ];
+                ALPHAS.iter().any(|a| a.eq_ignore_ascii_case(seg))
+            }
+            _ => false,
+        }
+    };
+    let b = url.as_bytes();
+    let after_scheme = b.windows(3).position(|w| w == b"://").map_or(0, |p| p + 3);
+    let rest = b.get(after_scheme..).unwrap_or_default();
+    let end = rest.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(rest.len());
+    let path = rest.get(..end).unwrap_or_default();
+    let mut segs = path.split(|&c| c == b'/').skip(1).peekable();
+    while let Some(seg) = segs.next() {
+        if is_key(seg) && segs.peek().is_some_and(|v| !v.is_empty()) {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
