@@ -64,6 +64,7 @@ mod civil;
 pub mod code;
 mod error;
 pub mod event;
+pub mod store;
 #[doc(hidden)]
 pub mod fuzzing;
 

@@ -1,0 +1,201 @@
+//! Deriving a node's [`State`] from its events.
+
+use crate::event::id::EventId;
+use crate::event::{Action, Disposition, Event, EventType, Id, SourceDestType, Timestamp};
+use crate::Error;
+
+use super::{Seq, State};
+
+/// Folds a node's events into its state at time `at` (all events when `None`).
+///
+/// Events are applied in event-time order, ties broken by record sequence, so an event captured late lands
+/// where it happened. For each event with time ≤ `at`:
+/// - `disposition`, `bizStep`, `readPoint`, `bizLocation`, `who.party`: the latest stated value wins;
+/// - persistent dispositions: `set` adds, `unset` removes;
+/// - container: an AggregationEvent listing the node as a child with ADD or OBSERVE sets its parent; DELETE of
+///   that parent clears it; a later DELETE of the parent that names no children ("unpack all") clears it too —
+///   the store answers that through `unpacked_after(container, time, seq)`, which must say whether the container
+///   has such an event after (time, seq) and at or before `at`;
+/// - destinations of type `owning_party`, `possessing_party` set the owner and the possessor;
+/// - retired: an ObjectEvent DELETE, or one of the dispositions `destroyed`, `disposed`, `retail_sold`,
+///   `dispensed`, `stolen` is the latest word (a later ADD or another disposition revives it).
+///
+/// # Errors
+/// Only what `unpacked_after` returns.
+///
+/// ```
+/// use tracecode::event::{Action, Disposition, Event, EventType, Id, Timestamp, TzOffset};
+/// use tracecode::event::id::EventId;
+/// use tracecode::store::derive_state;
+///
+/// let item = Id::parse("urn:epc:id:sgtin:0614141.107346.1")?;
+/// let mut a = Event::new(EventType::Object, Timestamp(20), TzOffset(0));
+/// a.action = Some(Action::Observe);
+/// a.disposition = Some(Disposition::InTransit);
+/// let mut b = a.clone();
+/// b.event_time = Timestamp(10); // captured later, happened earlier
+/// b.disposition = Some(Disposition::InProgress);
+/// let events = [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &b)];
+/// let s = derive_state(&item, events, None, &mut |_, _, _| Ok(false))?;
+/// assert_eq!(s.disposition, Some(Disposition::InTransit));
+/// assert_eq!(s.last_event.map(|e| e.0), Some(1));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn derive_state<'a, I>(
+    node: &Id,
+    events: I,
+    at: Option<Timestamp>,
+    unpacked_after: &mut dyn FnMut(&Id, Timestamp, Seq) -> Result<bool, Error>,
+) -> Result<State, Error>
+where
+    I: IntoIterator<Item = (Seq, EventId, &'a Event)>,
+{
+    let mut evs: Vec<(Seq, EventId, &Event)> =
+        events.into_iter().filter(|(_, _, e)| at.is_none_or(|t| e.event_time <= t)).collect();
+    evs.sort_by_key(|(seq, _, e)| (e.event_time, *seq));
+    let mut s = State::default();
+    let mut packed_at: Option<(Timestamp, Seq)> = None;
+    for (seq, id, e) in evs {
+        if s.first_seen.is_none() {
+            s.first_seen = Some(e.event_time);
+        }
+        s.last_seen = Some(e.event_time);
+        s.last_event = Some((seq, id));
+        if let Some(d) = &e.disposition {
+            s.retired = is_terminal(d);
+            s.disposition = Some(d.clone());
+        }
+        if e.kind == EventType::Object {
+            match e.action {
+                Some(Action::Delete) => s.retired = true,
+                Some(Action::Add) if e.disposition.as_ref().is_none_or(|d| !is_terminal(d)) => s.retired = false,
+                _ => {}
+            }
+        }
+        if let Some(p) = &e.persistent_disposition {
+            for d in &p.set {
+                if !s.persistent.contains(d) {
+                    s.persistent.push(d.clone());
+                }
+            }
+            s.persistent.retain(|d| !p.unset.contains(d));
+        }
+        if let Some(b) = &e.biz_step {
+            s.last_biz_step = Some(b.clone());
+        }
+        if let Some(r) = &e.read_point {
+            s.read_point = Some(r.id.clone());
+        }
+        if let Some(l) = &e.biz_location {
+            s.biz_location = Some(l.id.clone());
+        }
+        if let Some(p) = &e.who.party {
+            s.responsible = Some(p.clone());
+        }
+        for d in &e.destinations {
+            match d.kind {
+                SourceDestType::OwningParty => s.owner = Some(d.id.clone()),
+                SourceDestType::PossessingParty => s.possessor = Some(d.id.clone()),
+                _ => {}
+            }
+        }
+        if e.kind == EventType::Aggregation
+            && let Some(parent) = &e.parent_id
+            && parent != node
+            && (e.child_epcs.contains(node) || e.child_quantity_list.iter().any(|q| &q.class == node))
+        {
+            match e.action {
+                Some(Action::Add | Action::Observe) => {
+                    s.container = Some(parent.clone());
+                    packed_at = Some((e.event_time, seq));
+                }
+                Some(Action::Delete) if s.container.as_ref() == Some(parent) => {
+                    s.container = None;
+                    packed_at = None;
+                }
+                _ => {}
+            }
+        }
+    }
+    if let (Some(c), Some((t, q))) = (&s.container, packed_at)
+        && unpacked_after(c, t, q)?
+    {
+        s.container = None;
+    }
+    s.persistent.sort();
+    Ok(s)
+}
+
+/// Dispositions after which an item is out of circulation.
+fn is_terminal(d: &Disposition) -> bool {
+    matches!(d, Disposition::Destroyed | Disposition::Disposed | Disposition::RetailSold | Disposition::Dispensed | Disposition::Stolen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{PersistentDisposition, SourceDest, TzOffset};
+
+    fn id(s: &str) -> Id {
+        Id::parse(s).unwrap()
+    }
+
+    fn ev(kind: EventType, t: i64, action: Action) -> Event {
+        let mut e = Event::new(kind, Timestamp(t), TzOffset(0));
+        e.action = Some(action);
+        e
+    }
+
+    #[test]
+    fn container_follows_add_and_delete_in_time_order() {
+        let item = id("urn:epc:id:sgtin:0614141.107346.1");
+        let case = id("urn:epc:id:sscc:0614141.1234567890");
+        let mut add = ev(EventType::Aggregation, 10, Action::Add);
+        add.parent_id = Some(case.clone());
+        add.child_epcs.push(item.clone());
+        let mut del = add.clone();
+        del.action = Some(Action::Delete);
+        del.event_time = Timestamp(20);
+        let none = &mut |_: &Id, _, _| Ok(false);
+        // Captured in reverse order: the DELETE (time 20) still wins.
+        let s = derive_state(&item, [(1, EventId([1; 32]), &del), (2, EventId([2; 32]), &add)], None, none).unwrap();
+        assert_eq!(s.container, None);
+        let s = derive_state(&item, [(1, EventId([1; 32]), &del), (2, EventId([2; 32]), &add)], Some(Timestamp(15)), none)
+            .unwrap();
+        assert_eq!(s.container, Some(case.clone()));
+        // Unpack-all of the container after packing clears it.
+        let s = derive_state(&item, [(2, EventId([2; 32]), &add)], None, &mut |c, t, q| {
+            assert_eq!((c, t, q), (&case, Timestamp(10), 2));
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(s.container, None);
+    }
+
+    #[test]
+    fn persistent_dispositions_and_parties() {
+        let item = id("urn:epc:id:sgtin:0614141.107346.1");
+        let mut a = ev(EventType::Object, 1, Action::Observe);
+        a.persistent_disposition =
+            Some(PersistentDisposition { set: vec![Disposition::NeedsReplacement, Disposition::Damaged], unset: vec![] });
+        a.destinations.push(SourceDest { kind: SourceDestType::OwningParty, id: id("https://id.gs1.org/417/9506000134352") });
+        let mut b = ev(EventType::Object, 2, Action::Observe);
+        b.persistent_disposition = Some(PersistentDisposition { set: vec![], unset: vec![Disposition::Damaged] });
+        let s = derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &b)], None, &mut |_, _, _| Ok(false))
+            .unwrap();
+        assert_eq!(s.persistent, vec![Disposition::NeedsReplacement]);
+        assert_eq!(s.owner, Some(id("https://id.gs1.org/417/9506000134352")));
+        assert_eq!(s.first_seen, Some(Timestamp(1)));
+        assert_eq!(s.last_seen, Some(Timestamp(2)));
+    }
+
+    #[test]
+    fn decommissioning_retires() {
+        let item = id("urn:epc:id:sgtin:0614141.107346.1");
+        let a = ev(EventType::Object, 1, Action::Add);
+        let d = ev(EventType::Object, 2, Action::Delete);
+        let s = derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &d)], None, &mut |_, _, _| Ok(false))
+            .unwrap();
+        assert!(s.retired);
+    }
+}
