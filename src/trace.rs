@@ -1,0 +1,1275 @@
+//! Genealogy: trace back (where did it come from, who handled it), trace forward (where did it go, where is it
+//! now, who holds it), recall, and state at a point in time — "the source can be checked, the destination
+//! traced, responsibility assigned".
+//!
+//! Everything here walks the edges a [`TraceStore`] materialises at ingest ([`TraceStore::neighbours`]), so it
+//! works the same on the RocksDB store and on the [`MemoryStore`](crate::store::MemoryStore) reference model.
+//! Every edge of a result cites the event that justifies it ([`TraceEdge::event`]), so each step can be checked
+//! by fetching that event ([`TraceStore::event`]).
+//!
+//! # What is followed
+//! A node is reached in one of four *roles*, which decide which of its edges are followed next:
+//!
+//! | direction | role of the node | edges followed from it |
+//! |---|---|---|
+//! | forward | root, lineage | `Output` (made into), `Member` (lot → its instances), `Child` (contents of an affected container), `Parent` (containers that held it) |
+//! | backward | root, or reached via `Child` | `Input` (made from), `Lot` (instance → its lot), `Parent`, `Child` (a container's provenance is that of its contents) |
+//! | backward | lineage (reached via `Input`/`Lot`) | `Input`, `Lot`, `Parent` |
+//! | both | holder (reached via `Parent`) | `Parent` only: a container that held an affected thing is reported and expanded *upward*, never back down into its other children (siblings are not affected) |
+//! | both | hand-over (a party or location) | nothing |
+//!
+//! Hand-over edges (`Source`, `Destination`, `Sent`, `Received`) are followed from every expanded node but only
+//! add the party or location to the result: expanding through a party would reach everything it ever handled.
+//! A node reached again in a stronger role (a container first reached upward, later as the contents of an
+//! affected container) is expanded again with the edges the stronger role adds, so results do not depend on the
+//! order the walk meets nodes in.
+//!
+//! # Time
+//! - [`TraceOptions::from`]/[`TraceOptions::until`] (`[from, until)`) ignore every edge outside the window, as if
+//!   those events had not happened.
+//! - Without [`TraceOptions::as_of`] containment is the **historical union**: every aggregation or association
+//!   edge with action ADD or OBSERVE counts (DELETEs are ignored), each cited separately.
+//! - With `as_of: Some(T)` only edges with time ≤ T count, and a (parent, child) containment counts only when it
+//!   holds at T: the latest aggregation (or association) edge of that pair at or before T, by (event time, record
+//!   sequence), is ADD or OBSERVE, and the parent has no "unpack all" DELETE (a DELETE naming the parent and no
+//!   children) of the same kind after that edge and at or before T. That latest edge is the one cited.
+//!   Transformation, lot-membership and hand-over edges count from their time on.
+//!
+//! # Limits and streaming
+//! The walk is breadth-first with each level's frontier sorted by the node's store key
+//! ([`keys::node_key`]: sorted seeks are what RocksDB does fastest), cycle-safe (a visited set), and reports
+//! through a callback ([`walk`]), so a result of millions of nodes never has to be one value. `max_depth` and
+//! `max_nodes` cut the walk; the result then says `truncated`. [`trace`], [`trace_back`] and [`trace_forward`]
+//! collect a walk into a [`Trace`] (with each node's state, by default for forward traces), [`recall`] turns a
+//! forward trace into a recall and optionally records it as events in one atomic batch.
+//!
+//! # Example
+//! ```
+//! use tracecode::event::{Action, Event, EventType, Id, Timestamp, TzOffset};
+//! use tracecode::store::{MemoryStore, TraceStore};
+//! use tracecode::trace::{trace_back, trace_forward, NodeKind, TraceOptions};
+//!
+//! let store = MemoryStore::new();
+//! let raw = Id::parse("https://id.gs1.org/01/09506000134352/10/RAW1")?; // a lot of raw material
+//! let jar = Id::parse("https://id.gs1.org/01/09506000134352/21/JAR1")?;
+//! let case = Id::parse("urn:epc:id:sscc:0614141.1234567890")?;
+//! let mut make = Event::new(EventType::Transformation, Timestamp(10), TzOffset::UTC);
+//! make.input_quantity_list.push(tracecode::event::Quantity { class: raw.clone(), quantity: None, uom: None });
+//! make.output_epc_list.push(jar.clone());
+//! let mut pack = Event::new(EventType::Aggregation, Timestamp(20), TzOffset::UTC);
+//! pack.action = Some(Action::Add);
+//! pack.parent_id = Some(case.clone());
+//! pack.child_epcs.push(jar.clone());
+//! store.ingest(vec![make, pack])?;
+//!
+//! // Where did the raw lot go? Into the jar, which travels in the case.
+//! let fwd = trace_forward(&store, "(01)09506000134352(10)RAW1", &TraceOptions::new())?;
+//! assert!(fwd.node(&jar).is_some());
+//! assert_eq!(fwd.node(&case).map(|n| n.kind), Some(NodeKind::Container));
+//! // Where did the case's contents come from? Every edge cites its event.
+//! let back = trace_back(&store, "(00)106141412345678908", &TraceOptions::new())?;
+//! assert!(back.node(&raw).is_some());
+//! assert!(back.edges.iter().all(|e| store.event(&e.event).unwrap().is_some()));
+//! # Ok::<(), tracecode::Error>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::code::KeyKind;
+use crate::event::id::EventId;
+use crate::event::{
+    Action, BizStep, Disposition, Event, EventType, ExtValue, Extension, Id, IdForm, PersistentDisposition, Place,
+    Quantity, SourceDestType, Timestamp, TzOffset, WHO_NAMESPACE,
+};
+use crate::store::{Edge, EdgeKind, IngestReport, Rel, Seq, State, TraceStore, keys};
+use crate::{Error, ErrorKind};
+
+/// Every edge kind, the default of [`TraceOptions::kinds`].
+pub const ALL_KINDS: [EdgeKind; 5] =
+    [EdgeKind::Aggregation, EdgeKind::Association, EdgeKind::Transformation, EdgeKind::Membership, EdgeKind::HandOver];
+
+/// Which way to walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Upstream: what it was made from, packed with, where it came from and who handled it.
+    Back,
+    /// Downstream: what was made from it, where it went, who holds it.
+    Forward,
+}
+
+impl Direction {
+    /// `"back"` or `"forward"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Back => "back",
+            Self::Forward => "forward",
+        }
+    }
+}
+
+/// Options of a walk. [`TraceOptions::new`] (= `Default`) follows every edge kind with no limits.
+///
+/// ```
+/// use tracecode::event::Timestamp;
+/// use tracecode::trace::TraceOptions;
+/// let o = TraceOptions::new().depth(3).as_of(Timestamp(1_000));
+/// assert_eq!(o.max_depth, Some(3));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceOptions {
+    /// Expand nodes only up to this many edges from the root (the root is depth 0).
+    pub max_depth: Option<usize>,
+    /// Stop discovering nodes after this many (the root included).
+    pub max_nodes: Option<usize>,
+    /// Ignore edges before this time (inclusive bound).
+    pub from: Option<Timestamp>,
+    /// Ignore edges at or after this time (exclusive bound).
+    pub until: Option<Timestamp>,
+    /// The genealogy as it stood at this time (see the [module docs](self)); `None` is the historical union.
+    pub as_of: Option<Timestamp>,
+    /// Edge kinds to follow (empty follows none).
+    pub kinds: Vec<EdgeKind>,
+    /// Attach each node's state (at `as_of`, or current): `None` means yes for forward traces ("where is each
+    /// now, who holds it"), no for backward ones.
+    pub with_state: Option<bool>,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        Self {
+            max_depth: None,
+            max_nodes: None,
+            from: None,
+            until: None,
+            as_of: None,
+            kinds: ALL_KINDS.to_vec(),
+            with_state: None,
+        }
+    }
+}
+
+impl TraceOptions {
+    /// Every edge kind, no limits, no time bounds.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`Self::max_depth`].
+    #[must_use]
+    pub const fn depth(mut self, n: usize) -> Self {
+        self.max_depth = Some(n);
+        self
+    }
+
+    /// Sets [`Self::max_nodes`].
+    #[must_use]
+    pub const fn nodes(mut self, n: usize) -> Self {
+        self.max_nodes = Some(n);
+        self
+    }
+
+    /// Sets [`Self::as_of`].
+    #[must_use]
+    pub const fn as_of(mut self, t: Timestamp) -> Self {
+        self.as_of = Some(t);
+        self
+    }
+
+    /// Sets the time window `[from, until)`.
+    #[must_use]
+    pub const fn window(mut self, from: Option<Timestamp>, until: Option<Timestamp>) -> Self {
+        self.from = from;
+        self.until = until;
+        self
+    }
+
+    /// Sets the edge kinds to follow.
+    #[must_use]
+    pub fn kinds(mut self, kinds: &[EdgeKind]) -> Self {
+        self.kinds = kinds.to_vec();
+        self
+    }
+
+    /// Sets [`Self::with_state`].
+    #[must_use]
+    pub const fn state(mut self, yes: bool) -> Self {
+        self.with_state = Some(yes);
+        self
+    }
+
+    fn time_ok(&self, t: Timestamp) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.until.is_none_or(|u| t < u) && self.as_of.is_none_or(|a| t <= a)
+    }
+}
+
+/// What a node is, as far as the trace can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeKind {
+    /// A serialised item (or any instance that contains nothing).
+    Item,
+    /// A product class or lot (GTIN, GTIN + lot, other class keys).
+    Lot,
+    /// A logistic unit or any instance seen containing something (or reached as a container).
+    Container,
+    /// A party (an owning or possessing party of a hand-over, a party GLN, a credit code).
+    Party,
+    /// A location (a `location` source or destination, a location GLN).
+    Location,
+    /// Anything else (a non-GS1 URI that contains nothing).
+    Other,
+}
+
+impl NodeKind {
+    /// Stable lower-case name (`"item"`, `"lot"`, `"container"`, `"party"`, `"location"`, `"other"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Item => "item",
+            Self::Lot => "lot",
+            Self::Container => "container",
+            Self::Party => "party",
+            Self::Location => "location",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// How a node was reached (the strongest way, when several): decides what is followed from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeRole {
+    /// Reached only by a hand-over edge: a party or location; never expanded.
+    HandOver,
+    /// Reached only as a container of something in the trace; expanded upward only.
+    Holder,
+    /// Reached through the genealogy proper (made from / into, lot, contents).
+    Lineage,
+    /// The node the walk started from.
+    Root,
+}
+
+impl NodeRole {
+    /// Stable lower-case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HandOver => "hand_over",
+            Self::Holder => "holder",
+            Self::Lineage => "lineage",
+            Self::Root => "root",
+        }
+    }
+}
+
+/// One edge of a trace: `from` (the node it was followed from), `rel` (what `to` is relative to `from`), and the
+/// event that justifies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEdge {
+    /// The node the edge was followed from.
+    pub from: Id,
+    /// The node it leads to.
+    pub to: Id,
+    /// Relation kind.
+    pub kind: EdgeKind,
+    /// What `to` is relative to `from`.
+    pub rel: Rel,
+    /// The event's action (aggregation/association), if any.
+    pub action: Option<Action>,
+    /// Content id of the justifying event.
+    pub event: EventId,
+    /// When the relation took effect.
+    pub time: Timestamp,
+    /// Record sequence of the justifying event.
+    pub seq: Seq,
+}
+
+/// What a [`walk`] reports, in order: a node is announced when its level is processed, before the edges that
+/// leave it; an edge may name a node announced at the next level.
+#[derive(Debug)]
+pub enum Step<'a> {
+    /// A node: announced once, and again in the rare case it is later reached in a stronger [`NodeRole`] (keep
+    /// the last announcement; `depth` stays the depth of first discovery).
+    Node {
+        /// The node.
+        id: &'a Id,
+        /// What it is.
+        kind: NodeKind,
+        /// How it was reached.
+        role: NodeRole,
+        /// Edges from the root at first discovery.
+        depth: usize,
+    },
+    /// An edge followed.
+    Edge(TraceEdge),
+}
+
+/// What a [`walk`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WalkSummary {
+    /// Distinct nodes discovered (the root included).
+    pub nodes: usize,
+    /// Edges reported.
+    pub edges: usize,
+    /// Greatest depth reached.
+    pub depth: usize,
+    /// A limit (`max_depth` or `max_nodes`) left edges unfollowed: the result is incomplete.
+    pub truncated: bool,
+    /// The sink asked to stop.
+    pub stopped: bool,
+}
+
+/// Internal expansion modes, ordered by what they follow (each follows a superset of the one before).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Mode {
+    /// Hand-over far end: nothing.
+    Terminal,
+    /// Reached via `Parent`: `Parent` only.
+    Up,
+    /// Lineage: the direction's genealogy edges.
+    Lineage,
+    /// Backward, reached via `Child` (and the root): lineage plus `Child`.
+    Down,
+}
+
+const fn is_hand_over(rel: &Rel) -> bool {
+    matches!(rel, Rel::Source(_) | Rel::Destination(_) | Rel::Sent(_) | Rel::Received(_))
+}
+
+/// Whether a node in `mode` follows an edge with relation `rel`.
+fn follows(dir: Direction, mode: Mode, rel: &Rel) -> bool {
+    match mode {
+        Mode::Terminal => false,
+        Mode::Up => is_hand_over(rel) || *rel == Rel::Parent,
+        Mode::Lineage | Mode::Down => {
+            is_hand_over(rel)
+                || match dir {
+                    Direction::Forward => matches!(rel, Rel::Output | Rel::Member | Rel::Child | Rel::Parent),
+                    Direction::Back => {
+                        matches!(rel, Rel::Input | Rel::Lot | Rel::Parent) || (mode == Mode::Down && *rel == Rel::Child)
+                    }
+                }
+        }
+    }
+}
+
+/// The mode of a node reached over `rel`.
+const fn target_mode(dir: Direction, rel: &Rel) -> Mode {
+    match rel {
+        Rel::Parent => Mode::Up,
+        Rel::Child => match dir {
+            Direction::Back => Mode::Down,
+            Direction::Forward => Mode::Lineage,
+        },
+        Rel::Input | Rel::Output | Rel::Lot | Rel::Member => Mode::Lineage,
+        Rel::Source(_) | Rel::Destination(_) | Rel::Sent(_) | Rel::Received(_) => Mode::Terminal,
+    }
+}
+
+const fn root_mode(dir: Direction) -> Mode {
+    match dir {
+        Direction::Back => Mode::Down,
+        Direction::Forward => Mode::Lineage,
+    }
+}
+
+const fn role_of(mode: Mode, root: bool) -> NodeRole {
+    if root {
+        return NodeRole::Root;
+    }
+    match mode {
+        Mode::Terminal => NodeRole::HandOver,
+        Mode::Up => NodeRole::Holder,
+        Mode::Lineage | Mode::Down => NodeRole::Lineage,
+    }
+}
+
+const fn is_containment(e: &Edge) -> bool {
+    matches!(e.kind, EdgeKind::Aggregation | EdgeKind::Association) && matches!(e.rel, Rel::Parent | Rel::Child)
+}
+
+/// The first byte of SSCC keys (logistic units are containers by definition).
+fn sscc_tag() -> Option<u8> {
+    static TAG: OnceLock<Option<u8>> = OnceLock::new();
+    *TAG.get_or_init(|| {
+        let key = crate::code::parse("(00)106141412345678908").ok()?.trace_key().ok()?;
+        key.as_bytes().first().copied()
+    })
+}
+
+/// What the walk knows about a visited node.
+struct Info {
+    depth: usize,
+    mode: Mode,
+    /// The mode the node's edges have been followed in (`None`: not yet).
+    expanded: Option<Mode>,
+    /// Waiting in the current or next level.
+    queued: bool,
+    announced: Option<NodeRole>,
+    root: bool,
+    /// The source/destination type it was first reached with over a hand-over edge.
+    hand: Option<SourceDestType>,
+    /// Reached as the parent of something.
+    contained: bool,
+}
+
+fn classify(id: &Id, info: &Info, edges: &[Edge]) -> NodeKind {
+    if info.mode == Mode::Terminal && !info.root {
+        match &info.hand {
+            Some(SourceDestType::OwningParty | SourceDestType::PossessingParty) => return NodeKind::Party,
+            Some(SourceDestType::Location) => return NodeKind::Location,
+            _ => {}
+        }
+    }
+    let container = info.contained
+        || edges
+            .iter()
+            .any(|e| e.rel == Rel::Child && e.to.is_some() && is_containment(e) && e.action != Some(Action::Delete));
+    match id {
+        Id::Key(k) => match k.kind() {
+            KeyKind::Class => NodeKind::Lot,
+            KeyKind::Location => NodeKind::Location,
+            KeyKind::Party => NodeKind::Party,
+            KeyKind::Instance => {
+                if container || (sscc_tag().is_some() && k.as_bytes().first().copied() == sscc_tag()) {
+                    NodeKind::Container
+                } else {
+                    NodeKind::Item
+                }
+            }
+        },
+        Id::Uri(_) => {
+            if container {
+                NodeKind::Container
+            } else {
+                NodeKind::Other
+            }
+        }
+    }
+}
+
+struct Walker<'s, S: TraceStore + ?Sized> {
+    store: &'s S,
+    dir: Direction,
+    opts: &'s TraceOptions,
+    visited: HashMap<Id, Info>,
+    /// "Unpack all" markers of containers met as parents (as-of walks only): (kind, time, seq).
+    markers: HashMap<Id, Vec<(EdgeKind, Timestamp, Seq)>>,
+    scratch: Vec<Edge>,
+    summary: WalkSummary,
+}
+
+impl<S: TraceStore + ?Sized> Walker<'_, S> {
+    fn kind_ok(&self, k: EdgeKind) -> bool {
+        self.opts.kinds.contains(&k)
+    }
+
+    /// Whether `parent` was unpacked entirely (a DELETE naming no children) after `at` and within the filters.
+    fn unpacked(
+        &mut self,
+        parent: &Id,
+        kind: EdgeKind,
+        at: (Timestamp, Seq),
+        own: Option<&[Edge]>,
+    ) -> Result<bool, Error> {
+        let opts = self.opts;
+        let hit = |k: EdgeKind, t: Timestamp, s: Seq| k == kind && opts.time_ok(t) && (t, s) > at;
+        if let Some(edges) = own {
+            return Ok(edges
+                .iter()
+                .any(|e| e.to.is_none() && e.action == Some(Action::Delete) && hit(e.kind, e.time, e.seq)));
+        }
+        if !self.markers.contains_key(parent) {
+            self.scratch.clear();
+            self.store.neighbours(parent, &mut self.scratch)?;
+            let list = self
+                .scratch
+                .iter()
+                .filter(|e| e.to.is_none() && e.action == Some(Action::Delete))
+                .map(|e| (e.kind, e.time, e.seq))
+                .collect();
+            self.markers.insert(parent.clone(), list);
+        }
+        Ok(self.markers.get(parent).is_some_and(|l| l.iter().any(|&(k, t, s)| hit(k, t, s))))
+    }
+
+    /// Indices of the edges of `node` to follow in `mode`, leaving out what `before` already followed.
+    fn select(
+        &mut self,
+        node: &Id,
+        edges: &[Edge],
+        mode: Mode,
+        before: Option<Mode>,
+        out: &mut Vec<usize>,
+    ) -> Result<(), Error> {
+        out.clear();
+        let as_of = self.opts.as_of.is_some();
+        // As of T, only the latest containment edge of each (relation, kind, far end) can hold.
+        let mut latest: HashMap<(bool, EdgeKind, &Id), (Timestamp, Seq)> = HashMap::new();
+        if as_of {
+            for e in edges {
+                if let Some(to) = &e.to
+                    && is_containment(e)
+                    && self.kind_ok(e.kind)
+                    && self.opts.time_ok(e.time)
+                {
+                    let v = latest.entry((e.rel == Rel::Child, e.kind, to)).or_insert((e.time, e.seq));
+                    *v = (*v).max((e.time, e.seq));
+                }
+            }
+        }
+        for (i, e) in edges.iter().enumerate() {
+            let Some(to) = &e.to else { continue };
+            if !self.kind_ok(e.kind)
+                || !self.opts.time_ok(e.time)
+                || !follows(self.dir, mode, &e.rel)
+                || before.is_some_and(|b| follows(self.dir, b, &e.rel))
+            {
+                continue;
+            }
+            if is_containment(e) {
+                if !matches!(e.action, Some(Action::Add | Action::Observe)) {
+                    continue;
+                }
+                if as_of {
+                    if latest.get(&(e.rel == Rel::Child, e.kind, to)) != Some(&(e.time, e.seq)) {
+                        continue;
+                    }
+                    let own = e.rel == Rel::Child;
+                    let parent = if own { node } else { to };
+                    if self.unpacked(parent, e.kind, (e.time, e.seq), own.then_some(edges))? {
+                        continue;
+                    }
+                }
+            }
+            out.push(i);
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_lines, reason = "one BFS loop; splitting it would scatter its invariants")]
+    fn run(mut self, root: &Id, sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>) -> Result<WalkSummary, Error> {
+        let max_nodes = self.opts.max_nodes.unwrap_or(usize::MAX).max(1);
+        self.visited.insert(
+            root.clone(),
+            Info {
+                depth: 0,
+                mode: root_mode(self.dir),
+                expanded: None,
+                queued: true,
+                announced: None,
+                root: true,
+                hand: None,
+                contained: false,
+            },
+        );
+        self.summary.nodes = 1;
+        let mut level = vec![root.clone()];
+        let mut depth = 0usize;
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut chosen: Vec<usize> = Vec::new();
+        // Set once `max_nodes` is reached: from then on nodes are only announced, never read.
+        let mut full = false;
+        while !level.is_empty() {
+            level.sort_by_cached_key(keys::node_key);
+            self.summary.depth = self.summary.depth.max(depth);
+            let within_depth = self.opts.max_depth.is_none_or(|m| depth < m);
+            let mut next: Vec<Id> = Vec::new();
+            for id in &level {
+                let Some(info) = self.visited.get_mut(id) else { continue };
+                info.queued = false;
+                let (mode, before) = (info.mode, info.expanded);
+                edges.clear();
+                let read = mode != Mode::Terminal && !full && before.is_none_or(|b| b < mode);
+                if read {
+                    self.store.neighbours(id, &mut edges)?;
+                }
+                let Some(info) = self.visited.get_mut(id) else { continue };
+                let role = role_of(info.mode, info.root);
+                if info.announced != Some(role) {
+                    info.announced = Some(role);
+                    let kind = classify(id, info, &edges);
+                    let depth = info.depth;
+                    if sink(Step::Node { id, kind, role, depth }).is_break() {
+                        self.summary.stopped = true;
+                        return Ok(self.summary);
+                    }
+                }
+                if !read {
+                    continue;
+                }
+                self.select(id, &edges, mode, before, &mut chosen)?;
+                if !within_depth {
+                    self.summary.truncated |= !chosen.is_empty();
+                    continue;
+                }
+                if let Some(info) = self.visited.get_mut(id) {
+                    info.expanded = Some(mode);
+                }
+                for &i in &chosen {
+                    let Some(e) = edges.get(i) else { continue };
+                    let Some(to) = &e.to else { continue };
+                    let tm = target_mode(self.dir, &e.rel);
+                    let hand = match &e.rel {
+                        Rel::Source(t) | Rel::Destination(t) | Rel::Sent(t) | Rel::Received(t) => Some(t),
+                        _ => None,
+                    };
+                    if let Some(t) = self.visited.get_mut(to) {
+                        if tm > t.mode {
+                            t.mode = tm;
+                            if !t.queued {
+                                t.queued = true;
+                                next.push(to.clone());
+                            }
+                        }
+                        t.contained |= e.rel == Rel::Parent;
+                        if t.hand.is_none() {
+                            t.hand = hand.cloned();
+                        }
+                    } else {
+                        if self.summary.nodes >= max_nodes {
+                            self.summary.truncated = true;
+                            full = true;
+                            continue;
+                        }
+                        self.summary.nodes += 1;
+                        self.visited.insert(
+                            to.clone(),
+                            Info {
+                                depth: depth.saturating_add(1),
+                                mode: tm,
+                                expanded: None,
+                                queued: true,
+                                announced: None,
+                                root: false,
+                                hand: hand.cloned(),
+                                contained: e.rel == Rel::Parent,
+                            },
+                        );
+                        next.push(to.clone());
+                    }
+                    self.summary.edges += 1;
+                    let step = Step::Edge(TraceEdge {
+                        from: id.clone(),
+                        to: to.clone(),
+                        kind: e.kind,
+                        rel: e.rel.clone(),
+                        action: e.action,
+                        event: e.event,
+                        time: e.time,
+                        seq: e.seq,
+                    });
+                    if sink(step).is_break() {
+                        self.summary.stopped = true;
+                        return Ok(self.summary);
+                    }
+                }
+            }
+            level = next;
+            depth = depth.saturating_add(1);
+        }
+        Ok(self.summary)
+    }
+}
+
+/// Walks the genealogy from `root` breadth-first, reporting every node and followed edge to `sink` as it goes
+/// (see the [module docs](self) for what is followed); return [`ControlFlow::Break`] from the sink to stop.
+///
+/// # Errors
+/// Whatever the store returns ([`ErrorKind::Corrupt`], [`ErrorKind::Io`]).
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use tracecode::event::Id;
+/// use tracecode::store::MemoryStore;
+/// use tracecode::trace::{walk, Direction, Step, TraceOptions};
+///
+/// let store = MemoryStore::new();
+/// let mut nodes = 0;
+/// let root = Id::parse("urn:example:lot:1")?;
+/// let s = walk(&store, &root, Direction::Forward, &TraceOptions::new(), &mut |step| {
+///     if let Step::Node { .. } = step {
+///         nodes += 1;
+///     }
+///     ControlFlow::Continue(())
+/// })?;
+/// assert_eq!((nodes, s.nodes, s.edges), (1, 1, 0)); // an unknown root is a trace of itself
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn walk<S: TraceStore + ?Sized>(
+    store: &S,
+    root: &Id,
+    dir: Direction,
+    opts: &TraceOptions,
+    sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>,
+) -> Result<WalkSummary, Error> {
+    let w = Walker {
+        store,
+        dir,
+        opts,
+        visited: HashMap::new(),
+        markers: HashMap::new(),
+        scratch: Vec::new(),
+        summary: WalkSummary::default(),
+    };
+    w.run(root, sink)
+}
+
+/// One node of a [`Trace`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceNode {
+    /// The node.
+    pub id: Id,
+    /// What it is.
+    pub kind: NodeKind,
+    /// How it was reached.
+    pub role: NodeRole,
+    /// Edges from the root when first discovered.
+    pub depth: usize,
+    /// Its state at `as_of` (or now), when asked for and the store knows the node.
+    pub state: Option<State>,
+}
+
+/// A collected walk: nodes in discovery order (the root first), edges in the order they were followed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// The node the trace started from.
+    pub root: Id,
+    /// Which way it went.
+    pub direction: Direction,
+    /// The `as_of` time the trace was computed for.
+    pub as_of: Option<Timestamp>,
+    /// Every node reached.
+    pub nodes: Vec<TraceNode>,
+    /// Every edge followed, each citing its event.
+    pub edges: Vec<TraceEdge>,
+    /// A depth or node limit cut the walk short.
+    pub truncated: bool,
+}
+
+/// Canonical text of a node in JSON output: tracecode key text for codes (`01/…/21/…`), the URI otherwise.
+pub fn key_text(id: &Id) -> String {
+    id.to_uri(IdForm::KeyText)
+}
+
+fn rel_name(r: &Rel) -> &'static str {
+    match r {
+        Rel::Parent => "parent",
+        Rel::Child => "child",
+        Rel::Input => "input",
+        Rel::Output => "output",
+        Rel::Lot => "lot",
+        Rel::Member => "member",
+        Rel::Source(_) => "source",
+        Rel::Destination(_) => "destination",
+        Rel::Sent(_) => "sent",
+        Rel::Received(_) => "received",
+    }
+}
+
+/// Stable lower-case name of an edge kind.
+pub const fn edge_kind_name(k: EdgeKind) -> &'static str {
+    match k {
+        EdgeKind::Aggregation => "aggregation",
+        EdgeKind::Association => "association",
+        EdgeKind::Transformation => "transformation",
+        EdgeKind::Membership => "membership",
+        EdgeKind::HandOver => "hand_over",
+    }
+}
+
+fn time_json(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339_auto(TzOffset::UTC)))
+}
+
+fn id_json(id: Option<&Id>) -> Value {
+    id.map_or(Value::Null, |i| Value::String(key_text(i)))
+}
+
+/// A [`State`] as JSON: `{"disposition", "persistent", "biz_step", "read_point", "biz_location", "container",
+/// "owner", "possessor", "responsible", "first_seen", "last_seen", "last_event", "retired"}`.
+pub fn state_json(s: &State) -> Value {
+    json!({
+        "disposition": s.disposition.as_ref().map(Disposition::term),
+        "persistent": s.persistent.iter().map(Disposition::term).collect::<Vec<_>>(),
+        "biz_step": s.last_biz_step.as_ref().map(BizStep::term),
+        "read_point": id_json(s.read_point.as_ref()),
+        "biz_location": id_json(s.biz_location.as_ref()),
+        "container": id_json(s.container.as_ref()),
+        "owner": id_json(s.owner.as_ref()),
+        "possessor": id_json(s.possessor.as_ref()),
+        "responsible": id_json(s.responsible.as_ref()),
+        "first_seen": time_json(s.first_seen),
+        "last_seen": time_json(s.last_seen),
+        "last_event": s.last_event.map(|(_, id)| id.to_string()),
+        "retired": s.retired,
+    })
+}
+
+impl TraceEdge {
+    /// The edge as JSON: `{"from", "to", "kind", "rel", "event_id", "time", "seq"}` (plus `"sd_type"` for
+    /// hand-overs).
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "from": key_text(&self.from),
+            "to": key_text(&self.to),
+            "kind": edge_kind_name(self.kind),
+            "rel": rel_name(&self.rel),
+            "event_id": self.event.to_string(),
+            "time": time_json(Some(self.time)),
+            "seq": self.seq,
+        });
+        if let (Value::Object(m), Some(t)) = (&mut v, keys_sdt(&self.rel)) {
+            m.insert("sd_type".into(), Value::String(t.term().to_owned()));
+        }
+        v
+    }
+}
+
+const fn keys_sdt(r: &Rel) -> Option<&SourceDestType> {
+    match r {
+        Rel::Source(t) | Rel::Destination(t) | Rel::Sent(t) | Rel::Received(t) => Some(t),
+        _ => None,
+    }
+}
+
+impl Trace {
+    /// The node `id`, if the trace reached it.
+    pub fn node(&self, id: &Id) -> Option<&TraceNode> {
+        self.nodes.iter().find(|n| &n.id == id)
+    }
+
+    /// The trace as JSON: `{"root", "direction", "as_of", "nodes": [{"key", "kind", "role", "depth", "state"}],
+    /// "edges": [{"from", "to", "kind", "rel", "event_id", "time", "seq"}], "truncated"}` (keys as
+    /// [`key_text`]; states as [`state_json`] or null).
+    ///
+    /// ```
+    /// use tracecode::store::MemoryStore;
+    /// use tracecode::trace::{trace_back, TraceOptions};
+    /// let t = trace_back(&MemoryStore::new(), "(01)09506000134352(21)X", &TraceOptions::new())?;
+    /// let v = t.to_json();
+    /// assert_eq!(v["root"], "01/09506000134352/21/X");
+    /// assert_eq!(v["nodes"][0]["kind"], "item");
+    /// assert_eq!(v["truncated"], false);
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn to_json(&self) -> Value {
+        json!({
+            "root": key_text(&self.root),
+            "direction": self.direction.as_str(),
+            "as_of": time_json(self.as_of),
+            "nodes": self.nodes.iter().map(|n| json!({
+                "key": key_text(&n.id),
+                "kind": n.kind.as_str(),
+                "role": n.role.as_str(),
+                "depth": n.depth,
+                "state": n.state.as_ref().map_or(Value::Null, state_json),
+            })).collect::<Vec<_>>(),
+            "edges": self.edges.iter().map(TraceEdge::to_json).collect::<Vec<_>>(),
+            "truncated": self.truncated,
+        })
+    }
+}
+
+/// Reads a trace root: scanner input in any spelling the code parser accepts, or an EPCIS identifier (EPC URN,
+/// Digital Link, any other URI).
+///
+/// # Errors
+/// The code parser's error (typed, positioned) when the input is neither a code nor a URI.
+///
+/// ```
+/// use tracecode::trace::parse_root;
+/// let a = parse_root("(01)09506000134352(21)XYZ789")?;
+/// let b = parse_root("https://id.gs1.org/01/09506000134352/21/XYZ789")?;
+/// assert_eq!(a, b);
+/// assert!(parse_root("urn:example:lot:42").is_ok());
+/// assert!(parse_root("(01)09506000134353").is_err()); // bad check digit
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn parse_root(input: &str) -> Result<Id, Error> {
+    match crate::code::parse(input).and_then(|c| c.trace_key()) {
+        Ok(k) => Ok(Id::Key(k)),
+        Err(code_err) => Id::parse(input).map_err(|_| code_err),
+    }
+}
+
+fn state_of<S: TraceStore + ?Sized>(store: &S, id: &Id, as_of: Option<Timestamp>) -> Result<Option<State>, Error> {
+    match as_of {
+        Some(t) => store.state_at(id, t),
+        None => Ok(store.resolve_id(id)?.map(|r| r.state.clone())),
+    }
+}
+
+/// Collects a [`walk`] from `root` into a [`Trace`], with states when [`TraceOptions::with_state`] asks (or by
+/// default for forward traces). Parties and locations reached by hand-overs get no state.
+///
+/// # Errors
+/// As [`walk`].
+///
+/// ```
+/// use tracecode::event::Id;
+/// use tracecode::store::MemoryStore;
+/// use tracecode::trace::{trace, Direction, TraceOptions};
+/// let t = trace(&MemoryStore::new(), &Id::parse("urn:example:x")?, Direction::Back, &TraceOptions::new())?;
+/// assert_eq!(t.nodes.len(), 1);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn trace<S: TraceStore + ?Sized>(
+    store: &S,
+    root: &Id,
+    dir: Direction,
+    opts: &TraceOptions,
+) -> Result<Trace, Error> {
+    let mut nodes: Vec<TraceNode> = Vec::new();
+    let mut index: HashMap<Id, usize> = HashMap::new();
+    let mut edges: Vec<TraceEdge> = Vec::new();
+    let summary = walk(store, root, dir, opts, &mut |step| {
+        match step {
+            Step::Node { id, kind, role, depth } => {
+                if let Some(n) = index.get(id).and_then(|&i| nodes.get_mut(i)) {
+                    n.kind = kind;
+                    n.role = role;
+                } else {
+                    index.insert(id.clone(), nodes.len());
+                    nodes.push(TraceNode { id: id.clone(), kind, role, depth, state: None });
+                }
+            }
+            Step::Edge(e) => edges.push(e),
+        }
+        ControlFlow::Continue(())
+    })?;
+    if opts.with_state.unwrap_or(dir == Direction::Forward) {
+        for n in &mut nodes {
+            if n.role != NodeRole::HandOver {
+                n.state = state_of(store, &n.id, opts.as_of)?;
+            }
+        }
+    }
+    Ok(Trace { root: root.clone(), direction: dir, as_of: opts.as_of, nodes, edges, truncated: summary.truncated })
+}
+
+/// Traces scanner input back to its sources: every upstream item, lot and container, and the parties and
+/// locations that handled them.
+///
+/// # Errors
+/// The parse error for bad input ([`parse_root`]); otherwise as [`walk`].
+///
+/// ```
+/// use tracecode::store::MemoryStore;
+/// use tracecode::trace::{trace_back, TraceOptions};
+/// let t = trace_back(&MemoryStore::new(), "]d2010950600013435221XYZ789", &TraceOptions::new())?;
+/// assert_eq!(t.root.to_string(), "https://id.gs1.org/01/09506000134352/21/XYZ789");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn trace_back<S: TraceStore + ?Sized>(store: &S, input: &str, opts: &TraceOptions) -> Result<Trace, Error> {
+    trace(store, &parse_root(input)?, Direction::Back, opts)
+}
+
+/// Traces scanner input forward: every downstream item, lot and container, with where each is now and who
+/// holds it (states on by default).
+///
+/// # Errors
+/// The parse error for bad input ([`parse_root`]); otherwise as [`walk`].
+///
+/// ```
+/// use tracecode::store::MemoryStore;
+/// use tracecode::trace::{trace_forward, TraceOptions};
+/// let t = trace_forward(&MemoryStore::new(), "(01)09506000134352(10)LOT7", &TraceOptions::new())?;
+/// assert_eq!(t.nodes[0].kind, tracecode::trace::NodeKind::Lot);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn trace_forward<S: TraceStore + ?Sized>(store: &S, input: &str, opts: &TraceOptions) -> Result<Trace, Error> {
+    trace(store, &parse_root(input)?, Direction::Forward, opts)
+}
+
+/// The state of scanner input's node at time `at` (container, location, owning and possessing party,
+/// disposition, persistent dispositions), or `None` when the store has never seen it. A thin wrapper over
+/// [`TraceStore::state_at`].
+///
+/// # Errors
+/// The parse error for bad input; otherwise the store's.
+///
+/// ```
+/// use tracecode::event::Timestamp;
+/// use tracecode::store::MemoryStore;
+/// use tracecode::trace::state_at;
+/// assert!(state_at(&MemoryStore::new(), "(01)09506000134352(21)X", Timestamp(0))?.is_none());
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn state_at<S: TraceStore + ?Sized>(store: &S, input: &str, at: Timestamp) -> Result<Option<State>, Error> {
+    store.state_at(&parse_root(input)?, at)
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Recall
+// ------------------------------------------------------------------------------------------------------------
+
+/// Extension (in [`WHO_NAMESPACE`]) naming the root a recall event was issued for.
+pub const RECALL_ROOT_EXT: &str = "urn:tracecode:epcis:recallRoot";
+/// Extension (in [`WHO_NAMESPACE`]) carrying the recall's reason text.
+pub const RECALL_REASON_EXT: &str = "urn:tracecode:epcis:recallReason";
+/// Objects per recall event (a pallet-sized list keeps frames small and chain entries cheap).
+pub const RECALL_CHUNK: usize = 100;
+
+/// Options of a [`recall`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecallOptions {
+    /// The forward trace to run (states are always attached).
+    pub trace: TraceOptions,
+    /// Record the recall as events, in one atomic batch.
+    pub commit: bool,
+    /// Event time of the recall events (also what makes a repeated commit idempotent).
+    pub time: Timestamp,
+    /// Offset the time is recorded with.
+    pub offset: TzOffset,
+    /// The party responsible for the recall (`who.party` of the events).
+    pub responsible: Option<Id>,
+    /// Where the recall was issued (`readPoint`).
+    pub read_point: Option<Id>,
+    /// Why (recorded as the [`RECALL_REASON_EXT`] extension).
+    pub reason: Option<String>,
+}
+
+impl RecallOptions {
+    /// A recall at `time` (UTC), not committed, historical-union forward trace.
+    pub fn new(time: Timestamp) -> Self {
+        Self {
+            trace: TraceOptions::new(),
+            commit: false,
+            time,
+            offset: TzOffset::UTC,
+            responsible: None,
+            read_point: None,
+            reason: None,
+        }
+    }
+}
+
+/// One affected node of a recall, with where it is and who holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affected {
+    /// The node.
+    pub id: Id,
+    /// What it is.
+    pub kind: NodeKind,
+    /// Its state (at the trace's `as_of`, or now); `None` if the store has no events about it.
+    pub state: Option<State>,
+    /// Who has it: the possessing party, else the owning party.
+    pub holder: Option<Id>,
+    /// Where it is: business location, else read point.
+    pub location: Option<Id>,
+}
+
+/// A party seen along the way, with the events that name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Responsible {
+    /// The party (a `who.party`, or an owning/possessing source or destination).
+    pub party: Id,
+    /// The events of the trace naming it, sorted, no duplicates.
+    pub events: Vec<EventId>,
+}
+
+/// The answer to a [`recall`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recall {
+    /// The forward trace it was computed from.
+    pub trace: Trace,
+    /// Everything downstream of the root (the root included; containers that merely held affected things are in
+    /// `containers` instead), sorted by store key.
+    pub affected: Vec<Affected>,
+    /// Containers that held affected things (reached upward only), sorted by store key.
+    pub containers: Vec<Affected>,
+    /// Parties responsible along the way, sorted by store key.
+    pub responsible: Vec<Responsible>,
+    /// The recall events built (one per [`RECALL_CHUNK`] objects), whether committed or not.
+    pub events: Vec<Event>,
+    /// The ingest report when committed.
+    pub committed: Option<IngestReport>,
+}
+
+fn affected_of(n: &TraceNode) -> Affected {
+    let st = n.state.as_ref();
+    Affected {
+        id: n.id.clone(),
+        kind: n.kind,
+        state: n.state.clone(),
+        holder: st.and_then(|s| s.possessor.clone().or_else(|| s.owner.clone())),
+        location: st.and_then(|s| s.biz_location.clone().or_else(|| s.read_point.clone())),
+    }
+}
+
+/// The recall events for `affected`: ObjectEvents, action OBSERVE, bizStep `holding`, disposition `recalled` and
+/// persistent disposition `recalled` set, instances in `epcList` and classes in `quantityList`, at most
+/// [`RECALL_CHUNK`] objects each, in store-key order (so the same recall gives the same events and event ids).
+///
+/// Why these terms: CBV has no "recalling" step; `holding` is the CBV step for goods held back from their normal
+/// flow, and it is one of the recall-relevant steps the CBV lists. `recalled` is the CBV disposition for exactly
+/// this, and setting it as a *persistent* disposition keeps it on each object across later routine events (a
+/// later `in_transit` does not clear it) until it is explicitly unset.
+pub fn recall_events(root: &Id, affected: &[Affected], opts: &RecallOptions) -> Vec<Event> {
+    let mut template = Event::new(EventType::Object, opts.time, opts.offset);
+    template.action = Some(Action::Observe);
+    template.biz_step = Some(BizStep::Holding);
+    template.disposition = Some(Disposition::Recalled);
+    template.persistent_disposition =
+        Some(PersistentDisposition { set: vec![Disposition::Recalled], unset: Vec::new() });
+    template.read_point = opts.read_point.clone().map(|id| Place { id, extensions: Vec::new() });
+    template.who.party.clone_from(&opts.responsible);
+    template
+        .extensions
+        .push(Extension { name: RECALL_ROOT_EXT.into(), value: ExtValue::String(key_text(root).into()) });
+    if let Some(r) = &opts.reason {
+        template
+            .extensions
+            .push(Extension { name: RECALL_REASON_EXT.into(), value: ExtValue::String(r.as_str().into()) });
+    }
+    debug_assert!(RECALL_ROOT_EXT.starts_with(WHO_NAMESPACE));
+    let is_class = |id: &Id| id.key().is_some_and(|k| k.kind() == KeyKind::Class);
+    let (classes, instances): (Vec<&Affected>, Vec<&Affected>) = affected
+        .iter()
+        .filter(|a| !matches!(a.kind, NodeKind::Party | NodeKind::Location))
+        .partition(|a| is_class(&a.id));
+    let mut out = Vec::new();
+    for chunk in instances.chunks(RECALL_CHUNK) {
+        let mut e = template.clone();
+        e.epc_list = chunk.iter().map(|a| a.id.clone()).collect();
+        out.push(e);
+    }
+    for chunk in classes.chunks(RECALL_CHUNK) {
+        let mut e = template.clone();
+        e.quantity_list = chunk.iter().map(|a| Quantity { class: a.id.clone(), quantity: None, uom: None }).collect();
+        out.push(e);
+    }
+    out
+}
+
+/// Recall from a defective lot, item or input material: the full affected downstream set with each item's
+/// current holder and location, the containers they travel in, and the responsible parties along the way;
+/// with [`RecallOptions::commit`], the recall is also recorded ([`recall_events`]) in **one** ingest call (one
+/// atomic batch), so the recall itself is traceable. Committing the same recall again at the same time is
+/// idempotent: the same events, reported as duplicates.
+///
+/// # Errors
+/// As [`trace_forward`]; with `commit`, what [`TraceStore::ingest`] returns (nothing is written then).
+///
+/// ```
+/// use tracecode::event::{Action, Disposition, Event, EventType, Id, Timestamp, TzOffset};
+/// use tracecode::store::{MemoryStore, TraceStore};
+/// use tracecode::trace::{recall, RecallOptions};
+///
+/// let store = MemoryStore::new();
+/// let mut add = Event::new(EventType::Object, Timestamp(1), TzOffset::UTC);
+/// add.action = Some(Action::Add);
+/// add.epc_list.push(Id::parse("https://id.gs1.org/01/09506000134352/21/A")?);
+/// store.ingest(vec![add])?;
+/// let mut o = RecallOptions::new(Timestamp(100));
+/// o.commit = true;
+/// let r = recall(&store, "(01)09506000134352(21)A", &o)?;
+/// assert_eq!(r.affected.len(), 1);
+/// assert_eq!(r.committed.as_ref().map(|c| c.accepted), Some(1));
+/// let s = store.resolve("(01)09506000134352(21)A")?.unwrap();
+/// assert_eq!(s.state.disposition, Some(Disposition::Recalled));
+/// assert_eq!(recall(&store, "(01)09506000134352(21)A", &o)?.committed.map(|c| c.duplicates), Some(1));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn recall<S: TraceStore + ?Sized>(store: &S, input: &str, opts: &RecallOptions) -> Result<Recall, Error> {
+    let root = parse_root(input)?;
+    recall_id(store, &root, opts)
+}
+
+/// [`recall`] from an identifier.
+///
+/// # Errors
+/// As [`recall`].
+pub fn recall_id<S: TraceStore + ?Sized>(store: &S, root: &Id, opts: &RecallOptions) -> Result<Recall, Error> {
+    let topts = TraceOptions { with_state: Some(true), ..opts.trace.clone() };
+    let t = trace(store, root, Direction::Forward, &topts)?;
+    let mut affected: Vec<Affected> = Vec::new();
+    let mut containers: Vec<Affected> = Vec::new();
+    for n in &t.nodes {
+        match n.role {
+            NodeRole::Root | NodeRole::Lineage => affected.push(affected_of(n)),
+            NodeRole::Holder => containers.push(affected_of(n)),
+            NodeRole::HandOver => {}
+        }
+    }
+    affected.sort_by_cached_key(|a| keys::node_key(&a.id));
+    containers.sort_by_cached_key(|a| keys::node_key(&a.id));
+    let responsible = responsible_parties(store, &t)?;
+    let events = recall_events(root, &affected, opts);
+    let committed = if opts.commit && !events.is_empty() { Some(store.ingest(events.clone())?) } else { None };
+    Ok(Recall { trace: t, affected, containers, responsible, events, committed })
+}
+
+/// Parties named by the events of a trace's edges: `who.party`, and owning/possessing sources and destinations.
+fn responsible_parties<S: TraceStore + ?Sized>(store: &S, t: &Trace) -> Result<Vec<Responsible>, Error> {
+    let mut ids: Vec<EventId> = t.edges.iter().map(|e| e.event).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found: BTreeMap<Vec<u8>, Responsible> = BTreeMap::new();
+    let mut add = |party: &Id, ev: EventId| {
+        let r = found
+            .entry(keys::node_key(party))
+            .or_insert_with(|| Responsible { party: party.clone(), events: Vec::new() });
+        if r.events.last() != Some(&ev) {
+            r.events.push(ev);
+        }
+    };
+    for ev in ids {
+        let Some((_, e)) = store.event(&ev)? else { continue };
+        if let Some(p) = &e.who.party {
+            add(p, ev);
+        }
+        for sd in e.sources.iter().chain(&e.destinations) {
+            if matches!(sd.kind, SourceDestType::OwningParty | SourceDestType::PossessingParty) {
+                add(&sd.id, ev);
+            }
+        }
+    }
+    Ok(found.into_values().collect())
+}
+
+impl Recall {
+    /// The recall as JSON: `{"trace", "affected": [{"key", "kind", "holder", "location", "container",
+    /// "disposition", "retired"}], "containers": [...same...], "responsible": [{"party", "events"}],
+    /// "committed": {"accepted", "duplicates", "event_ids"} | null}`.
+    pub fn to_json(&self) -> Value {
+        let aff = |a: &Affected| {
+            json!({
+                "key": key_text(&a.id),
+                "kind": a.kind.as_str(),
+                "holder": id_json(a.holder.as_ref()),
+                "location": id_json(a.location.as_ref()),
+                "container": id_json(a.state.as_ref().and_then(|s| s.container.as_ref())),
+                "disposition": a.state.as_ref().and_then(|s| s.disposition.as_ref()).map(Disposition::term),
+                "retired": a.state.as_ref().is_some_and(|s| s.retired),
+            })
+        };
+        json!({
+            "trace": self.trace.to_json(),
+            "affected": self.affected.iter().map(aff).collect::<Vec<_>>(),
+            "containers": self.containers.iter().map(aff).collect::<Vec<_>>(),
+            "responsible": self.responsible.iter().map(|r| json!({
+                "party": key_text(&r.party),
+                "events": r.events.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "committed": self.committed.as_ref().map_or(Value::Null, |c| json!({
+                "accepted": c.accepted,
+                "duplicates": c.duplicates,
+                "event_ids": c.outcomes.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>(),
+            })),
+        })
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An `InvalidArgument` error for option text (used by callers parsing options).
+pub fn bad_option(what: &str, input: &str) -> Error {
+    Error::new(ErrorKind::InvalidArgument, 0, input.len(), format!("{what}: {input:?}"))
+}
