@@ -17,3 +17,5 @@ mod epcis;
 mod fuzz_oracles;
 #[cfg(test)]
 mod identity;
+#[cfg(test)]
+mod trace;
