@@ -65,6 +65,7 @@ pub mod code;
 mod error;
 pub mod event;
 pub mod store;
+pub mod trace;
 #[doc(hidden)]
 pub mod fuzzing;
 
