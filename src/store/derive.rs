@@ -133,15 +133,7 @@ pub(crate) fn edges(event: &Event, seq: Seq, id: EventId) -> Vec<(Id, Edge)> {
         if children.is_empty() && event.action == Some(Action::Delete) {
             out.push((
                 parent.clone(),
-                Edge {
-                    to: None,
-                    kind,
-                    rel: Rel::Child,
-                    action: event.action,
-                    time: why.time,
-                    seq,
-                    event: id,
-                },
+                Edge { to: None, kind, rel: Rel::Child, action: event.action, time: why.time, seq, event: id },
             ));
         }
         for c in children {
@@ -207,9 +199,14 @@ mod tests {
     #[test]
     fn transformation_and_handover_edges() {
         let mut e = Event::new(EventType::Transformation, Timestamp(10), TzOffset(0));
-        e.input_quantity_list.push(Quantity { class: id("https://id.gs1.org/01/09506000134352/10/RAW1"), quantity: None, uom: None });
+        e.input_quantity_list.push(Quantity {
+            class: id("https://id.gs1.org/01/09506000134352/10/RAW1"),
+            quantity: None,
+            uom: None,
+        });
         e.output_epc_list.push(id("https://id.gs1.org/01/09506000134352/21/S1"));
-        e.sources.push(SourceDest { kind: SourceDestType::OwningParty, id: id("https://id.gs1.org/417/9506000134352") });
+        e.sources
+            .push(SourceDest { kind: SourceDestType::OwningParty, id: id("https://id.gs1.org/417/9506000134352") });
         let edges = edges(&e, 1, EventId([0; 32]));
         // 2 transformation + 2 subjects × 1 source × 2 directions.
         assert_eq!(edges.len(), 6);

@@ -9,7 +9,7 @@
 //!   `0xFE ‖ BLAKE3(URI)[..31]` for a URI too long to fit (body ≤ 255 bytes; key tags are < `0xF0`, so the three
 //!   forms never collide). The length byte is what makes chains of different nodes disjoint ranges — a GTIN
 //!   class key is a byte prefix of its instances' keys, so without it their entries would interleave — and it is
-//!   what the prefix extractor of the `chain`, `head` and `edge` column families reads: prefix = the first
+//!   what the prefix extractor of the `chain` and `edge` column families reads: prefix = the first
 //!   `1 + len` bytes (extractor name `tracecode.node.v1`, in-domain when the key is that long).
 //! - A **full id** inside a value is `form (1: 0 = key bytes, 1 = URI text) ‖ len (u16) ‖ bytes`, so hashed
 //!   node forms can still be turned back into identifiers.
@@ -23,13 +23,13 @@
 //! | `event` | event id (32) | seq (8) ‖ self-contained frame |
 //! | `log` | seq (8) | event id (32) ‖ log hash `h[seq]` (32) |
 //! | `chain` | node ‖ seq (8) | flags (1, bit 0 = frame inline) ‖ link (32) ‖ event id (32) ‖ frame if inline |
-//! | `head` | node | entries (8) ‖ last seq (8) ‖ head link (32) |
+//! | `default` | `"tracecode.counters"` | nodes (8) ‖ chain entries (8) ‖ edges (8) |
 //! | `edge` | node ‖ rel (1) ‖ seq (8) ‖ far node (or nothing for "unpack all") ‖ SDT term | kind (1) ‖ action (1: 0 none, 1 ADD, 2 OBSERVE, 3 DELETE) ‖ time (8) ‖ event id (32) ‖ far full id (or form `0xFF`, "none") ‖ SDT term (u16 len ‖ text) |
 //! | `idx` | index tag (1) ‖ term ‖ time (8) ‖ seq (8) | event id (32) |
 //! | `class` | `0x01` ‖ instance key, or `0x02` ‖ `lot_member_key(lot, instance)` | instance key |
 //! | `xform` | len (u16) ‖ transformation id ‖ seq (8) | time (8) ‖ event id (32) ‖ inputs (u32 count ‖ nodes) ‖ outputs (same) |
 //!
-//! `rel` codes: 1 parent, 2 child, 3 input, 4 output, 5 lot, 6 member, 7 source, 8 destination, 9 sent,
+//! `rel` codes: 0 "unpack all" marker (under the parent; no far node), 1 parent, 2 child, 3 input, 4 output, 5 lot, 6 member, 7 source, 8 destination, 9 sent,
 //! 10 received. `kind` codes: 1 aggregation, 2 association, 3 transformation, 4 membership, 5 hand-over.
 //! Index tags and terms: `0x01` time (no term), `0x02` location (node), `0x03` party (node), `0x04` bizStep
 //! and `0x05` disposition (u16 length ‖ CBV term or URI), `0x06` parent (node).
@@ -57,7 +57,10 @@ pub const FORMAT_KEY: &[u8] = b"tracecode.format";
 pub const INLINE_FRAME_MAX: usize = 512;
 
 /// Column family names, in creation order.
-pub const CF_NAMES: [&str; 8] = ["event", "log", "chain", "head", "edge", "idx", "class", "xform"];
+pub const CF_NAMES: [&str; 7] = ["event", "log", "chain", "edge", "idx", "class", "xform"];
+
+/// The `default` column family key holding exact counters.
+pub const COUNTERS_KEY: &[u8] = b"tracecode.counters";
 
 /// Name of the node prefix extractor (stable: changing it disables existing prefix filters).
 pub const NODE_EXTRACTOR: &str = "tracecode.node.v1";
@@ -242,6 +245,7 @@ pub(crate) const fn action_code(a: Option<Action>) -> u8 {
     }
 }
 
+#[allow(clippy::option_option, reason = "outer None = damaged byte, inner None = event without an action")]
 pub(crate) const fn action_from(c: u8) -> Option<Option<Action>> {
     Some(match c {
         0 => None,
@@ -252,11 +256,15 @@ pub(crate) const fn action_from(c: u8) -> Option<Option<Action>> {
     })
 }
 
+/// The rel byte of an "unpack all" marker (a DELETE naming a parent and no children), so a container's
+/// markers are one short scan ahead of its other edges.
+pub(crate) const UNPACK_ALL: u8 = 0;
+
 /// The sort key of an edge under its node: (rel code, seq, far node key, SDT term). Both stores order
 /// [`super::TraceStore::neighbours`] by it.
 pub(crate) fn edge_suffix(e: &super::Edge) -> Vec<u8> {
     let mut k = Vec::with_capacity(48);
-    k.push(rel_code(&e.rel));
+    k.push(if e.to.is_none() { UNPACK_ALL } else { rel_code(&e.rel) });
     k.extend_from_slice(&e.seq.to_be_bytes());
     if let Some(to) = &e.to {
         push_node(&mut k, to);
@@ -407,8 +415,18 @@ mod tests {
     #[test]
     fn rel_codes_round_trip() {
         let t = SourceDestType::Location;
-        for r in [Rel::Parent, Rel::Child, Rel::Input, Rel::Output, Rel::Lot, Rel::Member, Rel::Source(t.clone()),
-            Rel::Destination(t.clone()), Rel::Sent(t.clone()), Rel::Received(t)] {
+        for r in [
+            Rel::Parent,
+            Rel::Child,
+            Rel::Input,
+            Rel::Output,
+            Rel::Lot,
+            Rel::Member,
+            Rel::Source(t.clone()),
+            Rel::Destination(t.clone()),
+            Rel::Sent(t.clone()),
+            Rel::Received(t),
+        ] {
             assert_eq!(rel_from(rel_code(&r), rel_sdt(&r).cloned()), Some(r));
         }
     }

@@ -294,20 +294,16 @@ impl TraceStore for MemoryStore {
         let g = self.read();
         let events = u64::try_from(g.events.len()).unwrap_or(u64::MAX);
         let chain_entries = g.events.iter().map(|(_, e)| derive::nodes(e).len() as u64).sum();
-        Ok(VerifyReport {
-            log_entries: events,
-            events,
-            chains: g.nodes().len() as u64,
-            chain_entries,
-            first_bad: None,
-        })
+        Ok(VerifyReport { log_entries: events, events, chains: g.nodes().len() as u64, chain_entries, first_bad: None })
     }
 
     fn stats(&self) -> Result<Stats, Error> {
         let g = self.read();
         let mut edges = g.all_edges();
         edges.sort_by_cached_key(|(n, e)| (keys::node_key(n), keys::edge_suffix(e)));
-        edges.dedup_by(|a, b| keys::node_key(&a.0) == keys::node_key(&b.0) && keys::edge_suffix(&a.1) == keys::edge_suffix(&b.1));
+        edges.dedup_by(|a, b| {
+            keys::node_key(&a.0) == keys::node_key(&b.0) && keys::edge_suffix(&a.1) == keys::edge_suffix(&b.1)
+        });
         Ok(Stats {
             events: g.events.len() as u64,
             nodes: g.nodes().len() as u64,

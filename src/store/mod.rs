@@ -75,9 +75,9 @@ mod hot;
 mod rocks;
 
 pub use memory::MemoryStore;
-pub use state::derive_state;
 #[cfg(feature = "rocksdb")]
 pub use rocks::{Options, Reader, Store};
+pub use state::derive_state;
 
 /// Record sequence number: the position of an event in the store's capture order, from 1.
 pub type Seq = u64;
@@ -357,6 +357,7 @@ impl Rel {
     }
 
     /// The relation seen from the far end.
+    #[must_use]
     pub fn inverse(&self) -> Self {
         match self {
             Self::Parent => Self::Child,

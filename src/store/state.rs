@@ -1,8 +1,8 @@
 //! Deriving a node's [`State`] from its events.
 
+use crate::Error;
 use crate::event::id::EventId;
 use crate::event::{Action, Disposition, Event, EventType, Id, SourceDestType, Timestamp};
-use crate::Error;
 
 use super::{Seq, State};
 
@@ -128,7 +128,14 @@ where
 
 /// Dispositions after which an item is out of circulation.
 fn is_terminal(d: &Disposition) -> bool {
-    matches!(d, Disposition::Destroyed | Disposition::Disposed | Disposition::RetailSold | Disposition::Dispensed | Disposition::Stolen)
+    matches!(
+        d,
+        Disposition::Destroyed
+            | Disposition::Disposed
+            | Disposition::RetailSold
+            | Disposition::Dispensed
+            | Disposition::Stolen
+    )
 }
 
 #[cfg(test)]
@@ -160,8 +167,9 @@ mod tests {
         // Captured in reverse order: the DELETE (time 20) still wins.
         let s = derive_state(&item, [(1, EventId([1; 32]), &del), (2, EventId([2; 32]), &add)], None, none).unwrap();
         assert_eq!(s.container, None);
-        let s = derive_state(&item, [(1, EventId([1; 32]), &del), (2, EventId([2; 32]), &add)], Some(Timestamp(15)), none)
-            .unwrap();
+        let s =
+            derive_state(&item, [(1, EventId([1; 32]), &del), (2, EventId([2; 32]), &add)], Some(Timestamp(15)), none)
+                .unwrap();
         assert_eq!(s.container, Some(case.clone()));
         // Unpack-all of the container after packing clears it.
         let s = derive_state(&item, [(2, EventId([2; 32]), &add)], None, &mut |c, t, q| {
@@ -176,13 +184,17 @@ mod tests {
     fn persistent_dispositions_and_parties() {
         let item = id("urn:epc:id:sgtin:0614141.107346.1");
         let mut a = ev(EventType::Object, 1, Action::Observe);
-        a.persistent_disposition =
-            Some(PersistentDisposition { set: vec![Disposition::NeedsReplacement, Disposition::Damaged], unset: vec![] });
-        a.destinations.push(SourceDest { kind: SourceDestType::OwningParty, id: id("https://id.gs1.org/417/9506000134352") });
+        a.persistent_disposition = Some(PersistentDisposition {
+            set: vec![Disposition::NeedsReplacement, Disposition::Damaged],
+            unset: vec![],
+        });
+        a.destinations
+            .push(SourceDest { kind: SourceDestType::OwningParty, id: id("https://id.gs1.org/417/9506000134352") });
         let mut b = ev(EventType::Object, 2, Action::Observe);
         b.persistent_disposition = Some(PersistentDisposition { set: vec![], unset: vec![Disposition::Damaged] });
-        let s = derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &b)], None, &mut |_, _, _| Ok(false))
-            .unwrap();
+        let s =
+            derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &b)], None, &mut |_, _, _| Ok(false))
+                .unwrap();
         assert_eq!(s.persistent, vec![Disposition::NeedsReplacement]);
         assert_eq!(s.owner, Some(id("https://id.gs1.org/417/9506000134352")));
         assert_eq!(s.first_seen, Some(Timestamp(1)));
@@ -194,8 +206,9 @@ mod tests {
         let item = id("urn:epc:id:sgtin:0614141.107346.1");
         let a = ev(EventType::Object, 1, Action::Add);
         let d = ev(EventType::Object, 2, Action::Delete);
-        let s = derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &d)], None, &mut |_, _, _| Ok(false))
-            .unwrap();
+        let s =
+            derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &d)], None, &mut |_, _, _| Ok(false))
+                .unwrap();
         assert!(s.retired);
     }
 }

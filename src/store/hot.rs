@@ -1,0 +1,226 @@
+//! The hot tier: a bounded in-memory cache of resolutions in front of RocksDB.
+//!
+//! Why our own map rather than RocksDB's row cache: a row cache holds `Get` results only, while a resolution is
+//! a prefix scan plus frame decoding plus state derivation; caching the finished, decoded answer is what makes
+//! a hot resolve a hash probe and an `Arc` clone.
+//!
+//! - **Sharded** (`RwLock` per shard) so the two cores' readers rarely touch the same lock; hits take a read
+//!   lock only (the CLOCK reference bit is an atomic).
+//! - **Bounded** by an estimated byte charge per entry; eviction is CLOCK (second chance), which approximates LRU
+//!   without reordering on every hit.
+//! - **Coherent with ingest** by an epoch: the writer bumps the epoch after each commit and then removes every
+//!   node the batch touched; a reader records the epoch *before* reading RocksDB and inserts its answer only if
+//!   the epoch is unchanged (checked under the shard lock). A reader that raced a commit therefore never
+//!   caches a stale answer, and a resolve that starts after `ingest` returns never sees one.
+//! - Hash: std `RandomState` (SipHash, randomly keyed): codes come from outside, so a keyed hash keeps
+//!   collision floods off one shard.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use super::Resolution;
+
+const SHARDS: usize = 16;
+
+struct Slot {
+    key: Box<[u8]>,
+    value: Arc<Resolution>,
+    charge: usize,
+    referenced: AtomicBool,
+}
+
+#[derive(Default)]
+struct Shard {
+    map: HashMap<Box<[u8]>, usize, RandomState>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    hand: usize,
+    bytes: usize,
+}
+
+impl Shard {
+    fn remove(&mut self, key: &[u8]) {
+        if let Some(i) = self.map.remove(key)
+            && let Some(slot) = self.slots.get_mut(i).and_then(Option::take)
+        {
+            self.bytes = self.bytes.saturating_sub(slot.charge);
+            self.free.push(i);
+        }
+    }
+
+    /// Evicts one entry by CLOCK; false when the shard is empty.
+    fn evict_one(&mut self) -> bool {
+        if self.map.is_empty() {
+            return false;
+        }
+        let n = self.slots.len();
+        // Two full sweeps always find a victim: the first clears every reference bit.
+        for _ in 0..=(2 * n) {
+            let i = self.hand % n.max(1);
+            self.hand = i + 1;
+            let victim = match self.slots.get(i) {
+                Some(Some(s)) => !s.referenced.swap(false, Ordering::Relaxed),
+                _ => false,
+            };
+            if victim {
+                let key = self.slots.get(i).and_then(Option::as_ref).map(|s| s.key.clone());
+                if let Some(k) = key {
+                    self.remove(&k);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// See the [module docs](self).
+pub(crate) struct HotTier {
+    shards: Box<[RwLock<Shard>]>,
+    hasher: RandomState,
+    epoch: AtomicU64,
+    budget_per_shard: usize,
+}
+
+fn lock_read(l: &RwLock<Shard>) -> std::sync::RwLockReadGuard<'_, Shard> {
+    // A panic inside a shard operation leaves the map and slots consistent (updates are single statements),
+    // so a poisoned lock's data is usable.
+    l.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn lock_write(l: &RwLock<Shard>) -> std::sync::RwLockWriteGuard<'_, Shard> {
+    l.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl HotTier {
+    /// A tier holding at most about `budget` bytes (0 disables it).
+    pub(crate) fn new(budget: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
+            hasher: RandomState::new(),
+            epoch: AtomicU64::new(0),
+            budget_per_shard: budget / SHARDS,
+        }
+    }
+
+    fn shard(&self, key: &[u8]) -> Option<&RwLock<Shard>> {
+        let h = self.hasher.hash_one(key);
+        let i = usize::try_from(h >> 60).unwrap_or(0) % SHARDS;
+        self.shards.get(i)
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.budget_per_shard > 0
+    }
+
+    /// The current epoch; read it before reading RocksDB for a later [`Self::insert`].
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn get(&self, key: &[u8]) -> Option<Arc<Resolution>> {
+        if !self.enabled() {
+            return None;
+        }
+        let s = lock_read(self.shard(key)?);
+        let slot = s.slots.get(*s.map.get(key)?)?.as_ref()?;
+        slot.referenced.store(true, Ordering::Relaxed);
+        Some(Arc::clone(&slot.value))
+    }
+
+    /// Caches `value` unless an ingest committed since `epoch` was read, or it alone exceeds the shard budget.
+    pub(crate) fn insert(&self, key: &[u8], value: Arc<Resolution>, charge: usize, epoch: u64) {
+        if !self.enabled() || charge > self.budget_per_shard {
+            return;
+        }
+        let Some(shard) = self.shard(key) else { return };
+        let mut s = lock_write(shard);
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return;
+        }
+        s.remove(key);
+        while s.bytes + charge > self.budget_per_shard {
+            if !s.evict_one() {
+                break;
+            }
+        }
+        let slot = Slot { key: key.into(), value, charge, referenced: AtomicBool::new(false) };
+        let i = if let Some(i) = s.free.pop() {
+            if let Some(x) = s.slots.get_mut(i) {
+                *x = Some(slot);
+            }
+            i
+        } else {
+            s.slots.push(Some(slot));
+            s.slots.len() - 1
+        };
+        s.map.insert(key.into(), i);
+        s.bytes += charge;
+    }
+
+    /// Starts an invalidation: call after a commit, before [`Self::remove`]ing the touched keys.
+    pub(crate) fn bump(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn remove(&self, key: &[u8]) {
+        if self.enabled()
+            && let Some(shard) = self.shard(key)
+        {
+            lock_write(shard).remove(key);
+        }
+    }
+
+    /// (entries, bytes charged).
+    pub(crate) fn usage(&self) -> (u64, u64) {
+        self.shards.iter().fold((0, 0), |(n, b), s| {
+            let s = lock_read(s);
+            (n + s.map.len() as u64, b + s.bytes as u64)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Id;
+
+    fn res() -> Arc<Resolution> {
+        Arc::new(Resolution { id: Id::Uri("urn:x:y".into()), state: super::super::State::default(), chain: Vec::new() })
+    }
+
+    #[test]
+    fn insert_get_and_epoch_guard() {
+        let h = HotTier::new(16 * 1000);
+        let e = h.epoch();
+        h.insert(b"a", res(), 10, e);
+        assert!(h.get(b"a").is_some());
+        h.bump();
+        h.insert(b"b", res(), 10, e); // stale epoch: refused
+        assert!(h.get(b"b").is_none());
+        h.remove(b"a");
+        assert!(h.get(b"a").is_none());
+    }
+
+    #[test]
+    fn stays_within_budget() {
+        let h = HotTier::new(16 * 100);
+        let e = h.epoch();
+        for i in 0..10_000u32 {
+            h.insert(&i.to_be_bytes(), res(), 30, e);
+        }
+        let (n, b) = h.usage();
+        assert!(b <= 1600, "{b}");
+        assert!(n > 0);
+    }
+
+    #[test]
+    fn disabled_tier_caches_nothing() {
+        let h = HotTier::new(0);
+        h.insert(b"a", res(), 1, h.epoch());
+        assert!(h.get(b"a").is_none());
+    }
+}

@@ -1,0 +1,1371 @@
+//! The durable store: RocksDB column families laid out in [`super::keys`], a hot tier in front.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, DBRawIterator, ReadOptions,
+    SliceTransform, WriteBatch, WriteOptions,
+};
+
+use crate::code::TraceKey;
+use crate::event::frame;
+use crate::event::id::{EventId, GENESIS, Link, chain_step, event_id};
+use crate::event::{Event, EventType, Id, SourceDestType, Timestamp};
+use crate::{Error, ErrorKind};
+
+use super::derive::{self, Why};
+use super::hot::HotTier;
+use super::keys::{
+    self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, FORMAT_VERSION, INLINE_FRAME_MAX, UNPACK_ALL, corrupt, seal, unseal,
+};
+use super::{
+    BadRecord, ChainEvent, Checkpoint, Cursor, Edge, EdgeKind, FeedItem, Hit, Index, IngestReport, LOG_GENESIS,
+    Outcome, Page, Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, log_step,
+};
+
+/// Tuning and durability options of a [`Store`], with documented defaults.
+///
+/// ```
+/// use tracecode::store::Options;
+/// let o = Options::default().hot_tier_bytes(64 << 20).sync(true);
+/// assert!(o.sync);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Create the store when the directory holds none (default `true`).
+    pub create_if_missing: bool,
+    /// RocksDB block cache (HyperClockCache shared by all column families), bytes. Default 256 MiB.
+    pub block_cache_bytes: usize,
+    /// Memory limit of the hot tier of decoded resolutions, bytes (estimated charge; 0 disables). Default 256 MiB.
+    pub hot_tier_bytes: usize,
+    /// `fsync` the write-ahead log on every ingest (default `false`: the WAL is written on every ingest and
+    /// concurrent writers are group-committed, but a machine crash can lose the last moments; call
+    /// [`Store::sync`] for an explicit durability point).
+    pub sync: bool,
+    /// Memtable size per column family, bytes. Default 64 MiB.
+    pub write_buffer_bytes: usize,
+    /// Background flush and compaction threads. Default 2.
+    pub background_jobs: i32,
+    /// Chain heads (node → last link) the writer keeps in memory, entries (about 100 bytes each); beyond it the
+    /// head is read from the chain's last entry. Default 2 million.
+    pub head_cache_entries: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            create_if_missing: true,
+            block_cache_bytes: 256 << 20,
+            hot_tier_bytes: 256 << 20,
+            sync: false,
+            write_buffer_bytes: 64 << 20,
+            background_jobs: 2,
+            head_cache_entries: 2_000_000,
+        }
+    }
+}
+
+impl Options {
+    /// Sets [`Self::hot_tier_bytes`].
+    #[must_use]
+    pub const fn hot_tier_bytes(mut self, n: usize) -> Self {
+        self.hot_tier_bytes = n;
+        self
+    }
+
+    /// Sets [`Self::block_cache_bytes`].
+    #[must_use]
+    pub const fn block_cache_bytes(mut self, n: usize) -> Self {
+        self.block_cache_bytes = n;
+        self
+    }
+
+    /// Sets [`Self::sync`].
+    #[must_use]
+    pub const fn sync(mut self, on: bool) -> Self {
+        self.sync = on;
+        self
+    }
+
+    /// Sets [`Self::create_if_missing`].
+    #[must_use]
+    pub const fn create_if_missing(mut self, on: bool) -> Self {
+        self.create_if_missing = on;
+        self
+    }
+}
+
+/// Storage failures become [`ErrorKind::Io`] with RocksDB's message; no `rocksdb` type leaks.
+fn io(e: &rocksdb::Error) -> Error {
+    Error::new(ErrorKind::Io, 0, 0, format!("storage: {e}"))
+}
+
+struct Writer {
+    last_seq: Seq,
+    log_hash: Link,
+    heads: HashMap<Vec<u8>, Link>,
+    counters: [u64; 3],
+    fail_next: bool,
+}
+
+/// The embedded RocksDB chain index (see the [module docs](super)).
+///
+/// ```
+/// use tracecode::event::{Action, Event, EventType, Id, Timestamp};
+/// use tracecode::store::{Options, Store, TraceStore};
+///
+/// let dir = std::env::temp_dir().join(format!("tracecode-doc-{}", std::process::id()));
+/// let store = Store::open(&dir, Options::default())?;
+/// let (t, off) = Timestamp::parse("2026-03-01T08:00:00+08:00")?;
+/// let mut e = Event::new(EventType::Object, t, off);
+/// e.action = Some(Action::Add);
+/// e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?);
+/// store.ingest(vec![e])?;
+/// let r = store.resolve("(01)10614141073464(21)2017")?.expect("stored");
+/// assert_eq!(r.chain.len(), 1);
+/// assert!(store.verify_all()?.is_ok());
+/// drop(store);
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub struct Store {
+    db: DB,
+    path: PathBuf,
+    opts: Options,
+    hot: HotTier,
+    writer: Mutex<Writer>,
+    poisoned: AtomicBool,
+}
+
+fn table_options(cache: &Cache, block_size: usize, hash_index: bool) -> BlockBasedOptions {
+    let mut bb = BlockBasedOptions::default();
+    bb.set_block_cache(cache);
+    bb.set_bloom_filter(10.0, false);
+    bb.set_cache_index_and_filter_blocks(true);
+    bb.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    bb.set_block_size(block_size);
+    bb.set_format_version(6);
+    if hash_index {
+        bb.set_data_block_index_type(rocksdb::DataBlockIndexType::BinaryAndHash);
+        bb.set_data_block_hash_ratio(0.75);
+    }
+    bb
+}
+
+fn cf_options(name: &str, cache: &Cache, o: &Options) -> rocksdb::Options {
+    let mut c = rocksdb::Options::default();
+    c.set_write_buffer_size(o.write_buffer_bytes);
+    c.set_compression_type(DBCompressionType::Lz4);
+    match name {
+        // Node-prefixed families: prefix bloom filters make a probe for an unknown code cheap, and chains and
+        // edge lists are short scans inside one block.
+        "chain" | "edge" => {
+            let mut bb = table_options(cache, 16 << 10, false);
+            bb.set_whole_key_filtering(false);
+            c.set_block_based_table_factory(&bb);
+            c.set_prefix_extractor(SliceTransform::create(
+                keys::NODE_EXTRACTOR,
+                keys::node_prefix,
+                Some(keys::node_in_domain),
+            ));
+            c.set_memtable_prefix_bloom_ratio(0.1);
+        }
+        "event" => {
+            c.set_block_based_table_factory(&table_options(cache, 16 << 10, true));
+            c.set_bottommost_compression_type(DBCompressionType::Zstd);
+            c.set_memtable_prefix_bloom_ratio(0.05);
+            c.set_memtable_whole_key_filtering(true);
+        }
+        _ => c.set_block_based_table_factory(&table_options(cache, 8 << 10, false)),
+    }
+    c
+}
+
+/// The chain entry of one event for one node, read back.
+struct RawEntry {
+    seq: Seq,
+    link: Link,
+    id: EventId,
+    event: Option<Event>,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `path`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Version`] for a store written by a newer format, [`ErrorKind::Corrupt`] for a directory that
+    /// is a RocksDB database but not a tracecode store, [`ErrorKind::Io`] for storage failures (including a
+    /// missing store with `create_if_missing = false`, or a store locked by another process).
+    pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let cache = Cache::new_hyper_clock_cache(opts.block_cache_bytes, 0);
+        let mut db_opts = rocksdb::Options::default();
+        db_opts.create_if_missing(opts.create_if_missing);
+        db_opts.create_missing_column_families(true);
+        db_opts.set_max_background_jobs(opts.background_jobs);
+        db_opts.set_bytes_per_sync(1 << 20);
+        db_opts.set_wal_bytes_per_sync(1 << 20);
+        db_opts.set_max_open_files(-1);
+        db_opts.set_enable_pipelined_write(true);
+        let cfs = CF_NAMES.iter().map(|n| ColumnFamilyDescriptor::new(*n, cf_options(n, &cache, &opts)));
+        let db = DB::open_cf_descriptors(&db_opts, &path, cfs).map_err(|e| io(&e))?;
+        let mut store = Self {
+            db,
+            path,
+            hot: HotTier::new(opts.hot_tier_bytes),
+            opts,
+            writer: Mutex::new(Writer {
+                last_seq: 0,
+                log_hash: LOG_GENESIS,
+                heads: HashMap::new(),
+                counters: [0; 3],
+                fail_next: false,
+            }),
+            poisoned: AtomicBool::new(false),
+        };
+        store.check_format()?;
+        store.load_writer()?;
+        Ok(store)
+    }
+
+    fn cf(&self, name: &str) -> Result<&ColumnFamily, Error> {
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| Error::new(ErrorKind::Corrupt, 0, 0, format!("column family {name} is missing")))
+    }
+
+    fn check_format(&self) -> Result<(), Error> {
+        #[allow(clippy::single_match_else, reason = "two real branches: an existing store and a new one")]
+        match self.db.get(FORMAT_KEY).map_err(|e| io(&e))? {
+            Some(v) => {
+                let body = unseal(FORMAT_KEY, &v, "format")?;
+                let version = u32::from_be_bytes(body.try_into().map_err(|_| corrupt("format", "length"))?);
+                if version != FORMAT_VERSION {
+                    return Err(Error::new(
+                        ErrorKind::Version,
+                        0,
+                        0,
+                        format!(
+                            "store format {version} at {} is not the format {FORMAT_VERSION} this build reads{}",
+                            self.path.display(),
+                            if version > FORMAT_VERSION { " (written by a newer tracecode)" } else { "" }
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            None => {
+                let mut it = self.db.raw_iterator_cf(self.cf("log")?);
+                it.seek_to_first();
+                if it.valid() {
+                    return Err(corrupt("format", "a non-empty store without a format marker"));
+                }
+                let mut v = FORMAT_VERSION.to_be_bytes().to_vec();
+                seal(FORMAT_KEY, &mut v);
+                let mut w = WriteOptions::default();
+                w.set_sync(true);
+                self.db.put_opt(FORMAT_KEY, v, &w).map_err(|e| io(&e))
+            }
+        }
+    }
+
+    fn load_writer(&mut self) -> Result<(), Error> {
+        let mut it = self.db.raw_iterator_cf(self.cf("log")?);
+        it.seek_to_last();
+        let mut w = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some(k), Some(v)) = (it.key(), it.value()) {
+            let seq = u64::from_be_bytes(k.try_into().map_err(|_| corrupt("log", "key length"))?);
+            let mut c = Cur::new(unseal(k, v, "log")?, "log");
+            c.event_id()?;
+            w.last_seq = seq;
+            w.log_hash = Link(c.arr()?);
+        }
+        it.status().map_err(|e| io(&e))?;
+        drop(it);
+        if let Some(v) = self.db.get(COUNTERS_KEY).map_err(|e| io(&e))? {
+            let mut c = Cur::new(unseal(COUNTERS_KEY, &v, "counters")?, "counters");
+            w.counters = [c.u64()?, c.u64()?, c.u64()?];
+        }
+        Ok(())
+    }
+
+    /// The directory the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The options the store was opened with.
+    pub const fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// True after a failed write: ingest is refused until the store is reopened (reads keep working).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::SeqCst)
+    }
+
+    /// A durability point: writes and `fsync`s the write-ahead log, so every ingest that returned survives a
+    /// machine crash.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`].
+    pub fn sync(&self) -> Result<(), Error> {
+        self.db.flush_wal(true).map_err(|e| io(&e))
+    }
+
+    /// Flushes memtables to SST files (e.g. before measuring reads from a settled store).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`].
+    pub fn flush(&self) -> Result<(), Error> {
+        for n in CF_NAMES {
+            self.db.flush_cf(self.cf(n)?).map_err(|e| io(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Compacts every column family fully (slow; for benchmarks and after bulk loads).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`].
+    pub fn compact(&self) -> Result<(), Error> {
+        for n in CF_NAMES {
+            self.db.compact_range_cf(self.cf(n)?, None::<&[u8]>, None::<&[u8]>);
+        }
+        Ok(())
+    }
+
+    /// Writes a consistent, openable copy of the store into `dir` (which must not exist), using hard links
+    /// where the file system allows: a backup that costs little space and no downtime.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] (e.g. `dir` exists).
+    pub fn backup_to(&self, dir: impl AsRef<Path>) -> Result<(), Error> {
+        let cp = rocksdb::checkpoint::Checkpoint::new(&self.db).map_err(|e| io(&e))?;
+        cp.create_checkpoint(dir).map_err(|e| io(&e))
+    }
+
+    /// A reader that reuses its RocksDB iterators across calls — the fast path for a worker thread resolving
+    /// many codes. It stays coherent with ingest (its iterators are refreshed after every commit).
+    pub fn reader(&self) -> Reader<'_> {
+        Reader { store: self, chain: None, edge: None, epoch: u64::MAX }
+    }
+
+    /// Makes the next ingest fail as if the disk write had failed (fault injection for tests of the
+    /// poisoned state).
+    #[doc(hidden)]
+    pub fn inject_write_failure(&self) {
+        self.lock_writer().fail_next = true;
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        // Writer state is only updated after a successful commit, in one place; a panic elsewhere leaves it
+        // consistent with the disk.
+        self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn prefix_read_options() -> ReadOptions {
+        let mut ro = ReadOptions::default();
+        ro.set_prefix_same_as_start(true);
+        ro
+    }
+
+    fn scan_read_options() -> ReadOptions {
+        let mut ro = ReadOptions::default();
+        ro.set_total_order_seek(true);
+        ro.fill_cache(false);
+        ro
+    }
+
+    /// Fetches frames of the given events from the `event` family (for chain entries stored without one).
+    fn fetch_events(&self, ids: &[EventId]) -> Result<Vec<(Seq, Event)>, Error> {
+        let cf = self.cf("event")?;
+        let ro = ReadOptions::default();
+        let got = self.db.batched_multi_get_cf_opt(cf, ids.iter().map(|i| &i.0[..]), false, &ro);
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, r) in ids.iter().zip(got) {
+            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
+            out.push(decode_event_record(&id.0, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// The last link of `node`'s chain on disk.
+    fn disk_head(it: &mut DBRawIterator<'_>, node: &[u8]) -> Result<Option<Link>, Error> {
+        let mut probe = node.to_vec();
+        probe.extend_from_slice(&[0xFF; 8]);
+        it.seek_for_prev(&probe);
+        match (it.key(), it.value()) {
+            (Some(k), Some(v)) if k.len() == node.len() + 8 && k.starts_with(node) => {
+                let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
+                c.u8()?;
+                Ok(Some(Link(c.arr()?)))
+            }
+            _ => {
+                it.status().map_err(|e| io(&e))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Children currently recorded under `parent` (for hot-tier invalidation after an "unpack all").
+    fn child_nodes(&self, parent: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("edge")?, Self::prefix_read_options());
+        let mut start = parent.to_vec();
+        start.push(keys::rel_code(&super::Rel::Child));
+        it.seek(&start);
+        let mut out = Vec::new();
+        while let Some(k) = it.key() {
+            if !k.starts_with(&start) {
+                break;
+            }
+            if let Some(far) = k.get(start.len() + 8..) {
+                out.push(keys::node_prefix(far).to_vec());
+            }
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        Ok(out)
+    }
+}
+
+/// Decodes an `event` family record: (seq, event).
+fn decode_event_record(key: &[u8], v: &[u8]) -> Result<(Seq, Event), Error> {
+    let mut c = Cur::new(unseal(key, v, "event")?, "event");
+    let seq = c.u64()?;
+    let e = frame::decode(c.rest()).map_err(|x| corrupt("event", &x.to_string()))?;
+    Ok((seq, e))
+}
+
+/// The stored frame and the content id of an event, encoding once when the event has no capture metadata.
+fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
+    let f = frame::encode(e)?;
+    if e.record_time.is_none() && e.event_id.is_none() && e.error_declaration.is_none() {
+        let id = EventId(*blake3::hash(&f).as_bytes());
+        Ok((f, id))
+    } else {
+        Ok((f, event_id(e)?))
+    }
+}
+
+/// A per-thread reading handle with reused iterators ([`Store::reader`]).
+pub struct Reader<'s> {
+    store: &'s Store,
+    chain: Option<DBRawIterator<'s>>,
+    edge: Option<DBRawIterator<'s>>,
+    epoch: u64,
+}
+
+impl<'s> Reader<'s> {
+    /// Drops iterators older than the last commit, so reads see every ingest that returned.
+    fn freshen(&mut self) -> u64 {
+        let e = self.store.hot.epoch();
+        if e != self.epoch {
+            self.chain = None;
+            self.edge = None;
+            self.epoch = e;
+        }
+        e
+    }
+
+    fn chain_it(&mut self) -> Result<&mut DBRawIterator<'s>, Error> {
+        if self.chain.is_none() {
+            let cf = self.store.cf("chain")?;
+            self.chain = Some(self.store.db.raw_iterator_cf_opt(cf, Store::prefix_read_options()));
+        }
+        self.chain.as_mut().ok_or_else(|| corrupt("chain", "iterator"))
+    }
+
+    fn edge_it(&mut self) -> Result<&mut DBRawIterator<'s>, Error> {
+        if self.edge.is_none() {
+            let cf = self.store.cf("edge")?;
+            self.edge = Some(self.store.db.raw_iterator_cf_opt(cf, Store::prefix_read_options()));
+        }
+        self.edge.as_mut().ok_or_else(|| corrupt("edge", "iterator"))
+    }
+
+    /// Reads a node's chain entries; frames decoded (fetched from `event` when not inline) unless `raw`.
+    fn entries(&mut self, node: &[u8], decode: bool) -> Result<Vec<RawEntry>, Error> {
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        {
+            let it = self.chain_it()?;
+            it.seek(node);
+            while let (Some(k), Some(v)) = (it.key(), it.value()) {
+                if k.len() != node.len() + 8 || !k.starts_with(node) {
+                    break;
+                }
+                let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+                let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
+                let flags = c.u8()?;
+                let link = Link(c.arr()?);
+                let id = c.event_id()?;
+                let event = if !decode {
+                    None
+                } else if flags & 1 == 1 {
+                    Some(frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
+                } else {
+                    missing.push(out.len());
+                    None
+                };
+                out.push(RawEntry { seq, link, id, event });
+                it.next();
+            }
+            it.status().map_err(|e| io(&e))?;
+        }
+        if !missing.is_empty() {
+            let ids: Vec<EventId> = missing.iter().filter_map(|&i| out.get(i).map(|e| e.id)).collect();
+            for (i, (_, ev)) in missing.into_iter().zip(self.store.fetch_events(&ids)?) {
+                if let Some(slot) = out.get_mut(i) {
+                    slot.event = Some(ev);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Does `container` have an "unpack all" aggregation DELETE after (t, q) and at or before `at`?
+    fn unpacked_after(&mut self, container: &Id, t: Timestamp, q: Seq, at: Option<Timestamp>) -> Result<bool, Error> {
+        let mut start = keys::node_key(container);
+        start.push(UNPACK_ALL);
+        let it = self.edge_it()?;
+        it.seek(&start);
+        let mut found = false;
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(&start) {
+                break;
+            }
+            let seq = u64::from_be_bytes(k.get(start.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            let e = decode_edge_value(k, v, UNPACK_ALL, seq)?;
+            if e.kind == EdgeKind::Aggregation && (e.time, e.seq) > (t, q) && at.is_none_or(|a| e.time <= a) {
+                found = true;
+                break;
+            }
+            it.next();
+        }
+        Ok(found)
+    }
+
+    fn state_of(&mut self, id: &Id, entries: &[RawEntry], at: Option<Timestamp>) -> Result<State, Error> {
+        let evs: Vec<(Seq, EventId, &Event)> =
+            entries.iter().filter_map(|e| e.event.as_ref().map(|ev| (e.seq, e.id, ev))).collect();
+        derive_state(id, evs, at, &mut |c, t, q| self.unpacked_after(c, t, q, at))
+    }
+
+    /// Resolves a node given its node key.
+    fn resolve_node(&mut self, node: &[u8], id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
+        if let Some(r) = self.store.hot.get(node) {
+            return Ok(Some(r));
+        }
+        let epoch = self.freshen();
+        let entries = self.entries(node, true)?;
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        let state = self.state_of(id, &entries, None)?;
+        let mut charge = 256 + node.len();
+        let chain: Vec<ChainEvent> = entries
+            .into_iter()
+            .filter_map(|e| {
+                let event = e.event?;
+                charge += 512;
+                Some(ChainEvent { seq: e.seq, id: e.id, link: e.link, event })
+            })
+            .collect();
+        let r = Arc::new(Resolution { id: id.clone(), state, chain });
+        self.store.hot.insert(node, Arc::clone(&r), charge, epoch);
+        Ok(Some(r))
+    }
+
+    /// [`TraceStore::resolve_key`] through this reader's iterators.
+    ///
+    /// # Errors
+    /// As [`TraceStore::resolve_id`].
+    pub fn resolve_key(&mut self, key: &TraceKey) -> Result<Option<Arc<Resolution>>, Error> {
+        let node = keys::key_node(key);
+        if let Some(r) = self.store.hot.get(&node) {
+            return Ok(Some(r));
+        }
+        self.resolve_node(&node, &Id::Key(key.clone()))
+    }
+
+    /// [`TraceStore::resolve_id`] through this reader's iterators.
+    ///
+    /// # Errors
+    /// As [`TraceStore::resolve_id`].
+    pub fn resolve_id(&mut self, id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
+        self.resolve_node(&keys::node_key(id), id)
+    }
+
+    /// [`TraceStore::resolve`] (parse, then resolve) through this reader's iterators.
+    ///
+    /// # Errors
+    /// The parse error for bad input; otherwise as [`TraceStore::resolve_id`].
+    pub fn resolve(&mut self, input: &str) -> Result<Option<Arc<Resolution>>, Error> {
+        let key = crate::code::parse(input)?.trace_key()?;
+        self.resolve_key(&key)
+    }
+
+    /// [`TraceStore::state_at`] through this reader's iterators.
+    ///
+    /// # Errors
+    /// As [`TraceStore::resolve_id`].
+    pub fn state_at(&mut self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
+        self.freshen();
+        let node = keys::node_key(id);
+        let entries = self.entries(&node, true)?;
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        self.state_of(id, &entries, Some(at)).map(Some)
+    }
+
+    /// [`TraceStore::neighbours`] through this reader's iterators.
+    ///
+    /// # Errors
+    /// As [`TraceStore::resolve_id`].
+    pub fn neighbours(&mut self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
+        self.freshen();
+        let nk = keys::node_key(node);
+        let it = self.edge_it()?;
+        it.seek(&nk);
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if keys::node_prefix(k) != nk.as_slice() || k.len() < nk.len() + 9 {
+                break;
+            }
+            let rel = k.get(nk.len()).copied().unwrap_or(0);
+            let seq =
+                u64::from_be_bytes(k.get(nk.len() + 1..nk.len() + 9).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            out.push(decode_edge_value(k, v, rel, seq)?);
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))
+    }
+}
+
+/// Decodes an `edge` value.
+fn decode_edge_value(k: &[u8], v: &[u8], rel: u8, seq: Seq) -> Result<Edge, Error> {
+    let mut c = Cur::new(unseal(k, v, "edge")?, "edge");
+    let kind = keys::kind_from(c.u8()?).ok_or_else(|| corrupt("edge", "kind"))?;
+    let action = keys::action_from(c.u8()?).ok_or_else(|| corrupt("edge", "action"))?;
+    let time = keys::time_from(c.arr()?);
+    let event = c.event_id()?;
+    let to = c.full_id()?;
+    let sdt = c.u16_bytes()?;
+    let sdt = if sdt.is_empty() {
+        None
+    } else {
+        let t = std::str::from_utf8(sdt).map_err(|_| corrupt("edge", "type"))?;
+        Some(SourceDestType::parse(t).map_err(|_| corrupt("edge", "type"))?)
+    };
+    let rel = if rel == UNPACK_ALL { Some(super::Rel::Child) } else { keys::rel_from(rel, sdt) };
+    let rel = rel.ok_or_else(|| corrupt("edge", "relation"))?;
+    Ok(Edge { to, kind, rel, action, time, seq, event })
+}
+
+/// Everything the writer puts for one batch.
+struct Pending {
+    batch: WriteBatch,
+    heads: HashMap<Vec<u8>, Link>,
+    touched: HashSet<Vec<u8>>,
+    unpack_parents: Vec<Vec<u8>>,
+    xforms: Vec<XformEntry>,
+    edge_keys: HashSet<Vec<u8>>,
+    counters: [u64; 3],
+}
+
+#[derive(Clone)]
+struct XformEntry {
+    tid: Box<str>,
+    why: Why,
+    inputs: Vec<Id>,
+    outputs: Vec<Id>,
+}
+
+fn encode_xform(x: &XformEntry) -> Vec<u8> {
+    let mut v = Vec::with_capacity(64);
+    v.extend_from_slice(&keys::time_bytes(x.why.time));
+    v.extend_from_slice(&x.why.id.0);
+    for side in [&x.inputs, &x.outputs] {
+        v.extend_from_slice(&u32::try_from(side.len()).unwrap_or(u32::MAX).to_be_bytes());
+        for id in side {
+            keys::push_full_id(&mut v, Some(id));
+        }
+    }
+    v
+}
+
+fn decode_xform(tid: &str, seq: Seq, body: &[u8]) -> Result<XformEntry, Error> {
+    let mut c = Cur::new(body, "xform");
+    let time = keys::time_from(c.arr()?);
+    let id = c.event_id()?;
+    let mut sides = [Vec::new(), Vec::new()];
+    for side in &mut sides {
+        let n = u32::from_be_bytes(c.arr()?);
+        for _ in 0..n {
+            side.push(c.full_id()?.ok_or_else(|| corrupt("xform", "empty id"))?);
+        }
+    }
+    let [inputs, outputs] = sides;
+    Ok(XformEntry { tid: tid.into(), why: Why { seq, id, time }, inputs, outputs })
+}
+
+fn xform_prefix(tid: &str) -> Vec<u8> {
+    let mut p = Vec::with_capacity(tid.len() + 2);
+    keys::push_u16_bytes(&mut p, tid.as_bytes());
+    p
+}
+
+impl Store {
+    fn put(&self, p: &mut Pending, cf: &str, key: &[u8], mut body: Vec<u8>) -> Result<(), Error> {
+        seal(key, &mut body);
+        p.batch.put_cf(self.cf(cf)?, key, body);
+        Ok(())
+    }
+
+    fn put_edge(&self, p: &mut Pending, node: &Id, e: &Edge) -> Result<(), Error> {
+        let mut k = keys::node_key(node);
+        k.extend_from_slice(&keys::edge_suffix(e));
+        if !p.edge_keys.insert(k.clone()) {
+            return Ok(()); // the same edge twice in one batch (a repeated source, say): stored once
+        }
+        let mut v = Vec::with_capacity(80);
+        v.push(keys::kind_code(e.kind));
+        v.push(keys::action_code(e.action));
+        v.extend_from_slice(&keys::time_bytes(e.time));
+        v.extend_from_slice(&e.event.0);
+        keys::push_full_id(&mut v, e.to.as_ref());
+        keys::push_u16_bytes(&mut v, keys::rel_sdt(&e.rel).map_or("", |t| t.term()).as_bytes());
+        if e.to.is_none() {
+            p.unpack_parents.push(keys::node_key(node));
+        }
+        p.counters[2] += 1;
+        self.put(p, "edge", &k, v)
+    }
+
+    fn put_idx(&self, p: &mut Pending, tag: u8, term: &[u8], e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
+        let mut k = Vec::with_capacity(1 + term.len() + 16);
+        k.push(tag);
+        k.extend_from_slice(term);
+        k.extend_from_slice(&keys::time_bytes(e.event_time));
+        k.extend_from_slice(&seq.to_be_bytes());
+        self.put(p, "idx", &k, id.0.to_vec())
+    }
+
+    fn index_event(&self, p: &mut Pending, e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
+        use keys::idx;
+        self.put_idx(p, idx::TIME, &[], e, seq, id)?;
+        let mut locations: Vec<&Id> = Vec::new();
+        let mut parties: Vec<&Id> = Vec::new();
+        for place in e.read_point.iter().chain(&e.biz_location) {
+            if !locations.contains(&&place.id) {
+                locations.push(&place.id);
+            }
+        }
+        for sd in e.sources.iter().chain(&e.destinations) {
+            match sd.kind {
+                SourceDestType::Location if !locations.contains(&&sd.id) => locations.push(&sd.id),
+                SourceDestType::OwningParty | SourceDestType::PossessingParty if !parties.contains(&&sd.id) => {
+                    parties.push(&sd.id);
+                }
+                _ => {}
+            }
+        }
+        if let Some(w) = &e.who.party
+            && !parties.contains(&w)
+        {
+            parties.push(w);
+        }
+        for l in locations {
+            self.put_idx(p, idx::LOCATION, &keys::node_key(l), e, seq, id)?;
+        }
+        for party in parties {
+            self.put_idx(p, idx::PARTY, &keys::node_key(party), e, seq, id)?;
+        }
+        if let Some(b) = &e.biz_step {
+            let mut t = Vec::new();
+            keys::push_u16_bytes(&mut t, b.term().as_bytes());
+            self.put_idx(p, idx::BIZ_STEP, &t, e, seq, id)?;
+        }
+        if let Some(d) = &e.disposition {
+            let mut t = Vec::new();
+            keys::push_u16_bytes(&mut t, d.term().as_bytes());
+            self.put_idx(p, idx::DISPOSITION, &t, e, seq, id)?;
+        }
+        if let Some(parent) = &e.parent_id {
+            self.put_idx(p, idx::PARENT, &keys::node_key(parent), e, seq, id)?;
+        }
+        Ok(())
+    }
+
+    fn class_entries(&self, p: &mut Pending, nodes: &[&Id], e: &Event) -> Result<(), Error> {
+        for n in nodes {
+            if let Id::Key(k) = n
+                && k.gtin_class().is_some()
+                && k.kind() == crate::code::KeyKind::Instance
+            {
+                let mut key = vec![keys::class::GTIN];
+                key.extend_from_slice(k.as_bytes());
+                self.put(p, "class", &key, k.as_bytes().to_vec())?;
+            }
+        }
+        for (lot, inst) in derive::memberships(e) {
+            if let Some(m) = TraceKey::lot_member_key(&lot, &inst) {
+                let mut key = vec![keys::class::LOT];
+                key.extend_from_slice(&m);
+                self.put(p, "class", &key, inst.as_bytes().to_vec())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Transformation joins with earlier events (stored, or earlier in this batch) sharing the transformationID.
+    fn join_transformation(&self, p: &mut Pending, e: &Event, why: Why) -> Result<(), Error> {
+        let Some(tid) = &e.transformation_id else { return Ok(()) };
+        if e.kind != EventType::Transformation {
+            return Ok(());
+        }
+        let (ins, outs) = derive::transformation_sides(e);
+        let me = XformEntry {
+            tid: tid.clone(),
+            why,
+            inputs: ins.iter().map(|i| (*i).clone()).collect(),
+            outputs: outs.iter().map(|i| (*i).clone()).collect(),
+        };
+        let prefix = xform_prefix(tid);
+        let mut others = Vec::new();
+        {
+            let mut it = self.db.raw_iterator_cf_opt(self.cf("xform")?, ReadOptions::default());
+            it.seek(&prefix);
+            while let (Some(k), Some(v)) = (it.key(), it.value()) {
+                if !k.starts_with(&prefix) || k.len() != prefix.len() + 8 {
+                    break;
+                }
+                let seq = u64::from_be_bytes(k.get(prefix.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+                others.push(decode_xform(tid, seq, unseal(k, v, "xform")?)?);
+                it.next();
+            }
+            it.status().map_err(|e| io(&e))?;
+        }
+        others.extend(p.xforms.iter().filter(|x| &x.tid == tid).cloned());
+        let mut edges = Vec::new();
+        for o in &others {
+            let j = Why { seq: why.seq, id: why.id, time: why.time.max(o.why.time) };
+            let (oi, oo): (Vec<&Id>, Vec<&Id>) = (o.inputs.iter().collect(), o.outputs.iter().collect());
+            derive::transformation_edges(&mut edges, &oi, &outs, j);
+            derive::transformation_edges(&mut edges, &ins, &oo, j);
+        }
+        for (n, edge) in &edges {
+            self.put_edge(p, n, edge)?;
+        }
+        let mut k = prefix;
+        k.extend_from_slice(&why.seq.to_be_bytes());
+        self.put(p, "xform", &k, encode_xform(&me))?;
+        p.xforms.push(me);
+        Ok(())
+    }
+
+    fn poisoned_error() -> Error {
+        Error::new(ErrorKind::Poisoned, 0, 0, "an earlier write failed; reopen the store before writing again")
+    }
+}
+
+impl TraceStore for Store {
+    #[allow(clippy::too_many_lines, reason = "one transaction, read top to bottom")]
+    fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
+        // CPU work (validation, encoding, hashing) happens before taking the writer lock, so concurrent
+        // ingest calls overlap it with each other's commits.
+        let mut prepared = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            e.validate().map_err(|x| {
+                Error::new(ErrorKind::InvalidArgument, i, 1, format!("event {i} of the batch is invalid: {x}"))
+            })?;
+            prepared.push(frame_and_id(e)?);
+        }
+        if self.is_poisoned() {
+            return Err(Self::poisoned_error());
+        }
+        let mut w = self.lock_writer();
+        let event_cf = self.cf("event")?;
+        let ro = ReadOptions::default();
+        let existing = self.db.batched_multi_get_cf_opt(event_cf, prepared.iter().map(|(_, id)| &id.0[..]), false, &ro);
+        let mut report = IngestReport::default();
+        let mut in_batch: HashMap<EventId, Seq> = HashMap::new();
+        let mut p = Pending {
+            batch: WriteBatch::default(),
+            heads: HashMap::new(),
+            touched: HashSet::new(),
+            unpack_parents: Vec::new(),
+            xforms: Vec::new(),
+            edge_keys: HashSet::new(),
+            counters: w.counters,
+        };
+        let mut seq = w.last_seq;
+        let mut log_hash = w.log_hash;
+        let mut head_it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options());
+        for ((e, (fr, id)), found) in events.iter().zip(&prepared).zip(existing) {
+            if let Some(v) = found.map_err(|x| io(&x))? {
+                let (s, _) = decode_event_record(&id.0, &v)?;
+                report.duplicates += 1;
+                report.outcomes.push((*id, Outcome::Duplicate(s)));
+                continue;
+            }
+            if let Some(&s) = in_batch.get(id) {
+                report.duplicates += 1;
+                report.outcomes.push((*id, Outcome::Duplicate(s)));
+                continue;
+            }
+            seq += 1;
+            in_batch.insert(*id, seq);
+            report.accepted += 1;
+            report.outcomes.push((*id, Outcome::Accepted(seq)));
+            log_hash = log_step(&log_hash, seq, id);
+            let mut v = Vec::with_capacity(8 + fr.len() + 4);
+            v.extend_from_slice(&seq.to_be_bytes());
+            v.extend_from_slice(fr);
+            self.put(&mut p, "event", &id.0, v)?;
+            let mut v = Vec::with_capacity(68);
+            v.extend_from_slice(&id.0);
+            v.extend_from_slice(&log_hash.0);
+            self.put(&mut p, "log", &seq.to_be_bytes(), v)?;
+            let nodes = derive::nodes(e);
+            for n in &nodes {
+                let nk = keys::node_key(n);
+                let prev = match p.heads.get(&nk).or_else(|| w.heads.get(&nk)) {
+                    Some(l) => *l,
+                    None => Self::disk_head(&mut head_it, &nk)?.unwrap_or_else(|| {
+                        p.counters[0] += 1;
+                        GENESIS
+                    }),
+                };
+                let link = chain_step(&prev, id);
+                let mut k = nk.clone();
+                k.extend_from_slice(&seq.to_be_bytes());
+                let inline = fr.len() <= INLINE_FRAME_MAX;
+                let mut v = Vec::with_capacity(65 + if inline { fr.len() } else { 0 } + 4);
+                v.push(u8::from(inline));
+                v.extend_from_slice(&link.0);
+                v.extend_from_slice(&id.0);
+                if inline {
+                    v.extend_from_slice(fr);
+                }
+                self.put(&mut p, "chain", &k, v)?;
+                p.counters[1] += 1;
+                p.heads.insert(nk.clone(), link);
+                p.touched.insert(nk);
+            }
+            self.index_event(&mut p, e, seq, id)?;
+            self.class_entries(&mut p, &nodes, e)?;
+            for (n, edge) in derive::edges(e, seq, *id) {
+                self.put_edge(&mut p, &n, &edge)?;
+            }
+            self.join_transformation(&mut p, e, Why { seq, id: *id, time: e.event_time })?;
+        }
+        drop(head_it);
+        if report.accepted == 0 {
+            return Ok(report);
+        }
+        let mut c = Vec::with_capacity(28);
+        for x in p.counters {
+            c.extend_from_slice(&x.to_be_bytes());
+        }
+        seal(COUNTERS_KEY, &mut c);
+        p.batch.put(COUNTERS_KEY, c);
+        let mut wo = WriteOptions::default();
+        wo.set_sync(self.opts.sync);
+        let result = if w.fail_next {
+            w.fail_next = false;
+            Err(Error::new(ErrorKind::Io, 0, 0, "storage: injected write failure"))
+        } else {
+            self.db.write_opt(p.batch, &wo).map_err(|e| io(&e))
+        };
+        if let Err(e) = result {
+            self.poisoned.store(true, Ordering::SeqCst);
+            return Err(e);
+        }
+        w.last_seq = seq;
+        w.log_hash = log_hash;
+        w.counters = p.counters;
+        if w.heads.len() + p.heads.len() > self.opts.head_cache_entries {
+            w.heads.clear();
+        }
+        w.heads.extend(p.heads);
+        // Coherence: bump the epoch, then drop every node whose answer this batch changed.
+        self.hot.bump();
+        for parent in &p.unpack_parents {
+            for child in self.child_nodes(parent)? {
+                self.hot.remove(&child);
+            }
+        }
+        for n in &p.touched {
+            self.hot.remove(n);
+        }
+        drop(w);
+        Ok(report)
+    }
+
+    fn resolve_id(&self, id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
+        self.reader().resolve_id(id)
+    }
+
+    fn resolve_key(&self, key: &TraceKey) -> Result<Option<Arc<Resolution>>, Error> {
+        self.reader().resolve_key(key)
+    }
+
+    fn resolve_many(&self, inputs: &[&str]) -> Vec<Result<Option<Arc<Resolution>>, Error>> {
+        let mut r = self.reader();
+        inputs.iter().map(|i| r.resolve(i)).collect()
+    }
+
+    fn state_at(&self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
+        self.reader().state_at(id, at)
+    }
+
+    fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
+        match self.db.get_pinned_cf(self.cf("event")?, id.0).map_err(|e| io(&e))? {
+            Some(v) => decode_event_record(&id.0, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
+        let limit = limit.max(1);
+        let mut ids = Vec::new();
+        {
+            let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
+            it.seek(after.saturating_add(1).to_be_bytes());
+            while let (Some(k), Some(v)) = (it.key(), it.value()) {
+                if ids.len() >= limit {
+                    break;
+                }
+                let seq = u64::from_be_bytes(k.try_into().map_err(|_| corrupt("log", "key length"))?);
+                let mut c = Cur::new(unseal(k, v, "log")?, "log");
+                ids.push((seq, c.event_id()?));
+                it.next();
+            }
+            it.status().map_err(|e| io(&e))?;
+        }
+        let evs = self.fetch_events(&ids.iter().map(|(_, i)| *i).collect::<Vec<_>>())?;
+        ids.into_iter()
+            .zip(evs)
+            .map(
+                |((seq, id), (s2, event))| {
+                    if s2 == seq { Ok(FeedItem { seq, id, event }) } else { Err(corrupt("log", "sequence mismatch")) }
+                },
+            )
+            .collect()
+    }
+
+    fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
+        use keys::idx;
+        let mut prefix = Vec::new();
+        match &q.index {
+            Index::Time => prefix.push(idx::TIME),
+            Index::Location(l) => {
+                prefix.push(idx::LOCATION);
+                keys::push_node(&mut prefix, l);
+            }
+            Index::Party(l) => {
+                prefix.push(idx::PARTY);
+                keys::push_node(&mut prefix, l);
+            }
+            Index::Parent(l) => {
+                prefix.push(idx::PARENT);
+                keys::push_node(&mut prefix, l);
+            }
+            Index::BizStep(b) => {
+                prefix.push(idx::BIZ_STEP);
+                keys::push_u16_bytes(&mut prefix, b.term().as_bytes());
+            }
+            Index::Disposition(d) => {
+                prefix.push(idx::DISPOSITION);
+                keys::push_u16_bytes(&mut prefix, d.term().as_bytes());
+            }
+        }
+        let mut start = prefix.clone();
+        start.extend_from_slice(&keys::time_bytes(q.from.unwrap_or(Timestamp(i64::MIN))));
+        start.extend_from_slice(&0u64.to_be_bytes());
+        if let Some(c) = q.after {
+            let mut s = prefix.clone();
+            s.extend_from_slice(&keys::time_bytes(c.time));
+            s.extend_from_slice(&c.seq.to_be_bytes());
+            s.push(0); // strictly after the cursor's key
+            if s > start {
+                start = s;
+            }
+        }
+        let mut end = None;
+        if let Some(u) = q.until {
+            let mut e = prefix.clone();
+            e.extend_from_slice(&keys::time_bytes(u));
+            end = Some(e);
+        }
+        let limit = q.limit.max(1);
+        let mut items = Vec::new();
+        let mut more = false;
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("idx")?, Self::scan_read_options());
+        it.seek(&start);
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(&prefix) || k.len() != prefix.len() + 16 || end.as_deref().is_some_and(|e| k >= e) {
+                break;
+            }
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            let tail = k.get(prefix.len()..).unwrap_or_default();
+            let time = keys::time_from(tail.get(..8).and_then(|t| t.try_into().ok()).unwrap_or([0; 8]));
+            let seq = u64::from_be_bytes(tail.get(8..).and_then(|t| t.try_into().ok()).unwrap_or([0; 8]));
+            let id = Cur::new(unseal(k, v, "idx")?, "idx").event_id()?;
+            items.push(Hit { time, seq, id });
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        let next = if more { items.last().map(|h| Cursor { time: h.time, seq: h.seq }) } else { None };
+        Ok(Page { items, next })
+    }
+
+    fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
+        let mut prefix = Vec::with_capacity(40);
+        if class.instances_prefix().is_some() && class.gtin_class().as_ref() == Some(class) {
+            prefix.push(keys::class::GTIN);
+        } else if class.gtin_class().is_some() && class.kind() == crate::code::KeyKind::Class {
+            prefix.push(keys::class::LOT);
+        } else {
+            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "not a GTIN or GTIN + lot class key"));
+        }
+        prefix.extend_from_slice(class.as_bytes());
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("class")?, Self::scan_read_options());
+        it.seek(&prefix);
+        let mut out = Vec::new();
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(&prefix) || out.len() >= limit.max(1) {
+                break;
+            }
+            let inst = TraceKey::from_bytes(unseal(k, v, "class")?).map_err(|_| corrupt("class", "bad key"))?;
+            if after.is_none_or(|a| &inst > a) {
+                out.push(inst);
+            }
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        Ok(out)
+    }
+
+    fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
+        self.reader().neighbours(node, out)
+    }
+
+    fn checkpoint(&self) -> Result<Checkpoint, Error> {
+        let w = self.lock_writer();
+        Ok(Checkpoint { seq: w.last_seq, hash: w.log_hash })
+    }
+
+    fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
+        if cp.seq > self.lock_writer().last_seq {
+            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "checkpoint is beyond the end of the log"));
+        }
+        let mut h = LOG_GENESIS;
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
+        it.seek_to_first();
+        let mut expect = 1;
+        while expect <= cp.seq {
+            let (Some(k), Some(v)) = (it.key(), it.value()) else {
+                it.status().map_err(|e| io(&e))?;
+                return Err(corrupt("log", "entries missing"));
+            };
+            let seq = u64::from_be_bytes(k.try_into().map_err(|_| corrupt("log", "key length"))?);
+            if seq != expect {
+                return Err(corrupt("log", "sequence gap"));
+            }
+            let id = Cur::new(unseal(k, v, "log")?, "log").event_id()?;
+            h = log_step(&h, seq, &id);
+            expect += 1;
+            it.next();
+        }
+        Ok(h == cp.hash)
+    }
+
+    fn verify(&self, id: &Id) -> Result<VerifyReport, Error> {
+        let mut r = VerifyReport::default();
+        let node = keys::node_key(id);
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options());
+        it.seek(&node);
+        let mut link = GENESIS;
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if k.len() != node.len() + 8 || !k.starts_with(&node) {
+                break;
+            }
+            let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            r.chains = 1;
+            let checked = unseal(k, v, "chain").and_then(|b| {
+                let mut c = Cur::new(b, "chain");
+                let flags = c.u8()?;
+                let stored = Link(c.arr()?);
+                let eid = c.event_id()?;
+                let ev = if flags & 1 == 1 {
+                    frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?
+                } else {
+                    self.fetch_events(&[eid])?.pop().map(|(_, e)| e).ok_or_else(|| corrupt("event", "missing"))?
+                };
+                if event_id(&ev)? != eid {
+                    return Err(corrupt("chain", "event does not hash to the id in its chain entry"));
+                }
+                link = chain_step(&link, &eid);
+                if link != stored {
+                    return Err(corrupt("chain", "hash-chain link does not match"));
+                }
+                Ok(())
+            });
+            if let Err(e) = checked {
+                if e.kind() != ErrorKind::Corrupt {
+                    return Err(e);
+                }
+                r.first_bad = Some(BadRecord {
+                    area: "chain",
+                    node: Some(id.to_string()),
+                    seq: Some(seq),
+                    message: e.to_string(),
+                });
+                return Ok(r);
+            }
+            r.chain_entries += 1;
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        Ok(r)
+    }
+
+    fn verify_all(&self) -> Result<VerifyReport, Error> {
+        let mut r = VerifyReport::default();
+        // 1. The log and its checkpoint chain, and every event record it names.
+        let mut h = LOG_GENESIS;
+        let mut expect = 1;
+        {
+            let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
+            it.seek_to_first();
+            while let (Some(k), Some(v)) = (it.key(), it.value()) {
+                let seq = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
+                let bad = |m: String| BadRecord { area: "log", node: None, seq: Some(seq), message: m };
+                if seq != expect {
+                    r.first_bad = Some(bad(format!("sequence {seq} where {expect} was expected")));
+                    return Ok(r);
+                }
+                let mut c = match unseal(k, v, "log") {
+                    Ok(b) => Cur::new(b, "log"),
+                    Err(e) => {
+                        r.first_bad = Some(bad(e.to_string()));
+                        return Ok(r);
+                    }
+                };
+                let id = c.event_id()?;
+                let stored = Link(c.arr()?);
+                h = log_step(&h, seq, &id);
+                if stored != h {
+                    r.first_bad = Some(bad("log hash does not match the recomputed checkpoint chain".into()));
+                    return Ok(r);
+                }
+                r.log_entries += 1;
+                match self.db.get_pinned_cf(self.cf("event")?, id.0).map_err(|e| io(&e))? {
+                    None => {
+                        r.first_bad =
+                            Some(BadRecord { area: "event", node: None, seq: Some(seq), message: "missing".into() });
+                        return Ok(r);
+                    }
+                    Some(v) => match decode_event_record(&id.0, &v) {
+                        Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => r.events += 1,
+                        Ok(_) => {
+                            r.first_bad = Some(BadRecord {
+                                area: "event",
+                                node: None,
+                                seq: Some(seq),
+                                message: "stored event does not hash to its id".into(),
+                            });
+                            return Ok(r);
+                        }
+                        Err(e) => {
+                            r.first_bad =
+                                Some(BadRecord { area: "event", node: None, seq: Some(seq), message: e.to_string() });
+                            return Ok(r);
+                        }
+                    },
+                }
+                expect += 1;
+                it.next();
+            }
+            it.status().map_err(|e| io(&e))?;
+        }
+        // 2. Every chain, node by node.
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::scan_read_options());
+        it.seek_to_first();
+        let mut current: Option<Vec<u8>> = None;
+        let mut link = GENESIS;
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            let node = keys::node_prefix(k);
+            let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            if current.as_deref() != Some(node) {
+                current = Some(node.to_vec());
+                link = GENESIS;
+                r.chains += 1;
+            }
+            let bad = |m: String| BadRecord { area: "chain", node: Some(hex_node(node)), seq: Some(seq), message: m };
+            let (stored, id) = match unseal(k, v, "chain").and_then(|b| {
+                let mut c = Cur::new(b, "chain");
+                c.u8()?;
+                Ok((Link(c.arr()?), c.event_id()?))
+            }) {
+                Ok(x) => x,
+                Err(e) => {
+                    r.first_bad = Some(bad(e.to_string()));
+                    return Ok(r);
+                }
+            };
+            link = chain_step(&link, &id);
+            if link != stored {
+                r.first_bad = Some(bad("hash-chain link does not match".into()));
+                return Ok(r);
+            }
+            r.chain_entries += 1;
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        Ok(r)
+    }
+
+    fn stats(&self) -> Result<Stats, Error> {
+        let w = self.lock_writer();
+        let mut disk = 0;
+        for n in CF_NAMES {
+            let cf = self.cf(n)?;
+            for prop in ["rocksdb.total-sst-files-size", "rocksdb.size-all-mem-tables"] {
+                disk += self.db.property_int_value_cf(cf, prop).map_err(|e| io(&e))?.unwrap_or(0);
+            }
+        }
+        let (hot_entries, hot_bytes) = self.hot.usage();
+        Ok(Stats {
+            events: w.last_seq,
+            nodes: w.counters[0],
+            chain_entries: w.counters[1],
+            edges: w.counters[2],
+            disk_bytes: disk,
+            hot_entries,
+            hot_bytes,
+        })
+    }
+}
+
+/// A node key as hex (for reports about damaged records whose key may not decode).
+fn hex_node(node: &[u8]) -> String {
+    let body = node.get(1..).unwrap_or_default();
+    match TraceKey::from_bytes(body) {
+        Ok(k) => k.to_string(),
+        Err(_) => body.iter().fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        }),
+    }
+}
