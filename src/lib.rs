@@ -64,6 +64,7 @@ mod civil;
 pub mod code;
 mod error;
 pub mod event;
+pub mod synth;
 pub mod store;
 pub mod trace;
 #[doc(hidden)]
