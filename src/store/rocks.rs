@@ -354,6 +354,14 @@ impl Store {
         Reader { store: self, chain: None, edge: None, epoch: u64::MAX }
     }
 
+    /// A benchmark baseline: a reused raw RocksDB iterator that prefix-scans a node's chain entries and
+    /// returns (entries, value bytes) without checking or decoding anything — the engine's own floor for what
+    /// a resolution reads.
+    #[doc(hidden)]
+    pub fn raw_chain_scanner(&self) -> Result<RawScanner<'_>, Error> {
+        Ok(RawScanner { it: self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options()) })
+    }
+
     /// Makes the next ingest fail as if the disk write had failed (fault injection for tests of the
     /// poisoned state).
     #[doc(hidden)]
@@ -448,6 +456,30 @@ fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
         Ok((f, id))
     } else {
         Ok((f, event_id(e)?))
+    }
+}
+
+/// See [`Store::raw_chain_scanner`].
+#[doc(hidden)]
+pub struct RawScanner<'s> {
+    it: DBRawIterator<'s>,
+}
+
+impl RawScanner<'_> {
+    /// Scans the chain of `key`: (entries, value bytes).
+    pub fn scan(&mut self, key: &TraceKey) -> (usize, usize) {
+        let node = keys::key_node(key);
+        self.it.seek(&node);
+        let (mut n, mut bytes) = (0, 0);
+        while let (Some(k), Some(v)) = (self.it.key(), self.it.value()) {
+            if k.len() != node.len() + 8 || !k.starts_with(&node) {
+                break;
+            }
+            n += 1;
+            bytes += v.len();
+            self.it.next();
+        }
+        (n, bytes)
     }
 }
 

@@ -8,9 +8,12 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 use tracecode::code::{self, Code, CodeData};
 
+mod bench_cmd;
 mod demo;
 mod epcis_cmd;
 mod issue_cmd;
+mod store_cmd;
+mod trace_cmd;
 
 const HELP: &str = "\
 tracecode — product traceability codes
@@ -19,8 +22,21 @@ USAGE:
   tracecode parse [--candidates] [--lenient] INPUT
   tracecode parse --lines [--candidates] [--lenient]   (one input per line on stdin; the text \\x1D stands for GS)
   tracecode issue --help                               (generate codes; see its help)
-  tracecode demo                                       (parse and issue sample codes of every scheme)
+  tracecode demo [--db DIR] [--items N] [--tour]      (the main job: a synthetic province on an embedded store;
+                                                        --tour: parse and issue sample codes of every scheme)
   tracecode epcis check|hash|roundtrip FILE            (EPCIS 2.0 JSON-LD documents; see tracecode epcis --help)
+
+The chain index (an embedded RocksDB store in DIR):
+  tracecode import --db DIR FILE...                    import EPCIS JSON-LD (accepted / duplicate / rejected)
+  tracecode resolve --db DIR INPUT...                  {\"input\", \"found\", \"identity\", \"state\", \"head\", \"chain\"}
+  tracecode verify --db DIR [INPUT]                    checksums, hash chains, log checkpoints (one code or all)
+  tracecode stats --db DIR                             counts, disk size, latest checkpoint
+  tracecode feed --db DIR [--since N] [--limit N]      change feed: one {\"seq\", \"event_id\", \"event\"} per line
+  tracecode export --db DIR [--since N] [--limit N]    an EPCISDocument of the events after N
+  tracecode trace --db DIR (--back|--forward) [--depth N] [--as-of T] INPUT
+  tracecode recall --db DIR [--commit] INPUT           affected set, holders, responsible parties (see trace --help)
+  tracecode bench lookup [--items N] [--threads T] [--json FILE]   lookup throughput vs same-run baselines
+  tracecode bench trace [--nodes N] [--json FILE]      forward trace of a large genealogy
 
 parse prints one JSON object per input:
   {\"input\", \"ok\": true, \"scheme\", \"kind\", \"canonical\", \"key_hex\", \"elements\": [{\"ai\", \"value\"}],
@@ -38,6 +54,10 @@ fn main() -> ExitCode {
         Some("issue") => issue_cmd::run(args.get(1..).unwrap_or_default()),
         Some("demo") => demo::run(args.get(1..).unwrap_or_default()),
         Some("epcis") => epcis_cmd::run(args.get(1..).unwrap_or_default()),
+        Some(c @ ("import" | "resolve" | "verify" | "stats" | "feed" | "export" | "trace" | "recall")) => {
+            store_cmd::run(c, args.get(1..).unwrap_or_default())
+        }
+        Some("bench") => bench_cmd::run(args.get(1..).unwrap_or_default()),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -46,7 +66,7 @@ fn main() -> ExitCode {
             println!("tracecode {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        _ => usage("expected a command: parse, issue or demo"),
+        _ => usage("expected a command (see --help)"),
     }
 }
 

@@ -1,0 +1,484 @@
+//! `tracecode bench lookup` and `tracecode bench trace`: throughput harnesses that report every result as a ratio
+//! to a baseline measured in the same run on the same data (these machines are shared and noisy).
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tracecode::code::TraceKey;
+use tracecode::event::{Event, Id};
+use tracecode::store::{Options, Store, TraceStore, keys};
+use tracecode::synth::{self, Synth, SynthConfig};
+use tracecode::trace::{self, Direction, TraceOptions};
+
+use crate::store_cmd::{Progress, per_second};
+
+const HELP: &str = "\
+tracecode bench — throughput harnesses (results as ratios to same-run baselines)
+
+  tracecode bench lookup [--items N] [--threads T] [--ops N] [--hot-mb M] [--db DIR] [--json FILE]
+      Generates the synthetic province (N items, default 1 000 000, ~8 events each), ingests it with the WAL on,
+      then measures on T threads (default 2): hot resolves (Zipf 0.99 keys, hot tier warm), uniform resolves
+      over all items (more than the hot tier holds), unknown-code probes, resolve_many batches, and the
+      baselines: an in-memory hash map of the same keys and a raw RocksDB reused-iterator prefix scan of the
+      same chain bytes. --ops: operations per measurement (default 2 000 000); --hot-mb: hot tier size
+      (default 1024).
+  tracecode bench trace [--nodes N] [--db DIR] [--json FILE]
+      Builds a genealogy of about N nodes (default 1 000 000) and times a forward trace from its root on the
+      store, and on an in-memory adjacency built from it.
+";
+
+/// Runs `tracecode bench …`.
+pub fn run(args: &[String]) -> ExitCode {
+    let rest = args.get(1..).unwrap_or_default();
+    let r = match args.first().map(String::as_str) {
+        Some("lookup") => Flags::parse(rest).and_then(|f| lookup(&f)),
+        Some("trace") => Flags::parse(rest).and_then(|f| trace_bench(&f)),
+        Some("-h" | "--help" | "help") => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        _ => Err("expected lookup or trace".into()),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(m) => {
+            eprintln!("tracecode bench: {m}\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+struct Flags {
+    items: u64,
+    nodes: u64,
+    threads: usize,
+    ops: usize,
+    hot_mb: usize,
+    db: Option<String>,
+    json: Option<String>,
+}
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut f = Self {
+            items: 1_000_000,
+            nodes: 1_000_000,
+            threads: 2,
+            ops: 2_000_000,
+            hot_mb: 1024,
+            db: None,
+            json: None,
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut v = || it.next().cloned().ok_or(format!("{a} needs a value"));
+            let num = |s: String| s.replace('_', "").parse::<u64>().map_err(|_| format!("{a} needs a number"));
+            match a.as_str() {
+                "--items" => f.items = num(v()?)?.max(100),
+                "--nodes" => f.nodes = num(v()?)?.max(10),
+                "--threads" => f.threads = usize::try_from(num(v()?)?.clamp(1, 64)).unwrap_or(2),
+                "--ops" => f.ops = usize::try_from(num(v()?)?.max(1000)).unwrap_or(1000),
+                "--hot-mb" => f.hot_mb = usize::try_from(num(v()?)?).unwrap_or(1024),
+                "--db" => f.db = Some(v()?),
+                "--json" => f.json = Some(v()?),
+                other => return Err(format!("unexpected argument {other}")),
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// A store directory: `--db DIR`, or a fresh temporary one removed on drop.
+pub(crate) struct Dir {
+    path: std::path::PathBuf,
+    temp: bool,
+}
+
+impl Dir {
+    pub(crate) fn new(db: Option<&str>, what: &str) -> Self {
+        match db {
+            Some(d) => Self { path: d.into(), temp: false },
+            None => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos());
+                let path = std::env::temp_dir().join(format!("tracecode-{what}-{}-{nanos}", std::process::id()));
+                Self { path, temp: true }
+            }
+        }
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        if self.temp {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// SplitMix64: a small, fast, well-mixed generator for key sequences (quality is ample for sampling).
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        u64::try_from((u128::from(self.next()) * u128::from(n)) >> 64).unwrap_or(0)
+    }
+
+    #[allow(clippy::cast_precision_loss, reason = "53 random bits make a uniform double")]
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `ops` indices in `0..n` drawn from Zipf(s): rank r has weight 1/(r+1)^s; ranks are mapped to items by a
+/// random permutation so the hot items are spread over categories and key ranges.
+fn zipf_sequence(n: u64, s: f64, ops: usize, rng: &mut Mix) -> Vec<u64> {
+    let count = usize::try_from(n).unwrap_or(usize::MAX);
+    let mut cdf = Vec::with_capacity(count);
+    let mut acc = 0.0;
+    for r in 0..n {
+        #[allow(clippy::cast_precision_loss, reason = "ranks up to 10 million are exact in f64")]
+        let w = 1.0 / ((r + 1) as f64).powf(s);
+        acc += w;
+        cdf.push(acc);
+    }
+    let mut perm: Vec<u64> = (0..n).collect();
+    for i in (1..perm.len()).rev() {
+        let j = usize::try_from(rng.below(i as u64 + 1)).unwrap_or(0);
+        perm.swap(i, j);
+    }
+    (0..ops)
+        .map(|_| {
+            let u = rng.unit() * acc;
+            let r = cdf.partition_point(|&c| c < u).min(count - 1);
+            perm.get(r).copied().unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Runs `work(thread, slice)` on `threads` threads over equal slices of `items`; returns operations per second.
+fn measure<T: Sync>(threads: usize, items: &[T], work: impl Fn(&[T]) -> u64 + Sync) -> (f64, u64) {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let start = Instant::now();
+    let checks: u64 = std::thread::scope(|s| {
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(|| work(c))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let secs = start.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss, reason = "throughput display")]
+    let rate = items.len() as f64 / secs.max(1e-9);
+    (rate, checks)
+}
+
+/// Generates the synthetic province in a producer thread and ingests it; returns (events, seconds spent
+/// inside `ingest`).
+pub(crate) fn load(store: &Store, synth: &Synth, label: &'static str) -> Result<(u64, f64), String> {
+    let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(4);
+    let estimate = synth.item_count() * 8;
+    let mut progress = Progress::new(label, Some(estimate));
+    let (mut events, mut busy) = (0u64, Duration::ZERO);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for batch in synth.batches(4096) {
+                if tx.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        for batch in rx {
+            let t = Instant::now();
+            let r = store.ingest(batch).map_err(|e| e.to_string())?;
+            busy += t.elapsed();
+            events += r.accepted as u64;
+            progress.update(events);
+        }
+        Ok::<(), String>(())
+    })?;
+    progress.finish();
+    Ok((events, busy.as_secs_f64()))
+}
+
+struct Row {
+    name: &'static str,
+    rate: f64,
+    baseline: Option<(&'static str, f64)>,
+    target: &'static str,
+    met: Option<bool>,
+    note: String,
+}
+
+fn fmt_rate(r: f64) -> String {
+    if r >= 1e6 { format!("{:.2} M/s", r / 1e6) } else { format!("{:.0} k/s", r / 1e3) }
+}
+
+fn print_table(rows: &[Row]) {
+    println!("{:<34} {:>12} {:>34} {:>7}  {:<28} met", "measurement", "rate", "baseline (same run)", "ratio", "target");
+    for r in rows {
+        let (b, ratio) = match r.baseline {
+            Some((n, b)) => (format!("{n} {}", fmt_rate(b)), format!("{:.2}", r.rate / b)),
+            None => (String::new(), String::new()),
+        };
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "",
+        };
+        println!("{:<34} {:>12} {:>34} {:>7}  {:<28} {met}", r.name, fmt_rate(r.rate), b, ratio, r.target);
+        if !r.note.is_empty() {
+            println!("{:<34} {}", "", r.note);
+        }
+    }
+}
+
+fn rows_json(rows: &[Row]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|r| {
+                json!({"name": r.name, "per_second": r.rate.round(),
+                       "baseline": r.baseline.map(|(n, b)| json!({"name": n, "per_second": b.round()})),
+                       "ratio": r.baseline.map(|(_, b)| r.rate / b), "target": r.target, "met": r.met,
+                       "note": r.note})
+            })
+            .collect(),
+    )
+}
+
+fn write_json(path: Option<&str>, v: &Value) -> Result<(), String> {
+    if let Some(p) = path {
+        std::fs::write(p, format!("{v:#}\n")).map_err(|e| format!("cannot write {p}: {e}"))?;
+        println!("wrote {p}");
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_lines, reason = "one measurement script, read top to bottom")]
+fn lookup(f: &Flags) -> Result<(), String> {
+    let dir = Dir::new(f.db.as_deref(), "bench");
+    let opts = Options::default().hot_tier_bytes(f.hot_mb << 20).block_cache_bytes(2 << 30);
+    let store = Store::open(dir.path(), opts).map_err(|e| e.to_string())?;
+    let synth = Synth::new(SynthConfig { items: f.items, ..SynthConfig::default() });
+    println!("bench lookup: {} items, {} threads, {} ops per measurement, store {}", f.items, f.threads, f.ops, dir.path().display());
+    let (events, busy) = load(&store, &synth, "ingest")?;
+    store.flush().map_err(|e| e.to_string())?;
+    let n = synth.item_count();
+    let keys: Vec<TraceKey> = (0..n).filter_map(|i| synth.item_key(i)).collect();
+    let n_keys = keys.len() as u64;
+    let Some(first) = keys.first() else { return Err("the data set has no items".into()) };
+    let mut rng = Mix(0x5EED);
+    let zipf: Vec<u64> = zipf_sequence(n_keys, 0.99, f.ops, &mut rng);
+    let uniform: Vec<u64> = (0..f.ops).map(|_| rng.below(n_keys)).collect();
+    let key_at = |i: u64| keys.get(usize::try_from(i).unwrap_or(0)).unwrap_or(first);
+    let mut rows = Vec::new();
+
+    #[allow(clippy::cast_precision_loss, reason = "throughput display")]
+    let ingest_rate = events as f64 / busy.max(1e-9);
+    rows.push(Row {
+        name: "ingest, WAL on (events)",
+        rate: ingest_rate,
+        baseline: None,
+        target: ">= 200 k/s",
+        met: Some(ingest_rate >= 200_000.0),
+        note: format!("{events} events in batches of 4096, time inside ingest() only"),
+    });
+
+    // Baseline 1: a bare in-memory hash map of the same node keys.
+    let map: HashMap<Vec<u8>, u64> = keys.iter().enumerate().map(|(i, k)| (keys::key_node(k), i as u64)).collect();
+    let zipf_nodes: Vec<Vec<u8>> = zipf.iter().map(|&i| keys::key_node(key_at(i))).collect();
+    let (map_rate, _) = measure(f.threads, &zipf_nodes, |c| {
+        let mut hits = 0;
+        for k in c {
+            hits += u64::from(map.get(k).is_some());
+        }
+        assert_eq!(hits, c.len() as u64, "baseline map lost a key");
+        hits
+    });
+    drop(zipf_nodes);
+    drop(map);
+
+    // Hot resolves: warm the hot tier with one pass, then measure.
+    let zipf_keys: Vec<&TraceKey> = zipf.iter().map(|&i| key_at(i)).collect();
+    let resolve_all = |c: &[&TraceKey]| {
+        let mut r = store.reader();
+        let mut found = 0;
+        for k in c {
+            match r.resolve_key(k) {
+                Ok(Some(res)) => {
+                    assert!(!res.chain.is_empty());
+                    found += 1;
+                }
+                other => panic!("resolve of a stored key failed: {other:?}"),
+            }
+        }
+        found
+    };
+    measure(f.threads, &zipf_keys, resolve_all);
+    let before = store.stats().map_err(|e| e.to_string())?;
+    let (hot_rate, _) = measure(f.threads, &zipf_keys, resolve_all);
+    rows.push(Row {
+        name: "resolve, hot (Zipf 0.99, by key)",
+        rate: hot_rate,
+        baseline: Some(("hash map", map_rate)),
+        target: ">= 2 M/s and >= 0.3 of map",
+        met: Some(hot_rate >= 2e6 && hot_rate >= 0.3 * map_rate),
+        note: format!("hot tier {} entries, {} MiB charged", before.hot_entries, before.hot_bytes >> 20),
+    });
+    let zipf_scans: Vec<String> = zipf.iter().take(f.ops / 4).map(|&i| synth.scan_of(i)).collect();
+    let (hot_scan_rate, _) = measure(f.threads, &zipf_scans, |c| {
+        let mut r = store.reader();
+        c.iter().map(|s| u64::from(matches!(r.resolve(s), Ok(Some(_))))).sum()
+    });
+    rows.push(Row {
+        name: "resolve, hot (Zipf, scan text)",
+        rate: hot_scan_rate,
+        baseline: Some(("hash map", map_rate)),
+        target: "(includes parsing the scan)",
+        met: None,
+        note: String::new(),
+    });
+    drop(zipf_keys);
+    drop(zipf_scans);
+
+    // Baseline 2: raw RocksDB reused-iterator prefix scans of the same chains.
+    let uniform_keys: Vec<&TraceKey> = uniform.iter().map(|&i| key_at(i)).collect();
+    let (raw_rate, _) = measure(f.threads, &uniform_keys, |c| {
+        let Ok(mut scan) = store.raw_chain_scanner() else { return 0 };
+        let mut found = 0;
+        for k in c {
+            let (entries, bytes) = scan.scan(k);
+            assert!(entries > 0 && bytes > 0, "raw scan found no chain");
+            found += 1;
+        }
+        found
+    });
+    let before = store.stats().map_err(|e| e.to_string())?;
+    let (uni_rate, _) = measure(f.threads, &uniform_keys, resolve_all);
+    rows.push(Row {
+        name: "resolve, uniform (by key)",
+        rate: uni_rate,
+        baseline: Some(("raw RocksDB scan", raw_rate)),
+        target: ">= 0.85 of raw scan",
+        met: Some(uni_rate >= 0.85 * raw_rate),
+        note: format!(
+            "{n_keys} items; hot tier holds {} entries ({} MiB)",
+            before.hot_entries,
+            before.hot_bytes >> 20
+        ),
+    });
+
+    // resolve_many over uniform scan texts, batches of 64.
+    let uniform_scans: Vec<String> = uniform.iter().take(f.ops / 4).map(|&i| synth.scan_of(i)).collect();
+    let (many_rate, _) = measure(f.threads, &uniform_scans, |c| {
+        let mut found = 0;
+        for batch in c.chunks(64) {
+            let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+            found += store.resolve_many(&refs).iter().filter(|r| matches!(r, Ok(Some(_)))).count() as u64;
+        }
+        assert_eq!(found, c.len() as u64, "resolve_many missed stored items");
+        found
+    });
+    rows.push(Row {
+        name: "resolve_many (64, uniform, text)",
+        rate: many_rate,
+        baseline: Some(("raw RocksDB scan", raw_rate)),
+        target: "(includes parsing)",
+        met: None,
+        note: String::new(),
+    });
+    drop(uniform_keys);
+
+    // Unknown codes: well-formed codes never issued.
+    let unknown: Vec<TraceKey> = (0..f.ops as u64)
+        .filter_map(|i| tracecode::code::parse(&synth.unknown_scan(i)).and_then(|c| c.trace_key()).ok())
+        .collect();
+    let unknown_refs: Vec<&TraceKey> = unknown.iter().collect();
+    let (unknown_rate, _) = measure(f.threads, &unknown_refs, |c| {
+        let mut r = store.reader();
+        for k in c {
+            assert!(matches!(r.resolve_key(k), Ok(None)), "an unknown code resolved");
+        }
+        c.len() as u64
+    });
+    rows.push(Row {
+        name: "unknown-code probes (by key)",
+        rate: unknown_rate,
+        baseline: Some(("hash map", map_rate)),
+        target: ">= 2 M/s",
+        met: Some(unknown_rate >= 2e6),
+        note: String::new(),
+    });
+
+    print_table(&rows);
+    let s = store.stats().map_err(|e| e.to_string())?;
+    println!(
+        "store: {} events, {} nodes, {} chain entries, {} edges, {} MiB on disk",
+        s.events,
+        s.nodes,
+        s.chain_entries,
+        s.edges,
+        s.disk_bytes >> 20
+    );
+    write_json(
+        f.json.as_deref(),
+        &json!({"bench": "lookup", "items": f.items, "threads": f.threads, "ops": f.ops, "events": events,
+                "results": rows_json(&rows)}),
+    )
+}
+
+fn trace_bench(f: &Flags) -> Result<(), String> {
+    let dir = Dir::new(f.db.as_deref(), "bench-trace");
+    let store = Store::open(dir.path(), Options::default()).map_err(|e| e.to_string())?;
+    let start = tracecode::event::Timestamp(1_767_225_600_000_000_000);
+    let (root, batches) = synth::genealogy(f.nodes, 10, 7, start);
+    let t = Instant::now();
+    let mut events = 0u64;
+    for b in batches {
+        events += store.ingest(b).map_err(|e| e.to_string())?.accepted as u64;
+    }
+    let load_secs = t.elapsed().as_secs_f64();
+    store.flush().map_err(|e| e.to_string())?;
+    let root = Id::Key(root);
+    let opts = TraceOptions::new().state(false);
+    let mut rows = Vec::new();
+    let mut times = Vec::new();
+    let mut nodes = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let tr = trace::trace(&store, &root, Direction::Forward, &opts).map_err(|e| e.to_string())?;
+        times.push(t.elapsed().as_secs_f64());
+        nodes = tr.nodes.len();
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times.get(1).copied().unwrap_or(0.0);
+    #[allow(clippy::cast_precision_loss, reason = "throughput display")]
+    let rate = nodes as f64 / median.max(1e-9);
+    rows.push(Row {
+        name: "forward trace, RocksDB store",
+        rate,
+        baseline: None,
+        target: "1 M nodes <= 1.0 s",
+        met: Some(median <= 1.0),
+        note: format!("{nodes} nodes in {median:.3} s (median of 3)"),
+    });
+    print_table(&rows);
+    println!("loaded {events} events in {load_secs:.1} s ({}/s events)", per_second(events, load_secs));
+    write_json(
+        f.json.as_deref(),
+        &json!({"bench": "trace", "nodes": nodes, "seconds": median, "results": rows_json(&rows)}),
+    )
+}
