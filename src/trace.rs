@@ -408,38 +408,75 @@ struct Info {
     queued: bool,
     announced: Option<NodeRole>,
     root: bool,
-    /// The source/destination type it was first reached with over a hand-over edge.
-    hand: Option<SourceDestType>,
+    /// The hand-over hint it was first reached with ([`HAND_NONE`] …).
+    hand: u8,
     /// Reached as the parent of something.
     contained: bool,
 }
 
-fn classify(id: &Id, info: &Info, edges: &[Edge]) -> NodeKind {
-    if info.mode == Mode::Terminal && !info.root {
-        match &info.hand {
-            Some(SourceDestType::OwningParty | SourceDestType::PossessingParty) => return NodeKind::Party,
-            Some(SourceDestType::Location) => return NodeKind::Location,
+/// What an identifier alone says about a node's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Base {
+    Lot,
+    Location,
+    Party,
+    /// A logistic unit: a container by definition.
+    Sscc,
+    Instance,
+    Uri,
+}
+
+fn base_of(id: &Id) -> Base {
+    match id {
+        Id::Key(k) => match k.kind() {
+            KeyKind::Class => Base::Lot,
+            KeyKind::Location => Base::Location,
+            KeyKind::Party => Base::Party,
+            KeyKind::Instance if sscc_tag().is_some() && k.as_bytes().first().copied() == sscc_tag() => Base::Sscc,
+            KeyKind::Instance => Base::Instance,
+        },
+        Id::Uri(_) => Base::Uri,
+    }
+}
+
+/// Hand-over hint codes: the source/destination type a node was first reached with.
+const HAND_NONE: u8 = 0;
+const HAND_PARTY: u8 = 1;
+const HAND_LOCATION: u8 = 2;
+const HAND_OTHER: u8 = 3;
+
+fn hand_code(rel: &Rel) -> u8 {
+    match keys_sdt(rel) {
+        None => HAND_NONE,
+        Some(SourceDestType::OwningParty | SourceDestType::PossessingParty) => HAND_PARTY,
+        Some(SourceDestType::Location) => HAND_LOCATION,
+        Some(SourceDestType::Other(_)) => HAND_OTHER,
+    }
+}
+
+/// The kind of a node: a party or location when only reached by a hand-over of that type, else what its key
+/// says, a container when it was seen containing something (`container`).
+const fn kind_of(base: Base, hand_only: bool, hand: u8, container: bool) -> NodeKind {
+    if hand_only {
+        match hand {
+            HAND_PARTY => return NodeKind::Party,
+            HAND_LOCATION => return NodeKind::Location,
             _ => {}
         }
     }
-    let container = info.contained
-        || edges
-            .iter()
-            .any(|e| e.rel == Rel::Child && e.to.is_some() && is_containment(e) && e.action != Some(Action::Delete));
-    match id {
-        Id::Key(k) => match k.kind() {
-            KeyKind::Class => NodeKind::Lot,
-            KeyKind::Location => NodeKind::Location,
-            KeyKind::Party => NodeKind::Party,
-            KeyKind::Instance => {
-                if container || (sscc_tag().is_some() && k.as_bytes().first().copied() == sscc_tag()) {
-                    NodeKind::Container
-                } else {
-                    NodeKind::Item
-                }
+    match base {
+        Base::Lot => NodeKind::Lot,
+        Base::Location => NodeKind::Location,
+        Base::Party => NodeKind::Party,
+        Base::Sscc => NodeKind::Container,
+        Base::Instance => {
+            if container {
+                NodeKind::Container
+            } else {
+                NodeKind::Item
             }
-        },
-        Id::Uri(_) => {
+        }
+        Base::Uri => {
             if container {
                 NodeKind::Container
             } else {
@@ -447,6 +484,16 @@ fn classify(id: &Id, info: &Info, edges: &[Edge]) -> NodeKind {
             }
         }
     }
+}
+
+/// The node has ever contained something (an aggregation/association ADD or OBSERVE naming a child).
+fn has_children(edges: &[Edge]) -> bool {
+    edges.iter().any(|e| e.rel == Rel::Child && e.to.is_some() && is_containment(e) && e.action != Some(Action::Delete))
+}
+
+fn classify(id: &Id, info: &Info, edges: &[Edge]) -> NodeKind {
+    let hand_only = info.mode == Mode::Terminal && !info.root;
+    kind_of(base_of(id), hand_only, info.hand, info.contained || has_children(edges))
 }
 
 struct Walker<'s, S: TraceStore + ?Sized> {
@@ -560,7 +607,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                 queued: true,
                 announced: None,
                 root: true,
-                hand: None,
+                hand: HAND_NONE,
                 contained: false,
             },
         );
@@ -611,10 +658,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                     let Some(e) = edges.get(i) else { continue };
                     let Some(to) = &e.to else { continue };
                     let tm = target_mode(self.dir, &e.rel);
-                    let hand = match &e.rel {
-                        Rel::Source(t) | Rel::Destination(t) | Rel::Sent(t) | Rel::Received(t) => Some(t),
-                        _ => None,
-                    };
+                    let hand = hand_code(&e.rel);
                     if let Some(t) = self.visited.get_mut(to) {
                         if tm > t.mode {
                             t.mode = tm;
@@ -624,8 +668,8 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                             }
                         }
                         t.contained |= e.rel == Rel::Parent;
-                        if t.hand.is_none() {
-                            t.hand = hand.cloned();
+                        if t.hand == HAND_NONE {
+                            t.hand = hand;
                         }
                     } else {
                         if self.summary.nodes >= max_nodes {
@@ -643,7 +687,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                                 queued: true,
                                 announced: None,
                                 root: false,
-                                hand: hand.cloned(),
+                                hand,
                                 contained: e.rel == Rel::Parent,
                             },
                         );
@@ -921,10 +965,24 @@ pub fn trace<S: TraceStore + ?Sized>(
     dir: Direction,
     opts: &TraceOptions,
 ) -> Result<Trace, Error> {
+    collect(store, root, dir, opts, &mut |sink| walk(store, root, dir, opts, sink))
+}
+
+/// Runs a walk into the sink it is given.
+type Runner<'r> = dyn FnMut(&mut dyn FnMut(Step<'_>) -> ControlFlow<()>) -> Result<WalkSummary, Error> + 'r;
+
+/// A walk, run by `run` with a sink, collected into a [`Trace`] (states from `store`).
+fn collect<S: TraceStore + ?Sized>(
+    store: &S,
+    root: &Id,
+    dir: Direction,
+    opts: &TraceOptions,
+    run: &mut Runner<'_>,
+) -> Result<Trace, Error> {
     let mut nodes: Vec<TraceNode> = Vec::new();
     let mut index: HashMap<Id, usize> = HashMap::new();
     let mut edges: Vec<TraceEdge> = Vec::new();
-    let summary = walk(store, root, dir, opts, &mut |step| {
+    let summary = run(&mut |step| {
         match step {
             Step::Node { id, kind, role, depth } => {
                 if let Some(n) = index.get(id).and_then(|&i| nodes.get_mut(i)) {
@@ -1272,4 +1330,627 @@ impl fmt::Display for Direction {
 /// An `InvalidArgument` error for option text (used by callers parsing options).
 pub fn bad_option(what: &str, input: &str) -> Error {
     Error::new(ErrorKind::InvalidArgument, 0, input.len(), format!("{what}: {input:?}"))
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// In-memory adjacency
+// ------------------------------------------------------------------------------------------------------------
+
+/// The far end of an "unpack all" marker.
+const NO_NODE: u32 = u32::MAX;
+
+/// One edge in the adjacency: like [`Edge`], with the far end, relation and event interned.
+#[derive(Clone, Copy, Debug)]
+struct AdjEdge {
+    to: u32,
+    rel: u16,
+    kind: EdgeKind,
+    action: Option<Action>,
+    event: u32,
+    time: Timestamp,
+    seq: Seq,
+}
+
+/// What an [`Adjacency::walk_compact`] reports: like [`Step`], with nodes as adjacency numbers and edges as
+/// positions ([`Adjacency::edge`]), so a walk of millions of nodes allocates nothing per node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompactStep {
+    /// A node (see [`Step::Node`]).
+    Node {
+        /// Its number ([`Adjacency::id`]).
+        node: u32,
+        /// What it is.
+        kind: NodeKind,
+        /// How it was reached.
+        role: NodeRole,
+        /// Edges from the root at first discovery.
+        depth: usize,
+    },
+    /// An edge followed.
+    Edge {
+        /// The node it was followed from.
+        from: u32,
+        /// The node it leads to.
+        to: u32,
+        /// Its position ([`Adjacency::edge`]).
+        edge: usize,
+    },
+}
+
+/// An in-memory copy of a store's genealogy edges in compressed sparse rows (nodes numbered `u32` in store-key
+/// order, each node's edges contiguous and in [`TraceStore::neighbours`] order), for repeated or very large
+/// walks: a walk over it gives exactly the steps, in the same order, as [`walk`] over the store it was loaded
+/// from (as of loading), without a store read per node.
+///
+/// [`Adjacency::load`] copies what walks from some roots can reach (every edge of every node reachable over
+/// genealogy edges; parties and locations at the end of hand-overs are kept as leaves); [`Adjacency::load_all`]
+/// copies every node of the store. Memory is about 40 bytes per edge plus the identifiers.
+///
+/// ```
+/// use tracecode::event::{Event, EventType, Id, Quantity, Timestamp, TzOffset};
+/// use tracecode::store::{MemoryStore, TraceStore};
+/// use tracecode::trace::{trace, Adjacency, Direction, TraceOptions};
+///
+/// let store = MemoryStore::new();
+/// let raw = Id::parse("https://id.gs1.org/01/09506000134352/10/RAW1")?;
+/// let mut make = Event::new(EventType::Transformation, Timestamp(10), TzOffset::UTC);
+/// make.input_quantity_list.push(Quantity { class: raw.clone(), quantity: None, uom: None });
+/// make.output_epc_list.push(Id::parse("https://id.gs1.org/01/09506000134352/21/JAR1")?);
+/// store.ingest(vec![make])?;
+///
+/// let adj = Adjacency::load(&store, &[raw.clone()])?;
+/// let opts = TraceOptions::new().state(false);
+/// assert_eq!(adj.trace(&store, &raw, Direction::Forward, &opts)?, trace(&store, &raw, Direction::Forward, &opts)?);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adjacency {
+    ids: Vec<Id>,
+    index: HashMap<Id, u32>,
+    base: Vec<Base>,
+    loaded: Vec<bool>,
+    children: Vec<bool>,
+    offsets: Vec<usize>,
+    edges: Vec<AdjEdge>,
+    rels: Vec<Rel>,
+    events: Vec<EventId>,
+}
+
+/// Collects nodes and edge lists, numbering as it goes; [`Builder::finish`] renumbers in store-key order.
+#[derive(Default)]
+struct Builder {
+    ids: Vec<Id>,
+    index: HashMap<Id, u32>,
+    lists: Vec<Option<Vec<AdjEdge>>>,
+    rels: Vec<Rel>,
+    events: Vec<EventId>,
+    event_index: HashMap<EventId, u32>,
+}
+
+fn too_many(what: &str) -> Error {
+    Error::new(ErrorKind::Length, 0, 0, format!("adjacency holds at most 2^32 - 1 {what}"))
+}
+
+impl Builder {
+    fn intern(&mut self, id: &Id) -> Result<u32, Error> {
+        if let Some(&n) = self.index.get(id) {
+            return Ok(n);
+        }
+        let n = u32::try_from(self.ids.len()).ok().filter(|&n| n != NO_NODE).ok_or_else(|| too_many("nodes"))?;
+        self.ids.push(id.clone());
+        self.index.insert(id.clone(), n);
+        self.lists.push(None);
+        Ok(n)
+    }
+
+    fn is_loaded(&self, id: &Id) -> bool {
+        self.index.get(id).and_then(|&n| self.lists.get(n as usize)).is_some_and(Option::is_some)
+    }
+
+    fn add(&mut self, id: &Id, edges: &[Edge]) -> Result<(), Error> {
+        let me = self.intern(id)?;
+        let mut list = Vec::with_capacity(edges.len());
+        for e in edges {
+            let to = match &e.to {
+                Some(t) => self.intern(t)?,
+                None => NO_NODE,
+            };
+            let rel = if let Some(p) = self.rels.iter().position(|r| r == &e.rel) {
+                p
+            } else {
+                self.rels.push(e.rel.clone());
+                self.rels.len() - 1
+            };
+            let rel = u16::try_from(rel).map_err(|_| too_many("relation types"))?;
+            let event = if let Some(&x) = self.event_index.get(&e.event) {
+                x
+            } else {
+                let x = u32::try_from(self.events.len()).map_err(|_| too_many("events"))?;
+                self.events.push(e.event);
+                self.event_index.insert(e.event, x);
+                x
+            };
+            list.push(AdjEdge { to, rel, kind: e.kind, action: e.action, event, time: e.time, seq: e.seq });
+        }
+        if let Some(slot) = self.lists.get_mut(me as usize) {
+            *slot = Some(list);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Adjacency {
+        // Number nodes in store-key order, so sorting a frontier by number is sorting it by key.
+        let mut order: Vec<u32> = (0..u32::try_from(self.ids.len()).unwrap_or(NO_NODE)).collect();
+        order.sort_by_cached_key(|&n| self.ids.get(n as usize).map(keys::node_key));
+        let mut renumber = vec![0u32; self.ids.len()];
+        for (new, &old) in order.iter().enumerate() {
+            if let Some(r) = renumber.get_mut(old as usize) {
+                *r = u32::try_from(new).unwrap_or(NO_NODE);
+            }
+        }
+        let map = |n: u32| if n == NO_NODE { NO_NODE } else { renumber.get(n as usize).copied().unwrap_or(NO_NODE) };
+        let mut ids = Vec::with_capacity(order.len());
+        let mut base = Vec::with_capacity(order.len());
+        let mut loaded = Vec::with_capacity(order.len());
+        let mut children = Vec::with_capacity(order.len());
+        let mut offsets = Vec::with_capacity(order.len() + 1);
+        let mut edges = Vec::new();
+        offsets.push(0);
+        for &old in &order {
+            let Some(id) = self.ids.get(old as usize) else { continue };
+            base.push(base_of(id));
+            ids.push(id.clone());
+            let list = self.lists.get(old as usize).and_then(Option::as_ref);
+            loaded.push(list.is_some());
+            let mut kids = false;
+            for e in list.into_iter().flatten() {
+                let rel = self.rels.get(usize::from(e.rel));
+                kids |= rel == Some(&Rel::Child)
+                    && e.to != NO_NODE
+                    && matches!(e.kind, EdgeKind::Aggregation | EdgeKind::Association)
+                    && e.action != Some(Action::Delete);
+                edges.push(AdjEdge { to: map(e.to), ..*e });
+            }
+            children.push(kids);
+            offsets.push(edges.len());
+        }
+        let index = ids.iter().enumerate().map(|(i, id)| (id.clone(), u32::try_from(i).unwrap_or(NO_NODE))).collect();
+        Adjacency { ids, index, base, loaded, children, offsets, edges, rels: self.rels, events: self.events }
+    }
+}
+
+/// Per-node walk state of [`Adjacency::walk_compact`], one flat array per field (zeroed pages are cheap).
+struct Marks {
+    /// 0 unvisited, else mode + 1.
+    mode: Vec<u8>,
+    /// 0 not expanded, else the mode + 1 it was expanded in.
+    expanded: Vec<u8>,
+    queued: Vec<bool>,
+    /// 0 not announced, else role + 1.
+    announced: Vec<u8>,
+    depth: Vec<usize>,
+    hand: Vec<u8>,
+    contained: Vec<bool>,
+}
+
+const fn mode_from(code: u8) -> Option<Mode> {
+    match code {
+        1 => Some(Mode::Terminal),
+        2 => Some(Mode::Up),
+        3 => Some(Mode::Lineage),
+        4 => Some(Mode::Down),
+        _ => None,
+    }
+}
+
+const fn mode_code(m: Mode) -> u8 {
+    match m {
+        Mode::Terminal => 1,
+        Mode::Up => 2,
+        Mode::Lineage => 3,
+        Mode::Down => 4,
+    }
+}
+
+const fn role_code(r: NodeRole) -> u8 {
+    match r {
+        NodeRole::HandOver => 1,
+        NodeRole::Holder => 2,
+        NodeRole::Lineage => 3,
+        NodeRole::Root => 4,
+    }
+}
+
+fn not_loaded() -> Error {
+    Error::new(ErrorKind::InvalidArgument, 0, 0, "the adjacency was not loaded with this node's edges")
+}
+
+impl Adjacency {
+    /// Copies every edge of every node reachable from `roots` over genealogy edges (containment,
+    /// transformation, lot membership, in any direction); parties and locations reached by hand-overs are kept
+    /// as leaves (their own edges are loaded only when they are roots).
+    ///
+    /// # Errors
+    /// The store's errors; [`ErrorKind::Length`] beyond 2^32 - 1 nodes.
+    pub fn load<S: TraceStore + ?Sized>(store: &S, roots: &[Id]) -> Result<Self, Error> {
+        let mut b = Builder::default();
+        let mut todo: Vec<Id> = roots.to_vec();
+        let mut queued: std::collections::HashSet<Id> = roots.iter().cloned().collect();
+        let mut edges = Vec::new();
+        while let Some(id) = todo.pop() {
+            edges.clear();
+            store.neighbours(&id, &mut edges)?;
+            for e in &edges {
+                if let Some(to) = &e.to
+                    && !is_hand_over(&e.rel)
+                    && !b.is_loaded(to)
+                    && !queued.contains(to)
+                {
+                    queued.insert(to.clone());
+                    todo.push(to.clone());
+                }
+            }
+            b.add(&id, &edges)?;
+        }
+        Ok(b.finish())
+    }
+
+    /// Copies every node the store has events about, every lot named by a lot membership, and every party and
+    /// location named as a source or destination, with all their edges.
+    ///
+    /// # Errors
+    /// As [`Self::load`].
+    pub fn load_all<S: TraceStore + ?Sized>(store: &S) -> Result<Self, Error> {
+        let mut all: Vec<Id> = Vec::new();
+        let mut seen: std::collections::HashSet<Id> = std::collections::HashSet::new();
+        let mut after: Seq = 0;
+        loop {
+            let page = store.events_since(after, 4096)?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for f in &page {
+                let e = &f.event;
+                for id in
+                    e.subjects().chain(e.sources.iter().map(|s| &s.id)).chain(e.destinations.iter().map(|d| &d.id))
+                {
+                    if !seen.contains(id) {
+                        seen.insert(id.clone());
+                        all.push(id.clone());
+                    }
+                }
+            }
+        }
+        // Lots named only by ILMD memberships are no event's subject: `load` reaches them over their edges.
+        Self::load(store, &all)
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when it holds no node.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// The number of a node, if the adjacency holds it.
+    pub fn node(&self, id: &Id) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// The identifier of node `n`.
+    pub fn id(&self, n: u32) -> Option<&Id> {
+        self.ids.get(n as usize)
+    }
+
+    /// The edge at position `i` as a [`TraceEdge`] (`None` for a position out of range or an unpack-all
+    /// marker, which walks never report).
+    pub fn edge(&self, i: usize) -> Option<TraceEdge> {
+        let e = self.edges.get(i)?;
+        let from = self.offsets.partition_point(|&o| o <= i).checked_sub(1)?;
+        Some(TraceEdge {
+            from: self.ids.get(from)?.clone(),
+            to: self.ids.get(e.to as usize)?.clone(),
+            kind: e.kind,
+            rel: self.rels.get(usize::from(e.rel))?.clone(),
+            action: e.action,
+            event: *self.events.get(e.event as usize)?,
+            time: e.time,
+            seq: e.seq,
+        })
+    }
+
+    fn list(&self, n: u32) -> &[AdjEdge] {
+        let i = n as usize;
+        match (self.offsets.get(i), self.offsets.get(i.saturating_add(1))) {
+            (Some(&a), Some(&b)) => self.edges.get(a..b).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    fn rel(&self, e: &AdjEdge) -> &Rel {
+        self.rels.get(usize::from(e.rel)).unwrap_or(&Rel::Parent)
+    }
+
+    fn is_loaded(&self, n: u32) -> bool {
+        self.loaded.get(n as usize).copied().unwrap_or(false)
+    }
+
+    fn unpacked(&self, parent: u32, kind: EdgeKind, at: (Timestamp, Seq), opts: &TraceOptions) -> Result<bool, Error> {
+        if !self.is_loaded(parent) {
+            return Err(not_loaded());
+        }
+        Ok(self.list(parent).iter().any(|m| {
+            m.to == NO_NODE
+                && m.action == Some(Action::Delete)
+                && m.kind == kind
+                && opts.time_ok(m.time)
+                && (m.time, m.seq) > at
+        }))
+    }
+
+    /// [`Walker::select`] over the adjacency.
+    #[allow(clippy::too_many_arguments, reason = "the walk's state, passed down rather than bundled for one call")]
+    fn select(
+        &self,
+        v: u32,
+        dir: Direction,
+        opts: &TraceOptions,
+        mode: Mode,
+        before: Option<Mode>,
+        latest: &mut HashMap<(bool, EdgeKind, u32), (Timestamp, Seq)>,
+        out: &mut Vec<usize>,
+    ) -> Result<(), Error> {
+        out.clear();
+        let list = self.list(v);
+        let as_of = opts.as_of.is_some();
+        if as_of {
+            latest.clear();
+            for e in list {
+                if e.to != NO_NODE && opts.kinds.contains(&e.kind) && opts.time_ok(e.time) {
+                    let rel = self.rel(e);
+                    if matches!(e.kind, EdgeKind::Aggregation | EdgeKind::Association)
+                        && matches!(rel, Rel::Parent | Rel::Child)
+                    {
+                        let x = latest.entry((*rel == Rel::Child, e.kind, e.to)).or_insert((e.time, e.seq));
+                        *x = (*x).max((e.time, e.seq));
+                    }
+                }
+            }
+        }
+        for (i, e) in list.iter().enumerate() {
+            if e.to == NO_NODE || !opts.kinds.contains(&e.kind) || !opts.time_ok(e.time) {
+                continue;
+            }
+            let rel = self.rel(e);
+            if !follows(dir, mode, rel) || before.is_some_and(|b| follows(dir, b, rel)) {
+                continue;
+            }
+            if matches!(e.kind, EdgeKind::Aggregation | EdgeKind::Association)
+                && matches!(rel, Rel::Parent | Rel::Child)
+            {
+                if !matches!(e.action, Some(Action::Add | Action::Observe)) {
+                    continue;
+                }
+                if as_of {
+                    if latest.get(&(*rel == Rel::Child, e.kind, e.to)) != Some(&(e.time, e.seq)) {
+                        continue;
+                    }
+                    let parent = if *rel == Rel::Child { v } else { e.to };
+                    if self.unpacked(parent, e.kind, (e.time, e.seq), opts)? {
+                        continue;
+                    }
+                }
+            }
+            out.push(i);
+        }
+        Ok(())
+    }
+
+    /// [`walk`] over the adjacency from node number `root`, reporting [`CompactStep`]s.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] when `root` (or a node the walk must expand) was not loaded.
+    #[allow(clippy::too_many_lines, reason = "one BFS loop, the same shape as the store walk's")]
+    pub fn walk_compact(
+        &self,
+        root: u32,
+        dir: Direction,
+        opts: &TraceOptions,
+        sink: &mut dyn FnMut(CompactStep) -> ControlFlow<()>,
+    ) -> Result<WalkSummary, Error> {
+        let n = self.ids.len();
+        if !self.is_loaded(root) {
+            return Err(not_loaded());
+        }
+        let max_nodes = opts.max_nodes.unwrap_or(usize::MAX).max(1);
+        let mut k = Marks {
+            mode: vec![0; n],
+            expanded: vec![0; n],
+            queued: vec![false; n],
+            announced: vec![0; n],
+            depth: vec![0; n],
+            hand: vec![0; n],
+            contained: vec![false; n],
+        };
+        let r = root as usize;
+        if let (Some(m), Some(q)) = (k.mode.get_mut(r), k.queued.get_mut(r)) {
+            *m = mode_code(root_mode(dir));
+            *q = true;
+        }
+        let mut summary = WalkSummary { nodes: 1, ..WalkSummary::default() };
+        let mut level = vec![root];
+        let mut depth = 0usize;
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut latest = HashMap::new();
+        let mut full = false;
+        while !level.is_empty() {
+            level.sort_unstable();
+            summary.depth = summary.depth.max(depth);
+            let within_depth = opts.max_depth.is_none_or(|m| depth < m);
+            let mut next: Vec<u32> = Vec::new();
+            for &v in &level {
+                let i = v as usize;
+                if let Some(q) = k.queued.get_mut(i) {
+                    *q = false;
+                }
+                let Some(mode) = k.mode.get(i).copied().and_then(mode_from) else { continue };
+                let before = k.expanded.get(i).copied().and_then(mode_from);
+                let read = mode != Mode::Terminal && !full && before.is_none_or(|b| b < mode);
+                if read && !self.is_loaded(v) {
+                    return Err(not_loaded());
+                }
+                let role = role_of(mode, v == root);
+                if k.announced.get(i).copied() != Some(role_code(role)) {
+                    if let Some(a) = k.announced.get_mut(i) {
+                        *a = role_code(role);
+                    }
+                    let container = k.contained.get(i).copied().unwrap_or(false)
+                        || (read && self.children.get(i).copied().unwrap_or(false));
+                    let hand_only = mode == Mode::Terminal && v != root;
+                    let base = self.base.get(i).copied().unwrap_or(Base::Uri);
+                    let kind = kind_of(base, hand_only, k.hand.get(i).copied().unwrap_or(HAND_NONE), container);
+                    let d = k.depth.get(i).copied().unwrap_or(0);
+                    if sink(CompactStep::Node { node: v, kind, role, depth: d }).is_break() {
+                        summary.stopped = true;
+                        return Ok(summary);
+                    }
+                }
+                if !read {
+                    continue;
+                }
+                self.select(v, dir, opts, mode, before, &mut latest, &mut chosen)?;
+                if !within_depth {
+                    summary.truncated |= !chosen.is_empty();
+                    continue;
+                }
+                if let Some(x) = k.expanded.get_mut(i) {
+                    *x = mode_code(mode);
+                }
+                let start = self.offsets.get(i).copied().unwrap_or(0);
+                let list = self.list(v);
+                for &c in &chosen {
+                    let Some(e) = list.get(c) else { continue };
+                    let to = e.to as usize;
+                    let rel = self.rel(e);
+                    let tm = target_mode(dir, rel);
+                    let hand = hand_code(rel);
+                    if let Some(cur) = k.mode.get(to).copied().and_then(mode_from) {
+                        if tm > cur {
+                            if let Some(m) = k.mode.get_mut(to) {
+                                *m = mode_code(tm);
+                            }
+                            if let Some(q) = k.queued.get_mut(to)
+                                && !*q
+                            {
+                                *q = true;
+                                next.push(e.to);
+                            }
+                        }
+                        if let Some(x) = k.contained.get_mut(to) {
+                            *x |= *rel == Rel::Parent;
+                        }
+                        if let Some(h) = k.hand.get_mut(to)
+                            && *h == HAND_NONE
+                        {
+                            *h = hand;
+                        }
+                    } else {
+                        if summary.nodes >= max_nodes {
+                            summary.truncated = true;
+                            full = true;
+                            continue;
+                        }
+                        summary.nodes += 1;
+                        if let Some(m) = k.mode.get_mut(to) {
+                            *m = mode_code(tm);
+                        }
+                        if let Some(q) = k.queued.get_mut(to) {
+                            *q = true;
+                        }
+                        if let Some(d) = k.depth.get_mut(to) {
+                            *d = depth.saturating_add(1);
+                        }
+                        if let Some(h) = k.hand.get_mut(to) {
+                            *h = hand;
+                        }
+                        if let Some(x) = k.contained.get_mut(to) {
+                            *x = *rel == Rel::Parent;
+                        }
+                        next.push(e.to);
+                    }
+                    summary.edges += 1;
+                    if sink(CompactStep::Edge { from: v, to: e.to, edge: start.saturating_add(c) }).is_break() {
+                        summary.stopped = true;
+                        return Ok(summary);
+                    }
+                }
+            }
+            level = next;
+            depth = depth.saturating_add(1);
+        }
+        Ok(summary)
+    }
+
+    /// [`walk`] over the adjacency: the same steps, in the same order, as the store walk. A root the adjacency
+    /// does not hold at all is a trace of itself (as for a store that never saw it).
+    ///
+    /// # Errors
+    /// As [`Self::walk_compact`].
+    pub fn walk(
+        &self,
+        root: &Id,
+        dir: Direction,
+        opts: &TraceOptions,
+        sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>,
+    ) -> Result<WalkSummary, Error> {
+        let Some(r) = self.node(root) else {
+            let kind = kind_of(base_of(root), false, HAND_NONE, false);
+            let stopped = sink(Step::Node { id: root, kind, role: NodeRole::Root, depth: 0 }).is_break();
+            return Ok(WalkSummary { nodes: 1, stopped, ..WalkSummary::default() });
+        };
+        let mut failed = false;
+        let summary = self.walk_compact(r, dir, opts, &mut |step| match step {
+            CompactStep::Node { node, kind, role, depth } => {
+                if let Some(id) = self.id(node) {
+                    sink(Step::Node { id, kind, role, depth })
+                } else {
+                    failed = true;
+                    ControlFlow::Break(())
+                }
+            }
+            CompactStep::Edge { edge, .. } => {
+                if let Some(e) = self.edge(edge) {
+                    sink(Step::Edge(e))
+                } else {
+                    failed = true;
+                    ControlFlow::Break(())
+                }
+            }
+        })?;
+        if failed {
+            return Err(Error::new(ErrorKind::Corrupt, 0, 0, "adjacency numbering is inconsistent"));
+        }
+        Ok(summary)
+    }
+
+    /// [`trace`] over the adjacency; states (when asked for) come from `store`.
+    ///
+    /// # Errors
+    /// As [`Self::walk`], and the store's errors when reading states.
+    pub fn trace<S: TraceStore + ?Sized>(
+        &self,
+        store: &S,
+        root: &Id,
+        dir: Direction,
+        opts: &TraceOptions,
+    ) -> Result<Trace, Error> {
+        collect(store, root, dir, opts, &mut |sink| self.walk(root, dir, opts, sink))
+    }
 }
