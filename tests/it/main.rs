@@ -18,4 +18,7 @@ mod fuzz_oracles;
 #[cfg(test)]
 mod identity;
 #[cfg(test)]
+#[cfg(feature = "rocksdb")]
+mod store;
+#[cfg(test)]
 mod trace;

@@ -1,0 +1,748 @@
+//! The RocksDB chain index (`tracecode::store::Store`) on real stores in temporary directories, against the
+//! naive in-memory reference model (`MemoryStore`):
+//! - **model**: random workloads (every event kind, out-of-order times, duplicates within and across batches)
+//!   ingested into both; every answer of the `TraceStore` interface must be equal — reports, resolutions,
+//!   as-of states, neighbours, class instances, the change feed, every index with paging, checkpoints, stats
+//!   and verification — then again after reopening, with a small hot tier, and from a backup;
+//! - **hot tier coherence**: resolves (also through a long-lived `Reader`) interleaved with ingest, including
+//!   an "unpack all" that changes a child's state without touching its chain, and threads resolving while
+//!   another ingests;
+//! - **damage**: a flipped byte in a `chain`, `event`, `log`, `edge` or `idx` value reads as a typed
+//!   `ErrorKind::Corrupt` error (never as data) and `verify`/`verify_all` name the area;
+//! - **format version**: a store marked with another format is refused with `ErrorKind::Version`;
+//! - **poisoned**: after a failed write the store refuses writes until reopened, reads keep working, and
+//!   re-ingest after reopening is idempotent.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use proptest::prelude::*;
+use proptest::sample::Index as Pick;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{TestCaseError, TestRunner};
+use tracecode::ErrorKind;
+use tracecode::code::TraceKey;
+use tracecode::event::id::EventId;
+use tracecode::event::{
+    Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, Event, EventType, ExtValue, Extension,
+    Id, PersistentDisposition, Place, Quantity, SourceDest, SourceDestType, Timestamp, TzOffset,
+};
+use tracecode::store::{
+    Checkpoint, Cursor, Edge, Index, MemoryStore, Options, Query, Store, TraceStore,
+};
+
+// ------------------------------------------------------------------------------------------------------------
+// Temporary directories
+// ------------------------------------------------------------------------------------------------------------
+
+/// A fresh directory under the system temp dir, removed on drop (also when a test fails).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("tracecode-it-store-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        Self(p)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// A path inside this directory that does not exist yet (for backups).
+    fn sub(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Test stores need no 256 MiB caches.
+fn opts() -> Options {
+    Options::default().block_cache_bytes(8 << 20)
+}
+
+fn open(dir: &Path) -> Store {
+    Store::open(dir, opts()).unwrap()
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// The universe of identifiers
+// ------------------------------------------------------------------------------------------------------------
+
+const GTIN_A: &str = "09506000134352";
+const LOT_NUMBER: &str = "urn:epcglobal:cbv:mda:lotNumber";
+/// Lot texts: "L1" is a byte prefix of "L10", so a lot scan that forgets the key terminator would mix them.
+const LOTS: [&str; 2] = ["L1", "L10"];
+const XFORM_IDS: [&str; 2] = ["urn:example:xform:1", "urn:example:xform:2"];
+
+/// GS1 mod-10 check digit of `data` (GS1 General Specifications §7.9.1: weights 3, 1 from the right).
+fn gs1_check(data: &str) -> char {
+    let sum: u32 = data.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    char::from(b'0' + u8::try_from((10 - sum % 10) % 10).unwrap())
+}
+
+fn gln(n: u32) -> String {
+    let data = format!("950600013{n:03}");
+    format!("{data}{}", gs1_check(&data))
+}
+
+fn id(s: &str) -> Id {
+    Id::parse(s).unwrap()
+}
+
+fn key(i: &Id) -> TraceKey {
+    i.key().unwrap().clone()
+}
+
+struct Universe {
+    /// Serialised instances: SGTINs of two GTINs (Digital Link and EPC URN spellings), an instance whose key
+    /// carries a lot, and a China drug code.
+    items: Vec<Id>,
+    /// SSCCs.
+    containers: Vec<Id>,
+    /// Class keys: the GTIN class and two lots of GTIN A.
+    classes: Vec<Id>,
+    /// Nodes that only get edges (lots of GTIN B, from ILMD lots of its instances) and the GTIN B class.
+    extra: Vec<Id>,
+    locations: Vec<Id>,
+    parties: Vec<Id>,
+}
+
+static U: LazyLock<Universe> = LazyLock::new(|| {
+    Universe {
+        items: vec![
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/21/S1")),
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/21/S2")),
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/21/S10")),
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/21/X%2F9")),
+            id("urn:epc:id:sgtin:0614141.107346.1"),
+            id("urn:epc:id:sgtin:0614141.107346.2017"),
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/10/L1/21/S9")),
+            id("cn-drug20:81234567890123456789"),
+        ],
+        containers: vec![id("urn:epc:id:sscc:0614141.1000000001"), id("urn:epc:id:sscc:0614141.1000000002")],
+        classes: vec![
+            id(&format!("https://id.gs1.org/01/{GTIN_A}")),
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/10/L1")),
+            id(&format!("https://id.gs1.org/01/{GTIN_A}/10/L10")),
+        ],
+        extra: vec![
+            id("https://id.gs1.org/01/10614141073464"),
+            id("https://id.gs1.org/01/10614141073464/10/L1"),
+            id("https://id.gs1.org/01/10614141073464/10/L10"),
+        ],
+        locations: vec![
+            id(&format!("https://id.gs1.org/414/{}", gln(1))),
+            id(&format!("https://id.gs1.org/414/{}", gln(2))),
+            id(&format!("https://id.gs1.org/414/{}/254/D7", gln(2))),
+        ],
+        parties: vec![
+            id(&format!("https://id.gs1.org/417/{}", gln(3))),
+            id(&format!("https://id.gs1.org/417/{}", gln(4))),
+            id("urn:example:party:carrier"),
+        ],
+    }
+});
+
+impl Universe {
+    /// Every node a question may be asked about.
+    fn nodes(&self) -> Vec<Id> {
+        let mut v: Vec<Id> = Vec::new();
+        for l in [&self.items, &self.containers, &self.classes, &self.extra, &self.locations, &self.parties] {
+            v.extend(l.iter().cloned());
+        }
+        v.push(id("urn:example:never-seen"));
+        v
+    }
+
+    /// Subjects an ObjectEvent may list: instances and containers.
+    fn objects(&self) -> Vec<Id> {
+        self.items.iter().chain(&self.containers).cloned().collect()
+    }
+
+    /// Keys `instances` is asked about: the two GTIN classes and the four lots.
+    fn class_keys(&self) -> Vec<TraceKey> {
+        self.classes.iter().chain(&self.extra).map(key).collect()
+    }
+}
+
+fn biz_steps() -> Vec<BizStep> {
+    vec![
+        BizStep::Commissioning,
+        BizStep::Packing,
+        BizStep::Shipping,
+        BizStep::Receiving,
+        BizStep::Unpacking,
+        BizStep::Decommissioning,
+        BizStep::Other("urn:example:bizstep:relabelling".into()),
+    ]
+}
+
+fn dispositions() -> Vec<Disposition> {
+    vec![
+        Disposition::Active,
+        Disposition::InProgress,
+        Disposition::InTransit,
+        Disposition::Recalled,
+        Disposition::Destroyed,
+        Disposition::RetailSold,
+        Disposition::Damaged,
+        Disposition::Other("urn:example:disp:quarantined".into()),
+    ]
+}
+
+const PERSISTENT: [Disposition; 4] =
+    [Disposition::Damaged, Disposition::NeedsReplacement, Disposition::Recalled, Disposition::Expired];
+
+/// Time slot `k` (0..40): slot 0 is before the Unix epoch (negative nanoseconds), the others hours apart in 2026.
+fn at(k: usize) -> Timestamp {
+    const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+    let k = i64::try_from(k).unwrap();
+    Timestamp(if k == 0 { -86_400_000_000_000 } else { (T0 + k * 3600) * 1_000_000_000 })
+}
+
+const SLOTS: usize = 40;
+
+// ------------------------------------------------------------------------------------------------------------
+// Random events and workloads
+// ------------------------------------------------------------------------------------------------------------
+
+/// The raw choices one random event is built from (see [`build`]).
+#[derive(Clone, Debug)]
+struct Spec {
+    template: u8,
+    time: usize,
+    tz: usize,
+    first: Vec<Pick>,
+    second: Vec<Pick>,
+    parent: Pick,
+    flags: u8,
+    lot: Option<usize>,
+    why: (Option<Pick>, Option<Pick>, Option<(Vec<Pick>, Vec<Pick>)>),
+    place: (Option<Pick>, Option<Pick>),
+    sd: (Vec<(u8, Pick)>, Vec<(u8, Pick)>),
+    who: Option<Pick>,
+    tid: Option<usize>,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    let picks = |n: std::ops::Range<usize>| prop::collection::vec(any::<Pick>(), n);
+    (
+        0u8..13,
+        0..SLOTS,
+        0usize..3,
+        picks(1..4),
+        picks(0..3),
+        any::<Pick>(),
+        any::<u8>(),
+        prop::option::weighted(0.4, 0..LOTS.len()),
+        (
+            prop::option::weighted(0.5, any::<Pick>()),
+            prop::option::weighted(0.4, any::<Pick>()),
+            prop::option::weighted(0.15, (picks(0..3), picks(0..2))),
+        ),
+        (prop::option::weighted(0.4, any::<Pick>()), prop::option::weighted(0.3, any::<Pick>())),
+        (
+            prop::collection::vec((0u8..4, any::<Pick>()), 0..3),
+            prop::collection::vec((0u8..4, any::<Pick>()), 0..3),
+        ),
+        prop::option::weighted(0.3, any::<Pick>()),
+    )
+        .prop_flat_map(|t| (Just(t), prop::option::weighted(0.6, 0..XFORM_IDS.len())))
+        .prop_map(|((template, time, tz, first, second, parent, flags, lot, why, place, sd, who), tid)| Spec {
+            template,
+            time,
+            tz,
+            first,
+            second,
+            parent,
+            flags,
+            lot,
+            why,
+            place,
+            sd,
+            who,
+            tid,
+        })
+}
+
+fn pick<T: Clone>(list: &[T], p: &Pick) -> T {
+    p.get(list).clone()
+}
+
+fn qty(class: &Id, n: Option<&str>) -> Quantity {
+    Quantity { class: class.clone(), quantity: n.map(|n| Decimal::parse(n).unwrap()), uom: n.map(|_| "KGM".into()) }
+}
+
+fn lot_ext(lot: &str) -> Extension {
+    Extension { name: LOT_NUMBER.into(), value: ExtValue::String(lot.into()) }
+}
+
+/// Builds a valid event from its choices: the template fixes the type, action and which lists are filled.
+fn build(s: &Spec) -> Event {
+    let u = &*U;
+    let offsets = [TzOffset(0), TzOffset(480), TzOffset(-300)];
+    let objects = u.objects();
+    let flag = |bit: u8| s.flags & (1 << bit) != 0;
+    let ev = |kind: EventType, action: Option<Action>| {
+        let mut e = Event::new(kind, at(s.time), offsets[s.tz]);
+        e.action = action;
+        e
+    };
+    let list = |picks: &[Pick], pool: &[Id]| {
+        let mut v: Vec<Id> = picks.iter().map(|p| pick(pool, p)).collect();
+        // A repeated identifier in one list is legal EPCIS; keep it sometimes, drop it usually.
+        if !flag(7) {
+            v.dedup();
+        }
+        v
+    };
+    let mut e = match s.template {
+        // ObjectEvent ADD (commissioning), sometimes with an ILMD lot and a quantity.
+        0 | 1 => {
+            let mut e = ev(EventType::Object, Some(Action::Add));
+            e.epc_list = list(&s.first, &objects);
+            if let Some(l) = s.lot {
+                e.ilmd.push(lot_ext(LOTS[l]));
+            }
+            if flag(0) {
+                e.quantity_list.push(qty(&pick(&u.classes, &s.parent), Some("12.5")));
+            }
+            e
+        }
+        2 => {
+            let mut e = ev(EventType::Object, Some(Action::Observe));
+            e.epc_list = list(&s.first, &objects);
+            if flag(0) {
+                e.quantity_list.push(qty(&pick(&u.classes, &s.parent), None));
+            }
+            e
+        }
+        3 => {
+            let mut e = ev(EventType::Object, Some(Action::Delete));
+            e.epc_list = list(&s.first, &objects);
+            e
+        }
+        // AggregationEvent ADD / OBSERVE / DELETE with children; children may be containers, or the parent.
+        4..=7 => {
+            let action = match s.template {
+                4 | 5 => Action::Add,
+                6 => Action::Observe,
+                _ => Action::Delete,
+            };
+            let mut e = ev(EventType::Aggregation, Some(action));
+            if action != Action::Observe || !flag(1) {
+                e.parent_id = Some(pick(&u.containers, &s.parent));
+            }
+            e.child_epcs = list(&s.first, &objects);
+            if flag(0) {
+                e.child_quantity_list.push(qty(&pick(&u.classes, &s.parent), Some("3")));
+            }
+            e
+        }
+        // "Unpack all": DELETE naming only the parent.
+        8 => {
+            let mut e = ev(EventType::Aggregation, Some(Action::Delete));
+            e.parent_id = Some(pick(&u.containers, &s.parent));
+            e
+        }
+        // TransformationEvent: EPCs or quantity classes on each side; with a transformationID sometimes only one
+        // side (the other event of the pair has the other side).
+        9 | 10 => {
+            let mut e = ev(EventType::Transformation, None);
+            let pool: Vec<Id> = objects.iter().chain(&u.classes).cloned().collect();
+            let mut sides = [Vec::new(), Vec::new()];
+            sides[0] = list(&s.first, &pool);
+            sides[1] = if s.second.is_empty() { vec![pick(&pool, &s.parent)] } else { list(&s.second, &pool) };
+            if let Some(t) = s.tid {
+                e.transformation_id = Some(XFORM_IDS[t].into());
+                if flag(2) {
+                    sides[usize::from(flag(3))].clear();
+                }
+            }
+            let [ins, outs] = sides;
+            for (i, x) in ins.into_iter().enumerate() {
+                if u.classes.contains(&x) {
+                    e.input_quantity_list.push(qty(&x, (i % 2 == 0).then_some("100")));
+                } else {
+                    e.input_epc_list.push(x);
+                }
+            }
+            for x in outs {
+                if u.classes.contains(&x) {
+                    e.output_quantity_list.push(qty(&x, None));
+                } else {
+                    e.output_epc_list.push(x);
+                }
+            }
+            if let Some(l) = s.lot {
+                e.ilmd.push(lot_ext(LOTS[l]));
+            }
+            e
+        }
+        11 => {
+            let action = if flag(0) { Action::Delete } else { Action::Add };
+            let mut e = ev(EventType::Association, Some(action));
+            e.parent_id = Some(pick(&u.containers, &s.parent));
+            if action == Action::Add || flag(1) {
+                e.child_epcs = list(&s.first, &u.items);
+            }
+            e
+        }
+        _ => {
+            let mut e = ev(EventType::Transaction, Some(if flag(0) { Action::Add } else { Action::Observe }));
+            e.epc_list = list(&s.first, &objects);
+            e.biz_transactions.push(BizTransaction { kind: Some(BizTransactionType::Po), value: id("urn:example:po:42") });
+            e
+        }
+    };
+    let (bs, disp, pers) = &s.why;
+    e.biz_step = bs.as_ref().map(|p| pick(&biz_steps(), p));
+    e.disposition = disp.as_ref().map(|p| pick(&dispositions(), p));
+    e.persistent_disposition = pers.as_ref().map(|(set, unset)| PersistentDisposition {
+        set: set.iter().map(|p| pick(&PERSISTENT, p)).collect(),
+        unset: unset.iter().map(|p| pick(&PERSISTENT, p)).collect(),
+    });
+    e.read_point = s.place.0.as_ref().map(|p| Place { id: pick(&u.locations, p), extensions: Vec::new() });
+    e.biz_location = s.place.1.as_ref().map(|p| Place { id: pick(&u.locations, p), extensions: Vec::new() });
+    let sd = |(t, p): &(u8, Pick)| match t {
+        0 => SourceDest { kind: SourceDestType::OwningParty, id: pick(&u.parties, p) },
+        1 => SourceDest { kind: SourceDestType::PossessingParty, id: pick(&u.parties, p) },
+        2 => SourceDest { kind: SourceDestType::Location, id: pick(&u.locations, p) },
+        _ => SourceDest { kind: SourceDestType::Other("urn:example:sdt:carrier".into()), id: pick(&u.parties, p) },
+    };
+    e.sources = s.sd.0.iter().map(sd).collect();
+    e.destinations = s.sd.1.iter().map(sd).collect();
+    e.who.party = s.who.as_ref().map(|p| pick(&u.parties, p));
+    e
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    spec().prop_map(|s| build(&s))
+}
+
+/// Time-window and page-size choices for index queries: (from slot, until slot, page size).
+type QueryParams = (Option<usize>, Option<usize>, usize);
+
+#[derive(Clone, Debug)]
+struct Workload {
+    batches: Vec<Vec<Event>>,
+    queries: Vec<QueryParams>,
+}
+
+/// Batches of 1–20 random events; some events are repeated in their own batch and again in the next one.
+fn workload() -> impl Strategy<Value = Workload> {
+    (
+        prop::collection::vec(prop::collection::vec(event(), 1..=20), 1..=5),
+        prop::collection::vec((any::<Pick>(), any::<Pick>(), any::<Pick>()), 0..5),
+        prop::collection::vec(
+            (prop::option::of(0..=SLOTS), prop::option::of(0..=SLOTS), prop_oneof![Just(1usize), 2usize..8, Just(1000)]),
+            3,
+        ),
+    )
+        .prop_map(|(mut batches, dups, queries)| {
+            for (b, e, pos) in dups {
+                let bi = b.index(batches.len());
+                let ev = pick(&batches[bi], &e);
+                let n = batches[bi].len();
+                batches[bi].insert(pos.index(n + 1), ev.clone());
+                if let Some(next) = batches.get_mut(bi + 1) {
+                    let n = next.len();
+                    next.insert(pos.index(n + 1), ev);
+                }
+            }
+            Workload { batches, queries }
+        })
+}
+
+/// One value of a strategy from a fixed seed (for the deterministic tests).
+fn sample<T: std::fmt::Debug>(s: impl Strategy<Value = T>, skip: usize) -> T {
+    let mut runner = TestRunner::deterministic();
+    for _ in 0..skip {
+        let _ = s.new_tree(&mut runner).unwrap();
+    }
+    s.new_tree(&mut runner).unwrap().current()
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Comparing a store with the model
+// ------------------------------------------------------------------------------------------------------------
+
+fn all_indexes() -> Vec<Index> {
+    let u = &*U;
+    let mut v = vec![Index::Time];
+    v.extend(u.locations.iter().cloned().map(Index::Location));
+    v.extend(u.parties.iter().cloned().map(Index::Party));
+    v.extend(biz_steps().into_iter().map(Index::BizStep));
+    v.extend(dispositions().into_iter().map(Index::Disposition));
+    v.extend(u.containers.iter().cloned().map(Index::Parent));
+    v.push(Index::Parent(u.items[0].clone()));
+    v
+}
+
+fn neighbours(s: &dyn TraceStore, n: &Id) -> Result<Vec<Edge>, tracecode::Error> {
+    let mut out = Vec::new();
+    s.neighbours(n, &mut out)?;
+    Ok(out)
+}
+
+/// Resolutions of every node through the store and through the model (twice through the store: the second
+/// answer may come from the hot tier).
+fn check_resolutions(mem: &MemoryStore, st: &Store, ctx: &str) -> Result<(), TestCaseError> {
+    let mut reader = st.reader();
+    for n in U.nodes() {
+        let want = mem.resolve_id(&n).unwrap();
+        prop_assert_eq!(&st.resolve_id(&n).unwrap(), &want, "{}: resolve_id {}", ctx, n);
+        prop_assert_eq!(&st.resolve_id(&n).unwrap(), &want, "{}: resolve_id again {}", ctx, n);
+        prop_assert_eq!(&reader.resolve_id(&n).unwrap(), &want, "{}: reader.resolve_id {}", ctx, n);
+        if let Id::Key(k) = &n {
+            prop_assert_eq!(&st.resolve_key(k).unwrap(), &want, "{}: resolve_key {}", ctx, n);
+            prop_assert_eq!(&reader.resolve_key(k).unwrap(), &want, "{}: reader.resolve_key {}", ctx, n);
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_lines, reason = "one list of every question the interface answers")]
+fn check_same(mem: &MemoryStore, st: &Store, w: &Workload, cps: &[Checkpoint], ctx: &str) -> Result<(), TestCaseError> {
+    check_resolutions(mem, st, ctx)?;
+    let mut reader = st.reader();
+    let times: Vec<Timestamp> = (0..=SLOTS).step_by(7).map(at).chain([Timestamp(i64::MIN), Timestamp(i64::MAX)]).collect();
+    for n in U.nodes() {
+        for &t in &times {
+            let want = mem.state_at(&n, t).unwrap();
+            prop_assert_eq!(&st.state_at(&n, t).unwrap(), &want, "{}: state_at {} {:?}", ctx, n, t);
+            prop_assert_eq!(&reader.state_at(&n, t).unwrap(), &want, "{}: reader.state_at {}", ctx, n);
+        }
+        let want = neighbours(mem, &n).unwrap();
+        prop_assert_eq!(&neighbours(st, &n).unwrap(), &want, "{}: neighbours of {}", ctx, n);
+        let mut via_reader = Vec::new();
+        reader.neighbours(&n, &mut via_reader).unwrap();
+        prop_assert_eq!(&via_reader, &want, "{}: reader.neighbours of {}", ctx, n);
+        prop_assert_eq!(st.verify(&n).unwrap(), mem.verify(&n).unwrap(), "{}: verify {}", ctx, n);
+    }
+    // Class instances, whole and paged.
+    for class in U.class_keys() {
+        let all = mem.instances(&class, None, 1000).unwrap();
+        prop_assert_eq!(&st.instances(&class, None, 1000).unwrap(), &all, "{}: instances of {}", ctx, class);
+        for limit in [1, 2] {
+            let mut after: Option<TraceKey> = None;
+            let mut got = Vec::new();
+            loop {
+                let want = mem.instances(&class, after.as_ref(), limit).unwrap();
+                let page = st.instances(&class, after.as_ref(), limit).unwrap();
+                prop_assert_eq!(&page, &want, "{}: instances of {} after {:?}", ctx, class, after);
+                if page.is_empty() {
+                    break;
+                }
+                after = page.last().cloned();
+                got.extend(page);
+            }
+            prop_assert_eq!(&got, &all, "{}: instances of {} paged by {}", ctx, class, limit);
+        }
+    }
+    let not_a_class = key(&U.items[0]);
+    prop_assert_eq!(st.instances(&not_a_class, None, 10).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    prop_assert_eq!(mem.instances(&not_a_class, None, 10).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // The change feed.
+    let total = mem.checkpoint().unwrap().seq;
+    for after in [0, 1, total / 2, total.saturating_sub(1), total, total + 5] {
+        for limit in [0, 1, 3, 1000] {
+            prop_assert_eq!(
+                st.events_since(after, limit).unwrap(),
+                mem.events_since(after, limit).unwrap(),
+                "{}: events_since({}, {})",
+                ctx,
+                after,
+                limit
+            );
+        }
+    }
+    // Every index, with time windows and paging.
+    for index in all_indexes() {
+        for &(from, until, limit) in w.queries.iter().chain(&[(None, None, 1000)]) {
+            let mut q = Query::new(index.clone());
+            q.from = from.map(at);
+            q.until = until.map(at);
+            let mut one_shot = q.clone();
+            one_shot.limit = usize::MAX;
+            let all = mem.query(&one_shot).unwrap();
+            prop_assert_eq!(&st.query(&one_shot).unwrap(), &all, "{}: {:?}", ctx, one_shot);
+            q.limit = limit;
+            let mut got = Vec::new();
+            for _ in 0..=all.items.len() {
+                let want = mem.query(&q).unwrap();
+                let page = st.query(&q).unwrap();
+                prop_assert_eq!(&page, &want, "{}: {:?}", ctx, q);
+                got.extend(page.items);
+                match page.next {
+                    Some(c) => {
+                        // Cursors survive their text form.
+                        prop_assert_eq!(c.to_string().parse::<Cursor>().unwrap(), c);
+                        q.after = Some(c);
+                    }
+                    None => break,
+                }
+            }
+            prop_assert_eq!(&got, &all.items, "{}: paged {:?}", ctx, q);
+        }
+    }
+    // Events by id.
+    for item in mem.events_since(0, usize::MAX).unwrap() {
+        prop_assert_eq!(st.event(&item.id).unwrap(), Some((item.seq, item.event.clone())));
+    }
+    prop_assert_eq!(st.event(&EventId([7; 32])).unwrap(), None);
+    // Checkpoints: the latest, and every one taken after a batch.
+    let cp = mem.checkpoint().unwrap();
+    prop_assert_eq!(st.checkpoint().unwrap(), cp, "{}: checkpoint", ctx);
+    for c in cps {
+        prop_assert!(st.verify_checkpoint(c).unwrap(), "{}: checkpoint {:?}", ctx, c);
+        let mut bad = *c;
+        bad.hash.0[0] ^= 1;
+        prop_assert!(!st.verify_checkpoint(&bad).unwrap());
+    }
+    let beyond = Checkpoint { seq: cp.seq + 1, hash: cp.hash };
+    prop_assert_eq!(st.verify_checkpoint(&beyond).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // Counts and verification.
+    let (a, b) = (st.stats().unwrap(), mem.stats().unwrap());
+    prop_assert_eq!(
+        (a.events, a.nodes, a.chain_entries, a.edges),
+        (b.events, b.nodes, b.chain_entries, b.edges),
+        "{}: stats",
+        ctx
+    );
+    let v = st.verify_all().unwrap();
+    prop_assert!(v.is_ok(), "{}: verify_all {:?}", ctx, v.first_bad);
+    prop_assert_eq!(v, mem.verify_all().unwrap(), "{}: verify_all counts", ctx);
+    Ok(())
+}
+
+/// Ingests every batch into both stores, comparing reports; returns the checkpoints after each batch.
+fn ingest_both(mem: &MemoryStore, st: &Store, w: &Workload) -> Result<Vec<Checkpoint>, TestCaseError> {
+    let mut cps = Vec::new();
+    for (i, b) in w.batches.iter().enumerate() {
+        for e in b {
+            prop_assert!(e.validate().is_ok(), "generated an invalid event: {:?}", e);
+        }
+        let want = mem.ingest(b.clone()).unwrap();
+        prop_assert_eq!(st.ingest(b.clone()).unwrap(), want, "batch {}", i);
+        cps.push(mem.checkpoint().unwrap());
+    }
+    Ok(cps)
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// 1–2, 7. The model test: same answers, after reopening, with a small hot tier, from a backup
+// ------------------------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20, max_shrink_iters: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn store_answers_like_the_model(w in workload()) {
+        let dir = TempDir::new("model");
+        let mem = MemoryStore::new();
+        let cps = {
+            let st = open(dir.path());
+            let cps = ingest_both(&mem, &st, &w)?;
+            check_same(&mem, &st, &w, &cps, "fresh")?;
+            st.backup_to(dir.sub("backup")).unwrap();
+            cps
+        };
+        // Reopen after drop: nothing lives only in memory.
+        {
+            let st = Store::open(dir.path(), opts().create_if_missing(false)).unwrap();
+            check_same(&mem, &st, &w, &cps, "reopened")?;
+        }
+        // A hot tier small enough to evict (16 shards of ~3 KB: a few resolutions each), and none at all.
+        for hot in [48_000, 0] {
+            let st = Store::open(dir.path(), opts().hot_tier_bytes(hot)).unwrap();
+            check_same(&mem, &st, &w, &cps, &format!("hot tier {hot}"))?;
+            check_resolutions(&mem, &st, "hot tier again")?;
+        }
+        // The backup answers the same.
+        let st = Store::open(dir.sub("backup"), opts().create_if_missing(false)).unwrap();
+        check_same(&mem, &st, &w, &cps, "backup")?;
+    }
+}
+
+/// Re-ingesting everything into a reopened store stores nothing and reports every event as the duplicate it is.
+#[test]
+fn reingest_after_reopen_is_idempotent() {
+    let w = sample(workload(), 1);
+    let dir = TempDir::new("reingest");
+    let mem = MemoryStore::new();
+    let cps = {
+        let st = open(dir.path());
+        ingest_both(&mem, &st, &w).unwrap()
+    };
+    let st = open(dir.path());
+    let all: Vec<Event> = w.batches.concat();
+    let want = mem.ingest(all.clone()).unwrap();
+    assert_eq!(want.accepted, 0);
+    assert_eq!(want.duplicates, all.len());
+    assert_eq!(st.ingest(all).unwrap(), want);
+    check_same(&mem, &st, &w, &cps, "re-ingested").unwrap();
+}
+
+/// A backup is a point-in-time copy: later ingest into the original does not reach it.
+#[test]
+fn backup_is_a_consistent_snapshot() {
+    let w = sample(workload(), 2);
+    let dir = TempDir::new("backup");
+    let mem = MemoryStore::new();
+    let st = open(dir.path());
+    let (first, rest) = w.batches.split_at(1);
+    let head = Workload { batches: first.to_vec(), queries: w.queries.clone() };
+    let cps = ingest_both(&mem, &st, &head).unwrap();
+    st.backup_to(dir.sub("b")).unwrap();
+    assert_eq!(st.backup_to(dir.sub("b")).unwrap_err().kind(), ErrorKind::Io, "backup over an existing dir");
+    for b in rest {
+        st.ingest(b.clone()).unwrap();
+    }
+    let copy = Store::open(dir.sub("b"), opts().create_if_missing(false)).unwrap();
+    check_same(&mem, &copy, &head, &cps, "backup").unwrap();
+    // The copy is a store in its own right: it takes writes.
+    let tail = Workload { batches: rest.to_vec(), queries: w.queries.clone() };
+    ingest_both(&mem, &copy, &tail).unwrap();
+}
+
+#[test]
+fn open_missing_store_without_create_fails_with_io() {
+    let dir = TempDir::new("missing");
+    let err = Store::open(dir.path(), opts().create_if_missing(false)).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Io);
+}
+
+#[test]
+fn second_open_of_a_locked_store_fails_with_io() {
+    let dir = TempDir::new("locked");
+    let _st = open(dir.path());
+    assert_eq!(Store::open(dir.path(), opts()).err().unwrap().kind(), ErrorKind::Io);
+}
+
+#[test]
+fn invalid_event_stores_nothing_of_its_batch() {
+    let dir = TempDir::new("invalid");
+    let st = open(dir.path());
+    let mut good = Event::new(EventType::Object, at(3), TzOffset::UTC);
+    good.action = Some(Action::Add);
+    good.epc_list.push(U.items[0].clone());
+    let bad = Event::new(EventType::Object, at(4), TzOffset::UTC); // no action
+    let err = st.ingest(vec![good.clone(), bad.clone()]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(err.offset(), 1, "offset = index of the invalid event");
+    assert_eq!(MemoryStore::new().ingest(vec![good.clone(), bad]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(st.checkpoint().unwrap().seq, 0);
+    assert!(st.resolve_id(&U.items[0]).unwrap().is_none());
+    assert!(!st.is_poisoned(), "a refused batch is not a failed write");
+    assert_eq!(st.ingest(vec![good]).unwrap().accepted, 1);
+}
