@@ -30,7 +30,9 @@
 //! | `xform` | len (u16) ‖ transformation id ‖ seq (8) | time (8) ‖ event id (32) ‖ inputs (u32 count ‖ nodes) ‖ outputs (same) |
 //!
 //! `rel` codes: 0 "unpack all" marker (under the parent; no far node), 1 parent, 2 child, 3 input, 4 output, 5 lot, 6 member, 7 source, 8 destination, 9 sent,
-//! 10 received. `kind` codes: 1 aggregation, 2 association, 3 transformation, 4 membership, 5 hand-over.
+//! 10 received. 11 hand-over bundle under a subject and 12 under a source/destination (value after the event id: u16 count,
+//! then per far end: rel code (7–10) ‖ SDT term (u16 len ‖ text) ‖ full id — one record per subject and per
+//! party instead of one per pair and direction). `kind` codes: 1 aggregation, 2 association, 3 transformation, 4 membership, 5 hand-over.
 //! Index tags and terms: `0x01` time (no term), `0x02` location (node), `0x03` party (node), `0x04` bizStep
 //! and `0x05` disposition (u16 length ‖ CBV term or URI), `0x06` parent (node).
 //!
@@ -259,6 +261,12 @@ pub(crate) const fn action_from(c: u8) -> Option<Option<Action>> {
 /// The rel byte of an "unpack all" marker (a DELETE naming a parent and no children), so a container's
 /// markers are one short scan ahead of its other edges.
 pub(crate) const UNPACK_ALL: u8 = 0;
+
+/// The rel byte of a hand-over bundle under a subject: the event's sources and destinations in one record.
+pub(crate) const HANDOVER: u8 = 11;
+
+/// The rel byte of a hand-over bundle under a source or destination: the event's subjects in one record.
+pub(crate) const HANDED: u8 = 12;
 
 /// The sort key of an edge under its node: (rel code, seq, far node key, SDT term). Both stores order
 /// [`super::TraceStore::neighbours`] by it.

@@ -662,6 +662,8 @@ impl<'s> Reader<'s> {
     pub fn neighbours(&mut self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
         self.freshen();
         let nk = keys::node_key(node);
+        let start = out.len();
+        let mut bundles = false;
         let it = self.edge_it()?;
         it.seek(&nk);
         while let (Some(k), Some(v)) = (it.key(), it.value()) {
@@ -671,10 +673,22 @@ impl<'s> Reader<'s> {
             let rel = k.get(nk.len()).copied().unwrap_or(0);
             let seq =
                 u64::from_be_bytes(k.get(nk.len() + 1..nk.len() + 9).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
-            out.push(decode_edge_value(k, v, rel, seq)?);
+            if rel == keys::HANDOVER || rel == keys::HANDED {
+                bundles = true;
+                decode_bundle(k, v, seq, out)?;
+            } else {
+                out.push(decode_edge_value(k, v, rel, seq)?);
+            }
             it.next();
         }
-        it.status().map_err(|e| io(&e))
+        it.status().map_err(|e| io(&e))?;
+        if bundles {
+            // Bundled hand-overs sort after the per-edge records; restore the documented (rel, seq, ...) order.
+            if let Some(mine) = out.get_mut(start..) {
+                mine.sort_by_cached_key(keys::edge_suffix);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -698,9 +712,42 @@ fn decode_edge_value(k: &[u8], v: &[u8], rel: u8, seq: Seq) -> Result<Edge, Erro
     Ok(Edge { to, kind, rel, action, time, seq, event })
 }
 
+/// A hand-over bundle: (rel code, source/destination type, far end).
+type Bundle<'a> = Vec<(u8, &'a SourceDestType, &'a Id)>;
+
+fn encode_bundle(v: &mut Vec<u8>, list: &[(u8, &SourceDestType, &Id)]) {
+    v.extend_from_slice(&u16::try_from(list.len()).unwrap_or(u16::MAX).to_be_bytes());
+    for (rel, t, id) in list.iter().take(usize::from(u16::MAX)) {
+        v.push(*rel);
+        keys::push_u16_bytes(v, t.term().as_bytes());
+        keys::push_full_id(v, Some(id));
+    }
+}
+
+/// Expands a hand-over bundle into edges.
+fn decode_bundle(k: &[u8], v: &[u8], seq: Seq, out: &mut Vec<Edge>) -> Result<(), Error> {
+    let mut c = Cur::new(unseal(k, v, "edge")?, "edge");
+    let kind = keys::kind_from(c.u8()?).ok_or_else(|| corrupt("edge", "kind"))?;
+    let action = keys::action_from(c.u8()?).ok_or_else(|| corrupt("edge", "action"))?;
+    let time = keys::time_from(c.arr()?);
+    let event = c.event_id()?;
+    let n = u16::from_be_bytes(c.arr()?);
+    for _ in 0..n {
+        let code = c.u8()?;
+        let t = std::str::from_utf8(c.u16_bytes()?).map_err(|_| corrupt("edge", "type"))?;
+        let t = SourceDestType::parse(t).map_err(|_| corrupt("edge", "type"))?;
+        let rel = keys::rel_from(code, Some(t)).ok_or_else(|| corrupt("edge", "relation"))?;
+        let to = c.full_id()?;
+        out.push(Edge { to, kind, rel, action, time, seq, event });
+    }
+    Ok(())
+}
+
 /// Everything the writer puts for one batch.
 struct Pending {
-    batch: WriteBatch,
+    /// (column family index in `CF_NAMES`, key, sealed value); sorted before writing, because the memtable skip
+    /// list inserts keys that arrive in order next to the previous one instead of searching from the top.
+    entries: Vec<(u8, Vec<u8>, Vec<u8>)>,
     heads: HashMap<Vec<u8>, Link>,
     touched: HashSet<Vec<u8>>,
     unpack_parents: Vec<Vec<u8>>,
@@ -752,13 +799,14 @@ fn xform_prefix(tid: &str) -> Vec<u8> {
 }
 
 impl Store {
-    fn put(&self, p: &mut Pending, cf: &str, key: &[u8], mut body: Vec<u8>) -> Result<(), Error> {
+    fn put(p: &mut Pending, cf: &str, key: &[u8], mut body: Vec<u8>) -> Result<(), Error> {
         seal(key, &mut body);
-        p.batch.put_cf(self.cf(cf)?, key, body);
+        let i = CF_NAMES.iter().position(|n| *n == cf).ok_or_else(|| corrupt("schema", "unknown column family"))?;
+        p.entries.push((u8::try_from(i).unwrap_or(u8::MAX), key.to_vec(), body));
         Ok(())
     }
 
-    fn put_edge(&self, p: &mut Pending, node: &Id, e: &Edge) -> Result<(), Error> {
+    fn put_edge(p: &mut Pending, node: &Id, e: &Edge) -> Result<(), Error> {
         let mut k = keys::node_key(node);
         k.extend_from_slice(&keys::edge_suffix(e));
         if !p.edge_keys.insert(k.clone()) {
@@ -775,21 +823,78 @@ impl Store {
             p.unpack_parents.push(keys::node_key(node));
         }
         p.counters[2] += 1;
-        self.put(p, "edge", &k, v)
+        Self::put(p, "edge", &k, v)
     }
 
-    fn put_idx(&self, p: &mut Pending, tag: u8, term: &[u8], e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
+    /// Hand-overs as bundles: one `edge` record per subject listing the event's sources and destinations
+    /// (rel byte 11), and one per source/destination listing the subjects (rel byte 12) — instead of one record
+    /// per (subject, party) pair in each direction, which multiplied the writes of every shipping event.
+    /// [`Reader::neighbours`] expands them into the same [`Edge`]s.
+    fn put_handovers(p: &mut Pending, nodes: &[&Id], e: &Event, why: Why) -> Result<(), Error> {
+        if e.sources.is_empty() && e.destinations.is_empty() {
+            return Ok(());
+        }
+        let sds: Vec<(u8, &SourceDestType, &Id)> = e
+            .sources
+            .iter()
+            .map(|x| (7u8, &x.kind, &x.id))
+            .chain(e.destinations.iter().map(|x| (8u8, &x.kind, &x.id)))
+            .collect();
+        let head = |v: &mut Vec<u8>| {
+            v.push(keys::kind_code(EdgeKind::HandOver));
+            v.push(keys::action_code(e.action));
+            v.extend_from_slice(&keys::time_bytes(why.time));
+            v.extend_from_slice(&why.id.0);
+        };
+        let mut reverse: Vec<(&Id, Bundle<'_>)> = Vec::new();
+        for subject in nodes {
+            let mut list: Vec<(u8, &SourceDestType, &Id)> = Vec::new();
+            for &(role, t, id) in &sds {
+                if id != *subject && !list.iter().any(|&(r, tt, ii)| r == role && tt == t && ii == id) {
+                    list.push((role, t, id));
+                    let back = role + 2; // source → sent, destination → received
+                    match reverse.iter_mut().find(|(n, _)| *n == id) {
+                        Some((_, l)) => l.push((back, t, subject)),
+                        None => reverse.push((id, vec![(back, t, subject)])),
+                    }
+                }
+            }
+            if list.is_empty() {
+                continue;
+            }
+            p.counters[2] += 2 * list.len() as u64;
+            let mut k = keys::node_key(subject);
+            k.push(keys::HANDOVER);
+            k.extend_from_slice(&why.seq.to_be_bytes());
+            let mut v = Vec::with_capacity(64 + 40 * list.len());
+            head(&mut v);
+            encode_bundle(&mut v, &list);
+            Self::put(p, "edge", &k, v)?;
+        }
+        for (node, list) in reverse {
+            let mut k = keys::node_key(node);
+            k.push(keys::HANDED);
+            k.extend_from_slice(&why.seq.to_be_bytes());
+            let mut v = Vec::with_capacity(64 + 40 * list.len());
+            head(&mut v);
+            encode_bundle(&mut v, &list);
+            Self::put(p, "edge", &k, v)?;
+        }
+        Ok(())
+    }
+
+    fn put_idx(p: &mut Pending, tag: u8, term: &[u8], e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
         let mut k = Vec::with_capacity(1 + term.len() + 16);
         k.push(tag);
         k.extend_from_slice(term);
         k.extend_from_slice(&keys::time_bytes(e.event_time));
         k.extend_from_slice(&seq.to_be_bytes());
-        self.put(p, "idx", &k, id.0.to_vec())
+        Self::put(p, "idx", &k, id.0.to_vec())
     }
 
-    fn index_event(&self, p: &mut Pending, e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
+    fn index_event(p: &mut Pending, e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
         use keys::idx;
-        self.put_idx(p, idx::TIME, &[], e, seq, id)?;
+        Self::put_idx(p, idx::TIME, &[], e, seq, id)?;
         let mut locations: Vec<&Id> = Vec::new();
         let mut parties: Vec<&Id> = Vec::new();
         for place in e.read_point.iter().chain(&e.biz_location) {
@@ -812,28 +917,28 @@ impl Store {
             parties.push(w);
         }
         for l in locations {
-            self.put_idx(p, idx::LOCATION, &keys::node_key(l), e, seq, id)?;
+            Self::put_idx(p, idx::LOCATION, &keys::node_key(l), e, seq, id)?;
         }
         for party in parties {
-            self.put_idx(p, idx::PARTY, &keys::node_key(party), e, seq, id)?;
+            Self::put_idx(p, idx::PARTY, &keys::node_key(party), e, seq, id)?;
         }
         if let Some(b) = &e.biz_step {
             let mut t = Vec::new();
             keys::push_u16_bytes(&mut t, b.term().as_bytes());
-            self.put_idx(p, idx::BIZ_STEP, &t, e, seq, id)?;
+            Self::put_idx(p, idx::BIZ_STEP, &t, e, seq, id)?;
         }
         if let Some(d) = &e.disposition {
             let mut t = Vec::new();
             keys::push_u16_bytes(&mut t, d.term().as_bytes());
-            self.put_idx(p, idx::DISPOSITION, &t, e, seq, id)?;
+            Self::put_idx(p, idx::DISPOSITION, &t, e, seq, id)?;
         }
         if let Some(parent) = &e.parent_id {
-            self.put_idx(p, idx::PARENT, &keys::node_key(parent), e, seq, id)?;
+            Self::put_idx(p, idx::PARENT, &keys::node_key(parent), e, seq, id)?;
         }
         Ok(())
     }
 
-    fn class_entries(&self, p: &mut Pending, nodes: &[&Id], e: &Event) -> Result<(), Error> {
+    fn class_entries(p: &mut Pending, nodes: &[&Id], e: &Event) -> Result<(), Error> {
         for n in nodes {
             if let Id::Key(k) = n
                 && k.gtin_class().is_some()
@@ -841,14 +946,14 @@ impl Store {
             {
                 let mut key = vec![keys::class::GTIN];
                 key.extend_from_slice(k.as_bytes());
-                self.put(p, "class", &key, k.as_bytes().to_vec())?;
+                Self::put(p, "class", &key, k.as_bytes().to_vec())?;
             }
         }
         for (lot, inst) in derive::memberships(e) {
             if let Some(m) = TraceKey::lot_member_key(&lot, &inst) {
                 let mut key = vec![keys::class::LOT];
                 key.extend_from_slice(&m);
-                self.put(p, "class", &key, inst.as_bytes().to_vec())?;
+                Self::put(p, "class", &key, inst.as_bytes().to_vec())?;
             }
         }
         Ok(())
@@ -891,11 +996,11 @@ impl Store {
             derive::transformation_edges(&mut edges, &ins, &oo, j);
         }
         for (n, edge) in &edges {
-            self.put_edge(p, n, edge)?;
+            Self::put_edge(p, n, edge)?;
         }
         let mut k = prefix;
         k.extend_from_slice(&why.seq.to_be_bytes());
-        self.put(p, "xform", &k, encode_xform(&me))?;
+        Self::put(p, "xform", &k, encode_xform(&me))?;
         p.xforms.push(me);
         Ok(())
     }
@@ -927,7 +1032,7 @@ impl TraceStore for Store {
         let mut report = IngestReport::default();
         let mut in_batch: HashMap<EventId, Seq> = HashMap::new();
         let mut p = Pending {
-            batch: WriteBatch::default(),
+            entries: Vec::with_capacity(events.len() * 12),
             heads: HashMap::new(),
             touched: HashSet::new(),
             unpack_parents: Vec::new(),
@@ -958,18 +1063,20 @@ impl TraceStore for Store {
             let mut v = Vec::with_capacity(8 + fr.len() + 4);
             v.extend_from_slice(&seq.to_be_bytes());
             v.extend_from_slice(fr);
-            self.put(&mut p, "event", &id.0, v)?;
+            Self::put(&mut p, "event", &id.0, v)?;
             let mut v = Vec::with_capacity(68);
             v.extend_from_slice(&id.0);
             v.extend_from_slice(&log_hash.0);
-            self.put(&mut p, "log", &seq.to_be_bytes(), v)?;
+            Self::put(&mut p, "log", &seq.to_be_bytes(), v)?;
             let nodes = derive::nodes(e);
+            let mut new_nodes: Vec<&Id> = Vec::new();
             for n in &nodes {
                 let nk = keys::node_key(n);
                 let prev = match p.heads.get(&nk).or_else(|| w.heads.get(&nk)) {
                     Some(l) => *l,
                     None => Self::disk_head(&mut head_it, &nk)?.unwrap_or_else(|| {
                         p.counters[0] += 1;
+                        new_nodes.push(*n);
                         GENESIS
                     }),
                 };
@@ -984,16 +1091,19 @@ impl TraceStore for Store {
                 if inline {
                     v.extend_from_slice(fr);
                 }
-                self.put(&mut p, "chain", &k, v)?;
+                Self::put(&mut p, "chain", &k, v)?;
                 p.counters[1] += 1;
                 p.heads.insert(nk.clone(), link);
                 p.touched.insert(nk);
             }
-            self.index_event(&mut p, e, seq, id)?;
-            self.class_entries(&mut p, &nodes, e)?;
+            Self::index_event(&mut p, e, seq, id)?;
+            Self::class_entries(&mut p, &new_nodes, e)?;
             for (n, edge) in derive::edges(e, seq, *id) {
-                self.put_edge(&mut p, &n, &edge)?;
+                if edge.kind != EdgeKind::HandOver {
+                    Self::put_edge(&mut p, &n, &edge)?;
+                }
             }
+            Self::put_handovers(&mut p, &nodes, e, Why { seq, id: *id, time: e.event_time })?;
             self.join_transformation(&mut p, e, Why { seq, id: *id, time: e.event_time })?;
         }
         drop(head_it);
@@ -1005,14 +1115,22 @@ impl TraceStore for Store {
             c.extend_from_slice(&x.to_be_bytes());
         }
         seal(COUNTERS_KEY, &mut c);
-        p.batch.put(COUNTERS_KEY, c);
+        let mut batch = WriteBatch::default();
+        batch.put(COUNTERS_KEY, c);
+        p.entries.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        p.entries.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let handles = CF_NAMES.iter().map(|n| self.cf(n)).collect::<Result<Vec<_>, _>>()?;
+        for (cf, k, v) in &p.entries {
+            let h = handles.get(usize::from(*cf)).ok_or_else(|| corrupt("schema", "unknown column family"))?;
+            batch.put_cf(*h, k, v);
+        }
         let mut wo = WriteOptions::default();
         wo.set_sync(self.opts.sync);
         let result = if w.fail_next {
             w.fail_next = false;
             Err(Error::new(ErrorKind::Io, 0, 0, "storage: injected write failure"))
         } else {
-            self.db.write_opt(p.batch, &wo).map_err(|e| io(&e))
+            self.db.write_opt(batch, &wo).map_err(|e| io(&e))
         };
         if let Err(e) = result {
             self.poisoned.store(true, Ordering::SeqCst);

@@ -63,15 +63,8 @@ struct Flags {
 
 impl Flags {
     fn parse(args: &[String]) -> Result<Self, String> {
-        let mut f = Self {
-            items: 1_000_000,
-            nodes: 1_000_000,
-            threads: 2,
-            ops: 2_000_000,
-            hot_mb: 1024,
-            db: None,
-            json: None,
-        };
+        let mut f =
+            Self { items: 1_000_000, nodes: 1_000_000, threads: 2, ops: 2_000_000, hot_mb: 1024, db: None, json: None };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut v = || it.next().cloned().ok_or(format!("{a} needs a value"));
@@ -99,12 +92,12 @@ pub(crate) struct Dir {
 
 impl Dir {
     pub(crate) fn new(db: Option<&str>, what: &str) -> Self {
+        #[allow(clippy::single_match_else, reason = "two real cases")]
         match db {
             Some(d) => Self { path: d.into(), temp: false },
             None => {
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.subsec_nanos());
+                let nanos =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
                 let path = std::env::temp_dir().join(format!("tracecode-{what}-{}-{nanos}", std::process::id()));
                 Self { path, temp: true }
             }
@@ -273,7 +266,13 @@ fn lookup(f: &Flags) -> Result<(), String> {
     let opts = Options::default().hot_tier_bytes(f.hot_mb << 20).block_cache_bytes(2 << 30);
     let store = Store::open(dir.path(), opts).map_err(|e| e.to_string())?;
     let synth = Synth::new(SynthConfig { items: f.items, ..SynthConfig::default() });
-    println!("bench lookup: {} items, {} threads, {} ops per measurement, store {}", f.items, f.threads, f.ops, dir.path().display());
+    println!(
+        "bench lookup: {} items, {} threads, {} ops per measurement, store {}",
+        f.items,
+        f.threads,
+        f.ops,
+        dir.path().display()
+    );
     let (events, busy) = load(&store, &synth, "ingest")?;
     store.flush().map_err(|e| e.to_string())?;
     let n = synth.item_count();
@@ -303,7 +302,7 @@ fn lookup(f: &Flags) -> Result<(), String> {
     let (map_rate, _) = measure(f.threads, &zipf_nodes, |c| {
         let mut hits = 0;
         for k in c {
-            hits += u64::from(map.get(k).is_some());
+            hits += u64::from(map.contains_key(k));
         }
         assert_eq!(hits, c.len() as u64, "baseline map lost a key");
         hits
@@ -374,11 +373,7 @@ fn lookup(f: &Flags) -> Result<(), String> {
         baseline: Some(("raw RocksDB scan", raw_rate)),
         target: ">= 0.85 of raw scan",
         met: Some(uni_rate >= 0.85 * raw_rate),
-        note: format!(
-            "{n_keys} items; hot tier holds {} entries ({} MiB)",
-            before.hot_entries,
-            before.hot_bytes >> 20
-        ),
+        note: format!("{n_keys} items; hot tier holds {} entries ({} MiB)", before.hot_entries, before.hot_bytes >> 20),
     });
 
     // resolve_many over uniform scan texts, batches of 64.
@@ -404,7 +399,7 @@ fn lookup(f: &Flags) -> Result<(), String> {
 
     // Unknown codes: well-formed codes never issued.
     let unknown: Vec<TraceKey> = (0..f.ops as u64)
-        .filter_map(|i| tracecode::code::parse(&synth.unknown_scan(i)).and_then(|c| c.trace_key()).ok())
+        .filter_map(|i| tracecode::code::parse(synth.unknown_scan(i)).and_then(|c| c.trace_key()).ok())
         .collect();
     let unknown_refs: Vec<&TraceKey> = unknown.iter().collect();
     let (unknown_rate, _) = measure(f.threads, &unknown_refs, |c| {

@@ -337,7 +337,8 @@ fn feed(store: &Store, args: &[String]) -> ExitCode {
                           "event": epcis_json::event_to_json(&item.event, &opts)});
         writeln!(out, "{line}")
     });
-    match r.and_then(|n| out.flush().map(|()| n).map_err(|e| Error::new(tracecode::ErrorKind::Io, 0, 0, e.to_string()))) {
+    match r.and_then(|n| out.flush().map(|()| n).map_err(|e| Error::new(tracecode::ErrorKind::Io, 0, 0, e.to_string())))
+    {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail("feed", &e),
     }
