@@ -715,6 +715,14 @@ fn decode_edge_value(k: &[u8], v: &[u8], rel: u8, seq: Seq) -> Result<Edge, Erro
 /// A hand-over bundle: (rel code, source/destination type, far end).
 type Bundle<'a> = Vec<(u8, &'a SourceDestType, &'a Id)>;
 
+/// One pending write: column family index, key and value as ranges of [`Pending::arena`].
+#[derive(Clone, Copy)]
+struct Entry {
+    cf: u8,
+    key: (usize, usize),
+    value: (usize, usize),
+}
+
 fn encode_bundle(v: &mut Vec<u8>, list: &[(u8, &SourceDestType, &Id)]) {
     v.extend_from_slice(&u16::try_from(list.len()).unwrap_or(u16::MAX).to_be_bytes());
     for (rel, t, id) in list.iter().take(usize::from(u16::MAX)) {
@@ -747,7 +755,9 @@ fn decode_bundle(k: &[u8], v: &[u8], seq: Seq, out: &mut Vec<Edge>) -> Result<()
 struct Pending {
     /// (column family index in `CF_NAMES`, key, sealed value); sorted before writing, because the memtable skip
     /// list inserts keys that arrive in order next to the previous one instead of searching from the top.
-    entries: Vec<(u8, Vec<u8>, Vec<u8>)>,
+    entries: Vec<Entry>,
+    /// Keys and sealed values of `entries`, back to back: one allocation per batch instead of two per entry.
+    arena: Vec<u8>,
     heads: HashMap<Vec<u8>, Link>,
     touched: HashSet<Vec<u8>>,
     unpack_parents: Vec<Vec<u8>>,
@@ -802,7 +812,11 @@ impl Store {
     fn put(p: &mut Pending, cf: &str, key: &[u8], mut body: Vec<u8>) -> Result<(), Error> {
         seal(key, &mut body);
         let i = CF_NAMES.iter().position(|n| *n == cf).ok_or_else(|| corrupt("schema", "unknown column family"))?;
-        p.entries.push((u8::try_from(i).unwrap_or(u8::MAX), key.to_vec(), body));
+        let k0 = p.arena.len();
+        p.arena.extend_from_slice(key);
+        let v0 = p.arena.len();
+        p.arena.extend_from_slice(&body);
+        p.entries.push(Entry { cf: u8::try_from(i).unwrap_or(u8::MAX), key: (k0, key.len()), value: (v0, body.len()) });
         Ok(())
     }
 
@@ -1033,6 +1047,7 @@ impl TraceStore for Store {
         let mut in_batch: HashMap<EventId, Seq> = HashMap::new();
         let mut p = Pending {
             entries: Vec::with_capacity(events.len() * 12),
+            arena: Vec::with_capacity(events.len() * 1024),
             heads: HashMap::new(),
             touched: HashSet::new(),
             unpack_parents: Vec::new(),
@@ -1115,14 +1130,18 @@ impl TraceStore for Store {
             c.extend_from_slice(&x.to_be_bytes());
         }
         seal(COUNTERS_KEY, &mut c);
-        let mut batch = WriteBatch::default();
+        // Room for every record plus RocksDB's per-record overhead, so the batch buffer never regrows (each
+        // regrowth copied the whole batch).
+        let mut batch = WriteBatch::with_capacity_bytes(p.arena.len() + 16 * p.entries.len() + 64);
         batch.put(COUNTERS_KEY, c);
-        p.entries.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        p.entries.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let arena = &p.arena;
+        let slice = |r: (usize, usize)| arena.get(r.0..r.0 + r.1).unwrap_or_default();
+        p.entries.sort_unstable_by(|a, b| (a.cf, slice(a.key)).cmp(&(b.cf, slice(b.key))));
+        p.entries.dedup_by(|a, b| a.cf == b.cf && slice(a.key) == slice(b.key));
         let handles = CF_NAMES.iter().map(|n| self.cf(n)).collect::<Result<Vec<_>, _>>()?;
-        for (cf, k, v) in &p.entries {
-            let h = handles.get(usize::from(*cf)).ok_or_else(|| corrupt("schema", "unknown column family"))?;
-            batch.put_cf(*h, k, v);
+        for e in &p.entries {
+            let h = handles.get(usize::from(e.cf)).ok_or_else(|| corrupt("schema", "unknown column family"))?;
+            batch.put_cf(*h, slice(e.key), slice(e.value));
         }
         let mut wo = WriteOptions::default();
         wo.set_sync(self.opts.sync);

@@ -13,6 +13,7 @@ mod demo;
 mod epcis_cmd;
 mod issue_cmd;
 mod store_cmd;
+mod store_demo;
 mod trace_cmd;
 
 const HELP: &str = "\
