@@ -28,7 +28,7 @@ use tracecode::event::{
     Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, Event, EventType, ExtValue, Extension,
     Id, PersistentDisposition, Place, Quantity, SourceDest, SourceDestType, Timestamp, TzOffset,
 };
-use tracecode::store::{Checkpoint, Cursor, Edge, Index, MemoryStore, Options, Query, Store, TraceStore};
+use tracecode::store::{Checkpoint, Cursor, Edge, Index, MemoryStore, Options, Query, Store, TraceStore, keys};
 
 // ------------------------------------------------------------------------------------------------------------
 // Temporary directories
@@ -767,7 +767,12 @@ fn workloads_exercise_every_feature() {
             }
             for e in b {
                 shapes.insert((e.kind.as_str().to_owned(), e.action.map(Action::as_str)));
-                unpack_all += usize::from(e.kind == EventType::Aggregation && e.parent_id.is_some() && e.child_epcs.is_empty() && e.child_quantity_list.is_empty());
+                unpack_all += usize::from(
+                    e.kind == EventType::Aggregation
+                        && e.parent_id.is_some()
+                        && e.child_epcs.is_empty()
+                        && e.child_quantity_list.is_empty(),
+                );
                 pre_epoch += usize::from(e.event_time.0 < 0);
             }
         }
@@ -962,4 +967,350 @@ fn concurrent_resolves_see_every_returned_ingest() {
     for (i, n) in nodes.iter().enumerate() {
         assert_eq!(st.resolve_id(n).unwrap(), gens[last][i]);
     }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// 4. Damage: a flipped byte is a typed error, never data
+// ------------------------------------------------------------------------------------------------------------
+
+fn serial(n: usize) -> Id {
+    id(&format!("https://id.gs1.org/01/{GTIN_A}/21/S{n}"))
+}
+
+/// The RocksDB database under a store, opened directly with every column family.
+fn raw(dir: &Path) -> rocksdb::DB {
+    let names = keys::CF_NAMES.iter().copied().chain(["default"]);
+    rocksdb::DB::open_cf(&rocksdb::Options::default(), dir, names).unwrap()
+}
+
+/// Flips one byte in the middle of the value stored under `key` in `cf` (which must exist).
+fn flip(dir: &Path, cf: &str, key: &[u8]) {
+    let db = raw(dir);
+    let h = db.cf_handle(cf).unwrap();
+    let mut v = db.get_cf(h, key).unwrap().expect("the record to damage exists");
+    let i = v.len() / 2;
+    v[i] ^= 0x10;
+    db.put_cf(h, key, v).unwrap();
+}
+
+/// The first key of `cf` starting with `prefix`.
+fn first_key(dir: &Path, cf: &str, prefix: &[u8]) -> Vec<u8> {
+    let db = raw(dir);
+    let h = db.cf_handle(cf).unwrap();
+    let mut it = db.raw_iterator_cf(h);
+    it.seek(prefix);
+    let k = it.key().expect("a record under the prefix").to_vec();
+    assert!(k.starts_with(prefix));
+    k
+}
+
+struct Fixture {
+    dir: TempDir,
+    mem: MemoryStore,
+    /// Events in capture order (event `i` has sequence `i + 1`).
+    events: Vec<(EventId, Event)>,
+}
+
+/// Seq 1: 60 items commissioned in one event and seq 2: packed into C1 — frames too big to be copied into the
+/// chains (stored once in `event`); seq 3: C1 handed over; seq 4, 5: S1 and S2 observed (small, inline).
+/// Each event its own batch; memtables flushed so the damage is written over SST data.
+fn fixture(tag: &str) -> Fixture {
+    let dir = TempDir::new(tag);
+    let items: Vec<Id> = (1..=60).map(serial).collect();
+    let c1 = U.containers[0].clone();
+    let mut ship = Event::new(EventType::Object, at(3), TzOffset(480));
+    ship.action = Some(Action::Observe);
+    ship.biz_step = Some(BizStep::Shipping);
+    ship.epc_list.push(c1.clone());
+    ship.sources.push(SourceDest { kind: SourceDestType::OwningParty, id: U.parties[0].clone() });
+    ship.destinations.push(SourceDest { kind: SourceDestType::OwningParty, id: U.parties[1].clone() });
+    let observe = |item: &Id, t: usize| {
+        let mut e = Event::new(EventType::Object, at(t), TzOffset::UTC);
+        e.action = Some(Action::Observe);
+        e.disposition = Some(Disposition::InProgress);
+        e.read_point = Some(Place { id: U.locations[0].clone(), extensions: Vec::new() });
+        e.epc_list.push(item.clone());
+        e
+    };
+    let mut com = commission(&items, 1);
+    com.ilmd.push(lot_ext("L1"));
+    let events = vec![com, pack(&c1, &items, Action::Add, 2), ship, observe(&items[0], 4), observe(&items[1], 5)];
+    for (i, e) in events.iter().enumerate() {
+        let n = tracecode::event::frame::encode(e).unwrap().len();
+        assert_eq!(n > keys::INLINE_FRAME_MAX, i < 2, "frame {i} is {n} bytes");
+    }
+    let mem = MemoryStore::new();
+    let st = open(dir.path());
+    let mut ids = Vec::new();
+    for e in &events {
+        let r = st.ingest(vec![e.clone()]).unwrap();
+        assert_eq!(r, mem.ingest(vec![e.clone()]).unwrap());
+        ids.push(r.outcomes[0].0);
+    }
+    st.flush().unwrap();
+    drop(st);
+    Fixture { dir, mem, events: ids.into_iter().zip(events).collect() }
+}
+
+fn chain_key(node: &Id, seq: u64) -> Vec<u8> {
+    let mut k = keys::node_key(node);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn assert_corrupt<T: std::fmt::Debug>(r: Result<T, tracecode::Error>, what: &str) {
+    match r {
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Corrupt, "{what}: {e}"),
+        Ok(v) => panic!("{what}: damaged record read as data: {v:?}"),
+    }
+}
+
+/// Nodes not listed in `damaged` still answer exactly as the model does.
+fn others_unaffected(f: &Fixture, st: &Store, damaged: &[Id]) {
+    for n in U.nodes().into_iter().chain([serial(5), serial(60)]) {
+        if !damaged.contains(&n) {
+            assert_eq!(st.resolve_id(&n).unwrap(), f.mem.resolve_id(&n).unwrap(), "{n}");
+        }
+    }
+}
+
+#[test]
+fn damaged_chain_value_is_a_typed_error() {
+    let s1 = serial(1);
+    // Seq 4 is S1's last entry (inline frame); seq 1 its first (frame in `event`).
+    for seq in [4, 1] {
+        let f = fixture("chain");
+        flip(f.dir.path(), "chain", &chain_key(&s1, seq));
+        let st = open(f.dir.path());
+        let v = st.verify_all().unwrap();
+        let bad = v.first_bad.clone().expect("verify_all finds the damage");
+        assert_eq!((bad.area, bad.seq), ("chain", Some(seq)), "{bad}");
+        assert!(bad.node.as_deref().unwrap().ends_with("/21/S1"), "{bad}");
+        let one = st.verify(&s1).unwrap().first_bad.expect("verify(node) finds the damage");
+        assert_eq!((one.area, one.seq), ("chain", Some(seq)), "{one}");
+        assert!(st.verify(&serial(2)).unwrap().is_ok());
+        for _ in 0..2 {
+            assert_corrupt(st.resolve_id(&s1), "resolve_id");
+            assert_corrupt(st.resolve(&format!("(01){GTIN_A}(21)S1")), "resolve");
+            assert_corrupt(st.reader().resolve_id(&s1), "reader.resolve_id");
+            assert_corrupt(st.state_at(&s1, at(10)), "state_at");
+        }
+        others_unaffected(&f, &st, &[s1.clone()]);
+        if seq == 4 {
+            // The chain head is damaged: appending to S1's chain would extend a link nobody can check. The
+            // ingest is refused as corruption, stores nothing and does not poison the store.
+            let mut e = Event::new(EventType::Object, at(9), TzOffset::UTC);
+            e.action = Some(Action::Observe);
+            e.epc_list.push(s1.clone());
+            assert_corrupt(st.ingest(vec![e]), "ingest onto a damaged head");
+            assert!(!st.is_poisoned());
+            assert_eq!(st.checkpoint().unwrap(), f.mem.checkpoint().unwrap());
+            let mut e = Event::new(EventType::Object, at(9), TzOffset::UTC);
+            e.action = Some(Action::Observe);
+            e.epc_list.push(serial(2));
+            assert_eq!(st.ingest(vec![e.clone()]).unwrap(), f.mem.ingest(vec![e]).unwrap());
+            assert_eq!(st.resolve_id(&serial(2)).unwrap(), f.mem.resolve_id(&serial(2)).unwrap());
+        }
+    }
+}
+
+#[test]
+fn damaged_event_value_is_a_typed_error() {
+    let (s1, s5, c1) = (serial(1), serial(5), U.containers[0].clone());
+    // A big event (frame only in `event`): every read of it fails, and so do the chains that need it.
+    let f = fixture("event-big");
+    let (big, _) = f.events[0];
+    flip(f.dir.path(), "event", &big.0);
+    let st = open(f.dir.path());
+    let bad = st.verify_all().unwrap().first_bad.expect("verify_all finds the damage");
+    assert_eq!((bad.area, bad.seq), ("event", Some(1)), "{bad}");
+    assert_corrupt(st.event(&big), "event");
+    assert_corrupt(st.events_since(0, 10), "events_since");
+    assert_eq!(st.events_since(1, 10).unwrap(), f.mem.events_since(1, 10).unwrap());
+    for n in [&s1, &s5] {
+        assert_corrupt(st.resolve_id(n), "resolve_id");
+        assert_corrupt(st.state_at(n, at(30)), "state_at");
+        assert!(!st.verify(n).unwrap().is_ok(), "verify({n})");
+    }
+    // C1's chain does not include the commissioning event.
+    assert_eq!(st.resolve_id(&c1).unwrap(), f.mem.resolve_id(&c1).unwrap());
+    // Re-ingesting the damaged event cannot tell whether it is stored: refused, not stored twice.
+    assert_corrupt(st.ingest(vec![f.events[0].1.clone()]), "re-ingest of a damaged event");
+    drop(st);
+
+    // A small event (also copied into its chains): reads of the record fail; resolves use the intact copies.
+    let f = fixture("event-small");
+    let (small, _) = f.events[3];
+    flip(f.dir.path(), "event", &small.0);
+    let st = open(f.dir.path());
+    let bad = st.verify_all().unwrap().first_bad.expect("verify_all finds the damage");
+    assert_eq!((bad.area, bad.seq), ("event", Some(4)), "{bad}");
+    assert_corrupt(st.event(&small), "event");
+    assert_corrupt(st.events_since(3, 10), "events_since");
+    assert_eq!(st.resolve_id(&s1).unwrap(), f.mem.resolve_id(&s1).unwrap());
+    others_unaffected(&f, &st, &[]);
+}
+
+#[test]
+fn damaged_log_value_is_a_typed_error() {
+    let f = fixture("log");
+    flip(f.dir.path(), "log", &2u64.to_be_bytes());
+    let st = open(f.dir.path());
+    let bad = st.verify_all().unwrap().first_bad.expect("verify_all finds the damage");
+    assert_eq!((bad.area, bad.seq), ("log", Some(2)), "{bad}");
+    assert_corrupt(st.events_since(0, 10), "events_since over the damage");
+    assert_eq!(st.events_since(2, 10).unwrap(), f.mem.events_since(2, 10).unwrap());
+    let mem1 = MemoryStore::new();
+    mem1.ingest(vec![f.events[0].1.clone()]).unwrap();
+    assert!(st.verify_checkpoint(&mem1.checkpoint().unwrap()).unwrap(), "checkpoint before the damage");
+    assert_corrupt(st.verify_checkpoint(&f.mem.checkpoint().unwrap()), "checkpoint over the damage");
+    others_unaffected(&f, &st, &[]);
+    drop(st);
+
+    // The last log entry is what the writer resumes from: a store whose last entry is damaged is refused.
+    let f = fixture("log-last");
+    flip(f.dir.path(), "log", &5u64.to_be_bytes());
+    assert_corrupt(Store::open(f.dir.path(), opts()).map(|_| ()), "open with a damaged last log entry");
+}
+
+/// Edges, index entries and class entries are checked on read too.
+#[test]
+fn damaged_edge_index_and_class_values_are_typed_errors() {
+    let c1 = U.containers[0].clone();
+    let f = fixture("edge");
+    let k = first_key(f.dir.path(), "edge", &keys::node_key(&c1));
+    flip(f.dir.path(), "edge", &k);
+    let st = open(f.dir.path());
+    assert_corrupt(neighbours(&st, &c1), "neighbours");
+    for n in [serial(1), U.parties[0].clone()] {
+        assert_eq!(neighbours(&st, &n).unwrap(), neighbours(&f.mem, &n).unwrap());
+    }
+    drop(st);
+
+    let f = fixture("idx");
+    flip(f.dir.path(), "idx", &first_key(f.dir.path(), "idx", &[0x01]));
+    let st = open(f.dir.path());
+    assert_corrupt(st.query(&Query::new(Index::Time)), "query");
+    let q = Query::new(Index::BizStep(BizStep::Shipping));
+    assert_eq!(st.query(&q).unwrap(), f.mem.query(&q).unwrap());
+    drop(st);
+
+    let f = fixture("class");
+    flip(f.dir.path(), "class", &first_key(f.dir.path(), "class", &[0x01]));
+    let st = open(f.dir.path());
+    assert_corrupt(st.instances(&key(&U.classes[0]), None, 100), "instances");
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// 5. Format version
+// ------------------------------------------------------------------------------------------------------------
+
+/// A value as the store seals it: body ‖ CRC-32 (IEEE) of key ‖ body, big-endian (see `store::keys`).
+fn sealed(key: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut h = crc32fast::Hasher::new();
+    h.update(key);
+    h.update(body);
+    [body, &h.finalize().to_be_bytes()].concat()
+}
+
+#[test]
+fn format_version_is_checked_on_open() {
+    let dir = TempDir::new("format");
+    drop(open(dir.path()));
+    let db = raw(dir.path());
+    assert_eq!(
+        db.get(keys::FORMAT_KEY).unwrap().unwrap(),
+        sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes())
+    );
+    let newer = keys::FORMAT_VERSION + 1;
+    db.put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &newer.to_be_bytes())).unwrap();
+    drop(db);
+    let err = Store::open(dir.path(), opts()).err().expect("a newer store is refused");
+    assert_eq!(err.kind(), ErrorKind::Version);
+    let msg = err.message();
+    assert!(msg.contains(&format!("format {newer}")) && msg.contains("newer"), "{msg}");
+    assert!(msg.contains(&dir.path().display().to_string()), "the message names the store: {msg}");
+
+    // An older (unknown) format is refused too, without blaming a newer build.
+    raw(dir.path()).put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &0u32.to_be_bytes())).unwrap();
+    let err = Store::open(dir.path(), opts()).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Version);
+    assert!(!err.message().contains("newer"), "{}", err.message());
+
+    // A damaged marker is corruption, not a version.
+    let mut v = sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes());
+    v[3] ^= 1;
+    raw(dir.path()).put(keys::FORMAT_KEY, v).unwrap();
+    assert_corrupt(Store::open(dir.path(), opts()).map(|_| ()), "damaged format marker");
+
+    // The right marker again: the store opens.
+    raw(dir.path()).put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes())).unwrap();
+    assert!(open(dir.path()).verify_all().unwrap().is_ok());
+}
+
+/// A RocksDB database with data but no format marker is not taken for an empty tracecode store.
+#[test]
+fn foreign_database_is_refused() {
+    let dir = TempDir::new("foreign");
+    let mut o = rocksdb::Options::default();
+    o.create_if_missing(true);
+    o.create_missing_column_families(true);
+    let names = keys::CF_NAMES.iter().copied().chain(["default"]);
+    let db = rocksdb::DB::open_cf(&o, dir.path(), names).unwrap();
+    db.put_cf(db.cf_handle("log").unwrap(), 1u64.to_be_bytes(), b"something else").unwrap();
+    drop(db);
+    assert_corrupt(Store::open(dir.path(), opts()).map(|_| ()), "foreign database");
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// 6. Poisoned after a failed write
+// ------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn failed_write_poisons_writes_until_reopen_and_reads_keep_working() {
+    let w = sample(workload(), 4);
+    let dir = TempDir::new("poison");
+    let mem = MemoryStore::new();
+    let mut fresh = commission(&[serial(50), serial(51)], 33);
+    fresh.ilmd.push(lot_ext("L10"));
+    let fresh = vec![fresh, pack(&U.containers[1], &[serial(50)], Action::Add, 34)];
+    let cps = {
+        let st = open(dir.path());
+        let cps = ingest_both(&mem, &st, &w).unwrap();
+        st.inject_write_failure();
+        let err = st.ingest(fresh.clone()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+        assert!(st.is_poisoned());
+        // Nothing of the failed batch is visible: the store still answers exactly like the model without it.
+        check_same(&mem, &st, &w, &cps, "after the failed write").unwrap();
+        for s in [serial(50), serial(51)] {
+            assert_eq!(st.resolve_id(&s).unwrap(), None);
+        }
+        // Every later write is refused, new events or duplicates alike; an invalid batch is still invalid.
+        let err = st.ingest(fresh.clone()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Poisoned, "{err}");
+        assert!(err.message().contains("reopen"), "{}", err.message());
+        assert_eq!(st.ingest(w.batches[0].clone()).unwrap_err().kind(), ErrorKind::Poisoned);
+        let invalid = Event::new(EventType::Aggregation, at(1), TzOffset::UTC);
+        assert_eq!(st.ingest(vec![invalid]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        // Reads keep working.
+        check_same(&mem, &st, &w, &cps, "poisoned").unwrap();
+        cps
+    };
+    // Reopened: writes work again, and the failed batch goes in as if for the first time.
+    let st = open(dir.path());
+    assert!(!st.is_poisoned());
+    check_same(&mem, &st, &w, &cps, "reopened after poisoning").unwrap();
+    let want = mem.ingest(fresh.clone()).unwrap();
+    assert_eq!(want.accepted, 2);
+    assert_eq!(st.ingest(fresh).unwrap(), want);
+    // Idempotent re-ingest of everything.
+    let all: Vec<Event> = w.batches.concat();
+    let want = mem.ingest(all.clone()).unwrap();
+    assert_eq!((want.accepted, want.duplicates), (0, all.len()));
+    assert_eq!(st.ingest(all).unwrap(), want);
+    let mut cps = cps;
+    cps.push(mem.checkpoint().unwrap());
+    check_same(&mem, &st, &w, &cps, "after re-ingest").unwrap();
+    assert_eq!(st.resolve_id(&serial(50)).unwrap().unwrap().state.container, Some(U.containers[1].clone()));
 }
