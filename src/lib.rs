@@ -16,7 +16,11 @@
 //!    device), checksummed binary frames ([`event::frame`], layout in `docs/FORMAT.md`), BLAKE3 content ids and
 //!    per-code hash chains plus the interoperable GS1 canonical event hash ([`event::id`]), and streaming EPCIS
 //!    2.0 JSON-LD import/export ([`event::epcis_json`]).
-//! 3. **A RocksDB chain index** (feature `rocksdb`) — the next issue.
+//! 3. **A chain index** ([`store`]): an embedded RocksDB store (feature `rocksdb`) with idempotent atomic
+//!    ingest, per-code hash chains, an auditable log with checkpoints, secondary indexes, a change feed,
+//!    one-call resolution of any scan, a hot tier in front, and integrity verification; and the genealogy on top
+//!    of it ([`trace`]): trace back, trace forward, recall and state at a point in time. [`synth`] generates a
+//!    deterministic province-like workload for demos, tests and benchmarks.
 //!
 //! ## Example
 //! ```
@@ -64,11 +68,11 @@ mod civil;
 pub mod code;
 mod error;
 pub mod event;
-pub mod synth;
-pub mod store;
-pub mod trace;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod store;
+pub mod synth;
+pub mod trace;
 
 /// The README's examples compile and run as doctests.
 #[cfg(doctest)]
