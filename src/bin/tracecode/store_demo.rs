@@ -134,7 +134,7 @@ pub(crate) fn run(db: Option<&str>, items: u64) -> ExitCode {
     let fake = synth.unknown_scan(7);
     match reader.resolve(&fake) {
         Ok(None) => {
-            println!("\n  a well-formed code never issued ({fake}): unknown to the store, answered from filters")
+            println!("\n  a well-formed code never issued ({fake}): unknown to the store, answered from filters");
         }
         other => {
             failures += 1;
