@@ -1,45 +1,4 @@
-//! The store's on-disk schema: every column family, key and value, byte by byte (format version
-//! [`FORMAT_VERSION`]). Event frames themselves are specified in [`crate::event::frame`] (`docs/FORMAT.md`).
-//!
-//! # Conventions
-//! - Integers are big-endian, so byte order is numeric order. Times are [`Timestamp`] nanoseconds with the sign
-//!   bit flipped (`t as u64 ^ 1 << 63`), so byte order is time order across the epoch.
-//! - A **node** (the thing a chain or an edge list belongs to) is written as `len (1 byte) ‖ body`, where body is
-//!   the [`TraceKey`](crate::code::TraceKey) bytes for a code, `0xFF ‖ URI` for any other identifier, or
-//!   `0xFE ‖ BLAKE3(URI)[..31]` for a URI too long to fit (body ≤ 255 bytes; key tags are < `0xF0`, so the three
-//!   forms never collide). The length byte is what makes chains of different nodes disjoint ranges — a GTIN
-//!   class key is a byte prefix of its instances' keys, so without it their entries would interleave — and it is
-//!   what the prefix extractor of the `chain` and `edge` column families reads: prefix = the first
-//!   `1 + len` bytes (extractor name `tracecode.node.v1`, in-domain when the key is that long).
-//! - A **full id** inside a value is `form (1: 0 = key bytes, 1 = URI text) ‖ len (u16) ‖ bytes`, so hashed
-//!   node forms can still be turned back into identifiers.
-//! - Every value ends with a CRC-32 (IEEE, crc32fast) of `key ‖ value body`: a damaged value, or a value under the
-//!   wrong key, reads as a typed [`ErrorKind::Corrupt`] error, never as data.
-//!
-//! # Column families
-//! | CF | Key | Value body (before the CRC) |
-//! |---|---|---|
-//! | `default` | `"tracecode.format"` | format version, u32 |
-//! | `event` | event id (32) | seq (8) ‖ self-contained frame |
-//! | `log` | seq (8) | event id (32) ‖ log hash `h[seq]` (32) |
-//! | `chain` | node ‖ seq (8) | flags (1, bit 0 = frame inline) ‖ link (32) ‖ event id (32) ‖ frame if inline |
-//! | `default` | `"tracecode.counters"` | nodes (8) ‖ chain entries (8) ‖ edges (8) |
-//! | `edge` | node ‖ rel (1) ‖ seq (8) ‖ far node (or nothing for "unpack all") ‖ SDT term | kind (1) ‖ action (1: 0 none, 1 ADD, 2 OBSERVE, 3 DELETE) ‖ time (8) ‖ event id (32) ‖ far full id (or form `0xFF`, "none") ‖ SDT term (u16 len ‖ text) |
-//! | `idx` | index tag (1) ‖ term ‖ time (8) ‖ seq (8) | event id (32) |
-//! | `class` | `0x01` ‖ instance key, or `0x02` ‖ `lot_member_key(lot, instance)` | instance key |
-//! | `xform` | len (u16) ‖ transformation id ‖ seq (8) | time (8) ‖ event id (32) ‖ inputs (u32 count ‖ nodes) ‖ outputs (same) |
-//!
-//! `rel` codes: 0 "unpack all" marker (under the parent; no far node), 1 parent, 2 child, 3 input, 4 output, 5 lot, 6 member, 7 source, 8 destination, 9 sent,
-//! 10 received. 11 hand-over bundle under a subject and 12 under a source/destination (value after the event id: u16 count,
-//! then per far end: rel code (7–10) ‖ SDT term (u16 len ‖ text) ‖ full id — one record per subject and per
-//! party instead of one per pair and direction). `kind` codes: 1 aggregation, 2 association, 3 transformation, 4 membership, 5 hand-over.
-//! Index tags and terms: `0x01` time (no term), `0x02` location (node), `0x03` party (node), `0x04` bizStep
-//! and `0x05` disposition (u16 length ‖ CBV term or URI), `0x06` parent (node).
-//!
-//! Frames are stored inline in chain entries when they are at most [`INLINE_FRAME_MAX`] bytes (so resolving a
-//! code is one prefix scan, no second lookup) and fetched from `event` otherwise (an aggregation of a pallet of
-//! hundreds of cases would otherwise be copied into every case's chain).
-
+#![doc = include_str!("../../docs/STORE.md")]
 #![cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "helpers used by the RocksDB store"))]
 
 use crate::code::TraceKey;
