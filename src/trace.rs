@@ -10,13 +10,15 @@
 //! # What is followed
 //! A node is reached in one of four *roles*, which decide which of its edges are followed next:
 //!
-//! | direction | role of the node | edges followed from it |
-//! |---|---|---|
-//! | forward | root, lineage | `Output` (made into), `Member` (lot → its instances), `Child` (contents of an affected container), `Parent` (containers that held it) |
-//! | backward | root, or reached via `Child` | `Input` (made from), `Lot` (instance → its lot), `Parent`, `Child` (a container's provenance is that of its contents) |
-//! | backward | lineage (reached via `Input`/`Lot`) | `Input`, `Lot`, `Parent` |
-//! | both | holder (reached via `Parent`) | `Parent` only: a container that held an affected thing is reported and expanded *upward*, never back down into its other children (siblings are not affected) |
-//! | both | hand-over (a party or location) | nothing |
+//! - **forward**, from the root and from *lineage* nodes: `Output` (made into), `Member` (lot → its instances),
+//!   `Child` (contents of an affected container), `Parent` (containers that held it);
+//! - **backward**, from the root and from nodes reached via `Child`: `Input` (made from), `Lot` (instance → its
+//!   lot), `Parent`, and `Child` (the provenance of a container is that of its contents);
+//! - **backward**, from *lineage* nodes (reached via `Input` or `Lot`): `Input`, `Lot`, `Parent`;
+//! - both ways, from *holders* (containers reached via `Parent`): `Parent` only — a container that held an
+//!   affected thing is reported and expanded *upward*, never back down into its other children (siblings are
+//!   not affected);
+//! - both ways, from *hand-over* nodes (parties and locations): nothing.
 //!
 //! Hand-over edges (`Source`, `Destination`, `Sent`, `Received`) are followed from every expanded node but only
 //! add the party or location to the result: expanding through a party would reach everything it ever handled.
@@ -41,7 +43,13 @@
 //! through a callback ([`walk`]), so a result of millions of nodes never has to be one value. `max_depth` and
 //! `max_nodes` cut the walk; the result then says `truncated`. [`trace`], [`trace_back`] and [`trace_forward`]
 //! collect a walk into a [`Trace`] (with each node's state, by default for forward traces), [`recall`] turns a
-//! forward trace into a recall and optionally records it as events in one atomic batch.
+//! forward trace into a recall and optionally records it as events in one atomic batch. Edges are reported
+//! borrowed ([`EdgeRef`]): a streaming consumer copies only what it keeps.
+//!
+//! For repeated or very large walks, [`Adjacency`] copies a store's edges into compressed sparse rows in memory
+//! (nodes numbered in store-key order) and walks them with the same rules — the same steps in the same order —
+//! without a store read per node; [`Adjacency::walk_compact`] reports plain numbers and allocates nothing per
+//! node.
 //!
 //! # Example
 //! ```
@@ -84,7 +92,7 @@ use crate::code::KeyKind;
 use crate::event::id::EventId;
 use crate::event::{
     Action, BizStep, Disposition, Event, EventType, ExtValue, Extension, Id, IdForm, PersistentDisposition, Place,
-    Quantity, SourceDestType, Timestamp, TzOffset, WHO_NAMESPACE,
+    Quantity, SourceDestType, Timestamp, TzOffset,
 };
 use crate::store::{Edge, EdgeKind, IngestReport, Rel, Seq, State, TraceStore, keys};
 use crate::{Error, ErrorKind};
@@ -301,8 +309,45 @@ pub enum Step<'a> {
         /// Edges from the root at first discovery.
         depth: usize,
     },
-    /// An edge followed.
-    Edge(TraceEdge),
+    /// An edge followed (borrowed: [`EdgeRef::to_owned`] keeps it).
+    Edge(EdgeRef<'a>),
+}
+
+/// An edge as a [`walk`] reports it, borrowed from the walk (no copy per edge of a huge trace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EdgeRef<'a> {
+    /// The node the edge was followed from.
+    pub from: &'a Id,
+    /// The node it leads to.
+    pub to: &'a Id,
+    /// Relation kind.
+    pub kind: EdgeKind,
+    /// What `to` is relative to `from`.
+    pub rel: &'a Rel,
+    /// The event's action (aggregation/association), if any.
+    pub action: Option<Action>,
+    /// Content id of the justifying event.
+    pub event: EventId,
+    /// When the relation took effect.
+    pub time: Timestamp,
+    /// Record sequence of the justifying event.
+    pub seq: Seq,
+}
+
+impl EdgeRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> TraceEdge {
+        TraceEdge {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            kind: self.kind,
+            rel: self.rel.clone(),
+            action: self.action,
+            event: self.event,
+            time: self.time,
+            seq: self.seq,
+        }
+    }
 }
 
 /// What a [`walk`] did.
@@ -496,13 +541,120 @@ fn classify(id: &Id, info: &Info, edges: &[Edge]) -> NodeKind {
     kind_of(base_of(id), hand_only, info.hand, info.contained || has_children(edges))
 }
 
+/// A fast keyed hash for the walk's node maps. SipHash (std's default) was most of a million-node walk's time;
+/// this multiply-fold hash (the construction of foldhash/aHash's fallback) is several times cheaper, and its key
+/// is drawn from std's `RandomState` per map, so crafted identifiers cannot aim at known collisions.
+#[derive(Clone, Debug)]
+struct FastState {
+    seed: u64,
+    mul: u64,
+}
+
+impl FastState {
+    fn new() -> Self {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        let r = std::collections::hash_map::RandomState::new();
+        let mut a = r.build_hasher();
+        a.write_u64(0x9e37_79b9_7f4a_7c15);
+        let mut b = r.build_hasher();
+        b.write_u64(0x2545_f491_4f6c_dd1d);
+        Self { seed: a.finish(), mul: b.finish() | 1 }
+    }
+}
+
+impl Default for FastState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::hash::BuildHasher for FastState {
+    type Hasher = FastHasher;
+
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher { h: self.seed, mul: self.mul }
+    }
+}
+
+/// The hasher of [`FastState`].
+struct FastHasher {
+    h: u64,
+    mul: u64,
+}
+
+/// The low and high halves of the 128-bit product, folded.
+#[allow(clippy::cast_possible_truncation, reason = "taking the low half of the product is the point")]
+const fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = (a as u128) * (b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.h = fold_mul(self.h ^ u64::from_le_bytes(w), self.mul);
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        for (d, s) in w.iter_mut().zip(rest) {
+            *d = *s;
+        }
+        let tail = u64::from_le_bytes(w) ^ (u64::try_from(rest.len()).unwrap_or(0) << 59);
+        self.h = fold_mul(self.h ^ tail, self.mul);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.h = fold_mul(self.h ^ u64::from(i), self.mul);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.h = fold_mul(self.h ^ u64::try_from(i).unwrap_or(u64::MAX), self.mul);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.h = fold_mul(self.h ^ i, self.mul);
+    }
+
+    fn finish(&self) -> u64 {
+        fold_mul(self.h, self.mul.rotate_left(29) | 1)
+    }
+}
+
+/// Orders nodes as their store keys ([`keys::node_key`]: length byte, then body) without building the keys.
+fn node_order(a: &Id, b: &Id) -> std::cmp::Ordering {
+    /// (length byte, body starts with the URI marker, body) for the short forms; `None` for hashed long URIs.
+    fn parts(id: &Id) -> Option<(usize, bool, &[u8])> {
+        match id {
+            Id::Key(k) if k.as_bytes().len() <= 255 => Some((k.as_bytes().len(), false, k.as_bytes())),
+            Id::Uri(u) if u.len() < 255 => Some((u.len() + 1, true, u.as_bytes())),
+            _ => None,
+        }
+    }
+    match (parts(a), parts(b)) {
+        // Key tags are below 0xF0 and the URI marker is 0xFF, so at equal length a key sorts first.
+        (Some((la, ua, ba)), Some((lb, ub, bb))) => la.cmp(&lb).then(ua.cmp(&ub)).then_with(|| ba.cmp(bb)),
+        _ => keys::node_key(a).cmp(&keys::node_key(b)),
+    }
+}
+
+/// One visited node of a store walk: its identifier and what the walk knows about it.
+struct Visited {
+    id: Id,
+    info: Info,
+}
+
 struct Walker<'s, S: TraceStore + ?Sized> {
     store: &'s S,
     dir: Direction,
     opts: &'s TraceOptions,
-    visited: HashMap<Id, Info>,
+    /// Node → position in `nodes` (the walk works on positions; one hash lookup per edge).
+    index: HashMap<Id, u32, FastState>,
+    nodes: Vec<Visited>,
     /// "Unpack all" markers of containers met as parents (as-of walks only): (kind, time, seq).
-    markers: HashMap<Id, Vec<(EdgeKind, Timestamp, Seq)>>,
+    markers: HashMap<Id, Vec<(EdgeKind, Timestamp, Seq)>, FastState>,
     scratch: Vec<Edge>,
     summary: WalkSummary,
 }
@@ -553,7 +705,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         out.clear();
         let as_of = self.opts.as_of.is_some();
         // As of T, only the latest containment edge of each (relation, kind, far end) can hold.
-        let mut latest: HashMap<(bool, EdgeKind, &Id), (Timestamp, Seq)> = HashMap::new();
+        let mut latest: HashMap<(bool, EdgeKind, &Id), (Timestamp, Seq), FastState> = HashMap::default();
         if as_of {
             for e in edges {
                 if let Some(to) = &e.to
@@ -595,12 +747,58 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         Ok(())
     }
 
+    /// Adds a node reached over an edge with relation `rel` in mode `tm`, or strengthens a visited one; returns
+    /// false when `max_nodes` refuses a new node. Pushes the node to `next` when it must be processed again.
+    fn reach(&mut self, to: &Id, rel: &Rel, tm: Mode, depth: usize, max_nodes: usize, next: &mut Vec<u32>) -> bool {
+        let hand = hand_code(rel);
+        let parent = *rel == Rel::Parent;
+        if let Some(&j) = self.index.get(to) {
+            if let Some(t) = self.nodes.get_mut(j as usize) {
+                let t = &mut t.info;
+                if tm > t.mode {
+                    t.mode = tm;
+                    if !t.queued {
+                        t.queued = true;
+                        next.push(j);
+                    }
+                }
+                t.contained |= parent;
+                if t.hand == HAND_NONE {
+                    t.hand = hand;
+                }
+            }
+            return true;
+        }
+        let Ok(j) = u32::try_from(self.nodes.len()) else { return false };
+        if self.summary.nodes >= max_nodes || j == u32::MAX {
+            return false;
+        }
+        self.summary.nodes += 1;
+        self.index.insert(to.clone(), j);
+        self.nodes.push(Visited {
+            id: to.clone(),
+            info: Info {
+                depth: depth.saturating_add(1),
+                mode: tm,
+                expanded: None,
+                queued: true,
+                announced: None,
+                root: false,
+                hand,
+                contained: parent,
+            },
+        });
+        next.push(j);
+        true
+    }
+
     #[allow(clippy::too_many_lines, reason = "one BFS loop; splitting it would scatter its invariants")]
     fn run(mut self, root: &Id, sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>) -> Result<WalkSummary, Error> {
         let max_nodes = self.opts.max_nodes.unwrap_or(usize::MAX).max(1);
-        self.visited.insert(
-            root.clone(),
-            Info {
+        self.index.insert(root.clone(), 0);
+        self.nodes.push(Visited {
+            id: root.clone(),
+            info: Info {
                 depth: 0,
                 mode: root_mode(self.dir),
                 expanded: None,
@@ -610,110 +808,126 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                 hand: HAND_NONE,
                 contained: false,
             },
-        );
+        });
         self.summary.nodes = 1;
-        let mut level = vec![root.clone()];
+        let mut level: Vec<u32> = vec![0];
         let mut depth = 0usize;
         let mut edges: Vec<Edge> = Vec::new();
         let mut chosen: Vec<usize> = Vec::new();
         // Set once `max_nodes` is reached: from then on nodes are only announced, never read.
         let mut full = false;
         while !level.is_empty() {
-            level.sort_by_cached_key(keys::node_key);
+            let nodes = &self.nodes;
+            level.sort_unstable_by(|&a, &b| match (nodes.get(a as usize), nodes.get(b as usize)) {
+                (Some(x), Some(y)) => node_order(&x.id, &y.id),
+                _ => a.cmp(&b),
+            });
             self.summary.depth = self.summary.depth.max(depth);
             let within_depth = self.opts.max_depth.is_none_or(|m| depth < m);
-            let mut next: Vec<Id> = Vec::new();
-            for id in &level {
-                let Some(info) = self.visited.get_mut(id) else { continue };
-                info.queued = false;
-                let (mode, before) = (info.mode, info.expanded);
+            let mut next: Vec<u32> = Vec::new();
+            for &v in &level {
+                // Take the node's identifier out while its edges are followed (the arena may grow meanwhile).
+                let Some(node) = self.nodes.get_mut(v as usize) else { continue };
+                node.info.queued = false;
+                let (mode, before) = (node.info.mode, node.info.expanded);
+                let id = std::mem::replace(&mut node.id, Id::Uri(Box::default()));
                 edges.clear();
                 let read = mode != Mode::Terminal && !full && before.is_none_or(|b| b < mode);
-                if read {
-                    self.store.neighbours(id, &mut edges)?;
+                let result = self.visit(
+                    v,
+                    &id,
+                    read,
+                    within_depth,
+                    depth,
+                    max_nodes,
+                    &mut edges,
+                    &mut chosen,
+                    &mut next,
+                    &mut full,
+                    sink,
+                );
+                if let Some(node) = self.nodes.get_mut(v as usize) {
+                    node.id = id;
                 }
-                let Some(info) = self.visited.get_mut(id) else { continue };
-                let role = role_of(info.mode, info.root);
-                if info.announced != Some(role) {
-                    info.announced = Some(role);
-                    let kind = classify(id, info, &edges);
-                    let depth = info.depth;
-                    if sink(Step::Node { id, kind, role, depth }).is_break() {
-                        self.summary.stopped = true;
-                        return Ok(self.summary);
-                    }
-                }
-                if !read {
-                    continue;
-                }
-                self.select(id, &edges, mode, before, &mut chosen)?;
-                if !within_depth {
-                    self.summary.truncated |= !chosen.is_empty();
-                    continue;
-                }
-                if let Some(info) = self.visited.get_mut(id) {
-                    info.expanded = Some(mode);
-                }
-                for &i in &chosen {
-                    let Some(e) = edges.get(i) else { continue };
-                    let Some(to) = &e.to else { continue };
-                    let tm = target_mode(self.dir, &e.rel);
-                    let hand = hand_code(&e.rel);
-                    if let Some(t) = self.visited.get_mut(to) {
-                        if tm > t.mode {
-                            t.mode = tm;
-                            if !t.queued {
-                                t.queued = true;
-                                next.push(to.clone());
-                            }
-                        }
-                        t.contained |= e.rel == Rel::Parent;
-                        if t.hand == HAND_NONE {
-                            t.hand = hand;
-                        }
-                    } else {
-                        if self.summary.nodes >= max_nodes {
-                            self.summary.truncated = true;
-                            full = true;
-                            continue;
-                        }
-                        self.summary.nodes += 1;
-                        self.visited.insert(
-                            to.clone(),
-                            Info {
-                                depth: depth.saturating_add(1),
-                                mode: tm,
-                                expanded: None,
-                                queued: true,
-                                announced: None,
-                                root: false,
-                                hand,
-                                contained: e.rel == Rel::Parent,
-                            },
-                        );
-                        next.push(to.clone());
-                    }
-                    self.summary.edges += 1;
-                    let step = Step::Edge(TraceEdge {
-                        from: id.clone(),
-                        to: to.clone(),
-                        kind: e.kind,
-                        rel: e.rel.clone(),
-                        action: e.action,
-                        event: e.event,
-                        time: e.time,
-                        seq: e.seq,
-                    });
-                    if sink(step).is_break() {
-                        self.summary.stopped = true;
-                        return Ok(self.summary);
-                    }
+                if result? {
+                    self.summary.stopped = true;
+                    return Ok(self.summary);
                 }
             }
             level = next;
             depth = depth.saturating_add(1);
         }
         Ok(self.summary)
+    }
+
+    /// Processes one node of a level: announces it, reads and follows its edges. Returns true when the sink
+    /// asked to stop.
+    #[allow(clippy::too_many_arguments, reason = "the level loop's state, lent for one node")]
+    fn visit(
+        &mut self,
+        v: u32,
+        id: &Id,
+        read: bool,
+        within_depth: bool,
+        depth: usize,
+        max_nodes: usize,
+        edges: &mut Vec<Edge>,
+        chosen: &mut Vec<usize>,
+        next: &mut Vec<u32>,
+        full: &mut bool,
+        sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>,
+    ) -> Result<bool, Error> {
+        if read {
+            self.store.neighbours(id, edges)?;
+        }
+        let Some(node) = self.nodes.get_mut(v as usize) else { return Ok(false) };
+        let info = &mut node.info;
+        let (mode, before) = (info.mode, info.expanded);
+        let role = role_of(info.mode, info.root);
+        if info.announced != Some(role) {
+            info.announced = Some(role);
+            let kind = classify(id, info, edges);
+            let depth = info.depth;
+            if sink(Step::Node { id, kind, role, depth }).is_break() {
+                return Ok(true);
+            }
+        }
+        if !read {
+            return Ok(false);
+        }
+        self.select(id, edges, mode, before, chosen)?;
+        if !within_depth {
+            self.summary.truncated |= !chosen.is_empty();
+            return Ok(false);
+        }
+        if let Some(node) = self.nodes.get_mut(v as usize) {
+            node.info.expanded = Some(mode);
+        }
+        for &i in chosen.iter() {
+            let Some(e) = edges.get(i) else { continue };
+            let Some(to) = &e.to else { continue };
+            let tm = target_mode(self.dir, &e.rel);
+            if !self.reach(to, &e.rel, tm, depth, max_nodes, next) {
+                self.summary.truncated = true;
+                *full = true;
+                continue;
+            }
+            self.summary.edges += 1;
+            let step = Step::Edge(EdgeRef {
+                from: id,
+                to,
+                kind: e.kind,
+                rel: &e.rel,
+                action: e.action,
+                event: e.event,
+                time: e.time,
+                seq: e.seq,
+            });
+            if sink(step).is_break() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }
 
@@ -752,8 +966,9 @@ pub fn walk<S: TraceStore + ?Sized>(
         store,
         dir,
         opts,
-        visited: HashMap::new(),
-        markers: HashMap::new(),
+        index: HashMap::with_hasher(FastState::new()),
+        nodes: Vec::new(),
+        markers: HashMap::with_hasher(FastState::new()),
         scratch: Vec::new(),
         summary: WalkSummary::default(),
     };
@@ -980,7 +1195,7 @@ fn collect<S: TraceStore + ?Sized>(
     run: &mut Runner<'_>,
 ) -> Result<Trace, Error> {
     let mut nodes: Vec<TraceNode> = Vec::new();
-    let mut index: HashMap<Id, usize> = HashMap::new();
+    let mut index: HashMap<Id, usize, FastState> = HashMap::default();
     let mut edges: Vec<TraceEdge> = Vec::new();
     let summary = run(&mut |step| {
         match step {
@@ -993,7 +1208,7 @@ fn collect<S: TraceStore + ?Sized>(
                     nodes.push(TraceNode { id: id.clone(), kind, role, depth, state: None });
                 }
             }
-            Step::Edge(e) => edges.push(e),
+            Step::Edge(e) => edges.push(e.to_owned()),
         }
         ControlFlow::Continue(())
     })?;
@@ -1063,9 +1278,11 @@ pub fn state_at<S: TraceStore + ?Sized>(store: &S, input: &str, at: Timestamp) -
 // Recall
 // ------------------------------------------------------------------------------------------------------------
 
-/// Extension (in [`WHO_NAMESPACE`]) naming the root a recall event was issued for.
+/// Extension (in tracecode's [`WHO_NAMESPACE`](crate::event::WHO_NAMESPACE)) naming the root a recall event
+/// was issued for.
 pub const RECALL_ROOT_EXT: &str = "urn:tracecode:epcis:recallRoot";
-/// Extension (in [`WHO_NAMESPACE`]) carrying the recall's reason text.
+/// Extension (in tracecode's [`WHO_NAMESPACE`](crate::event::WHO_NAMESPACE)) carrying the recall's reason
+/// text.
 pub const RECALL_REASON_EXT: &str = "urn:tracecode:epcis:recallReason";
 /// Objects per recall event (a pallet-sized list keeps frames small and chain entries cheap).
 pub const RECALL_CHUNK: usize = 100;
@@ -1182,7 +1399,6 @@ pub fn recall_events(root: &Id, affected: &[Affected], opts: &RecallOptions) -> 
             .extensions
             .push(Extension { name: RECALL_REASON_EXT.into(), value: ExtValue::String(r.as_str().into()) });
     }
-    debug_assert!(RECALL_ROOT_EXT.starts_with(WHO_NAMESPACE));
     let is_class = |id: &Id| id.key().is_some_and(|k| k.kind() == KeyKind::Class);
     let (classes, instances): (Vec<&Affected>, Vec<&Affected>) = affected
         .iter()
@@ -1327,11 +1543,6 @@ impl fmt::Display for Direction {
     }
 }
 
-/// An `InvalidArgument` error for option text (used by callers parsing options).
-pub fn bad_option(what: &str, input: &str) -> Error {
-    Error::new(ErrorKind::InvalidArgument, 0, input.len(), format!("{what}: {input:?}"))
-}
-
 // ------------------------------------------------------------------------------------------------------------
 // In-memory adjacency
 // ------------------------------------------------------------------------------------------------------------
@@ -1406,7 +1617,7 @@ pub enum CompactStep {
 #[derive(Clone, Debug)]
 pub struct Adjacency {
     ids: Vec<Id>,
-    index: HashMap<Id, u32>,
+    index: HashMap<Id, u32, FastState>,
     base: Vec<Base>,
     loaded: Vec<bool>,
     children: Vec<bool>,
@@ -1420,11 +1631,11 @@ pub struct Adjacency {
 #[derive(Default)]
 struct Builder {
     ids: Vec<Id>,
-    index: HashMap<Id, u32>,
+    index: HashMap<Id, u32, FastState>,
     lists: Vec<Option<Vec<AdjEdge>>>,
     rels: Vec<Rel>,
     events: Vec<EventId>,
-    event_index: HashMap<EventId, u32>,
+    event_index: HashMap<EventId, u32, FastState>,
 }
 
 fn too_many(what: &str) -> Error {
@@ -1514,7 +1725,8 @@ impl Builder {
             children.push(kids);
             offsets.push(edges.len());
         }
-        let index = ids.iter().enumerate().map(|(i, id)| (id.clone(), u32::try_from(i).unwrap_or(NO_NODE))).collect();
+        let index: HashMap<Id, u32, FastState> =
+            ids.iter().enumerate().map(|(i, id)| (id.clone(), u32::try_from(i).unwrap_or(NO_NODE))).collect();
         Adjacency { ids, index, base, loaded, children, offsets, edges, rels: self.rels, events: self.events }
     }
 }
@@ -1575,7 +1787,7 @@ impl Adjacency {
     pub fn load<S: TraceStore + ?Sized>(store: &S, roots: &[Id]) -> Result<Self, Error> {
         let mut b = Builder::default();
         let mut todo: Vec<Id> = roots.to_vec();
-        let mut queued: std::collections::HashSet<Id> = roots.iter().cloned().collect();
+        let mut queued: std::collections::HashSet<Id, FastState> = roots.iter().cloned().collect();
         let mut edges = Vec::new();
         while let Some(id) = todo.pop() {
             edges.clear();
@@ -1602,7 +1814,7 @@ impl Adjacency {
     /// As [`Self::load`].
     pub fn load_all<S: TraceStore + ?Sized>(store: &S) -> Result<Self, Error> {
         let mut all: Vec<Id> = Vec::new();
-        let mut seen: std::collections::HashSet<Id> = std::collections::HashSet::new();
+        let mut seen: std::collections::HashSet<Id, FastState> = std::collections::HashSet::default();
         let mut after: Seq = 0;
         loop {
             let page = store.events_since(after, 4096)?;
@@ -1666,6 +1878,21 @@ impl Adjacency {
         })
     }
 
+    /// The edge at position `i`, followed from node `from`, borrowed.
+    fn edge_ref(&self, from: u32, i: usize) -> Option<EdgeRef<'_>> {
+        let e = self.edges.get(i)?;
+        Some(EdgeRef {
+            from: self.ids.get(from as usize)?,
+            to: self.ids.get(e.to as usize)?,
+            kind: e.kind,
+            rel: self.rels.get(usize::from(e.rel))?,
+            action: e.action,
+            event: *self.events.get(e.event as usize)?,
+            time: e.time,
+            seq: e.seq,
+        })
+    }
+
     fn list(&self, n: u32) -> &[AdjEdge] {
         let i = n as usize;
         match (self.offsets.get(i), self.offsets.get(i.saturating_add(1))) {
@@ -1704,7 +1931,7 @@ impl Adjacency {
         opts: &TraceOptions,
         mode: Mode,
         before: Option<Mode>,
-        latest: &mut HashMap<(bool, EdgeKind, u32), (Timestamp, Seq)>,
+        latest: &mut HashMap<(bool, EdgeKind, u32), (Timestamp, Seq), FastState>,
         out: &mut Vec<usize>,
     ) -> Result<(), Error> {
         out.clear();
@@ -1788,7 +2015,7 @@ impl Adjacency {
         let mut level = vec![root];
         let mut depth = 0usize;
         let mut chosen: Vec<usize> = Vec::new();
-        let mut latest = HashMap::new();
+        let mut latest = HashMap::default();
         let mut full = false;
         while !level.is_empty() {
             level.sort_unstable();
@@ -1925,8 +2152,8 @@ impl Adjacency {
                     ControlFlow::Break(())
                 }
             }
-            CompactStep::Edge { edge, .. } => {
-                if let Some(e) = self.edge(edge) {
+            CompactStep::Edge { from, edge, .. } => {
+                if let Some(e) = self.edge_ref(from, edge) {
                     sink(Step::Edge(e))
                 } else {
                     failed = true;
@@ -1952,5 +2179,124 @@ impl Adjacency {
         opts: &TraceOptions,
     ) -> Result<Trace, Error> {
         collect(store, root, dir, opts, &mut |sink| self.walk(root, dir, opts, sink))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, Hasher};
+
+    const RELS: [Rel; 10] = [
+        Rel::Parent,
+        Rel::Child,
+        Rel::Input,
+        Rel::Output,
+        Rel::Lot,
+        Rel::Member,
+        Rel::Source(SourceDestType::Location),
+        Rel::Destination(SourceDestType::OwningParty),
+        Rel::Sent(SourceDestType::PossessingParty),
+        Rel::Received(SourceDestType::Location),
+    ];
+
+    #[test]
+    fn stronger_modes_follow_more() {
+        // Re-expansion on a role upgrade relies on each mode following a superset of the weaker ones.
+        for dir in [Direction::Back, Direction::Forward] {
+            for (weak, strong) in [(Mode::Terminal, Mode::Up), (Mode::Up, Mode::Lineage), (Mode::Lineage, Mode::Down)] {
+                for r in &RELS {
+                    assert!(!follows(dir, weak, r) || follows(dir, strong, r), "{dir:?} {weak:?} {strong:?} {r:?}");
+                }
+            }
+            assert!(RELS.iter().all(|r| !follows(dir, Mode::Terminal, r)));
+        }
+        // Forward never goes upstream, backward never downstream, except upward into containers.
+        for r in &RELS {
+            if follows(Direction::Forward, Mode::Lineage, r) && !is_hand_over(r) && *r != Rel::Parent {
+                assert!(r.is_forward(), "{r:?}");
+            }
+            if follows(Direction::Back, Mode::Down, r) && !is_hand_over(r) && *r != Rel::Child {
+                assert!(!r.is_forward(), "{r:?}");
+            }
+        }
+        assert_eq!(target_mode(Direction::Back, &Rel::Child), Mode::Down);
+        assert_eq!(target_mode(Direction::Forward, &Rel::Child), Mode::Lineage);
+        assert_eq!(target_mode(Direction::Forward, &Rel::Parent), Mode::Up);
+    }
+
+    #[test]
+    fn kinds_from_keys_and_hints() {
+        let sscc = Id::parse("urn:epc:id:sscc:0614141.1234567890").unwrap();
+        let item = Id::parse("https://id.gs1.org/01/09506000134352/21/A").unwrap();
+        let lot = Id::parse("https://id.gs1.org/01/09506000134352/10/L").unwrap();
+        let uri = Id::parse("urn:example:x").unwrap();
+        assert_eq!(kind_of(base_of(&sscc), false, HAND_NONE, false), NodeKind::Container);
+        assert_eq!(kind_of(base_of(&item), false, HAND_NONE, false), NodeKind::Item);
+        assert_eq!(kind_of(base_of(&item), false, HAND_NONE, true), NodeKind::Container);
+        assert_eq!(kind_of(base_of(&lot), false, HAND_NONE, false), NodeKind::Lot);
+        assert_eq!(kind_of(base_of(&uri), false, HAND_NONE, false), NodeKind::Other);
+        assert_eq!(kind_of(base_of(&uri), true, HAND_PARTY, false), NodeKind::Party);
+        assert_eq!(kind_of(base_of(&uri), true, HAND_LOCATION, false), NodeKind::Location);
+        assert_eq!(kind_of(base_of(&uri), true, HAND_OTHER, false), NodeKind::Other);
+        // A hint only counts for nodes reached by hand-overs alone.
+        assert_eq!(kind_of(base_of(&item), false, HAND_PARTY, false), NodeKind::Item);
+    }
+
+    #[test]
+    fn fast_hasher_is_keyed_and_deterministic_per_key() {
+        let (a, b) = (FastState::new(), FastState::new());
+        let h = |s: &FastState, x: &[u8]| {
+            let mut h = s.build_hasher();
+            h.write(x);
+            h.finish()
+        };
+        assert_eq!(h(&a, b"0123456789abcdef!"), h(&a, b"0123456789abcdef!"));
+        assert_ne!(h(&a, b"0123456789abcdef!"), h(&a, b"0123456789abcdef?"));
+        assert_ne!(h(&a, b""), h(&a, b"\0"), "the tail length is mixed in");
+        assert_ne!(h(&a, b"x"), h(&b, b"x"), "two maps draw two keys");
+    }
+
+    fn any_id() -> impl proptest::strategy::Strategy<Value = Id> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[A-Z0-9]{1,20}".prop_map(|s| Id::parse(&format!("https://id.gs1.org/01/09506000134352/21/{s}")).unwrap()),
+            "[A-Z0-9]{1,20}".prop_map(|s| Id::parse(&format!("https://id.gs1.org/01/09506000134352/10/{s}")).unwrap()),
+            (0u32..1000).prop_map(|n| Id::parse(&format!("urn:epc:id:sscc:0614141.1{n:09}")).unwrap()),
+            "[a-z]{1,300}".prop_map(|s| Id::Uri(format!("urn:x:{s}").into())),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Sorting frontiers without building keys gives exactly the store-key order.
+        #[test]
+        fn node_order_is_store_key_order(a in any_id(), b in any_id()) {
+            proptest::prop_assert_eq!(node_order(&a, &b), keys::node_key(&a).cmp(&keys::node_key(&b)));
+        }
+    }
+
+    #[test]
+    fn recall_events_chunk_instances_and_classes() {
+        let root = Id::parse("https://id.gs1.org/01/09506000134352/10/L").unwrap();
+        let mut affected: Vec<Affected> = (0..=RECALL_CHUNK)
+            .map(|i| Affected {
+                id: Id::parse(&format!("https://id.gs1.org/01/09506000134352/21/S{i}")).unwrap(),
+                kind: NodeKind::Item,
+                state: None,
+                holder: None,
+                location: None,
+            })
+            .collect();
+        affected.push(Affected { id: root.clone(), kind: NodeKind::Lot, state: None, holder: None, location: None });
+        let events = recall_events(&root, &affected, &RecallOptions::new(Timestamp(5)));
+        assert_eq!(events.len(), 3);
+        assert_eq!(events.iter().map(|e| e.epc_list.len()).collect::<Vec<_>>(), vec![RECALL_CHUNK, 1, 0]);
+        assert_eq!(events[2].quantity_list.len(), 1);
+        for e in &events {
+            assert!(e.validate().is_ok());
+            assert_eq!(e.disposition, Some(Disposition::Recalled));
+            assert_eq!(e.biz_step, Some(BizStep::Holding));
+            assert_eq!(e.persistent_disposition.as_ref().map(|p| p.set.clone()), Some(vec![Disposition::Recalled]));
+        }
     }
 }
