@@ -127,7 +127,11 @@ impl HotTier {
         }
         let s = lock_read(self.shard(key)?);
         let slot = s.slots.get(*s.map.get(key)?)?.as_ref()?;
-        slot.referenced.store(true, Ordering::Relaxed);
+        // Write the reference bit only when it is clear: hot entries are read by every core, and an
+        // unconditional store would bounce their cache line between cores on every hit.
+        if !slot.referenced.load(Ordering::Relaxed) {
+            slot.referenced.store(true, Ordering::Relaxed);
+        }
         Some(Arc::clone(&slot.value))
     }
 

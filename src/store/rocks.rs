@@ -592,6 +592,11 @@ impl<'s> Reader<'s> {
         if let Some(r) = self.store.hot.get(node) {
             return Ok(Some(r));
         }
+        self.resolve_cold(node, id)
+    }
+
+    /// Resolves from RocksDB (the hot tier missed) and caches the answer.
+    fn resolve_cold(&mut self, node: &[u8], id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
         let epoch = self.freshen();
         let entries = self.entries(node, true)?;
         if entries.is_empty() {
@@ -617,11 +622,18 @@ impl<'s> Reader<'s> {
     /// # Errors
     /// As [`TraceStore::resolve_id`].
     pub fn resolve_key(&mut self, key: &TraceKey) -> Result<Option<Arc<Resolution>>, Error> {
-        let node = keys::key_node(key);
-        if let Some(r) = self.store.hot.get(&node) {
-            return Ok(Some(r));
+        // The hot path: the node key built on the stack, one probe of the hot tier, no allocation.
+        let b = key.as_bytes();
+        let mut buf = [0u8; 256];
+        if let (Ok(len), Some(dst)) = (u8::try_from(b.len()), buf.get_mut(1..=b.len())) {
+            dst.copy_from_slice(b);
+            buf[0] = len;
+            if let Some(r) = buf.get(..=b.len()).and_then(|node| self.store.hot.get(node)) {
+                return Ok(Some(r));
+            }
         }
-        self.resolve_node(&node, &Id::Key(key.clone()))
+        let node = keys::key_node(key);
+        self.resolve_cold(&node, &Id::Key(key.clone()))
     }
 
     /// [`TraceStore::resolve_id`] through this reader's iterators.
