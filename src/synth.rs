@@ -14,7 +14,12 @@
 //! Every event is a valid EPCIS 2.0 event ([`Event::validate`]) with GLN read points and business locations
 //! (`414` keys), responsible parties (`417` party GLNs or unified social credit codes), realistic CBV business
 //! steps and dispositions, sources and destinations on hand-overs, despatch advice and purchase-order business
-//! transactions on most hand-overs, and a [`Who`]. Across the mix an item has about 8 events.
+//! transactions on most hand-overs, and a [`Who`].
+//!
+//! Across the mix an item has about 8 events: consumables (food, drugs, agricultural inputs, detonators) about 3
+//! each plus their share of case, pallet and lot events, gas cylinders about 32 and elevators about 37. The
+//! assets are 15% of the items and carry about two thirds of the events (long per-code chains); the consumables carry
+//! the genealogy (lots, transformations, aggregation).
 //!
 //! # Determinism, order and memory
 //! Everything is a pure function of [`SynthConfig`]: the same seed gives the same events, byte for byte. Items
@@ -22,10 +27,12 @@
 //! categories; a run's events are generated together, so memory is bounded by one run whatever the size of the
 //! data set. Within a run, events are yielded in capture order: each event is captured within a second of when
 //! it happened, except about 2% captured hours later (a scanner that synchronised late); about 1% of events
-//! therefore arrive after a later event of the same code, as in the field. Every identifier an event is *about* (items, cases, pallets, lots)
-//! belongs to one run, so each code's history arrives in capture order. Runs start 15 minutes apart and their
-//! lives overlap in event time (like the feeds of independent sites), so event times across runs are not sorted.
-//! `recordTime` is left unset: the repository sets it on capture.
+//! therefore arrive after a later event of the same code, as in the field. Every identifier an event is
+//! *about* (items, cases, pallets, lots) belongs to one run, so each code's history arrives in capture order.
+//! Runs start 15 minutes apart and their lives overlap in event time (like the feeds of independent sites), so
+//! event times across runs are not sorted: a global capture order would need a merge window as long as an
+//! elevator's life, i.e. most of the data set in memory. `recordTime` is left unset: the repository sets it on
+//! capture.
 //!
 //! The item index space is O(1) addressable: [`Synth::item_key`], [`Synth::category_of`] and
 //! [`Synth::scan_of`] compute the i-th item without generating anything. [`Synth::unknown_scan`] gives
@@ -146,7 +153,7 @@ const CST: TzOffset = TzOffset(480);
 
 /// The interleaving of production runs: (category, items per run). One cycle holds 2 400 items: food 40%,
 /// drugs 25%, agricultural inputs 10%, explosives 10%, gas cylinders 10%, elevators 5%. Consumables have about
-/// 3.5 events per item and assets 30 to 40, which makes the ~8 events per item of the mix.
+/// 3 events per item and assets 30 to 40, which makes the ~8 events per item of the mix.
 const CYCLE: [(Category, u32); 15] = [
     (Category::Food, 240),
     (Category::GasCylinder, 60),
@@ -614,18 +621,20 @@ impl Directory {
         let code7 = |k: u64| format!("8{:06}", (key % 1_000_000 + k * 7919) % 1_000_000).into_boxed_str();
         let drugs =
             Pool::build(8, |k| DrugProduct { item7: code7(u(2 * k)), case7: code7(u(2 * k + 1)), maker: u(k / 2) });
+        // Makers: 0 pesticides (two registered products), 1 veterinary drugs, 2 seeds, 3 fertilisers.
         let agri = Pool::build(5, |k| {
             let reg = (key >> 20) % 1_000_000;
+            let maker = u(k.saturating_sub(1));
             let kind = match k {
                 0 => AgriKind::Pesticide(format!("1{reg:06}1001").into()),
                 1 => AgriKind::Pesticide(format!("2{:06}2015", (reg + 4_321) % 1_000_000).into()),
                 2 => AgriKind::VetDrug(format!("{:05}", (key >> 40) % 100_000).into()),
                 _ => {
-                    let gcp = &agri_makers.get(u(k)).gcp;
+                    let gcp = &agri_makers.get(maker).gcp;
                     AgriKind::Gtin(with_check(&format!("0{gcp}{:05}", 200 + k)).into())
                 }
             };
-            AgriProduct { kind, maker: u(k.min(3)) }
+            AgriProduct { kind, maker }
         });
         Self {
             farms,
@@ -777,8 +786,11 @@ impl Synth {
         }
     }
 
+    /// Start of a run, kept within ±2^62 ns (years 1824–2116) so that offsets inside a run (at most a few years)
+    /// can never overflow, whatever the configuration.
     fn run_start(&self, run: u64) -> i64 {
-        self.cfg.start.0.saturating_add(ns(run).saturating_mul(RUN_SPACING))
+        const LIMIT: i64 = 1 << 62;
+        self.cfg.start.0.saturating_add(ns(run).saturating_mul(RUN_SPACING)).clamp(-LIMIT, LIMIT)
     }
 
     fn run_count(&self) -> u64 {
@@ -949,6 +961,9 @@ impl Synth {
 // ---------------------------------------------------------------------------------------------------------------
 // Scans, probes and samples
 // ---------------------------------------------------------------------------------------------------------------
+
+/// Largest batch [`Synth::batches`] yields (memory bound).
+const MAX_BATCH: usize = 1 << 20;
 
 /// Trace QR codes of Chinese platforms often wrap the code in a URL (codes.md §7); the host is fictitious.
 const TRACE_URL: &str = "https://trace.example.cn/q?code=";
@@ -1150,7 +1165,8 @@ impl Synth {
     }
 
     /// All events, in capture order within each production run, in batches of `batch_events` (the last batch may
-    /// be shorter; 0 is read as 1). Memory stays bounded by one production run plus one batch.
+    /// be shorter; 0 is read as 1, and sizes above 2^20 as 2^20). Memory stays bounded by one production run plus
+    /// one batch.
     ///
     /// ```
     /// use tracecode::synth::{Synth, SynthConfig};
@@ -1161,7 +1177,7 @@ impl Synth {
     /// }
     /// ```
     pub fn batches(&self, batch_events: usize) -> impl Iterator<Item = Vec<Event>> + '_ {
-        let batch = batch_events.max(1);
+        let batch = batch_events.clamp(1, MAX_BATCH);
         let runs = self.run_count();
         let mut next_run = 0u64;
         let mut buf = RunBuf::default();
@@ -1581,11 +1597,11 @@ impl<'a> RunGen<'a> {
                 ready.push((item, tc));
             }
         }
-        let cases = self.pack(ready, 12, |k| sscc(&plant.gcp, 1, run.wrapping_mul(64) + k), plant, 3);
+        let cases = self.pack(ready, 12, |k| sscc(&plant.gcp, 1, run.wrapping_mul(64).wrapping_add(k)), plant, 3);
         let pallets = self.pack(
             cases.iter().map(|c| (c.id.clone(), c.t)),
             10,
-            |k| sscc(&plant.gcp, 3, run.wrapping_mul(64) + 32 + k),
+            |k| sscc(&plant.gcp, 3, run.wrapping_mul(64).wrapping_add(32 + k)),
             plant,
             3,
         );
@@ -1644,12 +1660,17 @@ impl<'a> RunGen<'a> {
         }
         // Cases carry their own 20-digit codes (case-level product code); pallets SSCCs.
         let case_key = |k: u64| {
-            let serial = perm_dec(run.wrapping_mul(16) + k, s.key ^ salt::DRUG ^ 1, 9);
+            let serial = perm_dec(run.wrapping_mul(16).wrapping_add(k), s.key ^ salt::DRUG ^ 1, 9);
             national_key(Scheme::CnDrug20, s.drug20(&product.case7, serial))
         };
         let cases = self.pack(ready, 20, case_key, maker, 2);
-        let pallets =
-            self.pack(cases.iter().map(|c| (c.id.clone(), c.t)), 5, |k| sscc(&maker.gcp, 0, run * 16 + k), maker, 2);
+        let pallets = self.pack(
+            cases.iter().map(|c| (c.id.clone(), c.t)),
+            5,
+            |k| sscc(&maker.gcp, 0, run.wrapping_mul(16).wrapping_add(k)),
+            maker,
+            2,
+        );
         for ((p, pallet), group) in pallets.iter().enumerate().zip(cases.chunks(5)) {
             let ts = info.t0 + self.rng.span(2 * DAY, 5 * DAY) + ns(u(p)) * 5 * MIN;
             let pid = std::slice::from_ref(&pallet.id);
@@ -1695,7 +1716,7 @@ impl<'a> RunGen<'a> {
                 ready.push((item, tc));
             }
         }
-        let cartons = self.pack(ready, 20, |k| sscc(&maker.gcp, 2, run.wrapping_mul(64) + k), maker, 2);
+        let cartons = self.pack(ready, 20, |k| sscc(&maker.gcp, 2, run.wrapping_mul(64).wrapping_add(k)), maker, 2);
         for (c, carton) in cartons.iter().enumerate() {
             let dealer = s.dir.dealers.get(self.rng.below(1 << 20));
             let ts = info.t0 + self.rng.span(DAY, 7 * DAY) + ns(u(c)) * 2 * MIN;
@@ -1727,7 +1748,7 @@ impl<'a> RunGen<'a> {
             self.commission(&item, t, maker, 0, Vec::new(), None, 0);
             ready.push((item, t));
         }
-        let boxes = self.pack(ready, 20, |k| sscc(&maker.gcp, 4, run.wrapping_mul(64) + k), maker, 1);
+        let boxes = self.pack(ready, 20, |k| sscc(&maker.gcp, 4, run.wrapping_mul(64).wrapping_add(k)), maker, 1);
         let stored = Disposition::SellableNotAccessible;
         for (b, bx) in boxes.iter().enumerate() {
             self.observe(bx.t + HOUR, maker, 2, BizStep::Storing, stored.clone(), &bx.id);
@@ -1961,11 +1982,15 @@ impl<'a> RunGen<'a> {
 // The genealogy benchmark
 // ---------------------------------------------------------------------------------------------------------------
 
-/// Events per batch of [`genealogy`].
+/// Events per batch of [`genealogy`] (fewer when the events are wide).
 const GENEALOGY_BATCH: usize = 4_096;
 /// Items per commissioning event, case and pallet of [`genealogy`].
 const COMMISSION_CHUNK: u64 = 100;
 const CASE_ITEMS: u64 = 12;
+/// Largest tree [`genealogy`] builds (2^40 nodes: far beyond any benchmark, and no arithmetic near overflow).
+const MAX_NODES: u64 = 1 << 40;
+/// Largest fan-out (one transformation event lists this many outputs).
+const MAX_FANOUT: u32 = 1_000;
 const PALLET_CASES: u64 = 10;
 
 /// The shape of a genealogy tree: lot levels, then items, cases and pallets.
@@ -1981,7 +2006,8 @@ struct Plan {
 
 impl Plan {
     fn new(nodes: u64, fanout: u32) -> Self {
-        let f = u64::from(fanout.max(2));
+        let nodes = nodes.min(MAX_NODES);
+        let f = u64::from(fanout.clamp(2, MAX_FANOUT));
         // Nodes per item including its share of cases and pallets: 1 + 1/12 + 1/120 = 131/120.
         let per_items = |items: u64| u64::try_from(u128::from(items) * 131 / 120).unwrap_or(u64::MAX);
         let mut levels = vec![1u64];
@@ -1994,13 +2020,13 @@ impl Plan {
                 break;
             }
             levels.push(next);
-            lots += next;
+            lots = lots.saturating_add(next);
         }
         if levels.len() == 1 && nodes > 1 {
             // Too small for a full level: a few product lots straight from the raw lot.
             let n = ((nodes - 1) / 2).clamp(1, f);
             levels.push(n);
-            lots += n;
+            lots = lots.saturating_add(n);
         }
         let rest = nodes.saturating_sub(lots);
         let mut items = u64::try_from(u128::from(rest) * 120 / 131).unwrap_or(0);
@@ -2011,7 +2037,7 @@ impl Plan {
         while items > 0 && total(items) > nodes {
             items -= 1;
         }
-        while total(items + 1) <= nodes {
+        while items < u64::MAX && total(items + 1) <= nodes {
             items += 1;
         }
         let cases = items.div_ceil(CASE_ITEMS);
@@ -2108,7 +2134,7 @@ impl GenealogyIter {
             Phase::Lots { level, j } => {
                 self.transform(level, j, out);
                 let count = self.plan.levels.get(level).copied().unwrap_or(0);
-                self.phase = if j + 1 < count {
+                self.phase = if j.saturating_add(1) < count {
                     Phase::Lots { level, j: j + 1 }
                 } else if level + 2 < self.plan.levels.len() {
                     Phase::Lots { level: level + 1, j: 0 }
@@ -2119,7 +2145,7 @@ impl GenealogyIter {
             Phase::Items { leaf, next } => {
                 let (lo, hi) = self.plan.leaf_items(leaf);
                 let from = next.max(lo);
-                let to = hi.min(from + COMMISSION_CHUNK);
+                let to = hi.min(from.saturating_add(COMMISSION_CHUNK));
                 if from < to {
                     let items = (from..to).map(|x| self.item(x)).collect();
                     let lot = self.lot_text(self.plan.levels.len() - 1, leaf);
@@ -2131,7 +2157,7 @@ impl GenealogyIter {
                 }
                 self.phase = if to < hi {
                     Phase::Items { leaf, next: to }
-                } else if leaf + 1 < self.plan.leaves() {
+                } else if leaf.saturating_add(1) < self.plan.leaves() {
                     Phase::Items { leaf: leaf + 1, next: 0 }
                 } else {
                     Phase::Cases(0)
@@ -2139,8 +2165,8 @@ impl GenealogyIter {
             }
             Phase::Cases(c) => {
                 if c < self.plan.cases {
-                    let hi = self.plan.items.min((c + 1) * CASE_ITEMS);
-                    let children = (c * CASE_ITEMS..hi).map(|x| self.item(x)).collect();
+                    let hi = self.plan.items.min(c.saturating_add(1).saturating_mul(CASE_ITEMS));
+                    let children = (c.saturating_mul(CASE_ITEMS)..hi).map(|x| self.item(x)).collect();
                     let parent = id(sscc(&self.plant.gcp, 5, c));
                     out.push(self.packing(parent, children));
                     self.phase = Phase::Cases(c + 1);
@@ -2150,8 +2176,9 @@ impl GenealogyIter {
             }
             Phase::Pallets(p) => {
                 if p < self.plan.pallets {
-                    let hi = self.plan.cases.min((p + 1) * PALLET_CASES);
-                    let children = (p * PALLET_CASES..hi).map(|c| id(sscc(&self.plant.gcp, 5, c))).collect();
+                    let hi = self.plan.cases.min(p.saturating_add(1).saturating_mul(PALLET_CASES));
+                    let children =
+                        (p.saturating_mul(PALLET_CASES)..hi).map(|c| id(sscc(&self.plant.gcp, 5, c))).collect();
                     let parent = id(sscc(&self.plant.gcp, 6, p));
                     out.push(self.packing(parent, children));
                     self.phase = Phase::Pallets(p + 1);
@@ -2178,7 +2205,7 @@ impl GenealogyIter {
     fn transform(&mut self, level: usize, j: u64, out: &mut Vec<Event>) {
         let next_count = self.plan.levels.get(level + 1).copied().unwrap_or(0);
         let lo = j.saturating_mul(self.plan.fanout).min(next_count);
-        let hi = (j + 1).saturating_mul(self.plan.fanout).min(next_count);
+        let hi = j.saturating_add(1).saturating_mul(self.plan.fanout).min(next_count);
         let mut inputs = vec![qty(&self.lot(level, j), Some(1_000), KGM)];
         if level > 0 && j % 53 == 1 {
             inputs.push(qty(&self.lot(level, j - 1), Some(10), KGM));
@@ -2212,13 +2239,21 @@ impl Iterator for GenealogyIter {
 
     fn next(&mut self) -> Option<Vec<Event>> {
         let mut out = Vec::with_capacity(GENEALOGY_BATCH);
-        while out.len() < GENEALOGY_BATCH && self.step(&mut out) {}
+        // Wide fan-outs make big events: a batch also ends after about 2^16 identifiers.
+        let mut weight = 0usize;
+        while out.len() < GENEALOGY_BATCH && weight < 1 << 16 {
+            let before = out.len();
+            if !self.step(&mut out) {
+                break;
+            }
+            weight += out.get(before..).unwrap_or_default().iter().map(|e| e.subjects().count()).sum::<usize>();
+        }
         (!out.is_empty()).then_some(out)
     }
 }
 
-/// A genealogy for the trace benchmark: a tree of about `nodes` distinct identifiers (never more) under one raw
-/// lot, and its events in batches.
+/// A genealogy for the trace benchmark: a tree of about `nodes` distinct identifiers (never more; at most 2^40)
+/// under one raw lot, and its events in batches. `fanout` is clamped to 2..=1000.
 ///
 /// The raw lot (GTIN + lot) is transformed into `fanout` product lots, each of those into `fanout` more, level
 /// after level (TransformationEvents; every 53rd lot also takes its neighbour as a second input, a join, and
@@ -2388,6 +2423,7 @@ mod tests {
         let tiny = synth(30, 1);
         assert!(tiny.batches(0).all(|b| b.len() == 1));
         assert_eq!(synth(0, 1).batches(10).count(), 0);
+        assert_eq!(synth(300, 1).batches(usize::MAX).count(), 1);
     }
 
     #[test]
@@ -2649,7 +2685,7 @@ mod tests {
 
     #[test]
     fn genealogy_reaches_the_requested_size() {
-        for (nodes, fanout) in [(0, 4), (1, 4), (5, 2), (50, 3), (1_000, 1), (10_000, 8), (200_000, 10)] {
+        for (nodes, fanout) in [(0, 4), (1, 4), (5, 2), (50, 3), (1_000, 1), (10_000, 8), (60_000, 10)] {
             let (root, batches) = genealogy(nodes, fanout, 9, SynthConfig::default().start);
             let mut events = Vec::new();
             for b in batches {
@@ -2679,6 +2715,24 @@ mod tests {
         let (a, _) = genealogy(100, 3, 1, Timestamp(0));
         let (b, _) = genealogy(100, 3, 2, Timestamp(0));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn extreme_configurations_do_not_panic() {
+        for start in [Timestamp(i64::MAX), Timestamp(i64::MIN), Timestamp(0)] {
+            let s = Synth::new(SynthConfig { items: u64::MAX, seed: u64::MAX, start });
+            for i in [0, 1_000, u64::MAX / 2, u64::MAX - 1] {
+                let key = s.item_key(i).unwrap();
+                assert_eq!(parse(s.scan_of(i)).unwrap().trace_key().unwrap(), key);
+                let _ = s.unknown_scan(i);
+            }
+            let first = s.batches(1_000).next().unwrap();
+            assert_eq!(first.len(), 1_000);
+            assert!(first.iter().all(|e| e.validate().is_ok()));
+            let _ = s.samples();
+        }
+        let (_, mut batches) = genealogy(u64::MAX, u32::MAX, u64::MAX, Timestamp(i64::MAX));
+        assert!(batches.next().unwrap().len() <= GENEALOGY_BATCH);
     }
 
     proptest::proptest! {
