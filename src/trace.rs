@@ -297,8 +297,8 @@ pub struct TraceEdge {
 /// leave it; an edge may name a node announced at the next level.
 #[derive(Debug)]
 pub enum Step<'a> {
-    /// A node: announced once, and again in the rare case it is later reached in a stronger [`NodeRole`] (keep
-    /// the last announcement; `depth` stays the depth of first discovery).
+    /// A node: announced once, and again (`again: true`) in the rare case it is later reached in a stronger
+    /// [`NodeRole`] — keep the last announcement; `depth` stays the depth of first discovery.
     Node {
         /// The node.
         id: &'a Id,
@@ -308,6 +308,8 @@ pub enum Step<'a> {
         role: NodeRole,
         /// Edges from the root at first discovery.
         depth: usize,
+        /// The node was announced before (this is a role upgrade).
+        again: bool,
     },
     /// An edge followed (borrowed: [`EdgeRef::to_owned`] keeps it).
     Edge(EdgeRef<'a>),
@@ -885,10 +887,10 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         let (mode, before) = (info.mode, info.expanded);
         let role = role_of(info.mode, info.root);
         if info.announced != Some(role) {
-            info.announced = Some(role);
+            let again = info.announced.replace(role).is_some();
             let kind = classify(id, info, edges);
             let depth = info.depth;
-            if sink(Step::Node { id, kind, role, depth }).is_break() {
+            if sink(Step::Node { id, kind, role, depth, again }).is_break() {
                 return Ok(true);
             }
         }
@@ -1195,17 +1197,23 @@ fn collect<S: TraceStore + ?Sized>(
     run: &mut Runner<'_>,
 ) -> Result<Trace, Error> {
     let mut nodes: Vec<TraceNode> = Vec::new();
-    let mut index: HashMap<Id, usize, FastState> = HashMap::default();
+    // Built only when a node is announced again (rare), so most traces never pay for it.
+    let mut index: Option<HashMap<Id, usize, FastState>> = None;
     let mut edges: Vec<TraceEdge> = Vec::new();
     let summary = run(&mut |step| {
         match step {
-            Step::Node { id, kind, role, depth } => {
-                if let Some(n) = index.get(id).and_then(|&i| nodes.get_mut(i)) {
+            Step::Node { id, kind, role, depth, again: false } => {
+                if let Some(ix) = &mut index {
+                    ix.insert(id.clone(), nodes.len());
+                }
+                nodes.push(TraceNode { id: id.clone(), kind, role, depth, state: None });
+            }
+            Step::Node { id, kind, role, again: true, .. } => {
+                let ix =
+                    index.get_or_insert_with(|| nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect());
+                if let Some(n) = ix.get(id).and_then(|&i| nodes.get_mut(i)) {
                     n.kind = kind;
                     n.role = role;
-                } else {
-                    index.insert(id.clone(), nodes.len());
-                    nodes.push(TraceNode { id: id.clone(), kind, role, depth, state: None });
                 }
             }
             Step::Edge(e) => edges.push(e.to_owned()),
@@ -1576,6 +1584,8 @@ pub enum CompactStep {
         role: NodeRole,
         /// Edges from the root at first discovery.
         depth: usize,
+        /// The node was announced before (this is a role upgrade).
+        again: bool,
     },
     /// An edge followed.
     Edge {
@@ -1632,7 +1642,10 @@ pub struct Adjacency {
 struct Builder {
     ids: Vec<Id>,
     index: HashMap<Id, u32, FastState>,
+    /// Per node: its edges once loaded.
     lists: Vec<Option<Vec<AdjEdge>>>,
+    /// Per node: already waiting to be loaded.
+    queued: Vec<bool>,
     rels: Vec<Rel>,
     events: Vec<EventId>,
     event_index: HashMap<EventId, u32, FastState>,
@@ -1651,19 +1664,44 @@ impl Builder {
         self.ids.push(id.clone());
         self.index.insert(id.clone(), n);
         self.lists.push(None);
+        self.queued.push(false);
         Ok(n)
     }
 
-    fn is_loaded(&self, id: &Id) -> bool {
-        self.index.get(id).and_then(|&n| self.lists.get(n as usize)).is_some_and(Option::is_some)
+    /// Marks node `n` to be loaded; false when it already was.
+    fn enqueue(&mut self, n: u32) -> bool {
+        match self.queued.get_mut(n as usize) {
+            Some(q) if !*q => {
+                *q = true;
+                true
+            }
+            _ => false,
+        }
     }
 
-    fn add(&mut self, id: &Id, edges: &[Edge]) -> Result<(), Error> {
-        let me = self.intern(id)?;
-        let mut list = Vec::with_capacity(edges.len());
-        for e in edges {
+    /// Loads node `me`'s edges from the store; pushes far ends reached over genealogy edges onto `todo`.
+    fn load<S: TraceStore + ?Sized>(
+        &mut self,
+        store: &S,
+        me: u32,
+        buf: &mut Vec<Edge>,
+        todo: &mut Vec<u32>,
+    ) -> Result<(), Error> {
+        buf.clear();
+        {
+            let Some(id) = self.ids.get(me as usize) else { return Ok(()) };
+            store.neighbours(id, buf)?;
+        }
+        let mut list = Vec::with_capacity(buf.len());
+        for e in buf.iter() {
             let to = match &e.to {
-                Some(t) => self.intern(t)?,
+                Some(t) => {
+                    let n = self.intern(t)?;
+                    if !is_hand_over(&e.rel) && self.enqueue(n) {
+                        todo.push(n);
+                    }
+                    n
+                }
                 None => NO_NODE,
             };
             let rel = if let Some(p) = self.rels.iter().position(|r| r == &e.rel) {
@@ -1689,33 +1727,57 @@ impl Builder {
         Ok(())
     }
 
+    /// Loads `roots` and everything reachable from them over genealogy edges.
+    fn load_from<S: TraceStore + ?Sized>(&mut self, store: &S, roots: &[Id]) -> Result<(), Error> {
+        let mut todo: Vec<u32> = Vec::new();
+        for r in roots {
+            let n = self.intern(r)?;
+            if self.enqueue(n) {
+                todo.push(n);
+            }
+        }
+        let mut buf = Vec::new();
+        while let Some(n) = todo.pop() {
+            self.load(store, n, &mut buf, &mut todo)?;
+        }
+        Ok(())
+    }
+
     fn finish(self) -> Adjacency {
+        let Self { ids, mut index, lists, rels, events, .. } = self;
         // Number nodes in store-key order, so sorting a frontier by number is sorting it by key.
-        let mut order: Vec<u32> = (0..u32::try_from(self.ids.len()).unwrap_or(NO_NODE)).collect();
-        order.sort_by_cached_key(|&n| self.ids.get(n as usize).map(keys::node_key));
-        let mut renumber = vec![0u32; self.ids.len()];
+        let mut order: Vec<u32> = (0..u32::try_from(ids.len()).unwrap_or(NO_NODE)).collect();
+        order.sort_unstable_by(|&a, &b| match (ids.get(a as usize), ids.get(b as usize)) {
+            (Some(x), Some(y)) => node_order(x, y),
+            _ => a.cmp(&b),
+        });
+        let mut renumber = vec![0u32; ids.len()];
         for (new, &old) in order.iter().enumerate() {
             if let Some(r) = renumber.get_mut(old as usize) {
                 *r = u32::try_from(new).unwrap_or(NO_NODE);
             }
         }
         let map = |n: u32| if n == NO_NODE { NO_NODE } else { renumber.get(n as usize).copied().unwrap_or(NO_NODE) };
-        let mut ids = Vec::with_capacity(order.len());
+        for v in index.values_mut() {
+            *v = map(*v);
+        }
+        let mut slots: Vec<Option<Id>> = ids.into_iter().map(Some).collect();
+        let mut out_ids = Vec::with_capacity(order.len());
         let mut base = Vec::with_capacity(order.len());
         let mut loaded = Vec::with_capacity(order.len());
         let mut children = Vec::with_capacity(order.len());
         let mut offsets = Vec::with_capacity(order.len() + 1);
-        let mut edges = Vec::new();
+        let mut edges = Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
         offsets.push(0);
         for &old in &order {
-            let Some(id) = self.ids.get(old as usize) else { continue };
-            base.push(base_of(id));
-            ids.push(id.clone());
-            let list = self.lists.get(old as usize).and_then(Option::as_ref);
+            let Some(id) = slots.get_mut(old as usize).and_then(Option::take) else { continue };
+            base.push(base_of(&id));
+            out_ids.push(id);
+            let list = lists.get(old as usize).and_then(Option::as_ref);
             loaded.push(list.is_some());
             let mut kids = false;
             for e in list.into_iter().flatten() {
-                let rel = self.rels.get(usize::from(e.rel));
+                let rel = rels.get(usize::from(e.rel));
                 kids |= rel == Some(&Rel::Child)
                     && e.to != NO_NODE
                     && matches!(e.kind, EdgeKind::Aggregation | EdgeKind::Association)
@@ -1725,9 +1787,7 @@ impl Builder {
             children.push(kids);
             offsets.push(edges.len());
         }
-        let index: HashMap<Id, u32, FastState> =
-            ids.iter().enumerate().map(|(i, id)| (id.clone(), u32::try_from(i).unwrap_or(NO_NODE))).collect();
-        Adjacency { ids, index, base, loaded, children, offsets, edges, rels: self.rels, events: self.events }
+        Adjacency { ids: out_ids, index, base, loaded, children, offsets, edges, rels, events }
     }
 }
 
@@ -1786,24 +1846,7 @@ impl Adjacency {
     /// The store's errors; [`ErrorKind::Length`] beyond 2^32 - 1 nodes.
     pub fn load<S: TraceStore + ?Sized>(store: &S, roots: &[Id]) -> Result<Self, Error> {
         let mut b = Builder::default();
-        let mut todo: Vec<Id> = roots.to_vec();
-        let mut queued: std::collections::HashSet<Id, FastState> = roots.iter().cloned().collect();
-        let mut edges = Vec::new();
-        while let Some(id) = todo.pop() {
-            edges.clear();
-            store.neighbours(&id, &mut edges)?;
-            for e in &edges {
-                if let Some(to) = &e.to
-                    && !is_hand_over(&e.rel)
-                    && !b.is_loaded(to)
-                    && !queued.contains(to)
-                {
-                    queued.insert(to.clone());
-                    todo.push(to.clone());
-                }
-            }
-            b.add(&id, &edges)?;
-        }
+        b.load_from(store, roots)?;
         Ok(b.finish())
     }
 
@@ -2035,16 +2078,14 @@ impl Adjacency {
                 }
                 let role = role_of(mode, v == root);
                 if k.announced.get(i).copied() != Some(role_code(role)) {
-                    if let Some(a) = k.announced.get_mut(i) {
-                        *a = role_code(role);
-                    }
+                    let again = k.announced.get_mut(i).is_some_and(|a| std::mem::replace(a, role_code(role)) != 0);
                     let container = k.contained.get(i).copied().unwrap_or(false)
                         || (read && self.children.get(i).copied().unwrap_or(false));
                     let hand_only = mode == Mode::Terminal && v != root;
                     let base = self.base.get(i).copied().unwrap_or(Base::Uri);
                     let kind = kind_of(base, hand_only, k.hand.get(i).copied().unwrap_or(HAND_NONE), container);
                     let d = k.depth.get(i).copied().unwrap_or(0);
-                    if sink(CompactStep::Node { node: v, kind, role, depth: d }).is_break() {
+                    if sink(CompactStep::Node { node: v, kind, role, depth: d, again }).is_break() {
                         summary.stopped = true;
                         return Ok(summary);
                     }
@@ -2139,14 +2180,14 @@ impl Adjacency {
     ) -> Result<WalkSummary, Error> {
         let Some(r) = self.node(root) else {
             let kind = kind_of(base_of(root), false, HAND_NONE, false);
-            let stopped = sink(Step::Node { id: root, kind, role: NodeRole::Root, depth: 0 }).is_break();
+            let stopped = sink(Step::Node { id: root, kind, role: NodeRole::Root, depth: 0, again: false }).is_break();
             return Ok(WalkSummary { nodes: 1, stopped, ..WalkSummary::default() });
         };
         let mut failed = false;
         let summary = self.walk_compact(r, dir, opts, &mut |step| match step {
-            CompactStep::Node { node, kind, role, depth } => {
+            CompactStep::Node { node, kind, role, depth, again } => {
                 if let Some(id) = self.id(node) {
-                    sink(Step::Node { id, kind, role, depth })
+                    sink(Step::Node { id, kind, role, depth, again })
                 } else {
                     failed = true;
                     ControlFlow::Break(())

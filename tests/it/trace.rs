@@ -587,7 +587,9 @@ fn steps(
     let mut out = Vec::new();
     let s = run(&mut |step| {
         out.push(match step {
-            Step::Node { id, kind, role, depth } => format!("node {} {kind:?} {role:?} {depth}", trace::key_text(id)),
+            Step::Node { id, kind, role, depth, again } => {
+                format!("node {} {kind:?} {role:?} {depth} {again}", trace::key_text(id))
+            }
             Step::Edge(e) => format!("edge {e:?}"),
         });
         ControlFlow::Continue(())
