@@ -702,9 +702,16 @@ proptest! {
     fn store_answers_like_the_model(w in workload()) {
         let dir = TempDir::new("model");
         let mem = MemoryStore::new();
-        // Two sessions: the second resumes every chain from disk (its head cache is cleared all the time).
+        // Two sessions: the second resumes every chain from disk (its head cache is cleared all the time),
+        // from compacted SST files (prefix bloom filters in play) rather than memtables.
         let split = w.batches.len() / 2;
-        let mut cps = ingest_both(&mem, &open(dir.path()), &w.batches[..split])?;
+        let mut cps = {
+            let st = open(dir.path());
+            let cps = ingest_both(&mem, &st, &w.batches[..split])?;
+            st.flush().unwrap();
+            st.compact().unwrap();
+            cps
+        };
         let cps = {
             let mut o = opts();
             o.head_cache_entries = 2;
@@ -718,6 +725,8 @@ proptest! {
         {
             let st = Store::open(dir.path(), opts().create_if_missing(false)).unwrap();
             check_same(&mem, &st, &w, &cps, "reopened")?;
+            st.compact().unwrap();
+            check_same(&mem, &st, &w, &cps, "compacted")?;
         }
         // A hot tier small enough to evict (16 shards of ~3 KB: a few resolutions each), and none at all.
         // (The hot tier serves resolutions only: those are what is compared.)
@@ -744,11 +753,14 @@ fn reingest_after_reopen_is_idempotent() {
         ingest_both(&mem, &st, &w.batches).unwrap()
     };
     let st = open(dir.path());
+    assert_eq!(st.path(), dir.path());
+    assert!(!st.options().sync);
     let all: Vec<Event> = w.batches.concat();
     let want = mem.ingest(all.clone()).unwrap();
     assert_eq!(want.accepted, 0);
     assert_eq!(want.duplicates, all.len());
     assert_eq!(st.ingest(all).unwrap(), want);
+    st.sync().unwrap();
     check_same(&mem, &st, &w, &cps, "re-ingested").unwrap();
 }
 
@@ -1443,4 +1455,24 @@ fn verify_all_checks_inline_frames_against_their_ids() {
     assert_eq!((one.area, one.seq), ("chain", Some(4)), "{one}");
     let all = st.verify_all().unwrap();
     assert!(all.first_bad.is_some(), "verify_all passes a store in which verify({s1}) fails: {all:?}");
+}
+
+/// A chain entry that disappeared (here S1's last one, seq 4, whose event the log still lists with S1 as its
+/// subject) makes `resolve` return a shorter chain and an older state. Every remaining link still checks, so
+/// only a cross-check of the log's events against the chains (the "head" area of `BadRecord`) can find it;
+/// `verify_all` promises to check "every chain and head".
+#[test]
+#[ignore = "BUG: verify_all never cross-checks chains against the log; a missing last chain entry passes"]
+fn verify_all_finds_a_missing_chain_entry() {
+    let f = fixture("missing");
+    let s1 = serial(1);
+    {
+        let db = raw(f.dir.path());
+        db.delete_cf(db.cf_handle("chain").unwrap(), chain_key(&s1, 4)).unwrap();
+    }
+    let st = open(f.dir.path());
+    let r = st.resolve_id(&s1).unwrap().unwrap();
+    assert_eq!(r.chain.len(), 2, "the damage is real: resolve is missing an event");
+    let all = st.verify_all().unwrap();
+    assert!(all.first_bad.is_some(), "verify_all passes a store missing a chain entry: {all:?}");
 }
