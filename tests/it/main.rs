@@ -10,7 +10,6 @@
 #[cfg(test)]
 #[cfg(feature = "cli")]
 mod cli;
-#[cfg(all(feature = "cli", feature = "rocksdb"))] mod cli_store;
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
