@@ -642,6 +642,43 @@ fn node_order(a: &Id, b: &Id) -> std::cmp::Ordering {
     }
 }
 
+/// The first [`PREFIX`] bytes of a node's store key (zero-padded), to sort by without following pointers.
+const PREFIX: usize = 32;
+
+fn key_prefix(id: &Id) -> [u8; PREFIX] {
+    let mut out = [0u8; PREFIX];
+    let (len, marker, body): (usize, Option<u8>, &[u8]) = match id {
+        Id::Key(k) if k.as_bytes().len() <= 255 => (k.as_bytes().len(), None, k.as_bytes()),
+        Id::Uri(u) if u.len() < 255 => (u.len() + 1, Some(0xFF), u.as_bytes()),
+        _ => {
+            for (d, s) in out.iter_mut().zip(keys::node_key(id)) {
+                *d = s;
+            }
+            return out;
+        }
+    };
+    let bytes = std::iter::once(u8::try_from(len).unwrap_or(u8::MAX)).chain(marker).chain(body.iter().copied());
+    for (d, s) in out.iter_mut().zip(bytes) {
+        *d = s;
+    }
+    out
+}
+
+/// Sorts a frontier by store key. Comparing inline key prefixes first keeps a million-node level from chasing two
+/// pointers per comparison; equal prefixes (same length, same first bytes) fall back to the whole key.
+fn sort_level(nodes: &[Visited], level: &mut Vec<u32>) {
+    let mut keyed: Vec<([u8; PREFIX], u32)> =
+        level.iter().map(|&v| (nodes.get(v as usize).map_or([0xFF; PREFIX], |n| key_prefix(&n.id)), v)).collect();
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| match (nodes.get(a.1 as usize), nodes.get(b.1 as usize)) {
+            (Some(x), Some(y)) => node_order(&x.id, &y.id),
+            _ => a.1.cmp(&b.1),
+        })
+    });
+    level.clear();
+    level.extend(keyed.into_iter().map(|(_, v)| v));
+}
+
 /// One visited node of a store walk: its identifier and what the walk knows about it.
 struct Visited {
     id: Id,
@@ -819,11 +856,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         // Set once `max_nodes` is reached: from then on nodes are only announced, never read.
         let mut full = false;
         while !level.is_empty() {
-            let nodes = &self.nodes;
-            level.sort_unstable_by(|&a, &b| match (nodes.get(a as usize), nodes.get(b as usize)) {
-                (Some(x), Some(y)) => node_order(&x.id, &y.id),
-                _ => a.cmp(&b),
-            });
+            sort_level(&self.nodes, &mut level);
             self.summary.depth = self.summary.depth.max(depth);
             let within_depth = self.opts.max_depth.is_none_or(|m| depth < m);
             let mut next: Vec<u32> = Vec::new();
@@ -2312,7 +2345,11 @@ mod tests {
         /// Sorting frontiers without building keys gives exactly the store-key order.
         #[test]
         fn node_order_is_store_key_order(a in any_id(), b in any_id()) {
-            proptest::prop_assert_eq!(node_order(&a, &b), keys::node_key(&a).cmp(&keys::node_key(&b)));
+            let want = keys::node_key(&a).cmp(&keys::node_key(&b));
+            proptest::prop_assert_eq!(node_order(&a, &b), want);
+            // The inline prefix never contradicts the key order (ties are settled by the whole key).
+            let p = key_prefix(&a).cmp(&key_prefix(&b));
+            proptest::prop_assert!(p == want || p == std::cmp::Ordering::Equal);
         }
     }
 
