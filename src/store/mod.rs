@@ -398,7 +398,7 @@ pub struct Edge {
 /// The first bad record found by a verification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadRecord {
-    /// Where: `"log"`, `"event"`, `"chain"` or `"head"`.
+    /// Where: `"log"`, `"event"` or `"chain"`.
     pub area: &'static str,
     /// The node whose chain is bad (chain/head), as canonical text.
     pub node: Option<String>,

@@ -1420,9 +1420,12 @@ impl TraceStore for Store {
         Ok(r)
     }
 
+    #[allow(clippy::too_many_lines, reason = "two passes over the store, each read top to bottom")]
     fn verify_all(&self) -> Result<VerifyReport, Error> {
         let mut r = VerifyReport::default();
-        // 1. The log and its checkpoint chain, and every event record it names.
+        // 1. The log and its checkpoint chain, every event record it names, and that event's chain entries.
+        let chain_cf = self.cf("chain")?;
+        let mut expected_entries = 0u64;
         let mut h = LOG_GENESIS;
         let mut expect = 1;
         {
@@ -1457,7 +1460,24 @@ impl TraceStore for Store {
                         return Ok(r);
                     }
                     Some(v) => match decode_event_record(&id.0, &v) {
-                        Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => r.events += 1,
+                        Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => {
+                            r.events += 1;
+                            // Every node the event is about must hold a chain entry for it.
+                            for n in derive::nodes(&e) {
+                                let mut ck = keys::node_key(n);
+                                ck.extend_from_slice(&seq.to_be_bytes());
+                                expected_entries += 1;
+                                if self.db.get_pinned_cf(chain_cf, &ck).map_err(|e| io(&e))?.is_none() {
+                                    r.first_bad = Some(BadRecord {
+                                        area: "chain",
+                                        node: Some(n.to_uri(crate::event::IdForm::KeyText)),
+                                        seq: Some(seq),
+                                        message: "the log's event has no entry in this node's chain".into(),
+                                    });
+                                    return Ok(r);
+                                }
+                            }
+                        }
                         Ok(_) => {
                             r.first_bad = Some(BadRecord {
                                 area: "event",
@@ -1493,10 +1513,20 @@ impl TraceStore for Store {
                 r.chains += 1;
             }
             let bad = |m: String| BadRecord { area: "chain", node: Some(hex_node(node)), seq: Some(seq), message: m };
+            // The inline frame must be the event its id names (a forged frame with the right link and id
+            // would otherwise be served by `resolve`).
             let (stored, id) = match unseal(k, v, "chain").and_then(|b| {
                 let mut c = Cur::new(b, "chain");
-                c.u8()?;
-                Ok((Link(c.arr()?), c.event_id()?))
+                let flags = c.u8()?;
+                let link = Link(c.arr()?);
+                let id = c.event_id()?;
+                if flags & 1 == 1 {
+                    let ev = frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?;
+                    if event_id(&ev)? != id {
+                        return Err(corrupt("chain", "the inline event does not hash to the entry's id"));
+                    }
+                }
+                Ok((link, id))
             }) {
                 Ok(x) => x,
                 Err(e) => {
@@ -1513,6 +1543,14 @@ impl TraceStore for Store {
             it.next();
         }
         it.status().map_err(|e| io(&e))?;
+        if r.chain_entries != expected_entries {
+            r.first_bad = Some(BadRecord {
+                area: "chain",
+                node: None,
+                seq: None,
+                message: format!("{} chain entries stored, the log implies {expected_entries}", r.chain_entries),
+            });
+        }
         Ok(r)
     }
 

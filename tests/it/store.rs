@@ -1434,7 +1434,6 @@ fn concurrent_ingest_stores_each_event_once() {
 /// would be) no longer hashes to the event id its chain links commit to. `verify(node)` finds it;
 /// `verify_all` must find it too — it is the check an auditor runs over the whole store.
 #[test]
-#[ignore = "BUG: verify_all checks chain links and CRCs but not that an inline frame hashes to its entry's event id"]
 fn verify_all_checks_inline_frames_against_their_ids() {
     let f = fixture("tamper");
     let s1 = serial(1);
@@ -1459,10 +1458,9 @@ fn verify_all_checks_inline_frames_against_their_ids() {
 
 /// A chain entry that disappeared (here S1's last one, seq 4, whose event the log still lists with S1 as its
 /// subject) makes `resolve` return a shorter chain and an older state. Every remaining link still checks, so
-/// only a cross-check of the log's events against the chains (the "head" area of `BadRecord`) can find it;
+/// only a cross-check of the log's events against the chains can find it;
 /// `verify_all` promises to check "every chain and head".
 #[test]
-#[ignore = "BUG: verify_all never cross-checks chains against the log; a missing last chain entry passes"]
 fn verify_all_finds_a_missing_chain_entry() {
     let f = fixture("missing");
     let s1 = serial(1);
