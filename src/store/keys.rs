@@ -314,6 +314,10 @@ impl<'a> Cur<'a> {
         Ok(EventId(self.arr()?))
     }
 
+    pub(crate) const fn rest_len(&self) -> usize {
+        self.b.len()
+    }
+
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         std::mem::take(&mut self.b)
     }

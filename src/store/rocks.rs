@@ -190,6 +190,8 @@ struct RawEntry {
     link: Link,
     id: EventId,
     event: Option<Event>,
+    /// Bytes of the stored frame (inline), for the hot tier's memory charge.
+    frame_len: usize,
 }
 
 impl Store {
@@ -535,6 +537,7 @@ impl<'s> Reader<'s> {
                 let flags = c.u8()?;
                 let link = Link(c.arr()?);
                 let id = c.event_id()?;
+                let frame_len = if flags & 1 == 1 { c.rest_len() } else { INLINE_FRAME_MAX };
                 let event = if !decode {
                     None
                 } else if flags & 1 == 1 {
@@ -543,7 +546,7 @@ impl<'s> Reader<'s> {
                     missing.push(out.len());
                     None
                 };
-                out.push(RawEntry { seq, link, id, event });
+                out.push(RawEntry { seq, link, id, event, frame_len });
                 it.next();
             }
             it.status().map_err(|e| io(&e))?;
@@ -608,7 +611,9 @@ impl<'s> Reader<'s> {
             .into_iter()
             .filter_map(|e| {
                 let event = e.event?;
-                charge += 512;
+                // A decoded event's struct plus its heap parts (strings, lists), which measure about twice
+                // the frame's bytes.
+                charge += std::mem::size_of::<ChainEvent>() + 2 * e.frame_len + 64;
                 Some(ChainEvent { seq: e.seq, id: e.id, link: e.link, event })
             })
             .collect();
