@@ -11,6 +11,9 @@
 #[cfg(feature = "cli")]
 mod cli;
 #[cfg(test)]
+#[cfg(all(feature = "cli", feature = "rocksdb"))]
+mod cli_store;
+#[cfg(test)]
 mod conformance;
 #[cfg(test)]
 mod epcis;
