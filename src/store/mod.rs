@@ -76,7 +76,7 @@ mod rocks;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "rocksdb")]
-pub use rocks::{Options, RawScanner, Reader, Store};
+pub use rocks::{Options, RawScanner, Reader, Session, Store};
 pub use state::derive_state;
 
 /// Record sequence number: the position of an event in the store's capture order, from 1.

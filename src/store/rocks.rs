@@ -356,6 +356,26 @@ impl Store {
         Reader { store: self, chain: None, edge: None, epoch: u64::MAX }
     }
 
+    /// A [`TraceStore`] over this store whose reads reuse one set of iterators: run traces and recalls on it
+    /// (`trace::trace(&store.session(), …)`) rather than on the store itself, which opens fresh iterators for
+    /// every call.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("tracecode-session-{}", std::process::id()));
+    /// use tracecode::event::Id;
+    /// use tracecode::store::{Options, Store};
+    /// use tracecode::trace::{trace, Direction, TraceOptions};
+    /// let store = Store::open(&dir, Options::default())?;
+    /// let t = trace(&store.session(), &Id::parse("urn:epc:id:sgtin:0614141.107346.1")?, Direction::Forward,
+    ///     &TraceOptions::new())?;
+    /// assert_eq!(t.nodes.len(), 1); // an unknown root is still its own trace
+    /// # drop(store); std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn session(&self) -> Session<'_> {
+        Session { store: self, reader: std::cell::RefCell::new(self.reader()) }
+    }
+
     /// A benchmark baseline: a reused raw RocksDB iterator that prefix-scans a node's chain entries and
     /// returns (entries, value bytes) without checking or decoding anything — the engine's own floor for what
     /// a resolution reads.
@@ -458,6 +478,72 @@ fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
         Ok((f, id))
     } else {
         Ok((f, event_id(e)?))
+    }
+}
+
+/// A [`TraceStore`] view of a [`Store`] that reuses one [`Reader`]'s iterators across calls
+/// ([`Store::session`]): what a walk over many nodes (a trace, a recall) should run on. Not `Sync`: one per
+/// thread.
+pub struct Session<'s> {
+    store: &'s Store,
+    reader: std::cell::RefCell<Reader<'s>>,
+}
+
+impl TraceStore for Session<'_> {
+    fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
+        self.store.ingest(events)
+    }
+
+    fn resolve_id(&self, id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
+        self.reader.borrow_mut().resolve_id(id)
+    }
+
+    fn resolve_key(&self, key: &TraceKey) -> Result<Option<Arc<Resolution>>, Error> {
+        self.reader.borrow_mut().resolve_key(key)
+    }
+
+    fn state_at(&self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
+        self.reader.borrow_mut().state_at(id, at)
+    }
+
+    fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
+        self.store.event(id)
+    }
+
+    fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
+        self.store.events_since(after, limit)
+    }
+
+    fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
+        self.store.query(q)
+    }
+
+    fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
+        self.store.instances(class, after, limit)
+    }
+
+    fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
+        self.reader.borrow_mut().neighbours(node, out)
+    }
+
+    fn checkpoint(&self) -> Result<Checkpoint, Error> {
+        self.store.checkpoint()
+    }
+
+    fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
+        self.store.verify_checkpoint(cp)
+    }
+
+    fn verify(&self, id: &Id) -> Result<VerifyReport, Error> {
+        self.store.verify(id)
+    }
+
+    fn verify_all(&self) -> Result<VerifyReport, Error> {
+        self.store.verify_all()
+    }
+
+    fn stats(&self) -> Result<Stats, Error> {
+        self.store.stats()
     }
 }
 

@@ -90,7 +90,8 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     if tour {
         return run_tour();
     }
-    crate::store_demo::run(db.as_deref(), items.max(100))
+    // One production cycle of the synthetic province (2 400 items) is the smallest data set with every category.
+    crate::store_demo::run(db.as_deref(), items.max(2_400))
 }
 
 #[allow(clippy::too_many_lines, reason = "a linear script of five demo sections")]

@@ -224,17 +224,21 @@ fn resolve(store: &Store, inputs: &[String]) -> ExitCode {
     }
     let mut status = ExitCode::SUCCESS;
     let mut reader = store.reader();
+    let mut out = io::stdout().lock();
     for input in inputs {
-        match reader.resolve(input) {
-            Ok(Some(r)) => println!("{}", resolution_json(input, &r)),
+        let line = match reader.resolve(input) {
+            Ok(Some(r)) => resolution_json(input, &r),
             Ok(None) => {
-                println!("{}", json!({"input": input, "found": false}));
                 status = ExitCode::FAILURE;
+                json!({"input": input, "found": false})
             }
             Err(e) => {
-                println!("{}", error_json(input, &e));
                 status = ExitCode::FAILURE;
+                error_json(input, &e)
             }
+        };
+        if writeln!(out, "{line}").is_err() {
+            break; // the reader went away (a closed pipe): stop quietly
         }
     }
     status
