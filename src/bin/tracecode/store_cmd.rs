@@ -61,8 +61,8 @@ pub fn run(cmd: &str, args: &[String]) -> ExitCode {
         "stats" => stats(&store),
         "feed" => feed(&store, &rest),
         "export" => export(&store, &rest),
-        "trace" => crate::trace_cmd::run_trace(&store, &rest),
-        "recall" => crate::trace_cmd::run_recall(&store, &rest),
+        "trace" => crate::trace_cmd::run_trace(&store.session(), &rest),
+        "recall" => crate::trace_cmd::run_recall(&store.session(), &rest),
         _ => crate::usage("unknown store command"),
     }
 }

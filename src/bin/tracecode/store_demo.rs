@@ -144,7 +144,7 @@ pub(crate) fn run(db: Option<&str>, items: u64) -> ExitCode {
 
     println!("\n== 3. Check the source: a retail item traced back to its farm ==");
     let item = Id::Key(synth.retail_item());
-    match trace::trace(&store, &item, Direction::Back, &TraceOptions::new()) {
+    match trace::trace(&store.session(), &item, Direction::Back, &TraceOptions::new()) {
         Ok(tr) => {
             for n in &tr.nodes {
                 println!("  {:>2} {:<10} {}", n.depth, format!("{:?}", n.kind).to_lowercase(), id_text(&n.id));
@@ -168,7 +168,7 @@ pub(crate) fn run(db: Option<&str>, items: u64) -> ExitCode {
     let lot = synth.raw_lot();
     let recall_time = Timestamp(synth_end(&store));
     let opts = RecallOptions::new(recall_time);
-    match trace::recall_id(&store, &Id::Key(lot.clone()), &RecallOptions { commit: true, ..opts }) {
+    match trace::recall_id(&store.session(), &Id::Key(lot.clone()), &RecallOptions { commit: true, ..opts }) {
         Ok(r) => {
             println!("  lot {lot}: {} affected, {} containers that held them", r.affected.len(), r.containers.len());
             for a in r.affected.iter().take(8) {
