@@ -94,9 +94,12 @@ fn main() -> ExitCode {
 }
 
 fn workspace_root() -> PathBuf {
-    // xtask lives one level below the workspace root.
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
+    // xtask lives one level below the workspace root. Read the manifest directory at run time (`cargo run` sets
+    // it): the compile-time value is baked into a binary that a shared target directory may reuse for another
+    // checkout of the same workspace, pointing this run at the wrong tree.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest.parent().map_or_else(|| manifest.clone(), Path::to_path_buf)
 }
 
 fn run(args: &[String]) -> Result<(), String> {
