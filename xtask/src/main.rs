@@ -97,8 +97,8 @@ fn workspace_root() -> PathBuf {
     // xtask lives one level below the workspace root. Read the manifest directory at run time (`cargo run` sets
     // it): the compile-time value is baked into a binary that a shared target directory may reuse for another
     // checkout of the same workspace, pointing this run at the wrong tree.
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest.parent().map_or_else(|| manifest.clone(), Path::to_path_buf)
 }
 
