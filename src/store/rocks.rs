@@ -1287,9 +1287,28 @@ impl TraceStore for Store {
         self.reader().resolve_key(key)
     }
 
+    /// Parses every input, then resolves the keys in key order through one reader (sorted seeks touch
+    /// neighbouring blocks one after another), and returns the answers in input order.
     fn resolve_many(&self, inputs: &[&str]) -> Vec<Result<Option<Arc<Resolution>>, Error>> {
+        let mut out: Vec<Result<Option<Arc<Resolution>>, Error>> = Vec::with_capacity(inputs.len());
+        let mut order: Vec<(TraceKey, usize)> = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.iter().enumerate() {
+            match crate::code::parse(input).and_then(|c| c.trace_key()) {
+                Ok(k) => {
+                    order.push((k, i));
+                    out.push(Ok(None));
+                }
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        order.sort_unstable();
         let mut r = self.reader();
-        inputs.iter().map(|i| r.resolve(i)).collect()
+        for (k, i) in order {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = r.resolve_key(&k);
+            }
+        }
+        out
     }
 
     fn state_at(&self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
