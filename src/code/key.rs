@@ -519,6 +519,13 @@ impl TraceKey {
         Ok(Self { bytes: bytes.to_vec() })
     }
 
+    /// Wraps key bytes read back from a checksummed store record without re-validating every field (the bytes
+    /// were produced by this type). Every method stays panic-free on any bytes; only trust is skipped.
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
+    pub(crate) fn from_stored(bytes: &[u8]) -> Self {
+        Self { bytes: bytes.to_vec() }
+    }
+
     /// What the key identifies.
     pub fn kind(&self) -> KeyKind {
         let Some(&t) = self.bytes.first() else { return KeyKind::Instance };

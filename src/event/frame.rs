@@ -344,6 +344,20 @@ pub fn decode(bytes: &[u8]) -> Result<Event, Error> {
     decode_with(&h, payload, &SelfDec)
 }
 
+/// Decodes a self-contained frame read back from the store, whose record checksum (CRC-32 over key and value,
+/// checked by the caller) already covers these bytes: the frame's own CRC is not computed again, and
+/// identifier keys are taken as stored instead of being re-validated field by field (they were validated when
+/// the event was built, and the two checksums rule out accidental damage). The structure is still checked in
+/// full: a damaged or hostile frame is an error, never a panic.
+#[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
+pub(crate) fn decode_stored(bytes: &[u8]) -> Result<Event, Error> {
+    let (h, payload) = checked_crc(bytes, false)?;
+    if h.interned {
+        return Err(Error::new(ErrorKind::Corrupt, 3, 1, "stored frames are self-contained"));
+    }
+    decode_with(&h, payload, &StoredDec)
+}
+
 /// Decodes one frame of either form; references are resolved through `dict`.
 ///
 /// # Errors
@@ -447,6 +461,11 @@ fn oversized(len: usize, n: usize) -> Error {
 
 /// Header, completeness, checksum and exact length: everything but the payload.
 fn checked(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
+    checked_crc(bytes, true)
+}
+
+/// [`checked`], optionally without the CRC (for frames inside records whose own checksum covers them).
+fn checked_crc(bytes: &[u8], verify_crc: bool) -> Result<(Header, &[u8]), Error> {
     let h = header(bytes)?;
     let end = h.start + h.len;
     let total = end + CRC_LEN;
@@ -461,7 +480,7 @@ fn checked(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
     let (body, rest) = bytes.split_at_checked(end).unwrap_or_default();
     let (stored, extra) = rest.split_at_checked(CRC_LEN).unwrap_or_default();
     let stored = u32::from_le_bytes(stored.try_into().unwrap_or_default());
-    let computed = crc32fast::hash(body);
+    let computed = if verify_crc { crc32fast::hash(body) } else { stored };
     if stored != computed {
         return Err(Error::new(
             ErrorKind::Corrupt,
@@ -1503,6 +1522,36 @@ impl DecForm for SelfDec {
     }
 }
 
+/// [`SelfDec`] for frames from the store: keys are trusted (see [`decode_stored`]).
+#[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
+struct StoredDec;
+
+impl DecForm for StoredDec {
+    fn id(&self, r: &mut Reader<'_>) -> Result<Id, Bad> {
+        match r.tag()? {
+            0 => {
+                let b = r.bytes()?;
+                if b.is_empty() || b.len() > MAX_URI {
+                    return Err("stored identifier key has an impossible length".into());
+                }
+                Ok(Id::Key(TraceKey::from_stored(b)))
+            }
+            1 => {
+                let u = r.str()?;
+                if u.len() > MAX_URI {
+                    return Err("stored identifier URI is too long".into());
+                }
+                Ok(Id::Uri(u.into()))
+            }
+            t => Err(format!("unknown identifier form {t}").into()),
+        }
+    }
+
+    fn name(&self, r: &mut Reader<'_>) -> Result<Box<str>, Bad> {
+        r.text()
+    }
+}
+
 struct InternDec<'d> {
     dict: &'d dyn Dictionary,
     /// Bytes resolved so far, against [`MAX_RESOLVED`].
@@ -1970,6 +2019,21 @@ mod tests {
     fn corrupted(mut bytes: Vec<u8>) -> Vec<u8> {
         bytes[8] ^= 0x01;
         bytes
+    }
+
+    #[test]
+    fn stored_decoding_equals_full_decoding_and_rejects_damage() {
+        for e in [example_object(), example_aggregation()] {
+            let f = encode(&e).unwrap();
+            assert_eq!(decode_stored(&f).unwrap(), e);
+            for cut in 0..f.len() {
+                assert!(decode_stored(&f[..cut]).is_err(), "truncated at {cut}");
+            }
+        }
+        // Interned frames never come from the store.
+        let mut d = MemoryDictionary::new();
+        let f = encode_interned(&example_object(), &mut d).unwrap();
+        assert_eq!(decode_stored(&f).unwrap_err().kind(), ErrorKind::Corrupt);
     }
 
     #[test]

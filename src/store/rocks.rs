@@ -464,9 +464,18 @@ impl Store {
 
 /// Decodes an `event` family record: (seq, event).
 fn decode_event_record(key: &[u8], v: &[u8]) -> Result<(Seq, Event), Error> {
+    decode_event_record_with(key, v, frame::decode_stored)
+}
+
+/// [`decode_event_record`] with a chosen frame decoder (verification uses the fully validating one).
+fn decode_event_record_with(
+    key: &[u8],
+    v: &[u8],
+    decode: fn(&[u8]) -> Result<Event, Error>,
+) -> Result<(Seq, Event), Error> {
     let mut c = Cur::new(unseal(key, v, "event")?, "event");
     let seq = c.u64()?;
-    let e = frame::decode(c.rest()).map_err(|x| corrupt("event", &x.to_string()))?;
+    let e = decode(c.rest()).map_err(|x| corrupt("event", &x.to_string()))?;
     Ok((seq, e))
 }
 
@@ -627,7 +636,7 @@ impl<'s> Reader<'s> {
                 let event = if !decode {
                     None
                 } else if flags & 1 == 1 {
-                    Some(frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
+                    Some(frame::decode_stored(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
                 } else {
                     missing.push(out.len());
                     None
@@ -1569,7 +1578,7 @@ impl TraceStore for Store {
                             Some(BadRecord { area: "event", node: None, seq: Some(seq), message: "missing".into() });
                         return Ok(r);
                     }
-                    Some(v) => match decode_event_record(&id.0, &v) {
+                    Some(v) => match decode_event_record_with(&id.0, &v, frame::decode) {
                         Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => {
                             r.events += 1;
                             // Every node the event is about must hold a chain entry for it.
