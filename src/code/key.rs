@@ -521,7 +521,6 @@ impl TraceKey {
 
     /// Wraps key bytes read back from a checksummed store record without re-validating every field (the bytes
     /// were produced by this type). Every method stays panic-free on any bytes; only trust is skipped.
-    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
     pub(crate) fn from_stored(bytes: &[u8]) -> Self {
         Self { bytes: bytes.to_vec() }
     }

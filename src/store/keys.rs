@@ -327,8 +327,12 @@ impl<'a> Cur<'a> {
         match self.u8()? {
             0xFF => Ok(None),
             0 => {
+                // The record's CRC (checked by the caller) covers these bytes, written from a valid key.
                 let b = self.u16_bytes()?;
-                TraceKey::from_bytes(b).map(|k| Some(Id::Key(k))).map_err(|_| corrupt(self.what, "bad key"))
+                if b.is_empty() {
+                    return Err(corrupt(self.what, "empty key"));
+                }
+                Ok(Some(Id::Key(TraceKey::from_stored(b))))
             }
             1 => {
                 let b = self.u16_bytes()?;

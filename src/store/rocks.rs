@@ -384,6 +384,26 @@ impl Store {
         Ok(RawScanner { it: self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options()) })
     }
 
+    /// True while RocksDB has flushes or compactions running or pending (benchmarks wait for a settled store
+    /// before measuring reads).
+    #[doc(hidden)]
+    pub fn background_busy(&self) -> Result<bool, Error> {
+        for n in CF_NAMES {
+            let cf = self.cf(n)?;
+            for prop in [
+                "rocksdb.compaction-pending",
+                "rocksdb.num-running-compactions",
+                "rocksdb.num-running-flushes",
+                "rocksdb.mem-table-flush-pending",
+            ] {
+                if self.db.property_int_value_cf(cf, prop).map_err(|e| io(&e))?.unwrap_or(0) > 0 {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
     /// Makes the next ingest fail as if the disk write had failed (fault injection for tests of the
     /// poisoned state).
     #[doc(hidden)]
