@@ -12,6 +12,11 @@
 //!   node the batch touched; a reader records the epoch *before* reading RocksDB and inserts its answer only if
 //!   the epoch is unchanged (checked under the shard lock). A reader that raced a commit therefore never
 //!   caches a stale answer, and a resolve that starts after `ingest` returns never sees one.
+//! - **Admission on the second miss**: a key is cached only when it misses twice within a window (a
+//!   direct-mapped "doorkeeper" of 64-bit hashes, lock-free). Measured on 200 000 items with uniform keys, admitting
+//!   every miss made cold resolves 2.7× slower than no tier at all: each miss paid an insert, an eviction and
+//!   the freeing of another thread's allocations, for entries that were never read again. Zipf-hot keys miss
+//!   twice quickly and are admitted.
 //! - Hash: std `RandomState` (SipHash, randomly keyed): codes come from outside, so a keyed hash keeps
 //!   collision floods off one shard.
 
@@ -24,6 +29,9 @@ use std::sync::{Arc, RwLock};
 use super::Resolution;
 
 const SHARDS: usize = 16;
+
+/// Doorkeeper slots (64-bit hashes of recently missed keys), 8 MiB.
+const DOOR: usize = 1 << 20;
 
 struct Slot {
     key: Box<[u8]>,
@@ -42,19 +50,19 @@ struct Shard {
 }
 
 impl Shard {
-    fn remove(&mut self, key: &[u8]) {
-        if let Some(i) = self.map.remove(key)
-            && let Some(slot) = self.slots.get_mut(i).and_then(Option::take)
-        {
-            self.bytes = self.bytes.saturating_sub(slot.charge);
-            self.free.push(i);
-        }
+    fn take(&mut self, key: &[u8]) -> Option<Slot> {
+        let i = self.map.remove(key)?;
+        let slot = self.slots.get_mut(i).and_then(Option::take)?;
+        self.bytes = self.bytes.saturating_sub(slot.charge);
+        self.free.push(i);
+        Some(slot)
     }
 
-    /// Evicts one entry by CLOCK; false when the shard is empty.
-    fn evict_one(&mut self) -> bool {
+    /// Evicts one entry by CLOCK, returning it (dropped by the caller after the lock is released: freeing a
+    /// decoded chain is the slow part); `None` when the shard is empty.
+    fn evict_one(&mut self) -> Option<Slot> {
         if self.map.is_empty() {
-            return false;
+            return None;
         }
         let n = self.slots.len();
         // Two full sweeps always find a victim: the first clears every reference bit.
@@ -68,12 +76,11 @@ impl Shard {
             if victim {
                 let key = self.slots.get(i).and_then(Option::as_ref).map(|s| s.key.clone());
                 if let Some(k) = key {
-                    self.remove(&k);
-                    return true;
+                    return self.take(&k);
                 }
             }
         }
-        false
+        None
     }
 }
 
@@ -81,6 +88,7 @@ impl Shard {
 pub(crate) struct HotTier {
     shards: Box<[RwLock<Shard>]>,
     hasher: RandomState,
+    door: Box<[AtomicU64]>,
     epoch: AtomicU64,
     budget_per_shard: usize,
 }
@@ -101,6 +109,7 @@ impl HotTier {
         Self {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
             hasher: RandomState::new(),
+            door: (0..if budget > 0 { DOOR } else { 0 }).map(|_| AtomicU64::new(0)).collect(),
             epoch: AtomicU64::new(0),
             budget_per_shard: budget / SHARDS,
         }
@@ -140,15 +149,23 @@ impl HotTier {
         if !self.enabled() || charge > self.budget_per_shard {
             return;
         }
+        // Second-miss admission (see the module docs).
+        let h = self.hasher.hash_one((key, 0x5EC0_u16)) | 1;
+        let door = usize::try_from(h).unwrap_or(0) % DOOR;
+        if self.door.get(door).is_none_or(|d| d.swap(h, Ordering::Relaxed) != h) {
+            return;
+        }
         let Some(shard) = self.shard(key) else { return };
+        let mut evicted = Vec::new();
         let mut s = lock_write(shard);
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return;
         }
-        s.remove(key);
+        evicted.extend(s.take(key));
         while s.bytes + charge > self.budget_per_shard {
-            if !s.evict_one() {
-                break;
+            match s.evict_one() {
+                Some(v) => evicted.push(v),
+                None => break,
             }
         }
         let slot = Slot { key: key.into(), value, charge, referenced: AtomicBool::new(false) };
@@ -163,6 +180,8 @@ impl HotTier {
         };
         s.map.insert(key.into(), i);
         s.bytes += charge;
+        drop(s);
+        drop(evicted); // freed outside the lock
     }
 
     /// Starts an invalidation: call after a commit, before [`Self::remove`]ing the touched keys.
@@ -174,7 +193,8 @@ impl HotTier {
         if self.enabled()
             && let Some(shard) = self.shard(key)
         {
-            lock_write(shard).remove(key);
+            let old = lock_write(shard).take(key);
+            drop(old); // freed outside the lock
         }
     }
 
@@ -201,8 +221,11 @@ mod tests {
         let h = HotTier::new(16 * 1000);
         let e = h.epoch();
         h.insert(b"a", res(), 10, e);
+        assert!(h.get(b"a").is_none(), "a first miss is only remembered");
+        h.insert(b"a", res(), 10, e);
         assert!(h.get(b"a").is_some());
         h.bump();
+        h.insert(b"b", res(), 10, e);
         h.insert(b"b", res(), 10, e); // stale epoch: refused
         assert!(h.get(b"b").is_none());
         h.remove(b"a");
@@ -214,6 +237,7 @@ mod tests {
         let h = HotTier::new(16 * 100);
         let e = h.epoch();
         for i in 0..10_000u32 {
+            h.insert(&i.to_be_bytes(), res(), 30, e);
             h.insert(&i.to_be_bytes(), res(), 30, e);
         }
         let (n, b) = h.usage();
