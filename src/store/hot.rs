@@ -13,7 +13,7 @@
 //!   the epoch is unchanged (checked under the shard lock). A reader that raced a commit therefore never
 //!   caches a stale answer, and a resolve that starts after `ingest` returns never sees one.
 //! - **Admission on the second miss**: a key is cached only when it misses twice within a window (a
-//!   direct-mapped "doorkeeper" of 64-bit hashes, lock-free). Measured on 200 000 items with uniform keys, admitting
+//!   direct-mapped "doorkeeper" of 64-bit hashes, lock-free, about one slot per entry the tier can hold). Measured on 200 000 items with uniform keys, admitting
 //!   every miss made cold resolves 2.7× slower than no tier at all: each miss paid an insert, an eviction and
 //!   the freeing of another thread's allocations, for entries that were never read again. Zipf-hot keys miss
 //!   twice quickly and are admitted.
@@ -30,8 +30,9 @@ use super::Resolution;
 
 const SHARDS: usize = 16;
 
-/// Doorkeeper slots (64-bit hashes of recently missed keys), 8 MiB.
-const DOOR: usize = 1 << 20;
+/// Doorkeeper slots per byte of budget: about one slot per cached entry (entries charge ~8–16 KiB), so a key
+/// is admitted only if it misses twice within roughly one tier's worth of distinct misses.
+const DOOR_BYTES_PER_SLOT: usize = 8 << 10;
 
 struct Slot {
     key: Box<[u8]>,
@@ -109,7 +110,9 @@ impl HotTier {
         Self {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
             hasher: RandomState::new(),
-            door: (0..if budget > 0 { DOOR } else { 0 }).map(|_| AtomicU64::new(0)).collect(),
+            door: (0..if budget > 0 { (budget / DOOR_BYTES_PER_SLOT).clamp(1024, 1 << 20) } else { 0 })
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             epoch: AtomicU64::new(0),
             budget_per_shard: budget / SHARDS,
         }
@@ -151,7 +154,7 @@ impl HotTier {
         }
         // Second-miss admission (see the module docs).
         let h = self.hasher.hash_one((key, 0x5EC0_u16)) | 1;
-        let door = usize::try_from(h).unwrap_or(0) % DOOR;
+        let door = usize::try_from(h).unwrap_or(0) % self.door.len().max(1);
         if self.door.get(door).is_none_or(|d| d.swap(h, Ordering::Relaxed) != h) {
             return;
         }
