@@ -227,15 +227,21 @@ pub(crate) fn run(db: Option<&str>, items: u64) -> ExitCode {
         found += u64::from(matches!(reader.resolve_key(k), Ok(Some(_))));
     }
     println!("  first pass resolves (RocksDB): {}/s", per_second(found, t.elapsed().as_secs_f64()));
-    // The hot tier admits a code on its second miss (see store::hot): a second pass fills it.
-    for k in &keys {
-        found += u64::from(matches!(reader.resolve_key(k), Ok(Some(_))));
+    // The hot tier admits a code on its second miss within a window (see store::hot): two warming passes fill
+    // it (a code whose doorkeeper slot was taken by another in the first pass gets in on the next).
+    for _ in 0..2 {
+        for k in &keys {
+            found += u64::from(matches!(reader.resolve_key(k), Ok(Some(_))));
+        }
     }
     let t = Instant::now();
     for k in &keys {
         found += u64::from(matches!(reader.resolve_key(k), Ok(Some(_))));
     }
-    println!("  third pass (hot tier): {}/s on one thread", per_second(keys.len() as u64, t.elapsed().as_secs_f64()));
+    println!(
+        "  after two warming passes (hot tier): {}/s on one thread",
+        per_second(keys.len() as u64, t.elapsed().as_secs_f64())
+    );
     if let Ok(s) = store.stats() {
         println!(
             "  store: {} events, {} codes with chains, {} chain entries, {} edges, {} MiB",
@@ -247,7 +253,7 @@ pub(crate) fn run(db: Option<&str>, items: u64) -> ExitCode {
         );
     }
     println!("  (the full harness: tracecode bench lookup --items 1000000)");
-    if found < 3 * keys.len() as u64 {
+    if found < 4 * keys.len() as u64 {
         failures += 1;
         println!("  some generated items did not resolve");
     }
