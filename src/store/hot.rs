@@ -89,7 +89,12 @@ impl Shard {
 pub(crate) struct HotTier {
     shards: Box<[RwLock<Shard>]>,
     hasher: RandomState,
+    /// Doorkeeper: a Bloom filter (two bits per key) of recently missed keys, cleared after `door_limit` new
+    /// keys so it describes a recent window. Bits are only ever set or cleared together, so two keys sharing a
+    /// bit cannot keep each other out (a single-slot table let colliding keys evict each other forever).
     door: Box<[AtomicU64]>,
+    door_count: AtomicU64,
+    door_limit: u64,
     epoch: AtomicU64,
     budget_per_shard: usize,
 }
@@ -110,9 +115,12 @@ impl HotTier {
         Self {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
             hasher: RandomState::new(),
-            door: (0..if budget > 0 { (budget / DOOR_BYTES_PER_SLOT).clamp(1024, 1 << 20) } else { 0 })
+            // 8 bits per remembered key keeps false admissions near 5 %.
+            door: (0..if budget > 0 { (budget / DOOR_BYTES_PER_SLOT).clamp(1024, 1 << 20) / 8 } else { 0 })
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            door_count: AtomicU64::new(0),
+            door_limit: (budget / DOOR_BYTES_PER_SLOT).clamp(1024, 1 << 20) as u64,
             epoch: AtomicU64::new(0),
             budget_per_shard: budget / SHARDS,
         }
@@ -153,9 +161,7 @@ impl HotTier {
             return;
         }
         // Second-miss admission (see the module docs).
-        let h = self.hasher.hash_one((key, 0x5EC0_u16)) | 1;
-        let door = usize::try_from(h).unwrap_or(0) % self.door.len().max(1);
-        if self.door.get(door).is_none_or(|d| d.swap(h, Ordering::Relaxed) != h) {
+        if !self.admit(key) {
             return;
         }
         let Some(shard) = self.shard(key) else { return };
@@ -185,6 +191,33 @@ impl HotTier {
         s.bytes += charge;
         drop(s);
         drop(evicted); // freed outside the lock
+    }
+
+    /// True when `key` missed recently (its doorkeeper bits are set); otherwise remembers it and says no.
+    fn admit(&self, key: &[u8]) -> bool {
+        let nbits = (self.door.len() as u64) * 64;
+        if nbits == 0 {
+            return false;
+        }
+        let h = self.hasher.hash_one((key, 0x5EC0_u16));
+        let bits = [h % nbits, h.rotate_left(32) % nbits];
+        let word = |b: u64| self.door.get(usize::try_from(b / 64).unwrap_or(0));
+        let seen = bits.iter().all(|&b| word(b).is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (b % 64)) != 0));
+        if seen {
+            return true;
+        }
+        for &b in &bits {
+            if let Some(w) = word(b) {
+                w.fetch_or(1 << (b % 64), Ordering::Relaxed);
+            }
+        }
+        if self.door_count.fetch_add(1, Ordering::Relaxed) + 1 >= self.door_limit {
+            self.door_count.store(0, Ordering::Relaxed);
+            for w in &*self.door {
+                w.store(0, Ordering::Relaxed);
+            }
+        }
+        false
     }
 
     /// Starts an invalidation: call after a commit, before [`Self::remove`]ing the touched keys.
