@@ -56,12 +56,16 @@ pub(crate) fn prepare(events: &[Event]) -> Result<Vec<EventId>, Error> {
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            e.validate().map_err(|x| {
-                Error::new(ErrorKind::InvalidArgument, i, 1, format!("event {i} of the batch is invalid: {x}"))
-            })?;
+            validate_in_batch(e, i)?;
             event_id(e)
         })
         .collect()
+}
+
+/// [`Event::validate`] for the `i`-th event of a batch: both stores reject a batch the same way.
+pub(crate) fn validate_in_batch(e: &Event, i: usize) -> Result<(), Error> {
+    e.validate()
+        .map_err(|x| Error::new(ErrorKind::InvalidArgument, i, 1, format!("event {i} of the batch is invalid: {x}")))
 }
 
 fn is_unpack_all(e: &Event, container: &Id) -> bool {

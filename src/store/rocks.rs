@@ -748,12 +748,15 @@ impl<'s> Reader<'s> {
         if let (Ok(len), Some(dst)) = (u8::try_from(b.len()), buf.get_mut(1..=b.len())) {
             dst.copy_from_slice(b);
             buf[0] = len;
-            if let Some(r) = buf.get(..=b.len()).and_then(|node| self.store.hot.get(node)) {
-                return Ok(Some(r));
+            if let Some(node) = buf.get(..=b.len()) {
+                return match self.store.hot.get(node) {
+                    Some(r) => Ok(Some(r)),
+                    None => self.resolve_cold(node, &Id::Key(key.clone())),
+                };
             }
         }
-        let node = keys::key_node(key);
-        self.resolve_cold(&node, &Id::Key(key.clone()))
+        // Keys over 255 bytes use the hashed node form.
+        self.resolve_node(&keys::key_node(key), &Id::Key(key.clone()))
     }
 
     /// [`TraceStore::resolve_id`] through this reader's iterators.
@@ -986,12 +989,6 @@ impl Store {
             .map(|x| (7u8, &x.kind, &x.id))
             .chain(e.destinations.iter().map(|x| (8u8, &x.kind, &x.id)))
             .collect();
-        let head = |v: &mut Vec<u8>| {
-            v.push(keys::kind_code(EdgeKind::HandOver));
-            v.push(keys::action_code(e.action));
-            v.extend_from_slice(&keys::time_bytes(why.time));
-            v.extend_from_slice(&why.id.0);
-        };
         let mut reverse: Vec<(&Id, Bundle<'_>)> = Vec::new();
         for subject in nodes {
             let mut list: Vec<(u8, &SourceDestType, &Id)> = Vec::new();
@@ -1009,24 +1006,33 @@ impl Store {
                 continue;
             }
             p.counters[2] += 2 * list.len() as u64;
-            let mut k = keys::node_key(subject);
-            k.push(keys::HANDOVER);
-            k.extend_from_slice(&why.seq.to_be_bytes());
-            let mut v = Vec::with_capacity(64 + 40 * list.len());
-            head(&mut v);
-            encode_bundle(&mut v, &list);
-            Self::put(p, "edge", &k, v)?;
+            Self::put_bundle(p, subject, keys::HANDOVER, e, why, &list)?;
         }
         for (node, list) in reverse {
-            let mut k = keys::node_key(node);
-            k.push(keys::HANDED);
-            k.extend_from_slice(&why.seq.to_be_bytes());
-            let mut v = Vec::with_capacity(64 + 40 * list.len());
-            head(&mut v);
-            encode_bundle(&mut v, &list);
-            Self::put(p, "edge", &k, v)?;
+            Self::put_bundle(p, node, keys::HANDED, e, why, &list)?;
         }
         Ok(())
+    }
+
+    /// Writes one hand-over bundle record under `node` (rel byte `rel`).
+    fn put_bundle(
+        p: &mut Pending,
+        node: &Id,
+        rel: u8,
+        e: &Event,
+        why: Why,
+        list: &[(u8, &SourceDestType, &Id)],
+    ) -> Result<(), Error> {
+        let mut k = keys::node_key(node);
+        k.push(rel);
+        k.extend_from_slice(&why.seq.to_be_bytes());
+        let mut v = Vec::with_capacity(64 + 40 * list.len());
+        v.push(keys::kind_code(EdgeKind::HandOver));
+        v.push(keys::action_code(e.action));
+        v.extend_from_slice(&keys::time_bytes(why.time));
+        v.extend_from_slice(&why.id.0);
+        encode_bundle(&mut v, list);
+        Self::put(p, "edge", &k, v)
     }
 
     fn put_idx(p: &mut Pending, tag: u8, term: &[u8], e: &Event, seq: Seq, id: &EventId) -> Result<(), Error> {
@@ -1163,9 +1169,7 @@ impl TraceStore for Store {
         // ingest calls overlap it with each other's commits.
         let mut prepared = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
-            e.validate().map_err(|x| {
-                Error::new(ErrorKind::InvalidArgument, i, 1, format!("event {i} of the batch is invalid: {x}"))
-            })?;
+            super::memory::validate_in_batch(e, i)?;
             prepared.push(frame_and_id(e)?);
         }
         if self.is_poisoned() {
@@ -1521,19 +1525,7 @@ impl TraceStore for Store {
             }
             let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
             r.chains = 1;
-            let checked = unseal(k, v, "chain").and_then(|b| {
-                let mut c = Cur::new(b, "chain");
-                let flags = c.u8()?;
-                let stored = Link(c.arr()?);
-                let eid = c.event_id()?;
-                let ev = if flags & 1 == 1 {
-                    frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?
-                } else {
-                    self.fetch_events(&[eid])?.pop().map(|(_, e)| e).ok_or_else(|| corrupt("event", "missing"))?
-                };
-                if event_id(&ev)? != eid {
-                    return Err(corrupt("chain", "event does not hash to the id in its chain entry"));
-                }
+            let checked = self.check_chain_entry(k, v, true).and_then(|(stored, eid)| {
                 link = chain_step(&link, &eid);
                 if link != stored {
                     return Err(corrupt("chain", "hash-chain link does not match"));
@@ -1654,19 +1646,8 @@ impl TraceStore for Store {
             let bad = |m: String| BadRecord { area: "chain", node: Some(hex_node(node)), seq: Some(seq), message: m };
             // The inline frame must be the event its id names (a forged frame with the right link and id
             // would otherwise be served by `resolve`).
-            let (stored, id) = match unseal(k, v, "chain").and_then(|b| {
-                let mut c = Cur::new(b, "chain");
-                let flags = c.u8()?;
-                let link = Link(c.arr()?);
-                let id = c.event_id()?;
-                if flags & 1 == 1 {
-                    let ev = frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?;
-                    if event_id(&ev)? != id {
-                        return Err(corrupt("chain", "the inline event does not hash to the entry's id"));
-                    }
-                }
-                Ok((link, id))
-            }) {
+            // Events stored outside the chain were checked against their ids by the log pass.
+            let (stored, id) = match self.check_chain_entry(k, v, false) {
                 Ok(x) => x,
                 Err(e) => {
                     r.first_bad = Some(bad(e.to_string()));
@@ -1712,6 +1693,30 @@ impl TraceStore for Store {
             hot_entries,
             hot_bytes,
         })
+    }
+}
+
+impl Store {
+    /// Checks one chain record: its CRC, and that its event (the inline frame, decoded in full; or, when
+    /// `fetch_external`, the record in `event`) hashes to the entry's id. Returns (stored link, event id).
+    fn check_chain_entry(&self, k: &[u8], v: &[u8], fetch_external: bool) -> Result<(Link, EventId), Error> {
+        let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
+        let flags = c.u8()?;
+        let link = Link(c.arr()?);
+        let id = c.event_id()?;
+        let ev = if flags & 1 == 1 {
+            Some(frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
+        } else if fetch_external {
+            Some(self.fetch_events(&[id])?.pop().map(|(_, e)| e).ok_or_else(|| corrupt("event", "missing"))?)
+        } else {
+            None
+        };
+        if let Some(ev) = ev
+            && event_id(&ev)? != id
+        {
+            return Err(corrupt("chain", "the event does not hash to the id in its chain entry"));
+        }
+        Ok((link, id))
     }
 }
 
