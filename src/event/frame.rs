@@ -851,13 +851,15 @@ impl<'e> Enc<'e> for InternEnc<'_> {
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabularies
 
-trait Vocab: Sized + Ord + Clone + 'static {
+pub(crate) trait Vocab: Sized + Ord + Clone + 'static {
     /// The standard terms as values, in CBV table order (which is also their `Ord` order: the vocabulary
     /// macro declares the variants in table order, and `Other` last). Empty if that ever stops holding, so
     /// encoding fails rather than writing a wrong index.
     fn table() -> &'static [Self];
     fn other(&self) -> Option<&str>;
     fn from_other(s: Box<str>) -> Self;
+    /// The bare term, or the URI of `Other`.
+    fn term_str(&self) -> &str;
 
     /// The term's index: a binary search on `Ord` (discriminant comparisons, no string matching).
     fn index(&self) -> Option<u8> {
@@ -887,6 +889,9 @@ macro_rules! vocab {
             }
             fn from_other(s: Box<str>) -> Self {
                 Self::Other(s)
+            }
+            fn term_str(&self) -> &str {
+                self.term()
             }
         }
     )*};

@@ -250,7 +250,11 @@ mod tests {
     use crate::event::Id;
 
     fn res() -> Arc<Resolution> {
-        Arc::new(Resolution { id: Id::Uri("urn:x:y".into()), state: super::super::State::default(), chain: Vec::new() })
+        Arc::new(Resolution {
+            id: Id::Uri("urn:x:y".into()),
+            state: super::super::State::default(),
+            chain: super::super::Chain::default(),
+        })
     }
 
     #[test]

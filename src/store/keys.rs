@@ -2,14 +2,16 @@
 #![cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "helpers used by the RocksDB store"))]
 
 use crate::code::TraceKey;
-use crate::event::id::EventId;
+use crate::event::frame::Vocab;
+use crate::event::id::{EventId, Link};
 use crate::event::{Action, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 
+use super::state::Fold;
 use super::{EdgeKind, Rel};
 
 /// The store format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The `default` column family key holding the format version.
 pub const FORMAT_KEY: &[u8] = b"tracecode.format";
@@ -242,6 +244,120 @@ pub(crate) fn edge_suffix(e: &super::Edge) -> Vec<u8> {
     k
 }
 
+/// The suffix that turns a node key into its `chain` state-record key: nine `0xFF` bytes, which sort after
+/// every `node ‖ seq (8)` entry, so the record is the last key of the node's prefix.
+pub const STATE_SUFFIX: [u8; 9] = [0xFF; 9];
+
+/// The `chain` key of a node's state record (`node ‖ STATE_SUFFIX`).
+pub(crate) fn state_key(node: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(node.len() + STATE_SUFFIX.len());
+    k.extend_from_slice(node);
+    k.extend_from_slice(&STATE_SUFFIX);
+    k
+}
+
+/// Appends an optional vocabulary term: `0` none, `1 ‖ index` for a standard term, `2 ‖ u16 len ‖ URI`.
+fn push_term<V: Vocab>(out: &mut Vec<u8>, v: Option<&V>) {
+    match v {
+        None => out.push(0),
+        Some(v) => match (v.other(), v.index()) {
+            (None, Some(i)) => out.extend_from_slice(&[1, i]),
+            (other, _) => {
+                out.push(2);
+                push_u16_bytes(out, other.unwrap_or_else(|| v.term_str()).as_bytes());
+            }
+        },
+    }
+}
+
+/// Appends a time with a presence byte.
+fn push_opt_time(out: &mut Vec<u8>, t: Option<Timestamp>) {
+    match t {
+        None => out.push(0),
+        Some(t) => {
+            out.push(1);
+            out.extend_from_slice(&time_bytes(t));
+        }
+    }
+}
+
+/// Encodes a node's state record body: its hash-chain head and its materialised state fold (layout in the
+/// schema above).
+pub(crate) fn encode_state(head: &Link, f: &Fold) -> Vec<u8> {
+    let s = &f.state;
+    let mut v = Vec::with_capacity(160);
+    v.extend_from_slice(&head.0);
+    push_opt_time(&mut v, s.first_seen);
+    push_opt_time(&mut v, s.last_seen);
+    match s.last_event {
+        None => v.push(0),
+        Some((seq, id)) => {
+            v.push(1);
+            v.extend_from_slice(&seq.to_be_bytes());
+            v.extend_from_slice(&id.0);
+        }
+    }
+    match f.packed_at {
+        None => v.push(0),
+        Some((t, q)) => {
+            v.push(1);
+            v.extend_from_slice(&time_bytes(t));
+            v.extend_from_slice(&q.to_be_bytes());
+        }
+    }
+    v.push(u8::from(s.retired));
+    push_term(&mut v, s.disposition.as_ref());
+    v.extend_from_slice(&u16::try_from(s.persistent.len()).unwrap_or(u16::MAX).to_be_bytes());
+    for d in s.persistent.iter().take(usize::from(u16::MAX)) {
+        push_term(&mut v, Some(d));
+    }
+    push_term(&mut v, s.last_biz_step.as_ref());
+    for id in [&s.read_point, &s.biz_location, &s.container, &s.owner, &s.possessor, &s.responsible] {
+        push_full_id(&mut v, id.as_ref());
+    }
+    v
+}
+
+/// Decodes [`encode_state`]'s body.
+///
+/// # Errors
+/// [`ErrorKind::Corrupt`] for a truncated or malformed record.
+pub(crate) fn decode_state(body: &[u8]) -> Result<(Link, Fold), Error> {
+    let mut c = Cur::new(body, "state");
+    let head = Link(c.arr()?);
+    let mut s = super::State { first_seen: c.opt_time()?, last_seen: c.opt_time()?, ..super::State::default() };
+    s.last_event = match c.u8()? {
+        0 => None,
+        1 => Some((c.u64()?, c.event_id()?)),
+        _ => return Err(corrupt("state", "bad last-event tag")),
+    };
+    let packed_at = match c.u8()? {
+        0 => None,
+        1 => Some((time_from(c.arr()?), c.u64()?)),
+        _ => return Err(corrupt("state", "bad packed-at tag")),
+    };
+    s.retired = match c.u8()? {
+        0 => false,
+        1 => true,
+        _ => return Err(corrupt("state", "bad retired flag")),
+    };
+    s.disposition = c.term()?;
+    let n = u16::from_be_bytes(c.arr()?);
+    s.persistent =
+        (0..n).map(|_| c.term()?.ok_or_else(|| corrupt("state", "empty persistent term"))).collect::<Result<_, _>>()?;
+    s.last_biz_step = c.term()?;
+    s.read_point = c.full_id()?;
+    s.biz_location = c.full_id()?;
+    s.container = c.full_id()?;
+    s.owner = c.full_id()?;
+    s.possessor = c.full_id()?;
+    s.responsible = c.full_id()?;
+    if c.rest_len() != 0 {
+        return Err(corrupt("state", "trailing bytes"));
+    }
+    Ok((head, Fold { state: s, packed_at }))
+}
+
 /// Appends the CRC-32 of `key ‖ body` to `body`.
 pub(crate) fn seal(key: &[u8], body: &mut Vec<u8>) {
     let mut h = crc32fast::Hasher::new();
@@ -322,6 +438,29 @@ impl<'a> Cur<'a> {
         std::mem::take(&mut self.b)
     }
 
+    /// Reads a time written with a presence byte.
+    fn opt_time(&mut self) -> Result<Option<Timestamp>, Error> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(time_from(self.arr()?))),
+            _ => Err(corrupt(self.what, "bad time tag")),
+        }
+    }
+
+    /// Reads an optional vocabulary term written by `push_term`.
+    fn term<V: Vocab>(&mut self) -> Result<Option<V>, Error> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => V::from_index(self.u8()?).map(Some).ok_or_else(|| corrupt(self.what, "unknown term index")),
+            2 => {
+                let b = self.u16_bytes()?;
+                let s = std::str::from_utf8(b).map_err(|_| corrupt(self.what, "bad term URI"))?;
+                Ok(Some(V::from_other(s.into())))
+            }
+            _ => Err(corrupt(self.what, "bad term tag")),
+        }
+    }
+
     /// Reads a full id written by [`push_full_id`].
     pub(crate) fn full_id(&mut self) -> Result<Option<Id>, Error> {
         match self.u8()? {
@@ -346,6 +485,110 @@ impl<'a> Cur<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{BizStep, Disposition};
+    use proptest::prelude::*;
+
+    fn sample_fold() -> Fold {
+        let mut f = Fold::default();
+        let s = &mut f.state;
+        s.first_seen = Some(Timestamp(1_000));
+        s.last_seen = Some(Timestamp(2_000));
+        s.last_event = Some((7, EventId([0xAB; 32])));
+        s.disposition = Some(Disposition::InTransit);
+        s.persistent = vec![Disposition::Damaged, Disposition::Other("urn:x:held".into())];
+        s.last_biz_step = Some(BizStep::Shipping);
+        s.container = Some(Id::Uri("urn:x:c".into()));
+        f.packed_at = Some((Timestamp(1_500), 5));
+        f
+    }
+
+    /// Golden bytes of the state record body (docs/STORE.md, `chain` family): a change here is a format change.
+    #[test]
+    fn state_record_golden_bytes() {
+        let body = encode_state(&Link([0x11; 32]), &sample_fold());
+        let mut want = vec![0x11; 32];
+        want.extend_from_slice(&[1, 0x80, 0, 0, 0, 0, 0, 0x03, 0xE8]); // first_seen 1000 ms
+        want.extend_from_slice(&[1, 0x80, 0, 0, 0, 0, 0, 0x07, 0xD0]); // last_seen 2000 ms
+        want.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 7]); // last event: seq 7 ...
+        want.extend_from_slice(&[0xAB; 32]); // ... and its id
+        want.extend_from_slice(&[1, 0x80, 0, 0, 0, 0, 0, 0x05, 0xDC, 0, 0, 0, 0, 0, 0, 0, 5]); // packed at (1500, 5)
+        want.push(0); // not retired
+        want.extend_from_slice(&[1, Disposition::InTransit.index().unwrap()]);
+        want.extend_from_slice(&[0, 2, 1, Disposition::Damaged.index().unwrap(), 2, 0, 10]);
+        want.extend_from_slice(b"urn:x:held");
+        want.extend_from_slice(&[1, BizStep::Shipping.index().unwrap()]);
+        want.extend_from_slice(&[0xFF, 0xFF]); // read point, business location
+        want.extend_from_slice(&[1, 0, 7]);
+        want.extend_from_slice(b"urn:x:c"); // container
+        want.extend_from_slice(&[0xFF, 0xFF, 0xFF]); // owner, possessor, responsible
+        assert_eq!(body, want);
+        assert_eq!(decode_state(&body).unwrap(), (Link([0x11; 32]), sample_fold()));
+    }
+
+    #[test]
+    fn state_record_rejects_damage_without_panicking() {
+        let body = encode_state(&Link([0x11; 32]), &sample_fold());
+        for n in 0..body.len() {
+            assert_eq!(decode_state(&body[..n]).unwrap_err().kind(), ErrorKind::Corrupt, "truncated at {n}");
+        }
+        let mut long = body.clone();
+        long.push(0);
+        assert_eq!(decode_state(&long).unwrap_err().kind(), ErrorKind::Corrupt);
+        let mut bad = body;
+        bad[32] = 9; // the first_seen tag
+        assert_eq!(decode_state(&bad).unwrap_err().kind(), ErrorKind::Corrupt);
+    }
+
+    fn opt_id() -> impl Strategy<Value = Option<Id>> {
+        prop_oneof![
+            Just(None),
+            "[a-z]{1,12}".prop_map(|s| Some(Id::Uri(format!("urn:x:{s}").into()))),
+            (0u64..1_000_000).prop_map(|n| Some(Id::parse(&format!("urn:epc:id:sgtin:0614141.107346.{n}")).unwrap())),
+        ]
+    }
+
+    fn disp() -> impl Strategy<Value = Disposition> {
+        prop_oneof![
+            (0..Disposition::TERMS.len()).prop_map(|i| Disposition::parse(Disposition::TERMS[i]).unwrap()),
+            "[a-z]{1,8}".prop_map(|s| Disposition::Other(format!("urn:x:{s}").into())),
+        ]
+    }
+
+    proptest! {
+        /// encode_state / decode_state round trip over arbitrary folds.
+        #[test]
+        fn state_record_round_trips(
+            head in any::<[u8; 32]>(),
+            times in proptest::option::of((any::<i64>(), any::<i64>())),
+            last in proptest::option::of((any::<u64>(), any::<[u8; 32]>())),
+            packed in proptest::option::of((any::<i64>(), any::<u64>())),
+            retired in any::<bool>(),
+            d in proptest::option::of(disp()),
+            mut persistent in proptest::collection::vec(disp(), 0..4),
+            step in proptest::option::of((0..BizStep::TERMS.len()).prop_map(|i| BizStep::parse(BizStep::TERMS[i]).unwrap())),
+            ids in proptest::collection::vec(opt_id(), 6),
+        ) {
+            persistent.sort();
+            persistent.dedup();
+            let mut f = Fold::default();
+            f.state.first_seen = times.map(|t| Timestamp(t.0));
+            f.state.last_seen = times.map(|t| Timestamp(t.1));
+            f.state.last_event = last.map(|(q, i)| (q, EventId(i)));
+            f.packed_at = packed.map(|(t, q)| (Timestamp(t), q));
+            f.state.retired = retired;
+            f.state.disposition = d;
+            f.state.persistent = persistent;
+            f.state.last_biz_step = step;
+            f.state.read_point = ids[0].clone();
+            f.state.biz_location = ids[1].clone();
+            f.state.container = ids[2].clone();
+            f.state.owner = ids[3].clone();
+            f.state.possessor = ids[4].clone();
+            f.state.responsible = ids[5].clone();
+            let body = encode_state(&Link(head), &f);
+            prop_assert_eq!(decode_state(&body).unwrap(), (Link(head), f));
+        }
+    }
 
     #[test]
     fn nodes_of_class_and_instance_do_not_share_a_prefix() {

@@ -13,8 +13,8 @@ use crate::{Error, ErrorKind};
 
 use super::derive::{self, Why};
 use super::{
-    ChainEvent, Checkpoint, Cursor, Edge, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Outcome, Page, Query,
-    Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
+    ChainBuilder, ChainEvent, Checkpoint, Cursor, Edge, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Outcome, Page,
+    Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
 };
 
 #[derive(Default)]
@@ -179,7 +179,11 @@ impl TraceStore for MemoryStore {
             return Ok(None);
         }
         let state = g.state(id, &chain, None)?;
-        Ok(Some(Arc::new(Resolution { id: id.clone(), state, chain })))
+        let mut b = ChainBuilder::with_capacity(chain.len(), chain.len() * 256);
+        for c in &chain {
+            b.push(c.seq, c.id, c.link, &crate::event::frame::encode(&c.event)?)?;
+        }
+        Ok(Some(Arc::new(Resolution { id: id.clone(), state, chain: b.build() })))
     }
 
     fn state_at(&self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {

@@ -67,7 +67,7 @@ use crate::{Error, ErrorKind};
 pub(crate) mod derive;
 pub mod keys;
 mod memory;
-mod state;
+pub(crate) mod state;
 
 #[cfg(feature = "rocksdb")]
 mod hot;
@@ -185,21 +185,161 @@ pub struct State {
     pub retired: bool,
 }
 
-/// The answer to a resolution: identity, current state, and the chain of decoded events in record order.
+/// The answer to a resolution: identity, current state, and the node's chain of events in record order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolution {
     /// The node (a [`TraceKey`] for codes).
     pub id: Id,
     /// Current state.
     pub state: State,
-    /// Every event about this node, in record order.
-    pub chain: Vec<ChainEvent>,
+    /// Every event about this node, in record order; frames are decoded on access ([`Chain::iter`]).
+    pub chain: Chain,
 }
 
 impl Resolution {
     /// The node's latest chain link (its hash-chain head), or `None` for an empty chain.
     pub fn head(&self) -> Option<Link> {
-        self.chain.last().map(|c| c.link)
+        self.chain.head()
+    }
+}
+
+/// One entry of a [`Chain`]: where the event sits in the log and in the node's hash chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainEntry {
+    /// Record sequence number.
+    pub seq: Seq,
+    /// Content id.
+    pub id: EventId,
+    /// This node's hash-chain link after this event.
+    pub link: Link,
+    /// End of this entry's frame in the chain's frame bytes (the start is the previous entry's end).
+    end: u32,
+}
+
+/// A node's chain of events in record order, kept as the stored frames and decoded on access.
+///
+/// Why not a `Vec` of decoded events: a resolution is mostly asked for the state and the latest events, and a
+/// decoded event is a tree of small allocations about twice its frame's size. Holding the frames makes a
+/// resolution two allocations, lets the hot tier keep several times more of them in the same memory, and
+/// moves the decoding cost to the callers that read the events. Equality compares the exact frame bytes.
+///
+/// ```
+/// use tracecode::event::{Action, Event, EventType, Id, Timestamp, TzOffset};
+/// use tracecode::store::{MemoryStore, TraceStore};
+///
+/// let store = MemoryStore::new();
+/// let mut e = Event::new(EventType::Object, Timestamp(1_700_000_000_000), TzOffset::UTC);
+/// e.action = Some(Action::Add);
+/// e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2018")?);
+/// store.ingest(vec![e.clone()])?;
+/// let r = store.resolve("urn:epc:id:sgtin:0614141.107346.2018")?.expect("stored");
+/// assert_eq!(r.chain.len(), 1);
+/// assert_eq!(r.chain.entries()[0].seq, 1); // no decoding needed for positions and links
+/// let first = r.chain.iter().next().expect("one event")?;
+/// assert_eq!(first.event, e);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chain {
+    entries: Box<[ChainEntry]>,
+    frames: Box<[u8]>,
+}
+
+impl Chain {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True for a chain without events.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries (sequence, id, link) without decoding any frame.
+    pub fn entries(&self) -> &[ChainEntry] {
+        &self.entries
+    }
+
+    /// The hash-chain head: the last entry's link.
+    pub fn head(&self) -> Option<Link> {
+        self.entries.last().map(|e| e.link)
+    }
+
+    /// The stored frame of the `i`-th event ([`crate::event::frame`] format).
+    pub fn frame(&self, i: usize) -> Option<&[u8]> {
+        let end = usize::try_from(self.entries.get(i)?.end).ok()?;
+        let start = match i.checked_sub(1) {
+            Some(p) => usize::try_from(self.entries.get(p)?.end).ok()?,
+            None => 0,
+        };
+        self.frames.get(start..end)
+    }
+
+    /// The `i`-th event, decoded.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Corrupt`] if the frame does not decode (it was checked when stored, so this means damage
+    /// in memory or a bug).
+    pub fn get(&self, i: usize) -> Result<Option<ChainEvent>, Error> {
+        let (Some(e), Some(f)) = (self.entries.get(i), self.frame(i)) else { return Ok(None) };
+        let event = crate::event::frame::decode(f)
+            .map_err(|x| Error::new(ErrorKind::Corrupt, 0, 0, format!("chain frame {i} does not decode: {x}")))?;
+        Ok(Some(ChainEvent { seq: e.seq, id: e.id, link: e.link, event }))
+    }
+
+    /// The events in record order, each decoded when reached.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Result<ChainEvent, Error>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i).transpose())
+    }
+
+    /// All events, decoded.
+    ///
+    /// # Errors
+    /// As [`Chain::get`].
+    pub fn decode(&self) -> Result<Vec<ChainEvent>, Error> {
+        self.iter().collect()
+    }
+
+    /// Bytes this chain holds on the heap (what a cache should charge for it).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val::<[ChainEntry]>(&self.entries) + self.frames.len()
+    }
+}
+
+/// Builds a [`Chain`] entry by entry.
+#[derive(Debug, Default)]
+pub(crate) struct ChainBuilder {
+    entries: Vec<ChainEntry>,
+    frames: Vec<u8>,
+}
+
+impl ChainBuilder {
+    /// A builder with room for `n` entries and `bytes` of frames.
+    pub(crate) fn with_capacity(n: usize, bytes: usize) -> Self {
+        Self { entries: Vec::with_capacity(n), frames: Vec::with_capacity(bytes) }
+    }
+
+    /// Appends an entry with its frame.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Length`] once the frames pass 4 GiB.
+    pub(crate) fn push(&mut self, seq: Seq, id: EventId, link: Link, frame: &[u8]) -> Result<(), Error> {
+        self.frames.extend_from_slice(frame);
+        let end = u32::try_from(self.frames.len())
+            .map_err(|_| Error::new(ErrorKind::Length, 0, 0, "a chain's frames exceed 4 GiB"))?;
+        self.entries.push(ChainEntry { seq, id, link, end });
+        Ok(())
+    }
+
+    /// Number of entries so far.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The chain (exact-size allocations).
+    pub(crate) fn build(self) -> Chain {
+        Chain { entries: self.entries.into_boxed_slice(), frames: self.frames.into_boxed_slice() }
     }
 }
 

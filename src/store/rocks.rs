@@ -21,9 +21,10 @@ use super::hot::HotTier;
 use super::keys::{
     self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, FORMAT_VERSION, INLINE_FRAME_MAX, UNPACK_ALL, corrupt, seal, unseal,
 };
+use super::state::Fold;
 use super::{
-    BadRecord, ChainEvent, Checkpoint, Cursor, Edge, EdgeKind, FeedItem, Hit, Index, IngestReport, LOG_GENESIS,
-    Outcome, Page, Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, log_step,
+    BadRecord, Chain, ChainBuilder, Checkpoint, Cursor, Edge, EdgeKind, FeedItem, Hit, Index, IngestReport,
+    LOG_GENESIS, Outcome, Page, Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, log_step,
 };
 
 /// Tuning and durability options of a [`Store`], with documented defaults.
@@ -106,7 +107,8 @@ fn io(e: &rocksdb::Error) -> Error {
 struct Writer {
     last_seq: Seq,
     log_hash: Link,
-    heads: HashMap<Vec<u8>, Link>,
+    /// Recently written state records (node → body), so ingest reads a busy node's head without RocksDB.
+    heads: HashMap<Vec<u8>, Box<[u8]>>,
     counters: [u64; 3],
     fail_next: bool,
 }
@@ -184,16 +186,6 @@ fn cf_options(name: &str, cache: &Cache, o: &Options) -> rocksdb::Options {
     c
 }
 
-/// The chain entry of one event for one node, read back.
-struct RawEntry {
-    seq: Seq,
-    link: Link,
-    id: EventId,
-    event: Option<Event>,
-    /// Bytes of the stored frame (inline), for the hot tier's memory charge.
-    frame_len: usize,
-}
-
 impl Store {
     /// Opens (or creates) the store in `path`.
     ///
@@ -253,7 +245,12 @@ impl Store {
                         format!(
                             "store format {version} at {} is not the format {FORMAT_VERSION} this build reads{}",
                             self.path.display(),
-                            if version > FORMAT_VERSION { " (written by a newer tracecode)" } else { "" }
+                            if version > FORMAT_VERSION {
+                                " (written by a newer tracecode)"
+                            } else {
+                                " (an older format without per-node state records: export its events with the \
+                                 tracecode that wrote it and import them into a new store)"
+                            }
                         ),
                     ));
                 }
@@ -443,22 +440,43 @@ impl Store {
         Ok(out)
     }
 
-    /// The last link of `node`'s chain on disk.
-    fn disk_head(it: &mut DBRawIterator<'_>, node: &[u8]) -> Result<Option<Link>, Error> {
-        let mut probe = node.to_vec();
-        probe.extend_from_slice(&[0xFF; 8]);
-        it.seek_for_prev(&probe);
-        match (it.key(), it.value()) {
-            (Some(k), Some(v)) if k.len() == node.len() + 8 && k.starts_with(node) => {
-                let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
-                c.u8()?;
-                Ok(Some(Link(c.arr()?)))
-            }
-            _ => {
-                it.status().map_err(|e| io(&e))?;
-                Ok(None)
-            }
+    /// A copy of `chain` with the frames of the entries at `missing` (stored outside the chain) read from
+    /// `event`.
+    fn fill_frames(&self, chain: &Chain, missing: &[usize]) -> Result<Chain, Error> {
+        let cf = self.cf("event")?;
+        let ro = ReadOptions::default();
+        let ids: Vec<EventId> = missing.iter().filter_map(|&i| chain.entries().get(i).map(|e| e.id)).collect();
+        let got = self.db.batched_multi_get_cf_opt(cf, ids.iter().map(|i| &i.0[..]), false, &ro);
+        let mut fetched = HashMap::with_capacity(ids.len());
+        for (id, r) in ids.iter().zip(got) {
+            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
+            let body = unseal(&id.0, &v, "event")?;
+            fetched.insert(*id, body.get(8..).ok_or_else(|| corrupt("event", "truncated"))?.to_vec());
         }
+        let mut b = ChainBuilder::with_capacity(chain.len(), chain.heap_bytes());
+        for (i, e) in chain.entries().iter().enumerate() {
+            let f = match fetched.get(&e.id) {
+                Some(f) if missing.contains(&i) => f.as_slice(),
+                _ => chain.frame(i).unwrap_or_default(),
+            };
+            b.push(e.seq, e.id, e.link, f)?;
+        }
+        Ok(b.build())
+    }
+
+    /// A node's state fold from all its events: those on disk and the batch's, in (time, seq) order.
+    fn rebuild_fold(&self, node: &[u8], head: &NodeHead, batch: &[Event]) -> Result<Fold, Error> {
+        let mut r = self.reader();
+        let (chain, _) = r.scan(node)?;
+        let disk = Reader::decoded(&chain)?;
+        let mut all: Vec<(Seq, EventId, &Event)> = disk.iter().map(|(q, i, e)| (*q, *i, e)).collect();
+        all.extend(head.batch.iter().filter_map(|&(i, q, id)| batch.get(i).map(|e| (q, id, e))));
+        all.sort_by_key(|(q, _, e)| (e.event_time, *q));
+        let mut f = Fold::default();
+        for (q, id, e) in all {
+            f.apply(&head.id, q, id, e);
+        }
+        Ok(f)
     }
 
     /// Children currently recorded under `parent` (for hot-tier invalidation after an "unpack all").
@@ -636,43 +654,47 @@ impl<'s> Reader<'s> {
         self.edge.as_mut().ok_or_else(|| corrupt("edge", "iterator"))
     }
 
-    /// Reads a node's chain entries; frames decoded (fetched from `event` when not inline) unless `raw`.
-    fn entries(&mut self, node: &[u8], decode: bool) -> Result<Vec<RawEntry>, Error> {
-        let mut out = Vec::new();
+    /// Reads a node's chain (frames fetched from `event` when not inline) and its state record: one prefix
+    /// scan, no frame decoded.
+    fn scan(&mut self, node: &[u8]) -> Result<(Chain, Option<(Link, Fold)>), Error> {
+        let mut b = ChainBuilder::default();
         let mut missing = Vec::new();
+        let mut record = None;
         {
             let it = self.chain_it()?;
             it.seek(node);
             while let (Some(k), Some(v)) = (it.key(), it.value()) {
-                if k.len() != node.len() + 8 || !k.starts_with(node) {
+                // Node keys carry their length, so every key starting with `node` is this node's.
+                let Some(suffix) = k.strip_prefix(node) else { break };
+                if let Ok(seq) = <[u8; 8]>::try_from(suffix) {
+                    let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
+                    let inline = c.u8()? & 1 == 1;
+                    let link = Link(c.arr()?);
+                    let id = c.event_id()?;
+                    if !inline {
+                        missing.push(b.len());
+                    }
+                    b.push(u64::from_be_bytes(seq), id, link, if inline { c.rest() } else { &[] })?;
+                } else if suffix == keys::STATE_SUFFIX {
+                    record = Some(keys::decode_state(unseal(k, v, "state")?)?);
+                    break;
+                } else {
                     break;
                 }
-                let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
-                let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
-                let flags = c.u8()?;
-                let link = Link(c.arr()?);
-                let id = c.event_id()?;
-                let frame_len = if flags & 1 == 1 { c.rest_len() } else { INLINE_FRAME_MAX };
-                let event = if !decode {
-                    None
-                } else if flags & 1 == 1 {
-                    Some(frame::decode_stored(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
-                } else {
-                    missing.push(out.len());
-                    None
-                };
-                out.push(RawEntry { seq, link, id, event, frame_len });
                 it.next();
             }
             it.status().map_err(|e| io(&e))?;
         }
-        if !missing.is_empty() {
-            let ids: Vec<EventId> = missing.iter().filter_map(|&i| out.get(i).map(|e| e.id)).collect();
-            for (i, (_, ev)) in missing.into_iter().zip(self.store.fetch_events(&ids)?) {
-                if let Some(slot) = out.get_mut(i) {
-                    slot.event = Some(ev);
-                }
-            }
+        let chain = b.build();
+        if missing.is_empty() { Ok((chain, record)) } else { Ok((self.store.fill_frames(&chain, &missing)?, record)) }
+    }
+
+    /// A chain's events decoded with the store's decoder (the record CRC already covered the frames).
+    fn decoded(chain: &Chain) -> Result<Vec<(Seq, EventId, Event)>, Error> {
+        let mut out = Vec::with_capacity(chain.len());
+        for (i, e) in chain.entries().iter().enumerate() {
+            let f = chain.frame(i).ok_or_else(|| corrupt("chain", "frame range"))?;
+            out.push((e.seq, e.id, frame::decode_stored(f).map_err(|x| corrupt("chain", &x.to_string()))?));
         }
         Ok(out)
     }
@@ -699,12 +721,6 @@ impl<'s> Reader<'s> {
         Ok(found)
     }
 
-    fn state_of(&mut self, id: &Id, entries: &[RawEntry], at: Option<Timestamp>) -> Result<State, Error> {
-        let evs: Vec<(Seq, EventId, &Event)> =
-            entries.iter().filter_map(|e| e.event.as_ref().map(|ev| (e.seq, e.id, ev))).collect();
-        derive_state(id, evs, at, &mut |c, t, q| self.unpacked_after(c, t, q, at))
-    }
-
     /// Resolves a node given its node key.
     fn resolve_node(&mut self, node: &[u8], id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
         if let Some(r) = self.store.hot.get(node) {
@@ -713,25 +729,20 @@ impl<'s> Reader<'s> {
         self.resolve_cold(node, id)
     }
 
-    /// Resolves from RocksDB (the hot tier missed) and caches the answer.
+    /// Resolves from RocksDB (the hot tier missed) and caches the answer: one prefix scan for the chain and
+    /// the materialised state, plus a seek for a packed node's container ("was it unpacked as a whole?").
     fn resolve_cold(&mut self, node: &[u8], id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
         let epoch = self.freshen();
-        let entries = self.entries(node, true)?;
-        if entries.is_empty() {
-            return Ok(None);
+        let (chain, record) = self.scan(node)?;
+        if chain.is_empty() {
+            return if record.is_some() { Err(corrupt("state", "a state record without a chain")) } else { Ok(None) };
         }
-        let state = self.state_of(id, &entries, None)?;
-        let mut charge = 256 + node.len();
-        let chain: Vec<ChainEvent> = entries
-            .into_iter()
-            .filter_map(|e| {
-                let event = e.event?;
-                // A decoded event's struct plus its heap parts (strings, lists), which measure about twice
-                // the frame's bytes.
-                charge += std::mem::size_of::<ChainEvent>() + 2 * e.frame_len + 64;
-                Some(ChainEvent { seq: e.seq, id: e.id, link: e.link, event })
-            })
-            .collect();
+        let Some((head, fold)) = record else { return Err(corrupt("state", "a chain without its state record")) };
+        if Some(head) != chain.head() {
+            return Err(corrupt("state", "the state record's head is not the chain's last link"));
+        }
+        let state = fold.finish(&mut |c, t, q| self.unpacked_after(c, t, q, None))?;
+        let charge = std::mem::size_of::<Resolution>() + 64 + node.len() + state_heap(&state) + chain.heap_bytes();
         let r = Arc::new(Resolution { id: id.clone(), state, chain });
         self.store.hot.insert(node, Arc::clone(&r), charge, epoch);
         Ok(Some(r))
@@ -782,12 +793,15 @@ impl<'s> Reader<'s> {
     /// As [`TraceStore::resolve_id`].
     pub fn state_at(&mut self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
         self.freshen();
-        let node = keys::node_key(id);
-        let entries = self.entries(&node, true)?;
-        if entries.is_empty() {
+        let (chain, _) = self.scan(&keys::node_key(id))?;
+        if chain.is_empty() {
             return Ok(None);
         }
-        self.state_of(id, &entries, Some(at)).map(Some)
+        let events = Self::decoded(&chain)?;
+        derive_state(id, events.iter().map(|(q, i, e)| (*q, *i, e)), Some(at), &mut |c, t, q| {
+            self.unpacked_after(c, t, q, Some(at))
+        })
+        .map(Some)
     }
 
     /// [`TraceStore::neighbours`] through this reader's iterators.
@@ -893,12 +907,24 @@ struct Pending {
     entries: Vec<Entry>,
     /// Keys and sealed values of `entries`, back to back: one allocation per batch instead of two per entry.
     arena: Vec<u8>,
-    heads: HashMap<Vec<u8>, Link>,
+    /// Nodes this batch touched: head link and state fold as they will be after the commit.
+    heads: HashMap<Vec<u8>, NodeHead>,
     touched: HashSet<Vec<u8>>,
     unpack_parents: Vec<Vec<u8>>,
     xforms: Vec<XformEntry>,
     edge_keys: HashSet<Vec<u8>>,
     counters: [u64; 3],
+}
+
+/// A node touched by the batch being prepared.
+struct NodeHead {
+    id: Id,
+    link: Link,
+    fold: Fold,
+    /// An event older than the fold's last one arrived: rebuild the fold from the whole chain.
+    stale: bool,
+    /// This batch's events about the node: (index in the batch, seq, id).
+    batch: Vec<(usize, Seq, EventId)>,
 }
 
 #[derive(Clone)]
@@ -1193,8 +1219,8 @@ impl TraceStore for Store {
         };
         let mut seq = w.last_seq;
         let mut log_hash = w.log_hash;
-        let mut head_it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options());
-        for ((e, (fr, id)), found) in events.iter().zip(&prepared).zip(existing) {
+        let chain_cf = self.cf("chain")?;
+        for (i, ((e, (fr, id)), found)) in events.iter().zip(&prepared).zip(existing).enumerate() {
             if let Some(v) = found.map_err(|x| io(&x))? {
                 let (s, _) = decode_event_record(&id.0, &v)?;
                 report.duplicates += 1;
@@ -1223,16 +1249,37 @@ impl TraceStore for Store {
             let mut new_nodes: Vec<&Id> = Vec::new();
             for n in &nodes {
                 let nk = keys::node_key(n);
-                let prev = match p.heads.get(&nk).or_else(|| w.heads.get(&nk)) {
-                    Some(l) => *l,
-                    None => Self::disk_head(&mut head_it, &nk)?.unwrap_or_else(|| {
+                if !p.heads.contains_key(&nk) {
+                    let sk = keys::state_key(&nk);
+                    let stored = match w.heads.get(&nk) {
+                        Some(b) => Some(keys::decode_state(b)?),
+                        None => match self.db.get_pinned_cf(chain_cf, &sk).map_err(|x| io(&x))? {
+                            Some(v) => Some(keys::decode_state(unseal(&sk, &v, "state")?)?),
+                            None => None,
+                        },
+                    };
+                    let (link, fold) = if let Some(x) = stored {
+                        x
+                    } else {
                         p.counters[0] += 1;
                         new_nodes.push(*n);
-                        GENESIS
-                    }),
-                };
-                let link = chain_step(&prev, id);
-                let mut k = nk.clone();
+                        (GENESIS, Fold::default())
+                    };
+                    p.heads
+                        .insert(nk.clone(), NodeHead { id: (*n).clone(), link, fold, stale: false, batch: Vec::new() });
+                }
+                let head = p.heads.get_mut(&nk).ok_or_else(|| corrupt("chain", "head"))?;
+                head.link = chain_step(&head.link, id);
+                // Events in time order extend the fold; one that happened before the fold's last event makes
+                // the node's fold be rebuilt from its whole chain before the commit.
+                if head.fold.last().is_none_or(|last| (e.event_time, seq) > last) {
+                    head.fold.apply(n, seq, *id, e);
+                } else {
+                    head.stale = true;
+                }
+                head.batch.push((i, seq, *id));
+                let link = head.link;
+                let mut k = keys::node_key(n);
                 k.extend_from_slice(&seq.to_be_bytes());
                 let inline = fr.len() <= INLINE_FRAME_MAX;
                 let mut v = Vec::with_capacity(65 + if inline { fr.len() } else { 0 } + 4);
@@ -1243,9 +1290,8 @@ impl TraceStore for Store {
                     v.extend_from_slice(fr);
                 }
                 Self::put(&mut p, "chain", &k, v)?;
-                p.counters[1] += 1;
-                p.heads.insert(nk.clone(), link);
                 p.touched.insert(nk);
+                p.counters[1] += 1;
             }
             Self::index_event(&mut p, e, seq, id)?;
             Self::class_entries(&mut p, &new_nodes, e)?;
@@ -1257,9 +1303,19 @@ impl TraceStore for Store {
             Self::put_handovers(&mut p, &nodes, e, Why { seq, id: *id, time: e.event_time })?;
             self.join_transformation(&mut p, e, Why { seq, id: *id, time: e.event_time })?;
         }
-        drop(head_it);
         if report.accepted == 0 {
             return Ok(report);
+        }
+        // State records: one per node this batch touched, rebuilt in full where an event arrived out of order.
+        let mut records = Vec::with_capacity(p.heads.len());
+        for (nk, head) in &mut p.heads {
+            if head.stale {
+                head.fold = self.rebuild_fold(nk, head, &events)?;
+            }
+            records.push((nk.clone(), keys::encode_state(&head.link, &head.fold)));
+        }
+        for (nk, body) in &records {
+            Self::put(&mut p, "chain", &keys::state_key(nk), body.clone())?;
         }
         let mut c = Vec::with_capacity(28);
         for x in p.counters {
@@ -1294,10 +1350,10 @@ impl TraceStore for Store {
         w.last_seq = seq;
         w.log_hash = log_hash;
         w.counters = p.counters;
-        if w.heads.len() + p.heads.len() > self.opts.head_cache_entries {
+        if w.heads.len() + records.len() > self.opts.head_cache_entries {
             w.heads.clear();
         }
-        w.heads.extend(p.heads);
+        w.heads.extend(records.into_iter().map(|(k, v)| (k, v.into_boxed_slice())));
         // Coherence: bump the epoch, then drop every node whose answer this batch changed.
         self.hot.bump();
         for parent in &p.unpack_parents {
@@ -1519,35 +1575,52 @@ impl TraceStore for Store {
         let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options());
         it.seek(&node);
         let mut link = GENESIS;
+        let mut events = Vec::new();
+        let bad = |seq: Option<Seq>, area: &'static str, e: &Error| BadRecord {
+            area,
+            node: Some(id.to_string()),
+            seq,
+            message: e.to_string(),
+        };
         while let (Some(k), Some(v)) = (it.key(), it.value()) {
-            if k.len() != node.len() + 8 || !k.starts_with(&node) {
-                break;
-            }
-            let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            let Some(seq) = k.strip_prefix(node.as_slice()).and_then(|s| <[u8; 8]>::try_from(s).ok()) else { break };
+            let seq = u64::from_be_bytes(seq);
             r.chains = 1;
-            let checked = self.check_chain_entry(k, v, true).and_then(|(stored, eid)| {
+            let checked = self.check_chain_entry(k, v, true).and_then(|(stored, eid, ev)| {
                 link = chain_step(&link, &eid);
                 if link != stored {
                     return Err(corrupt("chain", "hash-chain link does not match"));
                 }
+                events.extend(ev.map(|e| (seq, eid, e)));
                 Ok(())
             });
             if let Err(e) = checked {
                 if e.kind() != ErrorKind::Corrupt {
                     return Err(e);
                 }
-                r.first_bad = Some(BadRecord {
-                    area: "chain",
-                    node: Some(id.to_string()),
-                    seq: Some(seq),
-                    message: e.to_string(),
-                });
+                r.first_bad = Some(bad(Some(seq), "chain", &e));
                 return Ok(r);
             }
             r.chain_entries += 1;
             it.next();
         }
         it.status().map_err(|e| io(&e))?;
+        let sk = keys::state_key(&node);
+        let record = match (it.key(), it.value()) {
+            (Some(k), Some(v)) if k == sk.as_slice() => Some((k, v)),
+            _ => None,
+        };
+        let checked = match (r.chain_entries, record) {
+            (0, None) => Ok(()),
+            (0, Some(_)) => Err(corrupt("state", "a state record without a chain")),
+            _ => Self::check_state(&node, record, link, &mut events),
+        };
+        if let Err(e) = checked {
+            if e.kind() != ErrorKind::Corrupt {
+                return Err(e);
+            }
+            r.first_bad = Some(bad(None, "state", &e));
+        }
         Ok(r)
     }
 
@@ -1630,39 +1703,77 @@ impl TraceStore for Store {
             }
             it.status().map_err(|e| io(&e))?;
         }
-        // 2. Every chain, node by node.
+        // 2. Every chain, node by node, and its state record (the last key of the node).
         let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::scan_read_options());
         it.seek_to_first();
         let mut current: Option<Vec<u8>> = None;
         let mut link = GENESIS;
+        let mut events = Vec::new();
+        let mut has_record = true;
         while let (Some(k), Some(v)) = (it.key(), it.value()) {
             let node = keys::node_prefix(k);
-            let seq = u64::from_be_bytes(k.get(node.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            let suffix = k.get(node.len()..).unwrap_or_default();
+            let seq = <[u8; 8]>::try_from(suffix).ok().map(u64::from_be_bytes);
             if current.as_deref() != Some(node) {
+                if !has_record {
+                    r.first_bad = Some(BadRecord {
+                        area: "state",
+                        node: current.as_deref().map(hex_node),
+                        seq: None,
+                        message: "the chain has no state record".into(),
+                    });
+                    return Ok(r);
+                }
                 current = Some(node.to_vec());
                 link = GENESIS;
+                events.clear();
+                has_record = false;
                 r.chains += 1;
             }
-            let bad = |m: String| BadRecord { area: "chain", node: Some(hex_node(node)), seq: Some(seq), message: m };
+            let bad = |area, m: String| BadRecord { area, node: Some(hex_node(node)), seq, message: m };
+            let Some(seq) = seq else {
+                let checked = if suffix == keys::STATE_SUFFIX && !events.is_empty() {
+                    Self::check_state(node, Some((k, v)), link, &mut events)
+                } else {
+                    Err(corrupt("state", "a record without a chain, or an unknown key"))
+                };
+                if let Err(e) = checked {
+                    r.first_bad = Some(bad("state", e.to_string()));
+                    return Ok(r);
+                }
+                has_record = true;
+                it.next();
+                continue;
+            };
             // The inline frame must be the event its id names (a forged frame with the right link and id
-            // would otherwise be served by `resolve`).
-            // Events stored outside the chain were checked against their ids by the log pass.
-            let (stored, id) = match self.check_chain_entry(k, v, false) {
+            // would otherwise be served by `resolve`); events stored outside the chain are read for the state
+            // check (the log pass checked them against their ids).
+            let (stored, id, ev) = match self.check_chain_entry(k, v, true) {
                 Ok(x) => x,
                 Err(e) => {
-                    r.first_bad = Some(bad(e.to_string()));
+                    r.first_bad = Some(bad("chain", e.to_string()));
                     return Ok(r);
                 }
             };
             link = chain_step(&link, &id);
             if link != stored {
-                r.first_bad = Some(bad("hash-chain link does not match".into()));
+                r.first_bad = Some(bad("chain", "hash-chain link does not match".into()));
                 return Ok(r);
             }
+            events.extend(ev.map(|e| (seq, id, e)));
             r.chain_entries += 1;
             it.next();
         }
         it.status().map_err(|e| io(&e))?;
+        if !has_record {
+            r.first_bad = Some(BadRecord {
+                area: "state",
+                node: current.as_deref().map(hex_node),
+                seq: None,
+                message: "the chain has no state record".into(),
+            });
+            return Ok(r);
+        }
         if r.chain_entries != expected_entries {
             r.first_bad = Some(BadRecord {
                 area: "chain",
@@ -1699,7 +1810,12 @@ impl TraceStore for Store {
 impl Store {
     /// Checks one chain record: its CRC, and that its event (the inline frame, decoded in full; or, when
     /// `fetch_external`, the record in `event`) hashes to the entry's id. Returns (stored link, event id).
-    fn check_chain_entry(&self, k: &[u8], v: &[u8], fetch_external: bool) -> Result<(Link, EventId), Error> {
+    fn check_chain_entry(
+        &self,
+        k: &[u8],
+        v: &[u8],
+        fetch_external: bool,
+    ) -> Result<(Link, EventId, Option<Event>), Error> {
         let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
         let flags = c.u8()?;
         let link = Link(c.arr()?);
@@ -1711,13 +1827,57 @@ impl Store {
         } else {
             None
         };
-        if let Some(ev) = ev
-            && event_id(&ev)? != id
+        if let Some(ev) = &ev
+            && event_id(ev)? != id
         {
             return Err(corrupt("chain", "the event does not hash to the id in its chain entry"));
         }
-        Ok((link, id))
+        Ok((link, id, ev))
     }
+
+    /// Checks a node's state record against its chain: the head must be the last link and the fold must be
+    /// the one its events give. `events` are the node's (seq, id, event) in record order.
+    fn check_state(
+        node: &[u8],
+        record: Option<(&[u8], &[u8])>,
+        link: Link,
+        events: &mut [(Seq, EventId, Event)],
+    ) -> Result<(), Error> {
+        let Some((k, v)) = record else { return Err(corrupt("state", "the chain has no state record")) };
+        let (head, fold) = keys::decode_state(unseal(k, v, "state")?)?;
+        if head != link {
+            return Err(corrupt("state", "the state record's head is not the chain's last link"));
+        }
+        let id = events
+            .iter()
+            .flat_map(|(_, _, e)| derive::nodes(e))
+            .find(|n| keys::node_key(n) == node)
+            .cloned()
+            .ok_or_else(|| corrupt("chain", "no event of the chain is about its node"))?;
+        events.sort_by_key(|(q, _, e)| (e.event_time, *q));
+        let mut want = Fold::default();
+        for (q, i, e) in events.iter() {
+            want.apply(&id, *q, *i, e);
+        }
+        if want != fold {
+            return Err(corrupt("state", "the materialised state differs from the state the chain gives"));
+        }
+        Ok(())
+    }
+}
+
+/// Heap bytes of a state's ids and terms (the hot tier's charge for them).
+fn state_heap(s: &State) -> usize {
+    let id = |i: &Option<Id>| match i {
+        None => 0,
+        Some(Id::Key(k)) => 24 + k.as_bytes().len(),
+        Some(Id::Uri(u)) => 24 + u.len(),
+    };
+    [&s.read_point, &s.biz_location, &s.container, &s.owner, &s.possessor, &s.responsible]
+        .into_iter()
+        .map(id)
+        .sum::<usize>()
+        + s.persistent.len() * std::mem::size_of::<crate::event::Disposition>()
 }
 
 /// A node key as hex (for reports about damaged records whose key may not decode).

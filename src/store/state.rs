@@ -53,9 +53,34 @@ where
     let mut evs: Vec<(Seq, EventId, &Event)> =
         events.into_iter().filter(|(_, _, e)| at.is_none_or(|t| e.event_time <= t)).collect();
     evs.sort_by_key(|(seq, _, e)| (e.event_time, *seq));
-    let mut s = State::default();
-    let mut packed_at: Option<(Timestamp, Seq)> = None;
+    let mut f = Fold::default();
     for (seq, id, e) in evs {
+        f.apply(node, seq, id, e);
+    }
+    f.finish(unpacked_after)
+}
+
+/// The running fold behind [`derive_state`]: the state after the events applied so far, plus what a later event
+/// or the read needs to continue it. Applying events in (time, seq) order to a fold gives the same state as
+/// [`derive_state`] over all of them, which is what lets the RocksDB store keep each node's fold materialised
+/// and extend it at ingest instead of decoding the chain at every resolve.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Fold {
+    /// The state so far (persistent dispositions kept sorted; the container before the unpack-all check).
+    pub state: State,
+    /// When the current container was set: (event time, seq), for the unpack-all check at read time.
+    pub packed_at: Option<(Timestamp, Seq)>,
+}
+
+impl Fold {
+    /// The (time, seq) of the last event applied, the order key a next event must exceed to be appended.
+    pub fn last(&self) -> Option<(Timestamp, Seq)> {
+        Some((self.state.last_seen?, self.state.last_event?.0))
+    }
+
+    /// Applies one event about `node`; events must come in (time, seq) order.
+    pub fn apply(&mut self, node: &Id, seq: Seq, id: EventId, e: &Event) {
+        let s = &mut self.state;
         if s.first_seen.is_none() {
             s.first_seen = Some(e.event_time);
         }
@@ -74,8 +99,8 @@ where
         }
         if let Some(p) = &e.persistent_disposition {
             for d in &p.set {
-                if !s.persistent.contains(d) {
-                    s.persistent.push(d.clone());
+                if let Err(i) = s.persistent.binary_search(d) {
+                    s.persistent.insert(i, d.clone());
                 }
             }
             s.persistent.retain(|d| !p.unset.contains(d));
@@ -107,23 +132,33 @@ where
             match e.action {
                 Some(Action::Add | Action::Observe) => {
                     s.container = Some(parent.clone());
-                    packed_at = Some((e.event_time, seq));
+                    self.packed_at = Some((e.event_time, seq));
                 }
                 Some(Action::Delete) if s.container.as_ref() == Some(parent) => {
                     s.container = None;
-                    packed_at = None;
+                    self.packed_at = None;
                 }
                 _ => {}
             }
         }
     }
-    if let (Some(c), Some((t, q))) = (&s.container, packed_at)
-        && unpacked_after(c, t, q)?
-    {
-        s.container = None;
+
+    /// The state: the fold's, with the container cleared when it was unpacked as a whole after packing.
+    ///
+    /// # Errors
+    /// Only what `unpacked_after` returns.
+    pub fn finish(
+        self,
+        unpacked_after: &mut dyn FnMut(&Id, Timestamp, Seq) -> Result<bool, Error>,
+    ) -> Result<State, Error> {
+        let mut s = self.state;
+        if let (Some(c), Some((t, q))) = (&s.container, self.packed_at)
+            && unpacked_after(c, t, q)?
+        {
+            s.container = None;
+        }
+        Ok(s)
     }
-    s.persistent.sort();
-    Ok(s)
 }
 
 /// Dispositions after which an item is out of circulation.

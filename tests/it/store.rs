@@ -1170,14 +1170,17 @@ fn damaged_chain_value_is_a_typed_error() {
         }
         others_unaffected(&f, &st, &[s1.clone()]);
         if seq == 4 {
-            // The chain head is damaged: appending to S1's chain would extend a link nobody can check. The
-            // ingest is refused as corruption, stores nothing and does not poison the store.
+            // The last chain entry is damaged, but the head an append extends comes from the node's own sealed
+            // state record: the append is accepted, extends the right link, and verify still names the entry.
             let mut e = Event::new(EventType::Object, at(9), TzOffset::UTC);
             e.action = Some(Action::Observe);
             e.epc_list.push(s1.clone());
-            assert_corrupt(st.ingest(vec![e]), "ingest onto a damaged head");
+            assert_eq!(st.ingest(vec![e.clone()]).unwrap(), f.mem.ingest(vec![e]).unwrap());
             assert!(!st.is_poisoned());
             assert_eq!(st.checkpoint().unwrap(), f.mem.checkpoint().unwrap());
+            let one = st.verify(&s1).unwrap().first_bad.expect("the damaged entry is still found");
+            assert_eq!((one.area, one.seq), ("chain", Some(4)), "{one}");
+            assert_corrupt(st.resolve_id(&s1), "resolve_id after the append");
             let mut e = Event::new(EventType::Object, at(9), TzOffset::UTC);
             e.action = Some(Action::Observe);
             e.epc_list.push(serial(2));
@@ -1185,6 +1188,50 @@ fn damaged_chain_value_is_a_typed_error() {
             assert_eq!(st.resolve_id(&serial(2)).unwrap(), f.mem.resolve_id(&serial(2)).unwrap());
         }
     }
+}
+
+/// The per-node state record: a flipped byte is a typed error on resolve and is named by both verifies; a
+/// well-sealed record whose state disagrees with the chain (a forged or stale record) is found by both verifies;
+/// a record deleted outright makes resolve refuse the chain.
+#[test]
+fn damaged_state_record_is_found() {
+    let s1 = serial(1);
+    let state_key = || [keys::node_key(&s1), keys::STATE_SUFFIX.to_vec()].concat();
+    let f = fixture("state-flip");
+    flip(f.dir.path(), "chain", &state_key());
+    let st = open(f.dir.path());
+    assert_corrupt(st.resolve_id(&s1), "resolve of a damaged state record");
+    let one = st.verify(&s1).unwrap().first_bad.expect("verify(node) finds the damaged record");
+    assert_eq!(one.area, "state", "{one}");
+    let all = st.verify_all().unwrap().first_bad.expect("verify_all finds the damaged record");
+    assert_eq!(all.area, "state", "{all}");
+    others_unaffected(&f, &st, &[s1.clone()]);
+    drop(st);
+
+    // A forged record: S2's record sealed under S1's key (the right CRC, the wrong state and head).
+    let f = fixture("state-forged");
+    {
+        let db = raw(f.dir.path());
+        let h = db.cf_handle("chain").unwrap();
+        let k2 = [keys::node_key(&serial(2)), keys::STATE_SUFFIX.to_vec()].concat();
+        let v2 = db.get_cf(h, &k2).unwrap().unwrap();
+        db.put_cf(h, state_key(), sealed(&state_key(), &v2[..v2.len() - 4])).unwrap();
+    }
+    let st = open(f.dir.path());
+    assert_eq!(st.verify(&s1).unwrap().first_bad.map(|b| b.area), Some("state"));
+    assert_eq!(st.verify_all().unwrap().first_bad.map(|b| b.area), Some("state"));
+    assert_corrupt(st.resolve_id(&s1), "resolve with a forged head");
+    drop(st);
+
+    let f = fixture("state-gone");
+    {
+        let db = raw(f.dir.path());
+        db.delete_cf(db.cf_handle("chain").unwrap(), state_key()).unwrap();
+    }
+    let st = open(f.dir.path());
+    assert_corrupt(st.resolve_id(&s1), "resolve without a state record");
+    assert_eq!(st.verify(&s1).unwrap().first_bad.map(|b| b.area), Some("state"));
+    assert_eq!(st.verify_all().unwrap().first_bad.map(|b| b.area), Some("state"));
 }
 
 #[test]
@@ -1469,8 +1516,8 @@ fn verify_all_finds_a_missing_chain_entry() {
         db.delete_cf(db.cf_handle("chain").unwrap(), chain_key(&s1, 4)).unwrap();
     }
     let st = open(f.dir.path());
-    let r = st.resolve_id(&s1).unwrap().unwrap();
-    assert_eq!(r.chain.len(), 2, "the damage is real: resolve is missing an event");
+    // The node's state record names the lost entry's link as the head: resolve refuses the shortened chain.
+    assert_corrupt(st.resolve_id(&s1), "resolve of a chain missing its last entry");
     let all = st.verify_all().unwrap();
     assert!(all.first_bad.is_some(), "verify_all passes a store missing a chain entry: {all:?}");
 }

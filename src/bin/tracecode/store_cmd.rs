@@ -209,12 +209,15 @@ pub(crate) fn resolution_json(input: &str, r: &Resolution) -> Value {
         "identity": identity,
         "state": trace::state_json(&r.state),
         "head": r.head().map(|l| l.to_string()),
-        "chain": r.chain.iter().map(|c| json!({
-            "seq": c.seq,
-            "event_id": c.id.to_string(),
-            "link": c.link.to_string(),
-            "event": epcis_json::event_to_json(&c.event, &opts),
-        })).collect::<Vec<_>>(),
+        "chain": r.chain.iter().map(|c| match c {
+            Ok(c) => json!({
+                "seq": c.seq,
+                "event_id": c.id.to_string(),
+                "link": c.link.to_string(),
+                "event": epcis_json::event_to_json(&c.event, &opts),
+            }),
+            Err(e) => json!({"error": e.to_string()}),
+        }).collect::<Vec<_>>(),
     })
 }
 

@@ -76,7 +76,10 @@ fn print_resolution(r: &Resolution, max_events: usize) {
     println!("    state  {}", state_line(&r.state));
     println!("    chain  {} events, head {}", r.chain.len(), r.head().map(|l| l.to_string()).unwrap_or_default());
     for c in r.chain.iter().take(max_events) {
-        println!("      #{:<8} {}", c.seq, event_line(&c.event));
+        match c {
+            Ok(c) => println!("      #{:<8} {}", c.seq, event_line(&c.event)),
+            Err(e) => println!("      (damaged: {e})"),
+        }
     }
     if r.chain.len() > max_events {
         println!("      … {} more", r.chain.len() - max_events);
