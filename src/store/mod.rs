@@ -333,6 +333,7 @@ impl ChainBuilder {
     }
 
     /// Number of entries so far.
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }

@@ -74,6 +74,7 @@ pub(crate) struct Fold {
 
 impl Fold {
     /// The (time, seq) of the last event applied, the order key a next event must exceed to be appended.
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
     pub fn last(&self) -> Option<(Timestamp, Seq)> {
         Some((self.state.last_seen?, self.state.last_event?.0))
     }
