@@ -24,7 +24,9 @@
 //! to that sequence was rewritten.
 //!
 //! **State** ([`State`]) is derived from a node's events ordered by event time (ties by record sequence), so
-//! events captured out of time order are placed where they happened; see [`derive_state`] for the rules.
+//! events captured out of time order are placed where they happened; see [`derive_state`] for the rules. The
+//! RocksDB store keeps each node's state materialised (extended at ingest, rebuilt for late events), so a
+//! resolve decodes no event; [`Resolution::chain`] holds the stored frames and decodes them on access.
 //!
 //! **Edges** (genealogy: containment, transformation, lot membership, hand-overs) are materialised at ingest in
 //! both directions, so one node's neighbours are one short scan ([`TraceStore::neighbours`]); the `trace`
