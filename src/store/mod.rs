@@ -70,6 +70,7 @@ pub(crate) mod derive;
 pub mod keys;
 mod memory;
 pub(crate) mod state;
+mod view;
 
 #[cfg(feature = "rocksdb")]
 mod hot;
@@ -80,6 +81,7 @@ pub use memory::MemoryStore;
 #[cfg(feature = "rocksdb")]
 pub use rocks::{Options, RawScanner, Reader, Session, Store};
 pub use state::derive_state;
+pub use view::{EdgeReader, EdgeSource, EdgeView, IdRef};
 
 /// Record sequence number: the position of an event in the store's capture order, from 1.
 pub type Seq = u64;
@@ -682,6 +684,12 @@ pub trait TraceStore {
     /// # Errors
     /// As [`Self::resolve_id`].
     fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error>;
+
+    /// Where walks can read edges without copying them, on several threads ([`EdgeSource`]); `None` (the
+    /// default) when the store offers no such access, and walks use [`Self::neighbours`].
+    fn edge_source(&self) -> Option<&dyn EdgeSource> {
+        None
+    }
 
     /// The latest checkpoint (sequence, log hash).
     ///

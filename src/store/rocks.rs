@@ -16,6 +16,8 @@ use crate::event::id::{EventId, GENESIS, Link, chain_step, event_id};
 use crate::event::{Event, EventType, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 
+mod visit;
+
 use super::derive::{self, Why};
 use super::hot::HotTier;
 use super::keys::{
@@ -571,6 +573,10 @@ impl TraceStore for Session<'_> {
 
     fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
         self.reader.borrow_mut().neighbours(node, out)
+    }
+
+    fn edge_source(&self) -> Option<&dyn super::EdgeSource> {
+        Some(self.store)
     }
 
     fn checkpoint(&self) -> Result<Checkpoint, Error> {
@@ -1537,6 +1543,10 @@ impl TraceStore for Store {
 
     fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
         self.reader().neighbours(node, out)
+    }
+
+    fn edge_source(&self) -> Option<&dyn super::EdgeSource> {
+        Some(self)
     }
 
     fn checkpoint(&self) -> Result<Checkpoint, Error> {

@@ -1,0 +1,309 @@
+//! Zero-copy edge reads ([`EdgeReader`] on a [`Reader`], [`EdgeSource`] on a [`Store`]): the walk's inner loop.
+//!
+//! [`Reader::neighbours`] turns every record into an owned [`Edge`] — an allocated far-end identifier, a parsed
+//! source/destination type — only for the walk to hash, compare and mostly drop them. Here each record is checked
+//! (its CRC, then its layout, exactly as `neighbours` checks it) and handed to the caller as an [`EdgeView`]
+//! borrowing the iterator's bytes; relations point into a static table. Hand-over bundles (rel bytes 11 and 12,
+//! which sort after every per-edge record) still go through the owned decoder and are sorted into
+//! `neighbours` order: they are few, and sharing that code keeps the two orders identical by construction.
+
+use std::ops::ControlFlow;
+
+use super::super::view::{CHILD, RELS, rel_index};
+use super::super::{Edge, EdgeReader, EdgeSource, EdgeView, IdRef, Rel, Seq};
+use super::{Reader, Store, decode_bundle, decode_edge_value, io};
+use crate::Error;
+use crate::event::SourceDestType;
+use crate::event::id::EventId;
+use crate::store::keys::{self, Cur, HANDED, HANDOVER, UNPACK_ALL, corrupt, unseal};
+
+/// The first rel byte that is not a plain genealogy relation (hand-overs and their bundles).
+const FIRST_HAND_OVER: u8 = 7;
+
+/// A full id (`form ‖ u16 len ‖ bytes`), borrowed; the checks of `Cur::full_id`.
+fn id_ref<'v>(c: &mut Cur<'v>) -> Result<Option<IdRef<'v>>, Error> {
+    match c.u8()? {
+        0xFF => Ok(None),
+        0 => {
+            let b = c.u16_bytes()?;
+            if b.is_empty() {
+                return Err(corrupt("edge", "empty key"));
+            }
+            Ok(Some(IdRef::key(b)))
+        }
+        1 => {
+            let b = c.u16_bytes()?;
+            std::str::from_utf8(b).map(|s| Some(IdRef::uri(s))).map_err(|_| corrupt("edge", "bad URI"))
+        }
+        _ => Err(corrupt("edge", "bad id form")),
+    }
+}
+
+/// Decodes a per-edge record in place and hands it to `f` (the checks of `decode_edge_value`).
+fn per_edge(
+    k: &[u8],
+    v: &[u8],
+    code: u8,
+    seq: Seq,
+    f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, Error> {
+    let mut c = Cur::new(unseal(k, v, "edge")?, "edge");
+    let kind = keys::kind_from(c.u8()?).ok_or_else(|| corrupt("edge", "kind"))?;
+    let action = keys::action_from(c.u8()?).ok_or_else(|| corrupt("edge", "action"))?;
+    let time = keys::time_from(c.arr()?);
+    let event = EventId(c.arr()?);
+    let to = id_ref(&mut c)?;
+    let sdt = c.u16_bytes()?;
+    let sdt = if sdt.is_empty() {
+        None
+    } else {
+        let t = std::str::from_utf8(sdt).map_err(|_| corrupt("edge", "type"))?;
+        Some(SourceDestType::parse(t).map_err(|_| corrupt("edge", "type"))?)
+    };
+    // Standard relations point into the static table; a custom source/destination type is owned here.
+    let owned: Rel;
+    let rel: &Rel = if code == UNPACK_ALL {
+        RELS.get(CHILD).ok_or_else(|| corrupt("edge", "relation"))?
+    } else {
+        let r = keys::rel_from(code, sdt).ok_or_else(|| corrupt("edge", "relation"))?;
+        if let Some(s) = rel_index(&r).and_then(|i| RELS.get(i)) {
+            s
+        } else {
+            owned = r;
+            &owned
+        }
+    };
+    Ok(f(EdgeView { to, kind, rel, action, time, seq, event }))
+}
+
+impl EdgeReader for Reader<'_> {
+    fn visit_edges(
+        &mut self,
+        node_key: &[u8],
+        f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
+        self.freshen();
+        let n = node_key.len();
+        // Records from the first hand-over on, decoded owned and put in `neighbours` order at the end.
+        let mut held: Vec<Edge> = Vec::new();
+        let mut bundles = false;
+        let mut flow = ControlFlow::Continue(());
+        let it = self.edge_it()?;
+        it.seek(node_key);
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if keys::node_prefix(k) != node_key || k.len() < n + 9 {
+                break;
+            }
+            let code = k.get(n).copied().unwrap_or(0);
+            let seq = u64::from_be_bytes(k.get(n + 1..n + 9).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+            if code == HANDOVER || code == HANDED {
+                bundles = true;
+                decode_bundle(k, v, seq, &mut held)?;
+            } else if code >= FIRST_HAND_OVER || !held.is_empty() {
+                held.push(decode_edge_value(k, v, code, seq)?);
+            } else {
+                flow = per_edge(k, v, code, seq, f)?;
+                if flow.is_break() {
+                    break;
+                }
+            }
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        if flow.is_continue() {
+            if bundles {
+                held.sort_by_cached_key(keys::edge_suffix);
+            }
+            for e in &held {
+                if f(EdgeView::of(e)).is_break() {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl EdgeSource for Store {
+    fn edge_reader(&self) -> Box<dyn EdgeReader + '_> {
+        Box::new(self.reader())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Action, Event, EventType, Id, Quantity, SourceDest, Timestamp, TzOffset};
+    use crate::store::{Options, TraceStore};
+
+    struct Dir(std::path::PathBuf);
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn dir(tag: &str) -> Dir {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        Dir(std::env::temp_dir().join(format!("tracecode-visit-{tag}-{}-{nanos}", std::process::id())))
+    }
+
+    fn id(s: &str) -> Id {
+        Id::parse(s).unwrap()
+    }
+
+    fn ev(kind: EventType, t: i64) -> Event {
+        Event::new(kind, Timestamp(t), TzOffset::UTC)
+    }
+
+    /// Every kind of record: containment both ways, an unpack-all marker, a transformation, a lot membership,
+    /// hand-over bundles (standard and custom source/destination types) on both sides, and a long URI whose
+    /// node key is a hash.
+    fn events() -> (Vec<Id>, Vec<Event>) {
+        let case = id("urn:epc:id:sscc:0614141.1234567890");
+        let items: Vec<Id> = (0..3).map(|i| id(&format!("https://id.gs1.org/01/09506000134352/21/S{i}"))).collect();
+        let lot = id("https://id.gs1.org/01/09506000134352/10/L1");
+        let long = Id::Uri(format!("urn:x:{}", "z".repeat(300)).into());
+        let (p0, p1, loc) = (id("urn:x:party:0"), id("urn:x:party:1"), id("urn:x:place:0"));
+        let mut out = Vec::new();
+        let mut pack = ev(EventType::Aggregation, 10);
+        pack.action = Some(Action::Add);
+        pack.parent_id = Some(case.clone());
+        pack.child_epcs.clone_from(&items);
+        out.push(pack);
+        let mut make = ev(EventType::Transformation, 5);
+        make.input_quantity_list.push(Quantity { class: lot.clone(), quantity: None, uom: None });
+        make.output_epc_list = vec![items[0].clone(), long.clone()];
+        out.push(make);
+        for (t, other) in [(20, false), (21, true)] {
+            let mut ship = ev(EventType::Object, t);
+            ship.action = Some(Action::Observe);
+            ship.epc_list = vec![case.clone(), items[1].clone()];
+            let kind = if other { SourceDestType::Other("urn:x:sdt:custom".into()) } else { SourceDestType::Location };
+            ship.sources.push(SourceDest { kind: SourceDestType::OwningParty, id: p0.clone() });
+            ship.destinations.push(SourceDest { kind: SourceDestType::OwningParty, id: p1.clone() });
+            ship.destinations.push(SourceDest { kind, id: loc.clone() });
+            out.push(ship);
+        }
+        let mut unpack = ev(EventType::Aggregation, 30);
+        unpack.action = Some(Action::Delete);
+        unpack.parent_id = Some(case.clone());
+        out.push(unpack);
+        let mut nodes = vec![case, lot, long, p0, p1, loc, id("urn:x:unknown")];
+        nodes.extend(items);
+        (nodes, out)
+    }
+
+    fn visited(r: &mut Reader<'_>, node: &Id) -> Result<Vec<Edge>, Error> {
+        let mut got = Vec::new();
+        r.visit_edges(&keys::node_key(node), &mut |e| {
+            got.push(e.to_edge());
+            ControlFlow::Continue(())
+        })?;
+        Ok(got)
+    }
+
+    #[test]
+    fn visitor_gives_the_edges_of_neighbours_in_order() {
+        let d = dir("order");
+        let store = Store::open(&d.0, Options::default()).unwrap();
+        let (nodes, evs) = events();
+        store.ingest(evs).unwrap();
+        let mut src = store.edge_reader();
+        let mut r = store.reader();
+        let mut kinds = std::collections::BTreeSet::new();
+        for n in &nodes {
+            let mut want = Vec::new();
+            store.neighbours(n, &mut want).unwrap();
+            assert_eq!(visited(&mut r, n).unwrap(), want, "{n:?}");
+            let mut again = Vec::new();
+            src.visit_edges(&keys::node_key(n), &mut |e| {
+                again.push(e.to_edge());
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            assert_eq!(again, want);
+            kinds.extend(want.iter().map(|e| (format!("{:?}", e.rel), e.to.is_none())));
+        }
+        // The fixture covers what it claims: markers, hand-overs both ways, custom types.
+        assert!(kinds.contains(&("Child".to_owned(), true)), "{kinds:?}");
+        for rel in ["Source(OwningParty)", "Received(Location)", "Sent(OwningParty)", "Output", "Input", "Parent"] {
+            assert!(kinds.contains(&(rel.to_owned(), false)), "{rel} in {kinds:?}");
+        }
+        assert!(kinds.iter().any(|(r, _)| r.contains("custom")), "{kinds:?}");
+        // Later ingests are seen by the same reader.
+        let mut more = ev(EventType::Aggregation, 40);
+        more.action = Some(Action::Add);
+        more.parent_id = Some(nodes[0].clone());
+        more.child_epcs.push(id("https://id.gs1.org/01/09506000134352/21/S9"));
+        store.ingest(vec![more]).unwrap();
+        let mut want = Vec::new();
+        store.neighbours(&nodes[0], &mut want).unwrap();
+        assert_eq!(visited(&mut r, &nodes[0]).unwrap(), want);
+    }
+
+    #[test]
+    fn visitor_stops_when_asked() {
+        let d = dir("stop");
+        let store = Store::open(&d.0, Options::default()).unwrap();
+        let (nodes, evs) = events();
+        store.ingest(evs).unwrap();
+        let mut r = store.reader();
+        for n in &nodes {
+            let mut all = Vec::new();
+            store.neighbours(n, &mut all).unwrap();
+            for stop in 0..all.len() {
+                let mut seen = 0;
+                r.visit_edges(&keys::node_key(n), &mut |_| {
+                    seen += 1;
+                    if seen > stop { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+                })
+                .unwrap();
+                assert_eq!(seen, stop + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_edge_value_is_a_corrupt_error() {
+        let d = dir("damage");
+        let store = Store::open(&d.0, Options::default()).unwrap();
+        let (nodes, evs) = events();
+        store.ingest(evs).unwrap();
+        let cf = store.cf("edge").unwrap();
+        for node in [&nodes[0], &nodes[3]] {
+            // Damage every record of the node in turn (per-edge records and bundles alike).
+            let nk = keys::node_key(node);
+            let mut recs = Vec::new();
+            let mut it = store.db.raw_iterator_cf(cf);
+            it.seek(&nk);
+            while let (Some(k), Some(v)) = (it.key(), it.value()) {
+                if keys::node_prefix(k) != nk.as_slice() {
+                    break;
+                }
+                recs.push((k.to_vec(), v.to_vec()));
+                it.next();
+            }
+            drop(it);
+            assert!(!recs.is_empty());
+            for (k, v) in &recs {
+                for flip in [v.len() / 2, 0, v.len() - 1] {
+                    let mut bad = v.clone();
+                    bad[flip] ^= 0x10;
+                    store.db.put_cf(cf, k, &bad).unwrap();
+                    let e = visited(&mut store.reader(), node).unwrap_err();
+                    assert_eq!(e.kind(), crate::ErrorKind::Corrupt, "{e}");
+                    store.db.put_cf(cf, k, v).unwrap();
+                }
+                // A value cut short of its checksum.
+                store.db.put_cf(cf, k, &v[..2]).unwrap();
+                assert_eq!(visited(&mut store.reader(), node).unwrap_err().kind(), crate::ErrorKind::Corrupt);
+                store.db.put_cf(cf, k, v).unwrap();
+            }
+            let mut want = Vec::new();
+            store.neighbours(node, &mut want).unwrap();
+            assert_eq!(visited(&mut store.reader(), node).unwrap(), want);
+        }
+    }
+}
