@@ -70,7 +70,7 @@ pub(crate) mod derive;
 pub mod keys;
 mod memory;
 pub(crate) mod state;
-mod view;
+pub(crate) mod view;
 
 #[cfg(feature = "rocksdb")]
 mod hot;

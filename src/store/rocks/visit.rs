@@ -9,6 +9,8 @@
 
 use std::ops::ControlFlow;
 
+use rocksdb::{DBRawIterator, ReadOptions};
+
 use super::super::view::{CHILD, RELS, rel_index};
 use super::super::{Edge, EdgeReader, EdgeSource, EdgeView, IdRef, Rel, Seq};
 use super::{Reader, Store, decode_bundle, decode_edge_value, io};
@@ -76,6 +78,59 @@ fn per_edge(
     Ok(f(EdgeView { to, kind, rel, action, time, seq, event }))
 }
 
+/// Reads the records of the node whose key is `nk`, the iterator being at the node's first record or at a key
+/// before it; hands its edges to `f` in `neighbours` order. Returns true when the records ended cleanly (the
+/// iterator is then at the first key after them).
+fn scan(
+    it: &mut DBRawIterator<'_>,
+    nk: &[u8],
+    f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
+) -> Result<bool, Error> {
+    let n = nk.len();
+    // Records from the first hand-over on, decoded owned and put in `neighbours` order at the end.
+    let mut held: Vec<Edge> = Vec::new();
+    let mut bundles = false;
+    let mut clean = false;
+    while let (Some(k), Some(v)) = (it.key(), it.value()) {
+        if k < nk {
+            // Only when the caller positioned the iterator before the node: step on to it.
+            it.next();
+            continue;
+        }
+        if keys::node_prefix(k) != nk {
+            clean = true;
+            break;
+        }
+        if k.len() < n + 9 {
+            break;
+        }
+        let code = k.get(n).copied().unwrap_or(0);
+        let seq = u64::from_be_bytes(k.get(n + 1..n + 9).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+        if code == HANDOVER || code == HANDED {
+            bundles = true;
+            decode_bundle(k, v, seq, &mut held)?;
+        } else if code >= FIRST_HAND_OVER || !held.is_empty() {
+            held.push(decode_edge_value(k, v, code, seq)?);
+        } else if per_edge(k, v, code, seq, f)?.is_break() {
+            it.status().map_err(|e| io(&e))?;
+            return Ok(false);
+        }
+        it.next();
+    }
+    it.status().map_err(|e| io(&e))?;
+    // The end of the column family is a clean end too.
+    clean |= it.key().is_none();
+    if bundles {
+        held.sort_by_cached_key(keys::edge_suffix);
+    }
+    for e in &held {
+        if f(EdgeView::of(e)).is_break() {
+            break;
+        }
+    }
+    Ok(clean)
+}
+
 impl EdgeReader for Reader<'_> {
     fn visit_edges(
         &mut self,
@@ -83,42 +138,64 @@ impl EdgeReader for Reader<'_> {
         f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
     ) -> Result<(), Error> {
         self.freshen();
-        let n = node_key.len();
-        // Records from the first hand-over on, decoded owned and put in `neighbours` order at the end.
-        let mut held: Vec<Edge> = Vec::new();
-        let mut bundles = false;
-        let mut flow = ControlFlow::Continue(());
         let it = self.edge_it()?;
         it.seek(node_key);
-        while let (Some(k), Some(v)) = (it.key(), it.value()) {
-            if keys::node_prefix(k) != node_key || k.len() < n + 9 {
-                break;
-            }
-            let code = k.get(n).copied().unwrap_or(0);
-            let seq = u64::from_be_bytes(k.get(n + 1..n + 9).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
-            if code == HANDOVER || code == HANDED {
-                bundles = true;
-                decode_bundle(k, v, seq, &mut held)?;
-            } else if code >= FIRST_HAND_OVER || !held.is_empty() {
-                held.push(decode_edge_value(k, v, code, seq)?);
-            } else {
-                flow = per_edge(k, v, code, seq, f)?;
-                if flow.is_break() {
-                    break;
-                }
-            }
-            it.next();
+        scan(it, node_key, f).map(|_| ())
+    }
+}
+
+/// Records a walk's reader may step over to reach the next node before it seeks instead (a step costs a few
+/// tenths of a seek).
+const MAX_STEPS: usize = 8;
+
+/// The [`EdgeReader`] a walk gets from [`Store`]'s [`EdgeSource`]: one iterator over the whole `edge` family
+/// (total order: no prefix bound to fall off), left where a node's records end. A walk asks for nodes in key
+/// order, and in a dense level the next node's records start right there, so most nodes cost no seek at all.
+struct WalkReader<'s> {
+    store: &'s Store,
+    it: Option<DBRawIterator<'s>>,
+    epoch: u64,
+    /// The node whose records the iterator has just passed (it is at the first key after them), if `placed`.
+    after: Vec<u8>,
+    placed: bool,
+}
+
+impl EdgeReader for WalkReader<'_> {
+    fn visit_edges(
+        &mut self,
+        node_key: &[u8],
+        f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
+        // Iterators older than the last commit are dropped, so reads see every ingest that returned.
+        let e = self.store.hot.epoch();
+        if e != self.epoch || self.it.is_none() {
+            let mut ro = ReadOptions::default();
+            ro.set_total_order_seek(true);
+            self.it = Some(self.store.db.raw_iterator_cf_opt(self.store.cf("edge")?, ro));
+            self.epoch = e;
+            self.placed = false;
         }
-        it.status().map_err(|e| io(&e))?;
-        if flow.is_continue() {
-            if bundles {
-                held.sort_by_cached_key(keys::edge_suffix);
+        let Some(it) = self.it.as_mut() else { return Err(corrupt("edge", "iterator")) };
+        // Every key between the last node's records and this node's is another node's: step over a few.
+        let near = self.placed && self.after.as_slice() < node_key && {
+            let mut steps = 0;
+            while let Some(k) = it.key()
+                && k < node_key
+                && steps < MAX_STEPS
+            {
+                it.next();
+                steps += 1;
             }
-            for e in &held {
-                if f(EdgeView::of(e)).is_break() {
-                    break;
-                }
-            }
+            it.key().is_none_or(|k| k >= node_key)
+        };
+        if !near {
+            it.seek(node_key);
+        }
+        self.placed = false;
+        if scan(it, node_key, f)? {
+            self.after.clear();
+            self.after.extend_from_slice(node_key);
+            self.placed = true;
         }
         Ok(())
     }
@@ -126,7 +203,7 @@ impl EdgeReader for Reader<'_> {
 
 impl EdgeSource for Store {
     fn edge_reader(&self) -> Box<dyn EdgeReader + '_> {
-        Box::new(self.reader())
+        Box::new(WalkReader { store: self, it: None, epoch: u64::MAX, after: Vec::new(), placed: false })
     }
 }
 
