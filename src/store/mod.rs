@@ -75,6 +75,8 @@ pub(crate) mod view;
 #[cfg(feature = "rocksdb")]
 mod hot;
 #[cfg(feature = "rocksdb")]
+mod known;
+#[cfg(feature = "rocksdb")]
 mod rocks;
 
 pub use memory::MemoryStore;

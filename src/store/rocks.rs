@@ -23,6 +23,7 @@ use super::hot::HotTier;
 use super::keys::{
     self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, FORMAT_VERSION, INLINE_FRAME_MAX, UNPACK_ALL, corrupt, seal, unseal,
 };
+use super::known::KnownNodes;
 use super::state::Fold;
 use super::{
     BadRecord, Chain, ChainBuilder, Checkpoint, Cursor, Edge, EdgeKind, FeedItem, Hit, Index, IngestReport,
@@ -113,6 +114,8 @@ struct Writer {
     heads: HashMap<Vec<u8>, Box<[u8]>>,
     counters: [u64; 3],
     fail_next: bool,
+    /// The log sequence the last saved known-node filter covers.
+    known_seq: Seq,
 }
 
 /// The embedded RocksDB chain index (see the [module docs](super)).
@@ -140,6 +143,7 @@ pub struct Store {
     path: PathBuf,
     opts: Options,
     hot: HotTier,
+    known: KnownNodes,
     writer: Mutex<Writer>,
     poisoned: AtomicBool,
 }
@@ -212,6 +216,7 @@ impl Store {
             db,
             path,
             hot: HotTier::new(opts.hot_tier_bytes),
+            known: KnownNodes::new(0),
             opts,
             writer: Mutex::new(Writer {
                 last_seq: 0,
@@ -219,11 +224,13 @@ impl Store {
                 heads: HashMap::new(),
                 counters: [0; 3],
                 fail_next: false,
+                known_seq: 0,
             }),
             poisoned: AtomicBool::new(false),
         };
         store.check_format()?;
         store.load_writer()?;
+        store.load_known()?;
         Ok(store)
     }
 
@@ -293,6 +300,60 @@ impl Store {
         Ok(())
     }
 
+    /// Loads the known-node filter saved in the store and adds the nodes of events logged after it; a missing
+    /// or damaged filter is rebuilt from the whole log (it is derived data).
+    fn load_known(&mut self) -> Result<(), Error> {
+        let (last, nodes) = {
+            let w = self.lock_writer();
+            (w.last_seq, w.counters[0])
+        };
+        let saved = self.db.get(KNOWN_KEY).map_err(|e| io(&e))?.and_then(|v| {
+            let body = unseal(KNOWN_KEY, &v, "known-node filter").ok()?;
+            let mut c = Cur::new(body, "known-node filter");
+            let seq = c.u64().ok()?;
+            let filter = KnownNodes::decode(c.rest()).ok()?;
+            (seq <= last).then_some((filter, seq))
+        });
+        let (filter, from) = saved.unwrap_or_else(|| (KnownNodes::new(nodes.saturating_mul(2)), 0));
+        let event_cf = self.cf("event")?;
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
+        it.seek(from.saturating_add(1).to_be_bytes());
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            let id = Cur::new(unseal(k, v, "log")?, "log").event_id()?;
+            let rec = self.db.get_pinned_cf(event_cf, id.0).map_err(|e| io(&e))?;
+            let rec = rec.ok_or_else(|| corrupt("event", "the log names a missing event"))?;
+            let (_, e) = decode_event_record(&id.0, &rec)?;
+            for n in derive::nodes(&e) {
+                filter.insert(&keys::node_key(n));
+            }
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        drop(it);
+        self.known = filter;
+        self.lock_writer().known_seq = from;
+        Ok(())
+    }
+
+    /// The saved form of the known-node filter as of log sequence `seq`.
+    fn known_record(&self, seq: Seq) -> Vec<u8> {
+        let mut v = seq.to_be_bytes().to_vec();
+        v.extend_from_slice(&self.known.encode());
+        seal(KNOWN_KEY, &mut v);
+        v
+    }
+
+    /// Saves the known-node filter if the log moved since it was last saved.
+    fn save_known(&self) -> Result<(), Error> {
+        let mut w = self.lock_writer();
+        if w.known_seq == w.last_seq || self.is_poisoned() {
+            return Ok(());
+        }
+        self.db.put(KNOWN_KEY, self.known_record(w.last_seq)).map_err(|e| io(&e))?;
+        w.known_seq = w.last_seq;
+        Ok(())
+    }
+
     /// The directory the store lives in.
     pub fn path(&self) -> &Path {
         &self.path
@@ -322,6 +383,7 @@ impl Store {
     /// # Errors
     /// [`ErrorKind::Io`].
     pub fn flush(&self) -> Result<(), Error> {
+        self.save_known()?;
         for n in CF_NAMES {
             self.db.flush_cf(self.cf(n)?).map_err(|e| io(&e))?;
         }
@@ -624,6 +686,19 @@ impl RawScanner<'_> {
     }
 }
 
+/// The `default` column family key of the saved known-node filter: log seq it covers (8) ‖ filter.
+const KNOWN_KEY: &[u8] = b"tracecode.known";
+
+/// Events between saves of the known-node filter inside ingest batches.
+const KNOWN_SAVE_EVERY: Seq = 1 << 16;
+
+impl Drop for Store {
+    /// Saves the known-node filter, so the next open does not replay the log into it.
+    fn drop(&mut self) {
+        let _ = self.save_known();
+    }
+}
+
 /// A per-thread reading handle with reused iterators ([`Store::reader`]).
 pub struct Reader<'s> {
     store: &'s Store,
@@ -738,6 +813,9 @@ impl<'s> Reader<'s> {
     /// Resolves from RocksDB (the hot tier missed) and caches the answer: one prefix scan for the chain and
     /// the materialised state, plus a seek for a packed node's container ("was it unpacked as a whole?").
     fn resolve_cold(&mut self, node: &[u8], id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
+        if !self.store.known.may_contain(node) {
+            return Ok(None);
+        }
         let epoch = self.freshen();
         let (chain, record) = self.scan(node)?;
         if chain.is_empty() {
@@ -1259,6 +1337,8 @@ impl TraceStore for Store {
                     let sk = keys::state_key(&nk);
                     let stored = match w.heads.get(&nk) {
                         Some(b) => Some(keys::decode_state(b)?),
+                        // Not in the filter: certainly a new node, no lookup needed.
+                        None if !self.known.may_contain(&nk) => None,
                         None => match self.db.get_pinned_cf(chain_cf, &sk).map_err(|x| io(&x))? {
                             Some(v) => Some(keys::decode_state(unseal(&sk, &v, "state")?)?),
                             None => None,
@@ -1269,6 +1349,8 @@ impl TraceStore for Store {
                     } else {
                         p.counters[0] += 1;
                         new_nodes.push(*n);
+                        // Before the commit, so any reader that can see the chain also passes the filter.
+                        self.known.insert(&nk);
                         (GENESIS, Fold::default())
                     };
                     p.heads
@@ -1332,6 +1414,12 @@ impl TraceStore for Store {
         // regrowth copied the whole batch).
         let mut batch = WriteBatch::with_capacity_bytes(p.arena.len() + 16 * p.entries.len() + 64);
         batch.put(COUNTERS_KEY, c);
+        // Save the known-node filter with the batch every so often, so a reopen after a crash replays at most
+        // that many events into it.
+        let save_known = seq.saturating_sub(w.known_seq) >= KNOWN_SAVE_EVERY;
+        if save_known {
+            batch.put(KNOWN_KEY, self.known_record(seq));
+        }
         let arena = &p.arena;
         let slice = |r: (usize, usize)| arena.get(r.0..r.0 + r.1).unwrap_or_default();
         p.entries.sort_unstable_by(|a, b| (a.cf, slice(a.key)).cmp(&(b.cf, slice(b.key))));
@@ -1355,6 +1443,9 @@ impl TraceStore for Store {
         }
         w.last_seq = seq;
         w.log_hash = log_hash;
+        if save_known {
+            w.known_seq = seq;
+        }
         w.counters = p.counters;
         if w.heads.len() + records.len() > self.opts.head_cache_entries {
             w.heads.clear();
@@ -1731,6 +1822,16 @@ impl TraceStore for Store {
                         node: current.as_deref().map(hex_node),
                         seq: None,
                         message: "the chain has no state record".into(),
+                    });
+                    return Ok(r);
+                }
+                if !self.known.may_contain(node) {
+                    // A node the filter does not know would resolve as "never seen".
+                    r.first_bad = Some(BadRecord {
+                        area: "known",
+                        node: Some(hex_node(node)),
+                        seq: None,
+                        message: "the known-node filter does not hold this stored node".into(),
                     });
                     return Ok(r);
                 }

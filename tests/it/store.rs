@@ -1234,6 +1234,32 @@ fn damaged_state_record_is_found() {
     assert_eq!(st.verify_all().unwrap().first_bad.map(|b| b.area), Some("state"));
 }
 
+/// The known-node filter is derived data saved in the store: deleted (a crash before its first save) or
+/// damaged, it is rebuilt from the log on open, and every stored code still resolves exactly as in the model;
+/// a code never stored is still answered "unknown".
+#[test]
+fn known_node_filter_is_rebuilt_when_missing_or_damaged() {
+    for damage in ["delete", "flip"] {
+        let f = fixture(&format!("known-{damage}"));
+        {
+            let db = raw(f.dir.path());
+            let v = db.get(b"tracecode.known").unwrap().expect("the filter is saved on close");
+            if damage == "delete" {
+                db.delete(b"tracecode.known").unwrap();
+            } else {
+                let mut v = v.clone();
+                let i = v.len() / 2;
+                v[i] ^= 0x40;
+                db.put(b"tracecode.known", v).unwrap();
+            }
+        }
+        let st = open(f.dir.path());
+        others_unaffected(&f, &st, &[]);
+        assert!(st.resolve_id(&serial(999)).unwrap().is_none());
+        assert!(st.verify_all().unwrap().is_ok());
+    }
+}
+
 #[test]
 fn damaged_event_value_is_a_typed_error() {
     let (s1, s5, c1) = (serial(1), serial(5), U.containers[0].clone());
