@@ -528,6 +528,48 @@ impl Store {
         Ok(b.build())
     }
 
+    /// Keeps "unpacked as a whole" materialised in the folds: a node packed into a container that has an
+    /// aggregation DELETE naming no children after the packing is in no container. Checked for every node whose
+    /// packing changed in this batch, and for the current children of every container this batch unpacked
+    /// (loaded here when the batch had no event about them).
+    fn apply_unpacks(&self, p: &mut Pending, w: &Writer) -> Result<(), Error> {
+        let chain_cf = self.cf("chain")?;
+        let parents: Vec<Vec<u8>> = p.unpacks.iter().map(|(c, _)| c.clone()).collect();
+        for parent in &parents {
+            for child in self.child_nodes(parent)? {
+                if p.heads.contains_key(&child) {
+                    continue;
+                }
+                let sk = keys::state_key(&child);
+                let stored = match w.heads.get(&child) {
+                    Some(b) => Some(keys::decode_state(b)?),
+                    None => match self.db.get_pinned_cf(chain_cf, &sk).map_err(|x| io(&x))? {
+                        Some(v) => Some(keys::decode_state(unseal(&sk, &v, "state")?)?),
+                        None => None,
+                    },
+                };
+                if let Some((link, fold)) = stored
+                    && fold.state.container.as_ref().is_some_and(|c| keys::node_key(c) == *parent)
+                {
+                    let head = NodeHead { id: None, packed_before: None, link, fold, stale: false, batch: Vec::new() };
+                    p.heads.insert(child, head);
+                }
+            }
+        }
+        let mut reader = self.reader();
+        for head in p.heads.values_mut() {
+            let (Some(c), Some(k)) = (&head.fold.state.container, head.fold.packed_at) else { continue };
+            let ck = keys::node_key(c);
+            let unpacked_here = p.unpacks.iter().any(|(u, at)| *u == ck && *at > k);
+            let recheck = head.stale || head.packed_before != Some(k) || parents.contains(&ck);
+            if unpacked_here || (recheck && reader.unpacked_after(c, k.0, k.1, None)?) {
+                head.fold.state.container = None;
+                head.fold.packed_at = None;
+            }
+        }
+        Ok(())
+    }
+
     /// A node's state fold from all its events: those on disk and the batch's, in (time, seq) order.
     fn rebuild_fold(&self, node: &[u8], head: &NodeHead, batch: &[Event]) -> Result<Fold, Error> {
         let mut r = self.reader();
@@ -538,7 +580,9 @@ impl Store {
         all.sort_by_key(|(q, _, e)| (e.event_time, *q));
         let mut f = Fold::default();
         for (q, id, e) in all {
-            f.apply(&head.id, q, id, e);
+            if let Some(n) = &head.id {
+                f.apply(n, q, id, e);
+            }
         }
         Ok(f)
     }
@@ -738,7 +782,8 @@ impl<'s> Reader<'s> {
     /// Reads a node's chain (frames fetched from `event` when not inline) and its state record: one prefix
     /// scan, no frame decoded.
     fn scan(&mut self, node: &[u8]) -> Result<(Chain, Option<(Link, Fold)>), Error> {
-        let mut b = ChainBuilder::default();
+        // Sized for a typical chain (about nine entries of ~300 bytes), so it rarely regrows.
+        let mut b = ChainBuilder::with_capacity(16, 4096);
         let mut missing = Vec::new();
         let mut record = None;
         {
@@ -825,7 +870,8 @@ impl<'s> Reader<'s> {
         if Some(head) != chain.head() {
             return Err(corrupt("state", "the state record's head is not the chain's last link"));
         }
-        let state = fold.finish(&mut |c, t, q| self.unpacked_after(c, t, q, None))?;
+        // The record is complete: ingest keeps "unpacked as a whole" materialised in it.
+        let state = fold.state;
         let charge = std::mem::size_of::<Resolution>() + 64 + node.len() + state_heap(&state) + chain.heap_bytes();
         let r = Arc::new(Resolution { id: id.clone(), state, chain });
         self.store.hot.insert(node, Arc::clone(&r), charge, epoch);
@@ -995,6 +1041,8 @@ struct Pending {
     heads: HashMap<Vec<u8>, NodeHead>,
     touched: HashSet<Vec<u8>>,
     unpack_parents: Vec<Vec<u8>>,
+    /// Aggregation "unpack all" markers of this batch: (container node, (time, seq)).
+    unpacks: Vec<(Vec<u8>, (Timestamp, Seq))>,
     xforms: Vec<XformEntry>,
     edge_keys: HashSet<Vec<u8>>,
     counters: [u64; 3],
@@ -1002,7 +1050,10 @@ struct Pending {
 
 /// A node touched by the batch being prepared.
 struct NodeHead {
-    id: Id,
+    /// The node (`None` for a node loaded only because a container it was in was unpacked).
+    id: Option<Id>,
+    /// The fold's `packed_at` before this batch (a change means a new container check).
+    packed_before: Option<(Timestamp, Seq)>,
     link: Link,
     fold: Fold,
     /// An event older than the fold's last one arrived: rebuild the fold from the whole chain.
@@ -1080,6 +1131,9 @@ impl Store {
         keys::push_u16_bytes(&mut v, keys::rel_sdt(&e.rel).map_or("", |t| t.term()).as_bytes());
         if e.to.is_none() {
             p.unpack_parents.push(keys::node_key(node));
+            if e.kind == EdgeKind::Aggregation {
+                p.unpacks.push((keys::node_key(node), (e.time, e.seq)));
+            }
         }
         p.counters[2] += 1;
         Self::put(p, "edge", &k, v)
@@ -1297,6 +1351,7 @@ impl TraceStore for Store {
             heads: HashMap::new(),
             touched: HashSet::new(),
             unpack_parents: Vec::new(),
+            unpacks: Vec::new(),
             xforms: Vec::new(),
             edge_keys: HashSet::new(),
             counters: w.counters,
@@ -1353,8 +1408,17 @@ impl TraceStore for Store {
                         self.known.insert(&nk);
                         (GENESIS, Fold::default())
                     };
-                    p.heads
-                        .insert(nk.clone(), NodeHead { id: (*n).clone(), link, fold, stale: false, batch: Vec::new() });
+                    p.heads.insert(
+                        nk.clone(),
+                        NodeHead {
+                            id: Some((*n).clone()),
+                            packed_before: fold.packed_at,
+                            link,
+                            fold,
+                            stale: false,
+                            batch: Vec::new(),
+                        },
+                    );
                 }
                 let head = p.heads.get_mut(&nk).ok_or_else(|| corrupt("chain", "head"))?;
                 head.link = chain_step(&head.link, id);
@@ -1395,11 +1459,14 @@ impl TraceStore for Store {
             return Ok(report);
         }
         // State records: one per node this batch touched, rebuilt in full where an event arrived out of order.
-        let mut records = Vec::with_capacity(p.heads.len());
         for (nk, head) in &mut p.heads {
             if head.stale {
                 head.fold = self.rebuild_fold(nk, head, &events)?;
             }
+        }
+        self.apply_unpacks(&mut p, &w)?;
+        let mut records = Vec::with_capacity(p.heads.len());
+        for (nk, head) in &p.heads {
             records.push((nk.clone(), keys::encode_state(&head.link, &head.fold)));
         }
         for (nk, body) in &records {
@@ -1714,7 +1781,7 @@ impl TraceStore for Store {
         let checked = match (r.chain_entries, record) {
             (0, None) => Ok(()),
             (0, Some(_)) => Err(corrupt("state", "a state record without a chain")),
-            _ => Self::check_state(&node, record, link, &mut events),
+            _ => self.check_state(&node, record, link, &mut events),
         };
         if let Err(e) = checked {
             if e.kind() != ErrorKind::Corrupt {
@@ -1844,7 +1911,7 @@ impl TraceStore for Store {
             let bad = |area, m: String| BadRecord { area, node: Some(hex_node(node)), seq, message: m };
             let Some(seq) = seq else {
                 let checked = if suffix == keys::STATE_SUFFIX && !events.is_empty() {
-                    Self::check_state(node, Some((k, v)), link, &mut events)
+                    self.check_state(node, Some((k, v)), link, &mut events)
                 } else {
                     Err(corrupt("state", "a record without a chain, or an unknown key"))
                 };
@@ -1949,6 +2016,7 @@ impl Store {
     /// Checks a node's state record against its chain: the head must be the last link and the fold must be
     /// the one its events give. `events` are the node's (seq, id, event) in record order.
     fn check_state(
+        &self,
         node: &[u8],
         record: Option<(&[u8], &[u8])>,
         link: Link,
@@ -1969,6 +2037,12 @@ impl Store {
         let mut want = Fold::default();
         for (q, i, e) in events.iter() {
             want.apply(&id, *q, *i, e);
+        }
+        if let (Some(c), Some((t, q))) = (&want.state.container, want.packed_at)
+            && self.reader().unpacked_after(c, t, q, None)?
+        {
+            want.state.container = None;
+            want.packed_at = None;
         }
         if want != fold {
             return Err(corrupt("state", "the materialised state differs from the state the chain gives"));
