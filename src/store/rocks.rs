@@ -528,27 +528,34 @@ impl Store {
         Ok(b.build())
     }
 
+    /// A node's head link and state fold as committed: from the writer's cache of recent records, else from its
+    /// state record (no lookup at all for a node the known-node filter has never seen).
+    fn stored_head(&self, w: &Writer, node: &[u8]) -> Result<Option<(Link, Fold)>, Error> {
+        if let Some(b) = w.heads.get(node) {
+            return keys::decode_state(b).map(Some);
+        }
+        if !self.known.may_contain(node) {
+            return Ok(None);
+        }
+        let sk = keys::state_key(node);
+        match self.db.get_pinned_cf(self.cf("chain")?, &sk).map_err(|x| io(&x))? {
+            Some(v) => keys::decode_state(unseal(&sk, &v, "state")?).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Keeps "unpacked as a whole" materialised in the folds: a node packed into a container that has an
     /// aggregation DELETE naming no children after the packing is in no container. Checked for every node whose
     /// packing changed in this batch, and for the current children of every container this batch unpacked
     /// (loaded here when the batch had no event about them).
     fn apply_unpacks(&self, p: &mut Pending, w: &Writer) -> Result<(), Error> {
-        let chain_cf = self.cf("chain")?;
         let parents: Vec<Vec<u8>> = p.unpacks.iter().map(|(c, _)| c.clone()).collect();
         for parent in &parents {
             for child in self.child_nodes(parent)? {
                 if p.heads.contains_key(&child) {
                     continue;
                 }
-                let sk = keys::state_key(&child);
-                let stored = match w.heads.get(&child) {
-                    Some(b) => Some(keys::decode_state(b)?),
-                    None => match self.db.get_pinned_cf(chain_cf, &sk).map_err(|x| io(&x))? {
-                        Some(v) => Some(keys::decode_state(unseal(&sk, &v, "state")?)?),
-                        None => None,
-                    },
-                };
-                if let Some((link, fold)) = stored
+                if let Some((link, fold)) = self.stored_head(w, &child)?
                     && fold.state.container.as_ref().is_some_and(|c| keys::node_key(c) == *parent)
                 {
                     let head = NodeHead { id: None, packed_before: None, link, fold, stale: false, batch: Vec::new() };
@@ -1358,7 +1365,6 @@ impl TraceStore for Store {
         };
         let mut seq = w.last_seq;
         let mut log_hash = w.log_hash;
-        let chain_cf = self.cf("chain")?;
         for (i, ((e, (fr, id)), found)) in events.iter().zip(&prepared).zip(existing).enumerate() {
             if let Some(v) = found.map_err(|x| io(&x))? {
                 let (s, _) = decode_event_record(&id.0, &v)?;
@@ -1389,17 +1395,7 @@ impl TraceStore for Store {
             for n in &nodes {
                 let nk = keys::node_key(n);
                 if !p.heads.contains_key(&nk) {
-                    let sk = keys::state_key(&nk);
-                    let stored = match w.heads.get(&nk) {
-                        Some(b) => Some(keys::decode_state(b)?),
-                        // Not in the filter: certainly a new node, no lookup needed.
-                        None if !self.known.may_contain(&nk) => None,
-                        None => match self.db.get_pinned_cf(chain_cf, &sk).map_err(|x| io(&x))? {
-                            Some(v) => Some(keys::decode_state(unseal(&sk, &v, "state")?)?),
-                            None => None,
-                        },
-                    };
-                    let (link, fold) = if let Some(x) = stored {
+                    let (link, fold) = if let Some(x) = self.stored_head(&w, &nk)? {
                         x
                     } else {
                         p.counters[0] += 1;
@@ -1884,12 +1880,7 @@ impl TraceStore for Store {
             let seq = <[u8; 8]>::try_from(suffix).ok().map(u64::from_be_bytes);
             if current.as_deref() != Some(node) {
                 if !has_record {
-                    r.first_bad = Some(BadRecord {
-                        area: "state",
-                        node: current.as_deref().map(hex_node),
-                        seq: None,
-                        message: "the chain has no state record".into(),
-                    });
+                    r.first_bad = Some(no_state_record(current.as_deref()));
                     return Ok(r);
                 }
                 if !self.known.may_contain(node) {
@@ -1944,12 +1935,7 @@ impl TraceStore for Store {
         }
         it.status().map_err(|e| io(&e))?;
         if !has_record {
-            r.first_bad = Some(BadRecord {
-                area: "state",
-                node: current.as_deref().map(hex_node),
-                seq: None,
-                message: "the chain has no state record".into(),
-            });
+            r.first_bad = Some(no_state_record(current.as_deref()));
             return Ok(r);
         }
         if r.chain_entries != expected_entries {
@@ -2049,6 +2035,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The report of a chain whose state record is missing.
+fn no_state_record(node: Option<&[u8]>) -> BadRecord {
+    BadRecord { area: "state", node: node.map(hex_node), seq: None, message: "the chain has no state record".into() }
 }
 
 /// Heap bytes of a state's ids and terms (the hot tier's charge for them).
