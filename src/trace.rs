@@ -1025,7 +1025,8 @@ impl<'scope, 'env> ReadAhead<'scope, 'env> {
         self.shared.lock().spare.push(buf);
     }
 
-    /// Stops the reading thread and waits for it.
+    /// Stops the reading thread and waits for it (also on drop, so a panicking sink unwinds out of the walk
+    /// instead of leaving the scope waiting for a thread that waits for work).
     fn finish(&mut self) {
         self.shared.lock().done = true;
         self.shared.cv.notify_all();
@@ -1033,6 +1034,12 @@ impl<'scope, 'env> ReadAhead<'scope, 'env> {
             // A panic of the reading thread is a bug; the walk's answer never depended on it.
             let _ = h.join();
         }
+    }
+}
+
+impl Drop for ReadAhead<'_, '_> {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -1616,9 +1623,7 @@ pub fn walk_tuned<S: TraceStore + ?Sized>(
     let shared = Shared::default();
     std::thread::scope(|scope| {
         let mut ahead = ReadAhead::new(src, &shared, scope, tuning, &hasher);
-        let r = w.run(root, Some(&mut ahead), sink);
-        ahead.finish();
-        r
+        w.run(root, Some(&mut ahead), sink)
     })
 }
 
@@ -2984,6 +2989,289 @@ mod tests {
             assert_eq!(e.disposition, Some(Disposition::Recalled));
             assert_eq!(e.biz_step, Some(BizStep::Holding));
             assert_eq!(e.persistent_disposition.as_ref().map(|p| p.set.clone()), Some(vec![Disposition::Recalled]));
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------
+    // The read-ahead, on a store that lends readers (the in-memory model behind an `EdgeSource`)
+    // --------------------------------------------------------------------------------------------------------
+
+    use crate::store::{Checkpoint, FeedItem, Hit, MemoryStore, Page, Query, Resolution, Stats, VerifyReport};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The in-memory model with every node's edges computed once, lent as an [`EdgeSource`]. With
+    /// `fail_helpers`, every second reader made (a walk makes its own first, then its reading thread's) panics, as a
+    /// bug in a reading thread would.
+    struct Lender {
+        mem: MemoryStore,
+        edges: HashMap<Vec<u8>, Vec<Edge>>,
+        readers: AtomicUsize,
+        fail_helpers: bool,
+        /// Whether it lends readers at all (off: walks use `neighbours`, the reference).
+        lend: std::sync::atomic::AtomicBool,
+        /// A node whose edges read as damaged.
+        bad: Option<Vec<u8>>,
+    }
+
+    impl Lender {
+        /// Every node's edges, computed once for all tests (the model answers by scanning every event).
+        fn edges_of(mem: &MemoryStore, events: &[Event]) -> HashMap<Vec<u8>, Vec<Edge>> {
+            let mut ids: Vec<Id> = Vec::new();
+            for e in events {
+                ids.extend(e.subjects().cloned());
+                ids.extend(e.sources.iter().chain(&e.destinations).map(|s| s.id.clone()));
+            }
+            let mut edges = HashMap::new();
+            while let Some(id) = ids.pop() {
+                let k = keys::node_key(&id);
+                if edges.contains_key(&k) {
+                    continue;
+                }
+                let mut v = Vec::new();
+                mem.neighbours(&id, &mut v).unwrap();
+                ids.extend(v.iter().filter_map(|e| e.to.clone()));
+                edges.insert(k, v);
+            }
+            edges
+        }
+
+        fn new(events: &[Event], fail_helpers: bool) -> Self {
+            static EDGES: OnceLock<HashMap<Vec<u8>, Vec<Edge>>> = OnceLock::new();
+            let mem = MemoryStore::new();
+            mem.ingest(events.to_vec()).unwrap();
+            let edges = EDGES.get_or_init(|| Self::edges_of(&mem, events)).clone();
+            let lend = std::sync::atomic::AtomicBool::new(true);
+            Self { mem, edges, readers: AtomicUsize::new(0), fail_helpers, lend, bad: None }
+        }
+    }
+
+    struct LentReader<'a> {
+        lender: &'a Lender,
+        fails: bool,
+    }
+
+    impl EdgeReader for LentReader<'_> {
+        fn visit_edges(
+            &mut self,
+            node_key: &[u8],
+            f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
+        ) -> Result<(), Error> {
+            assert!(!self.fails, "a reading thread fails (as the test wants)");
+            if self.lender.bad.as_deref() == Some(node_key) {
+                return Err(Error::new(ErrorKind::Corrupt, 0, 0, "damaged (test)"));
+            }
+            for e in self.lender.edges.get(node_key).into_iter().flatten() {
+                if f(EdgeView::of(e)).is_break() {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl EdgeSource for Lender {
+        fn edge_reader(&self) -> Box<dyn EdgeReader + '_> {
+            let n = self.readers.fetch_add(1, Ordering::SeqCst);
+            Box::new(LentReader { lender: self, fails: self.fail_helpers && n % 2 == 1 })
+        }
+    }
+
+    impl TraceStore for Lender {
+        fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
+            self.mem.ingest(events)
+        }
+        fn resolve_id(&self, id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
+            self.mem.resolve_id(id)
+        }
+        fn state_at(&self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
+            self.mem.state_at(id, at)
+        }
+        fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
+            self.mem.event(id)
+        }
+        fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
+            self.mem.events_since(after, limit)
+        }
+        fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
+            self.mem.query(q)
+        }
+        fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
+            self.mem.instances(class, after, limit)
+        }
+        fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
+            let k = keys::node_key(node);
+            if self.bad.as_ref() == Some(&k) {
+                return Err(Error::new(ErrorKind::Corrupt, 0, 0, "damaged (test)"));
+            }
+            out.extend(self.edges.get(&k).into_iter().flatten().cloned());
+            Ok(())
+        }
+        fn edge_source(&self) -> Option<&dyn EdgeSource> {
+            self.lend.load(Ordering::SeqCst).then_some(self as &dyn EdgeSource)
+        }
+        fn checkpoint(&self) -> Result<Checkpoint, Error> {
+            self.mem.checkpoint()
+        }
+        fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
+            self.mem.verify_checkpoint(cp)
+        }
+        fn verify(&self, id: &Id) -> Result<VerifyReport, Error> {
+            self.mem.verify(id)
+        }
+        fn verify_all(&self) -> Result<VerifyReport, Error> {
+            self.mem.verify_all()
+        }
+        fn stats(&self) -> Result<Stats, Error> {
+            self.mem.stats()
+        }
+    }
+
+    /// A walk's steps as text, in order, with its summary.
+    fn steps_of(run: impl FnOnce(&mut dyn FnMut(Step<'_>) -> ControlFlow<()>) -> WalkSummary) -> Vec<String> {
+        let mut out = Vec::new();
+        let s = run(&mut |step| {
+            out.push(match step {
+                Step::Node { id, kind, role, depth, again } => format!("node {id} {kind:?} {role:?} {depth} {again}"),
+                Step::Edge(e) => format!("edge {e:?}"),
+            });
+            ControlFlow::Continue(())
+        });
+        out.push(format!("{s:?}"));
+        out
+    }
+
+    /// A genealogy (transformations, joins, lot memberships, cases, pallets) plus a few hand-overs, an
+    /// unpack-all and a re-pack, and the roots to walk from.
+    fn lent_fixture(fail_helpers: bool) -> (Lender, Vec<Id>) {
+        let (root, batches) = crate::synth::genealogy(600, 3, 5, Timestamp(1_000_000));
+        let mut events: Vec<Event> = batches.flatten().collect();
+        let case = events.iter().rev().find_map(|e| e.parent_id.clone()).unwrap();
+        let item = events.iter().find_map(|e| e.epc_list.first().cloned()).unwrap();
+        let mut ship = Event::new(EventType::Object, Timestamp(9_000_000), TzOffset::UTC);
+        ship.action = Some(Action::Observe);
+        ship.epc_list = vec![case.clone(), item.clone()];
+        ship.sources.push(crate::event::SourceDest {
+            kind: SourceDestType::OwningParty,
+            id: Id::parse("urn:x:party:1").unwrap(),
+        });
+        ship.destinations.push(crate::event::SourceDest {
+            kind: SourceDestType::Other("urn:x:sdt:dock".into()),
+            id: Id::parse("urn:x:place:1").unwrap(),
+        });
+        let mut unpack = Event::new(EventType::Aggregation, Timestamp(9_500_000), TzOffset::UTC);
+        unpack.action = Some(Action::Delete);
+        unpack.parent_id = Some(case.clone());
+        events.push(ship);
+        events.push(unpack);
+        let roots = vec![Id::Key(root), case, item, Id::parse("urn:x:party:1").unwrap()];
+        (Lender::new(&events, fail_helpers), roots)
+    }
+
+    #[test]
+    fn read_ahead_on_two_threads_gives_the_same_steps() {
+        let (lender, roots) = lent_fixture(false);
+        let options = [
+            TraceOptions::new(),
+            TraceOptions::new().as_of(Timestamp(9_200_000)),
+            TraceOptions::new().as_of(Timestamp(9_600_000)),
+            TraceOptions::new().nodes(40),
+            TraceOptions::new().depth(2),
+            TraceOptions::new().kinds(&[EdgeKind::Transformation, EdgeKind::Membership]),
+        ];
+        let tunings = [
+            WalkTuning { chunk: 1, parallel_min: 0, threads: 2 },
+            WalkTuning { chunk: 3, parallel_min: 0, threads: 2 },
+            WalkTuning { chunk: 64, parallel_min: 10, threads: 2 },
+            WalkTuning { chunk: 7, parallel_min: 0, threads: 1 },
+        ];
+        let mut sizes = Vec::new();
+        for o in &options {
+            for root in &roots {
+                for dir in [Direction::Forward, Direction::Back] {
+                    // The reference: the same edges through `neighbours`, no read-ahead (the model itself once).
+                    lender.lend.store(false, Ordering::SeqCst);
+                    let want = steps_of(|sink| walk(&lender, root, dir, o, sink).unwrap());
+                    lender.lend.store(true, Ordering::SeqCst);
+                    if o.as_of.is_none() && o.max_nodes.is_none() {
+                        assert_eq!(steps_of(|sink| walk(&lender.mem, root, dir, o, sink).unwrap()), want);
+                    }
+                    for t in tunings {
+                        let got = steps_of(|sink| walk_tuned(&lender, root, dir, o, t, sink).unwrap());
+                        assert_eq!(got, want, "{root} {dir} {o:?} {t:?}");
+                    }
+                    sizes.push(want.len());
+                }
+            }
+        }
+        assert!(sizes.iter().any(|&n| n > 1000), "the fixture makes large walks: {sizes:?}");
+        assert!(lender.readers.load(Ordering::SeqCst) > 2 * options.len(), "reading threads were started");
+    }
+
+    #[test]
+    fn a_failing_reading_thread_does_not_change_the_walk() {
+        let (plain, roots) = lent_fixture(false);
+        let (lender, _) = lent_fixture(true);
+        for chunk in [1, 2, 50] {
+            let t = WalkTuning { chunk, parallel_min: 0, threads: 2 };
+            for root in &roots {
+                let o = TraceOptions::new();
+                let want = steps_of(|sink| walk(&plain, root, Direction::Forward, &o, sink).unwrap());
+                let got = steps_of(|sink| walk_tuned(&lender, root, Direction::Forward, &o, t, sink).unwrap());
+                assert_eq!(got, want);
+            }
+        }
+        assert!(lender.readers.load(Ordering::SeqCst) >= 2 * 3 * roots.len());
+    }
+
+    #[test]
+    fn read_ahead_stops_with_the_sink() {
+        let (lender, roots) = lent_fixture(false);
+        let t = WalkTuning { chunk: 2, parallel_min: 0, threads: 2 };
+        for stop in [1, 5, 50, 500] {
+            let mut n = 0;
+            let s = walk_tuned(&lender, &roots[0], Direction::Forward, &TraceOptions::new(), t, &mut |_| {
+                n += 1;
+                if n >= stop { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            })
+            .unwrap();
+            assert!(s.stopped);
+            assert_eq!(n, stop);
+        }
+        // A panicking sink unwinds out of the walk (the reading thread is stopped, not waited for forever).
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut n = 0;
+            walk_tuned(&lender, &roots[0], Direction::Forward, &TraceOptions::new(), t, &mut |_| {
+                n += 1;
+                assert!(n < 100, "the sink fails (as the test wants)");
+                ControlFlow::Continue(())
+            })
+        }));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn a_read_error_surfaces_when_and_only_when_the_node_is_read() {
+        let (mut lender, roots) = lent_fixture(false);
+        let t = WalkTuning { chunk: 3, parallel_min: 0, threads: 2 };
+        let o = TraceOptions::new().state(false);
+        let full = trace(&lender.mem, &roots[0], Direction::Forward, &o).unwrap();
+        let deep = full.nodes.iter().rev().find(|n| n.depth >= 3 && n.role == NodeRole::Lineage).unwrap();
+        lender.bad = Some(keys::node_key(&deep.id));
+        for tuning in [t, WalkTuning { threads: 1, ..t }] {
+            let e = walk_tuned(&lender, &roots[0], Direction::Forward, &o, tuning, &mut |_| ControlFlow::Continue(()));
+            assert_eq!(e.unwrap_err().kind(), ErrorKind::Corrupt);
+            // Not reached, not read: no error.
+            let shallow = o.clone().depth(deep.depth - 1);
+            let s =
+                walk_tuned(
+                    &lender,
+                    &roots[0],
+                    Direction::Forward,
+                    &shallow,
+                    tuning,
+                    &mut |_| ControlFlow::Continue(()),
+                );
+            assert!(s.is_ok());
         }
     }
 }

@@ -638,6 +638,112 @@ proptest! {
     }
 }
 
+/// The RocksDB store, walked with zero-copy edge reads and levels read ahead (on two threads when forced),
+/// gives exactly the in-memory model's steps, in order, for any options and limits; collected traces (states
+/// included) and recalls agree too.
+#[cfg(feature = "rocksdb")]
+mod rocks_walk {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tracecode::store::{Options, Store};
+    use tracecode::trace::{WalkTuning, walk_tuned};
+
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            static N: AtomicU64 = AtomicU64::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let p = std::env::temp_dir().join(format!("tracecode-it-trace-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            Self(p)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn store_walk_equals_model_walk(
+            ops in prop::collection::vec(op(), 1..24),
+            opts in prop::collection::vec(options(), 2),
+            depth in prop::option::of(0usize..4),
+            nodes in prop::option::of(1usize..8),
+            chunk in 1usize..4,
+            batches in 1usize..4,
+        ) {
+            let mem = MemoryStore::new();
+            let events: Vec<Event> = ops.iter().enumerate().flat_map(build).collect();
+            mem.ingest(events.clone()).unwrap();
+            let dir = TempDir::new();
+            let store = Store::open(&dir.0, Options::default().block_cache_bytes(8 << 20)).unwrap();
+            // Several batches: edges spread over memtable and SST files.
+            let per = events.len().div_ceil(batches).max(1);
+            for b in events.chunks(per) {
+                store.ingest(b.to_vec()).unwrap();
+                store.flush().unwrap();
+            }
+            let session = store.session();
+            let forced = WalkTuning { chunk, parallel_min: 0, threads: 2 };
+            let mut all_opts = vec![TraceOptions::new()];
+            all_opts.extend(opts);
+            for mut o in all_opts {
+                o.max_depth = depth;
+                o.max_nodes = nodes;
+                for dir in [Direction::Back, Direction::Forward] {
+                    for root in all_roots() {
+                        let want = steps(|sink| walk(&mem, &root, dir, &o, sink).unwrap());
+                        prop_assert_eq!(&steps(|sink| walk(&store, &root, dir, &o, sink).unwrap()), &want);
+                        prop_assert_eq!(&steps(|sink| walk(&session, &root, dir, &o, sink).unwrap()), &want);
+                        let got = steps(|sink| walk_tuned(&session, &root, dir, &o, forced, sink).unwrap());
+                        prop_assert_eq!(&got, &want, "root {} {:?} {:?}", trace::key_text(&root), dir, &o);
+                    }
+                }
+            }
+            for root in [pool(0), pool(ITEMS), pool(ITEMS + CASES)] {
+                let o = TraceOptions::new();
+                prop_assert_eq!(
+                    trace::trace(&session, &root, Direction::Forward, &o).unwrap(),
+                    trace::trace(&mem, &root, Direction::Forward, &o).unwrap()
+                );
+                let r = RecallOptions::new(ts(30));
+                let (a, b) = (trace::recall_id(&session, &root, &r).unwrap(), trace::recall_id(&mem, &root, &r).unwrap());
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
+
+    /// A walk over a genealogy big enough to be read on two threads by default (thousands of nodes per level)
+    /// equals the walk of the store's adjacency, which was loaded through `neighbours`.
+    #[test]
+    fn large_walk_equals_adjacency_walk() {
+        let (root, batches) = tracecode::synth::genealogy(6_000, 12, 3, Timestamp(1_000));
+        let dir = TempDir::new();
+        let store = Store::open(&dir.0, Options::default().block_cache_bytes(8 << 20)).unwrap();
+        for b in batches {
+            store.ingest(b).unwrap();
+        }
+        let root = Id::Key(root);
+        let adj = Adjacency::load(&store.session(), std::slice::from_ref(&root)).unwrap();
+        for o in [TraceOptions::new().state(false), TraceOptions::new().nodes(3_000), TraceOptions::new().depth(3)] {
+            for dir in [Direction::Forward, Direction::Back] {
+                let want = steps(|sink| adj.walk(&root, dir, &o, sink).unwrap());
+                assert_eq!(steps(|sink| walk(&store.session(), &root, dir, &o, sink).unwrap()), want);
+                let small = WalkTuning { chunk: 5, parallel_min: 0, threads: 2 };
+                assert_eq!(steps(|sink| walk_tuned(&store, &root, dir, &o, small, sink).unwrap()), want);
+            }
+        }
+        let full = steps(|sink| adj.walk(&root, Direction::Forward, &TraceOptions::new(), sink).unwrap());
+        assert!(full.1.nodes > 5_000, "{:?}", full.1);
+    }
+}
+
 #[test]
 fn adjacency_compact_steps_and_accessors() {
     let (raw, a, b, p) = (lot(1), item(1), item(2), case(1));

@@ -320,6 +320,80 @@ mod tests {
         assert_eq!(visited(&mut r, &nodes[0]).unwrap(), want);
     }
 
+    /// The walk reader (which steps from node to node instead of seeking) answers like `neighbours` whatever
+    /// order nodes come in: sorted (its fast path), reversed, repeated, unknown, stopped early, after an ingest.
+    #[test]
+    fn walk_reader_answers_like_neighbours_in_any_order() {
+        let d = dir("walk-order");
+        let store = Store::open(&d.0, Options::default()).unwrap();
+        let (mut nodes, evs) = events();
+        store.ingest(evs).unwrap();
+        // Nodes with no records at all, between and around the others.
+        nodes.push(id("https://id.gs1.org/01/09506000134352/21/S15"));
+        nodes.push(id("urn:epc:id:sscc:0614141.0000000001"));
+        nodes.push(Id::Uri("urn:zzzz:last".into()));
+        nodes.sort_by_key(keys::node_key);
+        let want = |n: &Id| {
+            let mut v = Vec::new();
+            store.neighbours(n, &mut v).unwrap();
+            v
+        };
+        let mut reversed = nodes.clone();
+        reversed.reverse();
+        let repeated: Vec<Id> = nodes.iter().flat_map(|n| [n.clone(), n.clone()]).collect();
+        let mut reader = store.edge_reader();
+        for order in [&nodes, &reversed, &repeated, &nodes] {
+            for n in order {
+                let mut got = Vec::new();
+                reader
+                    .visit_edges(&keys::node_key(n), &mut |e| {
+                        got.push(e.to_edge());
+                        ControlFlow::Continue(())
+                    })
+                    .unwrap();
+                assert_eq!(got, want(n), "{n:?}");
+            }
+        }
+        // Stopping mid-node leaves the reader able to answer the next node in order.
+        for (i, n) in nodes.iter().enumerate() {
+            let mut first = None;
+            reader
+                .visit_edges(&keys::node_key(n), &mut |e| {
+                    first = Some(e.to_edge());
+                    ControlFlow::Break(())
+                })
+                .unwrap();
+            assert_eq!(first, want(n).into_iter().next());
+            if let Some(m) = nodes.get(i + 1) {
+                let mut got = Vec::new();
+                reader
+                    .visit_edges(&keys::node_key(m), &mut |e| {
+                        got.push(e.to_edge());
+                        ControlFlow::Continue(())
+                    })
+                    .unwrap();
+                assert_eq!(got, want(m));
+            }
+        }
+        // A commit in between is seen.
+        let mut more = ev(EventType::Aggregation, 50);
+        more.action = Some(Action::Add);
+        more.parent_id = Some(id("urn:epc:id:sscc:0614141.0000000001"));
+        more.child_epcs.push(id("https://id.gs1.org/01/09506000134352/21/S15"));
+        store.ingest(vec![more]).unwrap();
+        for n in &nodes {
+            let mut got = Vec::new();
+            reader
+                .visit_edges(&keys::node_key(n), &mut |e| {
+                    got.push(e.to_edge());
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            assert_eq!(got, want(n), "{n:?}");
+        }
+        assert!(!want(&nodes[0]).is_empty() || !want(&nodes[1]).is_empty());
+    }
+
     #[test]
     fn visitor_stops_when_asked() {
         let d = dir("stop");
