@@ -668,10 +668,29 @@ const PARENT: usize = 0;
 
 /// The edges of some nodes, read ahead of the walk's use: what replaces a `Vec<Edge>` per node, without an
 /// allocation per edge.
+/// What every [`EdgeBuf`] of a walk shares: the [`NodeTable`]'s hasher, so far ends arrive hashed, and the two
+/// relations the walk's direction never follows (nor needs for anything else), which are not kept.
+#[derive(Clone, Debug, Default)]
+struct BufSpec {
+    hasher: FastState,
+    unused: [usize; 2],
+}
+
+impl BufSpec {
+    fn new(hasher: &FastState, dir: Direction) -> Self {
+        // Forward walks never follow `Input` or `Lot` (indices 2 and 4 of `RELS`), backward ones never `Output` or
+        // `Member` (3 and 5), in any mode; containment, markers and hand-overs are always kept.
+        let unused = match dir {
+            Direction::Forward => [2, 4],
+            Direction::Back => [3, 5],
+        };
+        Self { hasher: hasher.clone(), unused }
+    }
+}
+
 #[derive(Debug, Default)]
 struct EdgeBuf {
-    /// The walk's [`NodeTable`] hasher, so far ends arrive hashed.
-    hasher: FastState,
+    spec: BufSpec,
     edges: Vec<ReadEdge>,
     bytes: Vec<u8>,
     /// Relations with a custom source/destination type.
@@ -681,8 +700,8 @@ struct EdgeBuf {
 }
 
 impl EdgeBuf {
-    fn new(hasher: &FastState) -> Self {
-        Self { hasher: hasher.clone(), ..Self::default() }
+    fn new(spec: &BufSpec) -> Self {
+        Self { spec: spec.clone(), ..Self::default() }
     }
 
     fn clear(&mut self) {
@@ -693,7 +712,11 @@ impl EdgeBuf {
     }
 
     fn push(&mut self, e: EdgeView<'_>) {
-        let rel = rel_index(e.rel).unwrap_or_else(|| {
+        let rel = rel_index(e.rel);
+        if rel.is_some_and(|r| self.spec.unused.contains(&r)) {
+            return;
+        }
+        let rel = rel.unwrap_or_else(|| {
             self.rels.push(e.rel.clone());
             RELS.len() + self.rels.len() - 1
         });
@@ -714,7 +737,7 @@ impl EdgeBuf {
                 (if r.is_uri() { FAR_URI } else { FAR_KEY }, (start, end), id)
             }
         };
-        let hash = hash_key(&self.hasher, self.bytes.get(key.0..key.1).unwrap_or_default());
+        let hash = hash_key(&self.spec.hasher, self.bytes.get(key.0..key.1).unwrap_or_default());
         self.edges.push(ReadEdge {
             key,
             id,
@@ -820,6 +843,9 @@ impl Default for WalkTuning {
     }
 }
 
+/// How many nodes ahead of the one it expands a walk loads the table slots of far ends ([`Walker::touch`]).
+const TOUCH_AHEAD: usize = 8;
+
 /// Chunks a reading thread may run ahead of the walk (bounds the read-ahead memory).
 const WINDOW: usize = 64;
 
@@ -856,7 +882,7 @@ struct Pipe {
     taken: usize,
     ready: Vec<Option<EdgeBuf>>,
     spare: Vec<EdgeBuf>,
-    hasher: FastState,
+    spec: BufSpec,
     done: bool,
     helper_gone: bool,
 }
@@ -890,7 +916,7 @@ fn claim(p: &mut Pipe) -> Option<(usize, u64, Arc<KeyList>, EdgeBuf)> {
 
 /// A buffer to fill: a used one, or a new one hashing with the walk's key.
 fn spare(p: &mut Pipe) -> EdgeBuf {
-    p.spare.pop().unwrap_or_else(|| EdgeBuf::new(&p.hasher))
+    p.spare.pop().unwrap_or_else(|| EdgeBuf::new(&p.spec))
 }
 
 /// Reads chunk `c` of `keys` into `buf`.
@@ -953,10 +979,10 @@ impl<'scope, 'env> ReadAhead<'scope, 'env> {
         shared: &'env Shared,
         scope: &'scope std::thread::Scope<'scope, 'env>,
         tuning: WalkTuning,
-        hasher: &FastState,
+        spec: &BufSpec,
     ) -> Self {
         let tuning = WalkTuning { chunk: tuning.chunk.max(1), ..tuning };
-        shared.lock().hasher = hasher.clone();
+        shared.lock().spec = spec.clone();
         Self { src, shared, scope, reader: src.edge_reader(), helper: None, tuning }
     }
 
@@ -1050,23 +1076,25 @@ impl Drop for ReadAhead<'_, '_> {
 /// Sorts a frontier by store key. The first 32 key bytes are compared as two integers held next to the node
 /// number, so a million-node level is sorted without following a pointer per comparison; equal prefixes fall
 /// back to the whole keys.
-fn sort_level(nodes: &[Visited], arena: &[u8], level: &mut Vec<u32>) {
+fn sort_level(nodes: &[Visited], arena: &[u8], level: &mut Vec<u32>, keyed: &mut Vec<(u128, u128, u32)>) {
     let key = |v: u32| nodes.get(v as usize).and_then(|n| arena.get(n.key.0..n.key.1)).unwrap_or_default();
-    let mut keyed: Vec<(u128, u128, u32)> = level
-        .iter()
-        .map(|&v| {
-            let mut p = [0u8; 32];
-            for (d, s) in p.iter_mut().zip(key(v)) {
-                *d = *s;
-            }
-            let (a, b) = p.split_at(16);
-            let word = |h: &[u8]| u128::from_be_bytes(h.try_into().unwrap_or([0; 16]));
-            (word(a), word(b), v)
-        })
-        .collect();
+    // Levels discovered from a sorted level are often sorted already (a tree numbered in key order).
+    if level.is_sorted_by(|&a, &b| key(a) < key(b)) {
+        return;
+    }
+    keyed.clear();
+    keyed.extend(level.iter().map(|&v| {
+        let mut p = [0u8; 32];
+        for (d, s) in p.iter_mut().zip(key(v)) {
+            *d = *s;
+        }
+        let (a, b) = p.split_at(16);
+        let word = |h: &[u8]| u128::from_be_bytes(h.try_into().unwrap_or([0; 16]));
+        (word(a), word(b), v)
+    }));
     keyed.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| key(x.2).cmp(key(y.2))));
     level.clear();
-    level.extend(keyed.into_iter().map(|(_, _, v)| v));
+    level.extend(keyed.iter().map(|&(_, _, v)| v));
 }
 
 /// One visited node of a store walk: its identifier, its node key (a range of [`Walker::arena`]) and what the
@@ -1365,6 +1393,20 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         Ok(Some(j))
     }
 
+    /// Loads the table slots the far ends of spans `from..to` of `buf` hash to. A walk looks most far ends up soon
+    /// after; loading their slots a few nodes ahead, independently of each other, overlaps the cache and TLB
+    /// misses of a table too large for the caches instead of taking them one at a time.
+    fn touch(&self, buf: &EdgeBuf, from: usize, to: usize) {
+        let n = buf.spans.len();
+        let mut acc = 0u32;
+        for span in buf.spans.get(from.min(n)..to.min(n)).unwrap_or_default().iter().flatten() {
+            for e in buf.list(*span) {
+                acc ^= self.table.touch(e.hash);
+            }
+        }
+        std::hint::black_box(acc);
+    }
+
     /// The nodes of a level that will be read, as far as can be told before it starts; starts reading them.
     fn plan(&self, level: &[u32], full: bool, ahead: &mut ReadAhead<'_, '_>) -> Vec<u32> {
         let mut plan = Vec::new();
@@ -1425,12 +1467,13 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         let mut level: Vec<u32> = vec![0];
         let mut depth = 0usize;
         let mut chosen: Vec<usize> = Vec::new();
+        let mut keyed = Vec::new();
         // Nodes read outside the read-ahead (without a source, or reached in a stronger role mid-level).
-        let mut own = EdgeBuf::new(&self.table.hasher);
+        let mut own = EdgeBuf::new(&BufSpec::new(&self.table.hasher, self.dir));
         // Set once `max_nodes` is reached: from then on nodes are only announced, never read.
         let mut full = false;
         while !level.is_empty() {
-            sort_level(&self.nodes, &self.arena, &mut level);
+            sort_level(&self.nodes, &self.arena, &mut level, &mut keyed);
             self.summary.depth = self.summary.depth.max(depth);
             let within_depth = self.opts.max_depth.is_none_or(|m| depth < m);
             let plan = match ahead.as_deref_mut() {
@@ -1449,12 +1492,13 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                 });
                 if let (Some((c, 0)), Some(a)) = (ahead_at, ahead.as_deref_mut()) {
                     let buf = a.take(c);
-                    // Most far ends are looked up soon: load their slots now, all misses in flight at once.
-                    let touched = buf.edges.iter().fold(0u32, |acc, e| acc ^ self.table.touch(e.hash));
-                    std::hint::black_box(touched);
+                    self.touch(&buf, 0, TOUCH_AHEAD);
                     if let Some(old) = current.replace(buf) {
                         a.recycle(old);
                     }
+                }
+                if let (Some((_, i)), Some(buf)) = (ahead_at, current.as_ref()) {
+                    self.touch(buf, i + TOUCH_AHEAD, i + TOUCH_AHEAD + 1);
                 }
                 // Take the node's identifier out while its edges are followed (the arena may grow meanwhile).
                 let Some(node) = self.nodes.get_mut(v as usize) else { continue };
@@ -1607,7 +1651,7 @@ pub fn walk_tuned<S: TraceStore + ?Sized>(
     sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>,
 ) -> Result<WalkSummary, Error> {
     let table = NodeTable::new();
-    let hasher = table.hasher.clone();
+    let spec = BufSpec::new(&table.hasher, dir);
     let w = Walker {
         store,
         dir,
@@ -1622,7 +1666,7 @@ pub fn walk_tuned<S: TraceStore + ?Sized>(
     let Some(src) = store.edge_source() else { return w.run(root, None, sink) };
     let shared = Shared::default();
     std::thread::scope(|scope| {
-        let mut ahead = ReadAhead::new(src, &shared, scope, tuning, &hasher);
+        let mut ahead = ReadAhead::new(src, &shared, scope, tuning, &spec);
         w.run(root, Some(&mut ahead), sink)
     })
 }
@@ -2914,6 +2958,19 @@ mod tests {
         assert_eq!(target_mode(Direction::Back, &Rel::Child), Mode::Down);
         assert_eq!(target_mode(Direction::Forward, &Rel::Child), Mode::Lineage);
         assert_eq!(target_mode(Direction::Forward, &Rel::Parent), Mode::Up);
+    }
+
+    #[test]
+    fn relations_a_walk_does_not_keep_are_never_followed() {
+        for dir in [Direction::Back, Direction::Forward] {
+            for i in BufSpec::new(&FastState::new(), dir).unused {
+                let r = &RELS[i];
+                assert!(!matches!(r, Rel::Parent | Rel::Child) && !is_hand_over(r), "{r:?}");
+                for mode in [Mode::Terminal, Mode::Up, Mode::Lineage, Mode::Down] {
+                    assert!(!follows(dir, mode, r), "{dir:?} {mode:?} {r:?}");
+                }
+            }
+        }
     }
 
     #[test]
