@@ -19,12 +19,14 @@
 //!   every miss made cold resolves 2.7× slower than no tier at all: each miss paid an insert, an eviction and
 //!   the freeing of another thread's allocations, for entries that were never read again. Zipf-hot keys miss
 //!   twice quickly and are admitted.
-//! - Hash: std `RandomState` (SipHash, randomly keyed): codes come from outside, so a keyed hash keeps
-//!   collision floods off one shard.
+//! - Hash: a multiply–xorshift fold of the key's 8-byte words, keyed with random seeds drawn from std's
+//!   `RandomState` at start-up. Codes come from outside, so the hash is keyed (collision floods need the seed);
+//!   it is not SipHash because a hot hit hashes its key twice (shard, then map) and SipHash's ~20 ns for a
+//!   20-byte key was a measurable part of a hit.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -46,9 +48,63 @@ struct Slot {
     referenced: AtomicBool,
 }
 
+/// A keyed multiply–xorshift hash (see the module docs).
+#[derive(Clone, Copy)]
+struct Keyed(u64);
+
+impl Default for Keyed {
+    fn default() -> Self {
+        Self(RandomState::new().hash_one(0x006B_6579_6564_u64))
+    }
+}
+
+impl BuildHasher for Keyed {
+    type Hasher = KeyedHasher;
+    fn build_hasher(&self) -> KeyedHasher {
+        KeyedHasher(self.0)
+    }
+}
+
+/// The hasher of [`Keyed`].
+struct KeyedHasher(u64);
+
+/// SplitMix64's finaliser: every input bit affects every output bit.
+const fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Hasher for KeyedHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = mix(self.0 ^ u64::from_le_bytes(w)).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            if let Some(dst) = w.get_mut(..rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            self.0 = mix(self.0 ^ u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = mix(self.0 ^ n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Box<[u8]>, usize, RandomState>,
+    map: HashMap<Box<[u8]>, usize, Keyed>,
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
     hand: usize,
@@ -93,7 +149,9 @@ impl Shard {
 /// See the [module docs](self).
 pub(crate) struct HotTier {
     shards: Box<[RwLock<Shard>]>,
-    hasher: RandomState,
+    /// Seeds for shard choice and the doorkeeper (the shard maps have their own).
+    hasher: Keyed,
+    door_hasher: Keyed,
     /// Doorkeeper: a Bloom filter (two bits per key) of recently missed keys, cleared after `door_limit` new
     /// keys so it describes a recent window. Bits are only ever set or cleared together, so two keys sharing a
     /// bit cannot keep each other out (a single-slot table let colliding keys evict each other forever).
@@ -121,7 +179,8 @@ impl HotTier {
     pub(crate) fn new(budget: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
-            hasher: RandomState::new(),
+            hasher: Keyed::default(),
+            door_hasher: Keyed::default(),
             // 8 bits per remembered key keeps false admissions near 5 %.
             door: (0..if budget > 0 { (budget / DOOR_BYTES_PER_SLOT).clamp(1024, 1 << 20) / 8 } else { 0 })
                 .map(|_| AtomicU64::new(0))
@@ -210,7 +269,7 @@ impl HotTier {
         if nbits == 0 {
             return false;
         }
-        let h = self.hasher.hash_one((key, 0x5EC0_u16));
+        let h = self.door_hasher.hash_one(key);
         let bits = [h % nbits, h.rotate_left(32) % nbits];
         let word = |b: u64| self.door.get(usize::try_from(b / 64).unwrap_or(0));
         let seen = bits.iter().all(|&b| word(b).is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (b % 64)) != 0));
