@@ -46,6 +46,24 @@
 //! forward trace into a recall and optionally records it as events in one atomic batch. Edges are reported
 //! borrowed ([`EdgeRef`]): a streaming consumer copies only what it keeps.
 //!
+//! ## Why the store walk is built the way it is
+//! A million-node walk over RocksDB spent most of its time outside RocksDB: every edge became an owned [`Edge`]
+//! (an allocated far-end identifier, a parsed source/destination type), then was hashed and cloned into a
+//! `HashMap<Id, _>` visited set, and every node cost a seek. Now, on a store with an
+//! [`EdgeSource`](crate::store::EdgeSource) (the RocksDB [`Store`](crate::store::Store) and its sessions):
+//! - edges are read zero-copy ([`EdgeView`](crate::store::EdgeView); every record's CRC still checked) into
+//!   a per-chunk buffer of far-end node keys, hashed by the reading thread;
+//! - the visited set is an open-addressing table over the walk's own arena of node-key bytes, and an [`Id`] is
+//!   built only to be reported (short-lived allocations the allocator recycles, where a million long-lived
+//!   ones were slow, most of all in a heap fragmented by an ingest);
+//! - the edge iterator stays where the last node's records ended, so a sorted frontier in a dense level is read
+//!   by stepping forward, not by a seek per node;
+//! - each level's nodes are read ahead in chunks by a second thread while this one follows edges (and reads
+//!   chunks too whenever it would wait); steps are still reported by one thread in the one deterministic
+//!   order, so results do not depend on which thread read what.
+//!
+//! Other stores (the in-memory model) are walked through [`TraceStore::neighbours`] with the same rules.
+//!
 //! For repeated or very large walks, [`Adjacency`] copies a store's edges into compressed sparse rows in memory
 //! (nodes numbered in store-key order) and walks them with the same rules — the same steps in the same order —
 //! without a store read per node; [`Adjacency::walk_compact`] reports plain numbers and allocates nothing per
@@ -95,7 +113,9 @@ use crate::event::{
     Quantity, SourceDestType, Timestamp, TzOffset,
 };
 use crate::store::view::{CHILD, RELS, rel_index};
-use crate::store::{Edge, EdgeKind, EdgeReader, EdgeSource, EdgeView, IngestReport, Rel, Seq, State, TraceStore, keys};
+use crate::store::{
+    Edge, EdgeKind, EdgeReader, EdgeSource, EdgeView, IdRef, IngestReport, Rel, Seq, State, TraceStore, keys,
+};
 use crate::{Error, ErrorKind};
 
 /// Every edge kind, the default of [`TraceOptions::kinds`].
@@ -456,6 +476,8 @@ struct Info {
     hand: u8,
     /// Reached as the parent of something.
     contained: bool,
+    /// What its identifier says about its kind.
+    base: Base,
 }
 
 /// What an identifier alone says about a node's kind.
@@ -815,9 +837,9 @@ fn has_children(edges: &[ReadEdge]) -> bool {
     edges.iter().any(|e| e.rel == CHILD && e.to != FAR_NONE && e.is_containment() && e.action != Some(Action::Delete))
 }
 
-fn classify(id: &Id, info: &Info, edges: &[ReadEdge]) -> NodeKind {
+fn classify(info: &Info, edges: &[ReadEdge]) -> NodeKind {
     let hand_only = info.mode == Mode::Terminal && !info.root;
-    kind_of(base_of(id), hand_only, info.hand, info.contained || has_children(edges))
+    kind_of(info.base, hand_only, info.hand, info.contained || has_children(edges))
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -1097,11 +1119,14 @@ fn sort_level(nodes: &[Visited], arena: &[u8], level: &mut Vec<u32>, keyed: &mut
     level.extend(keyed.iter().map(|&(_, _, v)| v));
 }
 
-/// One visited node of a store walk: its identifier, its node key (a range of [`Walker::arena`]) and what the
-/// walk knows about it.
+/// One visited node of a store walk: its node key and identifier bytes (ranges of [`Walker::arena`]) and what
+/// the walk knows about it. The [`Id`] itself is built only to be reported: a million long-lived small
+/// allocations cost more than the walk (and far more in a heap fragmented by an ingest) than short-lived ones
+/// the allocator recycles at once.
 struct Visited {
-    id: Id,
     key: (usize, usize),
+    id: (usize, usize),
+    uri: bool,
     info: Info,
 }
 
@@ -1329,19 +1354,38 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         Ok(())
     }
 
-    /// Adds a new node (its key appended to the arena); the caller has checked the limits.
-    fn add(&mut self, id: Id, key: &[u8], h: u64, info: Info) -> Option<u32> {
+    /// Adds a new node: its key and identifier bytes go to the arena (the identifier is the key's tail unless the
+    /// key is a hash); the caller has checked the limits.
+    fn add(&mut self, key: &[u8], id: &[u8], uri: bool, h: u64, info: Info) -> Option<u32> {
         let j = u32::try_from(self.nodes.len()).ok().filter(|&j| (j as usize) < MAX_WALK_NODES)?;
         let start = self.arena.len();
         self.arena.extend_from_slice(key);
-        self.nodes.push(Visited { id, key: (start, self.arena.len()), info });
+        let end = self.arena.len();
+        let id = if key.len() == id.len() + 1 + usize::from(uri) && key.ends_with(id) {
+            (end - id.len(), end)
+        } else {
+            self.arena.extend_from_slice(id);
+            (end, self.arena.len())
+        };
+        self.nodes.push(Visited { key: (start, end), id, uri, info });
         self.table.insert(h, j);
         Some(j)
     }
 
+    /// The identifier of node `v`, built from the arena.
+    fn id_of(&self, v: u32) -> Result<Id, Error> {
+        let n = self.nodes.get(v as usize).ok_or_else(|| Error::new(ErrorKind::Corrupt, 0, 0, "walk node"))?;
+        let b = self.arena.get(n.id.0..n.id.1).unwrap_or_default();
+        Ok(if n.uri {
+            Id::Uri(std::str::from_utf8(b).map_err(|_| Error::new(ErrorKind::Corrupt, 0, 0, "walk node"))?.into())
+        } else {
+            Id::Key(TraceKey::from_stored(b))
+        })
+    }
+
     /// Adds the far end of `e` (reached over `rel` in mode `tm`), or strengthens it if visited; returns its
-    /// position, or `None` when `max_nodes` refuses a new node. Pushes the node to `next` when it must be
-    /// processed again.
+    /// position (and its identifier when it is new), or `None` when `max_nodes` refuses a new node. Pushes the
+    /// node to `next` when it must be processed again.
     fn reach(
         &mut self,
         buf: &EdgeBuf,
@@ -1350,7 +1394,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         depth: usize,
         max_nodes: usize,
         next: &mut Vec<u32>,
-    ) -> Result<Option<u32>, Error> {
+    ) -> Result<Option<(u32, Option<Id>)>, Error> {
         let rel = buf.rel(e);
         let hand = hand_code(rel);
         let parent = *rel == Rel::Parent;
@@ -1371,7 +1415,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                     t.hand = hand;
                 }
             }
-            return Ok(Some(j));
+            return Ok(Some((j, None)));
         }
         if self.summary.nodes >= max_nodes {
             return Ok(None);
@@ -1386,11 +1430,13 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
             root: false,
             hand,
             contained: parent,
+            base: base_of(&id),
         };
-        let Some(j) = self.add(id, key, h, info) else { return Ok(None) };
+        let id_bytes = buf.bytes.get(e.id.0..e.id.1).unwrap_or_default();
+        let Some(j) = self.add(key, id_bytes, e.to == FAR_URI, h, info) else { return Ok(None) };
         self.summary.nodes += 1;
         next.push(j);
-        Ok(Some(j))
+        Ok(Some((j, Some(id))))
     }
 
     /// Loads the table slots the far ends of spans `from..to` of `buf` hash to. A walk looks most far ends up soon
@@ -1460,9 +1506,11 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
             root: true,
             hand: HAND_NONE,
             contained: false,
+            base: base_of(root),
         };
         let h = hash_key(&self.table.hasher, &root_key);
-        self.add(root.clone(), &root_key, h, info);
+        let r = IdRef::of(root);
+        self.add(&root_key, r.as_bytes(), r.is_uri(), h, info);
         self.summary.nodes = 1;
         let mut level: Vec<u32> = vec![0];
         let mut depth = 0usize;
@@ -1500,12 +1548,11 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                 if let (Some((_, i)), Some(buf)) = (ahead_at, current.as_ref()) {
                     self.touch(buf, i + TOUCH_AHEAD, i + TOUCH_AHEAD + 1);
                 }
-                // Take the node's identifier out while its edges are followed (the arena may grow meanwhile).
+                let id = self.id_of(v)?;
                 let Some(node) = self.nodes.get_mut(v as usize) else { continue };
                 node.info.queued = false;
                 let (mode, before) = (node.info.mode, node.info.expanded);
                 let read = mode != Mode::Terminal && !full && before.is_none_or(|b| b < mode);
-                let id = std::mem::replace(&mut node.id, Id::Uri(Box::default()));
                 let key = node.key;
                 let got: Result<(&EdgeBuf, (usize, usize)), Error> = if !read {
                     Ok((&own, (0, 0)))
@@ -1519,9 +1566,6 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                         Level { within_depth, depth, max_nodes, next: &mut next, full: &mut full, chosen: &mut chosen };
                     self.visit(v, &id, read, buf, span, &mut lv, sink)
                 });
-                if let Some(node) = self.nodes.get_mut(v as usize) {
-                    node.id = id;
-                }
                 if result? {
                     self.summary.stopped = true;
                     return Ok(self.summary);
@@ -1556,7 +1600,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         let role = role_of(info.mode, info.root);
         if info.announced != Some(role) {
             let again = info.announced.replace(role).is_some();
-            let kind = classify(id, info, edges);
+            let kind = classify(info, edges);
             let depth = info.depth;
             if sink(Step::Node { id, kind, role, depth, again }).is_break() {
                 return Ok(true);
@@ -1577,14 +1621,21 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
             let Some(e) = edges.get(i) else { continue };
             let rel = buf.rel(e);
             let tm = target_mode(self.dir, rel);
-            let Some(j) = self.reach(buf, e, tm, lv.depth, lv.max_nodes, lv.next)? else {
+            let Some((j, new)) = self.reach(buf, e, tm, lv.depth, lv.max_nodes, lv.next)? else {
                 self.summary.truncated = true;
                 *lv.full = true;
                 continue;
             };
             self.summary.edges += 1;
-            // The node being expanded is out of the arena while it is: an edge to itself names `id`.
-            let to = if j == v { id } else { self.nodes.get(j as usize).map_or(id, |n| &n.id) };
+            let known;
+            let to = match new {
+                Some(ref t) => t,
+                None if j == v => id,
+                None => {
+                    known = self.id_of(j)?;
+                    &known
+                }
+            };
             let step = Step::Edge(EdgeRef {
                 from: id,
                 to,
@@ -3215,12 +3266,18 @@ mod tests {
             kind: SourceDestType::Other("urn:x:sdt:dock".into()),
             id: Id::parse("urn:x:place:1").unwrap(),
         });
+        // A node whose key is a hash (its identifier is too long for a key): walks must still report it as itself.
+        let long = Id::Uri(format!("urn:x:long:{}", "y".repeat(300)).into());
+        let mut make = Event::new(EventType::Transformation, Timestamp(9_100_000), TzOffset::UTC);
+        make.input_epc_list.push(item.clone());
+        make.output_epc_list.push(long.clone());
+        events.push(make);
         let mut unpack = Event::new(EventType::Aggregation, Timestamp(9_500_000), TzOffset::UTC);
         unpack.action = Some(Action::Delete);
         unpack.parent_id = Some(case.clone());
         events.push(ship);
         events.push(unpack);
-        let roots = vec![Id::Key(root), case, item, Id::parse("urn:x:party:1").unwrap()];
+        let roots = vec![Id::Key(root), case, item, Id::parse("urn:x:party:1").unwrap(), long];
         (Lender::new(&events, fail_helpers), roots)
     }
 
@@ -3261,6 +3318,13 @@ mod tests {
             }
         }
         assert!(sizes.iter().any(|&n| n > 1000), "the fixture makes large walks: {sizes:?}");
+        // Identifiers are rebuilt from the walk's arena, hashed node keys included.
+        let o = TraceOptions::new().state(false);
+        let t = trace(&lender, &roots[2], Direction::Forward, &o).unwrap();
+        assert!(t.node(&roots[4]).is_some() && t.edges.iter().any(|e| e.to == roots[4]));
+        let t = trace(&lender, &roots[4], Direction::Back, &o).unwrap();
+        assert_eq!(t.nodes[0].id, roots[4]);
+        assert!(t.node(&roots[2]).is_some());
         assert!(lender.readers.load(Ordering::SeqCst) > 2 * options.len(), "reading threads were started");
     }
 

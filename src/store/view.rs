@@ -41,11 +41,13 @@ impl<'a> IdRef<'a> {
     }
 
     /// A code's key bytes as stored (the caller has checked the record they come from).
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "made by the RocksDB store's readers"))]
     pub(crate) const fn key(bytes: &'a [u8]) -> Self {
         Self { uri: false, bytes }
     }
 
     /// A URI.
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "made by the RocksDB store's readers"))]
     pub(crate) const fn uri(s: &'a str) -> Self {
         Self { uri: true, bytes: s.as_bytes() }
     }

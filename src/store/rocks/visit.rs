@@ -91,7 +91,7 @@ fn scan(
     let mut held: Vec<Edge> = Vec::new();
     let mut bundles = false;
     let mut clean = false;
-    while let (Some(k), Some(v)) = (it.key(), it.value()) {
+    while let Some((k, v)) = it.item() {
         if k < nk {
             // Only when the caller positioned the iterator before the node: step on to it.
             it.next();
