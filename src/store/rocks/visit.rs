@@ -92,12 +92,14 @@ fn scan(
     let mut bundles = false;
     let mut clean = false;
     while let Some((k, v)) = it.item() {
-        if k < nk {
-            // Only when the caller positioned the iterator before the node: step on to it.
-            it.next();
-            continue;
-        }
-        if keys::node_prefix(k) != nk {
+        // Node keys are prefix-free (their first byte is their length): the node's records are exactly the keys
+        // starting with its key.
+        if !k.starts_with(nk) {
+            if k < nk {
+                // Only when the caller positioned the iterator before the node: step on to it.
+                it.next();
+                continue;
+            }
             clean = true;
             break;
         }
@@ -423,6 +425,8 @@ mod tests {
         let (nodes, evs) = events();
         store.ingest(evs).unwrap();
         let cf = store.cf("edge").unwrap();
+        let mut sorted: Vec<Vec<u8>> = nodes.iter().map(keys::node_key).collect();
+        sorted.sort();
         for node in [&nodes[0], &nodes[3]] {
             // Damage every record of the node in turn (per-edge records and bundles alike).
             let nk = keys::node_key(node);
@@ -445,6 +449,16 @@ mod tests {
                     store.db.put_cf(cf, k, &bad).unwrap();
                     let e = visited(&mut store.reader(), node).unwrap_err();
                     assert_eq!(e.kind(), crate::ErrorKind::Corrupt, "{e}");
+                    // The walk's reader too, visiting every node in key order (stepping where it can).
+                    let mut w = store.edge_reader();
+                    for other in &sorted {
+                        let r = w.visit_edges(other, &mut |_| ControlFlow::Continue(()));
+                        if *other == nk {
+                            assert_eq!(r.unwrap_err().kind(), crate::ErrorKind::Corrupt);
+                        } else {
+                            r.unwrap();
+                        }
+                    }
                     store.db.put_cf(cf, k, v).unwrap();
                 }
                 // A value cut short of its checksum.
