@@ -720,13 +720,14 @@ pub struct RawScanner<'s> {
 }
 
 impl RawScanner<'_> {
-    /// Scans the chain of `key`: (entries, value bytes).
+    /// Scans the chain of `key` and its state record (every key of the node's prefix, the bytes a resolve
+    /// reads): (records, value bytes).
     pub fn scan(&mut self, key: &TraceKey) -> (usize, usize) {
         let node = keys::key_node(key);
         self.it.seek(&node);
         let (mut n, mut bytes) = (0, 0);
         while let (Some(k), Some(v)) = (self.it.key(), self.it.value()) {
-            if k.len() != node.len() + 8 || !k.starts_with(&node) {
+            if !k.starts_with(&node) {
                 break;
             }
             n += 1;
