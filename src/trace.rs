@@ -50,8 +50,8 @@
 //! A million-node walk over RocksDB spent most of its time outside RocksDB: every edge became an owned [`Edge`]
 //! (an allocated far-end identifier, a parsed source/destination type), then was hashed and cloned into a
 //! `HashMap<Id, _>` visited set, and every node cost a seek. Now, on a store with an
-//! [`EdgeSource`](crate::store::EdgeSource) (the RocksDB [`Store`](crate::store::Store) and its sessions):
-//! - edges are read zero-copy ([`EdgeView`](crate::store::EdgeView); every record's CRC still checked) into
+//! [`EdgeSource`] (the RocksDB [`Store`](crate::store::Store) and its sessions):
+//! - edges are read zero-copy ([`EdgeView`]; every record's CRC still checked) into
 //!   a per-chunk buffer of far-end node keys, hashed by the reading thread;
 //! - the visited set is an open-addressing table over the walk's own arena of node-key bytes, and an [`Id`] is
 //!   built only to be reported (short-lived allocations the allocator recycles, where a million long-lived

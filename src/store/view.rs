@@ -144,7 +144,8 @@ pub trait EdgeReader {
     /// before `f` sees it.
     ///
     /// # Errors
-    /// [`ErrorKind::Corrupt`] for a damaged record (`f` may have seen the edges before it), [`ErrorKind::Io`].
+    /// [`crate::ErrorKind::Corrupt`] for a damaged record (`f` may have seen the edges before it),
+    /// [`crate::ErrorKind::Io`].
     fn visit_edges(&mut self, node_key: &[u8], f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>)
     -> Result<(), Error>;
 }
