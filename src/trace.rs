@@ -860,7 +860,9 @@ pub struct WalkTuning {
 
 impl Default for WalkTuning {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // Asked once: on Linux the answer comes from cgroup files.
+        static CORES: OnceLock<usize> = OnceLock::new();
+        let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
         Self { chunk: 256, parallel_min: 2048, threads: cores.min(2) }
     }
 }
@@ -992,6 +994,8 @@ struct ReadAhead<'scope, 'env> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     reader: Box<dyn EdgeReader + 'env>,
     helper: Option<std::thread::ScopedJoinHandle<'scope, ()>>,
+    /// Starting a reading thread failed once: do not try again.
+    no_helper: bool,
     tuning: WalkTuning,
 }
 
@@ -1005,7 +1009,7 @@ impl<'scope, 'env> ReadAhead<'scope, 'env> {
     ) -> Self {
         let tuning = WalkTuning { chunk: tuning.chunk.max(1), ..tuning };
         shared.lock().spec = spec.clone();
-        Self { src, shared, scope, reader: src.edge_reader(), helper: None, tuning }
+        Self { src, shared, scope, reader: src.edge_reader(), helper: None, no_helper: false, tuning }
     }
 
     /// Starts reading a level's nodes (their keys, in walk order).
@@ -1025,9 +1029,21 @@ impl<'scope, 'env> ReadAhead<'scope, 'env> {
             p.ready.resize_with(chunks, || None);
         }
         self.shared.cv.notify_all();
-        if self.helper.is_none() && self.tuning.threads >= 2 && n >= self.tuning.parallel_min && n > 0 {
+        if self.helper.is_none()
+            && !self.no_helper
+            && self.tuning.threads >= 2
+            && n >= self.tuning.parallel_min
+            && n > 0
+        {
             let (src, sh) = (self.src, self.shared);
-            self.helper = Some(self.scope.spawn(move || helper(src, sh)));
+            // A thread the system refuses leaves this one to read everything.
+            let spawned = std::thread::Builder::new()
+                .name("tracecode-walk".into())
+                .spawn_scoped(self.scope, move || helper(src, sh));
+            match spawned {
+                Ok(h) => self.helper = Some(h),
+                Err(_) => self.no_helper = true,
+            }
         }
     }
 
