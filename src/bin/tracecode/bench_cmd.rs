@@ -391,6 +391,30 @@ fn lookup(f: &Flags) -> Result<(), String> {
         note: format!("{n_keys} items; hot tier holds {} entries ({} MiB)", before.hot_entries, before.hot_bytes >> 20),
     });
 
+    // The cold path alone: the same uniform keys with the hot tier neither read nor filled.
+    let (cold_rate, _) = measure(f.threads, &uniform_keys, |c| {
+        let mut r = store.reader();
+        let mut found = 0;
+        for k in c {
+            match r.resolve_key_uncached(k) {
+                Ok(Some(res)) => {
+                    assert!(!res.chain.is_empty());
+                    found += 1;
+                }
+                other => panic!("uncached resolve of a stored key failed: {other:?}"),
+            }
+        }
+        found
+    });
+    rows.push(Row {
+        name: "resolve, uniform, hot tier bypassed",
+        rate: cold_rate,
+        baseline: Some(("raw RocksDB scan", raw_rate)),
+        target: "(the cold path alone)",
+        met: None,
+        note: String::new(),
+    });
+
     // resolve_many over uniform scan texts, batches of 64.
     let uniform_scans: Vec<String> = uniform.iter().take(f.ops / 4).map(|&i| synth.scan_of(i)).collect();
     let (many_rate, _) = measure(f.threads, &uniform_scans, |c| {
