@@ -22,7 +22,8 @@ tracecode bench — throughput harnesses (results as ratios to same-run baseline
   tracecode bench lookup [--items N] [--threads T] [--ops N] [--hot-mb M] [--db DIR] [--json FILE]
       Generates the synthetic province (N items, default 1 000 000, ~8 events each), ingests it with the WAL on,
       then measures on T threads (default 2): hot resolves (Zipf 0.99 keys, hot tier warm), uniform resolves
-      over all items (more than the hot tier holds), unknown-code probes, resolve_many batches, and the
+      over all items (more than the hot tier holds), the same with the hot tier bypassed (the cold path),
+      unknown-code probes, resolve_many batches, and the
       baselines: an in-memory hash map of the same keys and a raw RocksDB reused-iterator prefix scan of the
       same chain bytes. --ops: operations per measurement (default 2 000 000); --hot-mb: hot tier size
       (default 1024).
