@@ -461,6 +461,16 @@ impl<'a> Cur<'a> {
         }
     }
 
+    /// Reads an optional source/destination type term (`u16 len ‖ text`, empty for none).
+    pub(crate) fn sdt(&mut self) -> Result<Option<SourceDestType>, Error> {
+        let b = self.u16_bytes()?;
+        if b.is_empty() {
+            return Ok(None);
+        }
+        let t = std::str::from_utf8(b).map_err(|_| corrupt(self.what, "type"))?;
+        SourceDestType::parse(t).map(Some).map_err(|_| corrupt(self.what, "type"))
+    }
+
     /// Reads a full id written by [`push_full_id`].
     pub(crate) fn full_id(&mut self) -> Result<Option<Id>, Error> {
         match self.u8()? {

@@ -1008,13 +1008,7 @@ fn decode_edge_value(k: &[u8], v: &[u8], rel: u8, seq: Seq) -> Result<Edge, Erro
     let time = keys::time_from(c.arr()?);
     let event = c.event_id()?;
     let to = c.full_id()?;
-    let sdt = c.u16_bytes()?;
-    let sdt = if sdt.is_empty() {
-        None
-    } else {
-        let t = std::str::from_utf8(sdt).map_err(|_| corrupt("edge", "type"))?;
-        Some(SourceDestType::parse(t).map_err(|_| corrupt("edge", "type"))?)
-    };
+    let sdt = c.sdt()?;
     let rel = if rel == UNPACK_ALL { Some(super::Rel::Child) } else { keys::rel_from(rel, sdt) };
     let rel = rel.ok_or_else(|| corrupt("edge", "relation"))?;
     Ok(Edge { to, kind, rel, action, time, seq, event })

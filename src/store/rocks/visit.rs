@@ -15,7 +15,6 @@ use super::super::view::{CHILD, RELS, rel_index};
 use super::super::{Edge, EdgeReader, EdgeSource, EdgeView, IdRef, Rel, Seq};
 use super::{Reader, Store, decode_bundle, decode_edge_value, io};
 use crate::Error;
-use crate::event::SourceDestType;
 use crate::event::id::EventId;
 use crate::store::keys::{self, Cur, HANDED, HANDOVER, UNPACK_ALL, corrupt, unseal};
 
@@ -55,13 +54,7 @@ fn per_edge(
     let time = keys::time_from(c.arr()?);
     let event = EventId(c.arr()?);
     let to = id_ref(&mut c)?;
-    let sdt = c.u16_bytes()?;
-    let sdt = if sdt.is_empty() {
-        None
-    } else {
-        let t = std::str::from_utf8(sdt).map_err(|_| corrupt("edge", "type"))?;
-        Some(SourceDestType::parse(t).map_err(|_| corrupt("edge", "type"))?)
-    };
+    let sdt = c.sdt()?;
     // Standard relations point into the static table; a custom source/destination type is owned here.
     let owned: Rel;
     let rel: &Rel = if code == UNPACK_ALL {
@@ -212,6 +205,7 @@ impl EdgeSource for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::SourceDestType;
     use crate::event::{Action, Event, EventType, Id, Quantity, SourceDest, Timestamp, TzOffset};
     use crate::store::{Options, TraceStore};
 
