@@ -570,9 +570,13 @@ impl Store {
         let mut reader = self.reader();
         for head in p.heads.values_mut() {
             let (Some(c), Some(k)) = (&head.fold.state.container, head.fold.packed_at) else { continue };
+            let packing_changed = head.stale || head.packed_before != Some(k);
+            if !packing_changed && parents.is_empty() {
+                continue; // the common case: nothing this batch could have unpacked it from
+            }
             let ck = keys::node_key(c);
             let unpacked_here = p.unpacks.iter().any(|(u, at)| *u == ck && *at > k);
-            let recheck = head.stale || head.packed_before != Some(k) || parents.contains(&ck);
+            let recheck = packing_changed || parents.contains(&ck);
             if unpacked_here || (recheck && reader.unpacked_after(c, k.0, k.1, None)?) {
                 head.fold.state.container = None;
                 head.fold.packed_at = None;
