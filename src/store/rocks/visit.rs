@@ -268,7 +268,7 @@ mod tests {
         (nodes, out)
     }
 
-    fn visited(r: &mut Reader<'_>, node: &Id) -> Result<Vec<Edge>, Error> {
+    fn visited(r: &mut (impl EdgeReader + ?Sized), node: &Id) -> Result<Vec<Edge>, Error> {
         let mut got = Vec::new();
         r.visit_edges(&keys::node_key(node), &mut |e| {
             got.push(e.to_edge());
@@ -340,13 +340,7 @@ mod tests {
         let mut reader = store.edge_reader();
         for order in [&nodes, &reversed, &repeated, &nodes] {
             for n in order {
-                let mut got = Vec::new();
-                reader
-                    .visit_edges(&keys::node_key(n), &mut |e| {
-                        got.push(e.to_edge());
-                        ControlFlow::Continue(())
-                    })
-                    .unwrap();
+                let got = visited(&mut *reader, n).unwrap();
                 assert_eq!(got, want(n), "{n:?}");
             }
         }
@@ -361,13 +355,7 @@ mod tests {
                 .unwrap();
             assert_eq!(first, want(n).into_iter().next());
             if let Some(m) = nodes.get(i + 1) {
-                let mut got = Vec::new();
-                reader
-                    .visit_edges(&keys::node_key(m), &mut |e| {
-                        got.push(e.to_edge());
-                        ControlFlow::Continue(())
-                    })
-                    .unwrap();
+                let got = visited(&mut *reader, m).unwrap();
                 assert_eq!(got, want(m));
             }
         }
@@ -378,13 +366,7 @@ mod tests {
         more.child_epcs.push(id("https://id.gs1.org/01/09506000134352/21/S15"));
         store.ingest(vec![more]).unwrap();
         for n in &nodes {
-            let mut got = Vec::new();
-            reader
-                .visit_edges(&keys::node_key(n), &mut |e| {
-                    got.push(e.to_edge());
-                    ControlFlow::Continue(())
-                })
-                .unwrap();
+            let got = visited(&mut *reader, n).unwrap();
             assert_eq!(got, want(n), "{n:?}");
         }
         assert!(!want(&nodes[0]).is_empty() || !want(&nodes[1]).is_empty());
