@@ -116,6 +116,8 @@ struct Writer {
     fail_next: bool,
     /// The log sequence the last saved known-node filter covers.
     known_seq: Seq,
+    /// Benchmark support ([`Store::record_batches`]): bytes still to record, and the recorded batches.
+    recording: Option<(usize, Vec<Vec<u8>>)>,
 }
 
 /// The embedded RocksDB chain index (see the [module docs](super)).
@@ -229,6 +231,7 @@ impl Store {
                 counters: [0; 3],
                 fail_next: false,
                 known_seq: 0,
+                recording: None,
             }),
             poisoned: AtomicBool::new(false),
         };
@@ -467,6 +470,40 @@ impl Store {
             }
         }
         Ok(false)
+    }
+
+    /// Benchmark support: from now on keep a copy of every committed write batch, until `budget` bytes are
+    /// held. With [`Self::write_raw_batches`] on a fresh store this gives ingest a same-run baseline: RocksDB
+    /// committing exactly the records ingest produced, without any of the work that produced them.
+    #[doc(hidden)]
+    pub fn record_batches(&self, budget: usize) {
+        self.lock_writer().recording = Some((budget, Vec::new()));
+    }
+
+    /// Benchmark support: the batches recorded since [`Self::record_batches`] (recording stops).
+    #[doc(hidden)]
+    pub fn take_recorded_batches(&self) -> Vec<Vec<u8>> {
+        self.lock_writer().recording.take().map(|(_, b)| b).unwrap_or_default()
+    }
+
+    /// Benchmark support: commits raw write batches (as recorded by [`Self::record_batches`] on a store with
+    /// the same column families) with this store's write options, one `write` each, and returns the seconds
+    /// spent in RocksDB. The store's own bookkeeping is not updated: use a scratch store and drop it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when a write fails.
+    #[doc(hidden)]
+    pub fn write_raw_batches(&self, batches: &[Vec<u8>]) -> Result<f64, Error> {
+        let mut wo = WriteOptions::default();
+        wo.set_sync(self.opts.sync);
+        let mut busy = 0.0;
+        for b in batches {
+            let batch = WriteBatch::from_data(b);
+            let t = std::time::Instant::now();
+            self.db.write_opt(batch, &wo).map_err(|e| io(&e))?;
+            busy += t.elapsed().as_secs_f64();
+        }
+        Ok(busy)
     }
 
     /// Makes the next ingest fail as if the disk write had failed (fault injection for tests of the
@@ -1514,6 +1551,12 @@ impl TraceStore for Store {
         }
         let mut wo = WriteOptions::default();
         wo.set_sync(self.opts.sync);
+        if let Some((left, kept)) = &mut w.recording
+            && *left >= batch.size_in_bytes()
+        {
+            *left -= batch.size_in_bytes();
+            kept.push(batch.data().to_vec());
+        }
         let result = if w.fail_next {
             w.fail_next = false;
             Err(Error::new(ErrorKind::Io, 0, 0, "storage: injected write failure"))

@@ -101,7 +101,7 @@ pub(crate) fn run(db: Option<&str>, items: u64) -> ExitCode {
     println!("  store: {}", dir.path().display());
     let t = Instant::now();
     let (events, busy) = match load(&store, &synth, "ingesting") {
-        Ok(x) => x,
+        Ok(x) => (x.events, x.busy),
         Err(e) => {
             eprintln!("ingest failed: {e}");
             return ExitCode::FAILURE;
