@@ -50,7 +50,7 @@ struct Slot {
 
 /// A keyed multiply–xorshift hash (see the module docs).
 #[derive(Clone, Copy)]
-struct Keyed(u64);
+pub(crate) struct Keyed(u64);
 
 impl Default for Keyed {
     fn default() -> Self {
@@ -66,7 +66,7 @@ impl BuildHasher for Keyed {
 }
 
 /// The hasher of [`Keyed`].
-struct KeyedHasher(u64);
+pub(crate) struct KeyedHasher(u64);
 
 /// SplitMix64's finaliser: every input bit affects every output bit.
 const fn mix(mut z: u64) -> u64 {

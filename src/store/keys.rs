@@ -233,15 +233,20 @@ pub(crate) const HANDED: u8 = 12;
 /// [`super::TraceStore::neighbours`] by it.
 pub(crate) fn edge_suffix(e: &super::Edge) -> Vec<u8> {
     let mut k = Vec::with_capacity(48);
+    push_edge_suffix(&mut k, e);
+    k
+}
+
+/// Appends [`edge_suffix`] to `k`.
+pub(crate) fn push_edge_suffix(k: &mut Vec<u8>, e: &super::Edge) {
     k.push(if e.to.is_none() { UNPACK_ALL } else { rel_code(&e.rel) });
     k.extend_from_slice(&e.seq.to_be_bytes());
     if let Some(to) = &e.to {
-        push_node(&mut k, to);
+        push_node(k, to);
     }
     if let Some(t) = rel_sdt(&e.rel) {
         k.extend_from_slice(t.term().as_bytes());
     }
-    k
 }
 
 /// The suffix that turns a node key into its `chain` state-record key: nine `0xFF` bytes, which sort after
