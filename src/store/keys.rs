@@ -11,13 +11,19 @@ use super::state::Fold;
 use super::{EdgeKind, Rel};
 
 /// The store format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The `default` column family key holding the format version.
 pub const FORMAT_KEY: &[u8] = b"tracecode.format";
 
 /// Largest frame copied into chain entries.
 pub const INLINE_FRAME_MAX: usize = 512;
+
+/// `event` record body after the seq: the frame follows.
+pub const EVENT_FRAME: u8 = 0;
+
+/// `event` record body after the seq: the frame is inline in the chain entry `node ‖ seq`; the node key follows.
+pub const EVENT_IN_CHAIN: u8 = 1;
 
 /// Column family names, in creation order.
 pub const CF_NAMES: [&str; 7] = ["event", "log", "chain", "edge", "idx", "class", "xform"];

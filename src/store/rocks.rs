@@ -334,18 +334,26 @@ impl Store {
             (seq <= last).then_some((filter, seq))
         });
         let (filter, from) = saved.unwrap_or_else(|| (KnownNodes::new(nodes.saturating_mul(2)), 0));
-        let event_cf = self.cf("event")?;
         let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
         it.seek(from.saturating_add(1).to_be_bytes());
-        while let (Some(k), Some(v)) = (it.key(), it.value()) {
-            let id = Cur::new(unseal(k, v, "log")?, "log").event_id()?;
-            let rec = self.db.get_pinned_cf(event_cf, id.0).map_err(|e| io(&e))?;
-            let rec = rec.ok_or_else(|| corrupt("event", "the log names a missing event"))?;
-            let (_, e) = decode_event_record(&id.0, &rec)?;
-            for n in derive::nodes(&e) {
-                filter.insert(&keys::node_key(n));
+        let mut ids = Vec::new();
+        loop {
+            if let (Some(k), Some(v)) = (it.key(), it.value()) {
+                ids.push(Cur::new(unseal(k, v, "log")?, "log").event_id()?);
+                it.next();
             }
-            it.next();
+            // In chunks: each chunk's events are read with two batched lookups.
+            if ids.len() >= 1024 || (!ids.is_empty() && !it.valid()) {
+                for (_, e) in self.fetch_events(&ids)? {
+                    for n in derive::nodes(&e) {
+                        filter.insert(&keys::node_key(n));
+                    }
+                }
+                ids.clear();
+            }
+            if !it.valid() {
+                break;
+            }
         }
         it.status().map_err(|e| io(&e))?;
         drop(it);
@@ -544,31 +552,78 @@ impl Store {
         ro
     }
 
-    /// Fetches frames of the given events from the `event` family (for chain entries stored without one).
-    fn fetch_events(&self, ids: &[EventId]) -> Result<Vec<(Seq, Event)>, Error> {
-        let cf = self.cf("event")?;
+    /// The stored frames of events by id, `None` for an id not stored: from the `event` record, or from the
+    /// chain entry it points to (format 3 stores a frame of at most [`INLINE_FRAME_MAX`] bytes once, in the
+    /// chain of the event's first node). Two batched reads at most. A damaged record, or a pointer to a chain
+    /// entry that is missing, is not inline, or names another event, is [`ErrorKind::Corrupt`].
+    fn frames(&self, ids: &[EventId]) -> Result<Vec<Option<(Seq, Vec<u8>)>>, Error> {
         let ro = ReadOptions::default();
-        let got = self.db.batched_multi_get_cf_opt(cf, ids.iter().map(|i| &i.0[..]), false, &ro);
+        let got = self.db.batched_multi_get_cf_opt(self.cf("event")?, ids.iter().map(|i| &i.0[..]), false, &ro);
         let mut out = Vec::with_capacity(ids.len());
-        for (id, r) in ids.iter().zip(got) {
-            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
-            out.push(decode_event_record(&id.0, &v)?);
+        // (index in `out`, chain key) of the frames kept in chains.
+        let mut in_chain: Vec<(usize, Vec<u8>)> = Vec::new();
+        for (i, (id, r)) in ids.iter().zip(got).enumerate() {
+            let Some(v) = r.map_err(|e| io(&e))? else {
+                out.push(None);
+                continue;
+            };
+            let mut c = Cur::new(unseal(&id.0, &v, "event")?, "event");
+            let seq = c.u64()?;
+            match c.u8()? {
+                keys::EVENT_FRAME => out.push(Some((seq, c.rest().to_vec()))),
+                keys::EVENT_IN_CHAIN => {
+                    let mut k = c.rest().to_vec();
+                    if k.is_empty() || keys::node_prefix(&k).len() != k.len() {
+                        return Err(corrupt("event", "malformed chain pointer"));
+                    }
+                    k.extend_from_slice(&seq.to_be_bytes());
+                    in_chain.push((i, k));
+                    out.push(Some((seq, Vec::new())));
+                }
+                _ => return Err(corrupt("event", "unknown record form")),
+            }
+        }
+        if !in_chain.is_empty() {
+            let got =
+                self.db.batched_multi_get_cf_opt(self.cf("chain")?, in_chain.iter().map(|(_, k)| &k[..]), false, &ro);
+            for ((i, k), r) in in_chain.iter().zip(got) {
+                let v = r
+                    .map_err(|e| io(&e))?
+                    .ok_or_else(|| corrupt("event", "the chain entry holding the frame is missing"))?;
+                let mut c = Cur::new(unseal(k, &v, "chain")?, "chain");
+                let inline = c.u8()? & 1 == 1;
+                c.arr::<32>()?;
+                let id = c.event_id()?;
+                if !inline || ids.get(*i) != Some(&id) {
+                    return Err(corrupt("event", "the chain entry it points to holds another event"));
+                }
+                if let Some(Some((_, f))) = out.get_mut(*i) {
+                    *f = c.rest().to_vec();
+                }
+            }
         }
         Ok(out)
+    }
+
+    /// Events by id, decoded; every id must be stored.
+    fn fetch_events(&self, ids: &[EventId]) -> Result<Vec<(Seq, Event)>, Error> {
+        self.frames(ids)?
+            .into_iter()
+            .map(|f| {
+                let (seq, fr) = f.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
+                Ok((seq, frame::decode_stored(&fr).map_err(|x| corrupt("event", &x.to_string()))?))
+            })
+            .collect()
     }
 
     /// A copy of `chain` with the frames of the entries at `missing` (stored outside the chain) read from
     /// `event`.
     fn fill_frames(&self, chain: &Chain, missing: &[usize]) -> Result<Chain, Error> {
-        let cf = self.cf("event")?;
-        let ro = ReadOptions::default();
         let ids: Vec<EventId> = missing.iter().filter_map(|&i| chain.entries().get(i).map(|e| e.id)).collect();
-        let got = self.db.batched_multi_get_cf_opt(cf, ids.iter().map(|i| &i.0[..]), false, &ro);
         let mut fetched = HashMap::with_capacity(ids.len());
-        for (id, r) in ids.iter().zip(got) {
-            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
-            let body = unseal(&id.0, &v, "event")?;
-            fetched.insert(*id, body.get(8..).ok_or_else(|| corrupt("event", "truncated"))?.to_vec());
+        for (id, f) in ids.iter().zip(self.frames(&ids)?) {
+            let (_, fr) = f.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
+            fetched.insert(*id, fr);
         }
         let mut b = ChainBuilder::with_capacity(chain.len(), chain.heap_bytes());
         for (i, e) in chain.entries().iter().enumerate() {
@@ -680,21 +735,9 @@ impl Store {
     }
 }
 
-/// Decodes an `event` family record: (seq, event).
-fn decode_event_record(key: &[u8], v: &[u8]) -> Result<(Seq, Event), Error> {
-    decode_event_record_with(key, v, frame::decode_stored)
-}
-
-/// [`decode_event_record`] with a chosen frame decoder (verification uses the fully validating one).
-fn decode_event_record_with(
-    key: &[u8],
-    v: &[u8],
-    decode: fn(&[u8]) -> Result<Event, Error>,
-) -> Result<(Seq, Event), Error> {
-    let mut c = Cur::new(unseal(key, v, "event")?, "event");
-    let seq = c.u64()?;
-    let e = decode(c.rest()).map_err(|x| corrupt("event", &x.to_string()))?;
-    Ok((seq, e))
+/// The seq of an `event` family record (the duplicate check of ingest needs nothing else).
+fn event_record_seq(key: &[u8], v: &[u8]) -> Result<Seq, Error> {
+    Cur::new(unseal(key, v, "event")?, "event").u64()
 }
 
 /// The stored frame and the content id of an event, encoding once when the event has no capture metadata.
@@ -1386,21 +1429,21 @@ impl Store {
         p.close(cfi::EDGE, k0, v0);
     }
 
-    /// One `idx` record: `tag ‖ term ‖ time ‖ seq` → event id; `term` writes the term bytes.
-    fn put_idx(p: &mut Pending, tag: u8, term: impl FnOnce(&mut Vec<u8>), e: &Event, seq: Seq, id: &EventId) {
+    /// One `idx` record: `tag ‖ term ‖ time ‖ seq`, and a value that is only the CRC (the log maps the seq
+    /// to the event id); `term` writes the term bytes.
+    fn put_idx(p: &mut Pending, tag: u8, term: impl FnOnce(&mut Vec<u8>), e: &Event, seq: Seq) {
         let k0 = p.arena.len();
         p.arena.push(tag);
         term(&mut p.arena);
         p.arena.extend_from_slice(&keys::time_bytes(e.event_time));
         p.arena.extend_from_slice(&seq.to_be_bytes());
         let v0 = p.arena.len();
-        p.arena.extend_from_slice(&id.0);
         p.close(cfi::IDX, k0, v0);
     }
 
-    fn index_event(p: &mut Pending, e: &Event, seq: Seq, id: &EventId) {
+    fn index_event(p: &mut Pending, e: &Event, seq: Seq) {
         use keys::idx;
-        Self::put_idx(p, idx::TIME, |_| {}, e, seq, id);
+        Self::put_idx(p, idx::TIME, |_| {}, e, seq);
         let mut locations: Vec<&Id> = Vec::new();
         let mut parties: Vec<&Id> = Vec::new();
         for place in e.read_point.iter().chain(&e.biz_location) {
@@ -1423,19 +1466,19 @@ impl Store {
             parties.push(w);
         }
         for l in locations {
-            Self::put_idx(p, idx::LOCATION, |a| keys::push_node(a, l), e, seq, id);
+            Self::put_idx(p, idx::LOCATION, |a| keys::push_node(a, l), e, seq);
         }
         for party in parties {
-            Self::put_idx(p, idx::PARTY, |a| keys::push_node(a, party), e, seq, id);
+            Self::put_idx(p, idx::PARTY, |a| keys::push_node(a, party), e, seq);
         }
         if let Some(b) = &e.biz_step {
-            Self::put_idx(p, idx::BIZ_STEP, |a| keys::push_u16_bytes(a, b.term().as_bytes()), e, seq, id);
+            Self::put_idx(p, idx::BIZ_STEP, |a| keys::push_u16_bytes(a, b.term().as_bytes()), e, seq);
         }
         if let Some(d) = &e.disposition {
-            Self::put_idx(p, idx::DISPOSITION, |a| keys::push_u16_bytes(a, d.term().as_bytes()), e, seq, id);
+            Self::put_idx(p, idx::DISPOSITION, |a| keys::push_u16_bytes(a, d.term().as_bytes()), e, seq);
         }
         if let Some(parent) = &e.parent_id {
-            Self::put_idx(p, idx::PARENT, |a| keys::push_node(a, parent), e, seq, id);
+            Self::put_idx(p, idx::PARENT, |a| keys::push_node(a, parent), e, seq);
         }
     }
 
@@ -1551,7 +1594,7 @@ impl TraceStore for Store {
         let mut log_hash = w.log_hash;
         for (i, ((e, (fr, id)), found)) in events.iter().zip(&prepared).zip(existing).enumerate() {
             if let Some(v) = found.map_err(|x| io(&x))? {
-                let (s, _) = decode_event_record(&id.0, &v)?;
+                let s = event_record_seq(&id.0, &v)?;
                 report.duplicates += 1;
                 report.outcomes.push((*id, Outcome::Duplicate(s)));
                 continue;
@@ -1566,11 +1609,24 @@ impl TraceStore for Store {
             report.accepted += 1;
             report.outcomes.push((*id, Outcome::Accepted(seq)));
             log_hash = log_step(&log_hash, seq, id);
+            let nodes = derive::nodes(e);
+            let inline = fr.len() <= INLINE_FRAME_MAX;
+            // The frame is stored once: in the chain entry of the event's first node when it fits there, in
+            // the event record otherwise.
             let k0 = p.arena.len();
             p.arena.extend_from_slice(&id.0);
             let v0 = p.arena.len();
             p.arena.extend_from_slice(&seq.to_be_bytes());
-            p.arena.extend_from_slice(fr);
+            match nodes.first() {
+                Some(first) if inline => {
+                    p.arena.push(keys::EVENT_IN_CHAIN);
+                    keys::push_node(&mut p.arena, first);
+                }
+                _ => {
+                    p.arena.push(keys::EVENT_FRAME);
+                    p.arena.extend_from_slice(fr);
+                }
+            }
             p.close(cfi::EVENT, k0, v0);
             let k0 = p.arena.len();
             p.arena.extend_from_slice(&seq.to_be_bytes());
@@ -1578,7 +1634,6 @@ impl TraceStore for Store {
             p.arena.extend_from_slice(&id.0);
             p.arena.extend_from_slice(&log_hash.0);
             p.close(cfi::LOG, k0, v0);
-            let nodes = derive::nodes(e);
             let mut new_nodes: Vec<&Id> = Vec::new();
             for n in &nodes {
                 nk.clear();
@@ -1617,7 +1672,6 @@ impl TraceStore for Store {
                 }
                 head.batch.push((i, seq, *id));
                 let link = head.link;
-                let inline = fr.len() <= INLINE_FRAME_MAX;
                 let k0 = p.arena.len();
                 p.arena.extend_from_slice(&nk);
                 p.arena.extend_from_slice(&seq.to_be_bytes());
@@ -1631,7 +1685,7 @@ impl TraceStore for Store {
                 p.close(cfi::CHAIN, k0, v0);
                 p.counters[1] += 1;
             }
-            Self::index_event(&mut p, e, seq, id);
+            Self::index_event(&mut p, e, seq);
             Self::class_entries(&mut p, &new_nodes, e);
             for (n, edge) in derive::edges(e, seq, *id) {
                 if edge.kind != EdgeKind::HandOver {
@@ -1777,8 +1831,10 @@ impl TraceStore for Store {
     }
 
     fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
-        match self.db.get_pinned_cf(self.cf("event")?, id.0).map_err(|e| io(&e))? {
-            Some(v) => decode_event_record(&id.0, &v).map(Some),
+        match self.frames(std::slice::from_ref(id))?.pop().flatten() {
+            Some((seq, fr)) => {
+                Ok(Some((seq, frame::decode_stored(&fr).map_err(|x| corrupt("event", &x.to_string()))?)))
+            }
             None => Ok(None),
         }
     }
@@ -1871,11 +1927,26 @@ impl TraceStore for Store {
             let tail = k.get(prefix.len()..).unwrap_or_default();
             let time = keys::time_from(tail.get(..8).and_then(|t| t.try_into().ok()).unwrap_or([0; 8]));
             let seq = u64::from_be_bytes(tail.get(8..).and_then(|t| t.try_into().ok()).unwrap_or([0; 8]));
-            let id = Cur::new(unseal(k, v, "idx")?, "idx").event_id()?;
-            items.push(Hit { time, seq, id });
+            if !unseal(k, v, "idx")?.is_empty() {
+                return Err(corrupt("idx", "an index entry has a body"));
+            }
+            items.push(Hit { time, seq, id: EventId([0; 32]) });
             it.next();
         }
         it.status().map_err(|e| io(&e))?;
+        // The ids, from the log (one batched read; seqs in key order).
+        let mut seqs: Vec<[u8; 8]> = items.iter().map(|h| h.seq.to_be_bytes()).collect();
+        seqs.sort_unstable();
+        let ro = ReadOptions::default();
+        let got = self.db.batched_multi_get_cf_opt(self.cf("log")?, seqs.iter(), true, &ro);
+        let mut ids = HashMap::with_capacity(seqs.len());
+        for (k, r) in seqs.iter().zip(got) {
+            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("idx", "an index entry names a seq the log lacks"))?;
+            ids.insert(u64::from_be_bytes(*k), Cur::new(unseal(k, &v, "log")?, "log").event_id()?);
+        }
+        for h in &mut items {
+            h.id = *ids.get(&h.seq).ok_or_else(|| corrupt("idx", "an index entry names a seq the log lacks"))?;
+        }
         let next = if more { items.last().map(|h| Cursor { time: h.time, seq: h.seq }) } else { None };
         Ok(Page { items, next })
     }
@@ -2033,13 +2104,21 @@ impl TraceStore for Store {
                     return Ok(r);
                 }
                 r.log_entries += 1;
-                match self.db.get_pinned_cf(self.cf("event")?, id.0).map_err(|e| io(&e))? {
+                let stored = match self.frames(&[id]) {
+                    Ok(mut f) => f.pop().flatten(),
+                    Err(e) => {
+                        r.first_bad =
+                            Some(BadRecord { area: "event", node: None, seq: Some(seq), message: e.to_string() });
+                        return Ok(r);
+                    }
+                };
+                match stored {
                     None => {
                         r.first_bad =
                             Some(BadRecord { area: "event", node: None, seq: Some(seq), message: "missing".into() });
                         return Ok(r);
                     }
-                    Some(v) => match decode_event_record_with(&id.0, &v, frame::decode) {
+                    Some((s, fr)) => match frame::decode(&fr).map(|e| (s, e)) {
                         Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => {
                             r.events += 1;
                             // Every node the event is about must hold a chain entry for it.
