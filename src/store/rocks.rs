@@ -118,9 +118,59 @@ struct Writer {
     known_seq: Seq,
     /// Benchmark support ([`Store::record_batches`]): bytes still to record, and the recorded batches.
     recording: Option<(usize, Vec<Vec<u8>>)>,
-    /// The record buffers of the last batch, kept for the next (see [`KEEP_BUFFER_BYTES`]): the arena, the
-    /// entries and the write-batch representation.
-    buffers: (Vec<u8>, Vec<Entry>, Vec<u8>),
+    /// The record buffers of the last batch, kept for the next.
+    buffers: Buffers,
+}
+
+/// The reused buffers of ingest (see [`KEEP_BUFFER_BYTES`]).
+#[derive(Default)]
+struct Buffers {
+    /// Arena and entries of the nodes' records.
+    nodes: (Vec<u8>, Vec<Entry>),
+    /// Arena and entries of the events' own records.
+    own: (Vec<u8>, Vec<Entry>),
+    /// The write-batch representation.
+    rep: Vec<u8>,
+}
+
+/// An event of the batch that is not a duplicate: its index in the batch, its seq and the log hash after it.
+struct Accepted {
+    i: usize,
+    seq: Seq,
+    log_hash: Link,
+}
+
+/// Batches of at least this many events prepare on two threads (below it a thread costs more than it saves).
+const PARALLEL_MIN: usize = 256;
+
+fn helper_panicked() -> Error {
+    Error::new(ErrorKind::Io, 0, 0, "ingest: a preparation thread panicked (a bug; nothing was written)")
+}
+
+/// Validates every event and encodes its frame and content id, in batch order (on two threads for a large
+/// batch); the first invalid event is the error.
+fn prepare(events: &[Event]) -> Result<Vec<(Vec<u8>, EventId)>, Error> {
+    let run = |from: usize, part: &[Event]| -> Result<Vec<(Vec<u8>, EventId)>, Error> {
+        let mut out = Vec::with_capacity(part.len());
+        for (j, e) in part.iter().enumerate() {
+            super::memory::validate_in_batch(e, from + j)?;
+            out.push(frame_and_id(e)?);
+        }
+        Ok(out)
+    };
+    if events.len() < PARALLEL_MIN {
+        return run(0, events);
+    }
+    let half = events.len() / 2;
+    let (a, b) = events.split_at(half);
+    let (first, second) = std::thread::scope(|s| {
+        let h = s.spawn(|| run(half, b));
+        let first = run(0, a);
+        (first, h.join().unwrap_or_else(|_| Err(helper_panicked())))
+    });
+    let mut out = first?;
+    out.extend(second?);
+    Ok(out)
 }
 
 /// Record buffers up to this size are kept for the next batch; a bigger one (from an unusually large batch)
@@ -242,7 +292,7 @@ impl Store {
                 fail_next: false,
                 known_seq: 0,
                 recording: None,
-                buffers: (Vec::new(), Vec::new(), Vec::new()),
+                buffers: Buffers::default(),
             }),
             poisoned: AtomicBool::new(false),
             cf_ids,
@@ -556,7 +606,7 @@ impl Store {
     /// chain entry it points to (format 3 stores a frame of at most [`INLINE_FRAME_MAX`] bytes once, in the
     /// chain of the event's first node). Two batched reads at most. A damaged record, or a pointer to a chain
     /// entry that is missing, is not inline, or names another event, is [`ErrorKind::Corrupt`].
-    fn frames(&self, ids: &[EventId]) -> Result<Vec<Option<(Seq, Vec<u8>)>>, Error> {
+    fn frames(&self, ids: &[EventId]) -> Result<Vec<Option<SeqFrame>>, Error> {
         let ro = ReadOptions::default();
         let got = self.db.batched_multi_get_cf_opt(self.cf("event")?, ids.iter().map(|i| &i.0[..]), false, &ro);
         let mut out = Vec::with_capacity(ids.len());
@@ -734,6 +784,9 @@ impl Store {
         Ok(out)
     }
 }
+
+/// An event's seq and its stored frame.
+type SeqFrame = (Seq, Vec<u8>);
 
 /// The seq of an `event` family record (the duplicate check of ingest needs nothing else).
 fn event_record_seq(key: &[u8], v: &[u8]) -> Result<Seq, Error> {
@@ -1268,6 +1321,43 @@ struct Pending {
 }
 
 impl Pending {
+    /// An empty record set over reused buffers, sized for a batch of `events`.
+    fn new(bufs: (Vec<u8>, Vec<Entry>), events: usize, counters: [u64; 3]) -> Self {
+        let (mut arena, mut entries) = bufs;
+        arena.clear();
+        entries.clear();
+        arena.reserve(events * 768);
+        entries.reserve(events * 8);
+        Self {
+            entries,
+            arena,
+            heads: HashMap::default(),
+            unpack_parents: Vec::new(),
+            unpacks: Vec::new(),
+            xforms: Vec::new(),
+            edge_keys: HashSet::default(),
+            counters,
+        }
+    }
+
+    /// The bytes of a key or value range of the arena.
+    fn slice(&self, r: (usize, usize)) -> &[u8] {
+        self.arena.get(r.0..r.0 + r.1).unwrap_or_default()
+    }
+
+    /// Sorts the records into (family, key) order and drops repeated keys (the first of each is kept).
+    fn sort(&mut self) {
+        let arena = &self.arena;
+        let slice = |r: (usize, usize)| arena.get(r.0..r.0 + r.1).unwrap_or_default();
+        self.entries.sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| slice(a.key).cmp(slice(b.key))));
+        self.entries.dedup_by(|a, b| a.cf == b.cf && slice(a.key) == slice(b.key));
+    }
+
+    /// The buffers, for the next batch.
+    fn into_buffers(self) -> (Vec<u8>, Vec<Entry>) {
+        (self.arena, self.entries)
+    }
+
     /// Ends the record whose key starts at `k0` and whose value starts at `v0` (both written into `arena` by
     /// the caller, so no record needs its own allocation): appends the value's CRC-32 of `key ‖ body` and
     /// lists the record.
@@ -1548,69 +1638,19 @@ impl Store {
         Ok(())
     }
 
-    fn poisoned_error() -> Error {
-        Error::new(ErrorKind::Poisoned, 0, 0, "an earlier write failed; reopen the store before writing again")
-    }
-}
-
-impl TraceStore for Store {
-    #[allow(clippy::too_many_lines, reason = "one transaction, read top to bottom")]
-    fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
-        // CPU work (validation, encoding, hashing) happens before taking the writer lock, so concurrent
-        // ingest calls overlap it with each other's commits.
-        let mut prepared = Vec::with_capacity(events.len());
-        for (i, e) in events.iter().enumerate() {
-            super::memory::validate_in_batch(e, i)?;
-            prepared.push(frame_and_id(e)?);
-        }
-        if self.is_poisoned() {
-            return Err(Self::poisoned_error());
-        }
-        let mut w = self.lock_writer();
-        let event_cf = self.cf("event")?;
-        let ro = ReadOptions::default();
-        let existing = self.db.batched_multi_get_cf_opt(event_cf, prepared.iter().map(|(_, id)| &id.0[..]), false, &ro);
-        let mut report = IngestReport::default();
-        let mut in_batch: HashMap<EventId, Seq, Keyed> = HashMap::default();
-        // The record buffers of the previous batch are reused: a fresh multi-megabyte buffer per batch cost page
-        // faults and allocator work measurable beside the whole preparation.
-        let (mut arena, mut entries, mut rep) = std::mem::take(&mut w.buffers);
-        arena.clear();
-        entries.clear();
-        arena.reserve(events.len() * 1024);
-        entries.reserve(events.len() * 12);
-        let mut p = Pending {
-            entries,
-            arena,
-            heads: HashMap::default(),
-            unpack_parents: Vec::new(),
-            unpacks: Vec::new(),
-            xforms: Vec::new(),
-            edge_keys: HashSet::default(),
-            counters: w.counters,
-        };
-        let mut nk: Vec<u8> = Vec::with_capacity(64);
-        let mut seq = w.last_seq;
-        let mut log_hash = w.log_hash;
-        for (i, ((e, (fr, id)), found)) in events.iter().zip(&prepared).zip(existing).enumerate() {
-            if let Some(v) = found.map_err(|x| io(&x))? {
-                let s = event_record_seq(&id.0, &v)?;
-                report.duplicates += 1;
-                report.outcomes.push((*id, Outcome::Duplicate(s)));
-                continue;
-            }
-            if let Some(&s) = in_batch.get(id) {
-                report.duplicates += 1;
-                report.outcomes.push((*id, Outcome::Duplicate(s)));
-                continue;
-            }
-            seq += 1;
-            in_batch.insert(*id, seq);
-            report.accepted += 1;
-            report.outcomes.push((*id, Outcome::Accepted(seq)));
-            log_hash = log_step(&log_hash, seq, id);
+    /// The records of accepted events themselves: event and log records, index entries, edges and hand-over
+    /// bundles, transformation joins; sorted at the end (this runs on the helper thread of a large batch).
+    fn event_records(
+        &self,
+        p: &mut Pending,
+        events: &[Event],
+        prepared: &[(Vec<u8>, EventId)],
+        accepted: &[Accepted],
+    ) -> Result<(), Error> {
+        for a in accepted {
+            let (Some(e), Some((fr, id))) = (events.get(a.i), prepared.get(a.i)) else { continue };
+            let seq = a.seq;
             let nodes = derive::nodes(e);
-            let inline = fr.len() <= INLINE_FRAME_MAX;
             // The frame is stored once: in the chain entry of the event's first node when it fits there, in
             // the event record otherwise.
             let k0 = p.arena.len();
@@ -1618,7 +1658,7 @@ impl TraceStore for Store {
             let v0 = p.arena.len();
             p.arena.extend_from_slice(&seq.to_be_bytes());
             match nodes.first() {
-                Some(first) if inline => {
+                Some(first) if fr.len() <= INLINE_FRAME_MAX => {
                     p.arena.push(keys::EVENT_IN_CHAIN);
                     keys::push_node(&mut p.arena, first);
                 }
@@ -1632,14 +1672,43 @@ impl TraceStore for Store {
             p.arena.extend_from_slice(&seq.to_be_bytes());
             let v0 = p.arena.len();
             p.arena.extend_from_slice(&id.0);
-            p.arena.extend_from_slice(&log_hash.0);
+            p.arena.extend_from_slice(&a.log_hash.0);
             p.close(cfi::LOG, k0, v0);
+            Self::index_event(p, e, seq);
+            for (n, edge) in derive::edges(e, seq, *id) {
+                if edge.kind != EdgeKind::HandOver {
+                    Self::put_edge(p, &n, &edge);
+                }
+            }
+            Self::put_handovers(p, &nodes, e, Why { seq, id: *id, time: e.event_time });
+            self.join_transformation(p, e, Why { seq, id: *id, time: e.event_time })?;
+        }
+        p.sort();
+        Ok(())
+    }
+
+    /// The records of the nodes accepted events are about: one chain entry per node and event (extending the
+    /// node's hash chain and state fold in `p.heads`), and class entries of nodes seen for the first time.
+    fn node_records(
+        &self,
+        p: &mut Pending,
+        w: &Writer,
+        events: &[Event],
+        prepared: &[(Vec<u8>, EventId)],
+        accepted: &[Accepted],
+    ) -> Result<(), Error> {
+        let mut nk: Vec<u8> = Vec::with_capacity(64);
+        for a in accepted {
+            let (Some(e), Some((fr, id))) = (events.get(a.i), prepared.get(a.i)) else { continue };
+            let (i, seq) = (a.i, a.seq);
+            let inline = fr.len() <= INLINE_FRAME_MAX;
+            let nodes = derive::nodes(e);
             let mut new_nodes: Vec<&Id> = Vec::new();
             for n in &nodes {
                 nk.clear();
                 keys::push_node(&mut nk, n);
                 if !p.heads.contains_key(&nk) {
-                    let (link, fold) = if let Some(x) = self.stored_head(&w, &nk)? {
+                    let (link, fold) = if let Some(x) = self.stored_head(w, &nk)? {
                         x
                     } else {
                         p.counters[0] += 1;
@@ -1685,19 +1754,81 @@ impl TraceStore for Store {
                 p.close(cfi::CHAIN, k0, v0);
                 p.counters[1] += 1;
             }
-            Self::index_event(&mut p, e, seq);
-            Self::class_entries(&mut p, &new_nodes, e);
-            for (n, edge) in derive::edges(e, seq, *id) {
-                if edge.kind != EdgeKind::HandOver {
-                    Self::put_edge(&mut p, &n, &edge);
-                }
-            }
-            Self::put_handovers(&mut p, &nodes, e, Why { seq, id: *id, time: e.event_time });
-            self.join_transformation(&mut p, e, Why { seq, id: *id, time: e.event_time })?;
+            Self::class_entries(p, &new_nodes, e);
         }
-        if report.accepted == 0 {
+        Ok(())
+    }
+
+    fn poisoned_error() -> Error {
+        Error::new(ErrorKind::Poisoned, 0, 0, "an earlier write failed; reopen the store before writing again")
+    }
+}
+
+impl TraceStore for Store {
+    #[allow(clippy::too_many_lines, reason = "one transaction, read top to bottom")]
+    fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
+        // CPU work (validation, encoding, hashing) happens before taking the writer lock, so concurrent
+        // ingest calls overlap it with each other's commits; a large batch splits it over two threads.
+        let prepared = prepare(&events)?;
+        if self.is_poisoned() {
+            return Err(Self::poisoned_error());
+        }
+        let mut w = self.lock_writer();
+        let event_cf = self.cf("event")?;
+        let ro = ReadOptions::default();
+        let existing = self.db.batched_multi_get_cf_opt(event_cf, prepared.iter().map(|(_, id)| &id.0[..]), false, &ro);
+        let mut report = IngestReport::default();
+        let mut in_batch: HashMap<EventId, Seq, Keyed> = HashMap::default();
+        // 1. Duplicates, sequence numbers and the log's hash chain, in batch order.
+        let mut accepted: Vec<Accepted> = Vec::with_capacity(events.len());
+        let mut seq = w.last_seq;
+        let mut log_hash = w.log_hash;
+        for (i, ((_, id), found)) in prepared.iter().zip(existing).enumerate() {
+            if let Some(v) = found.map_err(|x| io(&x))? {
+                let s = event_record_seq(&id.0, &v)?;
+                report.duplicates += 1;
+                report.outcomes.push((*id, Outcome::Duplicate(s)));
+                continue;
+            }
+            if let Some(&s) = in_batch.get(id) {
+                report.duplicates += 1;
+                report.outcomes.push((*id, Outcome::Duplicate(s)));
+                continue;
+            }
+            seq += 1;
+            in_batch.insert(*id, seq);
+            report.accepted += 1;
+            report.outcomes.push((*id, Outcome::Accepted(seq)));
+            log_hash = log_step(&log_hash, seq, id);
+            accepted.push(Accepted { i, seq, log_hash });
+        }
+        if accepted.is_empty() {
             return Ok(report);
         }
+        // 2. The records. The event's own records (event, log, index, edges, transformation joins) and the
+        // nodes' records (chain entries, heads and state, class) are built into two arenas, on two threads for
+        // a large batch: their families are disjoint, so neither needs the other's output until the unpack
+        // check.
+        let mut bufs = std::mem::take(&mut w.buffers);
+        let mut own = Pending::new(std::mem::take(&mut bufs.own), events.len(), [0; 3]);
+        let mut p = Pending::new(std::mem::take(&mut bufs.nodes), events.len(), w.counters);
+        let (side, main) = std::thread::scope(|s| {
+            let work = |own: &mut Pending| self.event_records(own, &events, &prepared, &accepted);
+            if accepted.len() >= PARALLEL_MIN {
+                let mine = &mut own;
+                let h = s.spawn(move || work(mine));
+                let main = self.node_records(&mut p, &w, &events, &prepared, &accepted);
+                (h.join().unwrap_or_else(|_| Err(helper_panicked())), main)
+            } else {
+                let main = self.node_records(&mut p, &w, &events, &prepared, &accepted);
+                (work(&mut own), main)
+            }
+        });
+        side?;
+        main?;
+        p.counters[2] += own.counters[2];
+        p.unpacks.append(&mut own.unpacks);
+        p.unpack_parents.append(&mut own.unpack_parents);
         // State records: one per node this batch touched, rebuilt in full where an event arrived out of order.
         for (nk, head) in &mut p.heads {
             if head.stale {
@@ -1717,13 +1848,15 @@ impl TraceStore for Store {
             p.arena.extend_from_slice(body);
             p.close(cfi::CHAIN, k0, v0);
         }
+        p.sort();
         let mut c = Vec::with_capacity(28);
         for x in p.counters {
             c.extend_from_slice(&x.to_be_bytes());
         }
         seal(COUNTERS_KEY, &mut c);
+        let mut rep = std::mem::take(&mut bufs.rep);
         rep.clear();
-        rep.reserve(REP_HEADER + p.arena.len() + 16 * p.entries.len() + c.len() + 64);
+        rep.reserve(REP_HEADER + p.arena.len() + own.arena.len() + 16 * (p.entries.len() + own.entries.len()) + 64);
         rep.resize(REP_HEADER, 0);
         rep_put(&mut rep, 0, COUNTERS_KEY, &c);
         let mut count = 1u32;
@@ -1734,15 +1867,15 @@ impl TraceStore for Store {
             rep_put(&mut rep, 0, KNOWN_KEY, &self.known_record(seq));
             count += 1;
         }
-        let arena = &p.arena;
-        let slice = |r: (usize, usize)| arena.get(r.0..r.0 + r.1).unwrap_or_default();
-        p.entries.sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| slice(a.key).cmp(slice(b.key))));
-        p.entries.dedup_by(|a, b| a.cf == b.cf && slice(a.key) == slice(b.key));
-        for e in &p.entries {
-            let id = self.cf_ids.get(usize::from(e.cf)).ok_or_else(|| corrupt("schema", "unknown column family"))?;
-            rep_put(&mut rep, *id, slice(e.key), slice(e.value));
+        // Each family's records are in key order; the order of families in a batch does not matter.
+        for part in [&own, &p] {
+            for e in &part.entries {
+                let id =
+                    self.cf_ids.get(usize::from(e.cf)).ok_or_else(|| corrupt("schema", "unknown column family"))?;
+                rep_put(&mut rep, *id, part.slice(e.key), part.slice(e.value));
+            }
+            count += u32::try_from(part.entries.len()).map_err(|_| corrupt("batch", "too many records"))?;
         }
-        count += u32::try_from(p.entries.len()).map_err(|_| corrupt("batch", "too many records"))?;
         if let Some(n) = rep.get_mut(8..REP_HEADER) {
             n.copy_from_slice(&count.to_le_bytes());
         }
@@ -1788,7 +1921,7 @@ impl TraceStore for Store {
             }
         }
         if rep.capacity() <= KEEP_BUFFER_BYTES {
-            w.buffers = (std::mem::take(&mut p.arena), std::mem::take(&mut p.entries), rep);
+            w.buffers = Buffers { nodes: p.into_buffers(), own: own.into_buffers(), rep };
         }
         drop(w);
         Ok(report)
