@@ -660,7 +660,7 @@ impl Store {
         self.frames(ids)?
             .into_iter()
             .map(|f| {
-                let (seq, fr) = f.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
+                let (seq, fr) = f.ok_or_else(|| corrupt("event", "an event the store refers to is missing"))?;
                 Ok((seq, frame::decode_stored(&fr).map_err(|x| corrupt("event", &x.to_string()))?))
             })
             .collect()

@@ -742,6 +742,27 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, max_shrink_iters: 20, ..ProptestConfig::default() })]
+
+    /// Batches of 256 events or more are prepared on two threads (`docs/STORE.md`); the random workloads above
+    /// stay below that. Many workloads over the same few nodes, cut into large batches, must store exactly what
+    /// the model does: duplicates within and across batches, late events, unpacks and joins included.
+    #[test]
+    fn large_batches_answer_like_the_model(ws in prop::collection::vec(workload(), 24..40), cut in 256usize..700) {
+        let events: Vec<Event> = ws.iter().flat_map(|w| w.batches.iter().flatten().cloned()).collect();
+        let batches: Vec<Vec<Event>> = events.chunks(cut).map(<[Event]>::to_vec).collect();
+        prop_assume!(batches.first().is_some_and(|b| b.len() >= 256));
+        let queries = ws.iter().flat_map(|w| w.queries.iter().copied()).take(6).collect();
+        let w = Workload { batches, queries };
+        let dir = TempDir::new("large");
+        let mem = MemoryStore::new();
+        let st = open(dir.path());
+        let cps = ingest_both(&mem, &st, &w.batches)?;
+        check_same(&mem, &st, &w, &cps, "large batches")?;
+    }
+}
+
 /// Re-ingesting everything into a reopened store stores nothing and reports every event as the duplicate it is.
 #[test]
 fn reingest_after_reopen_is_idempotent() {
