@@ -20,7 +20,9 @@ const HELP: &str = "\
 tracecode bench — throughput harnesses (results as ratios to same-run baselines)
 
   tracecode bench lookup [--items N] [--threads T] [--ops N] [--hot-mb M] [--db DIR] [--json FILE]
-      Generates the synthetic province (N items, default 1 000 000, ~8 events each), ingests it with the WAL on,
+      Generates the synthetic province (N items, default 1 000 000, ~8 events each), ingests it with the WAL on
+      and compares that with RocksDB alone committing the same records (the first ~512 MiB of recorded write
+      batches replayed into a fresh store: time in the write, and CPU per event with flushes and compactions),
       then measures on T threads (default 2): hot resolves (Zipf 0.99 keys, hot tier warm), uniform resolves
       over all items (more than the hot tier holds), the same with the hot tier bypassed (the cold path),
       unknown-code probes, resolve_many batches, and the
@@ -232,17 +234,43 @@ pub(crate) fn load(store: &Store, synth: &Synth, label: &'static str) -> Result<
     Ok(out)
 }
 
+/// CPU seconds (user and system, every thread) this process has used, from `/proc/self/stat` (in USER_HZ,
+/// which Linux fixes at 100 for that file); `None` where there is no such file.
+fn process_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// What [`raw_write_baseline`] measured.
+struct RawWrite {
+    /// Events of the replayed batches.
+    events: u64,
+    /// Seconds our ingest spent on those batches.
+    ours: f64,
+    /// Seconds RocksDB spent writing them.
+    replay: f64,
+    /// CPU seconds of the replay, its flush and its compactions (all threads).
+    cpu: Option<f64>,
+}
+
 /// The ingest baseline: RocksDB alone committing the write batches that ingest produced for the first events
-/// of the load (recorded up to a byte budget), replayed into a fresh store with the same options. Returns
-/// (events, seconds of our ingest for those batches, seconds of the replay).
-fn raw_write_baseline(opts: &Options, loaded: &Loaded, batches: &[Vec<u8>]) -> Result<(u64, f64, f64), String> {
+/// of the load (recorded up to a byte budget), replayed into a fresh store with the same options, then flushed
+/// and left to finish its compactions.
+fn raw_write_baseline(opts: &Options, loaded: &Loaded, batches: &[Vec<u8>]) -> Result<RawWrite, String> {
     let scratch = Dir::new(None, "bench-raw");
     let raw = Store::open(scratch.path(), opts.clone()).map_err(|e| e.to_string())?;
+    let cpu0 = process_cpu();
     // The scratch store holds the format record already; the recorded batches carry everything else.
     let replay = raw.write_raw_batches(batches).map_err(|e| e.to_string())?;
+    raw.flush().map_err(|e| e.to_string())?;
+    settle(&raw)?;
+    let cpu = process_cpu().zip(cpu0).map(|(b, a)| b - a);
     drop(raw);
     let (events, ours) = loaded.batches.iter().take(batches.len()).fold((0, 0.0), |(n, s), &(e, t)| (n + e, s + t));
-    Ok((events, ours, replay))
+    Ok(RawWrite { events, ours, replay, cpu })
 }
 
 struct Row {
@@ -302,12 +330,14 @@ fn write_json(path: Option<&str>, v: &Value) -> Result<(), String> {
 fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
     // Keep the write batches of the first ~512 MiB of ingest for the same-run raw-write baseline.
     store.record_batches(512 << 20);
+    let cpu0 = process_cpu();
     let loaded = load(store, synth, "ingest")?;
     let recorded = store.take_recorded_batches();
     let (events, busy) = (loaded.events, loaded.busy);
     store.flush().map_err(|e| e.to_string())?;
     let settle = settle(store)?;
-    let (raw_events, raw_ours, raw_replay) = raw_write_baseline(opts, &loaded, &recorded)?;
+    let cpu = process_cpu().zip(cpu0).map(|(b, a)| b - a);
+    let raw = raw_write_baseline(opts, &loaded, &recorded)?;
     drop(recorded);
     #[allow(clippy::cast_precision_loss, reason = "throughput display")]
     let ingest_rate = events as f64 / busy.max(1e-9);
@@ -323,7 +353,7 @@ fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>
         ),
     });
     #[allow(clippy::cast_precision_loss, reason = "throughput display")]
-    let (ours_rate, raw_rate) = (raw_events as f64 / raw_ours.max(1e-9), raw_events as f64 / raw_replay.max(1e-9));
+    let (ours_rate, raw_rate) = (raw.events as f64 / raw.ours.max(1e-9), raw.events as f64 / raw.replay.max(1e-9));
     rows.push(Row {
         name: "ingest, first batches (events)",
         rate: ours_rate,
@@ -331,10 +361,37 @@ fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>
         target: "",
         met: None,
         note: format!(
-            "the first {raw_events} events; baseline: their recorded write batches replayed into a fresh store \
-             with the same options (the engine alone, same records, same WAL)"
+            "the first {} events; baseline: their recorded write batches replayed into a fresh store with the \
+             same options (the engine alone, same records, same WAL)",
+            raw.events
         ),
     });
+    // The ceiling on this machine: events per CPU-second, every thread counted (preparation, WAL, memtables,
+    // flushes, compactions), against RocksDB alone doing its part for the same records.
+    if let (Some(ours), Some(theirs)) = (cpu, raw.cpu) {
+        #[allow(clippy::cast_precision_loss, reason = "throughput display")]
+        let (per_cpu, raw_per_cpu) = (events as f64 / ours.max(1e-9), raw.events as f64 / theirs.max(1e-9));
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        #[allow(clippy::cast_precision_loss, reason = "display")]
+        let c = cores as f64;
+        rows.push(Row {
+            name: "ingest, events per CPU-second",
+            rate: per_cpu,
+            baseline: Some(("RocksDB alone, first batches", raw_per_cpu)),
+            target: "",
+            met: None,
+            note: format!(
+                "{:.1} us of CPU an event, every thread counted (preparation, WAL, memtables, flushes, compactions, \
+                 and the event generator); RocksDB alone writing, flushing and compacting the first batches' \
+                 records into a fresh store: {:.1} us an event, a lower bound for its share of the whole load. On \
+                 {cores} cores: at most {} for this ingest, {} for RocksDB alone with no preparation at all",
+                1e6 / per_cpu,
+                1e6 / raw_per_cpu,
+                fmt_rate(per_cpu * c),
+                fmt_rate(raw_per_cpu * c)
+            ),
+        });
+    }
 
     Ok(())
 }
