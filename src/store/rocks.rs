@@ -228,6 +228,15 @@ fn cf_options(name: &str, cache: &Cache, o: &Options) -> rocksdb::Options {
     let mut c = rocksdb::Options::default();
     c.set_write_buffer_size(o.write_buffer_bytes);
     c.set_compression_type(DBCompressionType::Lz4);
+    // Compact level 0 at 8 files instead of 4 (and slow writes at 40, stop them at 60 instead of 20 and 36):
+    // each L0 → L1 compaction then merges twice the data into the same L1 files, which halves how often L1 is
+    // rewritten. Replaying the same recorded ingest batches (2.36 M events) took 16.7 µs of CPU an event
+    // instead of 20.3, with flushes and compactions; at 300 000 items, ingest went from 33–34 k to 41–42 k
+    // events per CPU-second. The cost is up to 7 L0 files a read may probe, each behind its bloom filter
+    // (uniform resolves stayed within noise).
+    c.set_level_zero_file_num_compaction_trigger(8);
+    c.set_level_zero_slowdown_writes_trigger(40);
+    c.set_level_zero_stop_writes_trigger(60);
     match name {
         // Node-prefixed families: prefix bloom filters make a probe for an unknown code cheap, and chains and
         // edge lists are short scans inside one block.
