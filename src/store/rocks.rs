@@ -147,17 +147,26 @@ fn helper_panicked() -> Error {
     Error::new(ErrorKind::Io, 0, 0, "ingest: a preparation thread panicked (a bug; nothing was written)")
 }
 
-/// Validates every event and encodes its frame and content id, in batch order (on two threads for a large
-/// batch); the first invalid event is the error.
-fn prepare(events: &[Event]) -> Result<Vec<(Vec<u8>, EventId)>, Error> {
-    let run = |from: usize, part: &[Event]| -> Result<Vec<(Vec<u8>, EventId)>, Error> {
+/// An event of a batch, validated and encoded.
+struct Prepared<'e> {
+    frame: Vec<u8>,
+    id: EventId,
+    /// The nodes the event is about ([`derive::nodes`]), in the order their chain entries are written.
+    nodes: Vec<&'e Id>,
+}
+
+/// Validates every event and encodes its frame, content id and nodes, in batch order (on two threads for a
+/// large batch); the first invalid event is the error.
+fn prepare(events: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
+    fn run(from: usize, part: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
         let mut out = Vec::with_capacity(part.len());
         for (j, e) in part.iter().enumerate() {
             super::memory::validate_in_batch(e, from + j)?;
-            out.push(frame_and_id(e)?);
+            let (frame, id) = frame_and_id(e)?;
+            out.push(Prepared { frame, id, nodes: derive::nodes(e) });
         }
         Ok(out)
-    };
+    }
     if events.len() < PARALLEL_MIN {
         return run(0, events);
     }
@@ -1653,13 +1662,12 @@ impl Store {
         &self,
         p: &mut Pending,
         events: &[Event],
-        prepared: &[(Vec<u8>, EventId)],
+        prepared: &[Prepared<'_>],
         accepted: &[Accepted],
     ) -> Result<(), Error> {
         for a in accepted {
-            let (Some(e), Some((fr, id))) = (events.get(a.i), prepared.get(a.i)) else { continue };
-            let seq = a.seq;
-            let nodes = derive::nodes(e);
+            let (Some(e), Some(pr)) = (events.get(a.i), prepared.get(a.i)) else { continue };
+            let (seq, fr, id, nodes) = (a.seq, &pr.frame, &pr.id, &pr.nodes);
             // The frame is stored once: in the chain entry of the event's first node when it fits there, in
             // the event record otherwise.
             let k0 = p.arena.len();
@@ -1689,7 +1697,7 @@ impl Store {
                     Self::put_edge(p, &n, &edge);
                 }
             }
-            Self::put_handovers(p, &nodes, e, Why { seq, id: *id, time: e.event_time });
+            Self::put_handovers(p, nodes, e, Why { seq, id: *id, time: e.event_time });
             self.join_transformation(p, e, Why { seq, id: *id, time: e.event_time })?;
         }
         p.sort();
@@ -1703,17 +1711,16 @@ impl Store {
         p: &mut Pending,
         w: &Writer,
         events: &[Event],
-        prepared: &[(Vec<u8>, EventId)],
+        prepared: &[Prepared<'_>],
         accepted: &[Accepted],
     ) -> Result<(), Error> {
         let mut nk: Vec<u8> = Vec::with_capacity(64);
         for a in accepted {
-            let (Some(e), Some((fr, id))) = (events.get(a.i), prepared.get(a.i)) else { continue };
-            let (i, seq) = (a.i, a.seq);
+            let (Some(e), Some(pr)) = (events.get(a.i), prepared.get(a.i)) else { continue };
+            let (i, seq, fr, id) = (a.i, a.seq, &pr.frame, &pr.id);
             let inline = fr.len() <= INLINE_FRAME_MAX;
-            let nodes = derive::nodes(e);
             let mut new_nodes: Vec<&Id> = Vec::new();
-            for n in &nodes {
+            for n in &pr.nodes {
                 nk.clear();
                 keys::push_node(&mut nk, n);
                 if !p.heads.contains_key(&nk) {
@@ -1785,14 +1792,14 @@ impl TraceStore for Store {
         let mut w = self.lock_writer();
         let event_cf = self.cf("event")?;
         let ro = ReadOptions::default();
-        let existing = self.db.batched_multi_get_cf_opt(event_cf, prepared.iter().map(|(_, id)| &id.0[..]), false, &ro);
+        let existing = self.db.batched_multi_get_cf_opt(event_cf, prepared.iter().map(|p| &p.id.0[..]), false, &ro);
         let mut report = IngestReport::default();
         let mut in_batch: HashMap<EventId, Seq, Keyed> = HashMap::default();
         // 1. Duplicates, sequence numbers and the log's hash chain, in batch order.
         let mut accepted: Vec<Accepted> = Vec::with_capacity(events.len());
         let mut seq = w.last_seq;
         let mut log_hash = w.log_hash;
-        for (i, ((_, id), found)) in prepared.iter().zip(existing).enumerate() {
+        for (i, (id, found)) in prepared.iter().map(|p| &p.id).zip(existing).enumerate() {
             if let Some(v) = found.map_err(|x| io(&x))? {
                 let s = event_record_seq(&id.0, &v)?;
                 report.duplicates += 1;
