@@ -155,6 +155,14 @@ struct Prepared<'e> {
     nodes: Vec<&'e Id>,
 }
 
+impl Prepared<'_> {
+    /// Whether the frame goes inline into the event's chain entries. The one rule for both record builders:
+    /// the `event` record points at the first node's entry exactly when that entry holds the frame.
+    fn inline(&self) -> bool {
+        self.frame.len() <= INLINE_FRAME_MAX
+    }
+}
+
 /// Validates every event and encodes its frame, content id and nodes, in batch order (on two threads for a
 /// large batch); the first invalid event is the error.
 fn prepare(events: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
@@ -1675,7 +1683,7 @@ impl Store {
             let v0 = p.arena.len();
             p.arena.extend_from_slice(&seq.to_be_bytes());
             match nodes.first() {
-                Some(first) if fr.len() <= INLINE_FRAME_MAX => {
+                Some(first) if pr.inline() => {
                     p.arena.push(keys::EVENT_IN_CHAIN);
                     keys::push_node(&mut p.arena, first);
                 }
@@ -1718,7 +1726,7 @@ impl Store {
         for a in accepted {
             let (Some(e), Some(pr)) = (events.get(a.i), prepared.get(a.i)) else { continue };
             let (i, seq, fr, id) = (a.i, a.seq, &pr.frame, &pr.id);
-            let inline = fr.len() <= INLINE_FRAME_MAX;
+            let inline = pr.inline();
             let mut new_nodes: Vec<&Id> = Vec::new();
             for n in &pr.nodes {
                 nk.clear();
