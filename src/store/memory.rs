@@ -19,8 +19,10 @@ use super::{
 
 #[derive(Default)]
 struct Inner {
-    /// Event `seq - 1` is at index `seq - 1`.
+    /// The log: entry `seq` is at index `seq - 1`. An error declaration's entry holds a copy of its event.
     events: Vec<(EventId, Event)>,
+    /// Indexes of `events` that are error declarations, not captured events.
+    declarations: BTreeSet<usize>,
     by_id: HashMap<EventId, Seq>,
 }
 
@@ -76,10 +78,15 @@ fn is_unpack_all(e: &Event, container: &Id) -> bool {
 }
 
 impl Inner {
+    /// The captured events with their log indexes (error declarations' log entries left out).
+    fn captured(&self) -> impl Iterator<Item = (usize, &(EventId, Event))> {
+        self.events.iter().enumerate().filter(|(i, _)| !self.declarations.contains(i))
+    }
+
     fn chain(&self, id: &Id) -> Vec<ChainEvent> {
         let mut link = GENESIS;
         let mut out = Vec::new();
-        for (i, (eid, e)) in self.events.iter().enumerate() {
+        for (i, (eid, e)) in self.captured() {
             if derive::nodes(e).contains(&id) {
                 link = chain_step(&link, eid);
                 out.push(ChainEvent { seq: seq_of(i), id: *eid, link, event: e.clone() });
@@ -90,7 +97,7 @@ impl Inner {
 
     fn state(&self, id: &Id, chain: &[ChainEvent], at: Option<Timestamp>) -> Result<State, Error> {
         derive_state(id, chain.iter().map(|c| (c.seq, c.id, &c.event)), at, &mut |c, t, q| {
-            Ok(self.events.iter().enumerate().any(|(i, (_, e))| {
+            Ok(self.captured().any(|(i, (_, e))| {
                 is_unpack_all(e, c) && (e.event_time, seq_of(i)) > (t, q) && at.is_none_or(|a| e.event_time <= a)
             }))
         })
@@ -98,13 +105,13 @@ impl Inner {
 
     fn all_edges(&self) -> Vec<(Id, Edge)> {
         let mut out = Vec::new();
-        for (i, (eid, e)) in self.events.iter().enumerate() {
+        for (i, (eid, e)) in self.captured() {
             out.extend(derive::edges(e, seq_of(i), *eid));
         }
         // Transformation joins: events sharing a transformationID are one transformation.
-        for (i, (_, a)) in self.events.iter().enumerate() {
+        for (i, (_, a)) in self.captured() {
             let Some(tid) = &a.transformation_id else { continue };
-            for (j, (bid, b)) in self.events.iter().enumerate().skip(i + 1) {
+            for (j, (bid, b)) in self.captured().filter(|(j, _)| *j > i) {
                 if b.transformation_id.as_ref() != Some(tid) || b.kind != EventType::Transformation {
                     continue;
                 }
@@ -122,7 +129,7 @@ impl Inner {
     }
 
     fn nodes(&self) -> BTreeSet<Vec<u8>> {
-        self.events.iter().flat_map(|(_, e)| derive::nodes(e).into_iter().map(keys::node_key)).collect()
+        self.captured().flat_map(|(_, (_, e))| derive::nodes(e).into_iter().map(keys::node_key)).collect()
     }
 }
 
@@ -159,8 +166,22 @@ impl TraceStore for MemoryStore {
         let mut report = IngestReport::default();
         for (e, id) in events.into_iter().zip(ids) {
             if let Some(&s) = g.by_id.get(&id) {
-                report.duplicates += 1;
-                report.outcomes.push((id, Outcome::Duplicate(s)));
+                let at = usize::try_from(s - 1).unwrap_or(usize::MAX);
+                match (e.error_declaration, g.events.get_mut(at)) {
+                    (Some(d), Some((_, stored))) if stored.error_declaration.is_none() => {
+                        stored.error_declaration = Some(d);
+                        let copy = stored.clone();
+                        let n = g.events.len();
+                        g.declarations.insert(n);
+                        g.events.push((id, copy));
+                        report.declared += 1;
+                        report.outcomes.push((id, Outcome::Declared(seq_of(n))));
+                    }
+                    _ => {
+                        report.duplicates += 1;
+                        report.outcomes.push((id, Outcome::Duplicate(s)));
+                    }
+                }
             } else {
                 let s = seq_of(g.events.len());
                 g.by_id.insert(id, s);
@@ -218,9 +239,7 @@ impl TraceStore for MemoryStore {
     fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
         let g = self.read();
         let mut hits: Vec<Hit> = g
-            .events
-            .iter()
-            .enumerate()
+            .captured()
             .filter(|(_, (_, e))| matches(&q.index, e))
             .map(|(i, (id, e))| Hit { time: e.event_time, seq: seq_of(i), id: *id })
             .filter(|h| q.from.is_none_or(|f| h.time >= f) && q.until.is_none_or(|u| h.time < u))
@@ -238,7 +257,7 @@ impl TraceStore for MemoryStore {
         let g = self.read();
         let mut found = BTreeSet::new();
         if class.instances_prefix().is_some() && class.gtin_class().as_ref() == Some(class) {
-            for (_, e) in &g.events {
+            for (_, (_, e)) in g.captured() {
                 for n in derive::nodes(e) {
                     if let Id::Key(k) = n
                         && k.gtin_class().as_ref() == Some(class)
@@ -249,7 +268,7 @@ impl TraceStore for MemoryStore {
                 }
             }
         } else if class.gtin_class().is_some() && class.kind() == crate::code::KeyKind::Class {
-            for (_, e) in &g.events {
+            for (_, (_, e)) in g.captured() {
                 for (lot, inst) in derive::memberships(e) {
                     if &lot == class {
                         found.insert(inst);
@@ -300,9 +319,10 @@ impl TraceStore for MemoryStore {
 
     fn verify_all(&self) -> Result<VerifyReport, Error> {
         let g = self.read();
-        let events = u64::try_from(g.events.len()).unwrap_or(u64::MAX);
-        let chain_entries = g.events.iter().map(|(_, e)| derive::nodes(e).len() as u64).sum();
-        Ok(VerifyReport { log_entries: events, events, chains: g.nodes().len() as u64, chain_entries, first_bad: None })
+        let log_entries = u64::try_from(g.events.len()).unwrap_or(u64::MAX);
+        let events = g.captured().count() as u64;
+        let chain_entries = g.captured().map(|(_, (_, e))| derive::nodes(e).len() as u64).sum();
+        Ok(VerifyReport { log_entries, events, chains: g.nodes().len() as u64, chain_entries, first_bad: None })
     }
 
     fn stats(&self) -> Result<Stats, Error> {
@@ -315,7 +335,7 @@ impl TraceStore for MemoryStore {
         Ok(Stats {
             events: g.events.len() as u64,
             nodes: g.nodes().len() as u64,
-            chain_entries: g.events.iter().map(|(_, e)| derive::nodes(e).len() as u64).sum(),
+            chain_entries: g.captured().map(|(_, (_, e))| derive::nodes(e).len() as u64).sum(),
             edges: edges.len() as u64,
             ..Stats::default()
         })

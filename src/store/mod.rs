@@ -11,7 +11,10 @@
 //! # Data model
 //! Every accepted event gets a **record sequence number** ([`Seq`], from 1, in capture order) and its content id
 //! ([`EventId`], BLAKE3 of the canonical frame). Re-ingesting an event with the same id changes nothing and is
-//! reported as a duplicate, so ingest is idempotent and retries are safe.
+//! reported as a duplicate, so ingest is idempotent and retries are safe. The one exception is EPCIS 2.0's
+//! error declaration — the same event re-captured with an `errorDeclaration`, which the id leaves out: it is
+//! attached to the stored event and logged at a new sequence number ([`Outcome::Declared`]), never dropped as a
+//! duplicate.
 //!
 //! Each event joins the **chain** of every node it is about ([`Event::subjects`]: EPCs, parent, children,
 //! inputs, outputs, quantity classes). A node is an [`Id`]: a [`TraceKey`] for codes, or an opaque URI. A
@@ -119,13 +122,17 @@ pub enum Outcome {
     Accepted(Seq),
     /// Already stored (earlier, or earlier in the same batch) at this sequence number; nothing was written.
     Duplicate(Seq),
+    /// An error declaration (EPCIS 2.0 `errorDeclaration`) for an event already stored without one: the
+    /// declaration is attached to the stored event and logged at this new sequence number (see
+    /// [`TraceStore::ingest`]).
+    Declared(Seq),
 }
 
 impl Outcome {
-    /// The event's sequence number either way.
+    /// The sequence number either way: the event's, or for [`Self::Declared`] the declaration's log entry.
     pub const fn seq(self) -> Seq {
         match self {
-            Self::Accepted(s) | Self::Duplicate(s) => s,
+            Self::Accepted(s) | Self::Duplicate(s) | Self::Declared(s) => s,
         }
     }
 }
@@ -137,6 +144,8 @@ pub struct IngestReport {
     pub accepted: usize,
     /// Events that were already stored (re-ingest, or repeated within the batch).
     pub duplicates: usize,
+    /// Error declarations attached to events stored earlier (or earlier in the same batch).
+    pub declared: usize,
     /// Per input event, in input order: its id and outcome.
     pub outcomes: Vec<(EventId, Outcome)>,
 }
@@ -593,7 +602,8 @@ impl VerifyReport {
 /// Counts and sizes ([`TraceStore::stats`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Events stored (= the last sequence number).
+    /// Log entries (= the last sequence number): events stored, plus the error declarations logged after
+    /// their event ([`Outcome::Declared`]).
     pub events: u64,
     /// Nodes with a chain.
     pub nodes: u64,
@@ -614,6 +624,15 @@ pub trait TraceStore {
     /// Stores a batch of events atomically, idempotently (by [`EventId`]).
     ///
     /// Every event is checked with [`Event::validate`] first; if any event is invalid nothing is stored.
+    ///
+    /// **Error declarations.** An event that carries an `errorDeclaration` and has the id of a stored event
+    /// without one (EPCIS 2.0 declares an event erroneous by re-capturing it with the same content and the
+    /// declaration; the id leaves the declaration out) is not a duplicate: the declaration is attached to the
+    /// stored event — every read of it (chains, [`Self::event`], queries, the feed) then shows it — and the
+    /// event is logged again at a new sequence number, so the feed carries the declaration to whoever already
+    /// read the event ([`Outcome::Declared`]). The event keeps its seq, id and chain links, and it still counts
+    /// in state and trace: EPCIS corrects the record with corrective events, which are captured like any
+    /// other. A second declaration of the same event is a duplicate.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`] for an invalid event (offset = its index in the batch), whatever frame
@@ -661,7 +680,9 @@ pub trait TraceStore {
     /// As [`Self::resolve_id`].
     fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error>;
 
-    /// The change feed: events with sequence > `after`, in record order, at most `limit` (at least 1).
+    /// The change feed: events with sequence > `after`, in record order, at most `limit` (at least 1). An
+    /// error declaration's log entry ([`Outcome::Declared`]) is an item with the declared event; the item of
+    /// the event's own seq shows the declaration too once it is stored.
     ///
     /// # Errors
     /// As [`Self::resolve_id`].

@@ -140,6 +140,38 @@ struct Accepted {
     log_hash: Link,
 }
 
+/// An error declaration of the batch ([`Outcome::Declared`]): the declaring event's index in the batch, its
+/// log entry's seq and log hash, and the event it declares erroneous.
+struct Declared {
+    i: usize,
+    seq: Seq,
+    log_hash: Link,
+    target: Target,
+}
+
+/// The event an error declaration is attached to.
+enum Target {
+    /// Accepted earlier in the same batch, at this index: its frame is re-encoded before any record is built.
+    Batch(usize),
+    /// Stored by an earlier batch: its frame is rewritten where it lives.
+    Stored(Box<StoredEvent>),
+}
+
+/// A stored event, where its frame lives, and the nodes whose cached answers show it.
+struct StoredEvent {
+    seq: Seq,
+    home: FrameHome,
+    event: Event,
+    nodes: Vec<Vec<u8>>,
+}
+
+/// Where a stored frame lives (format 3): in the `event` record, or inline in the event's chain entries.
+enum FrameHome {
+    Event,
+    /// Each chain entry's key, flags and link (kept as they are when the frame is rewritten).
+    Chain(Vec<(Vec<u8>, u8, Link)>),
+}
+
 /// Batches of at least this many events prepare on two threads (below it a thread costs more than it saves).
 const PARALLEL_MIN: usize = 256;
 
@@ -690,6 +722,88 @@ impl Store {
                 Ok((seq, frame::decode_stored(&fr).map_err(|x| corrupt("event", &x.to_string()))?))
             })
             .collect()
+    }
+
+    /// A stored event with the place its frame lives, for attaching an error declaration to it; `None` when
+    /// it is not stored.
+    fn stored_event(&self, id: &EventId) -> Result<Option<StoredEvent>, Error> {
+        let Some(v) = self.db.get_pinned_cf(self.cf("event")?, id.0).map_err(|e| io(&e))? else {
+            return Ok(None);
+        };
+        let mut c = Cur::new(unseal(&id.0, &v, "event")?, "event");
+        let seq = c.u64()?;
+        let in_event = c.u8()? == keys::EVENT_FRAME;
+        // `frames` checks the pointer of an inline frame.
+        let (_, frame) = self
+            .frames(std::slice::from_ref(id))?
+            .pop()
+            .flatten()
+            .ok_or_else(|| corrupt("event", "an event vanished while it was read"))?;
+        let event = frame::decode_stored(&frame).map_err(|x| corrupt("event", &x.to_string()))?;
+        let nodes: Vec<Vec<u8>> = derive::nodes(&event).into_iter().map(keys::node_key).collect();
+        if in_event {
+            return Ok(Some(StoredEvent { seq, home: FrameHome::Event, event, nodes }));
+        }
+        // An inline frame is in the chain entry of every node of the event: each one is rewritten.
+        let keys: Vec<Vec<u8>> = nodes.iter().map(|n| [&n[..], &seq.to_be_bytes()[..]].concat()).collect();
+        let got = self.db.batched_multi_get_cf_opt(self.cf("chain")?, keys.iter(), false, &ReadOptions::default());
+        let mut entries = Vec::with_capacity(keys.len());
+        for (key, v) in keys.into_iter().zip(got) {
+            let v = v.map_err(|e| io(&e))?.ok_or_else(|| corrupt("chain", "an event's chain entry is missing"))?;
+            let mut c = Cur::new(unseal(&key, &v, "chain")?, "chain");
+            let flags = c.u8()?;
+            let link = Link(c.arr()?);
+            if c.event_id()? != *id {
+                return Err(corrupt("chain", "a chain entry holds another event"));
+            }
+            if flags & 1 == 1 {
+                entries.push((key, flags, link));
+            }
+        }
+        Ok(Some(StoredEvent { seq, home: FrameHome::Chain(entries), event, nodes }))
+    }
+
+    /// The records of the batch's error declarations: each one's log entry, and for an event stored earlier
+    /// its frame rewritten where it lives, with the declaration (same keys, seq, id and links).
+    fn declaration_records(
+        p: &mut Pending,
+        events: &[Event],
+        prepared: &[Prepared<'_>],
+        declared: &[Declared],
+    ) -> Result<(), Error> {
+        for d in declared {
+            let (Some(e), Some(Prepared { id, .. })) = (events.get(d.i), prepared.get(d.i)) else { continue };
+            p.put(cfi::LOG, &d.seq.to_be_bytes(), &[&id.0[..], &d.log_hash.0[..]].concat());
+            let Target::Stored(st) = &d.target else { continue };
+            let mut merged = st.event.clone();
+            merged.error_declaration.clone_from(&e.error_declaration);
+            let fr = frame::encode(&merged)?;
+            match &st.home {
+                FrameHome::Event => {
+                    let k0 = p.arena.len();
+                    p.arena.extend_from_slice(&id.0);
+                    let v0 = p.arena.len();
+                    p.arena.extend_from_slice(&st.seq.to_be_bytes());
+                    p.arena.push(keys::EVENT_FRAME);
+                    p.arena.extend_from_slice(&fr);
+                    p.close(cfi::EVENT, k0, v0);
+                }
+                FrameHome::Chain(entries) => {
+                    for (key, flags, link) in entries {
+                        let k0 = p.arena.len();
+                        p.arena.extend_from_slice(key);
+                        let v0 = p.arena.len();
+                        p.arena.push(*flags);
+                        p.arena.extend_from_slice(&link.0);
+                        p.arena.extend_from_slice(&id.0);
+                        p.arena.extend_from_slice(&fr);
+                        p.close(cfi::CHAIN, k0, v0);
+                    }
+                }
+            }
+        }
+        p.sort();
+        Ok(())
     }
 
     /// A copy of `chain` with the frames of the entries at `missing` (stored outside the chain) read from
@@ -1793,7 +1907,7 @@ impl TraceStore for Store {
     fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
         // CPU work (validation, encoding, hashing) happens before taking the writer lock, so concurrent
         // ingest calls overlap it with each other's commits; a large batch splits it over two threads.
-        let prepared = prepare(&events)?;
+        let mut prepared = prepare(&events)?;
         if self.is_poisoned() {
             return Err(Self::poisoned_error());
         }
@@ -1802,32 +1916,62 @@ impl TraceStore for Store {
         let ro = ReadOptions::default();
         let existing = self.db.batched_multi_get_cf_opt(event_cf, prepared.iter().map(|p| &p.id.0[..]), false, &ro);
         let mut report = IngestReport::default();
-        let mut in_batch: HashMap<EventId, Seq, Keyed> = HashMap::default();
-        // 1. Duplicates, sequence numbers and the log's hash chain, in batch order.
+        // Events accepted by this batch: id → (seq, index in the batch).
+        let mut in_batch: HashMap<EventId, (Seq, usize), Keyed> = HashMap::default();
+        // 1. Duplicates, error declarations, sequence numbers and the log's hash chain, in batch order.
         let mut accepted: Vec<Accepted> = Vec::with_capacity(events.len());
+        let mut declared: Vec<Declared> = Vec::new();
         let mut seq = w.last_seq;
         let mut log_hash = w.log_hash;
         for (i, (id, found)) in prepared.iter().map(|p| &p.id).zip(existing).enumerate() {
-            if let Some(v) = found.map_err(|x| io(&x))? {
+            let declaring = events.get(i).is_some_and(|e| e.error_declaration.is_some())
+                && !declared.iter().any(|d| prepared.get(d.i).is_some_and(|p| p.id == *id));
+            let (dup, target) = if let Some(v) = found.map_err(|x| io(&x))? {
                 let s = event_record_seq(&id.0, &v)?;
-                report.duplicates += 1;
-                report.outcomes.push((*id, Outcome::Duplicate(s)));
+                // Only a declaring event pays for reading the stored frame.
+                let stored = if declaring { self.stored_event(id)? } else { None };
+                (
+                    Some(s),
+                    stored.filter(|st| st.event.error_declaration.is_none()).map(|st| Target::Stored(Box::new(st))),
+                )
+            } else if let Some(&(s, j)) = in_batch.get(id) {
+                let undeclared = events.get(j).is_some_and(|e| e.error_declaration.is_none());
+                (Some(s), (declaring && undeclared).then_some(Target::Batch(j)))
+            } else {
+                (None, None)
+            };
+            if let Some(target) = target {
+                seq += 1;
+                log_hash = log_step(&log_hash, seq, id);
+                report.declared += 1;
+                report.outcomes.push((*id, Outcome::Declared(seq)));
+                declared.push(Declared { i, seq, log_hash, target });
                 continue;
             }
-            if let Some(&s) = in_batch.get(id) {
+            if let Some(s) = dup {
                 report.duplicates += 1;
                 report.outcomes.push((*id, Outcome::Duplicate(s)));
                 continue;
             }
             seq += 1;
-            in_batch.insert(*id, seq);
+            in_batch.insert(*id, (seq, i));
             report.accepted += 1;
             report.outcomes.push((*id, Outcome::Accepted(seq)));
             log_hash = log_step(&log_hash, seq, id);
             accepted.push(Accepted { i, seq, log_hash });
         }
-        if accepted.is_empty() {
+        if accepted.is_empty() && declared.is_empty() {
             return Ok(report);
+        }
+        // A declaration of an event earlier in this batch goes into that event's frame before it is written.
+        for d in &declared {
+            if let (Target::Batch(j), Some(decl)) = (&d.target, events.get(d.i))
+                && let (Some(e), Some(p)) = (events.get(*j), prepared.get_mut(*j))
+            {
+                let mut merged = e.clone();
+                merged.error_declaration.clone_from(&decl.error_declaration);
+                p.frame = frame::encode(&merged)?;
+            }
         }
         // 2. The records. The event's own records (event, log, index, edges, transformation joins) and the
         // nodes' records (chain entries, heads and state, class) are built into two arenas, on two threads for
@@ -1850,6 +1994,9 @@ impl TraceStore for Store {
         });
         side?;
         main?;
+        if !declared.is_empty() {
+            Self::declaration_records(&mut own, &events, &prepared, &declared)?;
+        }
         p.counters[2] += own.counters[2];
         p.unpacks.append(&mut own.unpacks);
         p.unpack_parents.append(&mut own.unpack_parents);
@@ -1944,6 +2091,13 @@ impl TraceStore for Store {
                 self.hot.remove(n);
             }
         }
+        for d in &declared {
+            if let Target::Stored(st) = &d.target {
+                for n in &st.nodes {
+                    self.hot.remove(n);
+                }
+            }
+        }
         if rep.capacity() <= KEEP_BUFFER_BYTES {
             w.buffers = Buffers { nodes: p.into_buffers(), own: own.into_buffers(), rep };
         }
@@ -2016,11 +2170,14 @@ impl TraceStore for Store {
         let evs = self.fetch_events(&ids.iter().map(|(_, i)| *i).collect::<Vec<_>>())?;
         ids.into_iter()
             .zip(evs)
-            .map(
-                |((seq, id), (s2, event))| {
-                    if s2 == seq { Ok(FeedItem { seq, id, event }) } else { Err(corrupt("log", "sequence mismatch")) }
-                },
-            )
+            .map(|((seq, id), (s2, event))| {
+                // A later log entry for a stored event is its error declaration.
+                if s2 == seq || (s2 < seq && event.error_declaration.is_some()) {
+                    Ok(FeedItem { seq, id, event })
+                } else {
+                    Err(corrupt("log", "sequence mismatch"))
+                }
+            })
             .collect()
     }
 
@@ -2276,6 +2433,9 @@ impl TraceStore for Store {
                         return Ok(r);
                     }
                     Some((s, fr)) => match frame::decode(&fr).map(|e| (s, e)) {
+                        // A later log entry for a stored event is its error declaration: the event was
+                        // checked at its own entry.
+                        Ok((s, e)) if s < seq && e.error_declaration.is_some() && event_id(&e).ok() == Some(id) => {}
                         Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => {
                             r.events += 1;
                             // Every node the event is about must hold a chain entry for it.

@@ -196,6 +196,21 @@ fn import_summary_duplicates_and_rejects() {
     assert_eq!(tc(&["resolve", "--db", &db, "(01)09506000134352(21)B1"]).json()["found"], false);
     assert_eq!(tc(&["resolve", "--db", &db, "(01)09506000134352(21)B2"]).ok().json()["found"], true);
 
+    // An error declaration of a stored event (EPCIS 2.0: the same event with `errorDeclaration`) is counted
+    // as declared, not as a duplicate, and `resolve` shows it on the event.
+    let declaring = object_events(3, "B")[2].replacen(
+        '{',
+        "{\"errorDeclaration\": {\"declarationTime\": \"2026-04-01T00:00:00Z\", \"reason\": \"did_not_occur\"}, ",
+        1,
+    );
+    let decl = t.write("decl.json", &epcis_doc(&[declaring]));
+    let s = tc(&["import", "--db", &db, &decl]).ok().json();
+    assert_eq!((s["accepted"].as_u64(), s["duplicates"].as_u64(), s["declared"].as_u64()), (Some(0), Some(0), Some(1)));
+    let s = tc(&["import", "--db", &db, &decl]).ok().json();
+    assert_eq!((s["duplicates"].as_u64(), s["declared"].as_u64()), (Some(1), Some(0)), "declared once");
+    let r = tc(&["resolve", "--db", &db, "(01)09506000134352(21)B2"]).ok().json();
+    assert!(r.to_string().contains("did_not_occur"), "{r}");
+
     // A file that does not exist: reported, exit 1, the summary still printed.
     let r = tc(&["import", "--db", &db, &t.at("missing.json")]);
     assert_eq!(r.code, Some(1));

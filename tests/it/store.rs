@@ -28,10 +28,13 @@ use tracecode::ErrorKind;
 use tracecode::code::TraceKey;
 use tracecode::event::id::EventId;
 use tracecode::event::{
-    Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, Event, EventType, ExtValue, Extension,
-    Id, PersistentDisposition, Place, Quantity, SourceDest, SourceDestType, Timestamp, TzOffset,
+    Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, ErrorDeclaration, ErrorReason, Event,
+    EventType, ExtValue, Extension, Id, PersistentDisposition, Place, Quantity, SourceDest, SourceDestType, Timestamp,
+    TzOffset,
 };
-use tracecode::store::{Checkpoint, Cursor, Edge, Index, MemoryStore, Options, Query, Store, TraceStore, keys};
+use tracecode::store::{
+    Checkpoint, Cursor, Edge, Index, MemoryStore, Options, Outcome, Query, Store, TraceStore, keys,
+};
 
 // ------------------------------------------------------------------------------------------------------------
 // Temporary directories
@@ -468,7 +471,8 @@ struct Workload {
     queries: Vec<QueryParams>,
 }
 
-/// Batches of 1–20 random events; some events are repeated in their own batch and again in the next one.
+/// Batches of 1–20 random events; some events are repeated in their own batch and again in the next one, as
+/// they are, as a re-capture, or with an error declaration.
 fn workload() -> impl Strategy<Value = Workload> {
     (
         prop::collection::vec(prop::collection::vec(event(), 1..=20), 1..=5),
@@ -487,9 +491,31 @@ fn workload() -> impl Strategy<Value = Workload> {
                 let bi = b.index(batches.len());
                 let mut ev = pick(&batches[bi], e);
                 // A re-capture (another record time and eventID) is the same event.
-                if pos.index(3) == 0 {
-                    ev.record_time = Some(at(SLOTS + 1));
-                    ev.event_id = Some("urn:uuid:6d0b5c3e-0000-4000-8000-000000000001".into());
+                match pos.index(4) {
+                    0 => {
+                        ev.record_time = Some(at(SLOTS + 1));
+                        ev.event_id = Some("urn:uuid:6d0b5c3e-0000-4000-8000-000000000001".into());
+                    }
+                    // Declared erroneous (EPCIS 2.0 errorDeclaration): the same event, not a duplicate, the first
+                    // time its stored copy has no declaration.
+                    1 | 2 => {
+                        let mut d = ev.clone();
+                        d.error_declaration = Some(ErrorDeclaration {
+                            declaration_time: at(SLOTS),
+                            reason: Some(ErrorReason::IncorrectData),
+                            corrective_event_ids: vec!["urn:uuid:6d0b5c3e-0000-4000-8000-000000000002".into()],
+                            extensions: Vec::new(),
+                        });
+                        // 1: declared in the same batch (and again, a duplicate, in the next); 2: only in the next.
+                        if pos.index(4) == 1 || bi + 1 == batches.len() {
+                            ev = d;
+                        } else {
+                            let next = &mut batches[bi + 1];
+                            let n = next.len();
+                            next.insert(pos.index(n + 1), d);
+                        }
+                    }
+                    _ => {}
                 }
                 let n = batches[bi].len();
                 batches[bi].insert(pos.index(n + 1), ev.clone());
@@ -647,9 +673,11 @@ fn check_same(mem: &MemoryStore, st: &Store, w: &Workload, cps: &[Checkpoint], c
             prop_assert_eq!(&got, &all.items, "{}: paged {:?}", ctx, q);
         }
     }
-    // Events by id.
+    // Events by id (an error declaration's feed item shows its event, which keeps its own seq).
     for item in mem.events_since(0, usize::MAX).unwrap() {
-        prop_assert_eq!(st.event(&item.id).unwrap(), Some((item.seq, item.event.clone())));
+        let want = mem.event(&item.id).unwrap();
+        prop_assert!(want.as_ref().is_some_and(|(s, e)| *s <= item.seq && *e == item.event), "{}: model event", ctx);
+        prop_assert_eq!(st.event(&item.id).unwrap(), want, "{}: event {}", ctx, item.id);
     }
     prop_assert_eq!(st.event(&EventId([7; 32])).unwrap(), None);
     // Checkpoints: the latest, and every one taken after a batch.
@@ -846,6 +874,7 @@ fn invalid_event_stores_nothing_of_its_batch() {
 fn workloads_exercise_every_feature() {
     let mut runner = TestRunner::deterministic();
     let (mut dup_in_batch, mut dup_across, mut unpack_all, mut one_sided_pairs, mut lot_members) = (0, 0, 0, 0, 0);
+    let (mut declared_in_batch, mut declared_across, mut declared_big) = (0, 0, 0);
     let (mut packed, mut handovers, mut pre_epoch, mut shapes) = (0, 0, 0, std::collections::BTreeSet::new());
     let mut big = 0;
     for _ in 0..20 {
@@ -854,8 +883,17 @@ fn workloads_exercise_every_feature() {
         for b in &w.batches {
             let r = mem.ingest(b.clone()).unwrap();
             for (i, (eid, o)) in r.outcomes.iter().enumerate() {
-                if matches!(o, tracecode::store::Outcome::Duplicate(_)) {
-                    if r.outcomes[..i].iter().any(|(x, _)| x == eid) { dup_in_batch += 1 } else { dup_across += 1 }
+                let earlier = r.outcomes[..i].iter().any(|(x, _)| x == eid);
+                match o {
+                    Outcome::Duplicate(_) if earlier => dup_in_batch += 1,
+                    Outcome::Duplicate(_) => dup_across += 1,
+                    Outcome::Declared(_) if earlier => declared_in_batch += 1,
+                    Outcome::Declared(_) => declared_across += 1,
+                    Outcome::Accepted(_) => {}
+                }
+                if matches!(o, Outcome::Declared(_)) {
+                    declared_big +=
+                        usize::from(tracecode::event::frame::encode(&b[i]).unwrap().len() > keys::INLINE_FRAME_MAX);
                 }
             }
             for e in b {
@@ -892,8 +930,20 @@ fn workloads_exercise_every_feature() {
             handovers += neighbours(&mem, p).unwrap().len();
         }
     }
-    let counts =
-        [dup_in_batch, dup_across, unpack_all, one_sided_pairs, lot_members, packed, handovers, pre_epoch, big];
+    let counts = [
+        dup_in_batch,
+        dup_across,
+        unpack_all,
+        one_sided_pairs,
+        lot_members,
+        packed,
+        handovers,
+        pre_epoch,
+        big,
+        declared_in_batch,
+        declared_across,
+        declared_big,
+    ];
     assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
     assert!(shapes.len() >= 12, "{shapes:?}");
 }
@@ -948,6 +998,96 @@ fn pack(parent: &Id, children: &[Id], action: Action, t: usize) -> Event {
     e.parent_id = Some(parent.clone());
     e.child_epcs = children.to_vec();
     e
+}
+
+/// `e` declared erroneous at slot `t`.
+fn declared(mut e: Event, t: usize) -> Event {
+    e.error_declaration = Some(ErrorDeclaration {
+        declaration_time: at(t),
+        reason: Some(ErrorReason::DidNotOccur),
+        corrective_event_ids: Vec::new(),
+        extensions: Vec::new(),
+    });
+    e
+}
+
+/// An error declaration is attached to its stored event (frame inline in a chain entry, or in the `event`
+/// record), logged and fed at a new seq, shown by cached and fresh resolves, kept across reopen; a second
+/// declaration is a duplicate; the model answers the same.
+#[test]
+fn error_declaration_is_attached_logged_and_fed() {
+    let dir = TempDir::new("declare");
+    let mem = MemoryStore::new();
+    let items: Vec<Id> = (0..4).map(serial).collect();
+    // An inline frame is copied into the chain entry of each of its nodes: both copies get the declaration.
+    let small = commission(&items[..2], 1);
+    let mut big = commission(&items[2..], 2);
+    big.epc_list.extend((10..600).map(serial));
+    assert!(tracecode::event::frame::encode(&big).unwrap().len() > keys::INLINE_FRAME_MAX);
+    let other = commission(&[serial(900)], 3);
+    {
+        let st = open(dir.path());
+        for s in [&st as &dyn TraceStore, &mem] {
+            assert_eq!(s.ingest(vec![small.clone(), big.clone()]).unwrap().accepted, 2);
+        }
+        let before: Vec<_> = items.iter().map(|n| st.resolve_id(n).unwrap().unwrap()).collect();
+        assert!(before.iter().all(|r| r.chain.iter().all(|e| e.unwrap().event.error_declaration.is_none())));
+        // Declarations of both stored events, in a batch that touches none of their nodes otherwise.
+        let batch = vec![declared(small.clone(), 5), other.clone(), declared(big.clone(), 5)];
+        let r = st.ingest(batch.clone()).unwrap();
+        assert_eq!(r, mem.ingest(batch).unwrap());
+        assert_eq!((r.accepted, r.duplicates, r.declared), (1, 0, 2));
+        let seqs: Vec<Outcome> = r.outcomes.iter().map(|(_, o)| *o).collect();
+        assert_eq!(seqs, [Outcome::Declared(3), Outcome::Accepted(4), Outcome::Declared(5)]);
+        // Every read shows the declaration; the events keep their seqs.
+        let small_id = tracecode::event::id::event_id(&small).unwrap();
+        let (s, e) = st.event(&small_id).unwrap().unwrap();
+        assert_eq!((s, e.error_declaration.clone()), (1, declared(small.clone(), 5).error_declaration));
+        assert_eq!(e, declared(small.clone(), 5));
+        for n in &items {
+            let got = st.resolve_id(n).unwrap().unwrap();
+            assert_eq!(Some(&got), mem.resolve_id(n).unwrap().as_ref(), "{n}");
+            let chain: Vec<_> = got.chain.iter().map(|e| e.unwrap()).collect();
+            assert_eq!(chain.len(), 1, "{n}: the declaration adds no chain entry");
+            assert!(chain[0].event.error_declaration.is_some(), "{n}: the cached resolve was dropped");
+            assert_eq!(chain[0].link, before[items.iter().position(|x| x == n).unwrap()].chain.head().unwrap());
+        }
+        let feed = st.events_since(2, 10).unwrap();
+        assert_eq!(feed, mem.events_since(2, 10).unwrap());
+        let flagged: Vec<(u64, bool)> = feed.iter().map(|f| (f.seq, f.event.error_declaration.is_some())).collect();
+        assert_eq!(flagged, [(3, true), (4, false), (5, true)]);
+        assert_eq!(feed[0].id, small_id);
+        // A second declaration (even another one) is a duplicate of the event.
+        let again = st.ingest(vec![declared(small.clone(), 6)]).unwrap();
+        assert_eq!(again, mem.ingest(vec![declared(small.clone(), 6)]).unwrap());
+        assert_eq!(again.outcomes[0].1, Outcome::Duplicate(1));
+        let v = st.verify_all().unwrap();
+        assert!(v.is_ok(), "{:?}", v.first_bad);
+        assert_eq!((v.log_entries, v.events), (5, 3));
+        assert_eq!(v, mem.verify_all().unwrap());
+    }
+    let st = open(dir.path());
+    assert_eq!(st.events_since(0, 10).unwrap(), mem.events_since(0, 10).unwrap());
+    assert_eq!(st.stats().unwrap().events, 5);
+    assert!(st.verify(&items[1]).unwrap().is_ok());
+}
+
+/// A declaration of an event earlier in the same batch goes into that event's stored frame.
+#[test]
+fn error_declaration_in_the_same_batch() {
+    let dir = TempDir::new("declare-batch");
+    let st = open(dir.path());
+    let mem = MemoryStore::new();
+    let e = commission(&[serial(1)], 1);
+    let batch = vec![e.clone(), declared(e.clone(), 2), declared(e.clone(), 3)];
+    let r = st.ingest(batch.clone()).unwrap();
+    assert_eq!(r, mem.ingest(batch).unwrap());
+    let outcomes: Vec<Outcome> = r.outcomes.iter().map(|(_, o)| *o).collect();
+    assert_eq!(outcomes, [Outcome::Accepted(1), Outcome::Declared(2), Outcome::Duplicate(1)]);
+    let chain = st.resolve_id(&serial(1)).unwrap().unwrap();
+    assert_eq!(chain.chain.iter().next().unwrap().unwrap().event, declared(e, 2));
+    assert_eq!(st.events_since(0, 10).unwrap(), mem.events_since(0, 10).unwrap());
+    assert!(st.verify_all().unwrap().is_ok());
 }
 
 /// "Unpack all" (a DELETE naming only the parent) changes the children's container without touching their

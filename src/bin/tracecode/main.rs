@@ -28,7 +28,7 @@ USAGE:
   tracecode epcis check|hash|roundtrip FILE            (EPCIS 2.0 JSON-LD documents; see tracecode epcis --help)
 
 The chain index (an embedded RocksDB store in DIR):
-  tracecode import --db DIR FILE...                    import EPCIS JSON-LD (accepted / duplicate / rejected)
+  tracecode import --db DIR FILE...                    import EPCIS JSON-LD (accepted / duplicate / declared / rejected)
   tracecode resolve --db DIR INPUT...                  {\"input\", \"found\", \"identity\", \"state\", \"head\", \"chain\"}
   tracecode verify --db DIR [INPUT]                    checksums, hash chains, log checkpoints (one code or all)
   tracecode stats --db DIR                             counts, disk size, latest checkpoint

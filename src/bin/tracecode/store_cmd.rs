@@ -127,7 +127,9 @@ fn import(store: &Store, files: &[String]) -> ExitCode {
     if files.is_empty() {
         return crate::usage("import: FILE... is required");
     }
-    let (mut accepted, mut duplicates, mut rejected, mut seen) = (0u64, 0u64, 0u64, 0u64);
+    // Accepted, duplicate and declared (error declarations attached to stored events).
+    let mut counts = [0u64; 3];
+    let (mut rejected, mut seen) = (0u64, 0u64);
     let mut status = ExitCode::SUCCESS;
     let start = Instant::now();
     for f in files {
@@ -145,13 +147,14 @@ fn import(store: &Store, files: &[String]) -> ExitCode {
         };
         let mut progress = Progress::new("importing", None);
         let mut batch: Vec<Event> = Vec::with_capacity(IMPORT_BATCH);
-        let flush = |batch: &mut Vec<Event>, acc: &mut u64, dup: &mut u64| -> Result<(), Error> {
+        let flush = |batch: &mut Vec<Event>, counts: &mut [u64; 3]| -> Result<(), Error> {
             if batch.is_empty() {
                 return Ok(());
             }
             let r = store.ingest(std::mem::take(batch))?;
-            *acc += r.accepted as u64;
-            *dup += r.duplicates as u64;
+            for (c, n) in counts.iter_mut().zip([r.accepted, r.duplicates, r.declared]) {
+                *c += n as u64;
+            }
             Ok(())
         };
         let result = epcis_json::import(reader, Mode::AcceptValid, |_, ev| {
@@ -159,13 +162,13 @@ fn import(store: &Store, files: &[String]) -> ExitCode {
             if let Ok(e) = ev {
                 batch.push(e);
                 if batch.len() >= IMPORT_BATCH {
-                    flush(&mut batch, &mut accepted, &mut duplicates)?;
+                    flush(&mut batch, &mut counts)?;
                 }
             }
             progress.update(seen);
             Ok(())
         });
-        let tail = flush(&mut batch, &mut accepted, &mut duplicates);
+        let tail = flush(&mut batch, &mut counts);
         progress.finish();
         match (result, tail) {
             (Ok(summary), Ok(())) => {
@@ -190,8 +193,8 @@ fn import(store: &Store, files: &[String]) -> ExitCode {
     let secs = start.elapsed().as_secs_f64();
     println!(
         "{}",
-        json!({"events": seen, "accepted": accepted, "duplicates": duplicates, "rejected": rejected,
-               "seconds": (secs * 1000.0).round() / 1000.0})
+        json!({"events": seen, "accepted": counts[0], "duplicates": counts[1], "declared": counts[2],
+               "rejected": rejected, "seconds": (secs * 1000.0).round() / 1000.0})
     );
     status
 }
