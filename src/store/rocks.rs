@@ -2436,6 +2436,12 @@ impl TraceStore for Store {
                         // A later log entry for a stored event is its error declaration: the event was
                         // checked at its own entry.
                         Ok((s, e)) if s < seq && e.error_declaration.is_some() && event_id(&e).ok() == Some(id) => {}
+                        Ok((s, _)) if s < seq => {
+                            r.first_bad = Some(bad(format!(
+                                "a second log entry for the event of seq {s}, which has no error declaration"
+                            )));
+                            return Ok(r);
+                        }
                         Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => {
                             r.events += 1;
                             // Every node the event is about must hold a chain entry for it.

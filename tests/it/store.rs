@@ -1072,6 +1072,31 @@ fn error_declaration_is_attached_logged_and_fed() {
     assert!(st.verify(&items[1]).unwrap().is_ok());
 }
 
+/// A log entry naming an event logged earlier is only valid as that event's error declaration: `verify_all`
+/// finds one without a declaration (a replayed entry, with a correct log hash and CRC).
+#[test]
+fn verify_all_finds_a_replayed_log_entry() {
+    let dir = TempDir::new("replayed-log");
+    let e = commission(&[serial(1)], 1);
+    let id = tracecode::event::id::event_id(&e).unwrap();
+    let cp = {
+        let st = open(dir.path());
+        st.ingest(vec![e]).unwrap();
+        st.checkpoint().unwrap()
+    };
+    {
+        let db = raw(dir.path());
+        let key = 2u64.to_be_bytes();
+        let h = tracecode::store::log_step(&cp.hash, 2, &id);
+        let body = [&id.0[..], &h.0[..]].concat();
+        db.put_cf(db.cf_handle("log").unwrap(), key, sealed(&key, &body)).unwrap();
+    }
+    let st = open(dir.path());
+    let bad = st.verify_all().unwrap().first_bad.expect("the replayed entry is found");
+    assert_eq!((bad.area, bad.seq), ("log", Some(2)), "{bad:?}");
+    assert!(bad.message.contains("no error declaration"), "{bad:?}");
+}
+
 /// A declaration of an event earlier in the same batch goes into that event's stored frame.
 #[test]
 fn error_declaration_in_the_same_batch() {
