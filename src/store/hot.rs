@@ -304,6 +304,14 @@ impl HotTier {
         }
     }
 
+    /// Drops every entry: what a commit does when it cannot tell which nodes it changed.
+    pub(crate) fn clear(&self) {
+        for shard in &*self.shards {
+            let old = std::mem::take(&mut *lock_write(shard));
+            drop(old); // freed outside the lock
+        }
+    }
+
     /// (entries, bytes charged).
     pub(crate) fn usage(&self) -> (u64, u64) {
         self.shards.iter().fold((0, 0), |(n, b), s| {
@@ -338,6 +346,11 @@ mod tests {
         assert!(h.get(b"b").is_none());
         h.remove(b"a");
         assert!(h.get(b"a").is_none());
+        h.insert(b"c", res(), 10, h.epoch());
+        assert!(h.get(b"c").is_some());
+        h.clear();
+        assert!(h.get(b"c").is_none());
+        assert_eq!(h.usage(), (0, 0));
     }
 
     #[test]

@@ -11,7 +11,11 @@ use super::state::Fold;
 use super::{EdgeKind, Rel};
 
 /// The store format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+
+/// The oldest format this build opens: format 3 is format 4 without error declarations (no `event` record of
+/// form [`EVENT_FRAME_DECLARED`] or [`EVENT_IN_CHAIN_DECLARED`]), so its marker is raised to 4 on open.
+pub const OLDEST_OPENED_FORMAT: u32 = 3;
 
 /// The `default` column family key holding the format version.
 pub const FORMAT_KEY: &[u8] = b"tracecode.format";
@@ -24,6 +28,14 @@ pub const EVENT_FRAME: u8 = 0;
 
 /// `event` record body after the seq: the frame is inline in the chain entry `node ‖ seq`; the node key follows.
 pub const EVENT_IN_CHAIN: u8 = 1;
+
+/// As [`EVENT_FRAME`], for an event declared erroneous after it was stored: the seq of the declaration's log
+/// entry (8) comes before the frame.
+pub const EVENT_FRAME_DECLARED: u8 = 2;
+
+/// As [`EVENT_IN_CHAIN`], for an event declared erroneous after it was stored: the seq of the declaration's log
+/// entry (8) comes before the node key.
+pub const EVENT_IN_CHAIN_DECLARED: u8 = 3;
 
 /// Column family names, in creation order.
 pub const CF_NAMES: [&str; 7] = ["event", "log", "chain", "edge", "idx", "class", "xform"];

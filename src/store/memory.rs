@@ -232,7 +232,17 @@ impl TraceStore for MemoryStore {
             .enumerate()
             .skip(skip)
             .take(limit.max(1))
-            .map(|(i, (id, e))| FeedItem { seq: seq_of(i), id: *id, event: e.clone() })
+            .map(|(i, (id, e))| {
+                let mut event = e.clone();
+                // An event declared after its capture is fed as captured at its own entry; the declaration is
+                // the later entry's.
+                let declared_later = !g.declarations.contains(&i)
+                    && g.declarations.iter().any(|&j| g.events.get(j).is_some_and(|(x, _)| x == id));
+                if declared_later {
+                    event.error_declaration = None;
+                }
+                FeedItem { seq: seq_of(i), id: *id, event }
+            })
             .collect())
     }
 

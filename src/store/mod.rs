@@ -628,9 +628,9 @@ pub trait TraceStore {
     /// **Error declarations.** An event that carries an `errorDeclaration` and has the id of a stored event
     /// without one (EPCIS 2.0 declares an event erroneous by re-capturing it with the same content and the
     /// declaration; the id leaves the declaration out) is not a duplicate: the declaration is attached to the
-    /// stored event — every read of it (chains, [`Self::event`], queries, the feed) then shows it — and the
-    /// event is logged again at a new sequence number, so the feed carries the declaration to whoever already
-    /// read the event ([`Outcome::Declared`]). The event keeps its seq, id and chain links, and it still counts
+    /// stored event — resolves, chains and [`Self::event`] then show it — and the event is logged again at a
+    /// new sequence number, where the feed carries the declaration to whoever already read the event
+    /// ([`Outcome::Declared`]). The event keeps its seq, id and chain links, and it still counts
     /// in state and trace: EPCIS corrects the record with corrective events, which are captured like any
     /// other. A second declaration of the same event is a duplicate.
     ///
@@ -681,8 +681,9 @@ pub trait TraceStore {
     fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error>;
 
     /// The change feed: events with sequence > `after`, in record order, at most `limit` (at least 1). An
-    /// error declaration's log entry ([`Outcome::Declared`]) is an item with the declared event; the item of
-    /// the event's own seq shows the declaration too once it is stored.
+    /// error declaration's log entry ([`Outcome::Declared`]) is an item with the declared event, and the item of
+    /// the event's own seq shows it as it was captured, so ingesting the feed in order into another store
+    /// rebuilds the same log (same seqs and checkpoint hashes).
     ///
     /// # Errors
     /// As [`Self::resolve_id`].

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, DBRawIterator, ReadOptions,
-    SliceTransform, WriteBatch, WriteOptions,
+    SliceTransform, SnapshotWithThreadMode, WriteBatch, WriteOptions,
 };
 
 use crate::code::TraceKey;
@@ -21,7 +21,8 @@ mod visit;
 use super::derive::{self, Why};
 use super::hot::{HotTier, Keyed};
 use super::keys::{
-    self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, FORMAT_VERSION, INLINE_FRAME_MAX, UNPACK_ALL, corrupt, seal, unseal,
+    self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, FORMAT_VERSION, INLINE_FRAME_MAX, OLDEST_OPENED_FORMAT, UNPACK_ALL,
+    corrupt, seal, unseal,
 };
 use super::known::KnownNodes;
 use super::state::Fold;
@@ -165,15 +166,29 @@ struct StoredEvent {
     nodes: Vec<Vec<u8>>,
 }
 
-/// Where a stored frame lives (format 3): in the `event` record, or inline in the event's chain entries.
+/// Where a stored frame lives (since format 3): in the `event` record, or inline in the event's chain entries.
 enum FrameHome {
     Event,
-    /// Each chain entry's key, flags and link (kept as they are when the frame is rewritten).
-    Chain(Vec<(Vec<u8>, u8, Link)>),
+    /// The node the `event` record points at, and each chain entry's key, flags and link (kept as they are
+    /// when the frame is rewritten).
+    Chain {
+        first: Vec<u8>,
+        entries: Vec<(Vec<u8>, u8, Link)>,
+    },
 }
 
 /// Batches of at least this many events prepare on two threads (below it a thread costs more than it saves).
 const PARALLEL_MIN: usize = 256;
+
+/// The error for a declaration whose event, with the declaration attached, has no frame (too large).
+fn too_big_declared(i: usize, e: &Error) -> Error {
+    Error::new(
+        ErrorKind::InvalidArgument,
+        i,
+        1,
+        format!("event {i} of the batch declares a stored event that cannot be stored with the declaration: {e}"),
+    )
+}
 
 fn helper_panicked() -> Error {
     Error::new(ErrorKind::Io, 0, 0, "ingest: a preparation thread panicked (a bug; nothing was written)")
@@ -183,6 +198,8 @@ fn helper_panicked() -> Error {
 struct Prepared<'e> {
     frame: Vec<u8>,
     id: EventId,
+    /// The seq of an error declaration of this event later in the same batch.
+    declared: Option<Seq>,
     /// The nodes the event is about ([`derive::nodes`]), in the order their chain entries are written.
     nodes: Vec<&'e Id>,
 }
@@ -203,7 +220,7 @@ fn prepare(events: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
         for (j, e) in part.iter().enumerate() {
             super::memory::validate_in_batch(e, from + j)?;
             let (frame, id) = frame_and_id(e)?;
-            out.push(Prepared { frame, id, nodes: derive::nodes(e) });
+            out.push(Prepared { frame, id, declared: None, nodes: derive::nodes(e) });
         }
         Ok(out)
     }
@@ -373,6 +390,11 @@ impl Store {
             Some(v) => {
                 let body = unseal(FORMAT_KEY, &v, "format")?;
                 let version = u32::from_be_bytes(body.try_into().map_err(|_| corrupt("format", "length"))?);
+                if (OLDEST_OPENED_FORMAT..FORMAT_VERSION).contains(&version) {
+                    // A subset of this format: raise the marker, so an older build refuses the store from now on
+                    // (it could not read what this one may write into it).
+                    return self.write_format_marker();
+                }
                 if version != FORMAT_VERSION {
                     return Err(Error::new(
                         ErrorKind::Version,
@@ -398,13 +420,17 @@ impl Store {
                 if it.valid() {
                     return Err(corrupt("format", "a non-empty store without a format marker"));
                 }
-                let mut v = FORMAT_VERSION.to_be_bytes().to_vec();
-                seal(FORMAT_KEY, &mut v);
-                let mut w = WriteOptions::default();
-                w.set_sync(true);
-                self.db.put_opt(FORMAT_KEY, v, &w).map_err(|e| io(&e))
+                self.write_format_marker()
             }
         }
+    }
+
+    fn write_format_marker(&self) -> Result<(), Error> {
+        let mut v = FORMAT_VERSION.to_be_bytes().to_vec();
+        seal(FORMAT_KEY, &mut v);
+        let mut w = WriteOptions::default();
+        w.set_sync(true);
+        self.db.put_opt(FORMAT_KEY, v, &w).map_err(|e| io(&e))
     }
 
     fn load_writer(&mut self) -> Result<(), Error> {
@@ -452,7 +478,7 @@ impl Store {
             }
             // In chunks: each chunk's events are read with two batched lookups.
             if ids.len() >= 1024 || (!ids.is_empty() && !it.valid()) {
-                for (_, e) in self.fetch_events(&ids)? {
+                for (_, _, e) in self.fetch_events(&ids)? {
                     for n in derive::nodes(&e) {
                         filter.insert(&keys::node_key(n));
                     }
@@ -549,7 +575,7 @@ impl Store {
     /// A reader that reuses its RocksDB iterators across calls — the fast path for a worker thread resolving
     /// many codes. It stays coherent with ingest (its iterators are refreshed after every commit).
     pub fn reader(&self) -> Reader<'_> {
-        Reader { store: self, chain: None, edge: None, epoch: u64::MAX }
+        Reader { store: self, chain: None, edge: None, snapshot: None, epoch: u64::MAX }
     }
 
     /// A [`TraceStore`] over this store whose reads reuse one set of iterators: run traces and recalls on it
@@ -661,10 +687,10 @@ impl Store {
     }
 
     /// The stored frames of events by id, `None` for an id not stored: from the `event` record, or from the
-    /// chain entry it points to (format 3 stores a frame of at most [`INLINE_FRAME_MAX`] bytes once, in the
+    /// chain entry it points to (formats 3 and 4 store a frame of at most [`INLINE_FRAME_MAX`] bytes once, in the
     /// chain of the event's first node). Two batched reads at most. A damaged record, or a pointer to a chain
     /// entry that is missing, is not inline, or names another event, is [`ErrorKind::Corrupt`].
-    fn frames(&self, ids: &[EventId]) -> Result<Vec<Option<SeqFrame>>, Error> {
+    fn frames(&self, ids: &[EventId]) -> Result<Vec<Option<StoredFrame>>, Error> {
         let ro = ReadOptions::default();
         let got = self.db.batched_multi_get_cf_opt(self.cf("event")?, ids.iter().map(|i| &i.0[..]), false, &ro);
         let mut out = Vec::with_capacity(ids.len());
@@ -675,21 +701,15 @@ impl Store {
                 out.push(None);
                 continue;
             };
-            let mut c = Cur::new(unseal(&id.0, &v, "event")?, "event");
-            let seq = c.u64()?;
-            match c.u8()? {
-                keys::EVENT_FRAME => out.push(Some((seq, c.rest().to_vec()))),
-                keys::EVENT_IN_CHAIN => {
-                    let mut k = c.rest().to_vec();
-                    if k.is_empty() || keys::node_prefix(&k).len() != k.len() {
-                        return Err(corrupt("event", "malformed chain pointer"));
-                    }
-                    k.extend_from_slice(&seq.to_be_bytes());
-                    in_chain.push((i, k));
-                    out.push(Some((seq, Vec::new())));
+            let rec = EventRecord::parse(id, &v)?;
+            let frame = match rec.home {
+                RecordHome::Frame(f) => f.to_vec(),
+                RecordHome::Chain(node) => {
+                    in_chain.push((i, [node, &rec.seq.to_be_bytes()[..]].concat()));
+                    Vec::new()
                 }
-                _ => return Err(corrupt("event", "unknown record form")),
-            }
+            };
+            out.push(Some(StoredFrame { seq: rec.seq, declared: rec.declared, frame }));
         }
         if !in_chain.is_empty() {
             let got =
@@ -705,21 +725,22 @@ impl Store {
                 if !inline || ids.get(*i) != Some(&id) {
                     return Err(corrupt("event", "the chain entry it points to holds another event"));
                 }
-                if let Some(Some((_, f))) = out.get_mut(*i) {
-                    *f = c.rest().to_vec();
+                if let Some(Some(f)) = out.get_mut(*i) {
+                    f.frame = c.rest().to_vec();
                 }
             }
         }
         Ok(out)
     }
 
-    /// Events by id, decoded; every id must be stored.
-    fn fetch_events(&self, ids: &[EventId]) -> Result<Vec<(Seq, Event)>, Error> {
+    /// Events by id, decoded, with their seq and the seq of their error declaration's log entry; every id
+    /// must be stored.
+    fn fetch_events(&self, ids: &[EventId]) -> Result<Vec<(Seq, Option<Seq>, Event)>, Error> {
         self.frames(ids)?
             .into_iter()
             .map(|f| {
-                let (seq, fr) = f.ok_or_else(|| corrupt("event", "an event the store refers to is missing"))?;
-                Ok((seq, frame::decode_stored(&fr).map_err(|x| corrupt("event", &x.to_string()))?))
+                let f = f.ok_or_else(|| corrupt("event", "an event the store refers to is missing"))?;
+                Ok((f.seq, f.declared, frame::decode_stored(&f.frame).map_err(|x| corrupt("event", &x.to_string()))?))
             })
             .collect()
     }
@@ -730,22 +751,20 @@ impl Store {
         let Some(v) = self.db.get_pinned_cf(self.cf("event")?, id.0).map_err(|e| io(&e))? else {
             return Ok(None);
         };
-        let mut c = Cur::new(unseal(&id.0, &v, "event")?, "event");
-        let seq = c.u64()?;
-        let in_event = c.u8()? == keys::EVENT_FRAME;
+        let rec = EventRecord::parse(id, &v)?;
         // `frames` checks the pointer of an inline frame.
-        let (_, frame) = self
+        let f = self
             .frames(std::slice::from_ref(id))?
             .pop()
             .flatten()
             .ok_or_else(|| corrupt("event", "an event vanished while it was read"))?;
-        let event = frame::decode_stored(&frame).map_err(|x| corrupt("event", &x.to_string()))?;
+        let event = frame::decode_stored(&f.frame).map_err(|x| corrupt("event", &x.to_string()))?;
         let nodes: Vec<Vec<u8>> = derive::nodes(&event).into_iter().map(keys::node_key).collect();
-        if in_event {
-            return Ok(Some(StoredEvent { seq, home: FrameHome::Event, event, nodes }));
-        }
+        let RecordHome::Chain(first) = rec.home else {
+            return Ok(Some(StoredEvent { seq: rec.seq, home: FrameHome::Event, event, nodes }));
+        };
         // An inline frame is in the chain entry of every node of the event: each one is rewritten.
-        let keys: Vec<Vec<u8>> = nodes.iter().map(|n| [&n[..], &seq.to_be_bytes()[..]].concat()).collect();
+        let keys: Vec<Vec<u8>> = nodes.iter().map(|n| [&n[..], &rec.seq.to_be_bytes()[..]].concat()).collect();
         let got = self.db.batched_multi_get_cf_opt(self.cf("chain")?, keys.iter(), false, &ReadOptions::default());
         let mut entries = Vec::with_capacity(keys.len());
         for (key, v) in keys.into_iter().zip(got) {
@@ -760,11 +779,13 @@ impl Store {
                 entries.push((key, flags, link));
             }
         }
-        Ok(Some(StoredEvent { seq, home: FrameHome::Chain(entries), event, nodes }))
+        let home = FrameHome::Chain { first: first.to_vec(), entries };
+        Ok(Some(StoredEvent { seq: rec.seq, home, event, nodes }))
     }
 
     /// The records of the batch's error declarations: each one's log entry, and for an event stored earlier
-    /// its frame rewritten where it lives, with the declaration (same keys, seq, id and links).
+    /// its `event` record (now naming the declaration's seq) and its frame rewritten where it lives, with the
+    /// declaration (same keys, seq, id and links).
     fn declaration_records(
         p: &mut Pending,
         events: &[Event],
@@ -777,18 +798,11 @@ impl Store {
             let Target::Stored(st) = &d.target else { continue };
             let mut merged = st.event.clone();
             merged.error_declaration.clone_from(&e.error_declaration);
-            let fr = frame::encode(&merged)?;
+            let fr = frame::encode(&merged).map_err(|x| too_big_declared(d.i, &x))?;
             match &st.home {
-                FrameHome::Event => {
-                    let k0 = p.arena.len();
-                    p.arena.extend_from_slice(&id.0);
-                    let v0 = p.arena.len();
-                    p.arena.extend_from_slice(&st.seq.to_be_bytes());
-                    p.arena.push(keys::EVENT_FRAME);
-                    p.arena.extend_from_slice(&fr);
-                    p.close(cfi::EVENT, k0, v0);
-                }
-                FrameHome::Chain(entries) => {
+                FrameHome::Event => put_event_record(p, id, st.seq, Some(d.seq), RecordHome::Frame(&fr)),
+                FrameHome::Chain { first, entries } => {
+                    put_event_record(p, id, st.seq, Some(d.seq), RecordHome::Chain(first));
                     for (key, flags, link) in entries {
                         let k0 = p.arena.len();
                         p.arena.extend_from_slice(key);
@@ -812,8 +826,8 @@ impl Store {
         let ids: Vec<EventId> = missing.iter().filter_map(|&i| chain.entries().get(i).map(|e| e.id)).collect();
         let mut fetched = HashMap::with_capacity(ids.len());
         for (id, f) in ids.iter().zip(self.frames(&ids)?) {
-            let (_, fr) = f.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
-            fetched.insert(*id, fr);
+            let f = f.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
+            fetched.insert(*id, f.frame);
         }
         let mut b = ChainBuilder::with_capacity(chain.len(), chain.heap_bytes());
         for (i, e) in chain.entries().iter().enumerate() {
@@ -925,8 +939,82 @@ impl Store {
     }
 }
 
-/// An event's seq and its stored frame.
-type SeqFrame = (Seq, Vec<u8>);
+/// An event's stored frame, its seq, and the seq of its error declaration's log entry.
+struct StoredFrame {
+    seq: Seq,
+    declared: Option<Seq>,
+    frame: Vec<u8>,
+}
+
+/// Where an `event` record says the frame is.
+#[derive(Clone, Copy)]
+enum RecordHome<'a> {
+    /// In the record: the frame.
+    Frame(&'a [u8]),
+    /// Inline in the chain entry `node ‖ seq` of this node.
+    Chain(&'a [u8]),
+}
+
+/// An `event` record, parsed (the four forms of `docs/STORE.md`).
+struct EventRecord<'a> {
+    seq: Seq,
+    declared: Option<Seq>,
+    home: RecordHome<'a>,
+}
+
+impl<'a> EventRecord<'a> {
+    fn parse(id: &EventId, v: &'a [u8]) -> Result<Self, Error> {
+        let mut c = Cur::new(unseal(&id.0, v, "event")?, "event");
+        let seq = c.u64()?;
+        let form = c.u8()?;
+        let declared = match form {
+            keys::EVENT_FRAME_DECLARED | keys::EVENT_IN_CHAIN_DECLARED => Some(c.u64()?),
+            _ => None,
+        };
+        let home = match form {
+            keys::EVENT_FRAME | keys::EVENT_FRAME_DECLARED => RecordHome::Frame(c.rest()),
+            keys::EVENT_IN_CHAIN | keys::EVENT_IN_CHAIN_DECLARED => {
+                let node = c.rest();
+                if node.is_empty() || keys::node_prefix(node).len() != node.len() {
+                    return Err(corrupt("event", "malformed chain pointer"));
+                }
+                RecordHome::Chain(node)
+            }
+            _ => return Err(corrupt("event", "unknown record form")),
+        };
+        if declared.is_some_and(|d| d <= seq) {
+            return Err(corrupt("event", "an error declaration logged before its event"));
+        }
+        Ok(Self { seq, declared, home })
+    }
+}
+
+/// Writes an `event` record's value up to its frame or node: seq, form, and the declaration's seq.
+fn event_record_head(arena: &mut Vec<u8>, seq: Seq, in_chain: bool, declared: Option<Seq>) {
+    arena.extend_from_slice(&seq.to_be_bytes());
+    arena.push(match (in_chain, declared) {
+        (false, None) => keys::EVENT_FRAME,
+        (true, None) => keys::EVENT_IN_CHAIN,
+        (false, Some(_)) => keys::EVENT_FRAME_DECLARED,
+        (true, Some(_)) => keys::EVENT_IN_CHAIN_DECLARED,
+    });
+    if let Some(d) = declared {
+        arena.extend_from_slice(&d.to_be_bytes());
+    }
+}
+
+/// Lists an `event` record (the inverse of [`EventRecord::parse`]).
+fn put_event_record(p: &mut Pending, id: &EventId, seq: Seq, declared: Option<Seq>, home: RecordHome<'_>) {
+    let k0 = p.arena.len();
+    p.arena.extend_from_slice(&id.0);
+    let v0 = p.arena.len();
+    event_record_head(&mut p.arena, seq, matches!(home, RecordHome::Chain(_)), declared);
+    match home {
+        RecordHome::Frame(f) => p.arena.extend_from_slice(f),
+        RecordHome::Chain(node) => p.arena.extend_from_slice(node),
+    }
+    p.close(cfi::EVENT, k0, v0);
+}
 
 /// The seq of an `event` family record (the duplicate check of ingest needs nothing else).
 fn event_record_seq(key: &[u8], v: &[u8]) -> Result<Seq, Error> {
@@ -1055,8 +1143,12 @@ impl Drop for Store {
 /// A per-thread reading handle with reused iterators ([`Store::reader`]).
 pub struct Reader<'s> {
     store: &'s Store,
+    // The iterators are declared before the snapshot they read, so they are dropped first.
     chain: Option<DBRawIterator<'s>>,
     edge: Option<DBRawIterator<'s>>,
+    /// The one snapshot both iterators read, so an answer that uses chains and edges (a state at a time, a
+    /// trace step) never mixes two commits, whichever iterator is created first.
+    snapshot: Option<SnapshotWithThreadMode<'s, DB>>,
     epoch: u64,
 }
 
@@ -1067,15 +1159,26 @@ impl<'s> Reader<'s> {
         if e != self.epoch {
             self.chain = None;
             self.edge = None;
+            self.snapshot = None;
             self.epoch = e;
         }
         e
     }
 
+    /// Prefix-scan options reading the reader's snapshot (taken now if there is none).
+    fn snapshot_options(&mut self) -> ReadOptions {
+        let store = self.store;
+        let snap = self.snapshot.get_or_insert_with(|| store.db.snapshot());
+        let mut ro = Store::prefix_read_options();
+        ro.set_snapshot(snap);
+        ro
+    }
+
     fn chain_it(&mut self) -> Result<&mut DBRawIterator<'s>, Error> {
         if self.chain.is_none() {
             let cf = self.store.cf("chain")?;
-            self.chain = Some(self.store.db.raw_iterator_cf_opt(cf, Store::prefix_read_options()));
+            let ro = self.snapshot_options();
+            self.chain = Some(self.store.db.raw_iterator_cf_opt(cf, ro));
         }
         self.chain.as_mut().ok_or_else(|| corrupt("chain", "iterator"))
     }
@@ -1083,7 +1186,8 @@ impl<'s> Reader<'s> {
     fn edge_it(&mut self) -> Result<&mut DBRawIterator<'s>, Error> {
         if self.edge.is_none() {
             let cf = self.store.cf("edge")?;
-            self.edge = Some(self.store.db.raw_iterator_cf_opt(cf, Store::prefix_read_options()));
+            let ro = self.snapshot_options();
+            self.edge = Some(self.store.db.raw_iterator_cf_opt(cf, ro));
         }
         self.edge.as_mut().ok_or_else(|| corrupt("edge", "iterator"))
     }
@@ -1795,14 +1899,13 @@ impl Store {
             let k0 = p.arena.len();
             p.arena.extend_from_slice(&id.0);
             let v0 = p.arena.len();
-            p.arena.extend_from_slice(&seq.to_be_bytes());
             match nodes.first() {
                 Some(first) if pr.inline() => {
-                    p.arena.push(keys::EVENT_IN_CHAIN);
+                    event_record_head(&mut p.arena, seq, true, pr.declared);
                     keys::push_node(&mut p.arena, first);
                 }
                 _ => {
-                    p.arena.push(keys::EVENT_FRAME);
+                    event_record_head(&mut p.arena, seq, false, pr.declared);
                     p.arena.extend_from_slice(fr);
                 }
             }
@@ -1970,7 +2073,8 @@ impl TraceStore for Store {
             {
                 let mut merged = e.clone();
                 merged.error_declaration.clone_from(&decl.error_declaration);
-                p.frame = frame::encode(&merged)?;
+                p.frame = frame::encode(&merged).map_err(|x| too_big_declared(d.i, &x))?;
+                p.declared = Some(d.seq);
             }
         }
         // 2. The records. The event's own records (event, log, index, edges, transformation joins) and the
@@ -2081,11 +2185,6 @@ impl TraceStore for Store {
         w.heads.extend(records.into_iter().map(|(k, v)| (k, v.into_boxed_slice())));
         // Coherence: bump the epoch, then drop every node whose answer this batch changed.
         self.hot.bump();
-        for parent in &p.unpack_parents {
-            for child in self.child_nodes(parent)? {
-                self.hot.remove(&child);
-            }
-        }
         for (n, head) in &p.heads {
             if head.touched {
                 self.hot.remove(n);
@@ -2096,6 +2195,17 @@ impl TraceStore for Store {
                 for n in &st.nodes {
                     self.hot.remove(n);
                 }
+            }
+        }
+        // The batch is committed: a failure to list an unpacked container's children must not leave their
+        // cached answers stale (nor report the committed batch as failed), so the whole tier goes instead.
+        for parent in &p.unpack_parents {
+            let Ok(children) = self.child_nodes(parent) else {
+                self.hot.clear();
+                break;
+            };
+            for c in &children {
+                self.hot.remove(c);
             }
         }
         if rep.capacity() <= KEEP_BUFFER_BYTES {
@@ -2143,9 +2253,7 @@ impl TraceStore for Store {
 
     fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
         match self.frames(std::slice::from_ref(id))?.pop().flatten() {
-            Some((seq, fr)) => {
-                Ok(Some((seq, frame::decode_stored(&fr).map_err(|x| corrupt("event", &x.to_string()))?)))
-            }
+            Some(f) => Ok(Some((f.seq, frame::decode_stored(&f.frame).map_err(|x| corrupt("event", &x.to_string()))?))),
             None => Ok(None),
         }
     }
@@ -2170,9 +2278,15 @@ impl TraceStore for Store {
         let evs = self.fetch_events(&ids.iter().map(|(_, i)| *i).collect::<Vec<_>>())?;
         ids.into_iter()
             .zip(evs)
-            .map(|((seq, id), (s2, event))| {
-                // A later log entry for a stored event is its error declaration.
-                if s2 == seq || (s2 < seq && event.error_declaration.is_some()) {
+            .map(|((seq, id), (s2, declared, mut event))| {
+                // The event's own entry shows it as captured; a declaration attached later is fed at its own
+                // entry, so replaying the feed into another store rebuilds the same log.
+                if s2 == seq {
+                    if declared.is_some() {
+                        event.error_declaration = None;
+                    }
+                    Ok(FeedItem { seq, id, event })
+                } else if declared == Some(seq) {
                     Ok(FeedItem { seq, id, event })
                 } else {
                     Err(corrupt("log", "sequence mismatch"))
@@ -2432,35 +2546,13 @@ impl TraceStore for Store {
                             Some(BadRecord { area: "event", node: None, seq: Some(seq), message: "missing".into() });
                         return Ok(r);
                     }
-                    Some((s, fr)) => match frame::decode(&fr).map(|e| (s, e)) {
-                        // A later log entry for a stored event is its error declaration: the event was
-                        // checked at its own entry.
-                        Ok((s, e)) if s < seq && e.error_declaration.is_some() && event_id(&e).ok() == Some(id) => {}
-                        Ok((s, _)) if s < seq => {
-                            r.first_bad = Some(bad(format!(
-                                "a second log entry for the event of seq {s}, which has no error declaration"
-                            )));
+                    Some(f) => match frame::decode(&f.frame) {
+                        Err(e) => {
+                            r.first_bad =
+                                Some(BadRecord { area: "event", node: None, seq: Some(seq), message: e.to_string() });
                             return Ok(r);
                         }
-                        Ok((s, e)) if s == seq && event_id(&e).ok() == Some(id) => {
-                            r.events += 1;
-                            // Every node the event is about must hold a chain entry for it.
-                            for n in derive::nodes(&e) {
-                                let mut ck = keys::node_key(n);
-                                ck.extend_from_slice(&seq.to_be_bytes());
-                                expected_entries += 1;
-                                if self.db.get_pinned_cf(chain_cf, &ck).map_err(|e| io(&e))?.is_none() {
-                                    r.first_bad = Some(BadRecord {
-                                        area: "chain",
-                                        node: Some(n.to_uri(crate::event::IdForm::KeyText)),
-                                        seq: Some(seq),
-                                        message: "the log's event has no entry in this node's chain".into(),
-                                    });
-                                    return Ok(r);
-                                }
-                            }
-                        }
-                        Ok(_) => {
+                        Ok(e) if event_id(&e).ok() != Some(id) || f.seq > seq => {
                             r.first_bad = Some(BadRecord {
                                 area: "event",
                                 node: None,
@@ -2469,10 +2561,53 @@ impl TraceStore for Store {
                             });
                             return Ok(r);
                         }
-                        Err(e) => {
-                            r.first_bad =
-                                Some(BadRecord { area: "event", node: None, seq: Some(seq), message: e.to_string() });
-                            return Ok(r);
+                        // A later log entry for a stored event is only its error declaration, at the seq its
+                        // record names: the event itself was checked at its own entry.
+                        Ok(e) if f.seq < seq => {
+                            if f.declared != Some(seq) || e.error_declaration.is_none() {
+                                r.first_bad = Some(bad(format!(
+                                    "a second log entry for the event of seq {}, which names no error declaration \
+                                     logged here",
+                                    f.seq
+                                )));
+                                return Ok(r);
+                            }
+                        }
+                        Ok(e) => {
+                            if f.declared.is_some() && e.error_declaration.is_none() {
+                                r.first_bad = Some(BadRecord {
+                                    area: "event",
+                                    node: None,
+                                    seq: Some(seq),
+                                    message: "declared erroneous, but the stored frame has no declaration".into(),
+                                });
+                                return Ok(r);
+                            }
+                            r.events += 1;
+                            // Every node the event is about must hold a chain entry for it, and every copy of
+                            // an inline frame must be the event's frame (a declaration rewrites them all).
+                            for n in derive::nodes(&e) {
+                                let mut ck = keys::node_key(n);
+                                ck.extend_from_slice(&seq.to_be_bytes());
+                                expected_entries += 1;
+                                let entry = self.db.get_pinned_cf(chain_cf, &ck).map_err(|e| io(&e))?;
+                                let problem = match entry.as_deref().map(|v| unseal(&ck, v, "chain")) {
+                                    None => Some("the log's event has no entry in this node's chain".to_owned()),
+                                    Some(Err(e)) => Some(e.to_string()),
+                                    Some(Ok(body)) => (body.first().is_some_and(|flags| flags & 1 == 1)
+                                        && body.get(65..) != Some(&f.frame[..]))
+                                    .then(|| "an inline copy of the event's frame differs from the event's".to_owned()),
+                                };
+                                if let Some(message) = problem {
+                                    r.first_bad = Some(BadRecord {
+                                        area: "chain",
+                                        node: Some(n.to_uri(crate::event::IdForm::KeyText)),
+                                        seq: Some(seq),
+                                        message,
+                                    });
+                                    return Ok(r);
+                                }
+                            }
                         }
                     },
                 }
@@ -2601,7 +2736,7 @@ impl Store {
         let ev = if flags & 1 == 1 {
             Some(frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
         } else if fetch_external {
-            Some(self.fetch_events(&[id])?.pop().map(|(_, e)| e).ok_or_else(|| corrupt("event", "missing"))?)
+            Some(self.fetch_events(&[id])?.pop().map(|(_, _, e)| e).ok_or_else(|| corrupt("event", "missing"))?)
         } else {
             None
         };
@@ -2686,6 +2821,53 @@ fn hex_node(node: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::{CF_NAMES, cfi, key_prefix, push_varint32};
+
+    /// Golden bytes of the four `event` record forms (docs/STORE.md): a change here is a format change. Each
+    /// parses back to what was written.
+    #[test]
+    fn event_record_golden_bytes() {
+        use super::{EventId, EventRecord, Pending, RecordHome, put_event_record};
+        let id = EventId([7; 32]);
+        let node: &[u8] = &[3, 0xAA, 0xBB, 0xCC];
+        let frame: &[u8] = &[0xF7, 0x54, 1];
+        let cases: [(Option<u64>, RecordHome<'_>, &[u8]); 4] = [
+            (None, RecordHome::Frame(frame), &[0, 0, 0, 0, 0, 0, 0, 5, 0, 0xF7, 0x54, 1]),
+            (None, RecordHome::Chain(node), &[0, 0, 0, 0, 0, 0, 0, 5, 1, 3, 0xAA, 0xBB, 0xCC]),
+            (Some(9), RecordHome::Frame(frame), &[0, 0, 0, 0, 0, 0, 0, 5, 2, 0, 0, 0, 0, 0, 0, 0, 9, 0xF7, 0x54, 1]),
+            (
+                Some(9),
+                RecordHome::Chain(node),
+                &[0, 0, 0, 0, 0, 0, 0, 5, 3, 0, 0, 0, 0, 0, 0, 0, 9, 3, 0xAA, 0xBB, 0xCC],
+            ),
+        ];
+        for (declared, home, body) in cases {
+            let want_home = match home {
+                RecordHome::Frame(f) => (false, f.to_vec()),
+                RecordHome::Chain(n) => (true, n.to_vec()),
+            };
+            let mut p = Pending::new((Vec::new(), Vec::new()), 1, [0; 3]);
+            put_event_record(&mut p, &id, 5, declared, home);
+            let e = &p.entries[0];
+            assert_eq!((e.cf, p.slice(e.key)), (cfi::EVENT, &id.0[..]));
+            let crc = crc32fast::hash(&[&id.0[..], body].concat()).to_be_bytes();
+            let value = p.slice(e.value);
+            assert_eq!(value, [body, &crc[..]].concat());
+            let rec = EventRecord::parse(&id, value).unwrap();
+            let got_home = match rec.home {
+                RecordHome::Frame(f) => (false, f.to_vec()),
+                RecordHome::Chain(n) => (true, n.to_vec()),
+            };
+            assert_eq!((rec.seq, rec.declared, got_home), (5, declared, want_home));
+        }
+        // A declaration logged before its event is corruption, as is an unknown form.
+        let mut p = Pending::new((Vec::new(), Vec::new()), 1, [0; 3]);
+        put_event_record(&mut p, &id, 5, Some(5), RecordHome::Frame(frame));
+        let e = &p.entries[0];
+        assert_eq!(EventRecord::parse(&id, p.slice(e.value)).err().map(|e| e.kind()), Some(crate::ErrorKind::Corrupt));
+        let body = [&5u64.to_be_bytes()[..], &[4]].concat();
+        let v = [&body[..], &crc32fast::hash(&[&id.0[..], &body].concat()).to_be_bytes()[..]].concat();
+        assert_eq!(EventRecord::parse(&id, &v).err().map(|e| e.kind()), Some(crate::ErrorKind::Corrupt));
+    }
 
     #[test]
     fn family_indexes_name_their_families() {

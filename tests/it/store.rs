@@ -673,12 +673,21 @@ fn check_same(mem: &MemoryStore, st: &Store, w: &Workload, cps: &[Checkpoint], c
             prop_assert_eq!(&got, &all.items, "{}: paged {:?}", ctx, q);
         }
     }
-    // Events by id (an error declaration's feed item shows its event, which keeps its own seq).
-    for item in mem.events_since(0, usize::MAX).unwrap() {
+    // Events by id: with a declaration attached later, the feed shows the event as captured at its own seq and
+    // declared at the declaration's.
+    let feed = mem.events_since(0, usize::MAX).unwrap();
+    for item in &feed {
         let want = mem.event(&item.id).unwrap();
-        prop_assert!(want.as_ref().is_some_and(|(s, e)| *s <= item.seq && *e == item.event), "{}: model event", ctx);
+        let Some((s, e)) = &want else { return Err(TestCaseError::fail(format!("{ctx}: {} missing", item.id))) };
+        let mut undeclared = e.clone();
+        undeclared.error_declaration.clone_from(&item.event.error_declaration);
+        prop_assert!(*s == item.seq && undeclared == item.event || *s < item.seq && *e == item.event, "{}", ctx);
         prop_assert_eq!(st.event(&item.id).unwrap(), want, "{}: event {}", ctx, item.id);
     }
+    // Ingesting the feed in order rebuilds the same log.
+    let replay = MemoryStore::new();
+    replay.ingest(feed.into_iter().map(|i| i.event).collect()).unwrap();
+    prop_assert_eq!(replay.checkpoint().unwrap(), mem.checkpoint().unwrap(), "{}: the feed replayed", ctx);
     prop_assert_eq!(st.event(&EventId([7; 32])).unwrap(), None);
     // Checkpoints: the latest, and every one taken after a batch.
     let cp = mem.checkpoint().unwrap();
@@ -874,7 +883,7 @@ fn invalid_event_stores_nothing_of_its_batch() {
 fn workloads_exercise_every_feature() {
     let mut runner = TestRunner::deterministic();
     let (mut dup_in_batch, mut dup_across, mut unpack_all, mut one_sided_pairs, mut lot_members) = (0, 0, 0, 0, 0);
-    let (mut declared_in_batch, mut declared_across, mut declared_big) = (0, 0, 0);
+    let (mut declared_in_batch, mut declared_across, mut declared_big, mut declared_crossing) = (0, 0, 0, 0);
     let (mut packed, mut handovers, mut pre_epoch, mut shapes) = (0, 0, 0, std::collections::BTreeSet::new());
     let mut big = 0;
     for _ in 0..20 {
@@ -884,16 +893,24 @@ fn workloads_exercise_every_feature() {
             let r = mem.ingest(b.clone()).unwrap();
             for (i, (eid, o)) in r.outcomes.iter().enumerate() {
                 let earlier = r.outcomes[..i].iter().any(|(x, _)| x == eid);
+                let accepted_here = r.outcomes[..i].iter().any(|(x, o)| x == eid && matches!(o, Outcome::Accepted(_)));
                 match o {
                     Outcome::Duplicate(_) if earlier => dup_in_batch += 1,
                     Outcome::Duplicate(_) => dup_across += 1,
-                    Outcome::Declared(_) if earlier => declared_in_batch += 1,
+                    Outcome::Declared(_) if accepted_here => declared_in_batch += 1,
                     Outcome::Declared(_) => declared_across += 1,
                     Outcome::Accepted(_) => {}
                 }
                 if matches!(o, Outcome::Declared(_)) {
-                    declared_big +=
-                        usize::from(tracecode::event::frame::encode(&b[i]).unwrap().len() > keys::INLINE_FRAME_MAX);
+                    // Where the declared event's frame lives: in its `event` record (above the inline limit),
+                    // inline, or inline until the declaration takes it past the limit.
+                    let len = |e: &Event| tracecode::event::frame::encode(e).unwrap().len();
+                    let mut captured = b[i].clone();
+                    captured.error_declaration = None;
+                    let (before, after) = (len(&captured), len(&b[i]));
+                    declared_big += usize::from(before > keys::INLINE_FRAME_MAX);
+                    declared_crossing +=
+                        usize::from(before <= keys::INLINE_FRAME_MAX && after > keys::INLINE_FRAME_MAX);
                 }
             }
             for e in b {
@@ -943,6 +960,7 @@ fn workloads_exercise_every_feature() {
         declared_in_batch,
         declared_across,
         declared_big,
+        declared_crossing,
     ];
     assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
     assert!(shapes.len() >= 12, "{shapes:?}");
@@ -1067,9 +1085,22 @@ fn error_declaration_is_attached_logged_and_fed() {
         assert_eq!(v, mem.verify_all().unwrap());
     }
     let st = open(dir.path());
-    assert_eq!(st.events_since(0, 10).unwrap(), mem.events_since(0, 10).unwrap());
+    let feed = st.events_since(0, 10).unwrap();
+    assert_eq!(feed, mem.events_since(0, 10).unwrap());
+    // The events' own entries show them as captured: the feed replayed into a new store rebuilds the log.
+    assert_eq!(feed[0].event, small);
+    assert_eq!(feed[1].event, big);
+    let copy_dir = TempDir::new("declare-copy");
+    let copy = open(copy_dir.path());
+    let r = copy.ingest(feed.into_iter().map(|i| i.event).collect()).unwrap();
+    assert_eq!((r.accepted, r.declared), (3, 2));
+    assert_eq!(copy.checkpoint().unwrap(), st.checkpoint().unwrap());
     assert_eq!(st.stats().unwrap().events, 5);
-    assert!(st.verify(&items[1]).unwrap().is_ok());
+    for n in &items {
+        assert_eq!(st.resolve_id(n).unwrap(), copy.resolve_id(n).unwrap(), "{n} after reopen and in the copy");
+        assert!(st.verify(n).unwrap().is_ok());
+    }
+    assert!(copy.verify_all().unwrap().is_ok());
 }
 
 /// A log entry naming an event logged earlier is only valid as that event's error declaration: `verify_all`
@@ -1095,6 +1126,58 @@ fn verify_all_finds_a_replayed_log_entry() {
     let bad = st.verify_all().unwrap().first_bad.expect("the replayed entry is found");
     assert_eq!((bad.area, bad.seq), ("log", Some(2)), "{bad:?}");
     assert!(bad.message.contains("no error declaration"), "{bad:?}");
+}
+
+/// A declaration's log entry replayed at a later seq is found too: the event record names the one seq its
+/// declaration was logged at.
+#[test]
+fn verify_all_finds_a_replayed_declaration_entry() {
+    let dir = TempDir::new("replayed-decl");
+    let e = commission(&[serial(1)], 1);
+    let id = tracecode::event::id::event_id(&e).unwrap();
+    let cp = {
+        let st = open(dir.path());
+        st.ingest(vec![e.clone()]).unwrap();
+        assert_eq!(st.ingest(vec![declared(e, 2)]).unwrap().declared, 1);
+        assert!(st.verify_all().unwrap().is_ok());
+        st.checkpoint().unwrap()
+    };
+    {
+        let db = raw(dir.path());
+        let key = 3u64.to_be_bytes();
+        let h = tracecode::store::log_step(&cp.hash, 3, &id);
+        db.put_cf(db.cf_handle("log").unwrap(), key, sealed(&key, &[&id.0[..], &h.0[..]].concat())).unwrap();
+    }
+    let bad = open(dir.path()).verify_all().unwrap().first_bad.expect("the replayed declaration is found");
+    assert_eq!((bad.area, bad.seq), ("log", Some(3)), "{bad:?}");
+}
+
+/// Every inline copy of a frame must be the event's frame: a chain entry that kept its copy from before the
+/// declaration (a valid record, CRC and all) is found.
+#[test]
+fn verify_all_finds_an_inline_copy_that_differs() {
+    let dir = TempDir::new("stale-copy");
+    let e = commission(&[serial(1), serial(2)], 1);
+    let key = chain_key(&serial(2), 1);
+    let before = {
+        let st = open(dir.path());
+        st.ingest(vec![e.clone()]).unwrap();
+        drop(st);
+        let db = raw(dir.path());
+        db.get_cf(db.cf_handle("chain").unwrap(), &key).unwrap().unwrap()
+    };
+    {
+        let st = open(dir.path());
+        st.ingest(vec![declared(e, 2)]).unwrap();
+        assert!(st.verify_all().unwrap().is_ok());
+    }
+    {
+        let db = raw(dir.path());
+        db.put_cf(db.cf_handle("chain").unwrap(), &key, before).unwrap();
+    }
+    let bad = open(dir.path()).verify_all().unwrap().first_bad.expect("the stale copy is found");
+    assert_eq!((bad.area, bad.seq), ("chain", Some(1)), "{bad:?}");
+    assert!(bad.message.contains("inline copy"), "{bad:?}");
 }
 
 /// A declaration of an event earlier in the same batch goes into that event's stored frame.
@@ -1617,6 +1700,19 @@ fn format_version_is_checked_on_open() {
     // The right marker again: the store opens.
     raw(dir.path()).put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes())).unwrap();
     assert!(open(dir.path()).verify_all().unwrap().is_ok());
+
+    // The oldest format still opened (a subset of this one) opens, and its marker is raised, so an older build
+    // refuses the store from then on.
+    let old = keys::OLDEST_OPENED_FORMAT;
+    assert!(old < keys::FORMAT_VERSION);
+    raw(dir.path()).put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &old.to_be_bytes())).unwrap();
+    assert!(open(dir.path()).verify_all().unwrap().is_ok());
+    assert_eq!(
+        raw(dir.path()).get(keys::FORMAT_KEY).unwrap().unwrap(),
+        sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes())
+    );
+    raw(dir.path()).put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &(old - 1).to_be_bytes())).unwrap();
+    assert_eq!(Store::open(dir.path(), opts()).err().unwrap().kind(), ErrorKind::Version);
 }
 
 /// A RocksDB database with data but no format marker is not taken for an empty tracecode store.
