@@ -399,6 +399,22 @@ fn verify_stats_feed_export() {
     let r = tc(&["export", "--db", &db, "--since", "3", "--limit", "2"]);
     let part = t.write("part.json", &r.ok().stdout);
     assert_eq!(ids_of(&part), all_ids[3..5]);
+
+    // With an error declaration in the store, export → import into a new store rebuilds the same log: the
+    // event is exported as captured at its own seq and declared at the declaration's.
+    let declaring = object_events(1, "F")[0].replacen(
+        '{',
+        "{\"errorDeclaration\": {\"declarationTime\": \"2026-04-01T00:00:00Z\", \"reason\": \"incorrect_data\"}, ",
+        1,
+    );
+    let s = tc(&["import", "--db", &db, &t.write("decl.json", &epcis_doc(&[declaring]))]).ok().json();
+    assert_eq!(s["declared"], 1);
+    let full = t.write("full.json", &tc(&["export", "--db", &db, "--since", "0"]).ok().stdout);
+    let copy = t.at("copy");
+    let s = tc(&["import", "--db", &copy, &full]).ok().json();
+    assert_eq!((s["accepted"].as_u64(), s["declared"].as_u64()), (Some(total), Some(1)), "{s}");
+    assert_eq!(stats(&copy)["checkpoint"], stats(&db)["checkpoint"]);
+    assert_eq!(verify(&copy)["first_bad"], Value::Null);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
