@@ -2513,6 +2513,7 @@ impl TraceStore for Store {
             while let (Some(k), Some(v)) = (it.key(), it.value()) {
                 let seq = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
                 let bad = |m: String| BadRecord { area: "log", node: None, seq: Some(seq), message: m };
+                let bad_event = |m: String| BadRecord { area: "event", node: None, seq: Some(seq), message: m };
                 if seq != expect {
                     r.first_bad = Some(bad(format!("sequence {seq} where {expect} was expected")));
                     return Ok(r);
@@ -2535,30 +2536,22 @@ impl TraceStore for Store {
                 let stored = match self.frames(&[id]) {
                     Ok(mut f) => f.pop().flatten(),
                     Err(e) => {
-                        r.first_bad =
-                            Some(BadRecord { area: "event", node: None, seq: Some(seq), message: e.to_string() });
+                        r.first_bad = Some(bad_event(e.to_string()));
                         return Ok(r);
                     }
                 };
                 match stored {
                     None => {
-                        r.first_bad =
-                            Some(BadRecord { area: "event", node: None, seq: Some(seq), message: "missing".into() });
+                        r.first_bad = Some(bad_event("missing".to_owned()));
                         return Ok(r);
                     }
                     Some(f) => match frame::decode(&f.frame) {
                         Err(e) => {
-                            r.first_bad =
-                                Some(BadRecord { area: "event", node: None, seq: Some(seq), message: e.to_string() });
+                            r.first_bad = Some(bad_event(e.to_string()));
                             return Ok(r);
                         }
                         Ok(e) if event_id(&e).ok() != Some(id) || f.seq > seq => {
-                            r.first_bad = Some(BadRecord {
-                                area: "event",
-                                node: None,
-                                seq: Some(seq),
-                                message: "stored event does not hash to its id".into(),
-                            });
+                            r.first_bad = Some(bad_event("stored event does not hash to its id".to_owned()));
                             return Ok(r);
                         }
                         // A later log entry for a stored event is only its error declaration, at the seq its
@@ -2575,12 +2568,9 @@ impl TraceStore for Store {
                         }
                         Ok(e) => {
                             if f.declared.is_some() && e.error_declaration.is_none() {
-                                r.first_bad = Some(BadRecord {
-                                    area: "event",
-                                    node: None,
-                                    seq: Some(seq),
-                                    message: "declared erroneous, but the stored frame has no declaration".into(),
-                                });
+                                r.first_bad = Some(bad_event(
+                                    "declared erroneous, but the stored frame has no declaration".to_owned(),
+                                ));
                                 return Ok(r);
                             }
                             r.events += 1;

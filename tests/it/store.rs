@@ -1103,6 +1103,16 @@ fn error_declaration_is_attached_logged_and_fed() {
     assert!(copy.verify_all().unwrap().is_ok());
 }
 
+/// Appends a well-formed `log` entry for `id` after checkpoint `cp` (right seq, chained hash, valid CRC), as a
+/// replay of an earlier entry would look.
+fn append_log_entry(dir: &Path, cp: &Checkpoint, id: &EventId) {
+    let db = raw(dir);
+    let seq = cp.seq + 1;
+    let key = seq.to_be_bytes();
+    let h = tracecode::store::log_step(&cp.hash, seq, id);
+    db.put_cf(db.cf_handle("log").unwrap(), key, sealed(&key, &[&id.0[..], &h.0[..]].concat())).unwrap();
+}
+
 /// A log entry naming an event logged earlier is only valid as that event's error declaration: `verify_all`
 /// finds one without a declaration (a replayed entry, with a correct log hash and CRC).
 #[test]
@@ -1115,13 +1125,7 @@ fn verify_all_finds_a_replayed_log_entry() {
         st.ingest(vec![e]).unwrap();
         st.checkpoint().unwrap()
     };
-    {
-        let db = raw(dir.path());
-        let key = 2u64.to_be_bytes();
-        let h = tracecode::store::log_step(&cp.hash, 2, &id);
-        let body = [&id.0[..], &h.0[..]].concat();
-        db.put_cf(db.cf_handle("log").unwrap(), key, sealed(&key, &body)).unwrap();
-    }
+    append_log_entry(dir.path(), &cp, &id);
     let st = open(dir.path());
     let bad = st.verify_all().unwrap().first_bad.expect("the replayed entry is found");
     assert_eq!((bad.area, bad.seq), ("log", Some(2)), "{bad:?}");
@@ -1142,12 +1146,7 @@ fn verify_all_finds_a_replayed_declaration_entry() {
         assert!(st.verify_all().unwrap().is_ok());
         st.checkpoint().unwrap()
     };
-    {
-        let db = raw(dir.path());
-        let key = 3u64.to_be_bytes();
-        let h = tracecode::store::log_step(&cp.hash, 3, &id);
-        db.put_cf(db.cf_handle("log").unwrap(), key, sealed(&key, &[&id.0[..], &h.0[..]].concat())).unwrap();
-    }
+    append_log_entry(dir.path(), &cp, &id);
     let bad = open(dir.path()).verify_all().unwrap().first_bad.expect("the replayed declaration is found");
     assert_eq!((bad.area, bad.seq), ("log", Some(3)), "{bad:?}");
 }
