@@ -193,3 +193,16 @@ pub fn json_event(data: &[u8]) {
         Ok(())
     });
 }
+
+/// Oracle for store state records (`docs/STORE.md`, the `chain` family's per-node record, decoded on every
+/// resolve of a node read from disk): arbitrary bytes decode to a typed error or to a (head, fold) that
+/// re-encodes to a record decoding to the same value, and re-encoding that is stable.
+pub fn state_record(data: &[u8]) {
+    use crate::store::keys::{decode_state, encode_state};
+    if let Ok((head, fold)) = decode_state(data) {
+        let again = encode_state(&head, &fold);
+        let back = decode_state(&again).unwrap_or_else(|e| panic!("a re-encoded state record does not decode: {e}"));
+        assert_eq!(back, (head, fold), "state record round trip");
+        assert_eq!(encode_state(&back.0, &back.1), again, "state record encoding is stable");
+    }
+}

@@ -558,6 +558,29 @@ mod tests {
         assert_eq!(decode_state(&body).unwrap(), (Link([0x11; 32]), sample_fold()));
     }
 
+    proptest! {
+        /// The fuzz oracle (`fuzzing::state_record`) on damaged copies of a real record: one byte overwritten,
+        /// then cut anywhere; a decode that succeeds must round-trip.
+        #[test]
+        fn state_record_oracle_holds_on_damaged_records(
+            at in any::<proptest::sample::Index>(),
+            byte in any::<u8>(),
+            cut in any::<proptest::sample::Index>(),
+        ) {
+            let mut body = encode_state(&Link([0x11; 32]), &sample_fold());
+            let i = at.index(body.len());
+            body[i] = byte;
+            crate::fuzzing::state_record(&body);
+            crate::fuzzing::state_record(&body[..cut.index(body.len() + 1)]);
+        }
+
+        /// The same oracle on arbitrary bytes.
+        #[test]
+        fn state_record_oracle_holds_on_random_bytes(data in proptest::collection::vec(any::<u8>(), 0..160)) {
+            crate::fuzzing::state_record(&data);
+        }
+    }
+
     #[test]
     fn state_record_rejects_damage_without_panicking() {
         let body = encode_state(&Link([0x11; 32]), &sample_fold());
