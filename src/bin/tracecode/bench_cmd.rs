@@ -203,6 +203,8 @@ pub(crate) struct Loaded {
     pub busy: f64,
     /// (events accepted, seconds inside `ingest`) of each batch, in order.
     pub batches: Vec<(u64, f64)>,
+    /// CPU seconds the event generator's thread used (Linux only).
+    pub generator_cpu: Option<f64>,
 }
 
 /// Generates the synthetic province in a producer thread and ingests it in batches of 4096.
@@ -210,14 +212,15 @@ pub(crate) fn load(store: &Store, synth: &Synth, label: &'static str) -> Result<
     let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(4);
     let estimate = synth.item_count() * 8;
     let mut progress = Progress::new(label, Some(estimate));
-    let mut out = Loaded { events: 0, busy: 0.0, batches: Vec::new() };
+    let mut out = Loaded { events: 0, busy: 0.0, batches: Vec::new(), generator_cpu: None };
     std::thread::scope(|s| {
-        s.spawn(move || {
+        let generator = s.spawn(move || {
             for batch in synth.batches(4096) {
                 if tx.send(batch).is_err() {
                     break;
                 }
             }
+            thread_cpu()
         });
         for batch in rx {
             let t = Instant::now();
@@ -228,20 +231,68 @@ pub(crate) fn load(store: &Store, synth: &Synth, label: &'static str) -> Result<
             out.batches.push((r.accepted as u64, secs));
             progress.update(out.events);
         }
+        out.generator_cpu = generator.join().ok().flatten();
         Ok::<(), String>(())
     })?;
     progress.finish();
     Ok(out)
 }
 
-/// CPU seconds (user and system, every thread) this process has used, from `/proc/self/stat` (in USER_HZ,
-/// which Linux fixes at 100 for that file); `None` where there is no such file.
-fn process_cpu() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// CPU seconds (user and system) in a `/proc/…/stat` file (in USER_HZ, which Linux fixes at 100 there).
+fn stat_cpu(path: &std::path::Path) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
     Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// CPU seconds every thread of this process has used; `None` where there is no `/proc`.
+fn process_cpu() -> Option<f64> {
+    stat_cpu("/proc/self/stat".as_ref())
+}
+
+/// CPU seconds the calling thread has used.
+fn thread_cpu() -> Option<f64> {
+    stat_cpu("/proc/thread-self/stat".as_ref())
+}
+
+/// A process's CPU seconds by thread role: the calling thread (the one that ingests), RocksDB's flush and
+/// compaction pools (threads named `rocksdb:high*` and `rocksdb:low*`), and the rest (other live threads, and
+/// every thread that has exited, such as the preparation helpers of each batch).
+#[derive(Clone, Copy)]
+struct CpuSplit {
+    caller: f64,
+    flush: f64,
+    compaction: f64,
+    rest: f64,
+}
+
+impl CpuSplit {
+    fn now() -> Option<Self> {
+        let total = process_cpu()?;
+        let caller = thread_cpu()?;
+        let (mut flush, mut compaction) = (0.0, 0.0);
+        for t in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+            let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            let cpu = stat_cpu(&t.path().join("stat")).unwrap_or(0.0);
+            if name.starts_with("rocksdb:high") {
+                flush += cpu;
+            } else if name.starts_with("rocksdb:low") {
+                compaction += cpu;
+            }
+        }
+        Some(Self { caller, flush, compaction, rest: total - caller - flush - compaction })
+    }
+
+    fn since(self, before: Self) -> Self {
+        Self {
+            caller: self.caller - before.caller,
+            flush: self.flush - before.flush,
+            compaction: self.compaction - before.compaction,
+            rest: self.rest - before.rest,
+        }
+    }
 }
 
 /// What [`raw_write_baseline`] measured.
@@ -331,12 +382,14 @@ fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>
     // Keep the write batches of the first ~512 MiB of ingest for the same-run raw-write baseline.
     store.record_batches(512 << 20);
     let cpu0 = process_cpu();
+    let split0 = CpuSplit::now();
     let loaded = load(store, synth, "ingest")?;
     let recorded = store.take_recorded_batches();
     let (events, busy) = (loaded.events, loaded.busy);
     store.flush().map_err(|e| e.to_string())?;
     let settle = settle(store)?;
     let cpu = process_cpu().zip(cpu0).map(|(b, a)| b - a);
+    let split = CpuSplit::now().zip(split0).map(|(b, a)| b.since(a));
     let raw = raw_write_baseline(opts, &loaded, &recorded)?;
     drop(recorded);
     #[allow(clippy::cast_precision_loss, reason = "throughput display")]
@@ -374,6 +427,22 @@ fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         #[allow(clippy::cast_precision_loss, reason = "display")]
         let c = cores as f64;
+        // Where it went, per thread role: the ingesting thread is the one that bounds a single writer.
+        #[allow(clippy::cast_precision_loss, reason = "display")]
+        let us = |secs: f64| secs * 1e6 / events.max(1) as f64;
+        let split = split.map_or_else(String::new, |s| {
+            let generator = loaded.generator_cpu.unwrap_or(0.0);
+            format!(
+                ". Split: the ingesting thread {:.1} us (validation and encoding of half a batch, the nodes' \
+                 records, the write: WAL and memtable inserts), preparation helpers {:.1}, the event generator \
+                 {:.1}, flushes {:.1}, compactions {:.1}",
+                us(s.caller),
+                us(s.rest - generator),
+                us(generator),
+                us(s.flush),
+                us(s.compaction)
+            )
+        });
         rows.push(Row {
             name: "ingest, events per CPU-second",
             rate: per_cpu,
@@ -384,7 +453,7 @@ fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>
                 "{:.1} us of CPU an event, every thread counted (preparation, WAL, memtables, flushes, compactions, \
                  and the event generator); RocksDB alone writing, flushing and compacting the first batches' \
                  records into a fresh store: {:.1} us an event, a lower bound for its share of the whole load. On \
-                 {cores} cores: at most {} for this ingest, {} for RocksDB alone with no preparation at all",
+                 {cores} cores: at most {} for this ingest, {} for RocksDB alone with no preparation at all{split}",
                 1e6 / per_cpu,
                 1e6 / raw_per_cpu,
                 fmt_rate(per_cpu * c),
