@@ -295,6 +295,11 @@ impl CpuSplit {
         Some(Self { caller, flush, compaction, rest: total - caller - flush - compaction })
     }
 
+    /// Every thread's CPU seconds.
+    fn total(self) -> f64 {
+        self.caller + self.flush + self.compaction + self.rest
+    }
+
     fn since(self, before: Self) -> Self {
         Self {
             caller: self.caller - before.caller,
@@ -391,15 +396,14 @@ fn write_json(path: Option<&str>, v: &Value) -> Result<(), String> {
 fn ingest_rows(store: &Store, synth: &Synth, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
     // Keep the write batches of the first ~512 MiB of ingest for the same-run raw-write baseline.
     store.record_batches(512 << 20);
-    let cpu0 = process_cpu();
     let split0 = CpuSplit::now();
     let loaded = load(store, synth, "ingest")?;
     let recorded = store.take_recorded_batches();
     let (events, busy) = (loaded.events, loaded.busy);
     store.flush().map_err(|e| e.to_string())?;
     let settle = settle(store)?;
-    let cpu = process_cpu().zip(cpu0).map(|(b, a)| b - a);
     let split = CpuSplit::now().zip(split0).map(|(b, a)| b.since(a));
+    let cpu = split.map(CpuSplit::total);
     let raw = raw_write_baseline(opts, &loaded, &recorded)?;
     drop(recorded);
     #[allow(clippy::cast_precision_loss, reason = "throughput display")]
