@@ -49,8 +49,15 @@ pub enum ErrorKind {
     Corrupt,
     /// A format version this build does not understand.
     Version,
-    /// An operating-system or storage failure.
+    /// An operating-system or storage failure not named by a more specific kind.
     Io,
+    /// The disk (or the file system's quota) is full: free space, then reopen the store; it can be opened
+    /// read-only meanwhile.
+    NoSpace,
+    /// Another process holds the store open for writing.
+    Locked,
+    /// The store was opened read-only (or lives on a read-only file system) and the call would write.
+    ReadOnly,
     /// The store refuses writes after an earlier failed write; reopen it.
     Poisoned,
     /// A caller-supplied argument or option is invalid.
@@ -83,6 +90,9 @@ impl ErrorKind {
             Self::Corrupt => "corrupt",
             Self::Version => "version",
             Self::Io => "io",
+            Self::NoSpace => "no_space",
+            Self::Locked => "locked",
+            Self::ReadOnly => "read_only",
             Self::Poisoned => "poisoned",
             Self::InvalidArgument => "invalid_argument",
         }
@@ -159,7 +169,14 @@ impl Error {
     pub const fn is_input(&self) -> bool {
         !matches!(
             self.kind,
-            ErrorKind::Io | ErrorKind::Poisoned | ErrorKind::Corrupt | ErrorKind::Version | ErrorKind::InvalidArgument
+            ErrorKind::Io
+                | ErrorKind::NoSpace
+                | ErrorKind::Locked
+                | ErrorKind::ReadOnly
+                | ErrorKind::Poisoned
+                | ErrorKind::Corrupt
+                | ErrorKind::Version
+                | ErrorKind::InvalidArgument
         )
     }
 }

@@ -172,7 +172,9 @@ pub fn frame_decode(data: &[u8]) {
 
 /// Oracle for EPCIS 2.0 JSON: whatever the streaming importer accepts exports to JSON that imports to an equal
 /// event (field values; the prefixes recorded in `namespaces` may differ when a context declares overlapping
-/// namespace IRIs), and the canonical event hash survives.
+/// namespace IRIs), and the canonical event hash survives. Also: the bounded JSON reader agrees with serde_json
+/// ([`json_reader`]), and single-event parsing ([`event_from_slice`](crate::event::epcis_json::event_from_slice))
+/// judges a bare event exactly as the importer does.
 pub fn json_event(data: &[u8]) {
     use crate::event::epcis_json::{self, Context, ExportOptions, Mode};
     let check = |e: &crate::event::Event| {
@@ -186,12 +188,88 @@ pub fn json_event(data: &[u8]) {
         b.namespaces.clear();
         assert_eq!(a, b, "JSON round trip of {j}");
     };
-    let _ = epcis_json::import(data, Mode::AcceptValid, |_, r| {
-        if let Ok(e) = r {
-            check(&e);
+    let imported = epcis_json::import_all(data, Mode::AcceptValid);
+    if let Ok((events, _)) = &imported {
+        for e in events {
+            check(e);
         }
-        Ok(())
-    });
+    }
+    json_reader(data);
+    single_event(data, imported.as_ref().ok());
+}
+
+/// [`event_from_slice`](crate::event::epcis_json::event_from_slice) against the importer on the same bytes: when
+/// the importer read a bare event, both give the same event or the same fault (pointer and kind); when
+/// `event_from_slice` accepts an object that cannot be a document, the importer reads it as that event.
+fn single_event(data: &[u8], imported: Option<&(Vec<crate::event::Event>, crate::event::epcis_json::ImportSummary)>) {
+    use crate::event::epcis_json::{self, Context, DocumentKind, Json, MAX_EVENT_BYTES, MAX_EVENT_VALUES};
+    let single = epcis_json::event_from_slice(data, &Context::new());
+    if let Some((events, summary)) = imported
+        && summary.document == DocumentKind::Event
+    {
+        match (&single, summary.rejected.first()) {
+            (Ok(e), None) => assert_eq!(events.as_slice(), std::slice::from_ref(e), "bare event"),
+            (Err(e), Some(bad)) => {
+                assert_eq!((e.pointer(), e.kind()), (bad.pointer.as_str(), bad.kind), "{e} / {bad}");
+            }
+            (s, bad) => panic!("event_from_slice gives {s:?}, the importer {bad:?}"),
+        }
+    }
+    let document_like = |v: &Json| match v {
+        Json::Object(m) => m.iter().any(|(k, _)| matches!(&**k, "epcisBody" | "epcisHeader")),
+        _ => true,
+    };
+    if let Ok(e) = &single
+        && let Ok((v, _)) = epcis_json::read_slice(data, MAX_EVENT_VALUES, MAX_EVENT_BYTES)
+        && !document_like(&v)
+    {
+        let (events, summary) =
+            imported.unwrap_or_else(|| panic!("event_from_slice accepts what the importer refuses: {e:?}"));
+        assert_eq!((summary.document, events.as_slice()), (DocumentKind::Event, std::slice::from_ref(e)));
+    }
+}
+
+/// Oracle for the bounded JSON reader of EPCIS import, against serde_json on the same bytes: what the reader
+/// accepts, serde_json accepts with the same value (numbers compared exactly or as binary floats; a value with a
+/// duplicate member name is not compared: serde_json keeps the last, the reader reports the first); what serde_json
+/// accepts, the reader refuses only for a bound ([`ErrorKind::Length`](crate::ErrorKind::Length)).
+pub fn json_reader(data: &[u8]) {
+    use crate::event::epcis_json::{Json, MAX_EVENT_VALUES, read_slice};
+    use serde_json::Value;
+    fn same(a: &Json, b: &Value) -> bool {
+        match (a, b) {
+            (Json::Null, Value::Null) => true,
+            (Json::Bool(x), Value::Bool(y)) => x == y,
+            (Json::Number(t), Value::Number(n)) => {
+                **t == *n.to_string()
+                    || t.parse::<f64>().ok().zip(n.as_f64()).is_some_and(|(x, y)| x.to_bits() == y.to_bits())
+            }
+            (Json::String(x), Value::String(y)) => **x == **y,
+            (Json::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
+            (Json::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, v)| y.get(&**k).is_some_and(|w| same(v, w)))
+            }
+            _ => false,
+        }
+    }
+    let ours = read_slice(data, MAX_EVENT_VALUES, u64::MAX);
+    let theirs = serde_json::from_slice::<Value>(data);
+    match (ours, theirs) {
+        (Ok((v, dup)), Ok(w)) => {
+            if dup.is_none() {
+                assert!(same(&v, &w), "the reader reads {v:?}, serde_json {w}");
+            }
+        }
+        // Without arbitrary_precision serde_json refuses numbers beyond f64; the reader keeps their text.
+        (Ok(_), Err(e)) => {
+            let range = e.to_string().contains("number out of range");
+            assert!(range, "the reader accepts what serde_json refuses: {e}");
+        }
+        (Err(f), Ok(_)) => {
+            assert_eq!(f.kind, crate::ErrorKind::Length, "the reader refuses JSON serde_json reads: {}", f.message);
+        }
+        (Err(f), Err(_)) => assert!(f.message.len() < 300, "a long message: {}", f.message),
+    }
 }
 
 /// Oracle for store state records (`docs/STORE.md`, the `chain` family's per-node record, decoded on every
@@ -204,5 +282,172 @@ pub fn state_record(data: &[u8]) {
         let back = decode_state(&again).unwrap_or_else(|e| panic!("a re-encoded state record does not decode: {e}"));
         assert_eq!(back, (head, fold), "state record round trip");
         assert_eq!(encode_state(&back.0, &back.1), again, "state record encoding is stable");
+    }
+}
+
+/// Oracle for the RocksDB store against the in-memory model: the bytes are a sequence of operations (ingest a
+/// batch of events built from a small vocabulary of items, containers, places and parties; resolve; state at a
+/// time; neighbours; a query page; the feed; reopen the store), run on a fresh [`crate::store::Store`] in a
+/// temporary directory and on a [`crate::store::MemoryStore`]. Every answer must be equal; at the end the store
+/// must verify, and its checkpoint and counts must be the model's.
+#[cfg(feature = "rocksdb")]
+pub fn store_model(data: &[u8]) {
+    store_model::run(data);
+}
+
+#[cfg(feature = "rocksdb")]
+mod store_model {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use crate::event::{Action, BizStep, Disposition, Event, EventType, Id, Place, SourceDest, SourceDestType};
+    use crate::event::{Timestamp, TzOffset};
+    use crate::store::{Index, MemoryStore, Options, Query, Store, TraceStore};
+
+    /// The operations' bytes, read front to back; an exhausted input reads as zeros.
+    struct Bytes<'a>(&'a [u8]);
+
+    impl Bytes<'_> {
+        fn u8(&mut self) -> u8 {
+            let (b, rest) = self.0.split_first().map_or((0, &[][..]), |(b, r)| (*b, r));
+            self.0 = rest;
+            b
+        }
+    }
+
+    fn node(i: u8) -> Id {
+        let text = match i % 10 {
+            n @ 0..=5 => format!("https://id.gs1.org/01/09506000134352/21/F{n}"),
+            n @ 6..=7 => format!("urn:epc:id:sscc:0614141.{n:010}"),
+            n @ 8 => format!("urn:epc:id:sgln:0614141.00001.{n}"),
+            n => format!("urn:epc:id:pgln:0614141.0000{n}"),
+        };
+        Id::parse(&text).unwrap_or_else(|_| Id::Uri(text.into_boxed_str()))
+    }
+
+    fn event(b: &mut Bytes<'_>) -> Event {
+        let (kind, a, c, t) = (b.u8(), b.u8(), b.u8(), b.u8());
+        let time = Timestamp(1_700_000_000_000 + i64::from(t) * 60_000);
+        let mut e =
+            Event::new(if kind % 3 == 1 { EventType::Aggregation } else { EventType::Object }, time, TzOffset::UTC);
+        e.action = Some(match kind / 3 % 3 {
+            0 => Action::Add,
+            1 => Action::Observe,
+            _ => Action::Delete,
+        });
+        match e.kind {
+            EventType::Aggregation => {
+                e.parent_id = Some(node(6 + a % 2));
+                // DELETE without children unpacks the container as a whole.
+                if !(e.action == Some(Action::Delete) && c % 2 == 0) {
+                    e.child_epcs = vec![node(c % 6)];
+                }
+            }
+            _ => e.epc_list = vec![node(a % 6), node(c % 8)].into_iter().take(1 + usize::from(kind % 2)).collect(),
+        }
+        if kind & 0x40 != 0 {
+            e.biz_step = Some(if kind & 0x80 != 0 { BizStep::Shipping } else { BizStep::Receiving });
+            e.disposition = Some(if c & 0x80 != 0 { Disposition::InTransit } else { Disposition::InProgress });
+            e.biz_location = Some(Place { id: node(8), extensions: Vec::new() });
+            e.destinations = vec![SourceDest { kind: SourceDestType::OwningParty, id: node(9) }];
+        }
+        e
+    }
+
+    /// A fresh directory, removed on drop.
+    struct Dir(std::path::PathBuf);
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn open(dir: &Dir) -> Store {
+        let o = Options::default().block_cache_bytes(1 << 20).hot_tier_bytes(1 << 20);
+        Store::open(&dir.0, o).unwrap_or_else(|e| panic!("open: {e}"))
+    }
+
+    pub(super) fn run(data: &[u8]) {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = Dir(std::env::temp_dir().join(format!(
+            "tracecode-fuzz-store-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        )));
+        let _ = std::fs::remove_dir_all(&dir.0);
+        let mut st = open(&dir);
+        let mem = MemoryStore::new();
+        let mut b = Bytes(data);
+        // At most 64 operations: long inputs add nothing a longer campaign would not find.
+        for _ in 0..64 {
+            if b.0.is_empty() {
+                break;
+            }
+            match b.u8() % 7 {
+                0 => {
+                    let n = 1 + usize::from(b.u8() % 4);
+                    let batch: Vec<Event> = (0..n).map(|_| event(&mut b)).collect();
+                    let (x, y) = (st.ingest(batch.clone()), mem.ingest(batch));
+                    match (x, y) {
+                        (Ok(x), Ok(y)) => assert_eq!(x, y, "ingest reports"),
+                        (Err(x), Err(y)) => assert_eq!(x.kind(), y.kind(), "ingest errors: {x} / {y}"),
+                        (x, y) => panic!("ingest: store {x:?}, model {y:?}"),
+                    }
+                }
+                1 => {
+                    let id = node(b.u8());
+                    let (x, y) = (st.resolve_id(&id), mem.resolve_id(&id));
+                    assert_eq!(x.ok(), y.ok(), "resolve {id}");
+                }
+                2 => {
+                    let (id, t) = (node(b.u8()), Timestamp(1_700_000_000_000 + i64::from(b.u8()) * 60_000));
+                    assert_eq!(st.state_at(&id, t).ok(), mem.state_at(&id, t).ok(), "state_at {id}");
+                }
+                3 => {
+                    let id = node(b.u8());
+                    let (mut x, mut y) = (Vec::new(), Vec::new());
+                    assert_eq!(st.neighbours(&id, &mut x).is_ok(), mem.neighbours(&id, &mut y).is_ok());
+                    assert_eq!(x, y, "neighbours {id}");
+                }
+                4 => {
+                    let which = b.u8();
+                    let index = match which % 4 {
+                        0 => Index::Time,
+                        1 => Index::Location(node(8)),
+                        2 => Index::Party(node(9)),
+                        _ => Index::Parent(node(6 + which / 4 % 2)),
+                    };
+                    let mut q = Query::new(index);
+                    q.limit = 1 + usize::from(b.u8() % 8);
+                    // Every page, following the cursors.
+                    loop {
+                        let (x, y) = (st.query(&q), mem.query(&q));
+                        let (Ok(x), Ok(y)) = (x, y) else { panic!("query failed") };
+                        assert_eq!(x, y, "query page");
+                        match x.next {
+                            Some(c) => q.after = Some(c),
+                            None => break,
+                        }
+                    }
+                }
+                5 => {
+                    let after = u64::from(b.u8() % 16);
+                    assert_eq!(st.events_since(after, 8).ok(), mem.events_since(after, 8).ok(), "feed after {after}");
+                }
+                _ => {
+                    drop(st);
+                    st = open(&dir);
+                }
+            }
+        }
+        let v = st.verify_all().unwrap_or_else(|e| panic!("verify_all: {e}"));
+        assert!(v.is_ok(), "verify_all: {:?}", v.first_bad);
+        assert_eq!(Some(v), mem.verify_all().ok(), "verify_all counts");
+        assert_eq!(st.checkpoint().ok(), mem.checkpoint().ok(), "checkpoint");
+        let (x, y) = (st.stats().ok(), mem.stats().ok());
+        assert_eq!(
+            x.map(|s| (s.events, s.nodes, s.chain_entries, s.edges)),
+            y.map(|s| (s.events, s.nodes, s.chain_entries, s.edges))
+        );
     }
 }

@@ -1717,6 +1717,10 @@ pub fn walk_tuned<S: TraceStore + ?Sized>(
     tuning: WalkTuning,
     sink: &mut dyn FnMut(Step<'_>) -> ControlFlow<()>,
 ) -> Result<WalkSummary, Error> {
+    // A walk reads one state of the store, so it never follows part of a batch committed while it runs.
+    if let Some(view) = store.pinned() {
+        return walk_tuned(&*view, root, dir, opts, tuning, sink);
+    }
     let table = NodeTable::new();
     let spec = BufSpec::new(&table.hasher, dir);
     let w = Walker {
@@ -1943,6 +1947,10 @@ pub fn trace<S: TraceStore + ?Sized>(
     dir: Direction,
     opts: &TraceOptions,
 ) -> Result<Trace, Error> {
+    // The walk and the states it collects read one state of the store.
+    if let Some(view) = store.pinned() {
+        return trace(&*view, root, dir, opts);
+    }
     collect(store, root, dir, opts, &mut |sink| walk(store, root, dir, opts, sink))
 }
 
@@ -2226,6 +2234,10 @@ pub fn recall<S: TraceStore + ?Sized>(store: &S, input: &str, opts: &RecallOptio
 /// # Errors
 /// As [`recall`].
 pub fn recall_id<S: TraceStore + ?Sized>(store: &S, root: &Id, opts: &RecallOptions) -> Result<Recall, Error> {
+    // The trace and the parties it names are read from one state of the store.
+    if let Some(view) = store.pinned() {
+        return recall_id(&*view, root, opts);
+    }
     let topts = TraceOptions { with_state: Some(true), ..opts.trace.clone() };
     let t = trace(store, root, Direction::Forward, &topts)?;
     let mut affected: Vec<Affected> = Vec::new();

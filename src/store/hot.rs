@@ -8,10 +8,18 @@
 //!   lock only (the CLOCK reference bit is an atomic).
 //! - **Bounded** by an estimated byte charge per entry; eviction is CLOCK (second chance), which approximates LRU
 //!   without reordering on every hit.
-//! - **Coherent with ingest** by an epoch: the writer bumps the epoch after each commit and then removes every
-//!   node the batch touched; a reader records the epoch *before* reading RocksDB and inserts its answer only if
-//!   the epoch is unchanged (checked under the shard lock). A reader that raced a commit therefore never
-//!   caches a stale answer, and a resolve that starts after `ingest` returns never sees one.
+//! - **Coherent with ingest, and never torn**, by an epoch that is odd while a commit is in progress
+//!   ([`HotTier::begin_commit`], [`HotTier::end_commit`]). The writer makes the epoch odd, removes every node
+//!   the batch changes, writes the batch to RocksDB, and makes the epoch even again. A reader records the epoch
+//!   *before* reading RocksDB and inserts its answer only if that epoch is even and still current (checked
+//!   under the shard lock). So while a batch is being written no entry can be added, and every entry it
+//!   changes is already gone before RocksDB shows it: an entry present in the tier is always the committed
+//!   answer, and a reader that has seen a batch through RocksDB cannot then be handed a cached answer from
+//!   before it. (Removing after the write, as an earlier version did, let a reader see one node of a batch
+//!   in RocksDB and another from the tier as it was before the batch.)
+//! - **Stamped** with the epoch an entry was read at, so a reader pinned to one snapshot (a trace, a
+//!   `resolve_many`, a session) takes from the tier only entries read at or before its snapshot's epoch
+//!   ([`HotTier::get_at`]): nothing newer than the state it reads from RocksDB.
 //! - **Free admission until full, then admission on the second miss**: until the first eviction every miss is
 //!   cached (nothing is evicted for it). From then on, a key is cached only when it misses twice within a window (a
 //!   lock-free "doorkeeper" Bloom filter, two bits per key, cleared after about as many new keys as the tier
@@ -46,6 +54,8 @@ struct Slot {
     value: Arc<Resolution>,
     charge: usize,
     referenced: AtomicBool,
+    /// The (even) epoch the value was read at: it is the node's answer from then until it is removed.
+    stamp: u64,
 }
 
 /// A keyed multiply–xorshift hash (see the module docs).
@@ -203,17 +213,29 @@ impl HotTier {
         self.budget_per_shard > 0
     }
 
-    /// The current epoch; read it before reading RocksDB for a later [`Self::insert`].
+    /// The current epoch; read it before reading RocksDB for a later [`Self::insert`]. Odd while a commit is in
+    /// progress.
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
     }
 
+    /// The cached answer for `key`: always the committed one (see the module docs), so a single read may use it
+    /// whatever the epoch.
     pub(crate) fn get(&self, key: &[u8]) -> Option<Arc<Resolution>> {
+        self.get_at(key, u64::MAX)
+    }
+
+    /// The cached answer for `key` if it was read at or before epoch `pinned`: what a reader pinned to the
+    /// snapshot of that epoch may use without seeing anything newer than its snapshot.
+    pub(crate) fn get_at(&self, key: &[u8], pinned: u64) -> Option<Arc<Resolution>> {
         if !self.enabled() {
             return None;
         }
         let s = lock_read(self.shard(key)?);
         let slot = s.slots.get(*s.map.get(key)?)?.as_ref()?;
+        if slot.stamp > pinned {
+            return None;
+        }
         // Write the reference bit only when it is clear: hot entries are read by every core, and an
         // unconditional store would bounce their cache line between cores on every hit.
         if !slot.referenced.load(Ordering::Relaxed) {
@@ -222,9 +244,10 @@ impl HotTier {
         Some(Arc::clone(&slot.value))
     }
 
-    /// Caches `value` unless an ingest committed since `epoch` was read, or it alone exceeds the shard budget.
+    /// Caches `value`, read from RocksDB at `epoch`, unless a commit was in progress then or has started since,
+    /// or the value alone exceeds the shard budget.
     pub(crate) fn insert(&self, key: &[u8], value: Arc<Resolution>, charge: usize, epoch: u64) {
-        if !self.enabled() || charge > self.budget_per_shard {
+        if !self.enabled() || charge > self.budget_per_shard || !epoch.is_multiple_of(2) {
             return;
         }
         let Some(shard) = self.shard(key) else { return };
@@ -247,7 +270,7 @@ impl HotTier {
                 None => break,
             }
         }
-        let slot = Slot { key: key.into(), value, charge, referenced: AtomicBool::new(false) };
+        let slot = Slot { key: key.into(), value, charge, referenced: AtomicBool::new(false), stamp: epoch };
         let i = if let Some(i) = s.free.pop() {
             if let Some(x) = s.slots.get_mut(i) {
                 *x = Some(slot);
@@ -290,8 +313,15 @@ impl HotTier {
         false
     }
 
-    /// Starts an invalidation: call after a commit, before [`Self::remove`]ing the touched keys.
-    pub(crate) fn bump(&self) {
+    /// Starts a commit: the epoch turns odd, so no answer read from now on is cached. Call before removing the
+    /// nodes the batch changes and before writing it; [`Self::end_commit`] after the write (whether it failed
+    /// or not).
+    pub(crate) fn begin_commit(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Ends the commit [`Self::begin_commit`] started: the epoch turns even again.
+    pub(crate) fn end_commit(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -300,14 +330,6 @@ impl HotTier {
             && let Some(shard) = self.shard(key)
         {
             let old = lock_write(shard).take(key);
-            drop(old); // freed outside the lock
-        }
-    }
-
-    /// Drops every entry: what a commit does when it cannot tell which nodes it changed.
-    pub(crate) fn clear(&self) {
-        for shard in &*self.shards {
-            let old = std::mem::take(&mut *lock_write(shard));
             drop(old); // freed outside the lock
         }
     }
@@ -340,17 +362,36 @@ mod tests {
         let e = h.epoch();
         h.insert(b"a", res(), 10, e);
         assert!(h.get(b"a").is_some(), "a tier with room admits on the first miss");
-        h.bump();
+        h.begin_commit();
         h.insert(b"b", res(), 10, e);
         h.insert(b"b", res(), 10, e); // stale epoch: refused
+        assert!(h.get(b"b").is_none());
+        h.insert(b"b", res(), 10, h.epoch()); // a commit in progress: refused
+        assert!(h.get(b"b").is_none());
+        h.end_commit();
+        h.insert(b"b", res(), 10, e); // an epoch from before the commit: refused
         assert!(h.get(b"b").is_none());
         h.remove(b"a");
         assert!(h.get(b"a").is_none());
         h.insert(b"c", res(), 10, h.epoch());
         assert!(h.get(b"c").is_some());
-        h.clear();
+        h.remove(b"c");
         assert!(h.get(b"c").is_none());
         assert_eq!(h.usage(), (0, 0));
+    }
+
+    /// An entry serves a reader pinned at or after the epoch it was read at, never one pinned before it.
+    #[test]
+    fn stamped_entries_serve_only_later_pins() {
+        let h = HotTier::new(16 * 1000);
+        let before = h.epoch();
+        h.begin_commit();
+        h.end_commit();
+        let after = h.epoch();
+        h.insert(b"a", res(), 10, after);
+        assert!(h.get_at(b"a", before).is_none(), "read after the pinned snapshot's epoch");
+        assert!(h.get_at(b"a", after).is_some());
+        assert!(h.get(b"a").is_some());
     }
 
     #[test]

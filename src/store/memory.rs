@@ -332,7 +332,10 @@ impl TraceStore for MemoryStore {
         let log_entries = u64::try_from(g.events.len()).unwrap_or(u64::MAX);
         let events = g.captured().count() as u64;
         let chain_entries = g.captured().map(|(_, (_, e))| derive::nodes(e).len() as u64).sum();
-        Ok(VerifyReport { log_entries, events, chains: g.nodes().len() as u64, chain_entries, first_bad: None })
+        let chains = g.nodes().len() as u64;
+        drop(g);
+        let edges = self.stats()?.edges;
+        Ok(VerifyReport { log_entries, events, chains, chain_entries, edges, first_bad: None })
     }
 
     fn stats(&self) -> Result<Stats, Error> {

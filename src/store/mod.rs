@@ -84,6 +84,8 @@ mod rocks;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "rocksdb")]
+pub use rocks::durable::Loss;
+#[cfg(feature = "rocksdb")]
 pub use rocks::{Options, RawScanner, Reader, Session, Store};
 pub use state::derive_state;
 pub use view::{EdgeReader, EdgeSource, EdgeView, IdRef};
@@ -588,6 +590,9 @@ pub struct VerifyReport {
     pub chains: u64,
     /// Chain entries checked.
     pub chain_entries: u64,
+    /// Edges checked, counted as [`Stats::edges`] counts them (every record of the `edge` family was checked
+    /// against the events).
+    pub edges: u64,
     /// The first bad record, if any; `None` means everything checked is intact.
     pub first_bad: Option<BadRecord>,
 }
@@ -712,6 +717,13 @@ pub trait TraceStore {
     /// Where walks can read edges without copying them, on several threads ([`EdgeSource`]); `None` (the
     /// default) when the store offers no such access, and walks use [`Self::neighbours`].
     fn edge_source(&self) -> Option<&dyn EdgeSource> {
+        None
+    }
+
+    /// One consistent state of this store for an answer assembled from many calls (a trace, a recall): every
+    /// read through the returned store sees the same commits, so no such answer shows part of a batch. `None`
+    /// (the default) when the store is already such a view, or each call of it locks the whole store anyway.
+    fn pinned(&self) -> Option<Box<dyn TraceStore + '_>> {
         None
     }
 

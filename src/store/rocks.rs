@@ -16,6 +16,8 @@ use crate::event::id::{EventId, GENESIS, Link, chain_step, event_id};
 use crate::event::{Event, EventType, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 
+pub(crate) mod durable;
+mod verify;
 mod visit;
 
 use super::derive::{self, Why};
@@ -39,6 +41,7 @@ use super::{
 /// assert!(o.sync);
 /// ```
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools, reason = "independent switches, each documented with its default")]
 pub struct Options {
     /// Create the store when the directory holds none (default `true`).
     pub create_if_missing: bool,
@@ -57,6 +60,20 @@ pub struct Options {
     /// Chain heads (node → last link) the writer keeps in memory, entries (about 100 bytes each); beyond it the
     /// head is read from the chain's last entry. Default 2 million.
     pub head_cache_entries: usize,
+    /// Open for reading only (default `false`): nothing is written, not even on open or close, so a store on a
+    /// read-only file system or a full disk can still be read, verified and exported; calls that would write
+    /// return [`ErrorKind::ReadOnly`]. Another process may hold the store open for writing meanwhile (this
+    /// reader then sees the state as of its open).
+    pub read_only: bool,
+    /// Open a store whose recovery came back short of its durability mark (default `false`: such an open is
+    /// refused with [`ErrorKind::Corrupt`] naming what was lost). With `true` the store continues from what
+    /// was recovered and records the loss ([`Store::losses`]); see [`Store::open`].
+    pub accept_loss: bool,
+    /// The longest time between two durability points during ingest (default 1 s): the write-ahead log is
+    /// `fsync`ed (when [`Self::sync`] is off) and the durability mark moves to the last commit. An operating
+    /// system crash or power loss with `sync` off can lose at most the commits since the last durability point;
+    /// damage that loses anything before it is detected on open.
+    pub durable_interval: std::time::Duration,
 }
 
 impl Default for Options {
@@ -69,6 +86,9 @@ impl Default for Options {
             write_buffer_bytes: 64 << 20,
             background_jobs: 2,
             head_cache_entries: 2_000_000,
+            read_only: false,
+            accept_loss: false,
+            durable_interval: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -101,11 +121,91 @@ impl Options {
         self.create_if_missing = on;
         self
     }
+
+    /// Sets [`Self::read_only`].
+    #[must_use]
+    pub const fn read_only(mut self, on: bool) -> Self {
+        self.read_only = on;
+        self
+    }
+
+    /// Sets [`Self::accept_loss`].
+    #[must_use]
+    pub const fn accept_loss(mut self, on: bool) -> Self {
+        self.accept_loss = on;
+        self
+    }
 }
 
-/// Storage failures become [`ErrorKind::Io`] with RocksDB's message; no `rocksdb` type leaks.
+/// A failure to open the store at `path`, by kind as [`io`], naming the path and what to do for a lock.
+fn opening(path: &Path, e: &rocksdb::Error) -> Error {
+    let err = io(e);
+    if err.kind() == ErrorKind::Locked {
+        return Error::new(
+            ErrorKind::Locked,
+            0,
+            0,
+            format!(
+                "{} is open for writing in another process ({}); open it read-only to read it meanwhile",
+                path.display(),
+                err.message()
+            ),
+        );
+    }
+    err
+}
+
+/// Storage failures with RocksDB's message, by kind: damage is [`ErrorKind::Corrupt`] (never `Io`), a full disk
+/// [`ErrorKind::NoSpace`], a store another process holds [`ErrorKind::Locked`], a write to a read-only store or
+/// file system [`ErrorKind::ReadOnly`], anything else [`ErrorKind::Io`]. No `rocksdb` type leaks.
 fn io(e: &rocksdb::Error) -> Error {
-    Error::new(ErrorKind::Io, 0, 0, format!("storage: {e}"))
+    let message = e.to_string();
+    let kind = if e.kind() == rocksdb::ErrorKind::Corruption { ErrorKind::Corrupt } else { storage_kind(&message) };
+    Error::new(kind, 0, 0, format!("storage: {message}"))
+}
+
+/// The kind of a storage failure from its message (RocksDB reports the operating system's error text inside an
+/// `IOError` status, and its own kind only for corruption).
+fn storage_kind(message: &str) -> ErrorKind {
+    let m = message.to_ascii_lowercase();
+    if m.contains("corruption") || m.contains("checksum mismatch") {
+        ErrorKind::Corrupt
+    } else if m.contains("no space left") || m.contains("nospace") || m.contains("disk quota exceeded") {
+        ErrorKind::NoSpace
+    } else if m.contains("lock file") || m.contains("lock hold by current process") {
+        ErrorKind::Locked
+    } else if m.contains("read-only file system") || m.contains("read only mode") {
+        ErrorKind::ReadOnly
+    } else {
+        ErrorKind::Io
+    }
+}
+
+/// An operating-system failure on a file of the store's own (the durability mark), by kind as [`io`] does.
+fn os(what: &str, path: &Path, e: &std::io::Error) -> Error {
+    let kind = match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => ErrorKind::NoSpace,
+        std::io::ErrorKind::ReadOnlyFilesystem => ErrorKind::ReadOnly,
+        _ => storage_kind(&e.to_string()),
+    };
+    Error::new(kind, 0, 0, format!("storage: {what} {}: {e}", path.display()))
+}
+
+/// A commit in progress on the hot tier ([`HotTier::begin_commit`]); ends it when dropped, so an early return or
+/// a panic between the two cannot leave the tier refusing entries forever.
+struct Commit<'h>(&'h HotTier);
+
+impl<'h> Commit<'h> {
+    fn begin(hot: &'h HotTier) -> Self {
+        hot.begin_commit();
+        Self(hot)
+    }
+}
+
+impl Drop for Commit<'_> {
+    fn drop(&mut self) {
+        self.0.end_commit();
+    }
 }
 
 struct Writer {
@@ -117,6 +217,9 @@ struct Writer {
     fail_next: bool,
     /// The log sequence the last saved known-node filter covers.
     known_seq: Seq,
+    /// The log sequence of the durability mark on disk, and when it was written.
+    marked_seq: Seq,
+    marked_at: std::time::Instant,
     /// Benchmark support ([`Store::record_batches`]): bytes still to record, and the recorded batches.
     recording: Option<(usize, Vec<Vec<u8>>)>,
     /// The record buffers of the last batch, kept for the next.
@@ -271,6 +374,9 @@ pub struct Store {
     known: KnownNodes,
     writer: Mutex<Writer>,
     poisoned: AtomicBool,
+    /// Set once `open` has checked everything: a store whose open failed (say, on a loss of acknowledged
+    /// events) must not write on drop, least of all a durability mark over what was lost.
+    opened: bool,
     /// Column family ids in write batches, by index in `CF_NAMES`.
     cf_ids: [u32; CF_NAMES.len()],
 }
@@ -335,10 +441,26 @@ fn cf_options(name: &str, cache: &Cache, o: &Options) -> rocksdb::Options {
 impl Store {
     /// Opens (or creates) the store in `path`.
     ///
+    /// # Durability
+    /// Every ingest that returned is in the write-ahead log, and a batch is recovered whole or not at all.
+    /// - **Process crash** (kill -9, panic, OOM): nothing acknowledged is lost, with `sync` on or off.
+    /// - **Operating-system crash or power loss**: with [`Options::sync`] on, nothing acknowledged is lost;
+    ///   with it off (the default), at most the commits since the last durability point are (one is made at
+    ///   most [`Options::durable_interval`] after the last, and by [`Store::sync`], [`Store::flush`] and
+    ///   closing the store).
+    /// - **Damage** (a flipped bit or a truncated write-ahead log, a lost or damaged table file): RocksDB
+    ///   would recover the consistent part and open silently; the store compares what was recovered with its
+    ///   durability mark (see `docs/STORE.md`) and refuses to open when anything acknowledged before the last
+    ///   durability point is missing or was rewritten, with [`ErrorKind::Corrupt`] naming the lost sequence
+    ///   numbers. [`Options::accept_loss`] opens it anyway, recording the loss ([`Store::losses`]).
+    ///
     /// # Errors
-    /// [`ErrorKind::Version`] for a store written by a newer format, [`ErrorKind::Corrupt`] for a directory that
-    /// is a RocksDB database but not a tracecode store, [`ErrorKind::Io`] for storage failures (including a
-    /// missing store with `create_if_missing = false`, or a store locked by another process).
+    /// [`ErrorKind::Version`] for a store written by a newer format; [`ErrorKind::Corrupt`] for damage found on
+    /// open (RocksDB's own checks, the durability mark), or a directory that is a RocksDB database but not a
+    /// tracecode store; [`ErrorKind::Locked`] for a store another process holds open for writing (open it
+    /// [read-only](Options::read_only) meanwhile); [`ErrorKind::NoSpace`] for a full disk (read-only opens
+    /// still work); [`ErrorKind::Io`] for other storage failures (including a missing store with
+    /// `create_if_missing = false`).
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
         let cache = Cache::new_hyper_clock_cache(opts.block_cache_bytes, 0);
@@ -351,7 +473,13 @@ impl Store {
         db_opts.set_max_open_files(-1);
         db_opts.set_enable_pipelined_write(true);
         let cfs = CF_NAMES.iter().map(|n| ColumnFamilyDescriptor::new(*n, cf_options(n, &cache, &opts)));
-        let db = DB::open_cf_descriptors(&db_opts, &path, cfs).map_err(|e| io(&e))?;
+        let db = if opts.read_only {
+            // RocksDB replays the write-ahead log into memory and writes nothing (no lock, no info log).
+            DB::open_cf_descriptors_read_only(&db_opts, &path, cfs, false)
+        } else {
+            DB::open_cf_descriptors(&db_opts, &path, cfs)
+        }
+        .map_err(|e| opening(&path, &e))?;
         let cf_ids = family_ids(&db)?;
         let mut store = Self {
             db,
@@ -366,16 +494,89 @@ impl Store {
                 counters: [0; 3],
                 fail_next: false,
                 known_seq: 0,
+                marked_seq: 0,
+                marked_at: std::time::Instant::now(),
                 recording: None,
                 buffers: Buffers::default(),
             }),
             poisoned: AtomicBool::new(false),
+            opened: false,
             cf_ids,
         };
         store.check_format()?;
         store.load_writer()?;
+        store.check_durable()?;
         store.load_known()?;
+        store.opened = true;
         Ok(store)
+    }
+
+    /// Compares what recovery found with the durability mark ([`durable`]): a loss is refused, or with
+    /// [`Options::accept_loss`] recorded (unless read-only) and the mark moved to what was recovered.
+    fn check_durable(&self) -> Result<(), Error> {
+        let mark = durable::read(&self.path)?;
+        let mut w = self.lock_writer();
+        let recovered = Checkpoint { seq: w.last_seq, hash: w.log_hash };
+        let Some(mark) = mark else {
+            // A store from before marks, or new: mark what there is (a read-only open writes nothing).
+            if !self.opts.read_only && recovered.seq > 0 {
+                self.mark(&mut w)?;
+            }
+            return Ok(());
+        };
+        w.marked_seq = mark.seq;
+        let loss = durable::compare(&mark, &recovered, |seq| self.log_hash_at(seq))?;
+        let Some(loss) = loss else { return Ok(()) };
+        if !self.opts.accept_loss {
+            return Err(durable::loss_error(&self.path, &loss));
+        }
+        if self.opts.read_only {
+            return Ok(());
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.put_opt(loss.key(), loss.encode(), &wo).map_err(|e| io(&e))?;
+        self.mark(&mut w)
+    }
+
+    /// The log's stored checkpoint hash at `seq`, `None` when the log has no entry there.
+    fn log_hash_at(&self, seq: Seq) -> Result<Option<Link>, Error> {
+        let k = seq.to_be_bytes();
+        let Some(v) = self.db.get_pinned_cf(self.cf("log")?, k).map_err(|e| io(&e))? else { return Ok(None) };
+        let mut c = Cur::new(unseal(&k, &v, "log")?, "log");
+        c.event_id()?;
+        Ok(Some(Link(c.arr()?)))
+    }
+
+    /// A durability point: `fsync`s the write-ahead log (unless every commit already did), then moves the
+    /// durability mark to the last commit. The caller holds the writer lock, so no commit runs in between.
+    fn mark(&self, w: &mut Writer) -> Result<(), Error> {
+        if !self.opts.sync {
+            self.db.flush_wal(true).map_err(|e| io(&e))?;
+        }
+        durable::write(&self.path, &Checkpoint { seq: w.last_seq, hash: w.log_hash })?;
+        w.marked_seq = w.last_seq;
+        w.marked_at = std::time::Instant::now();
+        Ok(())
+    }
+
+    /// Every loss of acknowledged events accepted on open ([`Options::accept_loss`]), oldest first.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Corrupt`] for a damaged loss record; storage kinds.
+    pub fn losses(&self) -> Result<Vec<durable::Loss>, Error> {
+        let mut it = self.db.raw_iterator_opt(Self::scan_read_options());
+        it.seek(durable::LOSS_PREFIX);
+        let mut out = Vec::new();
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(durable::LOSS_PREFIX) {
+                break;
+            }
+            out.push(durable::Loss::decode(k, v)?);
+            it.next();
+        }
+        it.status().map_err(|e| io(&e))?;
+        Ok(out)
     }
 
     fn cf(&self, name: &str) -> Result<&ColumnFamily, Error> {
@@ -392,8 +593,8 @@ impl Store {
                 let version = u32::from_be_bytes(body.try_into().map_err(|_| corrupt("format", "length"))?);
                 if (OLDEST_OPENED_FORMAT..FORMAT_VERSION).contains(&version) {
                     // A subset of this format: raise the marker, so an older build refuses the store from now on
-                    // (it could not read what this one may write into it).
-                    return self.write_format_marker();
+                    // (it could not read what this one may write into it). Read-only, it is read as it is.
+                    return if self.opts.read_only { Ok(()) } else { self.write_format_marker() };
                 }
                 if version != FORMAT_VERSION {
                     return Err(Error::new(
@@ -419,6 +620,14 @@ impl Store {
                 it.seek_to_first();
                 if it.valid() {
                     return Err(corrupt("format", "a non-empty store without a format marker"));
+                }
+                if self.opts.read_only {
+                    return Err(Error::new(
+                        ErrorKind::ReadOnly,
+                        0,
+                        0,
+                        format!("{} holds no tracecode store to open read-only", self.path.display()),
+                    ));
                 }
                 self.write_format_marker()
             }
@@ -478,7 +687,7 @@ impl Store {
             }
             // In chunks: each chunk's events are read with two batched lookups.
             if ids.len() >= 1024 || (!ids.is_empty() && !it.valid()) {
-                for (_, _, e) in self.fetch_events(&ids)? {
+                for (_, _, e) in self.fetch_events(&ids, None)? {
                     for n in derive::nodes(&e) {
                         filter.insert(&keys::node_key(n));
                     }
@@ -493,6 +702,11 @@ impl Store {
         drop(it);
         self.known = filter;
         self.lock_writer().known_seq = from;
+        // A missing or damaged saved filter was rebuilt from the whole log: save it now, so the damaged record
+        // does not stay on disk (where `verify_all` reads it) until the store is closed.
+        if from == 0 && last > 0 && !self.opts.read_only {
+            self.save_known()?;
+        }
         Ok(())
     }
 
@@ -507,7 +721,7 @@ impl Store {
     /// Saves the known-node filter if the log moved since it was last saved.
     fn save_known(&self) -> Result<(), Error> {
         let mut w = self.lock_writer();
-        if w.known_seq == w.last_seq || self.is_poisoned() {
+        if w.known_seq == w.last_seq || self.is_poisoned() || self.opts.read_only {
             return Ok(());
         }
         self.db.put(KNOWN_KEY, self.known_record(w.last_seq)).map_err(|e| io(&e))?;
@@ -531,12 +745,22 @@ impl Store {
     }
 
     /// A durability point: writes and `fsync`s the write-ahead log, so every ingest that returned survives a
-    /// machine crash.
+    /// machine crash, and moves the durability mark there, so an open that recovers less is refused.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`].
+    /// [`ErrorKind::ReadOnly`] on a read-only store; storage kinds.
     pub fn sync(&self) -> Result<(), Error> {
-        self.db.flush_wal(true).map_err(|e| io(&e))
+        self.writable()?;
+        let mut w = self.lock_writer();
+        self.mark(&mut w)
+    }
+
+    /// [`ErrorKind::ReadOnly`] when the store was opened read-only.
+    fn writable(&self) -> Result<(), Error> {
+        if self.opts.read_only {
+            return Err(Error::new(ErrorKind::ReadOnly, 0, 0, "the store was opened read-only"));
+        }
+        Ok(())
     }
 
     /// Flushes memtables to SST files (e.g. before measuring reads from a settled store).
@@ -544,6 +768,7 @@ impl Store {
     /// # Errors
     /// [`ErrorKind::Io`].
     pub fn flush(&self) -> Result<(), Error> {
+        self.writable()?;
         self.save_known()?;
         for n in CF_NAMES {
             self.db.flush_cf(self.cf(n)?).map_err(|e| io(&e))?;
@@ -556,6 +781,7 @@ impl Store {
     /// # Errors
     /// [`ErrorKind::Io`].
     pub fn compact(&self) -> Result<(), Error> {
+        self.writable()?;
         for n in CF_NAMES {
             self.db.compact_range_cf(self.cf(n)?, None::<&[u8]>, None::<&[u8]>);
         }
@@ -568,19 +794,24 @@ impl Store {
     /// # Errors
     /// [`ErrorKind::Io`] (e.g. `dir` exists).
     pub fn backup_to(&self, dir: impl AsRef<Path>) -> Result<(), Error> {
+        // With the writer lock held no commit runs, so the copy holds exactly the last commit: its mark says so.
+        let w = self.lock_writer();
         let cp = rocksdb::checkpoint::Checkpoint::new(&self.db).map_err(|e| io(&e))?;
-        cp.create_checkpoint(dir).map_err(|e| io(&e))
+        cp.create_checkpoint(dir.as_ref()).map_err(|e| io(&e))?;
+        durable::write(dir.as_ref(), &Checkpoint { seq: w.last_seq, hash: w.log_hash })
     }
 
     /// A reader that reuses its RocksDB iterators across calls — the fast path for a worker thread resolving
     /// many codes. It stays coherent with ingest (its iterators are refreshed after every commit).
     pub fn reader(&self) -> Reader<'_> {
-        Reader { store: self, chain: None, edge: None, snapshot: None, epoch: u64::MAX }
+        Reader::new(self, None)
     }
 
-    /// A [`TraceStore`] over this store whose reads reuse one set of iterators: run traces and recalls on it
-    /// (`trace::trace(&store.session(), …)`) rather than on the store itself, which opens fresh iterators for
-    /// every call.
+    /// A [`TraceStore`] over one consistent state of this store, whose reads reuse one set of iterators: every
+    /// read through it (resolutions, states, edges on every thread of a walk, events, queries) sees the commits
+    /// that returned before it was created, and after an ingest through the session, that one too. Run a
+    /// series of reads that must agree with each other on one session; create a new one to see later ingests.
+    /// Traces and recalls on the store itself run on a session of their own.
     ///
     /// ```
     /// # let dir = std::env::temp_dir().join(format!("tracecode-session-{}", std::process::id()));
@@ -595,7 +826,7 @@ impl Store {
     /// # Ok::<(), tracecode::Error>(())
     /// ```
     pub fn session(&self) -> Session<'_> {
-        Session { store: self, reader: std::cell::RefCell::new(self.reader()) }
+        Session::new(self)
     }
 
     /// A benchmark baseline: a reused raw RocksDB iterator that prefix-scans a node's chain entries and
@@ -690,8 +921,8 @@ impl Store {
     /// chain entry it points to (formats 3 and 4 store a frame of at most [`INLINE_FRAME_MAX`] bytes once, in the
     /// chain of the event's first node). Two batched reads at most. A damaged record, or a pointer to a chain
     /// entry that is missing, is not inline, or names another event, is [`ErrorKind::Corrupt`].
-    fn frames(&self, ids: &[EventId]) -> Result<Vec<Option<StoredFrame>>, Error> {
-        let ro = ReadOptions::default();
+    fn frames(&self, ids: &[EventId], view: Option<&View<'_>>) -> Result<Vec<Option<StoredFrame>>, Error> {
+        let ro = View::options(view, ReadOptions::default());
         let got = self.db.batched_multi_get_cf_opt(self.cf("event")?, ids.iter().map(|i| &i.0[..]), false, &ro);
         let mut out = Vec::with_capacity(ids.len());
         // (index in `out`, chain key) of the frames kept in chains.
@@ -735,8 +966,8 @@ impl Store {
 
     /// Events by id, decoded, with their seq and the seq of their error declaration's log entry; every id
     /// must be stored.
-    fn fetch_events(&self, ids: &[EventId]) -> Result<Vec<(Seq, Option<Seq>, Event)>, Error> {
-        self.frames(ids)?
+    fn fetch_events(&self, ids: &[EventId], view: Option<&View<'_>>) -> Result<Vec<(Seq, Option<Seq>, Event)>, Error> {
+        self.frames(ids, view)?
             .into_iter()
             .map(|f| {
                 let f = f.ok_or_else(|| corrupt("event", "an event the store refers to is missing"))?;
@@ -754,7 +985,7 @@ impl Store {
         let rec = EventRecord::parse(id, &v)?;
         // `frames` checks the pointer of an inline frame.
         let f = self
-            .frames(std::slice::from_ref(id))?
+            .frames(std::slice::from_ref(id), None)?
             .pop()
             .flatten()
             .ok_or_else(|| corrupt("event", "an event vanished while it was read"))?;
@@ -822,10 +1053,10 @@ impl Store {
 
     /// A copy of `chain` with the frames of the entries at `missing` (stored outside the chain) read from
     /// `event`.
-    fn fill_frames(&self, chain: &Chain, missing: &[usize]) -> Result<Chain, Error> {
+    fn fill_frames(&self, chain: &Chain, missing: &[usize], view: Option<&View<'_>>) -> Result<Chain, Error> {
         let ids: Vec<EventId> = missing.iter().filter_map(|&i| chain.entries().get(i).map(|e| e.id)).collect();
         let mut fetched = HashMap::with_capacity(ids.len());
-        for (id, f) in ids.iter().zip(self.frames(&ids)?) {
+        for (id, f) in ids.iter().zip(self.frames(&ids, view)?) {
             let f = f.ok_or_else(|| corrupt("event", "a chain entry names a missing event"))?;
             fetched.insert(*id, f.frame);
         }
@@ -1032,17 +1263,57 @@ fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
     }
 }
 
-/// A [`TraceStore`] view of a [`Store`] that reuses one [`Reader`]'s iterators across calls
-/// ([`Store::session`]): what a walk over many nodes (a trace, a recall) should run on. Not `Sync`: one per
+/// A [`TraceStore`] over one consistent state of a [`Store`] that reuses one [`Reader`]'s iterators across
+/// calls ([`Store::session`]): what a walk over many nodes (a trace, a recall) runs on. Not `Sync`: one per
 /// thread.
 pub struct Session<'s> {
     store: &'s Store,
     reader: std::cell::RefCell<Reader<'s>>,
+    /// Lends edge readers over the session's view to a walk's threads.
+    lender: Lender<'s>,
+}
+
+/// The [`EdgeSource`](super::EdgeSource) of a [`Session`]: edge readers over the session's view.
+pub(crate) struct Lender<'s> {
+    store: &'s Store,
+    view: Mutex<View<'s>>,
+}
+
+impl<'s> Session<'s> {
+    fn new(store: &'s Store) -> Self {
+        let mut reader = store.reader();
+        reader.pin();
+        let view = reader.view.clone().unwrap_or_else(|| View::take(store));
+        Self { store, reader: std::cell::RefCell::new(reader), lender: Lender { store, view: Mutex::new(view) } }
+    }
+
+    /// The session's view.
+    fn view(&self) -> View<'s> {
+        self.lender.view.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Moves the session to the latest state (after its own ingest, so it reads what it wrote).
+    fn repin(&self) {
+        let mut r = self.reader.borrow_mut();
+        r.pin();
+        if let Some(v) = r.view.clone() {
+            *self.lender.view.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = v;
+        }
+    }
+}
+
+impl super::EdgeSource for Lender<'_> {
+    fn edge_reader(&self) -> Box<dyn super::EdgeReader + '_> {
+        let view = self.view.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        visit::walk_reader(self.store, Some(view))
+    }
 }
 
 impl TraceStore for Session<'_> {
     fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
-        self.store.ingest(events)
+        let r = self.store.ingest(events);
+        self.repin();
+        r
     }
 
     fn resolve_id(&self, id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
@@ -1058,19 +1329,19 @@ impl TraceStore for Session<'_> {
     }
 
     fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
-        self.store.event(id)
+        self.store.event_in(id, &self.view())
     }
 
     fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
-        self.store.events_since(after, limit)
+        self.store.events_since_in(after, limit, &self.view())
     }
 
     fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
-        self.store.query(q)
+        self.store.query_in(q, &self.view())
     }
 
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
-        self.store.instances(class, after, limit)
+        self.store.instances_in(class, after, limit, &self.view())
     }
 
     fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
@@ -1078,7 +1349,7 @@ impl TraceStore for Session<'_> {
     }
 
     fn edge_source(&self) -> Option<&dyn super::EdgeSource> {
-        Some(self.store)
+        Some(&self.lender)
     }
 
     fn checkpoint(&self) -> Result<Checkpoint, Error> {
@@ -1134,44 +1405,148 @@ const KNOWN_KEY: &[u8] = b"tracecode.known";
 const KNOWN_SAVE_EVERY: Seq = 1 << 16;
 
 impl Drop for Store {
-    /// Saves the known-node filter, so the next open does not replay the log into it.
+    /// Saves the known-node filter, so the next open does not replay the log into it, and makes a last
+    /// durability point, so the next open refuses a recovery that comes back with less.
     fn drop(&mut self) {
+        if self.opts.read_only || self.is_poisoned() || !self.opened {
+            return;
+        }
         let _ = self.save_known();
+        let mut w = self.lock_writer();
+        if w.marked_seq != w.last_seq {
+            let _ = self.mark(&mut w);
+        }
+    }
+}
+
+/// One consistent state of the store: a RocksDB snapshot and the hot-tier epoch it was taken at. Shared (an
+/// `Arc`) by a session's reader and the readers it lends to a walk's threads, so a whole trace reads one state.
+#[derive(Clone)]
+pub(crate) struct View<'s> {
+    snap: Arc<SnapshotWithThreadMode<'s, DB>>,
+    /// The hot-tier epoch read just before the snapshot was taken.
+    epoch: u64,
+    /// True when no commit was in progress or began while the snapshot was taken (the epoch was even and did not
+    /// move): the snapshot is then exactly the state of `epoch`, and tier entries stamped at or before it are
+    /// answers from this state. Otherwise the view reads RocksDB only.
+    hot_ok: bool,
+}
+
+impl<'s> View<'s> {
+    fn take(store: &'s Store) -> Self {
+        let e1 = store.hot.epoch();
+        let snap = store.db.snapshot();
+        let e2 = store.hot.epoch();
+        Self { snap: Arc::new(snap), epoch: e1, hot_ok: e1 == e2 && e1.is_multiple_of(2) }
+    }
+
+    /// Read options over this view's snapshot.
+    fn read_options(&self, mut ro: ReadOptions) -> ReadOptions {
+        ro.set_snapshot(&*self.snap);
+        ro
+    }
+
+    /// `ro` over `view`'s snapshot, or over the latest state for `None`.
+    fn options(view: Option<&Self>, ro: ReadOptions) -> ReadOptions {
+        match view {
+            Some(v) => v.read_options(ro),
+            None => ro,
+        }
+    }
+
+    /// The hot tier's answer for `node` as of this view, if it has one.
+    fn hot_get(&self, store: &Store, node: &[u8]) -> Option<Arc<Resolution>> {
+        if self.hot_ok { store.hot.get_at(node, self.epoch) } else { None }
     }
 }
 
 /// A per-thread reading handle with reused iterators ([`Store::reader`]).
+///
+/// Each call sees every ingest that returned before it, and never part of a batch: a batch is visible to a
+/// reader all at once or not at all, and once a reader has seen it, later calls see it too. A reader
+/// [pinned](Self::pin) reads one snapshot across calls (what a session and a trace do).
 pub struct Reader<'s> {
     store: &'s Store,
-    // The iterators are declared before the snapshot they read, so they are dropped first.
+    // The iterators are declared before the view whose snapshot they read, so they are dropped first.
     chain: Option<DBRawIterator<'s>>,
     edge: Option<DBRawIterator<'s>>,
-    /// The one snapshot both iterators read, so an answer that uses chains and edges (a state at a time, a
+    /// The one state both iterators read, so an answer that uses chains and edges (a state at a time, a
     /// trace step) never mixes two commits, whichever iterator is created first.
-    snapshot: Option<SnapshotWithThreadMode<'s, DB>>,
-    epoch: u64,
+    view: Option<View<'s>>,
+    /// Keep `view` across calls instead of moving to the latest commit.
+    pinned: bool,
 }
 
 impl<'s> Reader<'s> {
-    /// Drops iterators older than the last commit, so reads see every ingest that returned.
-    fn freshen(&mut self) -> u64 {
-        let e = self.store.hot.epoch();
-        if e != self.epoch {
-            self.chain = None;
-            self.edge = None;
-            self.snapshot = None;
-            self.epoch = e;
-        }
-        e
+    fn new(store: &'s Store, view: Option<View<'s>>) -> Self {
+        let pinned = view.is_some();
+        Self { store, chain: None, edge: None, view, pinned }
     }
 
-    /// Prefix-scan options reading the reader's snapshot (taken now if there is none).
+    /// Moves an unpinned reader to the latest state when a commit began since its view was taken (dropping its
+    /// iterators), so reads see every ingest that returned; returns the view.
+    fn freshen(&mut self) -> &View<'s> {
+        let current = self.store.hot.epoch();
+        let stale = match &self.view {
+            None => true,
+            Some(v) => !self.pinned && v.epoch != current,
+        };
+        if stale {
+            self.chain = None;
+            self.edge = None;
+            self.view = None;
+        }
+        let store = self.store;
+        self.view.get_or_insert_with(|| View::take(store))
+    }
+
+    /// From now on reads one snapshot, the state as of this call, until [`Self::unpin`]: an answer assembled
+    /// from several calls (a trace, a batch of resolutions) then never mixes two commits.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("tracecode-pin-{}", std::process::id()));
+    /// use tracecode::event::{Action, Event, EventType, Id, Timestamp, TzOffset};
+    /// use tracecode::store::{Options, Store, TraceStore};
+    /// let store = Store::open(&dir, Options::default())?;
+    /// let mut e = Event::new(EventType::Object, Timestamp(1_700_000_000_000), TzOffset::UTC);
+    /// e.action = Some(Action::Add);
+    /// e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.1")?);
+    /// let mut r = store.reader();
+    /// r.pin();
+    /// store.ingest(vec![e])?;
+    /// assert!(r.resolve("urn:epc:id:sgtin:0614141.107346.1")?.is_none()); // still the pinned state
+    /// r.unpin();
+    /// assert!(r.resolve("urn:epc:id:sgtin:0614141.107346.1")?.is_some());
+    /// # drop(r); drop(store); std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn pin(&mut self) {
+        self.chain = None;
+        self.edge = None;
+        self.view = Some(View::take(self.store));
+        self.pinned = true;
+    }
+
+    /// Returns to reading the latest state on every call.
+    pub fn unpin(&mut self) {
+        self.pinned = false;
+    }
+
+    /// The cached answer for `node` this reader may use: any cached answer when unpinned (it is always the
+    /// committed one), one from no later than the view when pinned.
+    fn hot_get(&self, node: &[u8]) -> Option<Arc<Resolution>> {
+        if self.pinned {
+            self.view.as_ref().and_then(|v| v.hot_get(self.store, node))
+        } else {
+            self.store.hot.get(node)
+        }
+    }
+
+    /// Prefix-scan options reading the reader's view (taken now if there is none). Never moves to a newer
+    /// view: only a call's entry point does ([`Self::freshen`]), so one call reads one state.
     fn snapshot_options(&mut self) -> ReadOptions {
         let store = self.store;
-        let snap = self.snapshot.get_or_insert_with(|| store.db.snapshot());
-        let mut ro = Store::prefix_read_options();
-        ro.set_snapshot(snap);
-        ro
+        self.view.get_or_insert_with(|| View::take(store)).read_options(Store::prefix_read_options())
     }
 
     fn chain_it(&mut self) -> Result<&mut DBRawIterator<'s>, Error> {
@@ -1225,7 +1600,11 @@ impl<'s> Reader<'s> {
             it.status().map_err(|e| io(&e))?;
         }
         let chain = b.build();
-        if missing.is_empty() { Ok((chain, record)) } else { Ok((self.store.fill_frames(&chain, &missing)?, record)) }
+        if missing.is_empty() {
+            Ok((chain, record))
+        } else {
+            Ok((self.store.fill_frames(&chain, &missing, self.view.as_ref())?, record))
+        }
     }
 
     /// A chain's events decoded with the store's decoder (the record CRC already covered the frames).
@@ -1262,7 +1641,7 @@ impl<'s> Reader<'s> {
 
     /// Resolves a node given its node key.
     fn resolve_node(&mut self, node: &[u8], id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
-        if let Some(r) = self.store.hot.get(node) {
+        if let Some(r) = self.hot_get(node) {
             return Ok(Some(r));
         }
         self.resolve_cold(node, id)
@@ -1279,7 +1658,7 @@ impl<'s> Reader<'s> {
         if !self.store.known.may_contain(node) {
             return Ok(None);
         }
-        let epoch = self.freshen();
+        let epoch = self.freshen().epoch;
         let (chain, record) = self.scan(node)?;
         if chain.is_empty() {
             return if record.is_some() { Err(corrupt("state", "a state record without a chain")) } else { Ok(None) };
@@ -1320,7 +1699,7 @@ impl<'s> Reader<'s> {
             dst.copy_from_slice(b);
             buf[0] = len;
             if let Some(node) = buf.get(..=b.len()) {
-                return match self.store.hot.get(node) {
+                return match self.hot_get(node) {
                     Some(r) => Ok(Some(r)),
                     None => self.resolve_cold(node, &Id::Key(key.clone())),
                 };
@@ -1837,7 +2216,9 @@ impl Store {
     }
 
     /// Transformation joins with earlier events (stored, or earlier in this batch) sharing the transformationID.
-    fn join_transformation(&self, p: &mut Pending, e: &Event, why: Why) -> Result<(), Error> {
+    /// Stored entries are read from `view` (the latest state for `None`), those of later events skipped, so
+    /// verification can rebuild an event's joins from a store that has grown since.
+    fn join_transformation(&self, p: &mut Pending, e: &Event, why: Why, view: Option<&View<'_>>) -> Result<(), Error> {
         let Some(tid) = &e.transformation_id else { return Ok(()) };
         if e.kind != EventType::Transformation {
             return Ok(());
@@ -1852,13 +2233,16 @@ impl Store {
         let prefix = xform_prefix(tid);
         let mut others = Vec::new();
         {
-            let mut it = self.db.raw_iterator_cf_opt(self.cf("xform")?, ReadOptions::default());
+            let mut it = self.db.raw_iterator_cf_opt(self.cf("xform")?, View::options(view, ReadOptions::default()));
             it.seek(&prefix);
             while let (Some(k), Some(v)) = (it.key(), it.value()) {
                 if !k.starts_with(&prefix) || k.len() != prefix.len() + 8 {
                     break;
                 }
                 let seq = u64::from_be_bytes(k.get(prefix.len()..).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]));
+                if seq >= why.seq {
+                    break;
+                }
                 others.push(decode_xform(tid, seq, unseal(k, v, "xform")?)?);
                 it.next();
             }
@@ -1890,6 +2274,7 @@ impl Store {
         events: &[Event],
         prepared: &[Prepared<'_>],
         accepted: &[Accepted],
+        view: Option<&View<'_>>,
     ) -> Result<(), Error> {
         for a in accepted {
             let (Some(e), Some(pr)) = (events.get(a.i), prepared.get(a.i)) else { continue };
@@ -1923,7 +2308,7 @@ impl Store {
                 }
             }
             Self::put_handovers(p, nodes, e, Why { seq, id: *id, time: e.event_time });
-            self.join_transformation(p, e, Why { seq, id: *id, time: e.event_time })?;
+            self.join_transformation(p, e, Why { seq, id: *id, time: e.event_time }, view)?;
         }
         p.sort();
         Ok(())
@@ -2010,6 +2395,7 @@ impl TraceStore for Store {
     fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, Error> {
         // CPU work (validation, encoding, hashing) happens before taking the writer lock, so concurrent
         // ingest calls overlap it with each other's commits; a large batch splits it over two threads.
+        self.writable()?;
         let mut prepared = prepare(&events)?;
         if self.is_poisoned() {
             return Err(Self::poisoned_error());
@@ -2085,7 +2471,7 @@ impl TraceStore for Store {
         let mut own = Pending::new(std::mem::take(&mut bufs.own), events.len(), [0; 3]);
         let mut p = Pending::new(std::mem::take(&mut bufs.nodes), events.len(), w.counters);
         let (side, main) = std::thread::scope(|s| {
-            let work = |own: &mut Pending| self.event_records(own, &events, &prepared, &accepted);
+            let work = |own: &mut Pending| self.event_records(own, &events, &prepared, &accepted, None);
             if accepted.len() >= PARALLEL_MIN {
                 let mine = &mut own;
                 let h = s.spawn(move || work(mine));
@@ -2163,6 +2549,31 @@ impl TraceStore for Store {
             *left -= rep.len();
             kept.push(rep.clone());
         }
+        // Every node whose answer this batch changes leaves the hot tier before RocksDB shows the batch, while the
+        // tier refuses new entries (an odd epoch): a reader can then never combine a node of this batch read
+        // from RocksDB with another node's cached answer from before it (see the hot tier's docs). The children
+        // of unpacked containers are listed now, before the write, so a failure to list them fails the batch
+        // instead of leaving stale answers behind a committed one.
+        let mut stale: Vec<Vec<u8>> = Vec::new();
+        if self.hot.enabled() {
+            for parent in &p.unpack_parents {
+                stale.extend(self.child_nodes(parent)?);
+            }
+            for d in &declared {
+                if let Target::Stored(st) = &d.target {
+                    stale.extend(st.nodes.iter().cloned());
+                }
+            }
+        }
+        let commit = Commit::begin(&self.hot);
+        for (n, head) in &p.heads {
+            if head.touched {
+                self.hot.remove(n);
+            }
+        }
+        for n in &stale {
+            self.hot.remove(n);
+        }
         let result = if w.fail_next {
             w.fail_next = false;
             Err(Error::new(ErrorKind::Io, 0, 0, "storage: injected write failure"))
@@ -2179,34 +2590,15 @@ impl TraceStore for Store {
             w.known_seq = seq;
         }
         w.counters = p.counters;
+        drop(commit);
         if w.heads.len() + records.len() > self.opts.head_cache_entries {
             w.heads.clear();
         }
         w.heads.extend(records.into_iter().map(|(k, v)| (k, v.into_boxed_slice())));
-        // Coherence: bump the epoch, then drop every node whose answer this batch changed.
-        self.hot.bump();
-        for (n, head) in &p.heads {
-            if head.touched {
-                self.hot.remove(n);
-            }
-        }
-        for d in &declared {
-            if let Target::Stored(st) = &d.target {
-                for n in &st.nodes {
-                    self.hot.remove(n);
-                }
-            }
-        }
-        // The batch is committed: a failure to list an unpacked container's children must not leave their
-        // cached answers stale (nor report the committed batch as failed), so the whole tier goes instead.
-        for parent in &p.unpack_parents {
-            let Ok(children) = self.child_nodes(parent) else {
-                self.hot.clear();
-                break;
-            };
-            for c in &children {
-                self.hot.remove(c);
-            }
+        // A durability point at most `durable_interval` after the last. The batch is committed whatever happens
+        // here: a failure leaves the mark where it was (the next point retries; closing reports nothing lost).
+        if w.marked_at.elapsed() >= self.opts.durable_interval {
+            let _ = self.mark(&mut w);
         }
         if rep.capacity() <= KEEP_BUFFER_BYTES {
             w.buffers = Buffers { nodes: p.into_buffers(), own: own.into_buffers(), rep };
@@ -2238,7 +2630,9 @@ impl TraceStore for Store {
             }
         }
         order.sort_unstable();
+        // One view for the whole batch: the answers never mix two commits.
         let mut r = self.reader();
+        r.pin();
         for (k, i) in order {
             if let Some(slot) = out.get_mut(i) {
                 *slot = r.resolve_key(&k);
@@ -2252,17 +2646,108 @@ impl TraceStore for Store {
     }
 
     fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
-        match self.frames(std::slice::from_ref(id))?.pop().flatten() {
+        self.event_in(id, &View::take(self))
+    }
+
+    fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
+        self.events_since_in(after, limit, &View::take(self))
+    }
+
+    fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
+        self.query_in(q, &View::take(self))
+    }
+
+    fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
+        self.instances_in(class, after, limit, &View::take(self))
+    }
+
+    fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
+        self.reader().neighbours(node, out)
+    }
+
+    fn edge_source(&self) -> Option<&dyn super::EdgeSource> {
+        Some(self)
+    }
+
+    fn pinned(&self) -> Option<Box<dyn TraceStore + '_>> {
+        Some(Box::new(self.session()))
+    }
+
+    fn checkpoint(&self) -> Result<Checkpoint, Error> {
+        let w = self.lock_writer();
+        Ok(Checkpoint { seq: w.last_seq, hash: w.log_hash })
+    }
+
+    fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
+        if cp.seq > self.lock_writer().last_seq {
+            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "checkpoint is beyond the end of the log"));
+        }
+        let mut h = LOG_GENESIS;
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
+        it.seek_to_first();
+        let mut expect = 1;
+        while expect <= cp.seq {
+            let (Some(k), Some(v)) = (it.key(), it.value()) else {
+                it.status().map_err(|e| io(&e))?;
+                return Err(corrupt("log", "entries missing"));
+            };
+            let seq = u64::from_be_bytes(k.try_into().map_err(|_| corrupt("log", "key length"))?);
+            if seq != expect {
+                return Err(corrupt("log", "sequence gap"));
+            }
+            let id = Cur::new(unseal(k, v, "log")?, "log").event_id()?;
+            h = log_step(&h, seq, &id);
+            expect += 1;
+            it.next();
+        }
+        Ok(h == cp.hash)
+    }
+
+    fn verify(&self, id: &Id) -> Result<VerifyReport, Error> {
+        self.verify_node(id)
+    }
+
+    fn verify_all(&self) -> Result<VerifyReport, Error> {
+        self.verify_everything()
+    }
+
+    fn stats(&self) -> Result<Stats, Error> {
+        let w = self.lock_writer();
+        let mut disk = 0;
+        for n in CF_NAMES {
+            let cf = self.cf(n)?;
+            for prop in ["rocksdb.total-sst-files-size", "rocksdb.size-all-mem-tables"] {
+                disk += self.db.property_int_value_cf(cf, prop).map_err(|e| io(&e))?.unwrap_or(0);
+            }
+        }
+        let (hot_entries, hot_bytes) = self.hot.usage();
+        Ok(Stats {
+            events: w.last_seq,
+            nodes: w.counters[0],
+            chain_entries: w.counters[1],
+            edges: w.counters[2],
+            disk_bytes: disk,
+            hot_entries,
+            hot_bytes,
+        })
+    }
+}
+
+/// Reads over one view: what the [`TraceStore`] methods of [`Store`] (each over a view of its own) and of a
+/// [`Session`] (over the session's) answer from.
+impl Store {
+    fn event_in(&self, id: &EventId, view: &View<'_>) -> Result<Option<(Seq, Event)>, Error> {
+        match self.frames(std::slice::from_ref(id), Some(view))?.pop().flatten() {
             Some(f) => Ok(Some((f.seq, frame::decode_stored(&f.frame).map_err(|x| corrupt("event", &x.to_string()))?))),
             None => Ok(None),
         }
     }
 
-    fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
+    fn events_since_in(&self, after: Seq, limit: usize, view: &View<'_>) -> Result<Vec<FeedItem>, Error> {
         let limit = limit.max(1);
         let mut ids = Vec::new();
         {
-            let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
+            let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, view.read_options(Self::scan_read_options()));
             it.seek(after.saturating_add(1).to_be_bytes());
             while let (Some(k), Some(v)) = (it.key(), it.value()) {
                 if ids.len() >= limit {
@@ -2275,7 +2760,7 @@ impl TraceStore for Store {
             }
             it.status().map_err(|e| io(&e))?;
         }
-        let evs = self.fetch_events(&ids.iter().map(|(_, i)| *i).collect::<Vec<_>>())?;
+        let evs = self.fetch_events(&ids.iter().map(|(_, i)| *i).collect::<Vec<_>>(), Some(view))?;
         ids.into_iter()
             .zip(evs)
             .map(|((seq, id), (s2, declared, mut event))| {
@@ -2295,7 +2780,7 @@ impl TraceStore for Store {
             .collect()
     }
 
-    fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
+    fn query_in(&self, q: &Query, view: &View<'_>) -> Result<Page<Hit>, Error> {
         use keys::idx;
         let mut prefix = Vec::new();
         match &q.index {
@@ -2342,7 +2827,7 @@ impl TraceStore for Store {
         let limit = q.limit.max(1);
         let mut items = Vec::new();
         let mut more = false;
-        let mut it = self.db.raw_iterator_cf_opt(self.cf("idx")?, Self::scan_read_options());
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("idx")?, view.read_options(Self::scan_read_options()));
         it.seek(&start);
         while let (Some(k), Some(v)) = (it.key(), it.value()) {
             if !k.starts_with(&prefix) || k.len() != prefix.len() + 16 || end.as_deref().is_some_and(|e| k >= e) {
@@ -2365,7 +2850,7 @@ impl TraceStore for Store {
         // The ids, from the log (one batched read; seqs in key order).
         let mut seqs: Vec<[u8; 8]> = items.iter().map(|h| h.seq.to_be_bytes()).collect();
         seqs.sort_unstable();
-        let ro = ReadOptions::default();
+        let ro = view.read_options(ReadOptions::default());
         let got = self.db.batched_multi_get_cf_opt(self.cf("log")?, seqs.iter(), true, &ro);
         let mut ids = HashMap::with_capacity(seqs.len());
         for (k, r) in seqs.iter().zip(got) {
@@ -2379,7 +2864,13 @@ impl TraceStore for Store {
         Ok(Page { items, next })
     }
 
-    fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
+    fn instances_in(
+        &self,
+        class: &TraceKey,
+        after: Option<&TraceKey>,
+        limit: usize,
+        view: &View<'_>,
+    ) -> Result<Vec<TraceKey>, Error> {
         let mut prefix = Vec::with_capacity(40);
         if class.instances_prefix().is_some() && class.gtin_class().as_ref() == Some(class) {
             prefix.push(keys::class::GTIN);
@@ -2389,7 +2880,7 @@ impl TraceStore for Store {
             return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "not a GTIN or GTIN + lot class key"));
         }
         prefix.extend_from_slice(class.as_bytes());
-        let mut it = self.db.raw_iterator_cf_opt(self.cf("class")?, Self::scan_read_options());
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("class")?, view.read_options(Self::scan_read_options()));
         it.seek(&prefix);
         let mut out = Vec::new();
         while let (Some(k), Some(v)) = (it.key(), it.value()) {
@@ -2405,380 +2896,6 @@ impl TraceStore for Store {
         it.status().map_err(|e| io(&e))?;
         Ok(out)
     }
-
-    fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
-        self.reader().neighbours(node, out)
-    }
-
-    fn edge_source(&self) -> Option<&dyn super::EdgeSource> {
-        Some(self)
-    }
-
-    fn checkpoint(&self) -> Result<Checkpoint, Error> {
-        let w = self.lock_writer();
-        Ok(Checkpoint { seq: w.last_seq, hash: w.log_hash })
-    }
-
-    fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
-        if cp.seq > self.lock_writer().last_seq {
-            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "checkpoint is beyond the end of the log"));
-        }
-        let mut h = LOG_GENESIS;
-        let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
-        it.seek_to_first();
-        let mut expect = 1;
-        while expect <= cp.seq {
-            let (Some(k), Some(v)) = (it.key(), it.value()) else {
-                it.status().map_err(|e| io(&e))?;
-                return Err(corrupt("log", "entries missing"));
-            };
-            let seq = u64::from_be_bytes(k.try_into().map_err(|_| corrupt("log", "key length"))?);
-            if seq != expect {
-                return Err(corrupt("log", "sequence gap"));
-            }
-            let id = Cur::new(unseal(k, v, "log")?, "log").event_id()?;
-            h = log_step(&h, seq, &id);
-            expect += 1;
-            it.next();
-        }
-        Ok(h == cp.hash)
-    }
-
-    fn verify(&self, id: &Id) -> Result<VerifyReport, Error> {
-        let mut r = VerifyReport::default();
-        let node = keys::node_key(id);
-        let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::prefix_read_options());
-        it.seek(&node);
-        let mut link = GENESIS;
-        let mut events = Vec::new();
-        let bad = |seq: Option<Seq>, area: &'static str, e: &Error| BadRecord {
-            area,
-            node: Some(id.to_string()),
-            seq,
-            message: e.to_string(),
-        };
-        while let (Some(k), Some(v)) = (it.key(), it.value()) {
-            let Some(seq) = k.strip_prefix(node.as_slice()).and_then(|s| <[u8; 8]>::try_from(s).ok()) else { break };
-            let seq = u64::from_be_bytes(seq);
-            r.chains = 1;
-            let checked = self.check_chain_entry(k, v, true).and_then(|(stored, eid, ev)| {
-                link = chain_step(&link, &eid);
-                if link != stored {
-                    return Err(corrupt("chain", "hash-chain link does not match"));
-                }
-                events.extend(ev.map(|e| (seq, eid, e)));
-                Ok(())
-            });
-            if let Err(e) = checked {
-                if e.kind() != ErrorKind::Corrupt {
-                    return Err(e);
-                }
-                r.first_bad = Some(bad(Some(seq), "chain", &e));
-                return Ok(r);
-            }
-            r.chain_entries += 1;
-            it.next();
-        }
-        it.status().map_err(|e| io(&e))?;
-        let sk = keys::state_key(&node);
-        let record = match (it.key(), it.value()) {
-            (Some(k), Some(v)) if k == sk.as_slice() => Some((k, v)),
-            _ => None,
-        };
-        let checked = match (r.chain_entries, record) {
-            (0, None) => Ok(()),
-            (0, Some(_)) => Err(corrupt("state", "a state record without a chain")),
-            _ => self.check_state(&node, record, link, &mut events),
-        };
-        if let Err(e) = checked {
-            if e.kind() != ErrorKind::Corrupt {
-                return Err(e);
-            }
-            r.first_bad = Some(bad(None, "state", &e));
-        }
-        Ok(r)
-    }
-
-    #[allow(clippy::too_many_lines, reason = "two passes over the store, each read top to bottom")]
-    fn verify_all(&self) -> Result<VerifyReport, Error> {
-        let mut r = VerifyReport::default();
-        // 1. The log and its checkpoint chain, every event record it names, and that event's chain entries.
-        let chain_cf = self.cf("chain")?;
-        let mut expected_entries = 0u64;
-        let mut h = LOG_GENESIS;
-        let mut expect = 1;
-        {
-            let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
-            it.seek_to_first();
-            while let (Some(k), Some(v)) = (it.key(), it.value()) {
-                let seq = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
-                let bad = |m: String| BadRecord { area: "log", node: None, seq: Some(seq), message: m };
-                let bad_event = |m: String| BadRecord { area: "event", node: None, seq: Some(seq), message: m };
-                if seq != expect {
-                    r.first_bad = Some(bad(format!("sequence {seq} where {expect} was expected")));
-                    return Ok(r);
-                }
-                let mut c = match unseal(k, v, "log") {
-                    Ok(b) => Cur::new(b, "log"),
-                    Err(e) => {
-                        r.first_bad = Some(bad(e.to_string()));
-                        return Ok(r);
-                    }
-                };
-                let id = c.event_id()?;
-                let stored = Link(c.arr()?);
-                h = log_step(&h, seq, &id);
-                if stored != h {
-                    r.first_bad = Some(bad("log hash does not match the recomputed checkpoint chain".into()));
-                    return Ok(r);
-                }
-                r.log_entries += 1;
-                let stored = match self.frames(&[id]) {
-                    Ok(mut f) => f.pop().flatten(),
-                    Err(e) => {
-                        r.first_bad = Some(bad_event(e.to_string()));
-                        return Ok(r);
-                    }
-                };
-                match stored {
-                    None => {
-                        r.first_bad = Some(bad_event("missing".to_owned()));
-                        return Ok(r);
-                    }
-                    Some(f) => match frame::decode(&f.frame) {
-                        Err(e) => {
-                            r.first_bad = Some(bad_event(e.to_string()));
-                            return Ok(r);
-                        }
-                        Ok(e) if event_id(&e).ok() != Some(id) || f.seq > seq => {
-                            r.first_bad = Some(bad_event("stored event does not hash to its id".to_owned()));
-                            return Ok(r);
-                        }
-                        // A later log entry for a stored event is only its error declaration, at the seq its
-                        // record names: the event itself was checked at its own entry.
-                        Ok(e) if f.seq < seq => {
-                            if f.declared != Some(seq) || e.error_declaration.is_none() {
-                                r.first_bad = Some(bad(format!(
-                                    "a second log entry for the event of seq {}, which names no error declaration \
-                                     logged here",
-                                    f.seq
-                                )));
-                                return Ok(r);
-                            }
-                        }
-                        Ok(e) => {
-                            if f.declared.is_some() && e.error_declaration.is_none() {
-                                r.first_bad = Some(bad_event(
-                                    "declared erroneous, but the stored frame has no declaration".to_owned(),
-                                ));
-                                return Ok(r);
-                            }
-                            r.events += 1;
-                            // Every node the event is about must hold a chain entry for it, and every copy of
-                            // an inline frame must be the event's frame (a declaration rewrites them all).
-                            for n in derive::nodes(&e) {
-                                let mut ck = keys::node_key(n);
-                                ck.extend_from_slice(&seq.to_be_bytes());
-                                expected_entries += 1;
-                                let entry = self.db.get_pinned_cf(chain_cf, &ck).map_err(|e| io(&e))?;
-                                let problem = match entry.as_deref().map(|v| unseal(&ck, v, "chain")) {
-                                    None => Some("the log's event has no entry in this node's chain".to_owned()),
-                                    Some(Err(e)) => Some(e.to_string()),
-                                    Some(Ok(body)) => (body.first().is_some_and(|flags| flags & 1 == 1)
-                                        && body.get(65..) != Some(&f.frame[..]))
-                                    .then(|| "an inline copy of the event's frame differs from the event's".to_owned()),
-                                };
-                                if let Some(message) = problem {
-                                    r.first_bad = Some(BadRecord {
-                                        area: "chain",
-                                        node: Some(n.to_uri(crate::event::IdForm::KeyText)),
-                                        seq: Some(seq),
-                                        message,
-                                    });
-                                    return Ok(r);
-                                }
-                            }
-                        }
-                    },
-                }
-                expect += 1;
-                it.next();
-            }
-            it.status().map_err(|e| io(&e))?;
-        }
-        // 2. Every chain, node by node, and its state record (the last key of the node).
-        let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, Self::scan_read_options());
-        it.seek_to_first();
-        let mut current: Option<Vec<u8>> = None;
-        let mut link = GENESIS;
-        let mut events = Vec::new();
-        let mut has_record = true;
-        while let (Some(k), Some(v)) = (it.key(), it.value()) {
-            let node = keys::node_prefix(k);
-            let suffix = k.get(node.len()..).unwrap_or_default();
-            let seq = <[u8; 8]>::try_from(suffix).ok().map(u64::from_be_bytes);
-            if current.as_deref() != Some(node) {
-                if !has_record {
-                    r.first_bad = Some(no_state_record(current.as_deref()));
-                    return Ok(r);
-                }
-                if !self.known.may_contain(node) {
-                    // A node the filter does not know would resolve as "never seen".
-                    r.first_bad = Some(BadRecord {
-                        area: "known",
-                        node: Some(hex_node(node)),
-                        seq: None,
-                        message: "the known-node filter does not hold this stored node".into(),
-                    });
-                    return Ok(r);
-                }
-                current = Some(node.to_vec());
-                link = GENESIS;
-                events.clear();
-                has_record = false;
-                r.chains += 1;
-            }
-            let bad = |area, m: String| BadRecord { area, node: Some(hex_node(node)), seq, message: m };
-            let Some(seq) = seq else {
-                let checked = if suffix == keys::STATE_SUFFIX && !events.is_empty() {
-                    self.check_state(node, Some((k, v)), link, &mut events)
-                } else {
-                    Err(corrupt("state", "a record without a chain, or an unknown key"))
-                };
-                if let Err(e) = checked {
-                    r.first_bad = Some(bad("state", e.to_string()));
-                    return Ok(r);
-                }
-                has_record = true;
-                it.next();
-                continue;
-            };
-            // The inline frame must be the event its id names (a forged frame with the right link and id
-            // would otherwise be served by `resolve`); events stored outside the chain are read for the state
-            // check (the log pass checked them against their ids).
-            let (stored, id, ev) = match self.check_chain_entry(k, v, true) {
-                Ok(x) => x,
-                Err(e) => {
-                    r.first_bad = Some(bad("chain", e.to_string()));
-                    return Ok(r);
-                }
-            };
-            link = chain_step(&link, &id);
-            if link != stored {
-                r.first_bad = Some(bad("chain", "hash-chain link does not match".into()));
-                return Ok(r);
-            }
-            events.extend(ev.map(|e| (seq, id, e)));
-            r.chain_entries += 1;
-            it.next();
-        }
-        it.status().map_err(|e| io(&e))?;
-        if !has_record {
-            r.first_bad = Some(no_state_record(current.as_deref()));
-            return Ok(r);
-        }
-        if r.chain_entries != expected_entries {
-            r.first_bad = Some(BadRecord {
-                area: "chain",
-                node: None,
-                seq: None,
-                message: format!("{} chain entries stored, the log implies {expected_entries}", r.chain_entries),
-            });
-        }
-        Ok(r)
-    }
-
-    fn stats(&self) -> Result<Stats, Error> {
-        let w = self.lock_writer();
-        let mut disk = 0;
-        for n in CF_NAMES {
-            let cf = self.cf(n)?;
-            for prop in ["rocksdb.total-sst-files-size", "rocksdb.size-all-mem-tables"] {
-                disk += self.db.property_int_value_cf(cf, prop).map_err(|e| io(&e))?.unwrap_or(0);
-            }
-        }
-        let (hot_entries, hot_bytes) = self.hot.usage();
-        Ok(Stats {
-            events: w.last_seq,
-            nodes: w.counters[0],
-            chain_entries: w.counters[1],
-            edges: w.counters[2],
-            disk_bytes: disk,
-            hot_entries,
-            hot_bytes,
-        })
-    }
-}
-
-impl Store {
-    /// Checks one chain record: its CRC, and that its event (the inline frame, decoded in full; or, when
-    /// `fetch_external`, the record in `event`) hashes to the entry's id. Returns (stored link, event id).
-    fn check_chain_entry(
-        &self,
-        k: &[u8],
-        v: &[u8],
-        fetch_external: bool,
-    ) -> Result<(Link, EventId, Option<Event>), Error> {
-        let mut c = Cur::new(unseal(k, v, "chain")?, "chain");
-        let flags = c.u8()?;
-        let link = Link(c.arr()?);
-        let id = c.event_id()?;
-        let ev = if flags & 1 == 1 {
-            Some(frame::decode(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?)
-        } else if fetch_external {
-            Some(self.fetch_events(&[id])?.pop().map(|(_, _, e)| e).ok_or_else(|| corrupt("event", "missing"))?)
-        } else {
-            None
-        };
-        if let Some(ev) = &ev
-            && event_id(ev)? != id
-        {
-            return Err(corrupt("chain", "the event does not hash to the id in its chain entry"));
-        }
-        Ok((link, id, ev))
-    }
-
-    /// Checks a node's state record against its chain: the head must be the last link and the fold must be
-    /// the one its events give. `events` are the node's (seq, id, event) in record order.
-    fn check_state(
-        &self,
-        node: &[u8],
-        record: Option<(&[u8], &[u8])>,
-        link: Link,
-        events: &mut [(Seq, EventId, Event)],
-    ) -> Result<(), Error> {
-        let Some((k, v)) = record else { return Err(corrupt("state", "the chain has no state record")) };
-        let (head, fold) = keys::decode_state(unseal(k, v, "state")?)?;
-        if head != link {
-            return Err(corrupt("state", "the state record's head is not the chain's last link"));
-        }
-        let id = events
-            .iter()
-            .flat_map(|(_, _, e)| derive::nodes(e))
-            .find(|n| keys::node_key(n) == node)
-            .cloned()
-            .ok_or_else(|| corrupt("chain", "no event of the chain is about its node"))?;
-        events.sort_by_key(|(q, _, e)| (e.event_time, *q));
-        let mut want = Fold::default();
-        for (q, i, e) in events.iter() {
-            want.apply(&id, *q, *i, e);
-        }
-        if let (Some(c), Some((t, q))) = (&want.state.container, want.packed_at)
-            && self.reader().unpacked_after(c, t, q, None)?
-        {
-            want.state.container = None;
-            want.packed_at = None;
-        }
-        if want != fold {
-            return Err(corrupt("state", "the materialised state differs from the state the chain gives"));
-        }
-        Ok(())
-    }
-}
-
-/// The report of a chain whose state record is missing.
-fn no_state_record(node: Option<&[u8]>) -> BadRecord {
-    BadRecord { area: "state", node: node.map(hex_node), seq: None, message: "the chain has no state record".into() }
 }
 
 /// Heap bytes of a state's ids and terms (the hot tier's charge for them).
@@ -2793,19 +2910,6 @@ fn state_heap(s: &State) -> usize {
         .map(id)
         .sum::<usize>()
         + s.persistent.len() * std::mem::size_of::<crate::event::Disposition>()
-}
-
-/// A node key as hex (for reports about damaged records whose key may not decode).
-fn hex_node(node: &[u8]) -> String {
-    let body = node.get(1..).unwrap_or_default();
-    match TraceKey::from_bytes(body) {
-        Ok(k) => k.to_string(),
-        Err(_) => body.iter().fold(String::new(), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        }),
-    }
 }
 
 #[cfg(test)]

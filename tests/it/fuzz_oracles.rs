@@ -63,3 +63,26 @@ proptest! {
         all_oracles(&input);
     }
 }
+
+#[cfg(feature = "rocksdb")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The store-against-model oracle on random operation sequences (each case opens a real store); the fuzz
+    /// target `store_model` runs the same oracle coverage-guided.
+    #[test]
+    fn store_model_oracle_holds(ops in prop::collection::vec(any::<u8>(), 0..400)) {
+        fuzzing::store_model(&ops);
+    }
+}
+
+/// The kept fuzz corpus of `store_model`, when there is one, replayed.
+#[cfg(feature = "rocksdb")]
+#[test]
+fn store_model_oracle_holds_on_the_kept_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/store_model");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries {
+        fuzzing::store_model(&std::fs::read(e.unwrap().path()).unwrap());
+    }
+}

@@ -4,7 +4,14 @@
 //! - `fuzz_oracles`: the fuzz targets' round-trip oracles over the conformance corpus and its mutations;
 //! - `epcis`: EPCIS 2.0 JSON-LD import/export, round trips through frames, the `tracecode epcis` commands;
 //! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`);
-//! - `store`: the RocksDB store against the in-memory model, damage, versions, poisoning (feature `rocksdb`).
+//! - `store`: the RocksDB store against the in-memory model, damage, versions, poisoning (feature `rocksdb`);
+//! - `concurrency`: readers racing writers never see part of a batch, several writers at once (feature `rocksdb`);
+//! - `durability`: damaged write-ahead logs and lost table files are refused, not rolled back; read-only opens
+//!   (feature `rocksdb`);
+//! - `corruption`: flipped bytes, truncations and deleted files in every family end in `Corrupt` or are
+//!   proven harmless against the model (feature `rocksdb`);
+//! - `crash`: the kill -9 harness at a small scale (features `cli`, `rocksdb`);
+//! - `tmp`: temporary directories for the tests that open stores.
 
 // Test code may unwrap and index (clippy.toml allows it under cfg(test)).
 #[cfg(test)]
@@ -14,7 +21,19 @@ mod cli;
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
 mod cli_store;
 #[cfg(test)]
+#[cfg(feature = "rocksdb")]
+mod concurrency;
+#[cfg(test)]
 mod conformance;
+#[cfg(test)]
+#[cfg(feature = "rocksdb")]
+mod corruption;
+#[cfg(test)]
+#[cfg(all(feature = "cli", feature = "rocksdb"))]
+mod crash;
+#[cfg(test)]
+#[cfg(feature = "rocksdb")]
+mod durability;
 #[cfg(test)]
 mod epcis;
 #[cfg(test)]
@@ -24,5 +43,8 @@ mod identity;
 #[cfg(test)]
 #[cfg(feature = "rocksdb")]
 mod store;
+#[cfg(test)]
+#[cfg(feature = "rocksdb")]
+mod tmp;
 #[cfg(test)]
 mod trace;

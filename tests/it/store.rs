@@ -16,9 +16,9 @@
 // Scenario events are written with `&[x.clone()]` lists: clearer here than `slice::from_ref`.
 #![allow(clippy::cloned_ref_to_slice_refs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use proptest::prelude::*;
 use proptest::sample::Index as Pick;
@@ -40,33 +40,7 @@ use tracecode::store::{
 // Temporary directories
 // ------------------------------------------------------------------------------------------------------------
 
-/// A fresh directory under the system temp dir, removed on drop (also when a test fails).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("tracecode-it-store-{}-{tag}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        Self(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// A path inside this directory that does not exist yet (for backups).
-    fn sub(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::tmp::TempDir;
 
 /// Test stores need no 256 MiB caches.
 fn opts() -> Options {
@@ -852,10 +826,10 @@ fn open_missing_store_without_create_fails_with_io() {
 }
 
 #[test]
-fn second_open_of_a_locked_store_fails_with_io() {
+fn second_open_of_a_locked_store_fails_with_locked() {
     let dir = TempDir::new("locked");
     let _st = open(dir.path());
-    assert_eq!(Store::open(dir.path(), opts()).err().unwrap().kind(), ErrorKind::Io);
+    assert_eq!(Store::open(dir.path(), opts()).err().unwrap().kind(), ErrorKind::Locked);
 }
 
 #[test]

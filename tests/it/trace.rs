@@ -644,27 +644,9 @@ proptest! {
 #[cfg(feature = "rocksdb")]
 mod rocks_walk {
     use super::*;
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use crate::tmp::TempDir;
     use tracecode::store::{Options, Store};
     use tracecode::trace::{WalkTuning, walk_tuned};
-
-    struct TempDir(std::path::PathBuf);
-
-    impl TempDir {
-        fn new() -> Self {
-            static N: AtomicU64 = AtomicU64::new(0);
-            let n = N.fetch_add(1, Ordering::Relaxed);
-            let p = std::env::temp_dir().join(format!("tracecode-it-trace-{}-{n}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&p);
-            Self(p)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
@@ -681,8 +663,8 @@ mod rocks_walk {
             let mem = MemoryStore::new();
             let events: Vec<Event> = ops.iter().enumerate().flat_map(build).collect();
             mem.ingest(events.clone()).unwrap();
-            let dir = TempDir::new();
-            let store = Store::open(&dir.0, Options::default().block_cache_bytes(8 << 20)).unwrap();
+            let dir = TempDir::new("trace");
+            let store = Store::open(dir.path(), Options::default().block_cache_bytes(8 << 20)).unwrap();
             // Several batches: edges spread over memtable and SST files.
             let per = events.len().div_ceil(batches).max(1);
             for b in events.chunks(per) {
@@ -724,8 +706,8 @@ mod rocks_walk {
     #[test]
     fn large_walk_equals_adjacency_walk() {
         let (root, batches) = tracecode::synth::genealogy(6_000, 12, 3, Timestamp(1_000));
-        let dir = TempDir::new();
-        let store = Store::open(&dir.0, Options::default().block_cache_bytes(8 << 20)).unwrap();
+        let dir = TempDir::new("trace");
+        let store = Store::open(dir.path(), Options::default().block_cache_bytes(8 << 20)).unwrap();
         for b in batches {
             store.ingest(b).unwrap();
         }

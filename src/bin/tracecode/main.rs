@@ -14,6 +14,7 @@ mod epcis_cmd;
 mod issue_cmd;
 mod store_cmd;
 mod store_demo;
+mod torture_cmd;
 mod trace_cmd;
 
 const HELP: &str = "\
@@ -36,8 +37,14 @@ The chain index (an embedded RocksDB store in DIR):
   tracecode export --db DIR [--since N] [--limit N]    an EPCISDocument of the events after N
   tracecode trace --db DIR (--back|--forward) [--depth N] [--as-of T] INPUT
   tracecode recall --db DIR [--commit] INPUT           affected set, holders, responsible parties (see trace --help)
+  tracecode recover --db DIR [--accept-loss]           open a store whose recovery lost acknowledged events: without
+                                                       --accept-loss, report what is lost (exit 1); with it, continue
+                                                       from what was recovered and record the loss
+  Reading commands (resolve, verify, stats, feed, export, trace) take --read-only: nothing is written, so a store
+  on a full disk or a read-only file system, or one another process writes, can still be read.
   tracecode bench lookup [--items N] [--threads T] [--json FILE]   lookup throughput vs same-run baselines
   tracecode bench trace [--nodes N] [--json FILE]      forward trace of a large genealogy
+  tracecode torture crash [--trials N]                 kill -9 during ingest, then check nothing acknowledged is lost
 
 parse prints one JSON object per input:
   {\"input\", \"ok\": true, \"scheme\", \"kind\", \"canonical\", \"key_hex\", \"elements\": [{\"ai\", \"value\"}],
@@ -55,10 +62,11 @@ fn main() -> ExitCode {
         Some("issue") => issue_cmd::run(args.get(1..).unwrap_or_default()),
         Some("demo") => demo::run(args.get(1..).unwrap_or_default()),
         Some("epcis") => epcis_cmd::run(args.get(1..).unwrap_or_default()),
-        Some(c @ ("import" | "resolve" | "verify" | "stats" | "feed" | "export" | "trace" | "recall")) => {
+        Some(c @ ("import" | "resolve" | "verify" | "stats" | "feed" | "export" | "trace" | "recall" | "recover")) => {
             store_cmd::run(c, args.get(1..).unwrap_or_default())
         }
         Some("bench") => bench_cmd::run(args.get(1..).unwrap_or_default()),
+        Some("torture") => torture_cmd::run(args.get(1..).unwrap_or_default()),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS

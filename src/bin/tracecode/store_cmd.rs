@@ -35,8 +35,8 @@ pub(crate) fn take_db(args: &[String]) -> Result<(String, Vec<String>), String> 
 }
 
 /// Opens the store named by `--db`, reporting failures as JSON on stderr.
-pub(crate) fn open(dir: &str, create: bool) -> Result<Store, ExitCode> {
-    Store::open(dir, Options::default().create_if_missing(create)).map_err(|e| fail(dir, &e))
+fn open_with(dir: &str, opts: Options) -> Result<Store, ExitCode> {
+    Store::open(dir, opts).map_err(|e| fail(dir, &e))
 }
 
 fn fail(input: &str, e: &Error) -> ExitCode {
@@ -50,7 +50,19 @@ pub fn run(cmd: &str, args: &[String]) -> ExitCode {
         Ok(x) => x,
         Err(m) => return crate::usage(&format!("{cmd}: {m}")),
     };
-    let store = match open(&dir, cmd == "import") {
+    let read_only = rest.iter().any(|a| a == "--read-only");
+    let accept_loss = rest.iter().any(|a| a == "--accept-loss");
+    let rest: Vec<String> = rest.into_iter().filter(|a| a != "--read-only" && a != "--accept-loss").collect();
+    if read_only && matches!(cmd, "import" | "recover")
+        || read_only && cmd == "recall" && rest.iter().any(|a| a == "--commit")
+    {
+        return crate::usage(&format!("{cmd}: --read-only cannot write"));
+    }
+    if accept_loss && cmd != "recover" {
+        return crate::usage("--accept-loss belongs to recover");
+    }
+    let opts = Options::default().create_if_missing(cmd == "import").read_only(read_only).accept_loss(accept_loss);
+    let store = match open_with(&dir, opts) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -63,6 +75,7 @@ pub fn run(cmd: &str, args: &[String]) -> ExitCode {
         "export" => export(&store, &rest),
         "trace" => crate::trace_cmd::run_trace(&store.session(), &rest),
         "recall" => crate::trace_cmd::run_recall(&store.session(), &rest),
+        "recover" => recover(&store),
         _ => crate::usage("unknown store command"),
     }
 }
@@ -379,4 +392,29 @@ fn export(store: &Store, args: &[String]) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail("export", &e),
     }
+}
+
+/// `recover`: the store opened (with `--accept-loss` if it lost acknowledged events); prints its checkpoint and
+/// every loss it has recorded.
+fn recover(store: &Store) -> ExitCode {
+    let cp = match store.checkpoint() {
+        Ok(c) => c,
+        Err(e) => return fail("recover", &e),
+    };
+    let losses = match store.losses() {
+        Ok(l) => l,
+        Err(e) => return fail("recover", &e),
+    };
+    let cp_json = |c: &tracecode::store::Checkpoint| json!({"seq": c.seq, "hash": hex(&c.hash.0)});
+    let out = json!({
+        "checkpoint": cp_json(&cp),
+        "losses": losses.iter().map(|l| json!({
+            "recovered": cp_json(&l.recovered),
+            "acknowledged": cp_json(&l.acknowledged),
+            "lost": {"first": l.lost().start(), "last": l.lost().end()},
+            "accepted_at_ms": l.accepted_at_ms,
+        })).collect::<Vec<_>>(),
+    });
+    println!("{out}");
+    ExitCode::SUCCESS
 }

@@ -13,7 +13,7 @@ use rocksdb::{DBRawIterator, ReadOptions};
 
 use super::super::view::{CHILD, RELS, rel_index};
 use super::super::{Edge, EdgeReader, EdgeSource, EdgeView, IdRef, Rel, Seq};
-use super::{Reader, Store, decode_bundle, decode_edge_value, io};
+use super::{Reader, Store, View, decode_bundle, decode_edge_value, io};
 use crate::Error;
 use crate::event::id::EventId;
 use crate::store::keys::{self, Cur, HANDED, HANDOVER, UNPACK_ALL, corrupt, unseal};
@@ -148,11 +148,20 @@ const MAX_STEPS: usize = 8;
 /// order, and in a dense level the next node's records start right there, so most nodes cost no seek at all.
 struct WalkReader<'s> {
     store: &'s Store,
+    // Declared before the view whose snapshot it reads, so it is dropped first.
     it: Option<DBRawIterator<'s>>,
+    /// The session's view this reader was lent with (it reads that state only); `None` for the store's own
+    /// readers, which move to the latest commit.
+    view: Option<View<'s>>,
     epoch: u64,
     /// The node whose records the iterator has just passed (it is at the first key after them), if `placed`.
     after: Vec<u8>,
     placed: bool,
+}
+
+/// A walk's edge reader: over `view` (a session's) for good, or over the latest commit when `None`.
+pub(super) fn walk_reader<'s>(store: &'s Store, view: Option<View<'s>>) -> Box<dyn EdgeReader + 's> {
+    Box::new(WalkReader { store, it: None, view, epoch: u64::MAX, after: Vec::new(), placed: false })
 }
 
 impl EdgeReader for WalkReader<'_> {
@@ -161,11 +170,15 @@ impl EdgeReader for WalkReader<'_> {
         node_key: &[u8],
         f: &mut dyn FnMut(EdgeView<'_>) -> ControlFlow<()>,
     ) -> Result<(), Error> {
-        // Iterators older than the last commit are dropped, so reads see every ingest that returned.
+        // Without a view, iterators older than the last commit are dropped, so reads see every ingest that
+        // returned; a lent reader keeps reading its session's state.
         let e = self.store.hot.epoch();
-        if e != self.epoch || self.it.is_none() {
+        if self.it.is_none() || (self.view.is_none() && e != self.epoch) {
             let mut ro = ReadOptions::default();
             ro.set_total_order_seek(true);
+            if let Some(v) = &self.view {
+                ro = v.read_options(ro);
+            }
             self.it = Some(self.store.db.raw_iterator_cf_opt(self.store.cf("edge")?, ro));
             self.epoch = e;
             self.placed = false;
@@ -198,7 +211,7 @@ impl EdgeReader for WalkReader<'_> {
 
 impl EdgeSource for Store {
     fn edge_reader(&self) -> Box<dyn EdgeReader + '_> {
-        Box::new(WalkReader { store: self, it: None, epoch: u64::MAX, after: Vec::new(), placed: false })
+        walk_reader(self, None)
     }
 }
 
