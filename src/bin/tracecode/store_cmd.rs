@@ -284,7 +284,9 @@ fn verify(store: &Store, args: &[String]) -> ExitCode {
             "events": report.events,
             "chains": report.chains,
             "chain_entries": report.chain_entries,
+            "edges": report.edges,
             "checkpoint": cp.map(|c| json!({"seq": c.seq, "hash": c.hash.to_string()})),
+            "losses": store.losses().map(|l| l.len()).ok(),
             "first_bad": report.first_bad.as_ref().map(|b| json!({
                 "area": b.area, "node": b.node, "seq": b.seq, "message": b.message,
             })),
@@ -405,7 +407,7 @@ fn recover(store: &Store) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail("recover", &e),
     };
-    let cp_json = |c: &tracecode::store::Checkpoint| json!({"seq": c.seq, "hash": hex(&c.hash.0)});
+    let cp_json = |c: &tracecode::store::Checkpoint| json!({"seq": c.seq, "hash": c.hash.to_string()});
     let out = json!({
         "checkpoint": cp_json(&cp),
         "losses": losses.iter().map(|l| json!({

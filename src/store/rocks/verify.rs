@@ -50,8 +50,9 @@ impl Digest {
     }
 }
 
-/// The derived families whose records pass 1 rebuilds, by index in `CF_NAMES`.
-const DERIVED: [(u8, &str); 3] = [(cfi::IDX, "idx"), (cfi::EDGE, "edge"), (cfi::XFORM, "xform")];
+/// The derived families whose records pass 1 rebuilds, by index in `CF_NAMES`. `xform` first: a missing
+/// transformation record also changes the join edges rebuilt from it, and the report should name the cause.
+const DERIVED: [(u8, &str); 3] = [(cfi::XFORM, "xform"), (cfi::IDX, "idx"), (cfi::EDGE, "edge")];
 
 impl Store {
     /// [`TraceStore::verify`]: one node's chain, links and state record.
