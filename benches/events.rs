@@ -17,7 +17,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tracecode::event::epcis_json::{Context, ExportOptions, event_from_json, event_to_json};
+use tracecode::event::epcis_json::{
+    Context, ExportOptions, Mode, event_from_json, event_to_json, export_document, import_all,
+};
 use tracecode::event::frame::{self, MemoryDictionary};
 use tracecode::event::id::{event_id, gs1_event_hash};
 use tracecode::event::{
@@ -196,6 +198,17 @@ fn bench_events(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % events.len();
             event_to_json(black_box(&events[i]), &opts)
+        });
+    });
+    // The whole import path from bytes (tokenise, bound, convert, validate), per event of one 1024-event document.
+    let mut doc = Vec::new();
+    export_document(&events, &opts, &mut doc).unwrap();
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("import_document", |b| {
+        b.iter(|| {
+            let (got, summary) = import_all(black_box(doc.as_slice()), Mode::AllOrNothing).unwrap();
+            assert_eq!((got.len(), summary.accepted), (events.len(), events.len()));
+            got
         });
     });
     g.finish();

@@ -2,12 +2,41 @@
 //! events; export events as an `EPCISDocument`.
 //!
 //! # Import
-//! [`import`] (or the [`Importer`] builder) reads from any [`Read`] in one pass with serde_json's streaming
-//! deserializer. `epcisBody.eventList` (or `epcisBody.queryResults.resultsBody.eventList`) is visited one event at
-//! a time: each event is read into a `serde_json::Value`, converted with [`event_from_json`], handed to the
-//! caller's callback and dropped, so memory is bounded by the largest single event (at most
-//! [`MAX_EVENT_BYTES`] of JSON by default), not by the document: a 1 GB document imports in a few megabytes.
-//! `epcisHeader` (master data) is skipped without being buffered.
+//! [`import`] (or the [`Importer`] builder) reads from any [`Read`] in one pass with a bounded streaming JSON
+//! reader of its own (not serde_json). `epcisBody.eventList` (or `epcisBody.queryResults.resultsBody.eventList`)
+//! is visited one event at a time: each event is read into a small value tree, converted, handed to the caller's
+//! callback and dropped, so memory is bounded by the largest single event, not by the document: a 1 GB document
+//! imports in a few megabytes. `epcisHeader` (master data) and unknown members of `epcisBody` are read past
+//! without being kept. [`event_from_slice`] reads one event from bytes the same way; [`event_from_json`] converts
+//! an event a caller already holds as a `serde_json::Value`.
+//!
+//! ## Bounds
+//! Every bound is checked while the bytes are consumed, before anything larger is built: a read stops at the
+//! first byte past a bound with [`ErrorKind::Length`], the JSON pointer of the value and its byte offset, having
+//! read at most one 64 KiB buffer more than the bound. Messages quote at most 60 characters of the input.
+//!
+//! | bound | value | applies to |
+//! |---|---|---|
+//! | [`MAX_STRING`] | 64 KiB | every JSON string value (decoded bytes), anywhere in the input |
+//! | [`MAX_URI`] | 2048 | every member name; identifiers and URI-valued fields |
+//! | [`MAX_NUMBER`] | 64 | the text of every JSON number (`Decimal::MAX_LEN`) |
+//! | [`MAX_DEPTH`] | 64 | nesting of arrays and objects anywhere in the input |
+//! | [`MAX_EVENT_VALUES`] | 262 144 | JSON values in one event (and in the top-level members outside `epcisBody`) |
+//! | [`MAX_EVENT_BYTES`] | 16 MiB (see [`Importer::max_event_bytes`]) | JSON text of one event; of the top-level members outside `epcisBody`; of one member name at any document level |
+//! | [`MAX_EXTENSION_DEPTH`] | 32 | nesting inside one extension value |
+//!
+//! An event therefore costs at most about `MAX_EVENT_BYTES` of text plus ~100 bytes a value in memory. A bound
+//! exceeded inside an event is fatal (the reader cannot skip what it refused to read); the events before it have
+//! been handed on.
+//!
+//! ## Duplicate member names
+//! RFC 8259 leaves duplicate names to the reader, and a general JSON reader keeps the last. Here a duplicate
+//! anywhere inside an event (two `eventTime`s; two `quantity` in a quantity element; two keys in an extension
+//! object) rejects that event with [`ErrorKind::Duplicate`] and the pointer of the second occurrence (its byte
+//! offset in the message and in [`BadEvent::offset`]). A duplicate `epcisBody`, `eventList`, `queryResults`,
+//! `resultsBody`, `epcisHeader`, `@context` or `type` of a document is a fatal document fault. A
+//! `serde_json::Value` cannot hold duplicates (its map keeps the last): read bytes with [`event_from_slice`] to
+//! have them rejected.
 //!
 //! Decisions, and why:
 //! - **`@context` must come before `epcisBody`.** Extension names are CURIEs whose prefixes the context declares;
@@ -31,8 +60,8 @@
 //!   hands on every event as it streams (nothing else is possible without buffering the document) but the import
 //!   then fails with an [`ImportError`] listing every bad event, so a caller that stages what it receives and
 //!   commits only on `Ok` gets all-or-nothing capture.
-//! - A fatal fault (malformed JSON, I/O, an event above the size bound, a document-level fault) stops the import;
-//!   events before it may already have been handed on.
+//! - A fatal fault (malformed JSON, I/O, a bound, a document-level fault) stops the import; events before it may
+//!   already have been handed on.
 //!
 //! # Export
 //! [`event_to_json`] writes one event; [`DocumentWriter`] and [`export_document`] stream an `EPCISDocument`
@@ -50,16 +79,17 @@
 //! with; an event built in code should list exactly those (sorted by prefix, no prefix mapping to the IRI of
 //! another) to round-trip to an equal value.
 
+mod reader;
+
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
-use std::io::{self, BufReader, Read, Write};
-use std::rc::Rc;
+use std::io::{self, Read, Write};
 
-use serde::Deserializer as _;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+use reader::{Duplicate, Fault, Names, Reader};
+pub(crate) use reader::{Json, read_slice};
 
 use super::{
     Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, ErrorDeclaration, ErrorReason, Event,
@@ -73,11 +103,33 @@ use crate::{Error, ErrorKind};
 /// The standard EPCIS 2.0 JSON-LD context, written first in every exported `@context`.
 pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 
-/// Default bound on the JSON text of one event (bytes). Bounds the importer's memory on hostile input.
+/// Default bound on the JSON text of one event (bytes), enforced as the bytes are read. Bounds the importer's
+/// memory on hostile input; 16 MiB is sixteen times the largest frame payload
+/// ([`MAX_PAYLOAD`](super::frame::MAX_PAYLOAD)), so no storable event comes near it.
 pub const MAX_EVENT_BYTES: u64 = 16 << 20;
 
 /// Deepest nesting of objects and arrays inside an extension value.
 pub const MAX_EXTENSION_DEPTH: usize = 32;
+
+/// Longest JSON string value the reader accepts, in decoded bytes (member names: [`MAX_URI`]). The longest text a
+/// frame can store ([`frame::MAX_TEXT`](super::frame::MAX_TEXT)): a longer string could never be kept, so it is
+/// refused at the first byte past the bound instead of after the whole string has been read into memory.
+pub const MAX_STRING: usize = super::frame::MAX_TEXT;
+
+/// Longest JSON number text the reader accepts, in characters: [`Decimal::MAX_LEN`], the longest number an event
+/// can hold. A longer number text could only be refused after reading, so the read stops there.
+pub const MAX_NUMBER: usize = Decimal::MAX_LEN;
+
+/// Most JSON values (objects, arrays, strings, numbers, literals, counted at every level) in one event, and in the
+/// top-level members outside `epcisBody`. A value costs the reader's tree about 100 bytes however short its text
+/// (`0,` is two bytes), so this caps an event's tree at ~25 MiB; 2^18 is five times the identifiers a storable event
+/// can hold (a frame payload of 1 MiB at ≥ 20 bytes an identifier).
+pub const MAX_EVENT_VALUES: usize = 1 << 18;
+
+/// Deepest nesting of arrays and objects anywhere in an imported document. The reader recurses once per level, so
+/// this bounds its stack. An event needs at most 8 levels around [`MAX_EXTENSION_DEPTH`] levels of extension
+/// value; 64 leaves room for deeper `epcisHeader` master data (which is read past, not kept).
+pub const MAX_DEPTH: usize = 64;
 
 /// At most this many bad events are listed in an [`ImportSummary`] or [`ImportError`] (the callback sees all).
 pub const MAX_REPORTED: usize = 10_000;
@@ -239,6 +291,10 @@ impl Context {
     /// An [`EventError`] with a pointer inside the context for a value of the wrong type, an IRI that is not one,
     /// a redefinition of a standard prefix, or more than 256 prefixes.
     pub fn from_json(v: &Value) -> Result<Self, EventError> {
+        Self::from_node(v)
+    }
+
+    fn from_node<N: Node>(v: &N) -> Result<Self, EventError> {
         let mut c = Self::new();
         c.add_json(v, &Path::ROOT)?;
         Ok(c)
@@ -265,7 +321,7 @@ impl Context {
                 ErrorKind::Value,
                 0,
                 prefix.len(),
-                format!("prefix {prefix:?} would change the meaning of every {prefix}: IRI"),
+                format!("prefix {} would change the meaning of every IRI with that scheme", show(prefix)),
             ));
         }
         if iri.len() > MAX_URI {
@@ -285,7 +341,7 @@ impl Context {
                     ErrorKind::Value,
                     0,
                     iri.len(),
-                    format!("prefix {prefix:?} is fixed by the EPCIS context to {std}"),
+                    format!("prefix {} is fixed by the EPCIS context to {std}", show(prefix)),
                 ));
             }
             return Ok(());
@@ -315,51 +371,51 @@ impl Context {
         &self.declared
     }
 
-    fn add_json(&mut self, v: &Value, p: &Path<'_>) -> Result<(), EventError> {
-        match v {
+    fn add_json<N: Node>(&mut self, v: &N, p: &Path<'_>) -> Result<(), EventError> {
+        match v.view() {
             // A remote context (the standard one, or one we do not fetch: tracecode works offline).
-            Value::String(_) => Ok(()),
-            Value::Array(items) => {
+            View::String(_) => Ok(()),
+            View::Array(items) => {
                 for (i, it) in items.iter().enumerate() {
-                    match it {
-                        Value::String(_) => {}
-                        Value::Object(o) => self.add_object(o, &p.index(i))?,
-                        other => {
+                    match it.view() {
+                        View::String(_) => {}
+                        View::Object(o) => self.add_object::<N>(o, &p.index(i))?,
+                        _ => {
                             return Err(p.index(i).err(
                                 ErrorKind::Syntax,
-                                format!("@context entries must be URLs or objects, found {}", type_name(other)),
+                                format!("@context entries must be URLs or objects, found {}", type_name(it)),
                             ));
                         }
                     }
                 }
                 Ok(())
             }
-            Value::Object(o) => self.add_object(o, p),
-            other => Err(p.err(
+            View::Object(o) => self.add_object::<N>(o, p),
+            _ => Err(p.err(
                 ErrorKind::Syntax,
-                format!("@context must be a URL, an object or an array, found {}", type_name(other)),
+                format!("@context must be a URL, an object or an array, found {}", type_name(v)),
             )),
         }
     }
 
-    fn add_object(&mut self, o: &Map<String, Value>, p: &Path<'_>) -> Result<(), EventError> {
-        for (k, v) in o {
+    fn add_object<N: Node>(&mut self, o: &N::Obj, p: &Path<'_>) -> Result<(), EventError> {
+        for (k, v) in o.members() {
             // Keywords (@vocab, @version, @protected) and compact-IRI keys do not declare prefixes.
             if k.starts_with('@') || k.contains(':') {
                 continue;
             }
-            let iri = match v {
-                Value::String(s) => s.as_str(),
-                Value::Object(d) => match d.get("@id") {
-                    Some(Value::String(s)) => s.as_str(),
+            let iri = match v.view() {
+                View::String(s) => s,
+                View::Object(d) => match d.get("@id").map(Node::view) {
+                    Some(View::String(s)) => s,
                     // A term definition without @id (type coercion only) declares nothing.
                     _ => continue,
                 },
-                Value::Null => continue,
-                other => {
+                View::Null => continue,
+                _ => {
                     return Err(p.key(k).err(
                         ErrorKind::Syntax,
-                        format!("a prefix definition must be an IRI string, found {}", type_name(other)),
+                        format!("a prefix definition must be an IRI string, found {}", type_name(v)),
                     ));
                 }
             };
@@ -434,12 +490,19 @@ pub struct EventError {
     kind: ErrorKind,
     pointer: String,
     message: String,
+    offset: Option<u64>,
 }
 
 impl EventError {
     /// An error of `kind` at `pointer`.
     pub fn new(kind: ErrorKind, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind, pointer: pointer.into(), message: message.into() }
+        Self { kind, pointer: pointer.into(), message: message.into(), offset: None }
+    }
+
+    /// Byte offset of the fault in the JSON text, when it was found while reading bytes (malformed JSON, a bound, a
+    /// duplicate member name); `None` for faults in values, which the pointer locates.
+    pub const fn offset(&self) -> Option<u64> {
+        self.offset
     }
 
     /// The kind of fault.
@@ -493,6 +556,8 @@ pub struct BadEvent {
     pub kind: ErrorKind,
     /// The reason.
     pub message: String,
+    /// Byte offset of the fault in the input, when the reader found it (a duplicate member name).
+    pub offset: Option<u64>,
 }
 
 impl fmt::Display for BadEvent {
@@ -512,9 +577,15 @@ pub struct ImportError {
 }
 
 impl ImportError {
-    fn fatal(kind: ErrorKind, pointer: impl Into<String>, message: impl Into<Cow<'static, str>>) -> Self {
+    /// A fatal fault at byte `offset` of the input (the [`Error`]'s offset).
+    fn fatal_at(
+        kind: ErrorKind,
+        offset: u64,
+        pointer: impl Into<String>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
-            error: Error::new(kind, 0, 0, message),
+            error: Error::new(kind, usize::try_from(offset).unwrap_or(usize::MAX), 0, message),
             pointer: pointer.into(),
             rejected: Vec::new(),
             rejected_total: 0,
@@ -603,17 +674,7 @@ impl<'a> Path<'a> {
         for seg in segs.iter().rev() {
             match seg {
                 Seg::Root => {}
-                Seg::Key(k) => {
-                    s.push('/');
-                    // RFC 6901 escaping: extension names are IRIs full of '/'.
-                    for c in k.chars() {
-                        match c {
-                            '~' => s.push_str("~0"),
-                            '/' => s.push_str("~1"),
-                            c => s.push(c),
-                        }
-                    }
-                }
+                Seg::Key(k) => push_pointer_key(&mut s, k),
                 Seg::Index(i) => {
                     let _ = write!(s, "/{i}");
                 }
@@ -623,31 +684,139 @@ impl<'a> Path<'a> {
     }
 
     fn err(&self, kind: ErrorKind, message: impl Into<String>) -> EventError {
-        EventError { kind, pointer: self.render(), message: message.into() }
+        EventError::new(kind, self.render(), message)
     }
 }
 
-/// A value quoted for a message, cut to a readable length.
+/// Appends `/key` to a JSON pointer, escaped as RFC 6901 says (extension names are IRIs full of '/').
+fn push_pointer_key(s: &mut String, k: &str) {
+    s.push('/');
+    for c in k.chars() {
+        match c {
+            '~' => s.push_str("~0"),
+            '/' => s.push_str("~1"),
+            c => s.push(c),
+        }
+    }
+}
+
+/// A value quoted for a message, cut to a readable length. Every message that echoes input goes through here (or
+/// [`clip`], for a nested error's message).
 fn show(s: &str) -> String {
     const MAX: usize = 60;
     if s.len() <= MAX {
         return format!("{s:?}");
     }
-    let mut end = MAX;
+    format!("{:?}…", head(s, MAX))
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn head(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{:?}…", s.get(..end).unwrap_or_default())
+    s.get(..end).unwrap_or_default()
 }
 
-const fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The message of an error from another parser (identifier, timestamp), which may quote the whole input: cut to
+/// a readable length.
+fn clip(message: &str) -> Cow<'_, str> {
+    const MAX: usize = 120;
+    if message.len() <= MAX { Cow::Borrowed(message) } else { Cow::Owned(format!("{}…", head(message, MAX))) }
+}
+
+fn type_name<N: Node>(v: &N) -> &'static str {
+    match v.view() {
+        View::Null => "null",
+        View::Bool(_) => "a boolean",
+        View::Number(_) => "a number",
+        View::String(_) => "a string",
+        View::Array(_) => "an array",
+        View::Object(_) => "an object",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The JSON value trees the converter reads
+
+/// A JSON value the converter reads: a `serde_json::Value` a caller built, or the importer's bounded [`Json`]
+/// tree. One converter serves both, without copying one into the other.
+trait Node: Sized + 'static {
+    /// An object's members.
+    type Obj: Obj<Self> + ?Sized;
+
+    /// What the value is.
+    fn view(&self) -> View<'_, Self>;
+}
+
+/// An object's members, in document order.
+trait Obj<N: 'static> {
+    /// The members, in order.
+    fn members(&self) -> impl Iterator<Item = (&str, &N)>;
+
+    /// The member named `key`.
+    fn get(&self, key: &str) -> Option<&N>;
+}
+
+/// One level of a [`Node`].
+enum View<'a, N: Node> {
+    Null,
+    Bool(bool),
+    /// The number's text (exact).
+    Number(Cow<'a, str>),
+    String(&'a str),
+    Array(&'a [N]),
+    Object(&'a N::Obj),
+}
+
+impl Node for Value {
+    type Obj = Map<String, Value>;
+
+    fn view(&self) -> View<'_, Self> {
+        match self {
+            Value::Null => View::Null,
+            Value::Bool(b) => View::Bool(*b),
+            Value::Number(n) => View::Number(Cow::Owned(n.to_string())),
+            Value::String(s) => View::String(s),
+            Value::Array(a) => View::Array(a),
+            Value::Object(o) => View::Object(o),
+        }
+    }
+}
+
+impl Obj<Value> for Map<String, Value> {
+    fn members(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        Map::get(self, key)
+    }
+}
+
+impl Node for Json {
+    type Obj = [(Box<str>, Json)];
+
+    fn view(&self) -> View<'_, Self> {
+        match self {
+            Json::Null => View::Null,
+            Json::Bool(b) => View::Bool(*b),
+            Json::Number(n) => View::Number(Cow::Borrowed(n)),
+            Json::String(s) => View::String(s),
+            Json::Array(a) => View::Array(a),
+            Json::Object(o) => View::Object(o.as_slice()),
+        }
+    }
+}
+
+impl Obj<Json> for [(Box<str>, Json)] {
+    fn members(&self) -> impl Iterator<Item = (&str, &Json)> {
+        self.iter().map(|(k, v)| (&**k, v))
+    }
+
+    fn get(&self, key: &str) -> Option<&Json> {
+        self.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
     }
 }
 
@@ -674,7 +843,51 @@ const fn type_name(v: &Value) -> &'static str {
 /// # Ok::<(), tracecode::Error>(())
 /// ```
 pub fn event_from_json(v: &Value, ctx: &Context) -> Result<Event, EventError> {
-    let Value::Object(o) = v else {
+    event_from_node(v, ctx)
+}
+
+/// Reads one event from its JSON text: the same bounds as [`import`] ([`MAX_EVENT_BYTES`], [`MAX_STRING`],
+/// [`MAX_NUMBER`], [`MAX_EVENT_VALUES`], [`MAX_DEPTH`]) and the same checks as [`event_from_json`], and a duplicate
+/// member name anywhere in the event is an error ([`event_from_json`] cannot see one: a `serde_json::Value` keeps
+/// the last).
+///
+/// # Errors
+/// An [`EventError`] with the pointer (relative to the event) and reason of the first fault: malformed JSON
+/// ([`ErrorKind::Syntax`], with its [`offset`](EventError::offset)), a bound ([`ErrorKind::Length`]), a duplicate
+/// name ([`ErrorKind::Duplicate`], pointing at the second occurrence), then the faults of [`event_from_json`].
+///
+/// ```
+/// use tracecode::ErrorKind;
+/// use tracecode::event::epcis_json::{Context, event_from_slice};
+/// let text = br#"{"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+///     "eventTimeZoneOffset": "+00:00", "epcList": [], "eventTime": "2024-05-02T08:00:00Z"}"#;
+/// let err = event_from_slice(text, &Context::new()).unwrap_err();
+/// assert_eq!((err.kind(), err.pointer()), (ErrorKind::Duplicate, "/eventTime"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn event_from_slice(json: &[u8], ctx: &Context) -> Result<Event, EventError> {
+    let (v, dup) = read_slice(json, MAX_EVENT_VALUES, MAX_EVENT_BYTES).map_err(|f| {
+        let message = if f.window {
+            format!("the event is larger than {MAX_EVENT_BYTES} bytes (at byte {})", f.offset)
+        } else {
+            f.message
+        };
+        EventError { kind: f.kind, pointer: f.pointer, message, offset: Some(f.offset) }
+    })?;
+    if let Some(d) = dup {
+        return Err(duplicate_error(d));
+    }
+    event_from_node(&v, ctx)
+}
+
+/// The fault of an event holding a duplicate member name.
+fn duplicate_error(d: Duplicate) -> EventError {
+    let message = format!("member {} appears twice (the second at byte {})", d.name, d.offset);
+    EventError { kind: ErrorKind::Duplicate, pointer: d.pointer, message, offset: Some(d.offset) }
+}
+
+fn event_from_node<N: Node>(v: &N, ctx: &Context) -> Result<Event, EventError> {
+    let View::Object(o) = v.view() else {
         return Err(
             Path::ROOT.err(ErrorKind::Syntax, format!("an event must be a JSON object, found {}", type_name(v)))
         );
@@ -689,7 +902,7 @@ pub fn event_from_json(v: &Value, ctx: &Context) -> Result<Event, EventError> {
         }
         None => ctx,
     };
-    Conv { ctx, used: Vec::new() }.event(o)
+    Conv { ctx, used: Vec::new() }.event::<N>(o)
 }
 
 /// Field-presence flags the model cannot express (an empty `epcList` is present but empty).
@@ -741,7 +954,7 @@ const STANDARD_FIELDS: &[&str] = &[
     reason = "one converter per event: every reader is a method so any can reach the context and the namespace log"
 )]
 impl Conv<'_> {
-    fn event(mut self, o: &Map<String, Value>) -> Result<Event, EventError> {
+    fn event<N: Node>(mut self, o: &N::Obj) -> Result<Event, EventError> {
         let root = Path::ROOT;
         let kind = match o.get("type") {
             Some(t) => self.event_type(t, &root.key("type"))?,
@@ -750,9 +963,9 @@ impl Conv<'_> {
         let mut e = Event::new(kind, Timestamp(0), TzOffset::UTC);
         let mut seen = Seen::default();
         let mut names = HashSet::new();
-        for (k, v) in o {
+        for (k, v) in o.members() {
             let p = root.key(k);
-            if STANDARD_FIELDS.contains(&k.as_str()) && !applies(&e.kind, k) {
+            if STANDARD_FIELDS.contains(&k) && !applies(&e.kind, k) {
                 return Err(p.err(ErrorKind::Syntax, format!("{k} is not a field of {}", e.kind.as_str())));
             }
             self.field(&mut e, &mut seen, &mut names, k, v, &p)?;
@@ -798,13 +1011,13 @@ impl Conv<'_> {
         Ok(())
     }
 
-    fn field(
+    fn field<N: Node>(
         &mut self,
         e: &mut Event,
         seen: &mut Seen,
         names: &mut HashSet<Box<str>>,
         k: &str,
-        v: &Value,
+        v: &N,
         p: &Path<'_>,
     ) -> Result<(), EventError> {
         match k {
@@ -820,8 +1033,8 @@ impl Conv<'_> {
             "recordTime" => e.record_time = Some(self.time(v, p)?),
             "eventID" => e.event_id = Some(self.uri_text(v, p)?),
             "certificationInfo" => {
-                e.certification_info = match v {
-                    Value::Array(a) => {
+                e.certification_info = match v.view() {
+                    View::Array(a) => {
                         a.iter().enumerate().map(|(i, x)| self.uri_text(x, &p.index(i))).collect::<Result<_, _>>()?
                     }
                     _ => vec![self.uri_text(v, p)?],
@@ -855,12 +1068,12 @@ impl Conv<'_> {
             "sensorElementList" => e.sensor_elements = self.list(v, p, Self::sensor_element)?,
             "ilmd" => {
                 let o = Self::object(v, p)?;
-                e.ilmd = self.extensions(o.iter(), p, "ilmd")?;
+                e.ilmd = self.extensions(o.members(), p, "ilmd")?;
             }
             _ => {
                 let name = self.ext_name(k, p, "an event")?;
                 if !names.insert(name.clone()) {
-                    return Err(p.err(ErrorKind::Duplicate, format!("extension {name} appears twice")));
+                    return Err(p.err(ErrorKind::Duplicate, format!("extension {} appears twice", show(&name))));
                 }
                 if let Some(local) = name.strip_prefix(WHO_NAMESPACE) {
                     match local {
@@ -884,12 +1097,12 @@ impl Conv<'_> {
         Ok(())
     }
 
-    fn who_party(&self, e: &mut Event, v: &Value, p: &Path<'_>) -> Result<(), EventError> {
+    fn who_party<N: Node>(&self, e: &mut Event, v: &N, p: &Path<'_>) -> Result<(), EventError> {
         e.who.party = Some(self.id(v, p)?);
         Ok(())
     }
 
-    fn event_type(&self, v: &Value, p: &Path<'_>) -> Result<EventType, EventError> {
+    fn event_type<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<EventType, EventError> {
         let s = Self::string(v, p)?;
         Ok(match s {
             "ObjectEvent" => EventType::Object,
@@ -917,26 +1130,40 @@ impl Conv<'_> {
 
     // --- primitive values ---------------------------------------------------------------------------------------
 
-    fn string<'v>(v: &'v Value, p: &Path<'_>) -> Result<&'v str, EventError> {
-        v.as_str().ok_or_else(|| p.err(ErrorKind::Syntax, format!("expected a string, found {}", type_name(v))))
+    fn string<'v, N: Node>(v: &'v N, p: &Path<'_>) -> Result<&'v str, EventError> {
+        match v.view() {
+            View::String(s) => Self::bounded_text(s, p),
+            _ => Err(p.err(ErrorKind::Syntax, format!("expected a string, found {}", type_name(v)))),
+        }
     }
 
-    fn object<'v>(v: &'v Value, p: &Path<'_>) -> Result<&'v Map<String, Value>, EventError> {
-        v.as_object().ok_or_else(|| p.err(ErrorKind::Syntax, format!("expected an object, found {}", type_name(v))))
+    /// A string within [`MAX_STRING`] (the reader never builds a longer one; a caller's `Value` may hold one).
+    fn bounded_text<'v>(s: &'v str, p: &Path<'_>) -> Result<&'v str, EventError> {
+        if s.len() > MAX_STRING {
+            return Err(p.err(ErrorKind::Length, format!("a string is longer than {MAX_STRING} bytes")));
+        }
+        Ok(s)
     }
 
-    fn array<'v>(v: &'v Value, p: &Path<'_>) -> Result<&'v [Value], EventError> {
-        match v {
-            Value::Array(a) => Ok(a),
+    fn object<'v, N: Node>(v: &'v N, p: &Path<'_>) -> Result<&'v N::Obj, EventError> {
+        match v.view() {
+            View::Object(o) => Ok(o),
+            _ => Err(p.err(ErrorKind::Syntax, format!("expected an object, found {}", type_name(v)))),
+        }
+    }
+
+    fn array<'v, N: Node>(v: &'v N, p: &Path<'_>) -> Result<&'v [N], EventError> {
+        match v.view() {
+            View::Array(a) => Ok(a),
             _ => Err(p.err(ErrorKind::Syntax, format!("expected an array, found {}", type_name(v)))),
         }
     }
 
-    fn list<T>(
+    fn list<T, N: Node>(
         &mut self,
-        v: &Value,
+        v: &N,
         p: &Path<'_>,
-        mut f: impl FnMut(&mut Self, &Value, &Path<'_>) -> Result<T, EventError>,
+        mut f: impl FnMut(&mut Self, &N, &Path<'_>) -> Result<T, EventError>,
     ) -> Result<Vec<T>, EventError> {
         let a = Self::array(v, p)?;
         let mut out = Vec::with_capacity(a.len());
@@ -947,7 +1174,7 @@ impl Conv<'_> {
     }
 
     /// A URI-like text kept verbatim: non-empty, bounded, no whitespace.
-    fn uri_text(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+    fn uri_text<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Box<str>, EventError> {
         let s = Self::string(v, p)?;
         if s.len() > MAX_URI {
             return Err(p.err(ErrorKind::Length, format!("value is longer than {MAX_URI} bytes")));
@@ -958,7 +1185,7 @@ impl Conv<'_> {
         Ok(s.into())
     }
 
-    fn time(&self, v: &Value, p: &Path<'_>) -> Result<Timestamp, EventError> {
+    fn time<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Timestamp, EventError> {
         let s = Self::string(v, p)?;
         Timestamp::parse(s).map(|(t, _)| t).map_err(|e| {
             p.err(
@@ -966,14 +1193,14 @@ impl Conv<'_> {
                 format!(
                     "{} is not a date-time with offset like 2024-05-01T10:00:00+08:00: {} (at character {})",
                     show(s),
-                    e.message(),
+                    clip(e.message()),
                     e.offset()
                 ),
             )
         })
     }
 
-    fn offset(&self, v: &Value, p: &Path<'_>) -> Result<TzOffset, EventError> {
+    fn offset<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<TzOffset, EventError> {
         let s = Self::string(v, p)?;
         let shaped = s.len() == 6 && matches!(s.as_bytes().first(), Some(b'+' | b'-'));
         match TzOffset::parse(s) {
@@ -985,25 +1212,27 @@ impl Conv<'_> {
         }
     }
 
-    fn decimal(&self, v: &Value, p: &Path<'_>) -> Result<Decimal, EventError> {
-        match v {
-            Value::Number(n) => Self::number(n, p),
+    fn decimal<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Decimal, EventError> {
+        match v.view() {
+            View::Number(n) => Self::number(&n, p),
             _ => Err(p.err(ErrorKind::Syntax, format!("expected a number, found {}", describe(v)))),
         }
     }
 
-    fn number(n: &Number, p: &Path<'_>) -> Result<Decimal, EventError> {
-        let text = n.to_string();
-        let d = Decimal::parse(&text)
-            .map_err(|e| p.err(e.kind(), format!("number {} is out of range: {}", show(&text), e.message())))?;
+    fn number(text: &str, p: &Path<'_>) -> Result<Decimal, EventError> {
+        let d = Decimal::parse(text)
+            .map_err(|e| p.err(e.kind(), format!("number {} is out of range: {}", show(text), clip(e.message()))))?;
         // `1e-60` is short but its exact form is not: refuse what could not be read back after export.
         if d.as_str().len() > Decimal::MAX_LEN {
-            return Err(p.err(ErrorKind::Length, format!("number {} has more than 64 digits written out", show(&text))));
+            return Err(p.err(
+                ErrorKind::Length,
+                format!("number {} has more than {} digits written out", show(text), Decimal::MAX_LEN),
+            ));
         }
         Ok(d)
     }
 
-    fn uom(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+    fn uom<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Box<str>, EventError> {
         let s = Self::string(v, p)?;
         let ok = (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if !ok {
@@ -1015,7 +1244,7 @@ impl Conv<'_> {
         Ok(s.into())
     }
 
-    fn action(&self, v: &Value, p: &Path<'_>) -> Result<Action, EventError> {
+    fn action<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Action, EventError> {
         match Self::string(v, p)? {
             "ADD" => Ok(Action::Add),
             "OBSERVE" => Ok(Action::Observe),
@@ -1024,9 +1253,9 @@ impl Conv<'_> {
         }
     }
 
-    fn vocab<T>(
+    fn vocab<T, N: Node>(
         &self,
-        v: &Value,
+        v: &N,
         p: &Path<'_>,
         what: &str,
         parse: fn(&str) -> Result<T, Error>,
@@ -1043,31 +1272,31 @@ impl Conv<'_> {
         })
     }
 
-    fn id(&self, v: &Value, p: &Path<'_>) -> Result<Id, EventError> {
+    fn id<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Id, EventError> {
         let s = Self::string(v, p)?;
         Id::parse(&self.ctx.expand_value(s))
-            .map_err(|e| p.err(e.kind(), format!("{} is not a valid identifier: {}", show(s), e.message())))
+            .map_err(|e| p.err(e.kind(), format!("{} is not a valid identifier: {}", show(s), clip(e.message()))))
     }
 
-    fn ids(&self, v: &Value, p: &Path<'_>) -> Result<Vec<Id>, EventError> {
+    fn ids<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Vec<Id>, EventError> {
         let a = Self::array(v, p)?;
         a.iter().enumerate().map(|(i, x)| self.id(x, &p.index(i))).collect()
     }
 
     // --- structured values --------------------------------------------------------------------------------------
 
-    fn quantities(&self, v: &Value, p: &Path<'_>) -> Result<Vec<Quantity>, EventError> {
+    fn quantities<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Vec<Quantity>, EventError> {
         let a = Self::array(v, p)?;
         a.iter().enumerate().map(|(i, x)| self.quantity(x, &p.index(i))).collect()
     }
 
-    fn quantity(&self, v: &Value, p: &Path<'_>) -> Result<Quantity, EventError> {
+    fn quantity<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Quantity, EventError> {
         let o = Self::object(v, p)?;
         let mut class = None;
         let mut q = Quantity { class: Id::Uri("".into()), quantity: None, uom: None };
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
-            match k.as_str() {
+            match k {
                 "epcClass" => class = Some(self.id(x, &kp)?),
                 "quantity" => q.quantity = Some(self.decimal(x, &kp)?),
                 "uom" => q.uom = Some(self.uom(x, &kp)?),
@@ -1086,23 +1315,23 @@ impl Conv<'_> {
         Ok(q)
     }
 
-    fn place(&mut self, v: &Value, p: &Path<'_>, what: &str) -> Result<Place, EventError> {
+    fn place<N: Node>(&mut self, v: &N, p: &Path<'_>, what: &str) -> Result<Place, EventError> {
         let o = Self::object(v, p)?;
         let id = match o.get("id") {
             Some(x) => self.id(x, &p.key("id"))?,
             None => return Err(p.key("id").err(ErrorKind::Syntax, format!("{what} needs an id"))),
         };
-        let extensions = self.extensions(o.iter().filter(|(k, _)| k.as_str() != "id"), p, what)?;
+        let extensions = self.extensions(o.members().filter(|(k, _)| *k != "id"), p, what)?;
         Ok(Place { id, extensions })
     }
 
-    fn biz_transaction(&mut self, v: &Value, p: &Path<'_>) -> Result<BizTransaction, EventError> {
+    fn biz_transaction<N: Node>(&mut self, v: &N, p: &Path<'_>) -> Result<BizTransaction, EventError> {
         let o = Self::object(v, p)?;
         let mut kind = None;
         let mut value = None;
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
-            match k.as_str() {
+            match k {
                 "type" => kind = Some(self.vocab(x, &kp, "bizTransaction type", BizTransactionType::parse)?),
                 "bizTransaction" => value = Some(self.id(x, &kp)?),
                 _ => {
@@ -1118,11 +1347,11 @@ impl Conv<'_> {
         Ok(BizTransaction { kind, value })
     }
 
-    fn source_dest(&mut self, v: &Value, p: &Path<'_>, what: &'static str) -> Result<SourceDest, EventError> {
+    fn source_dest<N: Node>(&mut self, v: &N, p: &Path<'_>, what: &'static str) -> Result<SourceDest, EventError> {
         let o = Self::object(v, p)?;
         let mut kind = None;
         let mut id = None;
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
             if k == "type" {
                 kind = Some(self.vocab(x, &kp, &format!("{what} type"), SourceDestType::parse)?);
@@ -1139,12 +1368,12 @@ impl Conv<'_> {
         Ok(SourceDest { kind, id })
     }
 
-    fn persistent(&self, v: &Value, p: &Path<'_>) -> Result<PersistentDisposition, EventError> {
+    fn persistent<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<PersistentDisposition, EventError> {
         let o = Self::object(v, p)?;
         let mut pd = PersistentDisposition::default();
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
-            let list = match k.as_str() {
+            let list = match k {
                 "set" => &mut pd.set,
                 "unset" => &mut pd.unset,
                 _ => {
@@ -1162,7 +1391,7 @@ impl Conv<'_> {
         Ok(pd)
     }
 
-    fn error_declaration(&mut self, v: &Value, p: &Path<'_>) -> Result<ErrorDeclaration, EventError> {
+    fn error_declaration<N: Node>(&mut self, v: &N, p: &Path<'_>) -> Result<ErrorDeclaration, EventError> {
         let o = Self::object(v, p)?;
         let time = match o.get("declarationTime") {
             Some(x) => self.time(x, &p.key("declarationTime"))?,
@@ -1186,19 +1415,19 @@ impl Conv<'_> {
                 d.corrective_event_ids.push(self.uri_text(id, &kp.index(i))?);
             }
         }
-        let rest = o.iter().filter(|(k, _)| !matches!(k.as_str(), "declarationTime" | "reason" | "correctiveEventIDs"));
+        let rest = o.members().filter(|(k, _)| !matches!(*k, "declarationTime" | "reason" | "correctiveEventIDs"));
         d.extensions = self.extensions(rest, p, "errorDeclaration")?;
         Ok(d)
     }
 
-    fn sensor_element(&mut self, v: &Value, p: &Path<'_>) -> Result<SensorElement, EventError> {
+    fn sensor_element<N: Node>(&mut self, v: &N, p: &Path<'_>) -> Result<SensorElement, EventError> {
         let o = Self::object(v, p)?;
         let mut el = SensorElement::default();
         let mut reports = false;
         let mut rest = Vec::new();
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
-            match k.as_str() {
+            match k {
                 "sensorMetadata" => el.metadata = Some(self.sensor_metadata(x, &kp)?),
                 "sensorReport" => {
                     el.reports = self.list(x, &kp, Self::sensor_report)?;
@@ -1216,13 +1445,13 @@ impl Conv<'_> {
         Ok(el)
     }
 
-    fn sensor_metadata(&mut self, v: &Value, p: &Path<'_>) -> Result<SensorMetadata, EventError> {
+    fn sensor_metadata<N: Node>(&mut self, v: &N, p: &Path<'_>) -> Result<SensorMetadata, EventError> {
         let o = Self::object(v, p)?;
         let mut m = SensorMetadata::default();
         let mut rest = Vec::new();
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
-            match k.as_str() {
+            match k {
                 "time" => m.time = Some(self.time(x, &kp)?),
                 "startTime" => m.start_time = Some(self.time(x, &kp)?),
                 "endTime" => m.end_time = Some(self.time(x, &kp)?),
@@ -1238,14 +1467,14 @@ impl Conv<'_> {
         Ok(m)
     }
 
-    fn sensor_report(&mut self, v: &Value, p: &Path<'_>) -> Result<SensorReport, EventError> {
+    fn sensor_report<N: Node>(&mut self, v: &N, p: &Path<'_>) -> Result<SensorReport, EventError> {
         let o = Self::object(v, p)?;
         let mut r = SensorReport::default();
         let mut rest = Vec::new();
-        for (k, x) in o {
+        for (k, x) in o.members() {
             let kp = p.key(k);
             let q = &kp;
-            match k.as_str() {
+            match k {
                 "type" => r.kind = Some(self.measurement_type(x, q)?),
                 "exception" => {
                     r.exception = Some(self.term_or_uri(x, q, "exception", &["ALARM_CONDITION", "ERROR_CONDITION"])?);
@@ -1263,9 +1492,10 @@ impl Conv<'_> {
                 "stringValue" => r.string_value = Some(Self::string(x, q)?.into()),
                 "hexBinaryValue" => r.hex_binary_value = Some(self.hex(x, q)?),
                 "booleanValue" => {
-                    r.boolean_value = Some(x.as_bool().ok_or_else(|| {
-                        q.err(ErrorKind::Syntax, format!("expected true or false, found {}", type_name(x)))
-                    })?);
+                    let View::Bool(b) = x.view() else {
+                        return Err(q.err(ErrorKind::Syntax, format!("expected true or false, found {}", type_name(x))));
+                    };
+                    r.boolean_value = Some(b);
                 }
                 "time" => r.time = Some(self.time(x, q)?),
                 "value" => r.value = Some(self.decimal(x, q)?),
@@ -1283,7 +1513,7 @@ impl Conv<'_> {
         Ok(r)
     }
 
-    fn measurement_type(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+    fn measurement_type<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Box<str>, EventError> {
         let s = Self::string(v, p)?;
         if MEASUREMENT_TYPES.contains(&s) {
             return Ok(format!("{GS1_VOC}{s}").into());
@@ -1298,7 +1528,7 @@ impl Conv<'_> {
         }
     }
 
-    fn term_or_uri(&self, v: &Value, p: &Path<'_>, what: &str, terms: &[&str]) -> Result<Box<str>, EventError> {
+    fn term_or_uri<N: Node>(&self, v: &N, p: &Path<'_>, what: &str, terms: &[&str]) -> Result<Box<str>, EventError> {
         let s = self.uri_text(v, p)?;
         if terms.contains(&&*s) || s.contains(':') {
             return Ok(s);
@@ -1306,7 +1536,7 @@ impl Conv<'_> {
         Err(p.err(ErrorKind::Value, format!("{what} {} is not a CBV term or a URI", show(&s))))
     }
 
-    fn hex(&self, v: &Value, p: &Path<'_>) -> Result<Box<str>, EventError> {
+    fn hex<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Box<str>, EventError> {
         let s = Self::string(v, p)?;
         if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(
@@ -1320,6 +1550,7 @@ impl Conv<'_> {
 
     /// The expanded name of a namespaced field (strict: CURIE with a known prefix, declared term, absolute IRI).
     fn ext_name(&self, k: &str, p: &Path<'_>, within: &str) -> Result<Box<str>, EventError> {
+        Self::name_bound(k, p)?;
         match self.ctx.resolve(k) {
             Resolved::Curie(full, _) => Ok(full.into()),
             Resolved::Term(full) => Ok(full.into()),
@@ -1331,11 +1562,19 @@ impl Conv<'_> {
             Resolved::Plain => Err(p.err(
                 ErrorKind::Syntax,
                 format!(
-                    "unknown field {} in {within}: extensions need a namespace prefix declared in @context (ex:{k})",
+                    "unknown field {} in {within}: extensions need a namespace prefix declared in @context (ex:…)",
                     show(k)
                 ),
             )),
         }
+    }
+
+    /// A member name within [`MAX_URI`] (the reader never builds a longer one; a caller's `Value` may hold one).
+    fn name_bound(k: &str, p: &Path<'_>) -> Result<(), EventError> {
+        if k.len() > MAX_URI {
+            return Err(p.err(ErrorKind::Length, format!("a member name is longer than {MAX_URI} bytes")));
+        }
+        Ok(())
     }
 
     /// Records the namespace a key was written with, if it is a CURIE.
@@ -1347,9 +1586,9 @@ impl Conv<'_> {
         }
     }
 
-    fn extensions<'v>(
+    fn extensions<'v, N: Node + 'v>(
         &mut self,
-        items: impl Iterator<Item = (&'v String, &'v Value)>,
+        items: impl Iterator<Item = (&'v str, &'v N)>,
         p: &Path<'_>,
         within: &str,
     ) -> Result<Vec<Extension>, EventError> {
@@ -1359,7 +1598,7 @@ impl Conv<'_> {
             let kp = p.key(k);
             let name = self.ext_name(k, &kp, within)?;
             if !names.insert(name.clone()) {
-                return Err(kp.err(ErrorKind::Duplicate, format!("extension {name} appears twice")));
+                return Err(kp.err(ErrorKind::Duplicate, format!("extension {} appears twice", show(&name))));
             }
             self.note_namespace(k);
             let value = self.ext_value(v, &kp, 0)?;
@@ -1368,38 +1607,39 @@ impl Conv<'_> {
         Ok(out)
     }
 
-    fn ext_value(&mut self, v: &Value, p: &Path<'_>, depth: usize) -> Result<ExtValue, EventError> {
+    fn ext_value<N: Node>(&mut self, v: &N, p: &Path<'_>, depth: usize) -> Result<ExtValue, EventError> {
         if depth > MAX_EXTENSION_DEPTH {
             return Err(
                 p.err(ErrorKind::Length, format!("extension is nested deeper than {MAX_EXTENSION_DEPTH} levels"))
             );
         }
-        Ok(match v {
-            Value::Null => ExtValue::Null,
-            Value::Bool(b) => ExtValue::Bool(*b),
-            Value::Number(n) => ExtValue::Number(Self::number(n, p)?),
-            Value::String(s) => ExtValue::String(s.as_str().into()),
-            Value::Array(a) => {
+        Ok(match v.view() {
+            View::Null => ExtValue::Null,
+            View::Bool(b) => ExtValue::Bool(b),
+            View::Number(n) => ExtValue::Number(Self::number(&n, p)?),
+            View::String(s) => ExtValue::String(Self::bounded_text(s, p)?.into()),
+            View::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for (i, x) in a.iter().enumerate() {
                     out.push(self.ext_value(x, &p.index(i), depth + 1)?);
                 }
                 ExtValue::Array(out)
             }
-            Value::Object(o) => {
-                let mut out = Vec::with_capacity(o.len());
+            View::Object(o) => {
+                let mut out = Vec::new();
                 let mut names = HashSet::new();
-                for (k, x) in o {
+                for (k, x) in o.members() {
                     let kp = p.key(k);
+                    Self::name_bound(k, &kp)?;
                     // Nested keys: expanded when they resolve, otherwise kept as written (JSON-LD keywords, plain
                     // keys of a JSON value).
                     let name: Box<str> = match self.ctx.resolve(k) {
                         Resolved::Curie(full, _) => full.into(),
                         Resolved::Term(full) => full.into(),
-                        _ => k.as_str().into(),
+                        _ => k.into(),
                     };
                     if !names.insert(name.clone()) {
-                        return Err(kp.err(ErrorKind::Duplicate, format!("extension {name} appears twice")));
+                        return Err(kp.err(ErrorKind::Duplicate, format!("extension {} appears twice", show(&name))));
                     }
                     self.note_namespace(k);
                     out.push(Extension { name, value: self.ext_value(x, &kp, depth + 1)? });
@@ -1411,10 +1651,10 @@ impl Conv<'_> {
 }
 
 /// A value described for a "found …" message: strings quoted, others by type.
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("the text {}", show(s)),
-        other => type_name(other).to_owned(),
+fn describe<N: Node>(v: &N) -> String {
+    match v.view() {
+        View::String(s) => format!("the text {}", show(s)),
+        _ => type_name(v).to_owned(),
     }
 }
 
@@ -2007,59 +2247,43 @@ pub struct ImportSummary {
     pub namespaces: Vec<Namespace>,
 }
 
-/// Size accounting shared by the reader and the visitors: the position in the input and the position past which
-/// the value being read is too large.
-struct Limit {
-    pos: Cell<u64>,
-    end: Cell<u64>,
-    hit: Cell<bool>,
-}
-
-/// Counts the bytes serde_json consumes and refuses to read past the current bound (so one oversized event
-/// fails with a clear error instead of exhausting memory).
-struct Counting<R> {
-    inner: R,
-    limit: Rc<Limit>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let pos = self.limit.pos.get();
-        let room = self.limit.end.get().saturating_sub(pos);
-        if room == 0 {
-            self.limit.hit.set(true);
-            return Err(io::Error::other("value exceeds the size bound"));
-        }
-        let n = usize::try_from(room).map_or(buf.len(), |r| r.min(buf.len()));
-        let Some(head) = buf.get_mut(..n) else { return Ok(0) };
-        let got = self.inner.read(head)?;
-        self.limit.pos.set(pos.saturating_add(u64::try_from(got).unwrap_or(u64::MAX)));
-        Ok(got)
-    }
-}
-
 type Callback<'f> = dyn FnMut(usize, Result<Event, EventError>) -> Result<(), Error> + 'f;
+
+/// What the armed byte window bounds, to name it when it is exceeded.
+#[derive(Clone, Copy)]
+enum Window {
+    /// The top-level members outside `epcisBody` (together).
+    Top,
+    /// One member name inside `epcisBody`.
+    Name,
+    /// The event of this index.
+    Event(usize),
+}
 
 struct State<'f> {
     max: u64,
-    limit: Rc<Limit>,
+    window: Window,
     ctx: Option<Result<Context, EventError>>,
     on_event: &'f mut Callback<'f>,
     next_index: usize,
-    reading: Option<usize>,
     summary: ImportSummary,
-    fatal: Option<ImportError>,
+}
+
+/// Why an import stopped early.
+enum Stop {
+    /// The reader's fault (malformed JSON, a bound, I/O).
+    Read(Fault),
+    /// A document-level fault or the callback's error.
+    Fatal(ImportError),
+}
+
+impl From<Fault> for Stop {
+    fn from(f: Fault) -> Self {
+        Self::Read(f)
+    }
 }
 
 impl State<'_> {
-    /// Runs `f` with the size bound armed.
-    fn bounded<T>(&self, f: impl FnOnce() -> T) -> T {
-        self.limit.end.set(self.limit.pos.get().saturating_add(self.max));
-        let r = f();
-        self.limit.end.set(u64::MAX);
-        r
-    }
-
     fn context(&self) -> Cow<'_, Context> {
         match &self.ctx {
             Some(Ok(c)) => Cow::Borrowed(c),
@@ -2067,11 +2291,11 @@ impl State<'_> {
         }
     }
 
-    /// Converts and hands on one event; `Err` when the callback aborted (the fatal error is stored).
-    fn deliver(&mut self, base: &str, local: usize, v: &Value) -> Result<(), ()> {
+    /// Converts (when read whole) and hands on one event.
+    fn deliver(&mut self, base: &str, local: usize, read: Result<&Json, EventError>) -> Result<(), Stop> {
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
-        let mut result = event_from_json(v, &self.context());
+        let mut result = read.and_then(|v| event_from_node(v, &self.context()));
         self.summary.events += 1;
         match &mut result {
             Ok(_) => self.summary.accepted += 1,
@@ -2087,103 +2311,227 @@ impl State<'_> {
                         pointer: e.pointer.clone(),
                         kind: e.kind(),
                         message: e.message().to_owned(),
+                        offset: e.offset(),
                     });
                 }
             }
         }
         (self.on_event)(index, result).map_err(|e| {
-            self.fatal =
-                Some(ImportError { error: e, pointer: String::new(), rejected: Vec::new(), rejected_total: 0 });
+            Stop::Fatal(ImportError { error: e, pointer: String::new(), rejected: Vec::new(), rejected_total: 0 })
         })
     }
 
-    fn fail<E: de::Error>(&mut self, kind: ErrorKind, pointer: &str, message: impl Into<Cow<'static, str>>) -> E {
-        self.fatal = Some(ImportError::fatal(kind, pointer, message));
-        abort()
-    }
-}
-
-fn abort<E: de::Error>() -> E {
-    E::custom("import aborted")
-}
-
-struct Top<'s, 'f>(&'s mut State<'f>);
-
-impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an EPCISDocument, an EPCISQueryDocument, an event, or an array of events")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let st = self.0;
-        let mut buffered = Map::new();
-        let mut buffered_bytes = 0u64;
-        let mut body = false;
-        let mut header = false;
-        while let Some(key) = st.bounded(|| map.next_key::<String>())? {
-            match key.as_str() {
-                "epcisBody" => {
-                    if body {
-                        return Err(st.fail(ErrorKind::Duplicate, "/epcisBody", "epcisBody appears twice"));
-                    }
-                    body = true;
-                    match &st.ctx {
-                        None => {
-                            return Err(st.fail(
-                                ErrorKind::Syntax,
-                                "/@context",
-                                "missing @context before epcisBody (an EPCIS 2.0 document needs @context, and \
-                                 tracecode reads it first: put it before epcisBody)",
-                            ));
-                        }
-                        Some(Err(e)) => {
-                            let (kind, ptr, msg) =
-                                (e.kind(), format!("/@context{}", e.pointer()), e.message().to_owned());
-                            return Err(st.fail(kind, &ptr, msg));
-                        }
-                        Some(Ok(_)) => {}
-                    }
-                    map.next_value_seed(Body { st: &mut *st })?;
-                }
-                "epcisHeader" => {
-                    // Master data is not imported: skipped without buffering.
-                    header = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                _ => {
-                    let start = st.limit.pos.get();
-                    let v: Value = st.bounded(|| map.next_value())?;
-                    buffered_bytes = buffered_bytes.saturating_add(st.limit.pos.get().saturating_sub(start));
-                    if buffered_bytes > st.max {
-                        let msg = format!("the top-level object is larger than {} bytes outside epcisBody", st.max);
-                        return Err(st.fail(ErrorKind::Length, "", msg));
-                    }
-                    if key == "@context" && st.ctx.is_none() {
-                        st.ctx = Some(Context::from_json(&v));
-                    }
-                    buffered.insert(key, v);
-                }
-            }
+    /// The import error for a fault of the reader.
+    fn read_error(&self, f: Fault) -> ImportError {
+        if !f.window {
+            return ImportError::fatal_at(f.kind, f.offset, f.pointer, f.message);
         }
-        finish_top(st, &buffered, body, header)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        self.0.summary.document = DocumentKind::EventArray;
-        read_events(self.0, seq, "")
+        let (max, at) = (self.max, f.offset);
+        let message = match self.window {
+            Window::Top => format!("the top-level object is larger than {max} bytes outside epcisBody (at byte {at})"),
+            Window::Name => format!("a member name is larger than {max} bytes (at byte {at})"),
+            Window::Event(i) => format!("event {i} is larger than {max} bytes (at byte {at})"),
+        };
+        ImportError::fatal_at(ErrorKind::Length, at, f.pointer, message)
     }
 }
 
-/// After the top-level object: check the document type, or handle a bare event.
-fn finish_top<E: de::Error>(
-    st: &mut State<'_>,
-    buffered: &Map<String, Value>,
+/// A fatal document fault at the reader's position.
+fn fatal<R: Read>(rd: &Reader<R>, kind: ErrorKind, pointer: &str, message: impl Into<Cow<'static, str>>) -> Stop {
+    Stop::Fatal(ImportError::fatal_at(kind, rd.offset(), pointer, message))
+}
+
+/// A duplicate member of the document (not of an event): fatal, at the second occurrence.
+fn duplicate_member<R: Read>(rd: &Reader<R>, key: &str) -> Stop {
+    let mut pointer = rd.pointer();
+    push_pointer_key(&mut pointer, key);
+    duplicate_fatal(Duplicate { pointer, offset: rd.name_at(), name: show(key) })
+}
+
+/// The whole input: an `EPCISDocument`, an `EPCISQueryDocument`, a bare event or an array of events.
+fn read_document<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop> {
+    match rd.ws()? {
+        Some(b'{') => read_top(rd, st)?,
+        Some(b'[') => {
+            st.summary.document = DocumentKind::EventArray;
+            read_events(rd, st, "")?;
+        }
+        None => return Err(fatal(rd, ErrorKind::Syntax, "", "malformed JSON: the input is empty")),
+        Some(_) => {
+            // Read the value under the token bounds (a huge string fails at its bound), then refuse it.
+            let v = describe_top(rd)?;
+            let msg = format!("expected an EPCIS document, an event or an array of events, found {v}");
+            return Err(fatal(rd, ErrorKind::Syntax, "", msg));
+        }
+    }
+    rd.end()?;
+    Ok(())
+}
+
+/// Reads a top-level scalar and names it.
+fn describe_top<R: Read>(rd: &mut Reader<R>) -> Result<String, Fault> {
+    rd.begin_tree(1);
+    let v = rd.value()?;
+    Ok(describe(&v))
+}
+
+/// What the top-level object held so far.
+struct Top {
+    /// Members other than `epcisBody` and `epcisHeader`, in order (names unique).
+    buffered: Vec<(Box<str>, Json)>,
+    names: Names,
+    hasher: std::hash::RandomState,
+    /// Bytes of the top-level object read outside `epcisBody` and `epcisHeader`.
+    used: u64,
+    /// Values the buffered members may still hold.
+    values: usize,
     body: bool,
     header: bool,
-) -> Result<(), E> {
-    let ty = buffered.get("type").and_then(Value::as_str);
+    /// The first duplicate member name (at the top or nested in a buffered member), pointer from the root.
+    dup: Option<Duplicate>,
+}
+
+/// A fatal duplicate member of the document.
+fn duplicate_fatal(d: Duplicate) -> Stop {
+    let message = format!("member {} appears twice (the second at byte {})", d.name, d.offset);
+    Stop::Fatal(ImportError::fatal_at(ErrorKind::Duplicate, d.offset, d.pointer, message))
+}
+
+impl Top {
+    /// Reads a buffered member's value (its name just read, at `name_at`), under the top-level bounds.
+    fn member<R: Read>(
+        &mut self,
+        rd: &mut Reader<R>,
+        st: &mut State<'_>,
+        key: Box<str>,
+        name_at: u64,
+    ) -> Result<(), Stop> {
+        let buffered = &self.buffered;
+        let repeat = self.names.repeat(&self.hasher, buffered.iter().map(|(k, _)| &**k), buffered.len(), &key);
+        if repeat && (self.body || self.dup.is_none()) {
+            let mut pointer = String::new();
+            push_pointer_key(&mut pointer, &key);
+            let d = Duplicate { pointer, offset: name_at, name: show(&key) };
+            if self.body {
+                return Err(duplicate_fatal(d));
+            }
+            self.dup = Some(d);
+        }
+        let start = rd.offset();
+        rd.arm(st.max.saturating_sub(self.used));
+        rd.push_key(key);
+        rd.begin_tree(self.values);
+        let v = rd.value()?;
+        self.values = rd.budget();
+        if let Some(d) = rd.take_duplicate() {
+            // A duplicate nested in a top-level member: a document fault, or the bare event's.
+            let d = Duplicate { pointer: format!("{}{}", rd.pointer(), d.pointer), ..d };
+            if self.body {
+                return Err(duplicate_fatal(d));
+            }
+            self.dup.get_or_insert(d);
+        }
+        let key = rd.pop().unwrap_or_default();
+        rd.disarm();
+        self.used = self.used.saturating_add(rd.offset().saturating_sub(start));
+        if repeat {
+            return Ok(());
+        }
+        if &*key == "@context" && st.ctx.is_none() {
+            st.ctx = Some(Context::from_node(&v));
+        }
+        self.buffered.push((key, v));
+        Ok(())
+    }
+
+    /// At `epcisBody`: the document so far must be sound and have declared its context.
+    fn before_body<R: Read>(&mut self, rd: &Reader<R>, st: &State<'_>) -> Result<(), Stop> {
+        if self.body {
+            return Err(duplicate_member(rd, "epcisBody"));
+        }
+        self.body = true;
+        if let Some(d) = self.dup.take() {
+            return Err(duplicate_fatal(d));
+        }
+        match &st.ctx {
+            None => Err(fatal(
+                rd,
+                ErrorKind::Syntax,
+                "/@context",
+                "missing @context before epcisBody (an EPCIS 2.0 document needs @context, and tracecode reads it \
+                 first: put it before epcisBody)",
+            )),
+            Some(Err(e)) => {
+                let (kind, ptr, msg) = (e.kind(), format!("/@context{}", e.pointer()), e.message().to_owned());
+                Err(fatal(rd, kind, &ptr, msg))
+            }
+            Some(Ok(_)) => Ok(()),
+        }
+    }
+}
+
+/// The top-level object: a document (members around `epcisBody` are buffered, bounded) or a bare event.
+fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop> {
+    rd.open(b'{', "expected an object")?;
+    let mut top = Top {
+        buffered: Vec::new(),
+        names: Names::default(),
+        hasher: std::hash::RandomState::new(),
+        used: 0,
+        values: MAX_EVENT_VALUES,
+        body: false,
+        header: false,
+        dup: None,
+    };
+    let mut first = true;
+    loop {
+        let start = rd.offset();
+        st.window = Window::Top;
+        rd.arm(st.max.saturating_sub(top.used));
+        let more = rd.next_member(&mut first)?;
+        rd.disarm();
+        top.used = top.used.saturating_add(rd.offset().saturating_sub(start));
+        if !more {
+            break;
+        }
+        let key: Box<str> = rd.text().into();
+        let name_at = rd.name_at();
+        match &*key {
+            "epcisBody" => {
+                top.before_body(rd, st)?;
+                rd.push_key(key);
+                read_body(rd, st, 0)?;
+                rd.pop();
+            }
+            "epcisHeader" => {
+                if top.header {
+                    return Err(duplicate_member(rd, &key));
+                }
+                // Master data is not imported: read past (bounded) without being kept.
+                top.header = true;
+                rd.push_key(key);
+                rd.skip()?;
+                rd.pop();
+            }
+            _ => top.member(rd, st, key, name_at)?,
+        }
+    }
+    finish_top(rd, st, top.buffered, top.body, top.header, top.dup)
+}
+
+/// After the top-level object: check the document type, or hand on a bare event.
+fn finish_top<R: Read>(
+    rd: &Reader<R>,
+    st: &mut State<'_>,
+    buffered: Vec<(Box<str>, Json)>,
+    body: bool,
+    header: bool,
+    dup: Option<Duplicate>,
+) -> Result<(), Stop> {
+    let ty = match buffered.iter().find(|(k, _)| &**k == "type") {
+        Some((_, Json::String(s))) => Some(&**s),
+        _ => None,
+    };
     let is_doc = matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument"));
     if body {
         if !is_doc {
@@ -2191,7 +2539,7 @@ fn finish_top<E: de::Error>(
                 "type must be EPCISDocument or EPCISQueryDocument, found {}",
                 ty.map_or("nothing".into(), show)
             );
-            return Err(st.fail(ErrorKind::Syntax, "/type", msg));
+            return Err(fatal(rd, ErrorKind::Syntax, "/type", msg));
         }
         if ty == Some("EPCISQueryDocument") && st.summary.document == DocumentKind::Document {
             st.summary.document = DocumentKind::QueryDocument;
@@ -2199,121 +2547,94 @@ fn finish_top<E: de::Error>(
         return Ok(());
     }
     if is_doc {
-        return Err(st.fail(ErrorKind::Syntax, "/epcisBody", "the document has no epcisBody"));
+        if let Some(d) = dup {
+            return Err(duplicate_fatal(d));
+        }
+        return Err(fatal(rd, ErrorKind::Syntax, "/epcisBody", "the document has no epcisBody"));
     }
     if ty.is_none() {
-        return Err(st.fail(ErrorKind::Syntax, "/type", "not an EPCIS document or event: no type"));
+        return Err(fatal(rd, ErrorKind::Syntax, "/type", "not an EPCIS document or event: no type"));
     }
     if header {
-        return Err(st.fail(ErrorKind::Syntax, "/epcisHeader", "epcisHeader without epcisBody"));
+        return Err(fatal(rd, ErrorKind::Syntax, "/epcisHeader", "epcisHeader without epcisBody"));
     }
     st.summary.document = DocumentKind::Event;
-    // A bare event's @context is its own: event_from_json applies it, on top of the standard prefixes.
+    // A bare event's @context is its own: the conversion applies it, on top of the standard prefixes.
     st.ctx = None;
-    let v = Value::Object(buffered.clone());
-    st.deliver("", 0, &v).map_err(|()| abort())
-}
-
-fn read_events<'de, A: SeqAccess<'de>>(st: &mut State<'_>, mut seq: A, base: &str) -> Result<(), A::Error> {
-    let mut local = 0usize;
-    loop {
-        st.reading = Some(st.next_index);
-        let v: Option<Value> = st.bounded(|| seq.next_element())?;
-        st.reading = None;
-        let Some(v) = v else { return Ok(()) };
-        st.deliver(base, local, &v).map_err(|()| abort())?;
-        local = local.saturating_add(1);
+    let v = Json::Object(buffered);
+    match dup {
+        Some(d) => st.deliver("", 0, Err(duplicate_error(d))),
+        None => st.deliver("", 0, Ok(&v)),
     }
 }
 
-/// `epcisBody`: an `eventList`, or `queryResults.resultsBody.eventList`.
-struct Body<'s, 'f> {
-    st: &'s mut State<'f>,
-}
-
-impl<'de> DeserializeSeed<'de> for Body<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(Descend { st: self.st, depth: 0 })
-    }
-}
-
-/// Walks `epcisBody` → (`queryResults` → `resultsBody` →) `eventList`, skipping every other member unbuffered.
-struct Descend<'s, 'f> {
-    st: &'s mut State<'f>,
-    /// 0: epcisBody, 1: queryResults, 2: resultsBody.
-    depth: u8,
-}
-
+/// Pointers of the event lists `epcisBody` → (`queryResults` → `resultsBody` →) `eventList`, by depth.
 const LIST_BASES: [&str; 3] = ["/epcisBody/eventList", "", "/epcisBody/queryResults/resultsBody/eventList"];
 
-impl<'de> Visitor<'de> for Descend<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object (epcisBody, queryResults or resultsBody)")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let st = self.st;
-        while let Some(key) = st.bounded(|| map.next_key::<String>())? {
-            match (self.depth, key.as_str()) {
-                (0 | 2, "eventList") => {
-                    let base = LIST_BASES.get(usize::from(self.depth)).copied().unwrap_or_default();
-                    map.next_value_seed(List { st: &mut *st, base })?;
+/// `epcisBody` (depth 0), `queryResults` (1) or `resultsBody` (2): descends to `eventList`, reading past every
+/// other member without keeping it.
+fn read_body<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>, depth: u8) -> Result<(), Stop> {
+    rd.open(b'{', "expected an object")?;
+    let (mut list, mut nested) = (false, false);
+    let mut first = true;
+    loop {
+        st.window = Window::Name;
+        rd.arm(st.max);
+        let more = rd.next_member(&mut first)?;
+        rd.disarm();
+        if !more {
+            return Ok(());
+        }
+        let key: Box<str> = rd.text().into();
+        match (depth, &*key) {
+            (0 | 2, "eventList") if list => return Err(duplicate_member(rd, &key)),
+            (0, "queryResults") | (1, "resultsBody") if nested => return Err(duplicate_member(rd, &key)),
+            (0 | 2, "eventList") => {
+                list = true;
+                let base = LIST_BASES.get(usize::from(depth)).copied().unwrap_or_default();
+                rd.push_key(key);
+                read_events(rd, st, base)?;
+                rd.pop();
+            }
+            (0, "queryResults") | (1, "resultsBody") => {
+                nested = true;
+                if depth == 0 {
+                    st.summary.document = DocumentKind::QueryDocument;
                 }
-                (0, "queryResults") | (1, "resultsBody") => {
-                    if self.depth == 0 {
-                        st.summary.document = DocumentKind::QueryDocument;
-                    }
-                    map.next_value_seed(Nested { st: &mut *st, depth: self.depth + 1 })?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                rd.push_key(key);
+                read_body(rd, st, depth + 1)?;
+                rd.pop();
+            }
+            _ => {
+                rd.push_key(key);
+                rd.skip()?;
+                rd.pop();
             }
         }
-        Ok(())
     }
 }
 
-struct Nested<'s, 'f> {
-    st: &'s mut State<'f>,
-    depth: u8,
-}
-
-impl<'de> DeserializeSeed<'de> for Nested<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(Descend { st: self.st, depth: self.depth })
+/// An array of events, read and handed on one at a time (each under the byte and value bounds).
+fn read_events<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>, base: &str) -> Result<(), Stop> {
+    rd.open(b'[', "expected an array of events")?;
+    let mut first = true;
+    let mut local = 0usize;
+    rd.push_index(0);
+    while rd.next_element(&mut first)? {
+        rd.set_index(local);
+        st.window = Window::Event(st.next_index);
+        rd.arm(st.max);
+        rd.begin_tree(MAX_EVENT_VALUES);
+        let v = rd.value()?;
+        rd.disarm();
+        match rd.take_duplicate() {
+            Some(d) => st.deliver(base, local, Err(duplicate_error(d)))?,
+            None => st.deliver(base, local, Ok(&v))?,
+        }
+        local = local.saturating_add(1);
     }
-}
-
-struct List<'s, 'f> {
-    st: &'s mut State<'f>,
-    base: &'static str,
-}
-
-impl<'de> DeserializeSeed<'de> for List<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for List<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of events")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        read_events(self.st, seq, self.base)
-    }
+    rd.pop();
+    Ok(())
 }
 
 /// Streaming importer (builder): the input, the mode and the size bound.
@@ -2376,35 +2697,19 @@ impl<R: Read> Importer<R> {
         self,
         mut on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
     ) -> Result<ImportSummary, ImportError> {
-        let limit = Rc::new(Limit { pos: Cell::new(0), end: Cell::new(u64::MAX), hit: Cell::new(false) });
-        let reader = Counting { inner: BufReader::with_capacity(1 << 16, self.reader), limit: Rc::clone(&limit) };
-        let mut de = serde_json::Deserializer::from_reader(reader);
+        let mut rd = Reader::new(self.reader, 0);
         let mut st = State {
             max: self.max_event,
-            limit: Rc::clone(&limit),
+            window: Window::Top,
             ctx: None,
             on_event: &mut on_event,
             next_index: 0,
-            reading: None,
             summary: ImportSummary::default(),
-            fatal: None,
         };
-        let r = (&mut de).deserialize_any(Top(&mut st)).and_then(|()| de.end());
-        if let Some(f) = st.fatal.take() {
-            return Err(f);
-        }
-        if let Err(e) = r {
-            if limit.hit.get() {
-                let what = st.reading.map_or_else(|| "a top-level value".to_owned(), |i| format!("event {i}"));
-                return Err(ImportError::fatal(
-                    ErrorKind::Length,
-                    "",
-                    format!("{what} is larger than {} bytes (at byte {})", st.max, limit.pos.get()),
-                ));
-            }
-            let kind = if e.is_io() { ErrorKind::Io } else { ErrorKind::Syntax };
-            let what = if e.is_io() { "cannot read the document" } else { "malformed JSON" };
-            return Err(ImportError::fatal(kind, "", format!("{what}: {e}")));
+        match read_document(&mut rd, &mut st) {
+            Ok(()) => {}
+            Err(Stop::Fatal(e)) => return Err(e),
+            Err(Stop::Read(f)) => return Err(st.read_error(f)),
         }
         let mut summary = st.summary;
         if let Some(Ok(c)) = st.ctx {
@@ -2857,6 +3162,92 @@ mod tests {
         let d = doc(&format!("{GOOD},{GOOD}"));
         let cut = d.get(..d.len() - 20).unwrap();
         assert_eq!(fatal(cut).error().kind(), ErrorKind::Syntax);
+        // Malformed JSON: the byte offset of the fault, in the error and its message.
+        let e = fatal(r#"{"type": "EPCISDocument" "x": 1}"#);
+        assert_eq!((e.error().kind(), e.error().offset()), (ErrorKind::Syntax, 25));
+        assert!(e.error().message().contains("at byte 25"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_document_members_are_fatal() {
+        let head = format!(r#""@context": ["{EPCIS_CONTEXT}", {{"ex": "urn:ex:"}}], "type": "EPCISDocument""#);
+        let cases = [
+            (format!(r#"{{{head}, "type": "EPCISDocument", "epcisBody": {{"eventList": []}}}}"#), "/type"),
+            (format!(r#"{{{head}, "epcisBody": {{"eventList": []}}, "type": "EPCISDocument"}}"#), "/type"),
+            (format!(r#"{{{head}, "@context": "{EPCIS_CONTEXT}", "epcisBody": {{"eventList": []}}}}"#), "/@context"),
+            (format!(r#"{{{head}, "epcisHeader": {{}}, "epcisHeader": {{}}, "epcisBody": {{}}}}"#), "/epcisHeader"),
+            (format!(r#"{{{head}, "epcisBody": {{"eventList": [], "eventList": [{GOOD}]}}}}"#), "/epcisBody/eventList"),
+            (format!(r#"{{{head}, "x": {{"a": 1, "a": 2}}, "epcisBody": {{}}}}"#), "/x/a"),
+            (format!(r#"{{{head}, "epcisBody": {{}}, "x": {{"a": 1, "a": 2}}}}"#), "/x/a"),
+            (format!(r#"{{"type": "EPCISDocument", {head}, "epcisBody": {{}}}}"#), "/type"),
+            (
+                format!(r#"{{{head}, "epcisBody": {{"queryResults": {{"resultsBody": {{}}, "resultsBody": {{}}}}}}}}"#),
+                "/epcisBody/queryResults/resultsBody",
+            ),
+        ];
+        for (d, ptr) in cases {
+            let e = fatal(&d);
+            assert_eq!((e.error().kind(), e.pointer()), (ErrorKind::Duplicate, ptr), "{d}: {e}");
+            // The offset is the second occurrence's name.
+            let at = e.error().offset();
+            let name = ptr.rsplit('/').next().unwrap();
+            assert!(d.get(at..).unwrap().starts_with(&format!("\"{name}\"")), "{d}: at {at}");
+        }
+        // Other members of epcisBody are read past, not kept: their names are not compared.
+        let d = format!(r#"{{{head}, "epcisBody": {{"x": 1, "x": 2, "eventList": [{GOOD}]}}}}"#);
+        assert_eq!(import_all(d.as_bytes(), Mode::AllOrNothing).unwrap().1.accepted, 1);
+    }
+
+    #[test]
+    fn duplicate_members_reject_their_event() {
+        const DUP: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "epcList": [], "eventTime": "2024-06-01T08:00:00Z"}"#;
+        let d = doc(&format!("{GOOD},{DUP},{GOOD}"));
+        let (events, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((events.len(), s.rejected_total), (2, 1));
+        let bad = &s.rejected[0];
+        assert_eq!(
+            (bad.index, bad.pointer.as_str(), bad.kind),
+            (1, "/epcisBody/eventList/1/eventTime", ErrorKind::Duplicate)
+        );
+        let at = usize::try_from(bad.offset.unwrap()).unwrap();
+        assert!(d.get(at..).unwrap().starts_with("\"eventTime\": \"2024-06"), "{}", d.get(at..).unwrap());
+        assert!(bad.message.contains("\"eventTime\" appears twice"), "{}", bad.message);
+        // A bare event, an array of events, one event parsed alone.
+        let s = import(DUP.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.document, s.rejected[0].pointer.as_str()), (DocumentKind::Event, "/eventTime"));
+        let s = import(format!("[{GOOD}, {DUP}]").as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.rejected[1].pointer.as_str(), s.rejected[1].kind), ("/1/eventTime", ErrorKind::Duplicate));
+        let e = event_from_slice(DUP.as_bytes(), &ex_ctx()).unwrap_err();
+        assert_eq!((e.kind(), e.pointer()), (ErrorKind::Duplicate, "/eventTime"));
+        assert_eq!(e.offset(), Some(u64::try_from(DUP.rfind("\"eventTime\"").unwrap()).unwrap()));
+        // The duplicate is the event's fault even when a value fault comes earlier.
+        let both = DUP.replace("\"ADD\"", "\"CREATE\"");
+        assert_eq!(event_from_slice(both.as_bytes(), &ex_ctx()).unwrap_err().kind(), ErrorKind::Duplicate);
+        // A serde_json Value cannot hold the duplicate: event_from_json sees the last value only.
+        let v: Value = serde_json::from_str(DUP).unwrap();
+        assert!(event_from_json(&v, &ex_ctx()).is_ok());
+    }
+
+    #[test]
+    fn bounds_hold_for_values_too() {
+        // A caller's Value is held to the reader's bounds, so both paths accept the same events.
+        let long = "x".repeat(MAX_STRING + 1);
+        let e = fails(&with(base_event(), "ex:s", json!(long)));
+        assert_eq!((e.pointer(), e.kind()), ("/ex:s", ErrorKind::Length));
+        assert!(e.message().len() < 100, "{}", e.message());
+        let key = format!("ex:{}", "k".repeat(MAX_URI));
+        let e = fails(&with(base_event(), &key, json!(1)));
+        assert_eq!(e.kind(), ErrorKind::Length);
+        let e = fails(&with(base_event(), "ex:o", json!({"k".repeat(MAX_URI + 1): 1})));
+        assert_eq!(e.kind(), ErrorKind::Length);
+        assert!(fails(&with(base_event(), "ex:o", json!({"k".repeat(MAX_URI): long}))).message().len() < 100);
+        let n: Value = serde_json::from_str(&"1".repeat(MAX_NUMBER + 1)).unwrap();
+        assert_eq!(fails(&with(base_event(), "ex:n", n)).kind(), ErrorKind::Length);
+        // A long identifier is quoted in part, however the identifier parser words its message.
+        let id = format!("urn:{}", "x ".repeat(1000));
+        let e = fails(&with(base_event(), "epcList", json!([id])));
+        assert!(e.message().len() < 300, "{}", e.message());
     }
 
     #[test]
@@ -3221,6 +3612,14 @@ mod tests {
             let (back, s) = import_all(out.as_slice(), Mode::AllOrNothing).unwrap();
             prop_assert_eq!(back, events);
             prop_assert_eq!(s.rejected_total, 0);
+        }
+
+        #[test]
+        fn event_from_slice_round_trip(e in arb_event()) {
+            let text = event_to_json(&e, &ExportOptions::default()).to_string();
+            let back = event_from_slice(text.as_bytes(), &Context::new())
+                .map_err(|x| TestCaseError::fail(format!("{x}\n{text}")))?;
+            prop_assert_eq!(back, e);
         }
 
         #[test]

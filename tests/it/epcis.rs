@@ -1,8 +1,10 @@
 //! EPCIS 2.0 JSON-LD import/export through the public API: the fixtures of `tests/data/epcis/` (written for
 //! tracecode), the OpenEPCIS sample documents of the shared data folder when present (read by path, never
 //! copied), the round trip import → frame → export → import, the canonical hash of the events.md §7.3 worked
-//! example, a large generated document streamed with bounded memory, and the `tracecode epcis` commands.
+//! example, a large generated document streamed with bounded memory, the bounds and duplicate-member rule of issue
+//! 12 (endless generated inputs fail at their bound, never read whole), and the `tracecode epcis` commands.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -10,10 +12,10 @@ use serde_json::Value;
 use tracecode::ErrorKind;
 use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::event::epcis_json::{
-    self, Context, DocumentKind, ExportOptions, Importer, Mode, event_from_json, event_to_json, export_document,
-    import_all,
+    self, Context, DocumentKind, ExportOptions, Importer, MAX_EVENT_VALUES, MAX_NUMBER, MAX_STRING, Mode,
+    event_from_json, event_from_slice, event_to_json, export_document, import_all,
 };
-use tracecode::event::{Action, BizStep, EventType, ExtValue, Id, TzOffset, frame, id};
+use tracecode::event::{Action, BizStep, EventType, ExtValue, Id, MAX_URI, TzOffset, frame, id};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/epcis").join(name)
@@ -308,6 +310,252 @@ fn streams_1gb_with_bounded_memory() {
     if let (Some(a), Some(b)) = (before, peak_rss_kib()) {
         assert!(b.saturating_sub(a) < 64 * 1024, "peak RSS grew by {} KiB", b - a);
     }
+}
+
+/// Issue 12: an input that never ends (`head`, then `fill` repeated) read through the importer, counting the
+/// bytes it asked for. Nothing is materialised: a bound must stop the read.
+struct Endless<'c> {
+    head: Vec<u8>,
+    fill: &'static [u8],
+    at: usize,
+    read: &'c Cell<u64>,
+}
+
+impl<'c> Endless<'c> {
+    fn new(head: impl Into<Vec<u8>>, fill: &'static [u8], read: &'c Cell<u64>) -> Self {
+        Self { head: head.into(), fill, at: 0, read }
+    }
+}
+
+impl Read for Endless<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        for b in out.iter_mut() {
+            *b = match self.head.get(self.at) {
+                Some(&h) => h,
+                None => self.fill[(self.at - self.head.len()) % self.fill.len()],
+            };
+            self.at += 1;
+        }
+        self.read.set(self.read.get() + out.len() as u64);
+        Ok(out.len())
+    }
+}
+
+const DOC_HEAD: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+    {"ex": "https://ns.example.com/epcis/"}], "type": "EPCISDocument", "schemaVersion": "2.0",
+    "creationDate": "2024-01-01T00:00:00Z", "epcisBody": {"eventList": ["#;
+
+const EVENT_HEAD: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+    "eventTimeZoneOffset": "+00:00", "epcList": [], "#;
+
+/// Imports `size` bytes of an endless input; the fatal error and how many bytes the importer read.
+fn endless(head: &str, fill: &'static [u8], size: u64) -> (epcis_json::ImportError, u64) {
+    let read = Cell::new(0);
+    let src = Endless::new(head, fill, &read).take(size);
+    let mut handed = 0;
+    let err = Importer::new(src)
+        .mode(Mode::AcceptValid)
+        .run(|_, _| {
+            handed += 1;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!((err.rejected_total(), handed), (0, 0), "{err}");
+    let msg = err.to_string();
+    assert!(msg.len() < 300, "the message quotes the input: {} bytes", msg.len());
+    (err, read.get())
+}
+
+/// Read before a bound stopped the read: the bound plus at most a few 64 KiB buffers.
+fn about(bound: usize) -> u64 {
+    (bound + (256 << 10)) as u64
+}
+
+#[test]
+fn a_document_that_is_one_huge_string_fails_at_the_string_bound() {
+    // 200 MB of one JSON string (a GB works the same; the read stops at MAX_STRING).
+    let (err, read) = endless("\"", b"a", 200 << 20);
+    assert_eq!((err.error().kind(), err.pointer()), (ErrorKind::Length, ""));
+    assert!(read < about(MAX_STRING), "read {read} bytes");
+    assert!(err.error().message().contains(&format!("longer than {MAX_STRING} bytes")), "{err}");
+    assert_eq!(err.error().offset(), 0, "the string starts at byte 0");
+}
+
+#[test]
+fn huge_tokens_in_an_event_fail_at_their_bound_with_a_pointer() {
+    let l = "/epcisBody/eventList/0";
+    let cases: [(String, &'static [u8], String, usize); 5] = [
+        // A 20 MB string: past MAX_STRING (and MAX_EVENT_BYTES), refused at MAX_STRING.
+        (format!(r#"{DOC_HEAD}{EVENT_HEAD}"ex:pad": ""#), b"x", format!("{l}/ex:pad"), MAX_STRING),
+        // The same in the master data the importer skips.
+        (r#"{"@context": "x", "epcisHeader": {"a": [""#.to_owned(), b"y", "/epcisHeader/a/0".to_owned(), MAX_STRING),
+        // A number text.
+        (format!(r#"{DOC_HEAD}{EVENT_HEAD}"ex:n": 1"#), b"0", format!("{l}/ex:n"), MAX_NUMBER),
+        // A member name.
+        (format!(r#"{DOC_HEAD}{EVENT_HEAD}"ex:"#), b"k", l.to_owned(), MAX_URI),
+        // Too many values: an extension array of zeros.
+        (format!(r#"{DOC_HEAD}{EVENT_HEAD}"ex:v": [0"#), b",0", format!("{l}/ex:v/"), 2 * MAX_EVENT_VALUES),
+    ];
+    for (head, fill, ptr, bound) in cases {
+        let (err, read) = endless(&head, fill, 20 << 20);
+        assert_eq!(err.error().kind(), ErrorKind::Length, "{ptr}: {err}");
+        assert!(err.pointer().starts_with(&ptr), "{} is not in {ptr}", err.pointer());
+        assert!(read < about(bound), "{ptr}: read {read} bytes");
+        assert!(err.error().offset() > 0, "{ptr}: byte offset");
+    }
+}
+
+#[test]
+fn too_many_members_fail_with_length() {
+    let members: Vec<String> = (0..=MAX_EVENT_VALUES).map(|i| format!(r#""k{i}":0"#)).collect();
+    let text = format!(r#"{EVENT_HEAD}"ex:o": {{{}}}}}"#, members.join(","));
+    let e = event_from_slice(text.as_bytes(), &Context::from_json(&serde_json::json!({"ex": "urn:ex:"})).unwrap())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Length, "{e}");
+    assert!(e.pointer().starts_with("/ex:o/k"), "{}", e.pointer());
+    assert!(e.message().contains(&MAX_EVENT_VALUES.to_string()), "{e}");
+    // Fewer values than the bound are fine (the event, its seven standard members, the object, its members).
+    let fit: Vec<String> = (0..MAX_EVENT_VALUES - 10).map(|i| format!(r#""k{i}":0"#)).collect();
+    let text = format!(r#"{EVENT_HEAD}"ex:o": {{{}}}}}"#, fit.join(","));
+    assert!(
+        event_from_slice(text.as_bytes(), &Context::from_json(&serde_json::json!({"ex": "urn:ex:"})).unwrap()).is_ok()
+    );
+}
+
+#[test]
+fn duplicate_members_anywhere_in_an_event_are_rejected() {
+    // (the event's members after EVENT_HEAD, pointer of the second occurrence); each event is valid without it.
+    let cases = [
+        (r#""eventTime": "2024-06-01T08:00:00Z""#, "/eventTime"),
+        (r#""epcList": ["urn:a:1"]"#, "/epcList"),
+        (r#""quantityList": [{"epcClass": "urn:a:c", "quantity": 1, "quantity": 2}]"#, "/quantityList/0/quantity"),
+        (
+            r#""sourceList": [{"type": "owning_party", "source": "urn:a:p", "source": "urn:a:q"}]"#,
+            "/sourceList/0/source",
+        ),
+        (
+            r#""sensorElementList": [{"sensorReport": [{"type": "gs1:Temperature", "value": 1},
+               {"type": "gs1:Temperature", "value": 2, "uom": "CEL", "value": 3}]}]"#,
+            "/sensorElementList/0/sensorReport/1/value",
+        ),
+        (
+            r#""errorDeclaration": {"declarationTime": "2024-06-01T08:00:00Z", "reason": "incorrect_data",
+               "reason": "did_not_occur"}"#,
+            "/errorDeclaration/reason",
+        ),
+        (r#""readPoint": {"id": "urn:a:rp", "id": "urn:a:rp2"}"#, "/readPoint/id"),
+        (
+            r#""bizTransactionList": [{"type": "po", "bizTransaction": "urn:a:b", "type": "po"}]"#,
+            "/bizTransactionList/0/type",
+        ),
+        (r#""ilmd": {"ex:lot": "L1", "ex:lot": "L2"}"#, "/ilmd/ex:lot"),
+        (r#""ex:a": {"b": [{"c~/": 1, "c~/": 1}]}"#, "/ex:a/b/0/c~0~1"),
+        (r#""ex:a": 1, "ex:a": 1"#, "/ex:a"),
+        (r#""@context": {"zz": "urn:zz:", "zz": "urn:zz:"}"#, "/@context/zz"),
+    ];
+    let ctx = Context::from_json(&serde_json::json!({"ex": "https://ns.example.com/epcis/"})).unwrap();
+    for (members, ptr) in cases {
+        let event = format!("{EVENT_HEAD}{members}}}");
+        let e = event_from_slice(event.as_bytes(), &ctx).unwrap_err();
+        assert_eq!((e.kind(), e.pointer()), (ErrorKind::Duplicate, ptr), "{event}: {e}");
+        // Without the duplicate the event is valid: the rule, not some other fault, rejected it.
+        let v: Value = serde_json::from_str(&event).unwrap();
+        event_from_json(&v, &ctx).unwrap_or_else(|e| panic!("{event}: {e}"));
+        // In a document: that event is rejected with the document pointer and byte offset, the others pass.
+        let good = format!(r#"{EVENT_HEAD}"ex:k": 1}}"#);
+        let doc = format!("{DOC_HEAD}{good},{event},{good}]}}}}");
+        let (events, s) = import_all(doc.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((events.len(), s.rejected_total), (2, 1), "{doc}");
+        let bad = &s.rejected[0];
+        assert_eq!((bad.index, bad.kind), (1, ErrorKind::Duplicate));
+        assert_eq!(bad.pointer, format!("/epcisBody/eventList/1{ptr}"));
+        let at = usize::try_from(bad.offset.unwrap()).unwrap();
+        let last = ptr.rsplit('/').next().unwrap().replace("~1", "/").replace("~0", "~");
+        assert!(doc[at..].starts_with(&format!("\"{last}\"")), "offset {at}: {}", &doc[at..]);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any JSON object holding a duplicated name, nested anywhere in an event (or at its top), rejects the event
+    /// with the pointer of the second occurrence, whatever the values.
+    #[test]
+    fn a_duplicated_name_is_always_rejected(
+        members in proptest::collection::btree_map("[a-z~/]{1,4}", arb_json(), 1..6),
+        pick in proptest::prelude::any::<proptest::sample::Index>(),
+        after in proptest::prelude::any::<proptest::sample::Index>(),
+        again in arb_json(),
+        wraps in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..4),
+        top in proptest::prelude::any::<bool>(),
+    ) {
+        let mut members: Vec<(String, Value)> = members.into_iter().collect();
+        let first = pick.index(members.len());
+        let key = members[first].0.clone();
+        let at = first + 1 + after.index(members.len() - first);
+        members.insert(at, (key.clone(), again));
+        let escaped = key.replace('~', "~0").replace('/', "~1");
+        let object = |members: &[(String, Value)]| {
+            let body: Vec<String> = members.iter().map(|(k, v)| format!("{}: {v}", Value::from(k.as_str()))).collect();
+            body.join(", ")
+        };
+        let (event, ptr) = if top {
+            // At the event's top level: names prefixed so they are extensions.
+            let members: Vec<(String, Value)> = members.into_iter().map(|(k, v)| (format!("ex:{k}"), v)).collect();
+            (format!("{EVENT_HEAD}{}}}", object(&members)), format!("/ex:{escaped}"))
+        } else {
+            let mut text = format!("{{{}}}", object(&members));
+            let mut ptr = format!("/{escaped}");
+            for w in wraps.iter().rev() {
+                if *w {
+                    text = format!("[{text}]");
+                    ptr = format!("/0{ptr}");
+                } else {
+                    text = format!(r#"{{"w": {text}}}"#);
+                    ptr = format!("/w{ptr}");
+                }
+            }
+            (format!(r#"{EVENT_HEAD}"ex:x": {text}}}"#), format!("/ex:x{ptr}"))
+        };
+        let ctx = Context::from_json(&serde_json::json!({"ex": "urn:ex:"})).unwrap();
+        let e = event_from_slice(event.as_bytes(), &ctx).unwrap_err();
+        proptest::prop_assert_eq!((e.kind(), e.pointer()), (ErrorKind::Duplicate, ptr.as_str()), "{}", event);
+        let doc = format!("{DOC_HEAD}{event}]}}}}");
+        let (_, s) = import_all(doc.as_bytes(), Mode::AcceptValid).unwrap();
+        proptest::prop_assert_eq!(s.rejected.len(), 1);
+        proptest::prop_assert_eq!(s.rejected[0].kind, ErrorKind::Duplicate);
+        proptest::prop_assert_eq!(&s.rejected[0].pointer, &format!("/epcisBody/eventList/0{ptr}"));
+    }
+
+    /// The bounded reader agrees with serde_json on JSON-like text (the `json_event` fuzz oracle's differential
+    /// part).
+    #[test]
+    fn the_reader_agrees_with_serde_json(s in r#"[\[\]{}:, "a-c0-9.eE+\-\\ntrufals]{0,40}"#) {
+        tracecode::fuzzing::json_reader(s.as_bytes());
+    }
+
+    #[test]
+    fn the_reader_agrees_on_generated_json(v in arb_json()) {
+        tracecode::fuzzing::json_reader(v.to_string().as_bytes());
+    }
+}
+
+/// JSON values with unique names (serde_json keeps one value per name).
+fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        "\\PC{0,6}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z]{1,3}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
 }
 
 #[test]
