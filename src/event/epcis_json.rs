@@ -22,19 +22,22 @@
 //! | [`MAX_NUMBER`] | 64 | the text of every JSON number (`Decimal::MAX_LEN`) |
 //! | [`MAX_DEPTH`] | 64 | nesting of arrays and objects anywhere in the input |
 //! | [`MAX_EVENT_VALUES`] | 262 144 | JSON values in one event (and in the top-level members outside `epcisBody`) |
-//! | [`MAX_EVENT_BYTES`] | 16 MiB (see [`Importer::max_event_bytes`]) | JSON text of one event; of the top-level members outside `epcisBody`; of one member name at any document level |
-//! | [`MAX_EXTENSION_DEPTH`] | 32 | nesting inside one extension value |
+//! | [`MAX_EVENT_BYTES`] | 16 MiB ([`Importer::max_event_bytes`]) | one event's JSON text; the top-level members outside `epcisBody` |
+//! | [`MAX_EXTENSION_DEPTH`] | 32 | nesting inside one extension value (after reading) |
 //!
 //! An event therefore costs at most about `MAX_EVENT_BYTES` of text plus ~100 bytes a value in memory. A bound
-//! exceeded inside an event is fatal (the reader cannot skip what it refused to read); the events before it have
-//! been handed on.
+//! exceeded while reading is fatal (the reader cannot skip what it refused to read); the events before it have
+//! been handed on. [`event_from_json`] holds a caller's `Value` to the same string, name and number bounds, so
+//! both paths accept the same events.
 //!
 //! ## Duplicate member names
 //! RFC 8259 leaves duplicate names to the reader, and a general JSON reader keeps the last. Here a duplicate
 //! anywhere inside an event (two `eventTime`s; two `quantity` in a quantity element; two keys in an extension
 //! object) rejects that event with [`ErrorKind::Duplicate`] and the pointer of the second occurrence (its byte
-//! offset in the message and in [`BadEvent::offset`]). A duplicate `epcisBody`, `eventList`, `queryResults`,
-//! `resultsBody`, `epcisHeader`, `@context` or `type` of a document is a fatal document fault. A
+//! offset in the message and in [`BadEvent::offset`]); it is reported before any fault in the event's values. A
+//! duplicate in the document itself (a top-level member such as `type` or `@context`, anything nested in one, or
+//! `eventList`, `queryResults`, `resultsBody` inside `epcisBody`) is a fatal document fault; members that are
+//! read past without being kept (`epcisHeader`'s content, unknown members of `epcisBody`) are not compared. A
 //! `serde_json::Value` cannot hold duplicates (its map keeps the last): read bytes with [`event_from_slice`] to
 //! have them rejected.
 //!
@@ -108,8 +111,9 @@ pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis
 /// ([`MAX_PAYLOAD`](super::frame::MAX_PAYLOAD)), so no storable event comes near it.
 pub const MAX_EVENT_BYTES: u64 = 16 << 20;
 
-/// Deepest nesting of objects and arrays inside an extension value.
-pub const MAX_EXTENSION_DEPTH: usize = 32;
+/// Deepest nesting of objects and arrays inside an extension value: the frame's bound
+/// ([`frame::MAX_EXT_DEPTH`](super::frame::MAX_EXT_DEPTH)), so every event read can be stored.
+pub const MAX_EXTENSION_DEPTH: usize = super::frame::MAX_EXT_DEPTH;
 
 /// Longest JSON string value the reader accepts, in decoded bytes (member names: [`MAX_URI`]). The longest text a
 /// frame can store ([`frame::MAX_TEXT`](super::frame::MAX_TEXT)): a longer string could never be kept, so it is
