@@ -17,7 +17,7 @@ use super::{
     Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
 };
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Inner {
     /// The log: entry `seq` is at index `seq - 1`. An error declaration's entry holds a copy of its event.
     events: Vec<(EventId, Event)>,
@@ -78,6 +78,16 @@ fn is_unpack_all(e: &Event, container: &Id) -> bool {
 }
 
 impl Inner {
+    /// Distinct stored edges, counted as the RocksDB store counts its `edge` records.
+    fn edge_count(&self) -> u64 {
+        let mut edges = self.all_edges();
+        edges.sort_by_cached_key(|(n, e)| (keys::node_key(n), keys::edge_suffix(e)));
+        edges.dedup_by(|a, b| {
+            keys::node_key(&a.0) == keys::node_key(&b.0) && keys::edge_suffix(&a.1) == keys::edge_suffix(&b.1)
+        });
+        edges.len() as u64
+    }
+
     /// The captured events with their log indexes (error declarations' log entries left out).
     fn captured(&self) -> impl Iterator<Item = (usize, &(EventId, Event))> {
         self.events.iter().enumerate().filter(|(i, _)| !self.declarations.contains(i))
@@ -327,29 +337,27 @@ impl TraceStore for MemoryStore {
         Ok(VerifyReport { chains: u64::from(n > 0), chain_entries: n, ..VerifyReport::default() })
     }
 
+    /// A copy of the model as it is now: a walk over it never sees a batch ingested meanwhile.
+    fn pinned(&self) -> Option<Box<dyn TraceStore + '_>> {
+        Some(Box::new(Self { inner: RwLock::new(self.read().clone()) }))
+    }
+
     fn verify_all(&self) -> Result<VerifyReport, Error> {
         let g = self.read();
         let log_entries = u64::try_from(g.events.len()).unwrap_or(u64::MAX);
         let events = g.captured().count() as u64;
         let chain_entries = g.captured().map(|(_, (_, e))| derive::nodes(e).len() as u64).sum();
         let chains = g.nodes().len() as u64;
-        drop(g);
-        let edges = self.stats()?.edges;
-        Ok(VerifyReport { log_entries, events, chains, chain_entries, edges, first_bad: None })
+        Ok(VerifyReport { log_entries, events, chains, chain_entries, edges: g.edge_count(), first_bad: None })
     }
 
     fn stats(&self) -> Result<Stats, Error> {
         let g = self.read();
-        let mut edges = g.all_edges();
-        edges.sort_by_cached_key(|(n, e)| (keys::node_key(n), keys::edge_suffix(e)));
-        edges.dedup_by(|a, b| {
-            keys::node_key(&a.0) == keys::node_key(&b.0) && keys::edge_suffix(&a.1) == keys::edge_suffix(&b.1)
-        });
         Ok(Stats {
             events: g.events.len() as u64,
             nodes: g.nodes().len() as u64,
             chain_entries: g.captured().map(|(_, (_, e))| derive::nodes(e).len() as u64).sum(),
-            edges: edges.len() as u64,
+            edges: g.edge_count(),
             ..Stats::default()
         })
     }

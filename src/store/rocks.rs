@@ -167,14 +167,14 @@ fn io(e: &rocksdb::Error) -> Error {
 /// The kind of a storage failure from its message (RocksDB reports the operating system's error text inside an
 /// `IOError` status, and its own kind only for corruption).
 fn storage_kind(message: &str) -> ErrorKind {
-    let m = message.to_ascii_lowercase();
-    if m.contains("corruption") || m.contains("checksum mismatch") {
-        ErrorKind::Corrupt
-    } else if m.contains("no space left") || m.contains("nospace") || m.contains("disk quota exceeded") {
+    // The operating system's error texts and RocksDB's own fixed phrases, not words a file path could hold:
+    // corruption is told by RocksDB's status kind, never by the text.
+    if message.contains("No space left on device") || message.contains("Disk quota exceeded") {
         ErrorKind::NoSpace
-    } else if m.contains("lock file") || m.contains("lock hold by current process") {
+    } else if message.contains("While lock file:") || message.contains("lock hold by current process") {
         ErrorKind::Locked
-    } else if m.contains("read-only file system") || m.contains("read only mode") {
+    } else if message.contains("Read-only file system") || message.contains("Not supported operation in read only mode")
+    {
         ErrorKind::ReadOnly
     } else {
         ErrorKind::Io
@@ -186,7 +186,7 @@ fn os(what: &str, path: &Path, e: &std::io::Error) -> Error {
     let kind = match e.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => ErrorKind::NoSpace,
         std::io::ErrorKind::ReadOnlyFilesystem => ErrorKind::ReadOnly,
-        _ => storage_kind(&e.to_string()),
+        _ => ErrorKind::Io,
     };
     Error::new(kind, 0, 0, format!("storage: {what} {}: {e}", path.display()))
 }
@@ -220,6 +220,8 @@ struct Writer {
     /// The log sequence of the durability mark on disk, and when it was written.
     marked_seq: Seq,
     marked_at: std::time::Instant,
+    /// The store has had a mark ([`durable::MARKED_KEY`]).
+    marked_before: bool,
     /// Benchmark support ([`Store::record_batches`]): bytes still to record, and the recorded batches.
     recording: Option<(usize, Vec<Vec<u8>>)>,
     /// The record buffers of the last batch, kept for the next.
@@ -472,6 +474,9 @@ impl Store {
         db_opts.set_wal_bytes_per_sync(1 << 20);
         db_opts.set_max_open_files(-1);
         db_opts.set_enable_pipelined_write(true);
+        // The mark is read before RocksDB replays the log: a writer beside a read-only open can then not move it
+        // past what this open's replay sees.
+        let mark = if path.exists() { durable::read(&path)? } else { durable::Found::Missing };
         let cfs = CF_NAMES.iter().map(|n| ColumnFamilyDescriptor::new(*n, cf_options(n, &cache, &opts)));
         let db = if opts.read_only {
             // RocksDB replays the write-ahead log into memory and writes nothing (no lock, no info log).
@@ -496,6 +501,7 @@ impl Store {
                 known_seq: 0,
                 marked_seq: 0,
                 marked_at: std::time::Instant::now(),
+                marked_before: false,
                 recording: None,
                 buffers: Buffers::default(),
             }),
@@ -503,32 +509,50 @@ impl Store {
             opened: false,
             cf_ids,
         };
-        store.check_format()?;
+        let upgrade = store.check_format()?;
         store.load_writer()?;
-        store.check_durable()?;
+        store.check_durable(mark)?;
+        if upgrade {
+            // A subset of this format: raise the marker, so an older build refuses the store from now on (it
+            // could not read what this one may write into it). Only now that nothing was lost.
+            store.write_format_marker()?;
+        }
         store.load_known()?;
         store.opened = true;
         Ok(store)
     }
 
-    /// Compares what recovery found with the durability mark ([`durable`]): a loss is refused, or with
-    /// [`Options::accept_loss`] recorded (unless read-only) and the mark moved to what was recovered.
-    fn check_durable(&self) -> Result<(), Error> {
-        let mark = durable::read(&self.path)?;
+    /// Compares what recovery found with the durability mark ([`durable`]), read before RocksDB opened: a loss
+    /// is refused, or with [`Options::accept_loss`] recorded (unless read-only) and the mark moved to what was
+    /// recovered. A missing mark on a store that has had one, and a damaged mark, are losses of unknown extent.
+    fn check_durable(&self, found: durable::Found) -> Result<(), Error> {
+        let marked_before = self.db.get_pinned(durable::MARKED_KEY).map_err(|e| io(&e))?.is_some();
         let mut w = self.lock_writer();
+        w.marked_before = marked_before;
         let recovered = Checkpoint { seq: w.last_seq, hash: w.log_hash };
-        let Some(mark) = mark else {
-            // A store from before marks, or new: mark what there is (a read-only open writes nothing).
-            if !self.opts.read_only && recovered.seq > 0 {
-                self.mark(&mut w)?;
-            }
-            return Ok(());
+        let unknown = |why: &str| {
+            (durable::Loss { recovered, acknowledged: None, accepted_at_ms: durable::now_ms() }, why.to_owned())
         };
-        w.marked_seq = mark.seq;
-        let loss = durable::compare(&mark, &recovered, |seq| self.log_hash_at(seq))?;
-        let Some(loss) = loss else { return Ok(()) };
+        let (loss, why) = match found {
+            durable::Found::Missing if marked_before => unknown("the durability mark is missing"),
+            durable::Found::Missing => {
+                // A store from before marks, or new: mark what there is (a read-only open writes nothing).
+                if !self.opts.read_only && recovered.seq > 0 {
+                    self.mark(&mut w)?;
+                }
+                return Ok(());
+            }
+            durable::Found::Damaged(e) => unknown(&format!("the durability mark is damaged ({e})")),
+            durable::Found::Mark(mark) => {
+                w.marked_seq = mark.seq;
+                match durable::compare(&mark, &recovered, |seq| self.log_hash_at(seq))? {
+                    None => return Ok(()),
+                    Some(loss) => (loss, String::new()),
+                }
+            }
+        };
         if !self.opts.accept_loss {
-            return Err(durable::loss_error(&self.path, &loss));
+            return Err(durable::loss_error(&self.path, &loss, &why));
         }
         if self.opts.read_only {
             return Ok(());
@@ -551,6 +575,17 @@ impl Store {
     /// A durability point: `fsync`s the write-ahead log (unless every commit already did), then moves the
     /// durability mark to the last commit. The caller holds the writer lock, so no commit runs in between.
     fn mark(&self, w: &mut Writer) -> Result<(), Error> {
+        // Tried again one interval later, not at every commit, when it fails (a full disk, say).
+        w.marked_at = std::time::Instant::now();
+        if !w.marked_before {
+            // Before the first mark: from now on a missing mark is a loss, not a store from before marks.
+            let mut wo = WriteOptions::default();
+            wo.set_sync(true);
+            let mut v = w.last_seq.to_be_bytes().to_vec();
+            seal(durable::MARKED_KEY, &mut v);
+            self.db.put_opt(durable::MARKED_KEY, v, &wo).map_err(|e| io(&e))?;
+            w.marked_before = true;
+        }
         if !self.opts.sync {
             self.db.flush_wal(true).map_err(|e| io(&e))?;
         }
@@ -585,16 +620,17 @@ impl Store {
             .ok_or_else(|| Error::new(ErrorKind::Corrupt, 0, 0, format!("column family {name} is missing")))
     }
 
-    fn check_format(&self) -> Result<(), Error> {
+    /// Checks the format marker; true when the store is of an older format this build raises (read-write opens
+    /// only).
+    fn check_format(&self) -> Result<bool, Error> {
         #[allow(clippy::single_match_else, reason = "two real branches: an existing store and a new one")]
         match self.db.get(FORMAT_KEY).map_err(|e| io(&e))? {
             Some(v) => {
                 let body = unseal(FORMAT_KEY, &v, "format")?;
                 let version = u32::from_be_bytes(body.try_into().map_err(|_| corrupt("format", "length"))?);
                 if (OLDEST_OPENED_FORMAT..FORMAT_VERSION).contains(&version) {
-                    // A subset of this format: raise the marker, so an older build refuses the store from now on
-                    // (it could not read what this one may write into it). Read-only, it is read as it is.
-                    return if self.opts.read_only { Ok(()) } else { self.write_format_marker() };
+                    // Read-only, it is read as it is.
+                    return Ok(!self.opts.read_only);
                 }
                 if version != FORMAT_VERSION {
                     return Err(Error::new(
@@ -613,7 +649,7 @@ impl Store {
                         ),
                     ));
                 }
-                Ok(())
+                Ok(false)
             }
             None => {
                 let mut it = self.db.raw_iterator_cf(self.cf("log")?);
@@ -629,7 +665,8 @@ impl Store {
                         format!("{} holds no tracecode store to open read-only", self.path.display()),
                     ));
                 }
-                self.write_format_marker()
+                self.write_format_marker()?;
+                Ok(false)
             }
         }
     }
@@ -773,7 +810,8 @@ impl Store {
         for n in CF_NAMES {
             self.db.flush_cf(self.cf(n)?).map_err(|e| io(&e))?;
         }
-        Ok(())
+        let mut w = self.lock_writer();
+        self.mark(&mut w)
     }
 
     /// Compacts every column family fully (slow; for benchmarks and after bulk loads).
@@ -1353,7 +1391,7 @@ impl TraceStore for Session<'_> {
     }
 
     fn checkpoint(&self) -> Result<Checkpoint, Error> {
-        self.store.checkpoint()
+        self.store.checkpoint_in(&self.view())
     }
 
     fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
@@ -2736,6 +2774,23 @@ impl TraceStore for Store {
 /// Reads over one view: what the [`TraceStore`] methods of [`Store`] (each over a view of its own) and of a
 /// [`Session`] (over the session's) answer from.
 impl Store {
+    /// The checkpoint of `view`: its last log entry (seq and hash).
+    fn checkpoint_in(&self, view: &View<'_>) -> Result<Checkpoint, Error> {
+        let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, view.read_options(Self::scan_read_options()));
+        it.seek_to_last();
+        let cp = match (it.key(), it.value()) {
+            (Some(k), Some(v)) => {
+                let seq = u64::from_be_bytes(k.try_into().map_err(|_| corrupt("log", "key length"))?);
+                let mut c = Cur::new(unseal(k, v, "log")?, "log");
+                c.event_id()?;
+                Checkpoint { seq, hash: Link(c.arr()?) }
+            }
+            _ => Checkpoint { seq: 0, hash: LOG_GENESIS },
+        };
+        it.status().map_err(|e| io(&e))?;
+        Ok(cp)
+    }
+
     fn event_in(&self, id: &EventId, view: &View<'_>) -> Result<Option<(Seq, Event)>, Error> {
         match self.frames(std::slice::from_ref(id), Some(view))?.pop().flatten() {
             Some(f) => Ok(Some((f.seq, frame::decode_stored(&f.frame).map_err(|x| corrupt("event", &x.to_string()))?))),

@@ -103,6 +103,7 @@ fn damaged_wal_is_refused_not_rolled_back() {
         let losses = st.losses().unwrap();
         assert_eq!(losses.len(), 1, "{how}");
         assert_eq!(*losses[0].lost().end(), 3000);
+        assert!(!losses[0].rewritten());
         assert_eq!(losses[0].recovered, cp);
         let v = st.verify_all().unwrap();
         assert!(v.is_ok(), "{how}: {:?}", v.first_bad);
@@ -169,6 +170,13 @@ fn read_only_opens_write_nothing_and_refuse_writes() {
     assert_eq!(r.checkpoint().unwrap().seq, 300);
     w.ingest(vec![event(1000)]).unwrap();
     assert_eq!(r.checkpoint().unwrap().seq, 300, "a read-only handle reads the state as of its open");
+    // Durability points of the writer never make a read-only open beside it look like a loss.
+    for n in 0..5 {
+        w.ingest(vec![event(2000 + n)]).unwrap();
+        w.sync().unwrap();
+        let again = Store::open(&d, opts().read_only(true)).unwrap();
+        assert_eq!(again.checkpoint().unwrap().seq, 302 + u64::try_from(n).unwrap());
+    }
     // A directory that holds no store is not created read-only.
     let none = Store::open(dir.sub("none"), opts().read_only(true)).err().expect("no store");
     assert!(matches!(none.kind(), ErrorKind::Io | ErrorKind::ReadOnly), "{none}");
@@ -185,4 +193,104 @@ fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
         .collect();
     v.sort();
     v
+}
+
+/// A tmpfs of `mb` MiB mounted on a fresh directory, unmounted on drop; `None` where this process may not mount
+/// (not root, no CAP_SYS_ADMIN): the test then says so and checks nothing.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn tmpfs(dir: &Path, mb: u32) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mb}m"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(dir.to_path_buf()))
+    }
+
+    fn remount_read_only(&self) {
+        let s = std::process::Command::new("mount").args(["-o", "remount,ro"]).arg(&self.0).status().unwrap();
+        assert!(s.success());
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// On a full disk, ingest fails with `NoSpace` and nothing is half-written; the store can still be opened
+/// read-only (stats, verify, every resolve). On a read-only file system an open for writing is `ReadOnly` and
+/// a read-only open works.
+#[test]
+fn full_disk_and_read_only_file_system() {
+    let dir = TempDir::new("fulldisk");
+    let Some(mount) = Mount::tmpfs(&dir.sub("mnt"), 24) else {
+        eprintln!("full_disk_and_read_only_file_system: cannot mount a tmpfs here (needs root); not run");
+        return;
+    };
+    let db = mount.0.join("store");
+    let mut o = opts();
+    o.write_buffer_bytes = 1 << 20;
+    let mut acknowledged = 0u64;
+    let err = {
+        let st = Store::open(&db, o.clone()).unwrap();
+        let mut n = 0;
+        loop {
+            match st.ingest((n..n + 200).map(event).collect()) {
+                Ok(r) => acknowledged += u64::try_from(r.accepted).unwrap(),
+                Err(e) => break e,
+            }
+            n += 200;
+            assert!(n < 2_000_000, "a 24 MiB disk never filled");
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::NoSpace, "{err}");
+    let st = Store::open(&db, o.clone().read_only(true)).unwrap();
+    let cp = st.checkpoint().unwrap();
+    assert!(cp.seq >= acknowledged, "read-only sees {} of {acknowledged} acknowledged events", cp.seq);
+    assert_eq!(cp.seq % 200, 0, "a partial batch");
+    assert!(st.verify_all().unwrap().is_ok());
+    assert!(st.resolve_id(&item(0)).unwrap().is_some());
+    drop(st);
+    mount.remount_read_only();
+    let rw = Store::open(&db, o.clone()).err().expect("an open for writing on a read-only file system");
+    assert!(matches!(rw.kind(), ErrorKind::ReadOnly | ErrorKind::NoSpace), "{rw}");
+    let st = Store::open(&db, o.read_only(true)).unwrap();
+    assert_eq!(st.checkpoint().unwrap(), cp);
+    assert!(st.verify_all().unwrap().is_ok());
+}
+
+/// The mark itself damaged or deleted: on a store that has had a mark, both are refused (what was acknowledged
+/// can no longer be checked); `accept_loss` opens it and records a loss of unknown extent.
+#[test]
+fn a_missing_or_damaged_mark_is_refused() {
+    let dir = TempDir::new("mark");
+    let clean = dir.sub("clean");
+    closed_store(&clean, 300);
+    for how in ["delete", "flip"] {
+        let d = dir.sub(how);
+        copy_dir(&clean, &d);
+        let mark = d.join("TRACECODE-DURABLE");
+        if how == "delete" {
+            std::fs::remove_file(&mark).unwrap();
+        } else {
+            let mut b = std::fs::read(&mark).unwrap();
+            b[20] ^= 0x01;
+            std::fs::write(&mark, b).unwrap();
+        }
+        let err = Store::open(&d, opts()).err().unwrap_or_else(|| panic!("{how}: opened"));
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{how}: {err}");
+        assert!(err.message().contains("durability mark"), "{how}: {err}");
+        let st = Store::open(&d, opts().accept_loss(true)).unwrap();
+        let losses = st.losses().unwrap();
+        assert_eq!(losses.len(), 1);
+        assert_eq!((losses[0].acknowledged, losses[0].recovered.seq), (None, 300));
+        assert!(st.verify_all().unwrap().is_ok());
+        drop(st);
+        Store::open(&d, opts()).unwrap();
+    }
 }

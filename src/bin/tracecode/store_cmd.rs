@@ -412,8 +412,9 @@ fn recover(store: &Store) -> ExitCode {
         "checkpoint": cp_json(&cp),
         "losses": losses.iter().map(|l| json!({
             "recovered": cp_json(&l.recovered),
-            "acknowledged": cp_json(&l.acknowledged),
-            "lost": {"first": l.lost().start(), "last": l.lost().end()},
+            "acknowledged": l.acknowledged.as_ref().map(cp_json),
+            "lost": (!l.lost().is_empty()).then(|| json!({"first": l.lost().start(), "last": l.lost().end()})),
+            "rewritten": l.rewritten(),
             "accepted_at_ms": l.accepted_at_ms,
         })).collect::<Vec<_>>(),
     });

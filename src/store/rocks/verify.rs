@@ -22,8 +22,8 @@ use rocksdb::ReadOptions;
 
 use super::{
     Accepted, BadRecord, CF_NAMES, COUNTERS_KEY, Cur, Event, EventId, EventRecord, FORMAT_KEY, Fold, GENESIS, Id,
-    KNOWN_KEY, LOG_GENESIS, Link, Pending, Prepared, Reader, Seq, Store, TraceKey, VerifyReport, View, cfi, chain_step,
-    corrupt, derive, durable, event_id, frame, io, keys, log_step, seal, unseal,
+    KNOWN_KEY, KnownNodes, LOG_GENESIS, Link, Pending, Prepared, Reader, Seq, Store, TraceKey, VerifyReport, View, cfi,
+    chain_step, corrupt, derive, durable, event_id, frame, io, keys, log_step, seal, unseal,
 };
 use crate::{Error, ErrorKind};
 
@@ -112,9 +112,26 @@ impl Store {
         Ok(r)
     }
 
-    /// [`TraceStore::verify_all`]: every record of every family (see the module docs).
-    #[allow(clippy::too_many_lines, reason = "two passes over the store, each read top to bottom")]
+    /// [`TraceStore::verify_all`]: every record of every family (see the module docs). Damage met inside a
+    /// step that reports it as an error (a record read to rebuild another) is reported like any other, naming
+    /// the family of the damaged record.
     pub(super) fn verify_everything(&self) -> Result<VerifyReport, Error> {
+        match self.verify_passes() {
+            Err(e) if e.kind() == ErrorKind::Corrupt => Ok(VerifyReport {
+                first_bad: Some(BadRecord {
+                    area: damaged_area(e.message()),
+                    node: None,
+                    seq: None,
+                    message: e.to_string(),
+                }),
+                ..VerifyReport::default()
+            }),
+            other => other,
+        }
+    }
+
+    #[allow(clippy::too_many_lines, reason = "the passes over the store, each read top to bottom")]
+    fn verify_passes(&self) -> Result<VerifyReport, Error> {
         let view = View::take(self);
         let mut r = VerifyReport::default();
         // What pass 1 rebuilds: the derived families' digests, the class entries of lot memberships (a set: two
@@ -122,6 +139,8 @@ impl Store {
         let mut want = [Digest::default(); 3];
         let mut lots: HashSet<(Vec<u8>, Vec<u8>)> = HashSet::new();
         let mut edges = 0u64;
+        // Sequence numbers event records name as their declaration's log entry, not yet met in the log.
+        let mut declarations: HashSet<Seq> = HashSet::new();
         // 1. The log and its checkpoint chain, every event record it names, and that event's chain entries.
         let chain_cf = self.cf("chain")?;
         let mut expected_entries = 0u64;
@@ -177,6 +196,7 @@ impl Store {
                         // A later log entry for a stored event is only its error declaration, at the seq its
                         // record names: the event itself was checked at its own entry.
                         Ok(e) if f.seq < seq => {
+                            declarations.remove(&seq);
                             if f.declared != Some(seq) || e.error_declaration.is_none() {
                                 r.first_bad = Some(bad(format!(
                                     "a second log entry for the event of seq {}, which names no error declaration \
@@ -192,6 +212,15 @@ impl Store {
                                     "declared erroneous, but the stored frame has no declaration".to_owned(),
                                 ));
                                 return Ok(r);
+                            }
+                            if let Some(d) = f.declared {
+                                if d <= seq {
+                                    r.first_bad = Some(bad_event(format!(
+                                        "its record names declaration entry {d}, which is not after the event"
+                                    )));
+                                    return Ok(r);
+                                }
+                                declarations.insert(d);
                             }
                             r.events += 1;
                             // Every node the event is about must hold a chain entry for it, and every copy of
@@ -251,7 +280,27 @@ impl Store {
             }
             it.status().map_err(|e| io(&e))?;
         }
-        // 2. Every chain, node by node, and its state record (the last key of the node).
+        if let Some(d) = declarations.iter().min() {
+            r.first_bad = Some(BadRecord {
+                area: "event",
+                node: None,
+                seq: Some(*d),
+                message: "an event record names this log entry as its error declaration, which it is not".into(),
+            });
+            return Ok(r);
+        }
+        // 2. Every chain, node by node, and its state record (the last key of the node). The saved known-node
+        // filter (what the next open starts from) must hold every node whose chain began by the seq it covers.
+        let saved = match self.db.get_pinned_opt(KNOWN_KEY, &view.read_options(ReadOptions::default())) {
+            Ok(Some(v)) => {
+                let mut c = Cur::new(unseal(KNOWN_KEY, &v, "known-node filter")?, "known-node filter");
+                let seq = c.u64()?;
+                Some((seq, KnownNodes::decode(c.rest())?))
+            }
+            Ok(None) => None,
+            Err(e) => return Err(io(&e)),
+        };
+        let mut first_entry = false;
         let mut class_want = Digest::default();
         let mut it = self.db.raw_iterator_cf_opt(self.cf("chain")?, view.read_options(Self::scan_read_options()));
         it.seek_to_first();
@@ -290,6 +339,7 @@ impl Store {
                     class_want.add(&key, &v);
                 }
                 current = Some(node.to_vec());
+                first_entry = true;
                 link = GENESIS;
                 events.clear();
                 has_record = false;
@@ -310,6 +360,14 @@ impl Store {
                 it.next();
                 continue;
             };
+            if std::mem::take(&mut first_entry)
+                && let Some((covered, filter)) = &saved
+                && seq <= *covered
+                && !filter.may_contain(node)
+            {
+                r.first_bad = Some(bad("known", "the saved known-node filter does not hold this node".into()));
+                return Ok(r);
+            }
             // The inline frame must be the event its id names (a forged frame with the right link and id
             // would otherwise be served by `resolve`); events stored outside the chain are read for the state
             // check (the log pass checked them against their ids).
@@ -398,13 +456,14 @@ impl Store {
             });
             return Ok(r);
         }
-        // The `default` family: the format marker, the counters, the known-node filter, loss records.
+        // The `default` family: the format marker, the counters, the known-node filter, the "has had a mark"
+        // record, loss records.
         let mut counters = None;
         if let Some(bad) = self.scan_family("default", &view, &mut |k, v| {
             if k == COUNTERS_KEY {
                 let mut c = Cur::new(unseal(k, v, "counters")?, "counters");
                 counters = Some([c.u64()?, c.u64()?, c.u64()?]);
-            } else if k == FORMAT_KEY || k == KNOWN_KEY {
+            } else if k == FORMAT_KEY || k == KNOWN_KEY || k == durable::MARKED_KEY {
                 unseal(k, v, "default")?;
             } else if k.starts_with(durable::LOSS_PREFIX) {
                 durable::Loss::decode(k, v)?;
@@ -582,6 +641,27 @@ fn differs(area: &'static str, got: Digest, want: Digest) -> BadRecord {
             format!("{} records stored, the events imply {}", got.count, want.count)
         },
     }
+}
+
+/// The family (or record kind) a [`corrupt`] error's message names, for the report's area.
+fn damaged_area(message: &str) -> &'static str {
+    const AREAS: [&str; 13] = [
+        "event",
+        "log",
+        "chain",
+        "edge",
+        "idx",
+        "class",
+        "xform",
+        "state",
+        "counters",
+        "format",
+        "default",
+        "known-node filter",
+        "loss record",
+    ];
+    let what = message.strip_prefix("stored ").and_then(|m| m.split(" record is damaged").next()).unwrap_or("");
+    AREAS.iter().copied().find(|a| *a == what).unwrap_or("store")
 }
 
 /// A record key as hex, at most 64 bytes of it (for reports about records that do not decode).
