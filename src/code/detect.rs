@@ -249,17 +249,19 @@ fn composite(
         None => element_string(&primary, &no_pairs)?,
     };
     let (cg, cw) = element_string(&component, &no_pairs)?;
+    // The combined list obeys the element-string rules: an AI repeated across the two parts with the same value
+    // is kept once, with different values it is an error, and the element limit holds for the whole (else the
+    // list would print as an element string that does not parse back to it).
     w.extend(cw);
-    let mut g = Gs1::with_capacity(pg.len() + cg.len(), 64);
+    let mut out = gs1::element::Collector::new(pg.len() + cg.len(), 64, false);
+    out.warnings = w;
     for (list, base) in [(&pg, 0usize), (&cg, comp)] {
         for (i, e) in list.iter().enumerate() {
             let src = if primary_len.is_some() && base == 0 { 0 } else { list.source_offset(i) + base };
-            g.push_unchecked(e.def, e.value, src);
+            out.push(e.def, e.value, src, e.def.ai.len() + e.value.len()).map_err(|e| n.map_err(e))?;
         }
     }
-    if opts.check_pairings {
-        gs1::lint::check_pairings(&g).map_err(|e| n.map_err(e))?;
-    }
+    let (g, w) = out.finish(opts).map_err(|e| n.map_err(e))?;
     Ok(gs1_code(Scheme::Gs1ElementString, n.carrier, g, w, n))
 }
 
@@ -549,4 +551,40 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ParseOptions {
+        ParseOptions::new().current_year(2026)
+    }
+
+    /// Found by the `auto_detect` fuzz target: an AI in both parts of a composite (`primary|component`) was kept
+    /// twice, so the code printed as an element string that does not parse back (AI (90) twice with different
+    /// values). The combined list now follows the element-string rule for repeated AIs.
+    #[test]
+    fn composite_repeated_ai_follows_the_element_string_rule() {
+        let e = parse_with("]d2010950600013435290ABC|90XYZ", &opts()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Duplicate, "{e}");
+        assert!(e.to_string().contains("AI (90) appears twice with different values"), "{e}");
+
+        let c = parse_with("]d2010950600013435290ABC|90ABC", &opts()).unwrap();
+        let CodeData::Gs1(g) = c.data() else { panic!("not GS1: {c:?}") };
+        assert_eq!(g.to_bracketed(), "(01)09506000134352(90)ABC");
+        assert!(c.warnings().iter().any(|w| w.code == "duplicate_ai"), "{c:?}");
+        let (again, _) = gs1::element::parse_element_string(g.to_element_string().as_bytes(), &opts()).unwrap();
+        assert_eq!(&again, g, "element string round trip");
+
+        // The same across an EAN-13 primary and its component: (01) again with another GTIN is refused.
+        let e = parse_with("]E04006381333931|]e00104012345000009", &opts()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Duplicate, "{e}");
+        // The minimised fuzz input: (10) in the primary and again, after a `[GS]` wedge substitute, in the component.
+        let e = parse_with("]d20109506000134352101(|931[GS]1001", &opts()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Duplicate, "{e}");
+        crate::fuzzing::auto_detect(b"]d20109506000134352101(|931[GS]1001");
+        crate::fuzzing::auto_detect(b"]d2010950600013435290ABC|90ABC");
+        crate::fuzzing::auto_detect(b"]E04006381333931|]e00104006381333931");
+    }
 }
