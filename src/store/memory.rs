@@ -37,6 +37,8 @@ struct Inner {
 #[derive(Default)]
 pub struct MemoryStore {
     inner: RwLock<Inner>,
+    /// A copy made by [`TraceStore::pinned`]: already one state, so it pins no further.
+    frozen: bool,
 }
 
 impl MemoryStore {
@@ -339,7 +341,8 @@ impl TraceStore for MemoryStore {
 
     /// A copy of the model as it is now: a walk over it never sees a batch ingested meanwhile.
     fn pinned(&self) -> Option<Box<dyn TraceStore + '_>> {
-        Some(Box::new(Self { inner: RwLock::new(self.read().clone()) }))
+        (!self.frozen)
+            .then(|| Box::new(Self { inner: RwLock::new(self.read().clone()), frozen: true }) as Box<dyn TraceStore>)
     }
 
     fn verify_all(&self) -> Result<VerifyReport, Error> {

@@ -540,6 +540,15 @@ proptest::proptest! {
     }
 }
 
+/// Numbers beyond f64 whose text serde_json prints in another spelling (`8e707` as `8e+707`): the same value,
+/// not a disagreement (found by the `json_event` fuzz target).
+#[test]
+fn the_reader_oracle_compares_number_values() {
+    for text in ["8e707", "8E+707", "[-1.50e-400, 80e706]", "{\"a\": 0.0e99999}"] {
+        tracecode::fuzzing::json_reader(text.as_bytes());
+    }
+}
+
 /// JSON values with unique names (serde_json keeps one value per name).
 fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
     use proptest::prelude::*;
