@@ -2234,10 +2234,20 @@ pub fn recall<S: TraceStore + ?Sized>(store: &S, input: &str, opts: &RecallOptio
 /// # Errors
 /// As [`recall`].
 pub fn recall_id<S: TraceStore + ?Sized>(store: &S, root: &Id, opts: &RecallOptions) -> Result<Recall, Error> {
-    // The trace and the parties it names are read from one state of the store.
-    if let Some(view) = store.pinned() {
-        return recall_id(&*view, root, opts);
+    // The trace and the parties it names are read from one state of the store; the recall events are
+    // committed to the store itself.
+    let mut r = match store.pinned() {
+        Some(view) => recall_plan(&*view, root, opts)?,
+        None => recall_plan(store, root, opts)?,
+    };
+    if opts.commit && !r.events.is_empty() {
+        r.committed = Some(store.ingest(r.events.clone())?);
     }
+    Ok(r)
+}
+
+/// A recall read from `store`, not yet committed.
+fn recall_plan<S: TraceStore + ?Sized>(store: &S, root: &Id, opts: &RecallOptions) -> Result<Recall, Error> {
     let topts = TraceOptions { with_state: Some(true), ..opts.trace.clone() };
     let t = trace(store, root, Direction::Forward, &topts)?;
     let mut affected: Vec<Affected> = Vec::new();
@@ -2253,8 +2263,7 @@ pub fn recall_id<S: TraceStore + ?Sized>(store: &S, root: &Id, opts: &RecallOpti
     containers.sort_by_cached_key(|a| keys::node_key(&a.id));
     let responsible = responsible_parties(store, &t)?;
     let events = recall_events(root, &affected, opts);
-    let committed = if opts.commit && !events.is_empty() { Some(store.ingest(events.clone())?) } else { None };
-    Ok(Recall { trace: t, affected, containers, responsible, events, committed })
+    Ok(Recall { trace: t, affected, containers, responsible, events, committed: None })
 }
 
 /// Parties named by the events of a trace's edges: `who.party`, and owning/possessing sources and destinations.

@@ -722,7 +722,7 @@ pub trait TraceStore {
 
     /// One consistent state of this store for an answer assembled from many calls (a trace, a recall): every
     /// read through the returned store sees the same commits, so no such answer shows part of a batch. `None`
-    /// (the default) when the store is already such a view.
+    /// (the default) when the store is already such a view. It is for reading: ingest through the store itself.
     fn pinned(&self) -> Option<Box<dyn TraceStore + '_>> {
         None
     }
