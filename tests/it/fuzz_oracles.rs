@@ -82,7 +82,8 @@ proptest! {
 #[test]
 fn store_model_oracle_holds_on_the_kept_corpus() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/store_model");
-    let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    let mut inputs: Vec<Vec<u8>> =
+        std::fs::read_dir(dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     assert!(!inputs.is_empty(), "the store_model corpus is kept in the repository");
     inputs.sort_by_key(|i| std::cmp::Reverse(i.len()));
     for input in inputs.iter().take(48) {

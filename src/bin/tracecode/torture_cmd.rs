@@ -20,7 +20,7 @@ use serde_json::json;
 use tracecode::event::{Action, BizStep, Event, EventType, Id, Place, SourceDest, SourceDestType, Timestamp, TzOffset};
 use tracecode::store::{Checkpoint, MemoryStore, Options, Store, TraceStore};
 
-use crate::bench_cmd::Dir;
+use crate::bench_cmd::{Dir, Mix};
 
 const HELP: &str = "\
 tracecode torture — fault-injection harnesses
@@ -164,19 +164,6 @@ fn child(args: &[String]) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// A small deterministic generator for kill delays.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 /// The parent: see the module docs.
