@@ -15,18 +15,10 @@ use tracecode::event::{Event, Id};
 use tracecode::store::{MemoryStore, Options, Store, TraceStore, keys};
 use tracecode::synth::{Synth, SynthConfig};
 
-use crate::tmp::TempDir;
+use crate::tmp::{TempDir, copy_dir};
 
 fn opts() -> Options {
     Options::default().block_cache_bytes(4 << 20).hot_tier_bytes(0)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 /// How a case ended.

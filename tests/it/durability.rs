@@ -13,7 +13,7 @@ use tracecode::ErrorKind;
 use tracecode::event::{Action, Event, EventType, Id, Timestamp, TzOffset};
 use tracecode::store::{Options, Store, TraceStore};
 
-use crate::tmp::TempDir;
+use crate::tmp::{TempDir, copy_dir};
 
 fn opts() -> Options {
     Options::default().block_cache_bytes(8 << 20)
@@ -48,14 +48,6 @@ fn wal_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 /// The damage cases: the biggest write-ahead log truncated to a fifth, or one bit flipped there (the events come

@@ -118,12 +118,7 @@ impl Store {
     pub(super) fn verify_everything(&self) -> Result<VerifyReport, Error> {
         match self.verify_passes() {
             Err(e) if e.kind() == ErrorKind::Corrupt => Ok(VerifyReport {
-                first_bad: Some(BadRecord {
-                    area: damaged_area(e.message()),
-                    node: None,
-                    seq: None,
-                    message: e.to_string(),
-                }),
+                first_bad: Some(store_wide(damaged_area(e.message()), e.to_string())),
                 ..VerifyReport::default()
             }),
             other => other,
@@ -393,12 +388,10 @@ impl Store {
             return Ok(r);
         }
         if r.chain_entries != expected_entries {
-            r.first_bad = Some(BadRecord {
-                area: "chain",
-                node: None,
-                seq: None,
-                message: format!("{} chain entries stored, the log implies {expected_entries}", r.chain_entries),
-            });
+            r.first_bad = Some(store_wide(
+                "chain",
+                format!("{} chain entries stored, the log implies {expected_entries}", r.chain_entries),
+            ));
             return Ok(r);
         }
         r.edges = edges;
@@ -448,12 +441,8 @@ impl Store {
             return Ok(r);
         }
         if stored_events != r.events {
-            r.first_bad = Some(BadRecord {
-                area: "event",
-                node: None,
-                seq: None,
-                message: format!("{stored_events} event records stored, the log names {}", r.events),
-            });
+            r.first_bad =
+                Some(store_wide("event", format!("{stored_events} event records stored, the log names {}", r.events)));
             return Ok(r);
         }
         // The `default` family: the format marker, the counters, the known-node filter, the "has had a mark"
@@ -478,15 +467,13 @@ impl Store {
         // 4. The counters.
         let counted = [r.chains, r.chain_entries, edges];
         if counters.unwrap_or_default() != counted && (r.log_entries > 0 || counters.is_some()) {
-            r.first_bad = Some(BadRecord {
-                area: "counters",
-                node: None,
-                seq: None,
-                message: format!(
+            r.first_bad = Some(store_wide(
+                "counters",
+                format!(
                     "the counters say (nodes, chain entries, edges) = {:?}, the store holds {counted:?}",
                     counters.unwrap_or_default()
                 ),
-            });
+            ));
             return Ok(r);
         }
         // 5. Every table file's filter and index blocks.
@@ -523,9 +510,7 @@ impl Store {
             it.next();
         }
         match it.status().map_err(|e| io(&e)) {
-            Err(e) if e.kind() == ErrorKind::Corrupt => {
-                Ok(Some(BadRecord { area: name, node: None, seq: None, message: e.to_string() }))
-            }
+            Err(e) if e.kind() == ErrorKind::Corrupt => Ok(Some(store_wide(name, e.to_string()))),
             Err(e) => Err(e),
             Ok(()) => Ok(None),
         }
@@ -554,12 +539,7 @@ impl Store {
                     return Err(e);
                 }
                 let area = name.unwrap_or("default");
-                return Ok(Some(BadRecord {
-                    area,
-                    node: None,
-                    seq: None,
-                    message: format!("table file {}: {e}", f.name),
-                }));
+                return Ok(Some(store_wide(area, format!("table file {}: {e}", f.name))));
             }
         }
         Ok(None)
@@ -629,18 +609,21 @@ impl Store {
     }
 }
 
+/// A fault of a whole family or count rather than of one record.
+fn store_wide(area: &'static str, message: impl Into<String>) -> BadRecord {
+    BadRecord { area, node: None, seq: None, message: message.into() }
+}
+
 /// The report of a derived family whose records are not the ones the events imply.
 fn differs(area: &'static str, got: Digest, want: Digest) -> BadRecord {
-    BadRecord {
+    store_wide(
         area,
-        node: None,
-        seq: None,
-        message: if got.count == want.count {
+        if got.count == want.count {
             format!("{} records, as the events imply, but not the records they imply", got.count)
         } else {
             format!("{} records stored, the events imply {}", got.count, want.count)
         },
-    }
+    )
 }
 
 /// The family (or record kind) a [`corrupt`] error's message names, for the report's area.
