@@ -67,6 +67,7 @@
 mod civil;
 pub mod code;
 mod error;
+mod hash;
 pub mod event;
 #[doc(hidden)]
 pub mod fuzzing;

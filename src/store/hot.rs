@@ -33,12 +33,12 @@
 //!   20-byte key was a measurable part of a hit.
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::Resolution;
+pub(super) use crate::hash::Keyed; // rocks.rs imports it from here until the split lands
 
 const SHARDS: usize = 16;
 
@@ -56,60 +56,6 @@ struct Slot {
     referenced: AtomicBool,
     /// The (even) epoch the value was read at: it is the node's answer from then until it is removed.
     stamp: u64,
-}
-
-/// A keyed multiply–xorshift hash (see the module docs).
-#[derive(Clone, Copy)]
-pub(crate) struct Keyed(u64);
-
-impl Default for Keyed {
-    fn default() -> Self {
-        Self(RandomState::new().hash_one(0x006B_6579_6564_u64))
-    }
-}
-
-impl BuildHasher for Keyed {
-    type Hasher = KeyedHasher;
-    fn build_hasher(&self) -> KeyedHasher {
-        KeyedHasher(self.0)
-    }
-}
-
-/// The hasher of [`Keyed`].
-pub(crate) struct KeyedHasher(u64);
-
-/// SplitMix64's finaliser: every input bit affects every output bit.
-const fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-impl Hasher for KeyedHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = mix(self.0 ^ u64::from_le_bytes(w)).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            if let Some(dst) = w.get_mut(..rest.len()) {
-                dst.copy_from_slice(rest);
-            }
-            self.0 = mix(self.0 ^ u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = mix(self.0 ^ n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        mix(self.0)
-    }
 }
 
 #[derive(Default)]

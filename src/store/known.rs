@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Error;
+use crate::hash::{GOLDEN, splitmix64};
 
 use super::keys::{Cur, corrupt};
 
@@ -89,18 +90,13 @@ impl Layer {
 /// 64-bit hash of a node key: 8-byte words folded with a multiply–xorshift mixer (the finaliser of
 /// SplitMix64), seeded with the length. Stable across runs and builds: the filter is persisted.
 fn hash(key: &[u8]) -> u64 {
-    let mix = |mut z: u64| {
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let mut h = mix(key.len() as u64 ^ 0x9E37_79B9_7F4A_7C15);
+    let mut h = splitmix64(key.len() as u64 ^ GOLDEN);
     for chunk in key.chunks(8) {
         let mut w = [0u8; 8];
         if let Some(dst) = w.get_mut(..chunk.len()) {
             dst.copy_from_slice(chunk);
         }
-        h = mix(h ^ u64::from_le_bytes(w)).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        h = splitmix64(h ^ u64::from_le_bytes(w)).wrapping_add(GOLDEN);
     }
     h
 }

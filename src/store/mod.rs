@@ -482,6 +482,23 @@ pub enum EdgeKind {
     HandOver,
 }
 
+impl EdgeKind {
+    /// A stable lower-case name (`"aggregation"`, `"hand_over"`, ...), as in the CLI's JSON output.
+    ///
+    /// ```
+    /// assert_eq!(tracecode::store::EdgeKind::HandOver.as_str(), "hand_over");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Aggregation => "aggregation",
+            Self::Association => "association",
+            Self::Transformation => "transformation",
+            Self::Membership => "membership",
+            Self::HandOver => "hand_over",
+        }
+    }
+}
+
 /// What the edge's far end is, relative to the node it is stored under.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rel {
@@ -508,6 +525,35 @@ pub enum Rel {
 }
 
 impl Rel {
+    /// A stable lower-case name (`"parent"`, `"sent"`, ...), as in the CLI's JSON output.
+    ///
+    /// ```
+    /// use tracecode::event::SourceDestType;
+    /// assert_eq!(tracecode::store::Rel::Sent(SourceDestType::Location).as_str(), "sent");
+    /// ```
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Parent => "parent",
+            Self::Child => "child",
+            Self::Input => "input",
+            Self::Output => "output",
+            Self::Lot => "lot",
+            Self::Member => "member",
+            Self::Source(_) => "source",
+            Self::Destination(_) => "destination",
+            Self::Sent(_) => "sent",
+            Self::Received(_) => "received",
+        }
+    }
+
+    /// The source/destination type of a hand-over relation; `None` for genealogy relations.
+    pub const fn hand_over_type(&self) -> Option<&SourceDestType> {
+        match self {
+            Self::Source(t) | Self::Destination(t) | Self::Sent(t) | Self::Received(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// True when following the edge goes downstream (towards what was made from, packed into or handed on
     /// from this node): `Child`, `Output`, `Member`, `Destination`, `Sent`.
     pub const fn is_forward(&self) -> bool {

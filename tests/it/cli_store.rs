@@ -498,6 +498,13 @@ fn trace_back_forward_and_depth() {
     for n in f["nodes"].as_array().unwrap() {
         assert!(n["state"].is_object(), "{n}");
     }
+    // Every edge carries its full description, the event id as 64 hex digits.
+    for e in f["edges"].as_array().unwrap() {
+        for k in ["from", "to", "kind", "rel", "event_id", "time", "seq"] {
+            assert!(!e[k].is_null(), "{k} in {e}");
+        }
+        assert_eq!(e["event_id"].as_str().map(str::len), Some(64), "{e}");
+    }
     let jar1 = f["nodes"].as_array().unwrap().iter().find(|n| n["key"] == JAR1).unwrap();
     assert_eq!(jar1["state"]["container"], CASE);
     assert_eq!(jar1["state"]["last_event"], pack);

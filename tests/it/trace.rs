@@ -978,7 +978,7 @@ fn lot_membership_both_ways() {
 }
 
 #[test]
-fn forward_trace_has_states_and_json_shape() {
+fn forward_trace_has_states() {
     let (a, p) = (item(1), case(1));
     let holder = party(2);
     let s = store_with(vec![
@@ -990,16 +990,15 @@ fn forward_trace_has_states_and_json_shape() {
     let st = t.nodes[0].state.as_ref().unwrap();
     assert_eq!(st.container.as_ref(), Some(&p));
     assert_eq!(t.node(&p).unwrap().state.as_ref().unwrap().possessor.as_ref(), Some(&holder));
-    let v = t.to_json();
-    assert_eq!(v["root"], "01/09506000134352/21/S1");
-    assert_eq!(v["direction"], "forward");
-    assert_eq!(v["nodes"][0]["state"]["container"], trace::key_text(&p));
-    let e = &v["edges"][0];
-    for k in ["from", "to", "kind", "rel", "event_id", "time", "seq"] {
-        assert!(!e[k].is_null(), "{k}");
-    }
-    assert_eq!(e["event_id"].as_str().unwrap().len(), 64);
-    assert_eq!(v["truncated"], false);
+    assert_eq!(trace::key_text(&t.root), "01/09506000134352/21/S1");
+    assert_eq!(t.direction.as_str(), "forward");
+    assert_eq!(
+        t.nodes[0].state.as_ref().and_then(|s| s.container.as_ref()).map(trace::key_text),
+        Some(trace::key_text(&p))
+    );
+    assert!(!t.edges.is_empty());
+    assert_eq!(t.edges[0].event.to_string().len(), 64);
+    assert!(!t.truncated);
     // Backward traces carry no states unless asked.
     let t = trace::trace(&s, &a, Direction::Back, &TraceOptions::new()).unwrap();
     assert!(t.nodes.iter().all(|n| n.state.is_none()));
@@ -1089,9 +1088,8 @@ fn recall_lists_affected_holders_and_parties_and_commits_once() {
     let again = recall(&s, "(01)09506000134352(10)L1", &o).unwrap().committed.unwrap();
     assert_eq!((again.accepted, again.duplicates), (0, 2));
     assert_eq!(s.stats().unwrap().events, before + 2);
-    let v = r.to_json();
-    assert_eq!(v["committed"]["accepted"], 2);
-    assert_eq!(v["affected"].as_array().unwrap().len(), 3);
+    assert_eq!(r.committed.as_ref().map(|c| c.accepted), Some(2));
+    assert_eq!(r.affected.len(), 3);
 }
 
 #[test]

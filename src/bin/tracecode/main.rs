@@ -16,6 +16,7 @@ mod store_cmd;
 mod store_demo;
 mod torture_cmd;
 mod trace_cmd;
+mod trace_json;
 
 const HELP: &str = "\
 tracecode — product traceability codes

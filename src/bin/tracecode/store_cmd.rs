@@ -223,7 +223,7 @@ pub(crate) fn resolution_json(input: &str, r: &Resolution) -> Value {
         "input": input,
         "found": true,
         "identity": identity,
-        "state": trace::state_json(&r.state),
+        "state": crate::trace_json::state_json(&r.state),
         "head": r.head().map(|l| l.to_string()),
         "chain": r.chain.iter().map(|c| match c {
             Ok(c) => json!({

@@ -64,7 +64,7 @@ fn kinds_arg(s: &str) -> Result<Vec<EdgeKind>, String> {
             trace::ALL_KINDS
                 .iter()
                 .copied()
-                .find(|x| trace::edge_kind_name(*x) == k)
+                .find(|x| x.as_str() == k)
                 .ok_or_else(|| format!("unknown edge kind {k:?}"))
         })
         .collect()
@@ -138,7 +138,7 @@ pub fn run_trace(store: &dyn TraceStore, args: &[String]) -> ExitCode {
     };
     match trace::trace(store, &root, dir, &opts) {
         Ok(t) => {
-            print_json(&t.to_json());
+            print_json(&crate::trace_json::trace_json(&t));
             ExitCode::SUCCESS
         }
         Err(e) => fail(input, &e),
@@ -178,7 +178,7 @@ pub fn run_recall(store: &dyn TraceStore, args: &[String]) -> ExitCode {
     ro.trace = topts;
     match trace::recall(store, input, &ro) {
         Ok(r) => {
-            print_json(&r.to_json());
+            print_json(&crate::trace_json::recall_json(&r));
             ExitCode::SUCCESS
         }
         Err(e) => fail(input, &e),
