@@ -38,7 +38,8 @@
 //! [`Synth::scan_of`] compute the i-th item without generating anything. [`Synth::unknown_scan`] gives
 //! well-formed codes the generator never issues (counterfeit probes).
 //!
-//! [`genealogy`] is a separate generator for the trace benchmark: a tree of about `nodes` nodes under one raw lot.
+//! [`genealogy`](fn@genealogy) is a separate generator for the trace benchmark: a tree of about `nodes` nodes
+//! under one raw lot.
 //!
 //! ```
 //! use tracecode::synth::{Category, Synth, SynthConfig};
