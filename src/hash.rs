@@ -25,6 +25,7 @@ pub(crate) const fn splitmix64(mut z: u64) -> u64 {
 /// let (mut a, mut b) = (SplitMix64::new(7), SplitMix64::new(7));
 /// assert_eq!(a.next_u64(), b.next_u64());
 /// assert!(a.below(10) < 10);
+/// assert!((0.0..1.0).contains(&a.unit()));
 /// ```
 #[derive(Clone, Debug)]
 pub struct SplitMix64(u64);
@@ -46,6 +47,12 @@ impl SplitMix64 {
     #[allow(clippy::cast_possible_truncation, reason = "the high half of a 128-bit product of two u64 fits")]
     pub const fn below(&mut self, n: u64) -> u64 {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// A uniform double in `[0, 1)` from the top 53 bits.
+    #[allow(clippy::cast_precision_loss, reason = "53 random bits make a uniform double exactly")]
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -74,6 +74,8 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+/// The SplitMix64 stream the generator draws from, for harnesses that need the same deterministic sequences.
+pub use crate::hash::SplitMix64;
 pub use config::{Category, Sample, SynthConfig};
 pub use genealogy::genealogy;
 pub use index::Synth;

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tracecode::event::{Action, Event, EventType, Id, Timestamp, TzOffset};
 use tracecode::store::{Index, MemoryStore, Options, Outcome, Query, Store, TraceStore};
+use tracecode::synth::SplitMix64;
 use tracecode::trace::{Direction, TraceOptions, trace};
 
 use crate::tmp::TempDir;
@@ -46,17 +47,9 @@ fn open(dir: &TempDir) -> Store {
 
 const PAIRS: usize = 256;
 
-/// A small deterministic generator (the readers' and the writer's choices of pairs).
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        usize::try_from((z ^ (z >> 31)) % 1_000_000).unwrap()
-    }
+/// A pair, drawn from a deterministic stream (the readers' and the writer's choices).
+fn pick(rng: &mut SplitMix64) -> usize {
+    usize::try_from(rng.below(PAIRS as u64)).unwrap()
 }
 
 /// Readers on every path against one writer: never part of a batch.
@@ -76,9 +69,9 @@ fn readers_never_see_part_of_a_batch() {
             s.spawn(move || {
                 let mut reader = st.reader();
                 let mut round = 0usize;
-                let mut rng = Mix(t);
+                let mut rng = SplitMix64::new(t);
                 while !done.load(Ordering::SeqCst) {
-                    let pair = rng.next() % PAIRS;
+                    let pair = pick(&mut rng);
                     let (a, b) = if round.is_multiple_of(2) {
                         (code(pair, 0), code(pair, 1))
                     } else {
@@ -102,9 +95,9 @@ fn readers_never_see_part_of_a_batch() {
         let (st, done, checks) = (&st, &done, &checks);
         s.spawn(move || {
             let mut round = 0usize;
-            let mut rng = Mix(99);
+            let mut rng = SplitMix64::new(99);
             while !done.load(Ordering::SeqCst) {
-                let pair = rng.next() % PAIRS;
+                let pair = pick(&mut rng);
                 let (a, b) = (code(pair, 0), code(pair, 1));
                 let texts = [a.to_string(), b.to_string()];
                 let many = st.resolve_many(&[texts[0].as_str(), texts[1].as_str()]);
@@ -147,12 +140,12 @@ fn readers_never_see_part_of_a_batch() {
                 round += 1;
             }
         });
-        let mut rng = Mix(7);
+        let mut rng = SplitMix64::new(7);
         let mut counts = vec![0usize; PAIRS];
         for n in 0..batches {
             let batch: Vec<Event> = (0..per_batch)
                 .map(|i| {
-                    let pair = rng.next() % PAIRS;
+                    let pair = pick(&mut rng);
                     counts[pair] += 1;
                     pair_event(pair, n * per_batch + i)
                 })

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tracecode::code::TraceKey;
 use tracecode::event::{Event, Id};
 use tracecode::store::{Options, Store, TraceStore, keys};
-use tracecode::synth::{self, Synth, SynthConfig};
+use tracecode::synth::{self, SplitMix64, Synth, SynthConfig};
 use tracecode::trace::{self, Direction, TraceOptions};
 
 use crate::store_cmd::{Progress, per_second};
@@ -124,31 +124,9 @@ impl Drop for Dir {
     }
 }
 
-/// SplitMix64: a small, fast, well-mixed generator for key sequences (quality is ample for sampling).
-pub(crate) struct Mix(pub(crate) u64);
-
-impl Mix {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        u64::try_from((u128::from(self.next()) * u128::from(n)) >> 64).unwrap_or(0)
-    }
-
-    #[allow(clippy::cast_precision_loss, reason = "53 random bits make a uniform double")]
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// `ops` indices in `0..n` drawn from Zipf(s): rank r has weight 1/(r+1)^s; ranks are mapped to items by a
 /// random permutation so the hot items are spread over categories and key ranges.
-fn zipf_sequence(n: u64, s: f64, ops: usize, rng: &mut Mix) -> Vec<u64> {
+fn zipf_sequence(n: u64, s: f64, ops: usize, rng: &mut SplitMix64) -> Vec<u64> {
     let count = usize::try_from(n).unwrap_or(usize::MAX);
     let mut cdf = Vec::with_capacity(count);
     let mut acc = 0.0;
@@ -506,7 +484,7 @@ fn lookup(f: &Flags) -> Result<(), String> {
     let keys: Vec<TraceKey> = (0..n).filter_map(|i| synth.item_key(i)).collect();
     let n_keys = keys.len() as u64;
     let Some(first) = keys.first() else { return Err("the data set has no items".into()) };
-    let mut rng = Mix(0x5EED);
+    let mut rng = SplitMix64::new(0x5EED);
     let zipf: Vec<u64> = zipf_sequence(n_keys, 0.99, f.ops, &mut rng);
     let uniform: Vec<u64> = (0..f.ops).map(|_| rng.below(n_keys)).collect();
     let key_at = |i: u64| keys.get(usize::try_from(i).unwrap_or(0)).unwrap_or(first);

@@ -20,7 +20,8 @@ use serde_json::json;
 use tracecode::event::{Action, BizStep, Event, EventType, Id, Place, SourceDest, SourceDestType, Timestamp, TzOffset};
 use tracecode::store::{Checkpoint, MemoryStore, Options, Store, TraceStore};
 
-use crate::bench_cmd::{Dir, Mix};
+use crate::bench_cmd::Dir;
+use tracecode::synth::SplitMix64;
 
 const HELP: &str = "\
 tracecode torture — fault-injection harnesses
@@ -174,14 +175,14 @@ fn crash(args: &[String]) -> Result<bool, String> {
     let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).map(String::as_str);
     let dir = Dir::new(db, "torture");
     let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
-    let mut rng = Mix(seed);
+    let mut rng = SplitMix64::new(seed);
     let model = MemoryStore::new();
     let mut model_batches = 0u64;
     let (mut acked, mut acks_total, mut failures) = (Vec::<(u64, String)>::new(), 0u64, Vec::new());
     let started = Instant::now();
     for trial in 0..trials {
         // Every fourth kill comes within 30 ms: while the child is still opening (recovering) the store.
-        let ms = if trial % 4 == 3 { rng.next() % 30 } else { rng.next() % max_ms };
+        let ms = if trial % 4 == 3 { rng.next_u64() % 30 } else { rng.next_u64() % max_ms };
         let mut c = Command::new(&exe)
             .args(["torture", "child", "--db"])
             .arg(dir.path())

@@ -61,11 +61,7 @@ fn kinds_arg(s: &str) -> Result<Vec<EdgeKind>, String> {
     s.split(',')
         .filter(|k| !k.is_empty())
         .map(|k| {
-            trace::ALL_KINDS
-                .iter()
-                .copied()
-                .find(|x| x.as_str() == k)
-                .ok_or_else(|| format!("unknown edge kind {k:?}"))
+            trace::ALL_KINDS.iter().copied().find(|x| x.as_str() == k).ok_or_else(|| format!("unknown edge kind {k:?}"))
         })
         .collect()
 }
