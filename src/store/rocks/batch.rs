@@ -115,7 +115,7 @@ impl Pending {
 
 /// The 12-byte header of a write-batch representation: sequence (8, RocksDB assigns it) and record count (4),
 /// both little-endian.
-pub(super) const REP_HEADER: usize = 12;
+const REP_HEADER: usize = 12;
 
 /// Appends a `put` record to a RocksDB write-batch representation (the encoding of `db/write_batch.cc`, which
 /// is also the WAL's record format: type `0x01` for the default family, or `0x05` and the family id as a
@@ -123,7 +123,7 @@ pub(super) const REP_HEADER: usize = 12;
 /// reused buffer and handing it over in one copy costs a fraction of one foreign call and one regrowing C++
 /// string per record. The family ids come from RocksDB itself ([`family_ids`]), and a test checks the bytes
 /// against RocksDB's own encoder.
-pub(super) fn rep_put(rep: &mut Vec<u8>, cf_id: u32, key: &[u8], value: &[u8]) {
+fn rep_put(rep: &mut Vec<u8>, cf_id: u32, key: &[u8], value: &[u8]) {
     if cf_id == 0 {
         rep.push(0x01);
     } else {

@@ -17,8 +17,8 @@ use crate::store::keys::{self, Cur, corrupt, unseal};
 use crate::store::{Seq, derive};
 use crate::{Error, ErrorKind};
 
-/// An error declaration of the batch ([`Outcome::Declared`]): the declaring event's index in the batch, its
-/// log entry's seq and log hash, and the event it declares erroneous.
+/// An error declaration of the batch ([`Outcome::Declared`](crate::store::Outcome::Declared)): the declaring
+/// event's index in the batch, its log entry's seq and log hash, and the event it declares erroneous.
 pub(super) struct Declared {
     pub(super) i: usize,
     pub(super) seq: Seq,
@@ -43,7 +43,7 @@ pub(super) struct StoredEvent {
 }
 
 /// Where a stored frame lives (since format 3): in the `event` record, or inline in the event's chain entries.
-pub(super) enum FrameHome {
+enum FrameHome {
     Event,
     /// The node the `event` record points at, and each chain entry's key, flags and link (kept as they are
     /// when the frame is rewritten).

@@ -45,7 +45,7 @@ impl Store {
     /// Hand-overs as bundles: one `edge` record per subject listing the event's sources and destinations
     /// (rel byte 11), and one per source/destination listing the subjects (rel byte 12) — instead of one record
     /// per (subject, party) pair in each direction, which multiplied the writes of every shipping event.
-    /// [`Reader::neighbours`] expands them into the same [`Edge`]s.
+    /// [`Reader::neighbours`](super::Reader::neighbours) expands them into the same [`Edge`]s.
     pub(super) fn put_handovers(p: &mut Pending, nodes: &[&Id], e: &Event, why: Why) {
         if e.sources.is_empty() && e.destinations.is_empty() {
             return;
@@ -117,7 +117,7 @@ impl Store {
     }
 }
 
-pub(super) fn encode_bundle(v: &mut Vec<u8>, list: &[(u8, &SourceDestType, &Id)]) {
+fn encode_bundle(v: &mut Vec<u8>, list: &[(u8, &SourceDestType, &Id)]) {
     v.extend_from_slice(&u16::try_from(list.len()).unwrap_or(u16::MAX).to_be_bytes());
     for (rel, t, id) in list.iter().take(usize::from(u16::MAX)) {
         v.push(*rel);

@@ -101,9 +101,10 @@ pub(super) struct StoredFrame {
 
 impl Store {
     /// The stored frames of events by id, `None` for an id not stored: from the `event` record, or from the
-    /// chain entry it points to (formats 3 and 4 store a frame of at most [`INLINE_FRAME_MAX`] bytes once, in the
-    /// chain of the event's first node). Two batched reads at most. A damaged record, or a pointer to a chain
-    /// entry that is missing, is not inline, or names another event, is [`ErrorKind::Corrupt`].
+    /// chain entry it points to (formats 3 and 4 store a frame of at most
+    /// [`INLINE_FRAME_MAX`](keys::INLINE_FRAME_MAX) bytes once, in the chain of the event's first node). Two
+    /// batched reads at most. A damaged record, or a pointer to a chain entry that is missing, is not inline, or
+    /// names another event, is [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt).
     pub(super) fn frames(&self, ids: &[EventId], view: Option<&View<'_>>) -> Result<Vec<Option<StoredFrame>>, Error> {
         let ro = View::options(view, ReadOptions::default());
         let got = self.db.batched_multi_get_cf_opt(self.cf("event")?, ids.iter().map(|i| &i.0[..]), false, &ro);

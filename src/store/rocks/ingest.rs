@@ -84,7 +84,7 @@ impl Writer {
 
 /// The reused buffers of ingest (see [`KEEP_BUFFER_BYTES`]).
 #[derive(Default)]
-pub(super) struct Buffers {
+struct Buffers {
     /// Arena and entries of the nodes' records.
     nodes: (Vec<u8>, Vec<Entry>),
     /// Arena and entries of the events' own records.

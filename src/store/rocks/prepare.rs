@@ -57,7 +57,7 @@ pub(super) fn prepare(events: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
 }
 
 /// The stored frame and the content id of an event, encoding once when the event has no capture metadata.
-pub(super) fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
+fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
     let f = frame::encode(e)?;
     if e.record_time.is_none() && e.event_id.is_none() && e.error_declaration.is_none() {
         let id = EventId(*blake3::hash(&f).as_bytes());
@@ -67,6 +67,7 @@ pub(super) fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
     }
 }
 
+/// The error of a batch whose helper thread (preparing events or building records) panicked.
 pub(super) fn helper_panicked() -> Error {
     Error::new(ErrorKind::Io, 0, 0, "ingest: a preparation thread panicked (a bug; nothing was written)")
 }

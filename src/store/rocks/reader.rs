@@ -289,10 +289,10 @@ impl<'s> Reader<'s> {
         Ok(Some(r))
     }
 
-    /// [`TraceStore::resolve_key`] through this reader's iterators.
+    /// [`TraceStore::resolve_key`](crate::store::TraceStore::resolve_key) through this reader's iterators.
     ///
     /// # Errors
-    /// As [`TraceStore::resolve_id`].
+    /// As [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id).
     pub fn resolve_key(&mut self, key: &TraceKey) -> Result<Option<Arc<Resolution>>, Error> {
         // The hot path: the node key built on the stack, one probe of the hot tier, no allocation.
         let b = key.as_bytes();
@@ -311,27 +311,28 @@ impl<'s> Reader<'s> {
         self.resolve_node(&keys::key_node(key), &Id::Key(key.clone()))
     }
 
-    /// [`TraceStore::resolve_id`] through this reader's iterators.
+    /// [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id) through this reader's iterators.
     ///
     /// # Errors
-    /// As [`TraceStore::resolve_id`].
+    /// As [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id).
     pub fn resolve_id(&mut self, id: &Id) -> Result<Option<Arc<Resolution>>, Error> {
         self.resolve_node(&keys::node_key(id), id)
     }
 
-    /// [`TraceStore::resolve`] (parse, then resolve) through this reader's iterators.
+    /// [`TraceStore::resolve`](crate::store::TraceStore::resolve) (parse, then resolve) through this reader's
+    /// iterators.
     ///
     /// # Errors
-    /// The parse error for bad input; otherwise as [`TraceStore::resolve_id`].
+    /// The parse error for bad input; otherwise as [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id).
     pub fn resolve(&mut self, input: &str) -> Result<Option<Arc<Resolution>>, Error> {
         let key = crate::code::parse(input)?.trace_key()?;
         self.resolve_key(&key)
     }
 
-    /// [`TraceStore::state_at`] through this reader's iterators.
+    /// [`TraceStore::state_at`](crate::store::TraceStore::state_at) through this reader's iterators.
     ///
     /// # Errors
-    /// As [`TraceStore::resolve_id`].
+    /// As [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id).
     pub fn state_at(&mut self, id: &Id, at: Timestamp) -> Result<Option<State>, Error> {
         self.freshen();
         let (chain, _) = self.scan(&keys::node_key(id))?;
@@ -345,10 +346,10 @@ impl<'s> Reader<'s> {
         .map(Some)
     }
 
-    /// [`TraceStore::neighbours`] through this reader's iterators.
+    /// [`TraceStore::neighbours`](crate::store::TraceStore::neighbours) through this reader's iterators.
     ///
     /// # Errors
-    /// As [`TraceStore::resolve_id`].
+    /// As [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id).
     pub fn neighbours(&mut self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
         self.freshen();
         let nk = keys::node_key(node);

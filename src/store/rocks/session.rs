@@ -48,7 +48,7 @@ pub struct Session<'s> {
     lender: Lender<'s>,
 }
 
-/// The [`EdgeSource`](EdgeSource) of a [`Session`]: edge readers over the session's view.
+/// The [`EdgeSource`] of a [`Session`]: edge readers over the session's view.
 pub(crate) struct Lender<'s> {
     store: &'s Store,
     view: Mutex<View<'s>>,

@@ -153,7 +153,7 @@ impl TraceStore for Store {
 }
 
 /// Reads over one view: what the [`TraceStore`] methods of [`Store`] (each over a view of its own) and of a
-/// [`Session`] (over the session's) answer from.
+/// [`Session`](super::Session) (over the session's) answer from.
 impl Store {
     /// The checkpoint of `view`: its last log entry (seq and hash).
     pub(super) fn checkpoint_in(&self, view: &View<'_>) -> Result<Checkpoint, Error> {
