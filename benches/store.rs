@@ -1,7 +1,8 @@
 //! Criterion benches of the chain index at small scale (the full-size harness is `tracecode bench lookup`):
 //! resolution from the hot tier and from RocksDB, unknown-code probes, ingest, neighbours, index queries, with
 //! same-run baselines (a hash map of the same keys, a raw RocksDB prefix scan of the same chains).
-//! Every timed loop asserts its answer, so a fast wrong result cannot win.
+//! Every timed loop asserts its answer, so a fast wrong result cannot win. The raw-scan baseline is a hook of
+//! feature `testing`: `cargo bench --features testing --bench store`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing, reason = "benchmark harness")]
 
 use std::collections::HashMap;

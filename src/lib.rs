@@ -46,7 +46,9 @@
 //!
 //! ## Crate features
 //! - `rocksdb` (default): the embedded store (builds RocksDB's C++; needs libclang for bindgen).
-//! - `cli`: the `tracecode` binary.
+//! - `cli`: the `tracecode` binary (turns on `testing` for its `bench` command).
+//! - `testing`: bench and test hooks of the store (raw RocksDB baselines, a hot-tier bypass, fault injection),
+//!   hidden from the docs and not a supported API.
 //!
 //! The `code` and `event` modules build and test with `--no-default-features`: no C++, cheap to fuzz and to
 //! embed.

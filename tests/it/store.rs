@@ -1778,6 +1778,8 @@ fn foreign_database_is_refused() {
 // 6. Poisoned after a failed write
 // ------------------------------------------------------------------------------------------------------------
 
+// The write failure is injected through a hook of feature `testing` (on in `make test`'s --all-features runs).
+#[cfg(feature = "testing")]
 #[test]
 fn failed_write_poisons_writes_until_reopen_and_reads_keep_working() {
     let w = sample(workload(), 4);

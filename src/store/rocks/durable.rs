@@ -17,7 +17,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::os;
+use super::error::os;
 use crate::event::id::Link;
 use crate::store::keys::{Cur, corrupt, seal, unseal};
 use crate::store::{Checkpoint, Seq};

@@ -20,11 +20,24 @@ use std::collections::HashSet;
 
 use rocksdb::ReadOptions;
 
-use super::{
-    Accepted, BadRecord, CF_NAMES, COUNTERS_KEY, Cur, Event, EventId, EventRecord, FORMAT_KEY, Fold, GENESIS, Id,
-    KNOWN_KEY, KnownNodes, LOG_GENESIS, Link, Pending, Prepared, Reader, Seq, Store, TraceKey, VerifyReport, View, cfi,
-    chain_step, corrupt, derive, durable, event_id, frame, io, keys, log_step, seal, unseal,
-};
+use super::admin::KNOWN_KEY;
+use super::batch::Pending;
+use super::error::io;
+use super::events::EventRecord;
+use super::ingest::Accepted;
+use super::open::cfi;
+use super::prepare::Prepared;
+use super::reader::{Reader, View};
+use super::{Store, durable};
+use crate::code::TraceKey;
+use crate::event::frame;
+use crate::event::id::{EventId, GENESIS, Link, chain_step, event_id};
+use crate::event::{Event, Id};
+use crate::store::derive;
+use crate::store::keys::{self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, corrupt, seal, unseal};
+use crate::store::known::KnownNodes;
+use crate::store::state::Fold;
+use crate::store::{BadRecord, LOG_GENESIS, Seq, VerifyReport, log_step};
 use crate::{Error, ErrorKind};
 
 /// What [`Store::scan_family`] hands each record to.

@@ -13,7 +13,10 @@ use rocksdb::{DBRawIterator, ReadOptions};
 
 use super::super::view::{CHILD, RELS, rel_index};
 use super::super::{Edge, EdgeReader, EdgeSource, EdgeView, IdRef, Rel, Seq};
-use super::{Reader, Store, View, decode_bundle, decode_edge_value, io};
+use super::Store;
+use super::edges::{decode_bundle, decode_edge_value};
+use super::error::io;
+use super::reader::{Reader, View};
 use crate::Error;
 use crate::event::id::EventId;
 use crate::store::keys::{self, Cur, HANDED, HANDOVER, UNPACK_ALL, corrupt, unseal};
