@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::Resolution;
-pub(super) use crate::hash::Keyed; // rocks.rs imports it from here until the split lands
+use crate::hash::Keyed;
 
 const SHARDS: usize = 16;
 

@@ -85,8 +85,11 @@ mod rocks;
 pub use memory::MemoryStore;
 #[cfg(feature = "rocksdb")]
 pub use rocks::durable::Loss;
+#[cfg(all(feature = "rocksdb", feature = "testing"))]
+#[doc(hidden)]
+pub use rocks::RawScanner;
 #[cfg(feature = "rocksdb")]
-pub use rocks::{Options, RawScanner, Reader, Session, Store};
+pub use rocks::{Options, Reader, Session, Store};
 pub use state::derive_state;
 pub use view::{EdgeReader, EdgeSource, EdgeView, IdRef};
 

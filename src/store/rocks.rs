@@ -48,7 +48,7 @@ mod visit;
 pub use open::Options;
 pub use reader::Reader;
 pub use session::Session;
-// Defined without feature `testing` too (only its constructor needs it): `crate::store` re-exports it as is.
+#[cfg(feature = "testing")]
 pub use testing::RawScanner;
 
 /// The embedded RocksDB chain index (see the [module docs](super)).

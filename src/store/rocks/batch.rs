@@ -10,7 +10,7 @@ use super::records::{NodeHead, XformEntry};
 use crate::Error;
 use crate::event::Timestamp;
 use crate::store::Seq;
-use crate::store::hot::Keyed;
+use crate::hash::Keyed;
 use crate::store::keys::{CF_NAMES, corrupt};
 
 /// One pending write: column family index, key and value as ranges of [`Pending::arena`].

@@ -127,11 +127,13 @@ impl Store {
 }
 
 /// See `Store::raw_chain_scanner` (feature `testing`).
+#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub struct RawScanner<'s> {
     it: DBRawIterator<'s>,
 }
 
+#[cfg(feature = "testing")]
 impl RawScanner<'_> {
     /// Scans the chain of `key` and its state record (every key of the node's prefix, the bytes a resolve
     /// reads): (records, value bytes).
