@@ -12,7 +12,6 @@
 pub mod epcis_json;
 pub mod frame;
 pub mod id;
-mod sha256;
 pub mod time;
 pub mod vocab;
 
