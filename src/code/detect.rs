@@ -26,7 +26,7 @@
 use super::cn;
 use super::gs1::{self, Gs1};
 use super::input::{self, AimMode, Normalized};
-use super::{Carrier, Code, CodeData, ParseOptions, Scheme, Warning};
+use super::{Carrier, Code, CodeData, ParseOptions, Scheme, TraceKey, Warning};
 use crate::{Error, ErrorKind};
 
 /// A national-code parser, as the detector calls it.
@@ -108,6 +108,40 @@ pub fn candidates_with(input: impl AsRef<[u8]>, opts: &ParseOptions) -> Vec<Cand
     };
     out.sort_by_key(|c| std::cmp::Reverse(c.score));
     out
+}
+
+/// The key an identifier in an EPCIS event stands for (`event::Id::parse`), or `None` for a URI that is not a
+/// code: an EPC URI in pure-identity or class form (`urn:epc:id:`, `urn:epc:class:`), a Digital Link whose path
+/// carries a GS1 key, or national key text (`cn-drug20:…`, [`cn::is_key_text`]). Only these URI spellings: an
+/// event identifier is never read as a bare code, an element string or an EPC tag URI.
+///
+/// # Errors
+/// The code layer's error for an EPC URI or a Digital Link that is malformed (a bad check digit in a Digital Link
+/// is an error, not an opaque URI), or whose GS1 data has no key. National key text that does not parse is not
+/// an error: it is an opaque URI.
+pub(crate) fn identifier_key(s: &str, opts: &ParseOptions) -> Result<Option<TraceKey>, Error> {
+    let b = s.as_bytes();
+    if has_prefix(b, "urn:epc:id:") || has_prefix(b, "urn:epc:class:") {
+        let (data, _) = gs1::epc_uri::parse_epc_uri(s, opts)?;
+        return match &data {
+            CodeData::Gid(g) => Ok(Some(TraceKey::from_gid(*g))),
+            CodeData::Gs1(g) => g.trace_key().map(Some),
+            _ => Ok(None),
+        };
+    }
+    if (has_prefix(b, "https://") || has_prefix(b, "http://")) && gs1::digital_link::dl_shaped(s, false) {
+        let dl = gs1::digital_link::parse_digital_link(s, opts)?;
+        return dl.gs1.trace_key().map(Some);
+    }
+    if cn::is_key_text(s) {
+        return Ok(s.parse::<TraceKey>().ok());
+    }
+    Ok(None)
+}
+
+/// Does `b` start with the ASCII `prefix`, ignoring ASCII case?
+fn has_prefix(b: &[u8], prefix: &str) -> bool {
+    b.get(..prefix.len()).is_some_and(|x| x.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Picks the best attempt, refusing to choose between equals.
@@ -408,10 +442,8 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
     let b = n.bytes();
     let mut out = Vec::new();
     let s = std::str::from_utf8(b).ok();
-    let lower_prefix =
-        |p: &str| b.len() >= p.len() && b.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p.as_bytes()));
 
-    if lower_prefix("urn:epc:") {
+    if has_prefix(b, "urn:epc:") {
         let r = s
             .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "EPC URI is not ASCII"))
             .and_then(|s| gs1::epc_uri::parse_epc_uri(s, opts))
@@ -424,7 +456,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         out.push(Attempt { score: 100, rule: "epc-uri", result: r });
         return out;
     }
-    if lower_prefix("http://") || lower_prefix("https://") {
+    if has_prefix(b, "http://") || has_prefix(b, "https://") {
         let shaped = s.is_some_and(|u| gs1::digital_link::dl_shaped(u, true));
         let dl = s
             .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "URI is not valid UTF-8"))
@@ -455,7 +487,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         }
         return out;
     }
-    if lower_prefix("hdl:") {
+    if has_prefix(b, "hdl:") {
         out.push(Attempt { score: 90, rule: "handle", result: national(n, opts, cn::parse_handle) });
         return out;
     }
@@ -526,21 +558,22 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
             out.push(Attempt { score: 60, rule: "epc-hex", result: epc_hex(n, s) });
         }
     }
+    // Rules named after their scheme (the uscc rule after its check).
     let nat: [(bool, u8, &'static str, NationalParser); 10] = [
-        (cn::looks_like_drug20(b), 70, "cn-drug20", cn::parse_drug20),
+        (cn::looks_like_drug20(b), 70, Scheme::CnDrug20.as_str(), cn::parse_drug20),
         (
             cn::looks_like_equipment_registration(b),
             if b.len() == 20 { 60 } else { 45 },
-            "cn-equipment-reg",
+            Scheme::EquipmentRegistration.as_str(),
             cn::parse_equipment_registration,
         ),
         (cn::looks_like_credit_code(b), 90, "cn-uscc-check", cn::parse_credit_code),
-        (cn::looks_like_equipment_code(b), 50, "cn-equipment", cn::parse_equipment_code),
-        (cn::looks_like_detonator(b), if digits { 60 } else { 70 }, "cn-detonator", cn::parse_detonator),
-        (cn::looks_like_vet_drug24(b), 70, "cn-vetdrug24", cn::parse_vet_drug24),
-        (cn::looks_like_pesticide32(b), 70, "cn-pesticide32", cn::parse_pesticide32),
-        (cn::looks_like_ecode(b), 40, "ecode", cn::parse_ecode),
-        (cn::looks_like_gas_cylinder(b), 30, "cn-gas-cylinder", cn::parse_gas_cylinder),
+        (cn::looks_like_equipment_code(b), 50, Scheme::EquipmentCode.as_str(), cn::parse_equipment_code),
+        (cn::looks_like_detonator(b), if digits { 60 } else { 70 }, Scheme::Detonator.as_str(), cn::parse_detonator),
+        (cn::looks_like_vet_drug24(b), 70, Scheme::VetDrug.as_str(), cn::parse_vet_drug24),
+        (cn::looks_like_pesticide32(b), 70, Scheme::Pesticide.as_str(), cn::parse_pesticide32),
+        (cn::looks_like_ecode(b), 40, Scheme::Ecode.as_str(), cn::parse_ecode),
+        (cn::looks_like_gas_cylinder(b), 30, Scheme::GasCylinder.as_str(), cn::parse_gas_cylinder),
         (false, 0, "", cn::parse_ma),
     ];
     for (hit, score, rule, f) in nat {
@@ -559,6 +592,58 @@ mod tests {
 
     fn opts() -> ParseOptions {
         ParseOptions::new().current_year(2026)
+    }
+
+    /// [`cn::KEY_SCHEMES`] lists exactly the schemes whose key text `TraceKey` reads (the key layer keeps its own
+    /// layout table of them: the two must agree).
+    #[test]
+    fn key_schemes_are_the_schemes_with_key_text() {
+        use Scheme as S;
+        let all = [
+            S::Gs1ElementString,
+            S::Gs1Bracketed,
+            S::Gs1Key,
+            S::DigitalLink,
+            S::EpcUri,
+            S::EpcBinary,
+            S::CnDrug20,
+            S::Ma,
+            S::Handle,
+            S::Ecode,
+            S::EquipmentCode,
+            S::EquipmentRegistration,
+            S::GasCylinder,
+            S::Detonator,
+            S::VetDrug,
+            S::Pesticide,
+            S::CreditCode,
+        ];
+        for s in all {
+            // No wildcard: a new scheme stops this compiling, a reminder to add it to `all`.
+            match s {
+                S::Gs1ElementString
+                | S::Gs1Bracketed
+                | S::Gs1Key
+                | S::DigitalLink
+                | S::EpcUri
+                | S::EpcBinary
+                | S::CnDrug20
+                | S::Ma
+                | S::Handle
+                | S::Ecode
+                | S::EquipmentCode
+                | S::EquipmentRegistration
+                | S::GasCylinder
+                | S::Detonator
+                | S::VetDrug
+                | S::Pesticide
+                | S::CreditCode => {}
+            }
+            let text = format!("{s}:?");
+            let known = !text.parse::<TraceKey>().unwrap_err().message().contains("unknown key scheme");
+            assert_eq!(cn::KEY_SCHEMES.contains(&s), known, "{s}");
+            assert_eq!(cn::is_key_text(&text), known, "{s}");
+        }
     }
 
     /// Found by the `auto_detect` fuzz target: an AI in both parts of a composite (`primary|component`) was kept

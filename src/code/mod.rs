@@ -14,6 +14,7 @@ mod detect;
 use std::borrow::Cow;
 use std::fmt;
 
+pub(crate) use detect::identifier_key;
 pub use detect::{Candidate, candidates, candidates_with, parse, parse_with};
 pub use key::{KeyKind, TraceKey};
 

@@ -18,8 +18,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest as _, Sha256};
 
-use super::sha256;
 use super::vocab::CBV_WEB;
 use super::{Decimal, Event, ExtValue, Extension, Id, IdForm, Place, Quantity, SensorElement, SourceDest, Timestamp};
 use super::{SensorMetadata, SensorReport, TzOffset, WHO_NAMESPACE};
@@ -38,7 +38,7 @@ macro_rules! hash32 {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&sha256::hex(&self.0))
+                f.write_str(&hex(&self.0))
             }
         }
 
@@ -95,6 +95,18 @@ impl<'de> serde::de::Visitor<'de> for Bytes32Visitor {
         }
         Ok(out)
     }
+}
+
+/// Lower-case hexadecimal of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            s.push(DIGITS.get(usize::from(nibble)).map_or('0', |&d| char::from(d)));
+        }
+    }
+    s
 }
 
 /// Parses 64 hex digits into 32 bytes, with the position of the first bad character.
@@ -377,7 +389,7 @@ pub fn gs1_event_hash(event: &Event) -> Result<String, Error> {
 /// As [`prehash_string`].
 pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<String, Error> {
     let pre = prehash_string(event, profile)?;
-    Ok(format!("ni:///sha-256;{}?ver={}", sha256::hex(&sha256::digest(pre.as_bytes())), profile.version()))
+    Ok(format!("ni:///sha-256;{}?ver={}", hex(&Sha256::digest(pre.as_bytes())), profile.version()))
 }
 
 /// The CBV 2.0 pre-hash string of an event (events.md §7.1–§7.2): fields in canonical order, `key=value`
@@ -883,6 +895,30 @@ mod tests {
     use proptest::prelude::*;
 
     const EX: &str = "https://ns.example.com/epcis/";
+
+    fn sha256_hex(data: &[u8]) -> String {
+        hex(&Sha256::digest(data))
+    }
+
+    // The SHA-256 the GS1 hash uses, against published vectors: NIST CSRC "Cryptographic Standards and Guidelines
+    // — Examples with Intermediate Values", SHA-256 (SHA256.pdf: "abc" and the 448-bit message), the FIPS 180-2
+    // Appendix B.3 one-million-'a' message, and the empty string from the NIST CAVP SHA256ShortMsg set (Len = 0).
+    #[test]
+    fn sha256_fips_vectors() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            sha256_hex(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        );
+        let million = vec![b'a'; 1_000_000];
+        assert_eq!(sha256_hex(&million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        // 55, 56 and 64 bytes: the length field fits, just does not fit, and a whole block of data (sha256sum of
+        // the same byte strings).
+        assert_eq!(sha256_hex(&[b'a'; 55]), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+        assert_eq!(sha256_hex(&[b'a'; 56]), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+        assert_eq!(sha256_hex(&[b'a'; 64]), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+    }
 
     fn id(s: &str) -> Id {
         Id::parse(s).unwrap()

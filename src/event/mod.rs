@@ -12,7 +12,6 @@
 pub mod epcis_json;
 pub mod frame;
 pub mod id;
-mod sha256;
 pub mod time;
 pub mod vocab;
 
@@ -49,20 +48,6 @@ pub enum IdForm {
     KeyText,
 }
 
-const NATIONAL_PREFIXES: &[&str] = &[
-    "cn-drug20:",
-    "ma:",
-    "idis:",
-    "ecode:",
-    "cn-equipment:",
-    "cn-equipment-reg:",
-    "cn-gas-cylinder:",
-    "cn-detonator:",
-    "cn-vetdrug24:",
-    "cn-pesticide32:",
-    "cn-uscc:",
-];
-
 impl Id {
     /// Reads an identifier: GS1 Digital Link and EPC URIs (`urn:epc:id:`, `urn:epc:class:`) become keys, as do
     /// tracecode key texts (`cn-drug20:…`); other URIs are kept.
@@ -89,26 +74,10 @@ impl Id {
         if s.is_empty() || !s.contains(':') || s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
             return Err(Error::new(ErrorKind::Syntax, 0, s.len(), format!("not a URI: {s:?}")));
         }
-        let opts = ParseOptions::new();
-        let lower = |p: &str| s.len() >= p.len() && s.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p));
-        if lower("urn:epc:id:") || lower("urn:epc:class:") {
-            let (data, _) = crate::code::gs1::epc_uri::parse_epc_uri(s, &opts)?;
-            return Ok(Self::Key(match &data {
-                crate::code::CodeData::Gid(g) => TraceKey::from_gid(*g),
-                crate::code::CodeData::Gs1(g) => g.trace_key()?,
-                _ => return Ok(Self::Uri(s.into())),
-            }));
-        }
-        if (lower("https://") || lower("http://")) && crate::code::gs1::digital_link::dl_shaped(s, false) {
-            let dl = crate::code::gs1::digital_link::parse_digital_link(s, &opts)?;
-            return Ok(Self::Key(dl.gs1.trace_key()?));
-        }
-        if NATIONAL_PREFIXES.iter().any(|p| s.starts_with(p))
-            && let Ok(k) = s.parse::<TraceKey>()
-        {
-            return Ok(Self::Key(k));
-        }
-        Ok(Self::Uri(s.into()))
+        Ok(match crate::code::identifier_key(s, &ParseOptions::new())? {
+            Some(k) => Self::Key(k),
+            None => Self::Uri(s.into()),
+        })
     }
 
     /// The identifier as a URI in `form`.

@@ -20,8 +20,10 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read};
 
-use super::{MAX_DEPTH, MAX_EVENT_VALUES, MAX_NUMBER, MAX_STRING, MAX_URI, push_pointer_key, show};
+use super::error::{push_pointer_key, show};
+use super::{MAX_DEPTH, MAX_EVENT_VALUES, MAX_NUMBER, MAX_STRING};
 use crate::ErrorKind;
+use crate::event::MAX_URI;
 
 /// Bytes read from the source at a time.
 const BUFFER: usize = 64 * 1024;

@@ -1,0 +1,796 @@
+//! Streaming import: walks a document (or a bare event, or an array of events) with the bounded [`Reader`],
+//! converting and handing on one event at a time.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use super::context::Context;
+use super::error::{BadEvent, EventError, ImportError, push_pointer_key, show};
+use super::from_json::{describe, duplicate_error, event_from_node};
+use super::reader::{Duplicate, Fault, Json, Names, Reader};
+use super::{MAX_EVENT_BYTES, MAX_EVENT_VALUES, MAX_REPORTED};
+use crate::event::{Event, Namespace};
+use crate::{Error, ErrorKind};
+
+/// What to do with bad events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The import fails ([`ImportError`] listing every bad event) if any event is bad. Events are still handed to
+    /// the callback as they stream: stage them, and commit only when the import returns `Ok`.
+    #[default]
+    AllOrNothing,
+    /// Valid events are handed on; bad ones are reported (callback and [`ImportSummary::rejected`]).
+    AcceptValid,
+}
+
+/// The shape of the imported input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// `EPCISDocument`.
+    #[default]
+    Document,
+    /// `EPCISQueryDocument` (events in `queryResults.resultsBody.eventList`).
+    QueryDocument,
+    /// One bare event object.
+    Event,
+    /// A JSON array of events.
+    EventArray,
+}
+
+/// The outcome of an import.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// What the input was.
+    pub document: DocumentKind,
+    /// Events seen.
+    pub events: usize,
+    /// Events that were valid.
+    pub accepted: usize,
+    /// Bad events, at most [`MAX_REPORTED`] (in document order).
+    pub rejected: Vec<BadEvent>,
+    /// How many events were bad in all.
+    pub rejected_total: usize,
+    /// Prefixes the document's `@context` declared.
+    pub namespaces: Vec<Namespace>,
+}
+
+type Callback<'f> = dyn FnMut(usize, Result<Event, EventError>) -> Result<(), Error> + 'f;
+
+/// What the armed byte window bounds, to name it when it is exceeded.
+#[derive(Clone, Copy)]
+enum Window {
+    /// The top-level members outside `epcisBody` (together).
+    Top,
+    /// One member name inside `epcisBody`.
+    Name,
+    /// The event of this index.
+    Event(usize),
+}
+
+struct State<'f> {
+    max: u64,
+    window: Window,
+    ctx: Option<Result<Context, EventError>>,
+    on_event: &'f mut Callback<'f>,
+    next_index: usize,
+    summary: ImportSummary,
+}
+
+/// Why an import stopped early.
+enum Stop {
+    /// The reader's fault (malformed JSON, a bound, I/O).
+    Read(Fault),
+    /// A document-level fault or the callback's error.
+    Fatal(ImportError),
+}
+
+impl From<Fault> for Stop {
+    fn from(f: Fault) -> Self {
+        Self::Read(f)
+    }
+}
+
+impl State<'_> {
+    fn context(&self) -> Cow<'_, Context> {
+        match &self.ctx {
+            Some(Ok(c)) => Cow::Borrowed(c),
+            _ => Cow::Owned(Context::new()),
+        }
+    }
+
+    /// Converts (when read whole) and hands on one event.
+    fn deliver(&mut self, base: &str, local: usize, read: Result<&Json, EventError>) -> Result<(), Stop> {
+        let index = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        let mut result = read.and_then(|v| event_from_node(v, &self.context()));
+        self.summary.events += 1;
+        match &mut result {
+            Ok(_) => self.summary.accepted += 1,
+            Err(e) => {
+                // From here on the pointer leads from the document root.
+                if !(base.is_empty() && self.summary.document == DocumentKind::Event) {
+                    e.pointer = format!("{base}/{local}{}", e.pointer);
+                }
+                self.summary.rejected_total += 1;
+                if self.summary.rejected.len() < MAX_REPORTED {
+                    self.summary.rejected.push(BadEvent {
+                        index,
+                        pointer: e.pointer.clone(),
+                        kind: e.kind(),
+                        message: e.message().to_owned(),
+                        offset: e.offset(),
+                    });
+                }
+            }
+        }
+        (self.on_event)(index, result).map_err(|e| {
+            Stop::Fatal(ImportError { error: e, pointer: String::new(), rejected: Vec::new(), rejected_total: 0 })
+        })
+    }
+
+    /// The import error for a fault of the reader.
+    fn read_error(&self, f: Fault) -> ImportError {
+        if !f.window {
+            return ImportError::fatal_at(f.kind, f.offset, f.pointer, f.message);
+        }
+        let (max, at) = (self.max, f.offset);
+        let message = match self.window {
+            Window::Top => format!("the top-level object is larger than {max} bytes outside epcisBody (at byte {at})"),
+            Window::Name => format!("a member name is larger than {max} bytes (at byte {at})"),
+            Window::Event(i) => format!("event {i} is larger than {max} bytes (at byte {at})"),
+        };
+        ImportError::fatal_at(ErrorKind::Length, at, f.pointer, message)
+    }
+}
+
+/// A fatal document fault at the reader's position.
+fn fatal<R: Read>(rd: &Reader<R>, kind: ErrorKind, pointer: &str, message: impl Into<Cow<'static, str>>) -> Stop {
+    Stop::Fatal(ImportError::fatal_at(kind, rd.offset(), pointer, message))
+}
+
+/// A duplicate member of the document (not of an event): fatal, at the second occurrence.
+fn duplicate_member<R: Read>(rd: &Reader<R>, key: &str) -> Stop {
+    let mut pointer = rd.pointer();
+    push_pointer_key(&mut pointer, key);
+    duplicate_fatal(Duplicate { pointer, offset: rd.name_at(), name: show(key) })
+}
+
+/// The whole input: an `EPCISDocument`, an `EPCISQueryDocument`, a bare event or an array of events.
+fn read_document<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop> {
+    match rd.ws()? {
+        Some(b'{') => read_top(rd, st)?,
+        Some(b'[') => {
+            st.summary.document = DocumentKind::EventArray;
+            read_events(rd, st, "")?;
+        }
+        None => return Err(fatal(rd, ErrorKind::Syntax, "", "malformed JSON: the input is empty")),
+        Some(_) => {
+            // Read the value under the token bounds (a huge string fails at its bound), then refuse it.
+            let v = describe_top(rd)?;
+            let msg = format!("expected an EPCIS document, an event or an array of events, found {v}");
+            return Err(fatal(rd, ErrorKind::Syntax, "", msg));
+        }
+    }
+    rd.end()?;
+    Ok(())
+}
+
+/// Reads a top-level scalar and names it.
+fn describe_top<R: Read>(rd: &mut Reader<R>) -> Result<String, Fault> {
+    rd.begin_tree(1);
+    let v = rd.value()?;
+    Ok(describe(&v))
+}
+
+/// What the top-level object held so far.
+struct Top {
+    /// Members other than `epcisBody` and `epcisHeader`, in order (names unique).
+    buffered: Vec<(Box<str>, Json)>,
+    names: Names,
+    hasher: std::hash::RandomState,
+    /// Bytes of the top-level object read outside `epcisBody` and `epcisHeader`.
+    used: u64,
+    /// Values the buffered members may still hold.
+    values: usize,
+    body: bool,
+    header: bool,
+    /// The first duplicate member name (at the top or nested in a buffered member), pointer from the root.
+    dup: Option<Duplicate>,
+}
+
+/// A fatal duplicate member of the document.
+fn duplicate_fatal(d: Duplicate) -> Stop {
+    let message = format!("member {} appears twice (the second at byte {})", d.name, d.offset);
+    Stop::Fatal(ImportError::fatal_at(ErrorKind::Duplicate, d.offset, d.pointer, message))
+}
+
+impl Top {
+    /// Reads a buffered member's value (its name just read, at `name_at`), under the top-level bounds.
+    fn member<R: Read>(
+        &mut self,
+        rd: &mut Reader<R>,
+        st: &mut State<'_>,
+        key: Box<str>,
+        name_at: u64,
+    ) -> Result<(), Stop> {
+        let buffered = &self.buffered;
+        let repeat = self.names.repeat(&self.hasher, buffered.iter().map(|(k, _)| &**k), buffered.len(), &key);
+        if repeat && (self.body || self.dup.is_none()) {
+            let mut pointer = String::new();
+            push_pointer_key(&mut pointer, &key);
+            let d = Duplicate { pointer, offset: name_at, name: show(&key) };
+            if self.body {
+                return Err(duplicate_fatal(d));
+            }
+            self.dup = Some(d);
+        }
+        let start = rd.offset();
+        rd.arm(st.max.saturating_sub(self.used));
+        rd.push_key(key);
+        rd.begin_tree(self.values);
+        let v = rd.value()?;
+        self.values = rd.budget();
+        if let Some(d) = rd.take_duplicate() {
+            // A duplicate nested in a top-level member: a document fault, or the bare event's.
+            let d = Duplicate { pointer: format!("{}{}", rd.pointer(), d.pointer), ..d };
+            if self.body {
+                return Err(duplicate_fatal(d));
+            }
+            self.dup.get_or_insert(d);
+        }
+        let key = rd.pop().unwrap_or_default();
+        rd.disarm();
+        self.used = self.used.saturating_add(rd.offset().saturating_sub(start));
+        if repeat {
+            return Ok(());
+        }
+        if &*key == "@context" && st.ctx.is_none() {
+            st.ctx = Some(Context::from_node(&v));
+        }
+        self.buffered.push((key, v));
+        Ok(())
+    }
+
+    /// At `epcisBody`: the document so far must be sound and have declared its context.
+    fn before_body<R: Read>(&mut self, rd: &Reader<R>, st: &State<'_>) -> Result<(), Stop> {
+        if self.body {
+            return Err(duplicate_member(rd, "epcisBody"));
+        }
+        self.body = true;
+        if let Some(d) = self.dup.take() {
+            return Err(duplicate_fatal(d));
+        }
+        match &st.ctx {
+            None => Err(fatal(
+                rd,
+                ErrorKind::Syntax,
+                "/@context",
+                "missing @context before epcisBody (an EPCIS 2.0 document needs @context, and tracecode reads it \
+                 first: put it before epcisBody)",
+            )),
+            Some(Err(e)) => {
+                let (kind, ptr, msg) = (e.kind(), format!("/@context{}", e.pointer()), e.message().to_owned());
+                Err(fatal(rd, kind, &ptr, msg))
+            }
+            Some(Ok(_)) => Ok(()),
+        }
+    }
+}
+
+/// The top-level object: a document (members around `epcisBody` are buffered, bounded) or a bare event.
+fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop> {
+    rd.open(b'{', "expected an object")?;
+    let mut top = Top {
+        buffered: Vec::new(),
+        names: Names::default(),
+        hasher: std::hash::RandomState::new(),
+        used: 0,
+        values: MAX_EVENT_VALUES,
+        body: false,
+        header: false,
+        dup: None,
+    };
+    let mut first = true;
+    loop {
+        let start = rd.offset();
+        st.window = Window::Top;
+        rd.arm(st.max.saturating_sub(top.used));
+        let more = rd.next_member(&mut first)?;
+        rd.disarm();
+        top.used = top.used.saturating_add(rd.offset().saturating_sub(start));
+        if !more {
+            break;
+        }
+        let key: Box<str> = rd.text().into();
+        let name_at = rd.name_at();
+        match &*key {
+            "epcisBody" => {
+                top.before_body(rd, st)?;
+                rd.push_key(key);
+                read_body(rd, st, 0)?;
+                rd.pop();
+            }
+            "epcisHeader" => {
+                if top.header {
+                    return Err(duplicate_member(rd, &key));
+                }
+                // Master data is not imported: read past (bounded) without being kept.
+                top.header = true;
+                rd.push_key(key);
+                rd.skip()?;
+                rd.pop();
+            }
+            _ => top.member(rd, st, key, name_at)?,
+        }
+    }
+    finish_top(rd, st, top.buffered, top.body, top.header, top.dup)
+}
+
+/// After the top-level object: check the document type, or hand on a bare event.
+fn finish_top<R: Read>(
+    rd: &Reader<R>,
+    st: &mut State<'_>,
+    buffered: Vec<(Box<str>, Json)>,
+    body: bool,
+    header: bool,
+    dup: Option<Duplicate>,
+) -> Result<(), Stop> {
+    let ty = match buffered.iter().find(|(k, _)| &**k == "type") {
+        Some((_, Json::String(s))) => Some(&**s),
+        _ => None,
+    };
+    let is_doc = matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument"));
+    if body {
+        if !is_doc {
+            let msg = format!(
+                "type must be EPCISDocument or EPCISQueryDocument, found {}",
+                ty.map_or("nothing".into(), show)
+            );
+            return Err(fatal(rd, ErrorKind::Syntax, "/type", msg));
+        }
+        if ty == Some("EPCISQueryDocument") && st.summary.document == DocumentKind::Document {
+            st.summary.document = DocumentKind::QueryDocument;
+        }
+        return Ok(());
+    }
+    if is_doc {
+        if let Some(d) = dup {
+            return Err(duplicate_fatal(d));
+        }
+        return Err(fatal(rd, ErrorKind::Syntax, "/epcisBody", "the document has no epcisBody"));
+    }
+    if ty.is_none() {
+        return Err(fatal(rd, ErrorKind::Syntax, "/type", "not an EPCIS document or event: no type"));
+    }
+    if header {
+        return Err(fatal(rd, ErrorKind::Syntax, "/epcisHeader", "epcisHeader without epcisBody"));
+    }
+    st.summary.document = DocumentKind::Event;
+    // A bare event's @context is its own: the conversion applies it, on top of the standard prefixes.
+    st.ctx = None;
+    let v = Json::Object(buffered);
+    match dup {
+        Some(d) => st.deliver("", 0, Err(duplicate_error(d))),
+        None => st.deliver("", 0, Ok(&v)),
+    }
+}
+
+/// Pointers of the event lists `epcisBody` → (`queryResults` → `resultsBody` →) `eventList`, by depth.
+const LIST_BASES: [&str; 3] = ["/epcisBody/eventList", "", "/epcisBody/queryResults/resultsBody/eventList"];
+
+/// `epcisBody` (depth 0), `queryResults` (1) or `resultsBody` (2): descends to `eventList`, reading past every
+/// other member without keeping it.
+fn read_body<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>, depth: u8) -> Result<(), Stop> {
+    rd.open(b'{', "expected an object")?;
+    let (mut list, mut nested) = (false, false);
+    let mut first = true;
+    loop {
+        st.window = Window::Name;
+        rd.arm(st.max);
+        let more = rd.next_member(&mut first)?;
+        rd.disarm();
+        if !more {
+            return Ok(());
+        }
+        let key: Box<str> = rd.text().into();
+        match (depth, &*key) {
+            (0 | 2, "eventList") if list => return Err(duplicate_member(rd, &key)),
+            (0, "queryResults") | (1, "resultsBody") if nested => return Err(duplicate_member(rd, &key)),
+            (0 | 2, "eventList") => {
+                list = true;
+                let base = LIST_BASES.get(usize::from(depth)).copied().unwrap_or_default();
+                rd.push_key(key);
+                read_events(rd, st, base)?;
+                rd.pop();
+            }
+            (0, "queryResults") | (1, "resultsBody") => {
+                nested = true;
+                if depth == 0 {
+                    st.summary.document = DocumentKind::QueryDocument;
+                }
+                rd.push_key(key);
+                read_body(rd, st, depth + 1)?;
+                rd.pop();
+            }
+            _ => {
+                rd.push_key(key);
+                rd.skip()?;
+                rd.pop();
+            }
+        }
+    }
+}
+
+/// An array of events, read and handed on one at a time (each under the byte and value bounds).
+fn read_events<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>, base: &str) -> Result<(), Stop> {
+    rd.open(b'[', "expected an array of events")?;
+    let mut first = true;
+    let mut local = 0usize;
+    rd.push_index(0);
+    while rd.next_element(&mut first)? {
+        rd.set_index(local);
+        st.window = Window::Event(st.next_index);
+        rd.arm(st.max);
+        rd.begin_tree(MAX_EVENT_VALUES);
+        let v = rd.value()?;
+        rd.disarm();
+        match rd.take_duplicate() {
+            Some(d) => st.deliver(base, local, Err(duplicate_error(d)))?,
+            None => st.deliver(base, local, Ok(&v))?,
+        }
+        local = local.saturating_add(1);
+    }
+    rd.pop();
+    Ok(())
+}
+
+/// Streaming importer (builder): the input, the mode and the size bound.
+///
+/// ```
+/// use tracecode::event::epcis_json::{Importer, Mode};
+/// let doc = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+///   "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-05-01T00:00:00Z",
+///   "epcisBody": {"eventList": [
+///     {"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00+08:00",
+///      "eventTimeZoneOffset": "+08:00", "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"]},
+///     {"type": "ObjectEvent", "action": "CREATE", "eventTime": "2024-05-01T08:00:00+08:00",
+///      "eventTimeZoneOffset": "+08:00", "epcList": []}]}}"#;
+/// let mut good = Vec::new();
+/// let summary = Importer::new(doc.as_bytes()).mode(Mode::AcceptValid).run(|_, r| {
+///     if let Ok(e) = r { good.push(e) }
+///     Ok(())
+/// })?;
+/// assert_eq!((summary.accepted, good.len()), (1, 1));
+/// assert_eq!(summary.rejected[0].pointer, "/epcisBody/eventList/1/action");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Importer<R: Read> {
+    reader: R,
+    mode: Mode,
+    max_event: u64,
+}
+
+impl<R: Read> Importer<R> {
+    /// Reads from `reader` (wrapped in a buffer internally), all-or-nothing, events up to [`MAX_EVENT_BYTES`].
+    pub const fn new(reader: R) -> Self {
+        Self { reader, mode: Mode::AllOrNothing, max_event: MAX_EVENT_BYTES }
+    }
+
+    /// Sets the [`Mode`].
+    #[must_use]
+    pub const fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the largest JSON text of one event (bytes; also bounds the document's top-level members outside
+    /// `epcisBody`).
+    #[must_use]
+    pub const fn max_event_bytes(mut self, n: u64) -> Self {
+        self.max_event = n;
+        self
+    }
+
+    /// Runs the import, calling `on_event(index, result)` for every event in document order. The pointer of an
+    /// [`EventError`] handed to the callback leads from the document root (`/epcisBody/eventList/3/bizStep`), as
+    /// in [`BadEvent`]. An `Err` from the callback stops the import and is returned.
+    ///
+    /// # Errors
+    /// An [`ImportError`]: malformed JSON, I/O, an event larger than the bound, a document-level fault (missing
+    /// `@context`, wrong `type`) with its pointer, the callback's error, or — in [`Mode::AllOrNothing`] — every
+    /// bad event.
+    pub fn run(
+        self,
+        mut on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
+    ) -> Result<ImportSummary, ImportError> {
+        let mut rd = Reader::new(self.reader, 0);
+        let mut st = State {
+            max: self.max_event,
+            window: Window::Top,
+            ctx: None,
+            on_event: &mut on_event,
+            next_index: 0,
+            summary: ImportSummary::default(),
+        };
+        match read_document(&mut rd, &mut st) {
+            Ok(()) => {}
+            Err(Stop::Fatal(e)) => return Err(e),
+            Err(Stop::Read(f)) => return Err(st.read_error(f)),
+        }
+        let mut summary = st.summary;
+        if let Some(Ok(c)) = st.ctx {
+            summary.namespaces = c.declared;
+        }
+        if self.mode == Mode::AllOrNothing && summary.rejected_total > 0 {
+            return Err(ImportError {
+                error: Error::new(
+                    ErrorKind::Syntax,
+                    0,
+                    0,
+                    format!(
+                        "{} of {} events are invalid; nothing may be imported",
+                        summary.rejected_total, summary.events
+                    ),
+                ),
+                pointer: String::new(),
+                rejected: summary.rejected,
+                rejected_total: summary.rejected_total,
+            });
+        }
+        Ok(summary)
+    }
+}
+
+/// Imports from `reader`, calling `on_event(index, result)` for every event (see [`Importer`]).
+///
+/// # Errors
+/// As [`Importer::run`].
+///
+/// ```
+/// use tracecode::event::epcis_json::{import, Mode};
+/// let bare = r#"{"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+///                "eventTimeZoneOffset": "+00:00", "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"]}"#;
+/// let mut n = 0;
+/// let summary = import(bare.as_bytes(), Mode::AllOrNothing, |_, r| { r?; n += 1; Ok(()) })?;
+/// assert_eq!((n, summary.events), (1, 1));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn import<R: Read>(
+    reader: R,
+    mode: Mode,
+    on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
+) -> Result<ImportSummary, ImportError> {
+    Importer::new(reader).mode(mode).run(on_event)
+}
+
+/// Imports a whole input into memory: the valid events and the summary (for small documents and tests).
+///
+/// # Errors
+/// As [`Importer::run`].
+pub fn import_all<R: Read>(reader: R, mode: Mode) -> Result<(Vec<Event>, ImportSummary), ImportError> {
+    let mut events = Vec::new();
+    let summary = import(reader, mode, |_, r| {
+        if let Ok(e) = r {
+            events.push(e);
+        }
+        Ok(())
+    })?;
+    Ok((events, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::event::epcis_json::{EPCIS_CONTEXT, ExportOptions, event_from_json, event_from_slice, event_to_json};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    #[test]
+    fn modes() {
+        let d = doc(&format!("{GOOD},{BAD},{GOOD},{BAD}"));
+        let (events, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((events.len(), s.events, s.accepted, s.rejected_total), (2, 4, 2, 2));
+        assert_eq!(s.document, DocumentKind::Document);
+        assert_eq!(s.namespaces[0].prefix.as_ref(), "ex");
+        let ptrs: Vec<(usize, &str)> = s.rejected.iter().map(|b| (b.index, b.pointer.as_str())).collect();
+        assert_eq!(ptrs, [(1, "/epcisBody/eventList/1/bizStep"), (3, "/epcisBody/eventList/3/bizStep")]);
+        let err = import_all(d.as_bytes(), Mode::AllOrNothing).unwrap_err();
+        assert_eq!(err.rejected_total(), 2);
+        assert_eq!(err.rejected()[1].pointer, "/epcisBody/eventList/3/bizStep");
+        assert!(err.to_string().contains("event 3 at /epcisBody/eventList/3/bizStep"), "{err}");
+        let as_crate: Error = err.into();
+        assert_eq!(as_crate.kind(), ErrorKind::Syntax);
+        // The callback sees document pointers too.
+        let mut seen = Vec::new();
+        let _ = import(d.as_bytes(), Mode::AcceptValid, |i, r| {
+            if let Err(e) = r {
+                seen.push((i, e.pointer().to_owned()));
+            }
+            Ok(())
+        });
+        assert_eq!(seen[0], (1, "/epcisBody/eventList/1/bizStep".to_owned()));
+    }
+
+    #[test]
+    fn document_shapes() {
+        let q = format!(
+            r#"{{"@context": "{EPCIS_CONTEXT}", "type": "EPCISQueryDocument", "epcisBody": {{"queryResults":
+               {{"queryName": "SimpleEventQuery", "resultsBody": {{"eventList": [{BAD}]}}}}}}}}"#
+        );
+        let s = import(q.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!(s.document, DocumentKind::QueryDocument);
+        assert_eq!(s.rejected[0].pointer, "/epcisBody/queryResults/resultsBody/eventList/0/bizStep");
+        let arr = format!("[{BAD}, {BAD}]");
+        let s = import(arr.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.document, s.rejected[1].pointer.as_str()), (DocumentKind::EventArray, "/1/bizStep"));
+        let s = import(BAD.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.document, s.rejected[0].pointer.as_str()), (DocumentKind::Event, "/bizStep"));
+        // A bare event with its own context.
+        let bare = GOOD.replacen('{', &format!(r#"{{"@context": ["{EPCIS_CONTEXT}", {{"ex": "urn:ex:"}}],"#), 1);
+        let (ev, _) = import_all(bare.as_bytes(), Mode::AllOrNothing).unwrap();
+        assert_eq!(ev[0].extensions[0].name.as_ref(), "urn:ex:n");
+        // A bare event without context cannot use ex:.
+        assert_eq!(import_all(GOOD.as_bytes(), Mode::AllOrNothing).unwrap_err().rejected()[0].pointer, "/ex:n");
+    }
+
+    fn fatal(input: &str) -> ImportError {
+        let e = import(input.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap_err();
+        assert_eq!(e.rejected_total(), 0, "{e}");
+        e
+    }
+
+    #[test]
+    fn document_faults() {
+        let no_ctx = format!(r#"{{"type": "EPCISDocument", "epcisBody": {{"eventList": [{GOOD}]}}}}"#);
+        assert_eq!(fatal(&no_ctx).pointer(), "/@context");
+        let late =
+            format!(r#"{{"type": "EPCISDocument", "epcisBody": {{"eventList": []}}, "@context": "{EPCIS_CONTEXT}"}}"#);
+        assert_eq!(fatal(&late).pointer(), "/@context");
+        let bad_ctx =
+            format!(r#"{{"@context": [7], "type": "EPCISDocument", "epcisBody": {{"eventList": [{GOOD}]}}}}"#);
+        assert_eq!(fatal(&bad_ctx).pointer(), "/@context/0");
+        let wrong = format!(r#"{{"@context": "{EPCIS_CONTEXT}", "type": "Doc", "epcisBody": {{"eventList": []}}}}"#);
+        assert_eq!(fatal(&wrong).pointer(), "/type");
+        let nobody = format!(r#"{{"@context": "{EPCIS_CONTEXT}", "type": "EPCISDocument"}}"#);
+        assert_eq!(fatal(&nobody).pointer(), "/epcisBody");
+        let twice = format!(
+            r#"{{"@context": "{EPCIS_CONTEXT}", "type": "EPCISDocument", "epcisBody": {{}}, "epcisBody": {{}}}}"#
+        );
+        assert_eq!(fatal(&twice).error().kind(), ErrorKind::Duplicate);
+        assert_eq!(fatal(r#"{"a": 1}"#).pointer(), "/type");
+        for junk in
+            ["", "[", "{\"type\": ", "nul", "[1] x", "\"text\"", "{\"type\":\"EPCISDocument\",\"epcisBody\":[]}"]
+        {
+            let e = fatal(junk);
+            assert_eq!(e.error().kind(), ErrorKind::Syntax, "{junk:?}: {e}");
+        }
+        let d = doc(&format!("{GOOD},{GOOD}"));
+        let cut = d.get(..d.len() - 20).unwrap();
+        assert_eq!(fatal(cut).error().kind(), ErrorKind::Syntax);
+        // Malformed JSON: the byte offset of the fault, in the error and its message.
+        let e = fatal(r#"{"type": "EPCISDocument" "x": 1}"#);
+        assert_eq!((e.error().kind(), e.error().offset()), (ErrorKind::Syntax, 25));
+        assert!(e.error().message().contains("at byte 25"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_document_members_are_fatal() {
+        let head = format!(r#""@context": ["{EPCIS_CONTEXT}", {{"ex": "urn:ex:"}}], "type": "EPCISDocument""#);
+        let cases = [
+            (format!(r#"{{{head}, "type": "EPCISDocument", "epcisBody": {{"eventList": []}}}}"#), "/type"),
+            (format!(r#"{{{head}, "epcisBody": {{"eventList": []}}, "type": "EPCISDocument"}}"#), "/type"),
+            (format!(r#"{{{head}, "@context": "{EPCIS_CONTEXT}", "epcisBody": {{"eventList": []}}}}"#), "/@context"),
+            (format!(r#"{{{head}, "epcisHeader": {{}}, "epcisHeader": {{}}, "epcisBody": {{}}}}"#), "/epcisHeader"),
+            (format!(r#"{{{head}, "epcisBody": {{"eventList": [], "eventList": [{GOOD}]}}}}"#), "/epcisBody/eventList"),
+            (format!(r#"{{{head}, "x": {{"a": 1, "a": 2}}, "epcisBody": {{}}}}"#), "/x/a"),
+            (format!(r#"{{{head}, "epcisBody": {{}}, "x": {{"a": 1, "a": 2}}}}"#), "/x/a"),
+            (format!(r#"{{"type": "EPCISDocument", {head}, "epcisBody": {{}}}}"#), "/type"),
+            (
+                format!(r#"{{{head}, "epcisBody": {{"queryResults": {{"resultsBody": {{}}, "resultsBody": {{}}}}}}}}"#),
+                "/epcisBody/queryResults/resultsBody",
+            ),
+        ];
+        for (d, ptr) in cases {
+            let e = fatal(&d);
+            assert_eq!((e.error().kind(), e.pointer()), (ErrorKind::Duplicate, ptr), "{d}: {e}");
+            // The offset is the second occurrence's name.
+            let at = e.error().offset();
+            let name = ptr.rsplit('/').next().unwrap();
+            assert!(d.get(at..).unwrap().starts_with(&format!("\"{name}\"")), "{d}: at {at}");
+        }
+        // Other members of epcisBody are read past, not kept: their names are not compared.
+        let d = format!(r#"{{{head}, "epcisBody": {{"x": 1, "x": 2, "eventList": [{GOOD}]}}}}"#);
+        assert_eq!(import_all(d.as_bytes(), Mode::AllOrNothing).unwrap().1.accepted, 1);
+    }
+
+    #[test]
+    fn duplicate_members_reject_their_event() {
+        const DUP: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "epcList": [], "eventTime": "2024-06-01T08:00:00Z"}"#;
+        let d = doc(&format!("{GOOD},{DUP},{GOOD}"));
+        let (events, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((events.len(), s.rejected_total), (2, 1));
+        let bad = &s.rejected[0];
+        assert_eq!(
+            (bad.index, bad.pointer.as_str(), bad.kind),
+            (1, "/epcisBody/eventList/1/eventTime", ErrorKind::Duplicate)
+        );
+        let at = usize::try_from(bad.offset.unwrap()).unwrap();
+        assert!(d.get(at..).unwrap().starts_with("\"eventTime\": \"2024-06"), "{}", d.get(at..).unwrap());
+        assert!(bad.message.contains("\"eventTime\" appears twice"), "{}", bad.message);
+        // A bare event, an array of events, one event parsed alone.
+        let s = import(DUP.as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.document, s.rejected[0].pointer.as_str()), (DocumentKind::Event, "/eventTime"));
+        let s = import(format!("[{GOOD}, {DUP}]").as_bytes(), Mode::AcceptValid, |_, _| Ok(())).unwrap();
+        assert_eq!((s.rejected[1].pointer.as_str(), s.rejected[1].kind), ("/1/eventTime", ErrorKind::Duplicate));
+        let e = event_from_slice(DUP.as_bytes(), &ex_ctx()).unwrap_err();
+        assert_eq!((e.kind(), e.pointer()), (ErrorKind::Duplicate, "/eventTime"));
+        assert_eq!(e.offset(), Some(u64::try_from(DUP.rfind("\"eventTime\"").unwrap()).unwrap()));
+        // The duplicate is the event's fault even when a value fault comes earlier.
+        let both = DUP.replace("\"ADD\"", "\"CREATE\"");
+        assert_eq!(event_from_slice(both.as_bytes(), &ex_ctx()).unwrap_err().kind(), ErrorKind::Duplicate);
+        // A serde_json Value cannot hold the duplicate: event_from_json sees the last value only.
+        let v: Value = serde_json::from_str(DUP).unwrap();
+        assert!(event_from_json(&v, &ex_ctx()).is_ok());
+    }
+
+    #[test]
+    fn oversized_event_is_refused() {
+        let big = format!(r#"{{"type": "ObjectEvent", "ex:pad": "{}", "action": "ADD"}}"#, "x".repeat(5000));
+        let d = doc(&format!("{GOOD},{big},{GOOD}"));
+        let mut n = 0;
+        let e = Importer::new(d.as_bytes()).max_event_bytes(4096).mode(Mode::AcceptValid).run(|_, _| {
+            n += 1;
+            Ok(())
+        });
+        let e = e.unwrap_err();
+        assert_eq!(e.error().kind(), ErrorKind::Length);
+        assert!(e.error().message().contains("event 1 is larger than 4096 bytes"), "{e}");
+        assert_eq!(n, 1, "the event before it was handed on");
+        // The same document passes with the default bound.
+        assert!(Importer::new(d.as_bytes()).mode(Mode::AcceptValid).run(|_, _| Ok(())).is_ok());
+        // A bare object is bounded as a whole too.
+        let many = format!("{{{}\"type\": \"ObjectEvent\"}}", "\"ex:k\": \"vvvvvvvv\",".repeat(1000));
+        let e = Importer::new(many.as_bytes()).max_event_bytes(1000).run(|_, _| Ok(())).unwrap_err();
+        assert_eq!(e.error().kind(), ErrorKind::Length);
+        // So are keys, at the top and inside epcisBody.
+        for huge in [
+            format!("{{\"{}\": 1}}", "k".repeat(5000)),
+            doc("").replace("\"eventList\"", &format!("\"{}\": 0, \"eventList\"", "k".repeat(5000))),
+        ] {
+            let e = Importer::new(huge.as_bytes()).max_event_bytes(1000).run(|_, _| Ok(())).unwrap_err();
+            assert_eq!(e.error().kind(), ErrorKind::Length, "{e}");
+        }
+    }
+
+    #[test]
+    fn callback_error_stops_import() {
+        let d = doc(&format!("{GOOD},{GOOD},{GOOD}"));
+        let mut n = 0;
+        let e = import(d.as_bytes(), Mode::AcceptValid, |i, _| {
+            n += 1;
+            if i == 1 { Err(Error::new(ErrorKind::Io, 0, 0, "disk full")) } else { Ok(()) }
+        })
+        .unwrap_err();
+        assert_eq!((e.error().kind(), e.error().message(), n), (ErrorKind::Io, "disk full", 2));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn import_never_panics(s in "\\PC{0,200}") {
+            let _ = import(s.as_bytes(), Mode::AcceptValid, |_, _| Ok(()));
+        }
+
+        #[test]
+        fn mutated_events_never_panic(e in arb_event(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let mut text = event_to_json(&e, &ExportOptions::default()).to_string().into_bytes();
+            let i = cut.index(text.len());
+            text[i] = byte;
+            let _ = import(text.as_slice(), Mode::AcceptValid, |_, _| Ok(()));
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The streaming `EPCISDocument` writer: head, one event at a time, tail.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use serde_json::{Map, Value};
+
+use super::to_json::{ExportOptions, event_json, is_standard};
+use super::{EPCIS_CONTEXT, WHO_PREFIX};
+use crate::event::{Event, Namespace, Timestamp, TzOffset, WHO_NAMESPACE};
+use crate::{Error, ErrorKind};
+
+fn io_error(e: &io::Error) -> Error {
+    Error::new(ErrorKind::Io, 0, 0, format!("cannot write the EPCIS document: {e}"))
+}
+
+/// Writes an `EPCISDocument` one event at a time (memory independent of the number of events).
+///
+/// The document's `@context` declares the namespaces given to [`DocumentWriter::new`] and `tc`; an event that uses
+/// another prefix (or the same prefix for another IRI) carries its own `@context`, so nothing is lost.
+///
+/// ```
+/// use tracecode::event::epcis_json::{Context, DocumentWriter, ExportOptions, event_from_json};
+/// let e = event_from_json(&serde_json::json!({"type": "ObjectEvent", "action": "ADD",
+///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": []}),
+///     &Context::new())?;
+/// let mut w = DocumentWriter::new(Vec::new(), &ExportOptions::default(), &[])?;
+/// w.write_event(&e)?;
+/// let bytes = w.finish()?;
+/// let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+/// assert_eq!(doc["type"], "EPCISDocument");
+/// assert_eq!(doc["epcisBody"]["eventList"][0]["eventTime"], "2024-05-01T08:00:00+08:00");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub struct DocumentWriter<'o, W: Write> {
+    w: W,
+    opts: ExportOptions<'o>,
+    header: Vec<Namespace>,
+    first: bool,
+}
+
+impl<W: Write> fmt::Debug for DocumentWriter<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocumentWriter").field("opts", &self.opts).field("header", &self.header).finish_non_exhaustive()
+    }
+}
+
+impl<'o, W: Write> DocumentWriter<'o, W> {
+    /// Writes the document head, declaring `namespaces` (plus `tc`; standard prefixes are left to the standard
+    /// context; a repeated prefix keeps its first IRI).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn new(mut w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace]) -> Result<Self, Error> {
+        let mut header: Vec<Namespace> = Vec::new();
+        let tc = Namespace { prefix: WHO_PREFIX.into(), iri: WHO_NAMESPACE.into() };
+        for n in namespaces.iter().chain(std::iter::once(&tc)) {
+            if !is_standard(n) && !header.iter().any(|h| h.prefix == n.prefix) {
+                header.push(n.clone());
+            }
+        }
+        let ctx: Map<String, Value> =
+            header.iter().map(|n| (n.prefix.to_string(), Value::String(n.iri.to_string()))).collect();
+        let created = opts.creation_date.unwrap_or_else(now);
+        let head = serde_json::json!([EPCIS_CONTEXT, Value::Object(ctx)]);
+        let text = format!(
+            "{{\"@context\":{head},\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":\"{}\",\
+             \"epcisBody\":{{\"eventList\":[",
+            created.to_rfc3339(TzOffset::UTC, 3)
+        );
+        w.write_all(text.as_bytes()).map_err(|e| io_error(&e))?;
+        Ok(Self { w, opts: *opts, header, first: true })
+    }
+
+    /// Appends one event.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn write_event(&mut self, e: &Event) -> Result<(), Error> {
+        let v = event_json(e, &self.opts, &self.header);
+        let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
+        self.first = false;
+        self.w.write_all(sep).map_err(|e| io_error(&e))?;
+        serde_json::to_writer(&mut self.w, &v).map_err(|e| io_error(&io::Error::other(e)))
+    }
+
+    /// Closes the document and returns the writer (flushed).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn finish(mut self) -> Result<W, Error> {
+        self.w.write_all(b"\n]}}\n").map_err(|e| io_error(&e))?;
+        self.w.flush().map_err(|e| io_error(&e))?;
+        Ok(self.w)
+    }
+}
+
+fn now() -> Timestamp {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0);
+    Timestamp(nanos)
+}
+
+/// Writes `events` as one `EPCISDocument`. The iterator is walked twice (first to collect the namespaces for the
+/// document's `@context`), so it must be cheap to clone (a slice iterator, a store scan that can restart).
+///
+/// # Errors
+/// [`ErrorKind::Io`] if writing fails.
+///
+/// ```
+/// use tracecode::event::epcis_json::{export_document, import_all, Context, ExportOptions, Mode, event_from_json};
+/// let e = event_from_json(&serde_json::json!({"type": "ObjectEvent", "action": "ADD",
+///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+///     "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"],
+///     "@context": {"ex": "https://ns.example.com/"}, "ex:line": 4}), &Context::new())?;
+/// let mut out = Vec::new();
+/// export_document(std::slice::from_ref(&e), &ExportOptions::default(), &mut out)?;
+/// let (events, _) = import_all(out.as_slice(), Mode::AllOrNothing)?;
+/// assert_eq!(events, vec![e]);
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn export_document<'e, I>(events: I, opts: &ExportOptions<'_>, writer: impl Write) -> Result<(), Error>
+where
+    I: IntoIterator<Item = &'e Event>,
+    I::IntoIter: Clone,
+{
+    let it = events.into_iter();
+    let mut ns: Vec<Namespace> = Vec::new();
+    for e in it.clone() {
+        for n in &e.namespaces {
+            if !ns.iter().any(|x| x.prefix == n.prefix) {
+                ns.push(n.clone());
+            }
+        }
+    }
+    let mut w = DocumentWriter::new(writer, opts, &ns)?;
+    for e in it {
+        w.write_event(e)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::event::epcis_json::{Context, Mode, event_from_json, import_all};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn writer_adds_event_contexts_for_new_prefixes() {
+        let a = event_from_json(&with(base_event(), "ex:a", json!(1)), &ex_ctx()).unwrap();
+        let other = Context::from_json(&json!({"ex": "urn:other:", "zz": "urn:zz:"})).unwrap();
+        let b = event_from_json(&with(with(base_event(), "ex:b", json!(2)), "zz:c", json!(3)), &other).unwrap();
+        let mut w =
+            DocumentWriter::new(Vec::new(), &ExportOptions::default().creation_date(Timestamp(0)), &a.namespaces)
+                .unwrap();
+        w.write_event(&a).unwrap();
+        w.write_event(&b).unwrap();
+        let bytes = w.finish().unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["creationDate"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(v["@context"][1], json!({"ex": "https://ns.example.com/epcis/", "tc": WHO_NAMESPACE}));
+        let list = &v["epcisBody"]["eventList"];
+        assert!(list[0].get("@context").is_none());
+        assert_eq!(list[1]["@context"], json!({"ex": "urn:other:", "zz": "urn:zz:"}));
+        let (events, _) = import_all(bytes.as_slice(), Mode::AllOrNothing).unwrap();
+        assert_eq!(events, vec![a, b]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn document_round_trip(events in prop::collection::vec(arb_event(), 0..4)) {
+            let mut out = Vec::new();
+            export_document(&events, &ExportOptions::default(), &mut out).unwrap();
+            let (back, s) = import_all(out.as_slice(), Mode::AllOrNothing).unwrap();
+            prop_assert_eq!(back, events);
+            prop_assert_eq!(s.rejected_total, 0);
+        }
+    }
+}
