@@ -8,10 +8,12 @@
 //!   is measured in `benches/hashing.rs` (see `docs/HASHING.md`).
 
 /// The golden-ratio increment of SplitMix64 (2^64 / φ, odd).
+#[cfg(any(test, feature = "rocksdb", feature = "synth"))]
 pub(crate) const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// SplitMix64's finaliser (Stafford's "Mix13" variant): each step is invertible, so distinct inputs give
 /// distinct outputs.
+#[cfg(any(test, feature = "rocksdb", feature = "synth"))]
 pub(crate) const fn splitmix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -27,9 +29,11 @@ pub(crate) const fn splitmix64(mut z: u64) -> u64 {
 /// assert!(a.below(10) < 10);
 /// assert!((0.0..1.0).contains(&a.unit()));
 /// ```
+#[cfg(any(test, feature = "synth"))]
 #[derive(Clone, Debug)]
 pub struct SplitMix64(u64);
 
+#[cfg(any(test, feature = "synth"))]
 impl SplitMix64 {
     /// A stream whose state starts at `seed`.
     pub const fn new(seed: u64) -> Self {

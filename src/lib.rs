@@ -19,8 +19,8 @@
 //! 3. **A chain index** ([`store`]): an embedded RocksDB store (feature `rocksdb`) with idempotent atomic
 //!    ingest, per-code hash chains, an auditable log with checkpoints, secondary indexes, a change feed,
 //!    one-call resolution of any scan, a hot tier in front, and integrity verification; and the genealogy on top
-//!    of it ([`trace`]): trace back, trace forward, recall and state at a point in time. [`synth`] generates a
-//!    deterministic province-like workload for demos, tests and benchmarks.
+//!    of it ([`trace`]): trace back, trace forward, recall and state at a point in time. `synth` (feature
+//!    `synth`) generates a deterministic province-like workload for demos, tests and benchmarks.
 //!
 //! ## Example
 //! ```
@@ -46,9 +46,10 @@
 //!
 //! ## Crate features
 //! - `rocksdb` (default): the embedded store (builds RocksDB's C++; needs libclang for bindgen).
-//! - `cli`: the `tracecode` binary (turns on `testing` for its `bench` command).
-//! - `testing`: bench and test hooks of the store (raw RocksDB baselines, a hot-tier bypass, fault injection),
-//!   hidden from the docs and not a supported API.
+//! - `synth`: the deterministic synthetic province (`tracecode::synth`), for demos, benchmarks and load tests.
+//! - `cli`: the `tracecode` binary (turns on `synth`, and `testing` for its `bench` command).
+//! - `testing`: bench, test and fuzzing hooks (raw RocksDB baselines, a hot-tier bypass, fault injection, the
+//!   store's key layout, the fuzz oracles), hidden from the docs and not a supported API.
 //!
 //! The `code` and `event` modules build and test with `--no-default-features`: no C++, cheap to fuzz and to
 //! embed.
@@ -71,9 +72,11 @@ pub mod code;
 mod error;
 mod hash;
 pub mod event;
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod store;
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod trace;
 

@@ -70,7 +70,11 @@ use crate::event::{Action, BizStep, Disposition, Event, Id, SourceDestType, Time
 use crate::{Error, ErrorKind};
 
 pub(crate) mod derive;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
 pub mod keys;
+#[cfg(not(feature = "testing"))]
+pub(crate) mod keys;
 mod memory;
 pub(crate) mod state;
 pub(crate) mod view;

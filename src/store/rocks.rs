@@ -40,6 +40,7 @@ mod prepare;
 mod reader;
 mod records;
 mod session;
+#[cfg(feature = "testing")]
 mod testing;
 mod trace_store;
 mod verify;

@@ -526,27 +526,17 @@ proptest::proptest! {
         proptest::prop_assert_eq!(s.rejected[0].kind, ErrorKind::Duplicate);
         proptest::prop_assert_eq!(&s.rejected[0].pointer, &format!("/epcisBody/eventList/0{ptr}"));
     }
-
-    /// The bounded reader agrees with serde_json on JSON-like text (the `json_event` fuzz oracle's differential
-    /// part).
-    #[test]
-    fn the_reader_agrees_with_serde_json(s in r#"[\[\]{}:, "a-c0-9.eE+\-\\ntrufals]{0,40}"#) {
-        tracecode::fuzzing::json_reader(s.as_bytes());
-    }
-
-    #[test]
-    fn the_reader_agrees_on_generated_json(v in arb_json()) {
-        tracecode::fuzzing::json_reader(v.to_string().as_bytes());
-    }
 }
 
-/// Numbers beyond f64 whose text serde_json prints in another spelling (`8e707` as `8e+707`): the same value,
-/// not a disagreement (found by the `json_event` fuzz target).
 #[test]
-fn the_reader_oracle_compares_number_values() {
-    for text in ["8e707", "8E+707", "[-1.50e-400, 80e706]", "{\"a\": 0.0e99999}"] {
-        tracecode::fuzzing::json_reader(text.as_bytes());
-    }
+fn event_from_json_with_document_context() {
+    let ctx = Context::from_json(&serde_json::json!({"ex": "https://ns.example.com/epcis/"})).unwrap();
+    let v = serde_json::json!({"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T00:00:00Z",
+        "eventTimeZoneOffset": "+00:00", "epcList": [], "ex:a": {"ex:b": [1, "two", null, true]}});
+    let e = event_from_json(&v, &ctx).unwrap();
+    assert_eq!(e.namespaces.len(), 1);
+    let out = event_to_json(&e, &ExportOptions::default());
+    assert_eq!(out["ex:a"], serde_json::json!({"ex:b": [1, "two", null, true]}));
 }
 
 /// JSON values with unique names (serde_json keeps one value per name).
@@ -567,55 +557,75 @@ fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
     })
 }
 
-#[test]
-fn event_from_json_with_document_context() {
-    let ctx = Context::from_json(&serde_json::json!({"ex": "https://ns.example.com/epcis/"})).unwrap();
-    let v = serde_json::json!({"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T00:00:00Z",
-        "eventTimeZoneOffset": "+00:00", "epcList": [], "ex:a": {"ex:b": [1, "two", null, true]}});
-    let e = event_from_json(&v, &ctx).unwrap();
-    assert_eq!(e.namespaces.len(), 1);
-    let out = event_to_json(&e, &ExportOptions::default());
-    assert_eq!(out["ex:a"], serde_json::json!({"ex:b": [1, "two", null, true]}));
-}
+/// The fuzz targets' JSON oracles (`tracecode::fuzzing`, feature `testing`) on the fixtures and generated input.
+#[cfg(feature = "testing")]
+mod oracles {
+    use std::path::PathBuf;
 
-/// The `json_event` fuzz oracle over every fixture and sample document, and over byte mutations of them.
-fn corpus() -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for dir in [fixture(""), PathBuf::from("/work/shared/data/epcis-examples/Capture/Invalid")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.extension().and_then(|e| e.to_str()) == Some("json") {
-                out.push(std::fs::read(path).unwrap());
+    use super::{arb_json, fixture};
+
+    proptest::proptest! {
+        /// The bounded reader agrees with serde_json on JSON-like text (the `json_event` fuzz oracle's differential
+        /// part).
+        #[test]
+        fn the_reader_agrees_with_serde_json(s in r#"[\[\]{}:, "a-c0-9.eE+\-\\ntrufals]{0,40}"#) {
+            tracecode::fuzzing::json_reader(s.as_bytes());
+        }
+
+        #[test]
+        fn the_reader_agrees_on_generated_json(v in arb_json()) {
+            tracecode::fuzzing::json_reader(v.to_string().as_bytes());
+        }
+    }
+
+    /// Numbers beyond f64 whose text serde_json prints in another spelling (`8e707` as `8e+707`): the same value,
+    /// not a disagreement (found by the `json_event` fuzz target).
+    #[test]
+    fn the_reader_oracle_compares_number_values() {
+        for text in ["8e707", "8E+707", "[-1.50e-400, 80e706]", "{\"a\": 0.0e99999}"] {
+            tracecode::fuzzing::json_reader(text.as_bytes());
+        }
+    }
+
+    /// The `json_event` fuzz oracle over every fixture and sample document, and over byte mutations of them.
+    fn corpus() -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for dir in [fixture(""), PathBuf::from("/work/shared/data/epcis-examples/Capture/Invalid")] {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.extension().and_then(|e| e.to_str()) == Some("json") {
+                    out.push(std::fs::read(path).unwrap());
+                }
             }
         }
+        assert!(out.len() >= 7, "fixtures not found");
+        out
     }
-    assert!(out.len() >= 7, "fixtures not found");
-    out
-}
-
-#[test]
-fn fuzz_oracle_on_corpus() {
-    for doc in corpus() {
-        tracecode::fuzzing::json_event(&doc);
-    }
-}
-
-proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
 
     #[test]
-    fn fuzz_oracle_on_mutations(
-        pick in proptest::prelude::any::<proptest::sample::Index>(),
-        edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 0u8..128), 1..4),
-    ) {
-        let docs = corpus();
-        let mut doc = docs[pick.index(docs.len())].clone();
-        for (at, byte) in edits {
-            let i = at.index(doc.len());
-            doc[i] = byte;
+    fn fuzz_oracle_on_corpus() {
+        for doc in corpus() {
+            tracecode::fuzzing::json_event(&doc);
         }
-        tracecode::fuzzing::json_event(&doc);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn fuzz_oracle_on_mutations(
+            pick in proptest::prelude::any::<proptest::sample::Index>(),
+            edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 0u8..128), 1..4),
+        ) {
+            let docs = corpus();
+            let mut doc = docs[pick.index(docs.len())].clone();
+            for (at, byte) in edits {
+                let i = at.index(doc.len());
+                doc[i] = byte;
+            }
+            tracecode::fuzzing::json_event(&doc);
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Integration tests, through the crate's public API only:
+//! Integration tests, through the crate's public API (and, where a test must damage or inspect stored bytes,
+//! the hidden `testing` hooks; modules say which features they need):
 //! - `conformance`: the vectors of `tests/data/conformance/*.tsv` (written from codes.md's worked examples);
 //! - `identity`: property tests that every spelling of one item gives one key, and key order;
 //! - `fuzz_oracles`: the fuzz targets' round-trip oracles over the conformance corpus and its mutations;
@@ -21,12 +22,12 @@ mod cli;
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
 mod cli_store;
 #[cfg(test)]
-#[cfg(feature = "rocksdb")]
+#[cfg(all(feature = "rocksdb", feature = "synth"))]
 mod concurrency;
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
-#[cfg(feature = "rocksdb")]
+#[cfg(all(feature = "rocksdb", feature = "testing", feature = "synth"))]
 mod corruption;
 #[cfg(test)]
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
@@ -37,11 +38,12 @@ mod durability;
 #[cfg(test)]
 mod epcis;
 #[cfg(test)]
+#[cfg(feature = "testing")]
 mod fuzz_oracles;
 #[cfg(test)]
 mod identity;
 #[cfg(test)]
-#[cfg(feature = "rocksdb")]
+#[cfg(all(feature = "rocksdb", feature = "testing"))]
 mod store;
 #[cfg(test)]
 #[cfg(feature = "rocksdb")]

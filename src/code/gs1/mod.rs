@@ -8,7 +8,7 @@ pub mod ai;
 /// The AI table generated from the GS1 Barcode Syntax Dictionary.
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, reason = "generated table")]
-pub mod ai_table;
+mod ai_table;
 pub mod digital_link;
 pub mod element;
 pub mod epc_binary;
@@ -17,6 +17,7 @@ pub mod gcp;
 pub mod lint;
 
 pub use ai::{AiDef, Charset, Component, Linter, all as all_ais, lookup, lookup_prefix};
+pub use ai_table::{DICTIONARY_HASH, DICTIONARY_LEN, DICTIONARY_RELEASE};
 
 /// The ASCII group separator (GS, 0x1D): FNC1 in a transmitted element string.
 pub const GS: u8 = 0x1D;

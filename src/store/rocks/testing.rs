@@ -1,33 +1,21 @@
 //! Bench and test hooks, behind the non-default feature `testing` (the `cli` feature turns it on for
 //! `tracecode bench`): raw RocksDB baselines for the ingest and lookup benchmarks, a cold path that bypasses the
 //! hot tier, a settled-store probe, and fault injection. None of it is part of the supported API.
-//!
-//! [`RawScanner`] itself is defined without the feature because `crate::store` re-exports it unconditionally;
-//! without the feature nothing can make one.
 
 use rocksdb::DBRawIterator;
-#[cfg(feature = "testing")]
 use rocksdb::{WriteBatch, WriteOptions};
-#[cfg(feature = "testing")]
 use std::sync::Arc;
 
-#[cfg(feature = "testing")]
 use super::Store;
-#[cfg(feature = "testing")]
 use super::error::io;
-#[cfg(feature = "testing")]
 use super::reader::Reader;
 use crate::code::TraceKey;
-#[cfg(feature = "testing")]
 use crate::event::Id;
 use crate::store::keys;
-#[cfg(feature = "testing")]
 use crate::store::{Resolution, keys::CF_NAMES};
-#[cfg(feature = "testing")]
 use crate::{Error, ErrorKind};
 
 /// The hooks' state in the writer ([`Store::record_batches`], [`Store::inject_write_failure`]).
-#[cfg(feature = "testing")]
 #[derive(Default)]
 pub(super) struct Hooks {
     /// Make the next commit fail as if the disk write had failed.
@@ -36,7 +24,6 @@ pub(super) struct Hooks {
     recording: Option<(usize, Vec<Vec<u8>>)>,
 }
 
-#[cfg(feature = "testing")]
 impl Hooks {
     /// Keeps a copy of the write batch about to be committed, while recording and within the budget.
     pub(super) fn record(&mut self, rep: &[u8]) {
@@ -54,7 +41,6 @@ impl Hooks {
     }
 }
 
-#[cfg(feature = "testing")]
 impl Store {
     /// A benchmark baseline: a reused raw RocksDB iterator that prefix-scans a node's chain entries and
     /// returns (entries, value bytes) without checking or decoding anything — the engine's own floor for what
@@ -127,13 +113,11 @@ impl Store {
 }
 
 /// See `Store::raw_chain_scanner` (feature `testing`).
-#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub struct RawScanner<'s> {
     it: DBRawIterator<'s>,
 }
 
-#[cfg(feature = "testing")]
 impl RawScanner<'_> {
     /// Scans the chain of `key` and its state record (every key of the node's prefix, the bytes a resolve
     /// reads): (records, value bytes).
@@ -153,7 +137,6 @@ impl RawScanner<'_> {
     }
 }
 
-#[cfg(feature = "testing")]
 impl Reader<'_> {
     /// Resolves `key` from RocksDB alone, neither reading nor filling the hot tier: the cold path, for
     /// benchmarks that compare it with a raw scan of the same bytes.
