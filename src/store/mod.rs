@@ -8,6 +8,21 @@
 //!   every question by scanning them. It is the reference model the RocksDB store is tested against, and a
 //!   convenient store for unit tests of code built on top.
 //!
+//! # Which handle to read with
+//! Start with [`Store`]: it is `Sync`, share it (`Arc<Store>`) between threads, and call [`TraceStore`] on it.
+//! Each call sees every ingest that returned before it and never part of a batch; a call that reads many
+//! records (`resolve_many`, a query page, a trace, a recall) reads them from one consistent state. The other two
+//! handles are optimisations of the same answers, never different answers:
+//!
+//! | You are doing | Use | Why |
+//! |---|---|---|
+//! | anything, from any thread | [`Store`] | simplest; consistent per call |
+//! | many small lookups in a loop on one thread (a scanning station, an import check) | [`Store::reader`] → [`Reader`] | reuses RocksDB iterators across calls (measured in `tracecode bench lookup`); [`Reader::pin`] makes later calls read one state |
+//! | several calls that must agree with each other (a report, a walk you drive yourself) | [`Store::session`] → [`Session`] | a [`TraceStore`] over one pinned state, with reused iterators; the `trace` functions already run on one |
+//!
+//! `Reader` and `Session` borrow the store and are not `Sync`: make one per thread, drop it when done (a pinned
+//! state holds a RocksDB snapshot, which keeps obsolete versions from being compacted away).
+//!
 //! # Data model
 //! Every accepted event gets a **record sequence number** ([`Seq`], from 1, in capture order) and its content id
 //! ([`EventId`], BLAKE3 of the canonical frame). Re-ingesting an event with the same id changes nothing and is

@@ -60,7 +60,20 @@ impl<'s> View<'s> {
 
 impl Store {
     /// A reader that reuses its RocksDB iterators across calls — the fast path for a worker thread resolving
-    /// many codes. It stays coherent with ingest (its iterators are refreshed after every commit).
+    /// many codes. It stays coherent with ingest (its iterators are refreshed after every commit). See "Which
+    /// handle to read with" in the [`store`](crate::store) docs.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("tracecode-reader-{}", std::process::id()));
+    /// use tracecode::store::{Options, Store};
+    /// let store = Store::open(&dir, Options::default())?;
+    /// let mut reader = store.reader();
+    /// for scan in ["(01)09506000134352(21)A1", "(01)09506000134352(21)A2"] {
+    ///     assert!(reader.resolve(scan)?.is_none()); // an empty store knows no code
+    /// }
+    /// # drop(reader); drop(store); std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
     pub fn reader(&self) -> Reader<'_> {
         Reader::new(self, None)
     }
