@@ -46,21 +46,8 @@
 //! forward trace into a recall and optionally records it as events in one atomic batch. Edges are reported
 //! borrowed ([`EdgeRef`]): a streaming consumer copies only what it keeps.
 //!
-//! ## Why the store walk is built the way it is
-//! A million-node walk over RocksDB spent most of its time outside RocksDB: every edge became an owned [`Edge`]
-//! (an allocated far-end identifier, a parsed source/destination type), then was hashed and cloned into a
-//! `HashMap<Id, _>` visited set, and every node cost a seek. Now, on a store with an
-//! [`EdgeSource`] (the RocksDB [`Store`](crate::store::Store) and its sessions):
-//! - edges are read zero-copy ([`EdgeView`]; every record's CRC still checked) into
-//!   a per-chunk buffer of far-end node keys, hashed by the reading thread;
-//! - the visited set is an open-addressing table over the walk's own arena of node-key bytes, and an [`Id`] is
-//!   built only to be reported (short-lived allocations the allocator recycles, where a million long-lived
-//!   ones were slow, most of all in a heap fragmented by an ingest);
-//! - the edge iterator stays where the last node's records ended, so a sorted frontier in a dense level is read
-//!   by stepping forward, not by a seek per node;
-//! - each level's nodes are read ahead in chunks by a second thread while this one follows edges (and reads
-//!   chunks too whenever it would wait); steps are still reported by one thread in the one deterministic
-//!   order, so results do not depend on which thread read what.
+//! How the store walk reads fast (zero-copy edges, its own visited table, a second reading thread) is
+//! explained where it is done, in the private `walk` module.
 //!
 //! Other stores (the in-memory model) are walked through [`TraceStore::neighbours`] with the same rules.
 //!

@@ -11,8 +11,15 @@ use super::edges::{FAR_NONE, ReadEdge};
 use super::model::{Direction, NodeKind, NodeRole};
 use crate::code::KeyKind;
 use crate::event::{Action, Id, SourceDestType};
-use crate::store::Rel;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use super::model::TraceOptions;
+use crate::Error;
+use crate::event::Timestamp;
+use crate::hash::FastState;
 use crate::store::view::CHILD;
+use crate::store::{EdgeKind, Rel, Seq};
 
 /// Internal expansion modes, ordered by what they follow (each follows a superset of the one before).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,6 +96,7 @@ pub(super) fn sscc_tag() -> Option<u8> {
 }
 
 /// What the walk knows about a visited node.
+#[derive(Clone, Debug)]
 pub(super) struct Info {
     pub(super) depth: usize,
     pub(super) mode: Mode,
@@ -104,6 +112,74 @@ pub(super) struct Info {
     pub(super) contained: bool,
     /// What its identifier says about its kind.
     pub(super) base: Base,
+}
+
+impl Info {
+    /// The root of a walk in direction `dir`.
+    pub(super) const fn root(dir: Direction, base: Base) -> Self {
+        Self {
+            depth: 0,
+            mode: root_mode(dir),
+            expanded: None,
+            queued: true,
+            announced: None,
+            root: true,
+            hand: HAND_NONE,
+            contained: false,
+            base,
+        }
+    }
+
+    /// A node first reached over `rel` from a node at `depth`, in direction `dir`.
+    pub(super) fn reached(dir: Direction, rel: &Rel, depth: usize, base: Base) -> Self {
+        Self {
+            depth: depth.saturating_add(1),
+            mode: target_mode(dir, rel),
+            expanded: None,
+            queued: true,
+            announced: None,
+            root: false,
+            hand: hand_code(rel),
+            contained: *rel == Rel::Parent,
+            base,
+        }
+    }
+
+    /// A visited node reached again over `rel`: it takes the stronger mode (and must then be processed again:
+    /// true when it is not already waiting), is a container if reached as a parent, and keeps the first
+    /// hand-over hint.
+    pub(super) fn reached_again(&mut self, dir: Direction, rel: &Rel) -> bool {
+        let tm = target_mode(dir, rel);
+        let mut requeue = false;
+        if tm > self.mode {
+            self.mode = tm;
+            requeue = !self.queued;
+            self.queued = true;
+        }
+        self.contained |= *rel == Rel::Parent;
+        if self.hand == HAND_NONE {
+            self.hand = hand_code(rel);
+        }
+        requeue
+    }
+
+    /// Whether the node's edges are read now: it follows something, follows more than when it was last
+    /// expanded, and the node limit has not been reached (`full`).
+    pub(super) fn to_read(&self, full: bool) -> bool {
+        self.mode != Mode::Terminal && !full && self.expanded.is_none_or(|b| b < self.mode)
+    }
+
+    /// The role to report when it changed since the node was last reported: (role, reported before).
+    pub(super) fn announce(&mut self) -> Option<(NodeRole, bool)> {
+        let role = role_of(self.mode, self.root);
+        (self.announced != Some(role)).then(|| (role, self.announced.replace(role).is_some()))
+    }
+
+    /// What the node is, given whether its edges (when read) show it containing something.
+    pub(super) const fn kind(&self, has_children: bool) -> NodeKind {
+        let hand_only = matches!(self.mode, Mode::Terminal) && !self.root;
+        kind_of(self.base, hand_only, self.hand, self.contained || has_children)
+    }
 }
 
 /// What an identifier alone says about a node's kind.
@@ -184,11 +260,101 @@ pub(super) fn has_children(edges: &[ReadEdge]) -> bool {
 }
 
 pub(super) fn classify(info: &Info, edges: &[ReadEdge]) -> NodeKind {
-    let hand_only = info.mode == Mode::Terminal && !info.root;
-    kind_of(info.base, hand_only, info.hand, info.contained || has_children(edges))
+    info.kind(has_children(edges))
 }
 
 // ------------------------------------------------------------------------------------------------------------
+
+/// What the edge filter needs to know of one edge, however a walk stores it: the far end's identity (`None` for
+/// an "unpack all" marker), its relation, kind, action, time and record sequence.
+pub(super) struct Facts<'e, F> {
+    pub(super) far: Option<F>,
+    pub(super) rel: &'e Rel,
+    pub(super) kind: EdgeKind,
+    pub(super) action: Option<Action>,
+    pub(super) time: Timestamp,
+    pub(super) seq: Seq,
+}
+
+impl<F> Facts<'_, F> {
+    /// An aggregation or association edge between a parent and a child.
+    fn is_containment(&self) -> bool {
+        matches!(self.kind, EdgeKind::Aggregation | EdgeKind::Association)
+            && matches!(self.rel, Rel::Parent | Rel::Child)
+    }
+}
+
+/// The latest containment edge (time, seq) of each (is child, kind, far end) of a node, for as-of walks.
+type Latest<F> = HashMap<(bool, EdgeKind, F), (Timestamp, Seq), FastState>;
+
+/// The edge filter of the genealogy contract, applied by both walks: the indices of `edges` a node expanded in
+/// `mode` follows (leaving out what it already followed in `before`), given the window, kinds and `as_of` of
+/// `opts`. Containment counts only for ADD and OBSERVE; as of a time, only a pair's latest containment edge
+/// counts, and not when the parent was unpacked entirely after it (the node's own markers are among `edges`
+/// when it is the parent; `unpacked_far` answers for a parent at the far end).
+#[allow(clippy::too_many_arguments, reason = "the node's edges, the walk's settings, and the two lookups")]
+pub(super) fn select<'e, E, F: Hash + Eq + Copy>(
+    edges: &'e [E],
+    facts: impl Fn(&'e E) -> Facts<'e, F>,
+    dir: Direction,
+    opts: &TraceOptions,
+    mode: Mode,
+    before: Option<Mode>,
+    mut unpacked_far: impl FnMut(&'e E, EdgeKind, (Timestamp, Seq)) -> Result<bool, Error>,
+    out: &mut Vec<usize>,
+) -> Result<(), Error> {
+    out.clear();
+    let wanted = |f: &Facts<'_, F>| opts.kinds.contains(&f.kind) && opts.time_ok(f.time);
+    // As of T, only the latest containment edge of each (relation, kind, far end) can hold. Built only for
+    // as-of walks: even an empty map draws a random hash key.
+    let mut latest: Option<Latest<F>> = opts.as_of.is_some().then(HashMap::default);
+    if let Some(latest) = &mut latest {
+        for e in edges {
+            let f = facts(e);
+            if f.is_containment()
+                && wanted(&f)
+                && let Some(far) = f.far
+            {
+                let v = latest.entry((*f.rel == Rel::Child, f.kind, far)).or_insert((f.time, f.seq));
+                *v = (*v).max((f.time, f.seq));
+            }
+        }
+    }
+    for (i, e) in edges.iter().enumerate() {
+        let f = facts(e);
+        let Some(far) = f.far else { continue };
+        if !wanted(&f) || !follows(dir, mode, f.rel) || before.is_some_and(|b| follows(dir, b, f.rel)) {
+            continue;
+        }
+        if f.is_containment() {
+            if !matches!(f.action, Some(Action::Add | Action::Observe)) {
+                continue;
+            }
+            if let Some(latest) = &latest {
+                let at = (f.time, f.seq);
+                if latest.get(&(*f.rel == Rel::Child, f.kind, far)) != Some(&at) {
+                    continue;
+                }
+                let unpacked = if *f.rel == Rel::Child {
+                    edges.iter().map(&facts).any(|m| {
+                        m.far.is_none()
+                            && m.action == Some(Action::Delete)
+                            && m.kind == f.kind
+                            && opts.time_ok(m.time)
+                            && (m.time, m.seq) > at
+                    })
+                } else {
+                    unpacked_far(e, f.kind, at)?
+                };
+                if unpacked {
+                    continue;
+                }
+            }
+        }
+        out.push(i);
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

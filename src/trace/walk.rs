@@ -1,5 +1,22 @@
 //! The store walk: breadth-first over a [`TraceStore`], each level sorted by store key, visited nodes in an
 //! open-addressing table over the walk's own arena of node-key bytes.
+//!
+//! # Why the store walk is built the way it is
+//! A million-node walk over RocksDB spent most of its time outside RocksDB: every edge became an owned [`Edge`]
+//! (an allocated far-end identifier, a parsed source/destination type), then was hashed and cloned into a
+//! `HashMap<Id, _>` visited set, and every node cost a seek. Now, on a store with an
+//! [`EdgeSource`] (the RocksDB [`Store`](crate::store::Store) and its sessions):
+//! - edges are read zero-copy ([`EdgeView`]; every record's CRC still checked) into
+//!   a per-chunk buffer of far-end node keys, hashed by the reading thread;
+//! - the visited set is an open-addressing table over the walk's own arena of node-key bytes, and an [`Id`] is
+//!   built only to be reported (short-lived allocations the allocator recycles, where a million long-lived
+//!   ones were slow, most of all in a heap fragmented by an ingest);
+//! - the edge iterator stays where the last node's records ended, so a sorted frontier in a dense level is read
+//!   by stepping forward, not by a seek per node;
+//! - each level's nodes are read ahead in chunks by a second thread while this one follows edges (and reads
+//!   chunks too whenever it would wait); steps are still reported by one thread in the one deterministic
+//!   order, so results do not depend on which thread read what.
+//!
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -7,12 +24,11 @@ use std::ops::ControlFlow;
 use super::edges::{BufSpec, EdgeBuf, FAR_NONE, FAR_URI, ReadEdge};
 use super::model::{Direction, EdgeRef, Step, TraceOptions, WalkSummary};
 use super::read_ahead::{KeyList, ReadAhead, Shared, TOUCH_AHEAD, WalkTuning};
-use super::rules::{HAND_NONE, Info, Mode, base_of, classify, follows, hand_code, role_of, root_mode, target_mode};
+use super::rules::{self, Facts, Info, Mode, base_of, classify};
 use crate::code::TraceKey;
 use crate::event::{Action, Id, Timestamp};
 use crate::hash::FastState;
-use crate::store::view::CHILD;
-use crate::store::{Edge, EdgeKind, IdRef, Rel, Seq, TraceStore, keys};
+use crate::store::{Edge, EdgeKind, IdRef, Seq, TraceStore, keys};
 use crate::{Error, ErrorKind};
 
 /// Sorts a frontier by store key. The first 32 key bytes are compared as two integers held next to the node
@@ -160,9 +176,6 @@ pub(super) struct Walker<'s, S: TraceStore + ?Sized> {
     pub(super) summary: WalkSummary,
 }
 
-/// The latest containment edge (time, seq) of each (is child, kind, far node key) of a node, for as-of walks.
-pub(super) type Latest<'b> = HashMap<(bool, EdgeKind, &'b [u8]), (Timestamp, Seq), FastState>;
-
 /// What [`Walker::visit`] is given of the level loop's state.
 pub(super) struct Level<'l> {
     pub(super) within_depth: bool,
@@ -174,10 +187,6 @@ pub(super) struct Level<'l> {
 }
 
 impl<S: TraceStore + ?Sized> Walker<'_, S> {
-    pub(super) fn kind_ok(&self, k: EdgeKind) -> bool {
-        self.opts.kinds.contains(&k)
-    }
-
     /// Whether the parent at the far end of `e` was unpacked entirely (a DELETE naming no children) after `at`
     /// and within the filters (its markers read once per walk).
     pub(super) fn unpacked_far(
@@ -208,7 +217,8 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
             .is_some_and(|l| l.iter().any(|&(k, t, s)| k == kind && opts.time_ok(t) && (t, s) > at)))
     }
 
-    /// Indices of the edges in `edges` to follow in `mode`, leaving out what `before` already followed.
+    /// Indices of the edges in `edges` to follow in `mode`, leaving out what `before` already followed
+    /// ([`rules::select`](super::rules::select) over the edges as read).
     pub(super) fn select(
         &mut self,
         buf: &EdgeBuf,
@@ -217,61 +227,16 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         before: Option<Mode>,
         out: &mut Vec<usize>,
     ) -> Result<(), Error> {
-        out.clear();
-        let as_of = self.opts.as_of.is_some();
-        // As of T, only the latest containment edge of each (relation, kind, far end) can hold.
-        // Built only for as-of walks: even an empty map draws a random hash key.
-        let mut latest: Option<Latest<'_>> = as_of.then(HashMap::default);
-        if let Some(latest) = &mut latest {
-            for e in edges {
-                if e.to != FAR_NONE && e.is_containment() && self.kind_ok(e.kind) && self.opts.time_ok(e.time) {
-                    let v = latest.entry((e.rel == CHILD, e.kind, buf.far_key(e))).or_insert((e.time, e.seq));
-                    *v = (*v).max((e.time, e.seq));
-                }
-            }
-        }
-        for (i, e) in edges.iter().enumerate() {
-            if e.to == FAR_NONE {
-                continue;
-            }
-            let rel = buf.rel(e);
-            if !self.kind_ok(e.kind)
-                || !self.opts.time_ok(e.time)
-                || !follows(self.dir, mode, rel)
-                || before.is_some_and(|b| follows(self.dir, b, rel))
-            {
-                continue;
-            }
-            if e.is_containment() {
-                if !matches!(e.action, Some(Action::Add | Action::Observe)) {
-                    continue;
-                }
-                if let Some(latest) = &latest {
-                    if latest.get(&(e.rel == CHILD, e.kind, buf.far_key(e))) != Some(&(e.time, e.seq)) {
-                        continue;
-                    }
-                    let at = (e.time, e.seq);
-                    let opts = self.opts;
-                    let unpacked = if e.rel == CHILD {
-                        // The node is the parent: its own markers are among its edges.
-                        edges.iter().any(|m| {
-                            m.to == FAR_NONE
-                                && m.action == Some(Action::Delete)
-                                && m.kind == e.kind
-                                && opts.time_ok(m.time)
-                                && (m.time, m.seq) > at
-                        })
-                    } else {
-                        self.unpacked_far(buf, e, e.kind, at)?
-                    };
-                    if unpacked {
-                        continue;
-                    }
-                }
-            }
-            out.push(i);
-        }
-        Ok(())
+        let (dir, opts) = (self.dir, self.opts);
+        let facts = |e: &ReadEdge| Facts {
+            far: (e.to != FAR_NONE).then(|| buf.far_key(e)),
+            rel: buf.rel(e),
+            kind: e.kind,
+            action: e.action,
+            time: e.time,
+            seq: e.seq,
+        };
+        rules::select(edges, facts, dir, opts, mode, before, |e, kind, at| self.unpacked_far(buf, e, kind, at), out)
     }
 
     /// Adds a new node: its key and identifier bytes go to the arena (the identifier is the key's tail unless the
@@ -303,37 +268,25 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         })
     }
 
-    /// Adds the far end of `e` (reached over `rel` in mode `tm`), or strengthens it if visited; returns its
+    /// Adds the far end of `e` (the rules' [`Info::reached`]), or strengthens it if visited; returns its
     /// position (and its identifier when it is new), or `None` when `max_nodes` refuses a new node. Pushes the
     /// node to `next` when it must be processed again.
     pub(super) fn reach(
         &mut self,
         buf: &EdgeBuf,
         e: &ReadEdge,
-        tm: Mode,
         depth: usize,
         max_nodes: usize,
         next: &mut Vec<u32>,
     ) -> Result<Option<(u32, Option<Id>)>, Error> {
         let rel = buf.rel(e);
-        let hand = hand_code(rel);
-        let parent = *rel == Rel::Parent;
         let key = buf.far_key(e);
         let h = e.hash;
         if let Ok(j) = self.table.find(key, h, &self.nodes, &self.arena) {
-            if let Some(t) = self.nodes.get_mut(j as usize) {
-                let t = &mut t.info;
-                if tm > t.mode {
-                    t.mode = tm;
-                    if !t.queued {
-                        t.queued = true;
-                        next.push(j);
-                    }
-                }
-                t.contained |= parent;
-                if t.hand == HAND_NONE {
-                    t.hand = hand;
-                }
+            if let Some(t) = self.nodes.get_mut(j as usize)
+                && t.info.reached_again(self.dir, rel)
+            {
+                next.push(j);
             }
             return Ok(Some((j, None)));
         }
@@ -341,17 +294,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
             return Ok(None);
         }
         let Some(id) = buf.far_id(e)? else { return Ok(None) };
-        let info = Info {
-            depth: depth.saturating_add(1),
-            mode: tm,
-            expanded: None,
-            queued: true,
-            announced: None,
-            root: false,
-            hand,
-            contained: parent,
-            base: base_of(&id),
-        };
+        let info = Info::reached(self.dir, rel, depth, base_of(&id));
         let id_bytes = buf.bytes.get(e.id.0..e.id.1).unwrap_or_default();
         let Some(j) = self.add(key, id_bytes, e.to == FAR_URI, h, info) else { return Ok(None) };
         self.summary.nodes += 1;
@@ -379,8 +322,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         let mut list = KeyList::default();
         for &v in level {
             let Some(n) = self.nodes.get(v as usize) else { continue };
-            let (mode, before) = (n.info.mode, n.info.expanded);
-            if mode != Mode::Terminal && !full && before.is_none_or(|b| b < mode) {
+            if n.info.to_read(full) {
                 plan.push(v);
                 list.bytes.extend_from_slice(self.arena.get(n.key.0..n.key.1).unwrap_or_default());
                 list.ends.push(list.bytes.len());
@@ -417,17 +359,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
     ) -> Result<WalkSummary, Error> {
         let max_nodes = self.opts.max_nodes.unwrap_or(usize::MAX).max(1);
         let root_key = keys::node_key(root);
-        let info = Info {
-            depth: 0,
-            mode: root_mode(self.dir),
-            expanded: None,
-            queued: true,
-            announced: None,
-            root: true,
-            hand: HAND_NONE,
-            contained: false,
-            base: base_of(root),
-        };
+        let info = Info::root(self.dir, base_of(root));
         let h = hash_key(&self.table.hasher, &root_key);
         let r = IdRef::of(root);
         self.add(&root_key, r.as_bytes(), r.is_uri(), h, info);
@@ -471,8 +403,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
                 let id = self.id_of(v)?;
                 let Some(node) = self.nodes.get_mut(v as usize) else { continue };
                 node.info.queued = false;
-                let (mode, before) = (node.info.mode, node.info.expanded);
-                let read = mode != Mode::Terminal && !full && before.is_none_or(|b| b < mode);
+                let read = node.info.to_read(full);
                 let key = node.key;
                 let got: Result<(&EdgeBuf, (usize, usize)), Error> = if !read {
                     Ok((&own, (0, 0)))
@@ -517,9 +448,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         let Some(node) = self.nodes.get_mut(v as usize) else { return Ok(false) };
         let info = &mut node.info;
         let (mode, before) = (info.mode, info.expanded);
-        let role = role_of(info.mode, info.root);
-        if info.announced != Some(role) {
-            let again = info.announced.replace(role).is_some();
+        if let Some((role, again)) = info.announce() {
             let kind = classify(info, edges);
             let depth = info.depth;
             if sink(Step::Node { id, kind, role, depth, again }).is_break() {
@@ -540,8 +469,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
         for &i in lv.chosen.iter() {
             let Some(e) = edges.get(i) else { continue };
             let rel = buf.rel(e);
-            let tm = target_mode(self.dir, rel);
-            let Some((j, new)) = self.reach(buf, e, tm, lv.depth, lv.max_nodes, lv.next)? else {
+            let Some((j, new)) = self.reach(buf, e, lv.depth, lv.max_nodes, lv.next)? else {
                 self.summary.truncated = true;
                 *lv.full = true;
                 continue;
