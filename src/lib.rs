@@ -70,11 +70,12 @@
 mod civil;
 pub mod code;
 mod error;
-mod hash;
 pub mod event;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod hash;
+mod hex;
 pub mod store;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;

@@ -212,8 +212,9 @@ const GS1_LAYOUTS: &[Gs1Layout] = &[
     },
 ];
 
-/// National schemes: tag, canonical prefix, BCD digit count (0 = text).
-const NATIONAL_LAYOUTS: &[(Scheme, u8, u8)] = &[
+/// National schemes with a key layout: scheme (its name is the key text's prefix), tag, BCD digit count (0 =
+/// text). The one list of national key schemes: detection (`cn::is_key_text`) reads it too.
+pub(crate) const NATIONAL_LAYOUTS: &[(Scheme, u8, u8)] = &[
     (Scheme::CnDrug20, tag::CN_DRUG20, 20),
     (Scheme::Ma, tag::MA, 0),
     (Scheme::Handle, tag::HANDLE, 0),
@@ -326,21 +327,6 @@ fn layout_for(ai: &str) -> Option<&'static Gs1Layout> {
     GS1_LAYOUTS.iter().find(|l| l.ai.as_bytes() == ai.as_bytes())
 }
 
-/// Percent-encodes `s` into `out` as a Digital Link path segment: everything outside the RFC 3986 unreserved
-/// set is `%HH` with upper-case hex.
-pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-            out.push(char::from(HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0')));
-        }
-    }
-}
-
 /// Decodes `%HH` escapes (either case); returns `None` on a malformed escape, NUL or invalid UTF-8.
 pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
@@ -348,10 +334,9 @@ pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         if c == b'%' {
-            let hex = |x: u8| char::from(x).to_digit(16);
-            let hi = hex(*b.get(i + 1)?)?;
-            let lo = hex(*b.get(i + 2)?)?;
-            let v = u8::try_from(hi * 16 + lo).ok()?;
+            let hi = crate::hex::digit(*b.get(i + 1)?)?;
+            let lo = crate::hex::digit(*b.get(i + 2)?)?;
+            let v = hi << 4 | lo;
             if v == 0 {
                 return None;
             }
@@ -697,7 +682,7 @@ fn decode_gs1(layout: &Gs1Layout, rest: &[u8], mut text: Option<&mut String>) ->
     if layout.digits == 0 {
         let (v, used) = read_text(rest, 1)?;
         if let Some(o) = text.as_deref_mut() {
-            percent_encode_into(o, v);
+            crate::hex::percent_encode_into(o, v);
         }
         pos = used;
     } else {
@@ -710,7 +695,7 @@ fn decode_gs1(layout: &Gs1Layout, rest: &[u8], mut text: Option<&mut String>) ->
         if matches!(layout.tag, tag::GRAI | tag::GDTI | tag::GCN) && rest.get(pos) == Some(&mark::SERIAL) {
             let (v, used) = read_text(rest.get(pos + 1..).unwrap_or_default(), 1 + pos + 1)?;
             if let Some(o) = text.as_deref_mut() {
-                percent_encode_into(o, v);
+                crate::hex::percent_encode_into(o, v);
             }
             pos += 1 + used;
             instance = true;
@@ -737,7 +722,7 @@ fn decode_gs1(layout: &Gs1Layout, rest: &[u8], mut text: Option<&mut String>) ->
             o.push('/');
             o.push_str(ai);
             o.push('/');
-            percent_encode_into(o, v);
+            crate::hex::percent_encode_into(o, v);
         }
         pos += 1 + used;
         instance |= is_instance_q;

@@ -38,7 +38,7 @@ macro_rules! hash32 {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&hex(&self.0))
+                f.write_str(&crate::hex::encode(&self.0))
             }
         }
 
@@ -95,18 +95,6 @@ impl<'de> serde::de::Visitor<'de> for Bytes32Visitor {
         }
         Ok(out)
     }
-}
-
-/// Lower-case hexadecimal of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            s.push(DIGITS.get(usize::from(nibble)).map_or('0', |&d| char::from(d)));
-        }
-    }
-    s
 }
 
 /// Parses 64 hex digits into 32 bytes, with the position of the first bad character.
@@ -389,7 +377,7 @@ pub fn gs1_event_hash(event: &Event) -> Result<String, Error> {
 /// As [`prehash_string`].
 pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<String, Error> {
     let pre = prehash_string(event, profile)?;
-    Ok(format!("ni:///sha-256;{}?ver={}", hex(&Sha256::digest(pre.as_bytes())), profile.version()))
+    Ok(format!("ni:///sha-256;{}?ver={}", crate::hex::encode(&Sha256::digest(pre.as_bytes())), profile.version()))
 }
 
 /// The CBV 2.0 pre-hash string of an event (events.md §7.1–§7.2): fields in canonical order, `key=value`
@@ -897,7 +885,7 @@ mod tests {
     const EX: &str = "https://ns.example.com/epcis/";
 
     fn sha256_hex(data: &[u8]) -> String {
-        hex(&Sha256::digest(data))
+        crate::hex::encode(&Sha256::digest(data))
     }
 
     // The SHA-256 the GS1 hash uses, against published vectors: NIST CSRC "Cryptographic Standards and Guidelines
@@ -1198,15 +1186,10 @@ mod tests {
         assert_eq!(prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap_err().kind(), ErrorKind::Length);
     }
 
-    /// Deterministic Fisher–Yates driven by a splitmix64 stream.
-    fn shuffle<T>(v: &mut [T], seed: &mut u64) {
+    /// Deterministic Fisher–Yates driven by a SplitMix64 stream.
+    fn shuffle<T>(v: &mut [T], rng: &mut crate::hash::SplitMix64) {
         for i in (1..v.len()).rev() {
-            *seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = *seed;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            let j = usize::try_from(z % (i as u64 + 1)).unwrap();
+            let j = usize::try_from(rng.below(i as u64 + 1)).unwrap();
             v.swap(i, j);
         }
     }
@@ -1235,8 +1218,7 @@ mod tests {
                 base.push(spell(s, false));
                 other.push(spell(s, d));
             }
-            let mut seed = seed;
-            shuffle(&mut other, &mut seed);
+            shuffle(&mut other, &mut crate::hash::SplitMix64::new(seed));
             let time = ["2022-02-16T20:33:31.116-06:00", "2022-02-17T02:33:31.116Z", "2022-02-17T10:33:31.116+08:00"][zone];
             let rp = if rp_dl { "https://id.gs1.org/414/0614141073467/254/1234" } else { "urn:epc:id:sgln:0614141.07346.1234" };
             let a = worked("2022-02-16T20:33:31.116-06:00", &base.iter().map(String::as_str).collect::<Vec<_>>(), "urn:epc:id:sgln:0614141.07346.1234");
@@ -1253,7 +1235,7 @@ mod tests {
         fn stable_under_field_reordering(seed in any::<u64>()) {
             let a = combined();
             let mut b = combined();
-            let mut s = seed;
+            let mut s = crate::hash::SplitMix64::new(seed);
             shuffle(&mut b.biz_transactions, &mut s);
             shuffle(&mut b.ilmd, &mut s);
             shuffle(&mut b.extensions, &mut s);

@@ -59,7 +59,7 @@ pub(crate) fn lot_key(gtin: &TraceKey, lot: &str) -> Result<TraceKey, crate::Err
     let mut s = String::with_capacity(text.len() + 4 + lot.len() * 3);
     s.push_str(&text);
     s.push_str("/10/");
-    crate::code::key::percent_encode_into(&mut s, lot);
+    crate::hex::percent_encode_into(&mut s, lot);
     s.parse()
 }
 

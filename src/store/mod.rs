@@ -102,11 +102,11 @@ mod known;
 mod rocks;
 
 pub use memory::MemoryStore;
-#[cfg(feature = "rocksdb")]
-pub use rocks::durable::Loss;
 #[cfg(all(feature = "rocksdb", feature = "testing"))]
 #[doc(hidden)]
 pub use rocks::RawScanner;
+#[cfg(feature = "rocksdb")]
+pub use rocks::durable::Loss;
 #[cfg(feature = "rocksdb")]
 pub use rocks::{Options, Reader, Session, Store};
 pub use state::derive_state;

@@ -80,28 +80,12 @@ use crate::{Error, ErrorKind};
 /// What every parser of this module returns: the code and the non-fatal observations made while reading it.
 pub type Parsed = (NationalCode, Vec<Warning>);
 
-/// The schemes of this module that have national key text, `{name}:{code}` with `name` the scheme's
-/// [`Scheme::as_str`] (`cn-drug20:81234567890123456789`): the list of national key prefixes, read by the
-/// detector when it decides whether an event identifier is key text ([`super::identifier_key`]). The key layer's
-/// layout table holds the same schemes with their binary tags; a detector test keeps the two in step.
-pub(crate) const KEY_SCHEMES: [Scheme; 11] = [
-    Scheme::CnDrug20,
-    Scheme::Ma,
-    Scheme::Handle,
-    Scheme::Ecode,
-    Scheme::EquipmentCode,
-    Scheme::EquipmentRegistration,
-    Scheme::GasCylinder,
-    Scheme::Detonator,
-    Scheme::VetDrug,
-    Scheme::Pesticide,
-    Scheme::CreditCode,
-];
-
-/// Is `text` national key text by its prefix: does the part before its first `:` name one of [`KEY_SCHEMES`]?
+/// Is `text` national key text by its prefix: does the part before its first `:` name a national scheme with a
+/// key layout (`key::NATIONAL_LAYOUTS`)?
 /// (Whether the rest is a valid code is the key parser's question.)
 pub(crate) fn is_key_text(text: &str) -> bool {
-    text.split_once(':').is_some_and(|(name, _)| KEY_SCHEMES.iter().any(|s| s.as_str() == name))
+    text.split_once(':')
+        .is_some_and(|(name, _)| crate::code::key::NATIONAL_LAYOUTS.iter().any(|(s, _, _)| s.as_str() == name))
 }
 
 /// Longest input a variable-length parser accepts, in bytes. Real codes are far shorter; the bound keeps work

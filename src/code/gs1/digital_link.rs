@@ -62,7 +62,8 @@ const CONVENIENCE_ALPHAS: &[(&str, &str)] = &[
 /// Byte classes (RFC 3986 and the GS1 Barcode Syntax Engine's host rule), one table lookup per byte.
 const URI: u8 = 1; // allowed anywhere in a URI (RFC 3986 unreserved + reserved + `%`)
 const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name
-const UNRESERVED: u8 = 4; // written as-is by the generator
+#[cfg(test)]
+const UNRESERVED: u8 = 4; // RFC 3986 unreserved (the generator escapes by `crate::hex`; the bit stays checked)
 const SPECIAL: u8 = 8; // structure or escape: `/ ? # % +`
 
 /// The class of every byte, written out so that a lookup is one load; `class_table_matches_definition`
@@ -314,10 +315,6 @@ fn check_authority(b: &[u8], opts: &ParseOptions, warnings: &mut Vec<Warning>) -
     Ok(Layout { host_end, path_end: path_end.unwrap_or(query_end), query_end, escaped })
 }
 
-fn hex_val(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
-}
-
 enum DecodeError {
     /// `%00` at this offset of the raw text.
     Nul(usize),
@@ -331,7 +328,9 @@ enum DecodeError {
 fn percent_decode(raw: &[u8], query: bool, out: &mut [u8]) -> Result<(usize, bool), DecodeError> {
     let (mut i, mut n, mut changed) = (0, 0, false);
     while let Some(&c) = raw.get(i) {
-        let pair = || raw.get(i + 1).copied().and_then(hex_val).zip(raw.get(i + 2).copied().and_then(hex_val));
+        let pair = || {
+            raw.get(i + 1).copied().and_then(crate::hex::digit).zip(raw.get(i + 2).copied().and_then(crate::hex::digit))
+        };
         let (byte, step) = match c {
             b'%' => match pair() {
                 Some((0, 0)) => return Err(DecodeError::Nul(i)),
@@ -595,29 +594,6 @@ pub fn parse_digital_link(input: &str, opts: &ParseOptions) -> Result<DigitalLin
     Ok(DigitalLink { gs1, stem: input.get(..key_pos).unwrap_or_default().to_owned(), extra, warnings })
 }
 
-/// Appends `v` percent-encoded: every byte outside the RFC 3986 unreserved set as `%HH`, upper-case hex.
-fn push_encoded(s: &mut String, v: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut rest = v;
-    // Copy runs of unreserved characters whole; escape the byte that ends each run.
-    while !rest.is_empty() {
-        let run = rest.bytes().position(|b| class(b) & UNRESERVED == 0).unwrap_or(rest.len());
-        let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, ""));
-        s.push_str(plain);
-        let mut chars = tail.chars();
-        if let Some(c) = chars.next() {
-            let mut utf8 = [0u8; 4];
-            for &b in c.encode_utf8(&mut utf8).as_bytes() {
-                s.push('%');
-                for nibble in [b >> 4, b & 0x0F] {
-                    s.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
-                }
-            }
-        }
-        rest = chars.as_str();
-    }
-}
-
 impl Gs1 {
     /// Writes the list as a Digital Link URI under `stem` (`scheme://host[/custom/stem]`, a trailing `/` is
     /// dropped).
@@ -729,7 +705,7 @@ impl Gs1 {
             s.push('/');
             s.push_str(e.def.ai);
             s.push('/');
-            push_encoded(&mut s, e.value);
+            crate::hex::percent_encode_into(&mut s, e.value);
         }
         let mut prev = "";
         for e in attrs.iter().filter_map(|&i| self.get_index(usize::from(i))) {
@@ -741,7 +717,7 @@ impl Gs1 {
             prev = e.def.ai;
             s.push_str(e.def.ai);
             s.push('=');
-            push_encoded(&mut s, e.value);
+            crate::hex::percent_encode_into(&mut s, e.value);
         }
         Ok(s)
     }

@@ -833,15 +833,6 @@ pub fn decode_epc(bytes: &[u8]) -> Result<(CodeData, EpcInfo), Error> {
     }
 }
 
-fn hex_val(b: u8) -> u8 {
-    match b {
-        b'0'..=b'9' => b - b'0',
-        b'a'..=b'f' => b - b'a' + 10,
-        b'A'..=b'F' => b - b'A' + 10,
-        _ => 0,
-    }
-}
-
 /// Decodes an EPC given as hex (either case, optional `0x`, surrounding whitespace), as readers print it.
 ///
 /// # Errors
@@ -890,7 +881,7 @@ pub fn decode_epc_hex(hex: &str) -> Result<(CodeData, EpcInfo), Error> {
         .as_bytes()
         .chunks_exact(2)
         .map(|pair| match pair {
-            [a, b] => hex_val(*a) * 16 + hex_val(*b),
+            [a, b] => crate::hex::digit(*a).unwrap_or(0) * 16 + crate::hex::digit(*b).unwrap_or(0),
             _ => 0,
         })
         .collect();

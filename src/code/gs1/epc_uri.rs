@@ -826,15 +826,6 @@ pub fn to_epc_tag_uri(
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// The character (for messages) and its byte length at `i` of `s`.
 fn char_at(s: &str, i: usize) -> (char, usize) {
     s.get(i..).and_then(|t| t.chars().next()).map_or(('?', 1), |c| (c, c.len_utf8()))
@@ -851,7 +842,7 @@ fn unescape(s: &str, off: usize, cpref: bool, lenient: bool) -> Result<String, E
         if c == b'%' {
             let v = b
                 .get(i + 1..i + 3)
-                .and_then(|h| Some(hex_val(*h.first()?)? * 16 + hex_val(*h.get(1)?)?))
+                .and_then(|h| Some(crate::hex::digit(*h.first()?)? * 16 + crate::hex::digit(*h.get(1)?)?))
                 .ok_or_else(|| {
                     Error::new(
                         ErrorKind::Syntax,

@@ -9,8 +9,8 @@ use rocksdb::{DB, WriteBatch};
 use super::records::{NodeHead, XformEntry};
 use crate::Error;
 use crate::event::Timestamp;
-use crate::store::Seq;
 use crate::hash::Keyed;
+use crate::store::Seq;
 use crate::store::keys::{CF_NAMES, corrupt};
 
 /// One pending write: column family index, key and value as ranges of [`Pending::arena`].

@@ -662,11 +662,7 @@ fn damaged_area(message: &str) -> &'static str {
 
 /// A record key as hex, at most 64 bytes of it (for reports about records that do not decode).
 fn hex_key(k: &[u8]) -> String {
-    k.iter().take(64).fold(String::new(), |mut s, b| {
-        use std::fmt::Write as _;
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    crate::hex::encode(k.get(..64).unwrap_or(k))
 }
 
 /// The report of a chain whose state record is missing.
