@@ -2,7 +2,7 @@
 //! events; export events as an `EPCISDocument`.
 //!
 //! # Import
-//! [`import`] (or the [`Importer`] builder) reads from any [`Read`] in one pass with a bounded streaming JSON
+//! [`import()`] (or the [`Importer`] builder) reads from any [`Read`] in one pass with a bounded streaming JSON
 //! reader of its own (not serde_json). `epcisBody.eventList` (or `epcisBody.queryResults.resultsBody.eventList`)
 //! is visited one event at a time: each event is read into a small value tree, converted, handed to the caller's
 //! callback and dropped, so memory is bounded by the largest single event, not by the document: a 1 GB document

@@ -3,7 +3,7 @@
 //!
 //! Two implementations of one interface, [`TraceStore`]:
 //! - [`Store`] (feature `rocksdb`): the durable, embedded store — RocksDB column families (schema byte by byte in
-//!   [`keys`]), a bounded in-memory hot tier in front of it for resolutions, WAL on by default.
+//!   `src/store/keys.rs` and `docs/STORE.md`), a bounded in-memory hot tier in front of it for resolutions, WAL on by default.
 //! - [`MemoryStore`]: a deliberately naive in-memory implementation that keeps the events in a `Vec` and answers
 //!   every question by scanning them. It is the reference model the RocksDB store is tested against, and a
 //!   convenient store for unit tests of code built on top.

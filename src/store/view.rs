@@ -72,7 +72,7 @@ impl<'a> IdRef<'a> {
         }
     }
 
-    /// Appends the node key ([`keys::node_key`]) of this identifier to `out`, without building the [`Id`]
+    /// Appends the node key (`keys::node_key`) of this identifier to `out`, without building the [`Id`]
     /// (except for the rare identifiers too long for the key, whose key is a hash of their text).
     pub fn push_node_key(&self, out: &mut Vec<u8>) {
         // The three forms of `keys::push_node`: key bytes up to 255, `FF ‖ URI` under 255 bytes, else a hash.
@@ -139,7 +139,7 @@ impl<'a> EdgeView<'a> {
 
 /// Reads nodes' edges one node at a time, reusing its buffers (one per thread: see [`EdgeSource`]).
 pub trait EdgeReader {
-    /// Calls `f` with each edge stored under the node whose key ([`keys::node_key`]) is `node_key`, in
+    /// Calls `f` with each edge stored under the node whose key (`keys::node_key`) is `node_key`, in
     /// [`super::TraceStore::neighbours`] order, until `f` breaks. Every record is checked (checksum, layout)
     /// before `f` sees it.
     ///

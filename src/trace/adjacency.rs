@@ -75,7 +75,7 @@ pub enum CompactStep {
 
 /// An in-memory copy of a store's genealogy edges in compressed sparse rows (nodes numbered `u32` in store-key
 /// order, each node's edges contiguous and in [`TraceStore::neighbours`] order), for repeated or very large
-/// walks: a walk over it gives exactly the steps, in the same order, as [`walk`] over the store it was loaded
+/// walks: a walk over it gives exactly the steps, in the same order, as [`walk`](super::walk()) over the store it was loaded
 /// from (as of loading), without a store read per node.
 ///
 /// [`Adjacency::load`] copies what walks from some roots can reach (every edge of every node reachable over
@@ -404,7 +404,7 @@ impl Adjacency {
         }))
     }
 
-    /// [`rules::select`](super::rules::select) over the adjacency's edges of node `v`.
+    /// [`rules::select`] over the adjacency's edges of node `v`.
     pub(super) fn select(
         &self,
         v: u32,
@@ -426,7 +426,7 @@ impl Adjacency {
         rules::select(self.list(v), facts, dir, opts, mode, before, unpacked_far, out)
     }
 
-    /// [`walk`] over the adjacency from node number `root`, reporting [`CompactStep`]s.
+    /// [`walk`](super::walk()) over the adjacency from node number `root`, reporting [`CompactStep`]s.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`] when `root` (or a node the walk must expand) was not loaded.
@@ -518,7 +518,7 @@ impl Adjacency {
         Ok(summary)
     }
 
-    /// [`walk`] over the adjacency: the same steps, in the same order, as the store walk. A root the adjacency
+    /// [`walk`](super::walk()) over the adjacency: the same steps, in the same order, as the store walk. A root the adjacency
     /// does not hold at all is a trace of itself (as for a store that never saw it).
     ///
     /// # Errors
@@ -560,7 +560,7 @@ impl Adjacency {
         Ok(summary)
     }
 
-    /// [`trace`] over the adjacency; states (when asked for) come from `store`.
+    /// [`trace`](super::trace()) over the adjacency; states (when asked for) come from `store`.
     ///
     /// # Errors
     /// As [`Self::walk`], and the store's errors when reading states.

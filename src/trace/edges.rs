@@ -20,11 +20,11 @@ pub(super) const FAR_URI: u8 = 2;
 /// One edge as read into an [`EdgeBuf`]: the far end's node key and identifier bytes live in the buffer.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct ReadEdge {
-    /// The far end's node key ([`keys::node_key`]), a range of [`EdgeBuf::bytes`].
+    /// The far end's node key (`keys::node_key`), a range of [`EdgeBuf::bytes`].
     pub(super) key: (usize, usize),
     /// The far end's identifier bytes (usually the tail of `key`).
     pub(super) id: (usize, usize),
-    /// [`NodeTable::hash`] of `key`, computed by the thread that read the edge.
+    /// The walk table's hash of `key`, computed by the thread that read the edge.
     pub(super) hash: u64,
     pub(super) to: u8,
     /// Index into [`RELS`], or `RELS.len() + i` for [`EdgeBuf::rels`]`[i]`.
@@ -47,7 +47,7 @@ pub(super) const PARENT: usize = 0;
 
 /// The edges of some nodes, read ahead of the walk's use: what replaces a `Vec<Edge>` per node, without an
 /// allocation per edge.
-/// What every [`EdgeBuf`] of a walk shares: the [`NodeTable`]'s hasher, so far ends arrive hashed, and the two
+/// What every [`EdgeBuf`] of a walk shares: the [`NodeTable`](super::walk::NodeTable)'s hasher, so far ends arrive hashed, and the two
 /// relations the walk's direction never follows (nor needs for anything else), which are not kept.
 #[derive(Clone, Debug, Default)]
 pub(super) struct BufSpec {

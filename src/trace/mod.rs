@@ -2,10 +2,11 @@
 //! now, who holds it), recall, and state at a point in time — "the source can be checked, the destination
 //! traced, responsibility assigned".
 //!
-//! Everything here walks the edges a [`TraceStore`] materialises at ingest ([`TraceStore::neighbours`]), so it
+//! Everything here walks the edges a [`TraceStore`](crate::store::TraceStore) materialises at ingest
+//! ([`TraceStore::neighbours`](crate::store::TraceStore::neighbours)), so it
 //! works the same on the RocksDB store and on the [`MemoryStore`](crate::store::MemoryStore) reference model.
 //! Every edge of a result cites the event that justifies it ([`TraceEdge::event`]), so each step can be checked
-//! by fetching that event ([`TraceStore::event`]).
+//! by fetching that event ([`TraceStore::event`](crate::store::TraceStore::event)).
 //!
 //! # What is followed
 //! A node is reached in one of four *roles*, which decide which of its edges are followed next:
@@ -39,17 +40,17 @@
 //!
 //! # Limits and streaming
 //! The walk is breadth-first with each level's frontier sorted by the node's store key
-//! ([`keys::node_key`]: sorted seeks are what RocksDB does fastest), cycle-safe (a visited set), and reports
-//! through a callback ([`walk`]), so a result of millions of nodes never has to be one value. `max_depth` and
+//! (its store key: sorted seeks are what RocksDB does fastest), cycle-safe (a visited set), and reports
+//! through a callback ([`walk()`]), so a result of millions of nodes never has to be one value. `max_depth` and
 //! `max_nodes` cut the walk; the result then says `truncated`. [`trace`], [`trace_back`] and [`trace_forward`]
-//! collect a walk into a [`Trace`] (with each node's state, by default for forward traces), [`recall`] turns a
+//! collect a walk into a [`Trace`] (with each node's state, by default for forward traces), [`recall()`] turns a
 //! forward trace into a recall and optionally records it as events in one atomic batch. Edges are reported
 //! borrowed ([`EdgeRef`]): a streaming consumer copies only what it keeps.
 //!
 //! How the store walk reads fast (zero-copy edges, its own visited table, a second reading thread) is
 //! explained where it is done, in the private `walk` module.
 //!
-//! Other stores (the in-memory model) are walked through [`TraceStore::neighbours`] with the same rules.
+//! Other stores (the in-memory model) are walked through [`TraceStore::neighbours`](crate::store::TraceStore::neighbours) with the same rules.
 //!
 //! For repeated or very large walks, [`Adjacency`] copies a store's edges into compressed sparse rows in memory
 //! (nodes numbered in store-key order) and walks them with the same rules — the same steps in the same order —

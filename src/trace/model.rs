@@ -48,7 +48,7 @@ pub struct TraceOptions {
     pub from: Option<Timestamp>,
     /// Ignore edges at or after this time (exclusive bound).
     pub until: Option<Timestamp>,
-    /// The genealogy as it stood at this time (see the [module docs](self)); `None` is the historical union.
+    /// The genealogy as it stood at this time (see the [module docs](super)); `None` is the historical union.
     pub as_of: Option<Timestamp>,
     /// Edge kinds to follow (empty follows none).
     pub kinds: Vec<EdgeKind>,
@@ -203,7 +203,7 @@ pub struct TraceEdge {
     pub seq: Seq,
 }
 
-/// What a [`walk`] reports, in order: a node is announced when its level is processed, before the edges that
+/// What a [`walk`](super::walk()) reports, in order: a node is announced when its level is processed, before the edges that
 /// leave it; an edge may name a node announced at the next level.
 #[derive(Debug)]
 pub enum Step<'a> {
@@ -225,7 +225,7 @@ pub enum Step<'a> {
     Edge(EdgeRef<'a>),
 }
 
-/// An edge as a [`walk`] reports it, borrowed from the walk (no copy per edge of a huge trace).
+/// An edge as a [`walk`](super::walk()) reports it, borrowed from the walk (no copy per edge of a huge trace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EdgeRef<'a> {
     /// The node the edge was followed from.
@@ -262,7 +262,7 @@ impl EdgeRef<'_> {
     }
 }
 
-/// What a [`walk`] did.
+/// What a [`walk`](super::walk()) did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WalkSummary {
     /// Distinct nodes discovered (the root included).

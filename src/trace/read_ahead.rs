@@ -29,7 +29,7 @@ impl Default for WalkTuning {
     }
 }
 
-/// How many nodes ahead of the one it expands a walk loads the table slots of far ends ([`Walker::touch`]).
+/// How many nodes ahead of the one it expands a walk loads the table slots of far ends ([`Walker::touch`](super::walk::Walker::touch)).
 pub(super) const TOUCH_AHEAD: usize = 8;
 
 /// Chunks a reading thread may run ahead of the walk (bounds the read-ahead memory).

@@ -161,7 +161,7 @@ pub fn recall_events(root: &Id, affected: &[Affected], opts: &RecallOptions) -> 
 /// idempotent: the same events, reported as duplicates.
 ///
 /// # Errors
-/// As [`trace_forward`]; with `commit`, what [`TraceStore::ingest`] returns (nothing is written then).
+/// As [`trace_forward`](super::trace_forward()); with `commit`, what [`TraceStore::ingest`] returns (nothing is written then).
 ///
 /// ```
 /// use tracecode::event::{Action, Disposition, Event, EventType, Id, Timestamp, TzOffset};

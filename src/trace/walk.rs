@@ -5,8 +5,8 @@
 //! A million-node walk over RocksDB spent most of its time outside RocksDB: every edge became an owned [`Edge`]
 //! (an allocated far-end identifier, a parsed source/destination type), then was hashed and cloned into a
 //! `HashMap<Id, _>` visited set, and every node cost a seek. Now, on a store with an
-//! [`EdgeSource`] (the RocksDB [`Store`](crate::store::Store) and its sessions):
-//! - edges are read zero-copy ([`EdgeView`]; every record's CRC still checked) into
+//! [`EdgeSource`](crate::store::EdgeSource) (the RocksDB [`Store`](crate::store::Store) and its sessions):
+//! - edges are read zero-copy ([`EdgeView`](crate::store::EdgeView); every record's CRC still checked) into
 //!   a per-chunk buffer of far-end node keys, hashed by the reading thread;
 //! - the visited set is an open-addressing table over the walk's own arena of node-key bytes, and an [`Id`] is
 //!   built only to be reported (short-lived allocations the allocator recycles, where a million long-lived
@@ -218,7 +218,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
     }
 
     /// Indices of the edges in `edges` to follow in `mode`, leaving out what `before` already followed
-    /// ([`rules::select`](super::rules::select) over the edges as read).
+    /// ([`rules::select`] over the edges as read).
     pub(super) fn select(
         &mut self,
         buf: &EdgeBuf,
@@ -503,7 +503,7 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
 }
 
 /// Walks the genealogy from `root` breadth-first, reporting every node and followed edge to `sink` as it goes
-/// (see the [module docs](self) for what is followed); return [`ControlFlow::Break`] from the sink to stop.
+/// (see the [module docs](super) for what is followed); return [`ControlFlow::Break`] from the sink to stop.
 ///
 /// # Errors
 /// Whatever the store returns ([`ErrorKind::Corrupt`], [`ErrorKind::Io`]).

@@ -727,7 +727,7 @@ fn escape_into(out: &mut String, s: &str, cpref: bool) {
     }
 }
 
-/// The URI components of `p`, in order (CP, reference, [piece, total], [serial]), escaped.
+/// The URI components of `p`, in order (CP, reference, \[piece, total\], \[serial\]), escaped.
 fn write_body(out: &mut String, p: &Parts) {
     let lay = layout(p.scheme);
     out.push_str(&p.cp);

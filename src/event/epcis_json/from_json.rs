@@ -154,7 +154,7 @@ pub fn event_from_json(v: &Value, ctx: &Context) -> Result<Event, EventError> {
 /// # Ok::<(), tracecode::Error>(())
 /// ```
 ///
-/// [`import`]: super::import
+/// [`import`]: super::import()
 /// [`MAX_NUMBER`]: super::MAX_NUMBER
 /// [`MAX_DEPTH`]: super::MAX_DEPTH
 pub fn event_from_slice(json: &[u8], ctx: &Context) -> Result<Event, EventError> {

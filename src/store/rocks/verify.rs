@@ -68,7 +68,7 @@ impl Digest {
 const DERIVED: [(u8, &str); 3] = [(cfi::XFORM, "xform"), (cfi::IDX, "idx"), (cfi::EDGE, "edge")];
 
 impl Store {
-    /// [`TraceStore::verify`]: one node's chain, links and state record.
+    /// [`TraceStore::verify`](crate::store::TraceStore::verify): one node's chain, links and state record.
     pub(super) fn verify_node(&self, id: &Id) -> Result<VerifyReport, Error> {
         let view = View::take(self);
         let mut r = VerifyReport::default();
@@ -125,7 +125,7 @@ impl Store {
         Ok(r)
     }
 
-    /// [`TraceStore::verify_all`]: every record of every family (see the module docs). Damage met inside a
+    /// [`TraceStore::verify_all`](crate::store::TraceStore::verify_all): every record of every family (see the module docs). Damage met inside a
     /// step that reports it as an error (a record read to rebuild another) is reported like any other, naming
     /// the family of the damaged record.
     pub(super) fn verify_everything(&self) -> Result<VerifyReport, Error> {
