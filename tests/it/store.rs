@@ -842,7 +842,7 @@ fn invalid_event_stores_nothing_of_its_batch() {
     let bad = Event::new(EventType::Object, at(4), TzOffset::UTC); // no action
     let err = st.ingest(vec![good.clone(), bad.clone()]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    assert_eq!(err.offset(), 1, "offset = index of the invalid event");
+    assert_eq!(err.offset(), Some(1), "offset = index of the invalid event");
     assert_eq!(MemoryStore::new().ingest(vec![good.clone(), bad]).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(st.checkpoint().unwrap().seq, 0);
     assert!(st.resolve_id(&U.items[0]).unwrap().is_none());

@@ -113,7 +113,7 @@ impl Store {
     }
 
     fn poisoned_error() -> Error {
-        Error::new(ErrorKind::Poisoned, 0, 0, "an earlier write failed; reopen the store before writing again")
+        Error::msg(ErrorKind::Poisoned, "an earlier write failed; reopen the store before writing again")
     }
 
     /// [`TraceStore::ingest`](crate::store::TraceStore::ingest): one batch, committed whole or not at all.

@@ -69,5 +69,5 @@ fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
 
 /// The error of a batch whose helper thread (preparing events or building records) panicked.
 pub(super) fn helper_panicked() -> Error {
-    Error::new(ErrorKind::Io, 0, 0, "ingest: a preparation thread panicked (a bug; nothing was written)")
+    Error::msg(ErrorKind::Panicked, "ingest: a preparation thread panicked (a bug; nothing was written)")
 }
