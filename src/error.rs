@@ -15,8 +15,9 @@
 //!   for one); the cause is reachable only as `dyn Error`.
 //!
 //! Errors are made only inside the crate (the constructors are crate-private), so every kind and position
-//! means what this module documents. The crate's internal error types derive `thiserror::Error` and convert
-//! into this one at the public boundary.
+//! means what this module documents; code outside can turn its own I/O failure into one (`From<std::io::Error>`),
+//! e.g. to stop an import from its callback. The modules' own error types (`EventError`, `BadEvent`, `BadLink`,
+//! the Digital Link decoder's) derive `thiserror::Error` and convert into this one at the public boundary.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -128,8 +129,9 @@ impl fmt::Display for ErrorKind {
 ///
 /// [`offset`](Self::offset) and [`len`](Self::len) are byte positions in the input handed to the failing call
 /// (for [`crate::code::parse`]: the original scanner bytes, before any normalisation), so a UI can underline
-/// the faulty characters. Errors that are not about input bytes (storage, I/O, arguments, a panicked helper)
-/// have no position.
+/// the faulty characters. Two errors about a list name an index instead, and say so: the invalid event of an
+/// ingest batch, the broken link of a hash chain. Errors that are not about the call's input (storage, I/O, a
+/// store's state, an option out of range, a panicked helper) have no position.
 ///
 /// ```
 /// let err = tracecode::code::parse("(01)09506000134353").unwrap_err();
@@ -143,9 +145,13 @@ pub struct Error {
     /// `(offset, len)` in the input of the failing call; `None` when the fault is not in input bytes.
     position: Option<(usize, usize)>,
     message: Cow<'static, str>,
-    /// The failure reported by a dependency or the operating system (`Arc`, so the error stays `Clone`).
-    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    /// The failure reported by a dependency or the operating system.
+    source: Option<Cause>,
 }
+
+/// An underlying cause: shared (`Arc`), so [`Error`] stays `Clone`; boxed inside the `Arc`, so the pointer is thin
+/// and `Error` stays at 64 bytes (every `Result` of the crate carries it).
+type Cause = Arc<Box<dyn std::error::Error + Send + Sync + 'static>>;
 
 impl Error {
     /// An error of `kind` at `offset..offset + len` of the input, with a human-readable message.
@@ -161,7 +167,7 @@ impl Error {
     /// Keeps `cause` (a dependency's or the operating system's error) as [`source`](std::error::Error::source).
     #[must_use]
     pub(crate) fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(cause));
+        self.source = Some(Arc::new(Box::new(cause)));
         self
     }
 
@@ -276,7 +282,7 @@ impl fmt::Display for Error {
 // `std::io::Error`), not the `Arc` around it.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source.as_deref().map(|e| &**e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -309,3 +315,66 @@ pub(crate) fn io_kind(e: &std::io::Error) -> ErrorKind {
 
 /// Shorthand for `Result<T, tracecode::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn an_input_error_prints_its_position() {
+        let e = crate::code::parse("(01)09506000134353").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, Some(17), Some(1)));
+        assert!(e.is_input());
+        assert_eq!(e.to_string(), format!("{} (at byte 17)", e.message()));
+        assert!(e.source().is_none(), "a parse error has no underlying cause");
+        // A span longer than one byte names its length.
+        let e = Error::new(ErrorKind::Length, 4, 3, "too long");
+        assert_eq!(e.to_string(), "too long (at byte 4, 3 bytes)");
+        // "Missing here" is a position too: empty input is at byte 0.
+        let e = crate::code::parse("").unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Empty, Some(0), Some(0)));
+    }
+
+    #[test]
+    fn an_error_without_position_prints_just_its_message() {
+        let e = Error::msg(ErrorKind::Corrupt, "stored event record is damaged");
+        assert_eq!((e.offset(), e.len()), (None, None));
+        assert_eq!(e.to_string(), "stored event record is damaged");
+        // Moving a position that does not exist leaves none; setting one gives one.
+        assert_eq!(e.clone().shifted(5).offset(), None);
+        assert_eq!(e.at(2, 1).offset(), Some(2));
+    }
+
+    #[test]
+    fn the_cause_is_kept_and_not_compared() {
+        let io = std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left on device");
+        let e = Error::from(io);
+        assert_eq!((e.kind(), e.offset(), e.is_input()), (ErrorKind::NoSpace, None, false));
+        // `source()` is the cause itself (downcastable), not a wrapper around it.
+        let cause = e.source().and_then(|c| c.downcast_ref::<std::io::Error>()).unwrap();
+        assert_eq!(cause.kind(), std::io::ErrorKind::StorageFull);
+        // Clones share the cause; equality looks at kind, position and message only.
+        assert!(e.clone().source().is_some());
+        assert_eq!(e, Error::msg(ErrorKind::NoSpace, "no space left on device"));
+        assert_ne!(e, Error::msg(ErrorKind::Io, "no space left on device"));
+        let read_only = Error::from(std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem));
+        assert_eq!(read_only.kind(), ErrorKind::ReadOnly);
+        assert_eq!(Error::from(std::io::Error::other("x")).kind(), ErrorKind::Io);
+    }
+
+    #[test]
+    fn an_error_stays_small() {
+        // Every `Result` of the crate carries an `Error`; `ImportError` holds one and must stay under clippy's
+        // `result_large_err` bound.
+        assert!(size_of::<Error>() <= 64, "{}", size_of::<Error>());
+    }
+
+    #[test]
+    fn a_panicked_helper_is_not_an_input_error() {
+        let e = Error::msg(ErrorKind::Panicked, "a helper thread panicked");
+        assert!(!e.is_input());
+        assert_eq!(ErrorKind::Panicked.as_str(), "panicked");
+    }
+}

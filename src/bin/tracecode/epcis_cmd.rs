@@ -5,10 +5,10 @@ use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
+use tracecode::Error;
 use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, ImportError, Mode};
 use tracecode::event::{frame, id};
-use tracecode::Error;
 
 const HELP: &str = "\
 tracecode epcis — EPCIS 2.0 JSON-LD documents (EPCISDocument, EPCISQueryDocument, a bare event, or an array)

@@ -421,9 +421,8 @@ impl Gs1 {
         let bytes = pairs.iter().map(|(_, v)| v.len()).fold(0usize, usize::saturating_add);
         let mut out = Collector::new(pairs.len(), bytes, false);
         for &(ai, value) in pairs {
-            let def = ai::lookup(ai).ok_or_else(|| {
-                Error::msg(ErrorKind::UnknownAi, format!("unknown Application Identifier ({ai})"))
-            })?;
+            let def = ai::lookup(ai)
+                .ok_or_else(|| Error::msg(ErrorKind::UnknownAi, format!("unknown Application Identifier ({ai})")))?;
             check_value(def, value.as_bytes(), ctx)?;
             out.push(def, value, 0, 0)?;
         }

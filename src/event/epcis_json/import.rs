@@ -123,9 +123,7 @@ impl State<'_> {
                 }
             }
         }
-        (self.on_event)(index, result).map_err(|e| {
-            Stop::Fatal(ImportError::fatal(e, ""))
-        })
+        (self.on_event)(index, result).map_err(|e| Stop::Fatal(ImportError::fatal(e, "")))
     }
 
     /// The import error for a fault of the reader.
@@ -777,6 +775,32 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!((e.error().kind(), e.error().message(), n), (ErrorKind::Io, "disk full", 2));
+    }
+
+    #[test]
+    fn a_failing_source_is_an_io_error_with_its_cause() {
+        use std::error::Error as _;
+        /// Hands out a document's first bytes, then fails.
+        struct Broken<'a>(&'a [u8]);
+        impl std::io::Read for Broken<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("cable pulled"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let d = doc(GOOD);
+        let e = import(Broken(&d.as_bytes()[..d.len() / 2]), Mode::AcceptValid, |_, _| Ok(())).unwrap_err();
+        assert_eq!((e.error().kind(), e.error().offset()), (ErrorKind::Io, None), "{e}");
+        assert_eq!(e.error().message(), "cannot read the document: cable pulled");
+        let cause = e.source().and_then(|c| c.downcast_ref::<std::io::Error>()).unwrap();
+        assert_eq!(cause.to_string(), "cable pulled");
+        // The cause survives the conversion to the crate's error.
+        assert!(Error::from(e).source().is_some_and(<dyn std::error::Error>::is::<std::io::Error>));
     }
 
     proptest! {
