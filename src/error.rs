@@ -6,8 +6,8 @@
 //! message written for a person at a scanning station, plus two optional parts:
 //!
 //! - **a position**, for faults in the input handed to the call (a scanned code, a JSON document, a frame's
-//!   bytes): the byte offset and length a UI can underline. Storage, I/O, argument and state errors have none,
-//!   rather than pretending the fault sits at byte 0; [`Display`](fmt::Display) prints `(at byte N)` only when
+//!   bytes): the byte offset and length a UI can underline. Storage, I/O and state errors have none, rather
+//!   than pretending the fault sits at byte 0; [`Display`](fmt::Display) prints `(at byte N)` only when
 //!   there is a position.
 //! - **the underlying cause**, when a dependency or the operating system reported the failure (RocksDB's
 //!   status, a `std::io::Error`): kept as [`source()`](std::error::Error::source) for logs and error-chain
@@ -129,9 +129,9 @@ impl fmt::Display for ErrorKind {
 ///
 /// [`offset`](Self::offset) and [`len`](Self::len) are byte positions in the input handed to the failing call
 /// (for [`crate::code::parse`]: the original scanner bytes, before any normalisation), so a UI can underline
-/// the faulty characters. Two errors about a list name an index instead, and say so: the invalid event of an
-/// ingest batch, the broken link of a hash chain. Errors that are not about the call's input (storage, I/O, a
-/// store's state, an option out of range, a panicked helper) have no position.
+/// the faulty characters. Errors about one item of a list name its index instead, and say so in the message:
+/// the refused event of an ingest batch, the broken link of a hash chain. Errors that are not about the call's
+/// input (storage, I/O, a store's state, an option out of range, a panicked helper) have no position.
 ///
 /// ```
 /// let err = tracecode::code::parse("(01)09506000134353").unwrap_err();
@@ -159,7 +159,8 @@ impl Error {
         Self { kind, position: Some((offset, len)), message: message.into(), source: None }
     }
 
-    /// An error of `kind` that is not about a position in the input (storage, I/O, arguments, state).
+    /// An error of `kind` that is not about a position in the input (storage, I/O, a store's state, an option out
+    /// of range).
     pub(crate) fn msg(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Self { kind, position: None, message: message.into(), source: None }
     }
@@ -184,7 +185,7 @@ impl Error {
     }
 
     /// Byte offset of the fault in the input of the failing call; `None` when the fault is not in the input
-    /// (storage, I/O, arguments).
+    /// (storage, I/O, a store's state).
     pub const fn offset(&self) -> Option<usize> {
         match self.position {
             Some((offset, _)) => Some(offset),
