@@ -21,7 +21,9 @@ fn main() -> io::Result<()> {
             },
             Err(e) => {
                 println!("{line}");
-                println!("{}{} {}", " ".repeat(e.offset()), "^".repeat(e.len().max(1)), e.message());
+                // Parse errors always have a position: the faulty bytes of the line.
+                let (at, len) = e.offset().zip(e.len()).unwrap_or_default();
+                println!("{}{} {}", " ".repeat(at), "^".repeat(len.max(1)), e.message());
             }
         }
     }

@@ -40,7 +40,7 @@
 //! // Bad input gets a typed error with the position of the fault.
 //! let err = parse("]d2010950600013435317261231").unwrap_err();
 //! assert_eq!(err.kind(), tracecode::ErrorKind::CheckDigit);
-//! assert_eq!(err.offset(), 3 + 2 + 13); // after "]d2" and the AI "01": the 14th digit
+//! assert_eq!(err.offset(), Some(3 + 2 + 13)); // after "]d2" and the AI "01": the 14th digit
 //! # Ok::<(), tracecode::Error>(())
 //! ```
 //!

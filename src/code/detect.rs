@@ -347,7 +347,7 @@ fn bare_gtin(n: &Normalized<'_>, len: usize) -> Result<Gs1, Error> {
     if let Some(dst) = gtin.get_mut(14 - len..) {
         dst.copy_from_slice(b);
     }
-    let def = gs1::lookup("01").ok_or_else(|| Error::new(ErrorKind::UnknownAi, 0, 0, "AI table lacks (01)"))?;
+    let def = gs1::lookup("01").ok_or_else(|| Error::msg(ErrorKind::UnknownAi, "AI table lacks (01)"))?;
     let mut g = Gs1::with_capacity(1, 14);
     g.push_unchecked(def, std::str::from_utf8(&gtin).unwrap_or_default(), 0);
     Ok(g)
@@ -374,7 +374,7 @@ fn bare_key(n: &Normalized<'_>, len: usize, carrier: Carrier) -> Result<Code, Er
             return Err(e);
         }
         check_digit(n, n.bytes())?;
-        let def = gs1::lookup("00").ok_or_else(|| Error::new(ErrorKind::UnknownAi, 0, 0, "AI table lacks (00)"))?;
+        let def = gs1::lookup("00").ok_or_else(|| Error::msg(ErrorKind::UnknownAi, "AI table lacks (00)"))?;
         let mut g = Gs1::with_capacity(1, 18);
         g.push_unchecked(def, std::str::from_utf8(n.bytes()).unwrap_or_default(), 0);
         g
@@ -406,7 +406,7 @@ fn upce(n: &Normalized<'_>) -> Result<Code, Error> {
     if let Some(dst) = gtin.get_mut(2..) {
         dst.copy_from_slice(&gtin12);
     }
-    let def = gs1::lookup("01").ok_or_else(|| Error::new(ErrorKind::UnknownAi, 0, 0, "AI table lacks (01)"))?;
+    let def = gs1::lookup("01").ok_or_else(|| Error::msg(ErrorKind::UnknownAi, "AI table lacks (01)"))?;
     let mut g = Gs1::with_capacity(1, 14);
     g.push_unchecked(def, std::str::from_utf8(&gtin).unwrap_or_default(), 0);
     let mut code = Code::new(Scheme::Gs1Key, n.carrier, CodeData::Gs1(g));

@@ -68,12 +68,13 @@ impl Normalized<'_> {
         }
     }
 
-    /// Maps an error whose offset/len refer to [`Self::bytes`] back to the original input.
+    /// Maps an error whose offset/len refer to [`Self::bytes`] back to the original input (an error without a
+    /// position is returned as is).
     pub fn map_err(&self, e: Error) -> Error {
-        let start = self.orig(e.offset());
-        let end = if e.len() == 0 { start } else { self.orig(e.offset() + e.len() - 1) + 1 };
-        let len = end.saturating_sub(start);
-        e.at(start, len)
+        let Some((offset, len)) = e.position() else { return e };
+        let start = self.orig(offset);
+        let end = if len == 0 { start } else { self.orig(offset + len - 1) + 1 };
+        e.at(start, end.saturating_sub(start))
     }
 
     /// Splits off the part after a composite separator `|` (EAN/UPC + 2D composite), if any.
@@ -304,10 +305,10 @@ impl Normalized<'_> {
 /// Maps an error from a buffer produced by [`Normalized::with_gs`] back to original positions.
 pub(crate) fn map_err_with(map: &[u32], orig_len: usize, e: Error) -> Error {
     let at = |p: usize| map.get(p).map_or(orig_len, |&v| v as usize);
-    let start = at(e.offset());
-    let end = if e.len() == 0 { start } else { at(e.offset() + e.len() - 1) + 1 };
-    let len = end.saturating_sub(start);
-    e.at(start, len)
+    let Some((offset, len)) = e.position() else { return e };
+    let start = at(offset);
+    let end = if len == 0 { start } else { at(offset + len - 1) + 1 };
+    e.at(start, end.saturating_sub(start))
 }
 
 impl Normalized<'_> {
@@ -359,7 +360,7 @@ mod tests {
     fn error_mapping_through_aim() {
         let n = normalize(b"]d2ABC").unwrap();
         let e = n.map_err(Error::new(ErrorKind::Syntax, 1, 2, "x"));
-        assert_eq!((e.offset(), e.len()), (4, 2));
+        assert_eq!((e.offset(), e.len()), (Some(4), Some(2)));
     }
 
     proptest::proptest! {

@@ -962,7 +962,7 @@ mod tests {
         assert_eq!("cn-uscc:91350100M000100Y43".parse::<TraceKey>().unwrap().kind(), KeyKind::Party);
         // Key text is validated by the scheme's own rules.
         assert_eq!("cn-uscc:91350100M000100Y44".parse::<TraceKey>().unwrap_err().kind(), ErrorKind::CheckDigit);
-        assert_eq!("cn-uscc:91350100M000100Y44".parse::<TraceKey>().unwrap_err().offset(), 8 + 17);
+        assert_eq!("cn-uscc:91350100M000100Y44".parse::<TraceKey>().unwrap_err().offset(), Some(8 + 17));
         assert!("cn-drug20:8123".parse::<TraceKey>().is_err());
         assert!("cn-detonator:5361315A00001".parse::<TraceKey>().is_err());
         // Handle prefixes are case-insensitive; suffixes are kept.
@@ -992,7 +992,7 @@ mod tests {
         ] {
             let e = TraceKey::from_bytes(bytes).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Corrupt, "{bytes:?}");
-            assert_eq!(e.offset(), at, "{bytes:?}: {e}");
+            assert_eq!(e.offset(), Some(at), "{bytes:?}: {e}");
         }
     }
 

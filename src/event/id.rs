@@ -207,7 +207,7 @@ pub fn chain_step(prev: &Link, id: &EventId) -> Link {
 ///
 /// `expected` is the link recomputed from the ids (`None` when there are more links than ids), `found` the stored
 /// link (`None` when links are missing).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct BadLink {
     /// Position in the chain (0 = the first event's link).
     pub index: usize,
@@ -227,8 +227,6 @@ impl fmt::Display for BadLink {
         }
     }
 }
-
-impl std::error::Error for BadLink {}
 
 impl From<BadLink> for Error {
     /// [`ErrorKind::Corrupt`] with the bad link's index as the offset (length 1).
@@ -683,7 +681,7 @@ fn time_text(t: Timestamp) -> Result<String, Error> {
         ms += 1;
     }
     let rounded = t.0.checked_sub(sub).and_then(|whole| whole.checked_add(ms * 1_000_000)).ok_or_else(|| {
-        Error::new(ErrorKind::Range, 0, 0, "time is too close to the end of the representable range to round")
+        Error::msg(ErrorKind::Range, "time is too close to the end of the representable range to round")
     })?;
     Ok(Timestamp(rounded).to_rfc3339(TzOffset::UTC, 3))
 }
@@ -736,10 +734,8 @@ impl Prehasher<'_> {
     /// Pushes the entries of one named value.
     fn ext_value(&self, key: &str, value: &ExtValue, depth: usize, out: &mut Vec<String>) -> Result<(), Error> {
         if depth >= MAX_EXTENSION_DEPTH {
-            return Err(Error::new(
+            return Err(Error::msg(
                 ErrorKind::Length,
-                0,
-                0,
                 format!("extension {key} nests deeper than {MAX_EXTENSION_DEPTH} levels"),
             ));
         }
@@ -1275,7 +1271,7 @@ mod tests {
             prop_assert_eq!(bad.index, k);
             prop_assert_eq!(bad.found, Some(links[k]));
             let err: Error = bad.into();
-            prop_assert_eq!((err.kind(), err.offset()), (ErrorKind::Corrupt, k));
+            prop_assert_eq!((err.kind(), err.offset()), (ErrorKind::Corrupt, Some(k)));
             // A changed link is reported too, at its own index.
             let mut broken = links.clone();
             broken[k].0[0] ^= 0x80;
@@ -1367,11 +1363,11 @@ mod tests {
     #[test]
     fn hash_text_errors_have_positions() {
         let e = "abc".parse::<EventId>().unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 0, 3));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, Some(0), Some(3)));
         let mut s = "0".repeat(64);
         s.replace_range(37..38, "g");
         let e = s.parse::<Link>().unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, 37, 1));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, Some(37), Some(1)));
         assert!(serde_json::from_str::<EventId>("[1,2,3]").is_err());
     }
 }

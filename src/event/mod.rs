@@ -576,9 +576,9 @@ impl Event {
     /// Checks the type-specific presence rules of EPCIS 2.0 (events.md §2.3–§2.4).
     ///
     /// # Errors
-    /// [`ErrorKind::Syntax`] naming the rule that fails (offset and length are 0: the fault is structural).
+    /// [`ErrorKind::Syntax`] naming the rule that fails (no position: the fault is structural).
     pub fn validate(&self) -> Result<(), Error> {
-        let fail = |m: &'static str| Err(Error::new(ErrorKind::Syntax, 0, 0, m));
+        let fail = |m: &'static str| Err(Error::msg(ErrorKind::Syntax, m));
         let has_children = !self.child_epcs.is_empty() || !self.child_quantity_list.is_empty();
         match self.kind {
             EventType::Object => {

@@ -409,7 +409,7 @@ pub(crate) fn unseal<'v>(key: &[u8], value: &'v [u8], what: &str) -> Result<&'v 
 
 /// A corruption error about `what`.
 pub(crate) fn corrupt(what: &str, detail: &str) -> Error {
-    Error::new(ErrorKind::Corrupt, 0, 0, format!("stored {what} record is damaged: {detail}"))
+    Error::msg(ErrorKind::Corrupt, format!("stored {what} record is damaged: {detail}"))
 }
 
 /// A little reader over a value body; every read is bounds-checked and fails as corruption.

@@ -298,7 +298,7 @@ impl TraceStore for MemoryStore {
                 }
             }
         } else {
-            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "not a GTIN or GTIN + lot class key"));
+            return Err(Error::msg(ErrorKind::InvalidArgument, "not a GTIN or GTIN + lot class key"));
         }
         Ok(found.into_iter().filter(|k| after.is_none_or(|a| k > a)).take(limit.max(1)).collect())
     }
@@ -324,7 +324,7 @@ impl TraceStore for MemoryStore {
     fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
         let g = self.read();
         if cp.seq > seq_of(g.events.len()) - 1 {
-            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "checkpoint is beyond the end of the log"));
+            return Err(Error::msg(ErrorKind::InvalidArgument, "checkpoint is beyond the end of the log"));
         }
         let mut h: Link = LOG_GENESIS;
         for (i, (id, _)) in g.events.iter().enumerate().take(usize::try_from(cp.seq).unwrap_or(usize::MAX)) {

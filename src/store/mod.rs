@@ -323,7 +323,7 @@ impl Chain {
     pub fn get(&self, i: usize) -> Result<Option<ChainEvent>, Error> {
         let (Some(e), Some(f)) = (self.entries.get(i), self.frame(i)) else { return Ok(None) };
         let event = crate::event::frame::decode(f)
-            .map_err(|x| Error::new(ErrorKind::Corrupt, 0, 0, format!("chain frame {i} does not decode: {x}")))?;
+            .map_err(|x| Error::msg(ErrorKind::Corrupt, format!("chain frame {i} does not decode: {x}")))?;
         Ok(Some(ChainEvent { seq: e.seq, id: e.id, link: e.link, event }))
     }
 
@@ -366,7 +366,7 @@ impl ChainBuilder {
     pub(crate) fn push(&mut self, seq: Seq, id: EventId, link: Link, frame: &[u8]) -> Result<(), Error> {
         self.frames.extend_from_slice(frame);
         let end = u32::try_from(self.frames.len())
-            .map_err(|_| Error::new(ErrorKind::Length, 0, 0, "a chain's frames exceed 4 GiB"))?;
+            .map_err(|_| Error::msg(ErrorKind::Length, "a chain's frames exceed 4 GiB"))?;
         self.entries.push(ChainEntry { seq, id, link, end });
         Ok(())
     }

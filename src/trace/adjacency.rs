@@ -127,7 +127,7 @@ pub(super) struct Builder {
 }
 
 pub(super) fn too_many(what: &str) -> Error {
-    Error::new(ErrorKind::Length, 0, 0, format!("adjacency holds at most 2^32 - 1 {what}"))
+    Error::msg(ErrorKind::Length, format!("adjacency holds at most 2^32 - 1 {what}"))
 }
 
 impl Builder {
@@ -267,7 +267,7 @@ impl Builder {
 }
 
 pub(super) fn not_loaded() -> Error {
-    Error::new(ErrorKind::InvalidArgument, 0, 0, "the adjacency was not loaded with this node's edges")
+    Error::msg(ErrorKind::InvalidArgument, "the adjacency was not loaded with this node's edges")
 }
 
 impl Adjacency {
@@ -555,7 +555,7 @@ impl Adjacency {
             }
         })?;
         if failed {
-            return Err(Error::new(ErrorKind::Corrupt, 0, 0, "adjacency numbering is inconsistent"));
+            return Err(Error::msg(ErrorKind::Corrupt, "adjacency numbering is inconsistent"));
         }
         Ok(summary)
     }

@@ -182,7 +182,7 @@ impl EdgeBuf {
         Ok(match e.to {
             FAR_KEY => Some(Id::Key(TraceKey::from_stored(b))),
             FAR_URI => Some(Id::Uri(
-                std::str::from_utf8(b).map_err(|_| Error::new(ErrorKind::Corrupt, 0, 0, "edge far end"))?.into(),
+                std::str::from_utf8(b).map_err(|_| Error::msg(ErrorKind::Corrupt, "edge far end"))?.into(),
             )),
             _ => None,
         })

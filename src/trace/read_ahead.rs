@@ -351,7 +351,7 @@ mod tests {
         ) -> Result<(), Error> {
             assert!(!self.fails, "a reading thread fails (as the test wants)");
             if self.lender.bad.as_deref() == Some(node_key) {
-                return Err(Error::new(ErrorKind::Corrupt, 0, 0, "damaged (test)"));
+                return Err(Error::msg(ErrorKind::Corrupt, "damaged (test)"));
             }
             for e in self.lender.edges.get(node_key).into_iter().flatten() {
                 if f(EdgeView::of(e)).is_break() {
@@ -394,7 +394,7 @@ mod tests {
         fn neighbours(&self, node: &Id, out: &mut Vec<Edge>) -> Result<(), Error> {
             let k = keys::node_key(node);
             if self.bad.as_ref() == Some(&k) {
-                return Err(Error::new(ErrorKind::Corrupt, 0, 0, "damaged (test)"));
+                return Err(Error::msg(ErrorKind::Corrupt, "damaged (test)"));
             }
             out.extend(self.edges.get(&k).into_iter().flatten().cloned());
             Ok(())

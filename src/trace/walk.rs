@@ -259,10 +259,10 @@ impl<S: TraceStore + ?Sized> Walker<'_, S> {
 
     /// The identifier of node `v`, built from the arena.
     pub(super) fn id_of(&self, v: u32) -> Result<Id, Error> {
-        let n = self.nodes.get(v as usize).ok_or_else(|| Error::new(ErrorKind::Corrupt, 0, 0, "walk node"))?;
+        let n = self.nodes.get(v as usize).ok_or_else(|| Error::msg(ErrorKind::Corrupt, "walk node"))?;
         let b = self.arena.get(n.id.0..n.id.1).unwrap_or_default();
         Ok(if n.uri {
-            Id::Uri(std::str::from_utf8(b).map_err(|_| Error::new(ErrorKind::Corrupt, 0, 0, "walk node"))?.into())
+            Id::Uri(std::str::from_utf8(b).map_err(|_| Error::msg(ErrorKind::Corrupt, "walk node"))?.into())
         } else {
             Id::Key(TraceKey::from_stored(b))
         })

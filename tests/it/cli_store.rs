@@ -293,6 +293,13 @@ fn resolve_found_unknown_and_garbage() {
     let r = tc(&["resolve", "--db", &t.at("nothing"), dl]);
     assert_eq!(r.code, Some(1));
     assert!(!Path::new(&t.at("nothing")).join("CURRENT").exists());
+    // Its error object has no position: offset and len are null for an error that is not about the input.
+    let e = &json_lines(&r.stderr)[0];
+    assert_eq!(
+        (&e["ok"], &e["error"]["offset"], &e["error"]["len"]),
+        (&Value::Bool(false), &Value::Null, &Value::Null)
+    );
+    assert!(!e["error"]["message"].as_str().unwrap().contains("(at byte"), "{e}");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ fn scheme_list(detail: &str) -> Vec<String> {
 }
 
 fn describe_err(e: &tracecode::Error) -> String {
-    format!("err {}@{}+{} ({})", e.kind().as_str(), e.offset(), e.len(), e.message())
+    format!("err {}@{:?}+{:?} ({})", e.kind().as_str(), e.offset(), e.len(), e.message())
 }
 
 /// Runs one row; `Err(explanation)` on a mismatch.
@@ -161,8 +161,8 @@ fn check(row: &Row) -> Result<(), String> {
             )),
             Err(e) => {
                 let ok = e.kind().as_str() == kind
-                    && offset.is_none_or(|o| o == e.offset())
-                    && len.is_none_or(|l| l == e.len());
+                    && offset.is_none_or(|o| Some(o) == e.offset())
+                    && len.is_none_or(|l| Some(l) == e.len());
                 if ok { Ok(()) } else { Err(describe_err(&e)) }
             }
         },

@@ -818,18 +818,42 @@ fn backup_is_a_consistent_snapshot() {
     ingest_both(&mem, &copy, &tail.batches).unwrap();
 }
 
+/// A storage error is not about input bytes: no position, nothing like "(at byte 0)" in its text, and the storage
+/// engine's own error kept as its `source()`.
+fn assert_storage_error(err: &tracecode::Error) {
+    use std::error::Error as _;
+    assert_eq!((err.offset(), err.len(), err.is_input()), (None, None, false), "{err}");
+    assert_eq!(err.to_string(), err.message());
+    assert!(!err.to_string().contains("(at byte"), "{err}");
+    assert!(err.source().is_some(), "{err:?}");
+}
+
 #[test]
 fn open_missing_store_without_create_fails_with_io() {
     let dir = TempDir::new("missing");
     let err = Store::open(dir.path(), opts().create_if_missing(false)).err().unwrap();
     assert_eq!(err.kind(), ErrorKind::Io);
+    assert_storage_error(&err);
+}
+
+#[test]
+fn opening_a_regular_file_as_a_store_fails_with_a_storage_error() {
+    let dir = TempDir::new("file");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let file = dir.sub("not-a-store");
+    std::fs::write(&file, b"plain text").unwrap();
+    let err = Store::open(&file, opts()).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert_storage_error(&err);
 }
 
 #[test]
 fn second_open_of_a_locked_store_fails_with_locked() {
     let dir = TempDir::new("locked");
     let _st = open(dir.path());
-    assert_eq!(Store::open(dir.path(), opts()).err().unwrap().kind(), ErrorKind::Locked);
+    let err = Store::open(dir.path(), opts()).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Locked);
+    assert_storage_error(&err);
 }
 
 #[test]
@@ -842,7 +866,7 @@ fn invalid_event_stores_nothing_of_its_batch() {
     let bad = Event::new(EventType::Object, at(4), TzOffset::UTC); // no action
     let err = st.ingest(vec![good.clone(), bad.clone()]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    assert_eq!(err.offset(), 1, "offset = index of the invalid event");
+    assert_eq!(err.offset(), Some(1), "offset = index of the invalid event");
     assert_eq!(MemoryStore::new().ingest(vec![good.clone(), bad]).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(st.checkpoint().unwrap().seq, 0);
     assert!(st.resolve_id(&U.items[0]).unwrap().is_none());

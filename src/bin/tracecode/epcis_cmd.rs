@@ -5,10 +5,10 @@ use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
+use tracecode::Error;
 use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, ImportError, Mode};
 use tracecode::event::{frame, id};
-use tracecode::{Error, ErrorKind};
 
 const HELP: &str = "\
 tracecode epcis — EPCIS 2.0 JSON-LD documents (EPCISDocument, EPCISQueryDocument, a bare event, or an array)
@@ -98,8 +98,9 @@ fn with_input(args: &[String], flags: &[&str], f: impl FnOnce(Box<dyn Read>, &Op
     f(reader, &opts)
 }
 
+/// A failed write of the output, as the error an import callback returns.
 fn write_error(e: &io::Error) -> Error {
-    Error::new(ErrorKind::Io, 0, 0, format!("cannot write output: {e}"))
+    io::Error::new(e.kind(), format!("cannot write output: {e}")).into()
 }
 
 /// Reports a failed import: the document-level fault, or the callback's error.

@@ -51,6 +51,7 @@ parse prints one JSON object per input:
   {\"input\", \"ok\": true, \"scheme\", \"kind\", \"canonical\", \"key_hex\", \"elements\": [{\"ai\", \"value\"}],
    \"fields\": [{\"name\", \"value\"}], \"check\", \"carrier\", \"warnings\": [{\"code\", \"message\"}]}
   {\"input\", \"ok\": false, \"error\": {\"kind\", \"offset\", \"len\", \"message\"}}
+  (offset and len locate the fault in INPUT; both are null for an error that is not about it: storage, I/O)
 With --candidates the object has \"candidates\": [ {...success object..., \"score\", \"rule\"} ] instead.
 
 EXIT STATUS: 0 all inputs parsed, 1 some did not, 2 usage error.
@@ -129,6 +130,8 @@ pub(crate) fn code_json(input: &str, code: &Code) -> Value {
     obj
 }
 
+/// The JSON object for a failed call on `input`: `offset` and `len` are `null` when the error has no position in
+/// the input (a storage or I/O failure).
 pub(crate) fn error_json(input: &str, e: &tracecode::Error) -> Value {
     json!({
         "input": input,

@@ -343,7 +343,7 @@ fn each_since(
         let Some(last) = page.last() else { break };
         cursor = last.seq;
         for item in &page {
-            f(item).map_err(|e| Error::new(tracecode::ErrorKind::Io, 0, 0, format!("cannot write: {e}")))?;
+            f(item).map_err(|e| Error::from(io::Error::new(e.kind(), format!("cannot write: {e}"))))?;
             n += 1;
         }
     }
@@ -362,8 +362,7 @@ fn feed(store: &Store, args: &[String]) -> ExitCode {
                           "event": epcis_json::event_to_json(&item.event, &opts)});
         writeln!(out, "{line}")
     });
-    match r.and_then(|n| out.flush().map(|()| n).map_err(|e| Error::new(tracecode::ErrorKind::Io, 0, 0, e.to_string())))
-    {
+    match r.and_then(|n| out.flush().map(|()| n).map_err(Error::from)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail("feed", &e),
     }
@@ -388,7 +387,7 @@ fn export(store: &Store, args: &[String]) -> ExitCode {
         })
         .map_err(|e| err.take().unwrap_or(e))?;
         let mut out = w.finish()?;
-        out.flush().map_err(|e| Error::new(tracecode::ErrorKind::Io, 0, 0, e.to_string()))
+        out.flush().map_err(Error::from)
     })();
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tracecode::event::{Id, Timestamp};
 use tracecode::store::{EdgeKind, TraceStore};
 use tracecode::trace::{self, Direction, RecallOptions, TraceOptions};
@@ -33,12 +33,7 @@ fn usage(msg: &str) -> ExitCode {
 }
 
 fn fail(input: &str, e: &tracecode::Error) -> ExitCode {
-    let v = json!({
-        "input": input,
-        "ok": false,
-        "error": {"kind": e.kind().as_str(), "offset": e.offset(), "len": e.len(), "message": e.message()},
-    });
-    print_json(&v);
+    print_json(&crate::error_json(input, e));
     ExitCode::from(1)
 }
 

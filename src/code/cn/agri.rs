@@ -91,12 +91,12 @@ mod tests {
 
     fn vet_err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_vet_drug24(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     fn pest_err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_pesticide32(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]

@@ -18,7 +18,7 @@ const WHAT: &str = "unified social credit code";
 /// let (code, _) = parse_credit_code("91350100M000100Y43", &CnRules::DEFAULT)?;
 /// assert_eq!(code.field("area"), Some("350100"));
 /// let err = parse_credit_code("91350100M000100Y44", &CnRules::DEFAULT).unwrap_err();
-/// assert_eq!((err.offset(), err.message()), (17, "check character should be 3, found 4"));
+/// assert_eq!((err.offset(), err.message()), (Some(17), "check character should be 3, found 4"));
 /// # Ok::<(), tracecode::Error>(())
 /// ```
 ///
@@ -65,7 +65,7 @@ mod tests {
 
     fn err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_credit_code(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]

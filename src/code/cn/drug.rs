@@ -87,7 +87,7 @@ mod tests {
 
     fn err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_drug20(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]

@@ -90,7 +90,7 @@ mod tests {
 
     fn err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_ecode(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]

@@ -240,17 +240,17 @@ mod tests {
 
     fn eq_err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_equipment_code(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     fn reg_err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_equipment_registration(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     fn gas_err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_gas_cylinder(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]
@@ -315,7 +315,7 @@ mod tests {
         let rules = CnRules::DEFAULT.equipment_pipe_reg(short);
         let (c, _) = parse_equipment_registration("810031010106010101", &rules).unwrap();
         assert_eq!(c.field("date"), Some("0601"));
-        assert_eq!(parse_equipment_registration("810031010106130101", &rules).unwrap_err().offset(), 12);
+        assert_eq!(parse_equipment_registration("810031010106130101", &rules).unwrap_err().offset(), Some(12));
         // The non-pipe layout is unchanged.
         assert!(parse_equipment_registration("21603101012006010101", &rules).is_ok());
     }

@@ -69,7 +69,7 @@ mod tests {
 
     fn err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_detonator(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]
@@ -124,7 +124,7 @@ mod tests {
         // A configured letter table.
         let rules = CnRules::DEFAULT.detonator_feature_letters(b"AB");
         assert!(parse_detonator("5360215B00001", &rules).is_ok());
-        assert_eq!(parse_detonator("5360215D00001", &rules).unwrap_err().offset(), 7);
+        assert_eq!(parse_detonator("5360215D00001", &rules).unwrap_err().offset(), Some(7));
     }
 
     #[test]

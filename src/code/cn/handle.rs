@@ -123,7 +123,7 @@ mod tests {
 
     fn err(input: &str) -> (ErrorKind, usize, usize) {
         let e = parse_handle(input, &R).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     #[test]

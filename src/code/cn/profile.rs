@@ -35,11 +35,11 @@ pub fn parse_profile(input: &str, profile: &TraceProfile) -> Result<Parsed, Erro
     let name = profile.name;
     if len == 0 || len > MAX_INPUT {
         let msg = format!("profile {name}: length must be 1-{MAX_INPUT}");
-        return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, msg));
+        return Err(Error::msg(ErrorKind::InvalidArgument, msg));
     }
     if let Some(f) = profile.fields.iter().find(|f| usize::from(f.start) + usize::from(f.len) > len) {
         let msg = format!("profile {name}: field {} ends after the code's {len} characters", f.name);
-        return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, msg));
+        return Err(Error::msg(ErrorKind::InvalidArgument, msg));
     }
     let charset = profile.charset;
     let (text, _) = fixed_text(input, len, name, false, |_, b| {
@@ -119,11 +119,11 @@ mod tests {
         assert_eq!(code.field("serial"), Some("12345678"));
         let bad = format!("{body}{}{}", char::from(b'0' + (hi - b'0' + 1) % 10), char::from(lo));
         let e = parse_profile(&bad, &P97).unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, 14, 2));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, Some(14), Some(2)));
         let e = parse_profile("3301021234567", &P97).unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, 13, 0));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Length, Some(13), Some(0)));
         let e = parse_profile("33010212345A7800", &P97).unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, 11, 1));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Charset, Some(11), Some(1)));
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub struct LintContext {
 /// let gtin = lookup("01").unwrap();
 /// assert!(validate_value(gtin, b"09506000134352", &ctx).is_ok());
 /// let err = validate_value(gtin, b"09506000134353", &ctx).unwrap_err();
-/// assert_eq!((err.kind(), err.offset(), err.len()), (tracecode::ErrorKind::CheckDigit, 13, 1));
+/// assert_eq!((err.kind(), err.offset(), err.len()), (tracecode::ErrorKind::CheckDigit, Some(13), Some(1)));
 /// assert_eq!(err.message(), "check digit should be 2, found 3");
 /// ```
 ///
@@ -926,7 +926,7 @@ fn coupon_pos_offer(s: &[u8]) -> Result<(), Error> {
 /// assert!(check_pairings(&ok).is_ok());
 /// let (lone, _) = parse_bracketed(b"(21)XYZ789", &opts)?;
 /// let err = check_pairings(&lone).unwrap_err();
-/// assert_eq!((err.kind(), err.offset(), err.len()), (tracecode::ErrorKind::Pairing, 0, 2));
+/// assert_eq!((err.kind(), err.offset(), err.len()), (tracecode::ErrorKind::Pairing, Some(0), Some(2)));
 /// # Ok::<(), tracecode::Error>(())
 /// ```
 ///
@@ -1096,12 +1096,12 @@ mod tests {
     /// Kind, offset and length of the error.
     fn err(ai: &str, value: &str) -> (ErrorKind, usize, usize) {
         let e = v(ai, value).unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     fn lerr(r: Result<(), Error>) -> (ErrorKind, usize, usize) {
         let e = r.unwrap_err();
-        (e.kind(), e.offset(), e.len())
+        (e.kind(), e.offset().unwrap(), e.len().unwrap())
     }
 
     fn gs1(ais: &[(&str, &str)]) -> Gs1 {
@@ -1265,7 +1265,7 @@ mod tests {
         assert!(v("00", "106141412345678908").is_ok());
         assert!(v("8018", "061414112345678902").is_ok());
         let e = v("01", "06901234567893").unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, 13, 1));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, Some(13), Some(1)));
         assert_eq!(e.message(), "check digit should be 2, found 3");
         // The check digit of the 13-digit base of GRAI (8003 = N1,zero N13,csum [X..16]) sits at offset 13.
         assert!(v("8003", "09520123456788ABC").is_ok());
@@ -1281,7 +1281,7 @@ mod tests {
         assert_eq!(check_pair(b"1987654Ad4X4bL5ttr2310c"), Ok(*b"2K"));
         assert!(v("8013", "1987654Ad4X4bL5ttr2310c2K").is_ok());
         let e = v("8013", "1987654Ad4X4bL5ttr2310c2L").unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, 23, 2));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, Some(23), Some(2)));
         assert_eq!(e.message(), "check characters should be 2K, found 2L");
         // A value of length 2 has no data: the pair is "22".
         assert!(csum_alpha(b"22").is_ok());
@@ -1536,7 +1536,7 @@ mod tests {
     #[test]
     fn pairings() {
         let e = check_pairings(&gs1(&[("10", "ABC"), ("21", "XYZ789")])).unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Pairing, 0, 2));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Pairing, Some(0), Some(2)));
         assert_eq!(
             e.message(),
             "AI (10) BATCH/LOT needs (01) GTIN, (02) CONTENT, (03) MTO GTIN, (8006) ITIP or (8026) ITIP CONTENT in the same scan"
@@ -1549,7 +1549,7 @@ mod tests {
         assert!(check_pairings(&gs1(&[("01", "09506000134352"), ("3103", "000195")])).is_ok());
         let g = gs1(&[("01", "09506000134352"), ("3103", "000195"), ("3102", "001950")]);
         let e = check_pairings(&g).unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Pairing, 26, 4));
+        assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::Pairing, Some(26), Some(4)));
         assert_eq!(e.message(), "AI (3102) NET WEIGHT (kg) cannot appear together with AI (3103) NET WEIGHT (kg)");
         // An AI is never exclusive of itself, even repeated.
         assert!(check_pairings(&gs1(&[("01", "09506000134352"), ("3103", "000195"), ("3103", "000195")])).is_ok());
@@ -1557,7 +1557,7 @@ mod tests {
         assert!(check_pairings(&gs1(&[("01", "09506000134352"), ("3103", "000195"), ("3113", "000100")])).is_ok());
         // 02 needs 37; 37 needs 00 + 02.
         let e = check_pairings(&gs1(&[("00", "106141412345678908"), ("02", "09506000134352")])).unwrap_err();
-        assert_eq!((e.offset(), e.len()), (20, 2));
+        assert_eq!((e.offset(), e.len()), (Some(20), Some(2)));
         assert_eq!(e.message(), "AI (02) CONTENT needs (37) COUNT in the same scan");
         assert!(check_pairings(&gs1(&[("00", "106141412345678908"), ("02", "09506000134352"), ("37", "10")])).is_ok());
         let e = check_pairings(&gs1(&[("02", "09506000134352"), ("37", "10")])).unwrap_err();
@@ -1567,7 +1567,7 @@ mod tests {
         );
         // 01 excludes 255; 3920 needs 01 + a 31nn-style measure pattern.
         let e = check_pairings(&gs1(&[("01", "09506000134352"), ("255", "9520123456788")])).unwrap_err();
-        assert_eq!((e.offset(), e.len()), (16, 3));
+        assert_eq!((e.offset(), e.len()), (Some(16), Some(3)));
         let e = check_pairings(&gs1(&[("01", "09506000134352"), ("3920", "100")])).unwrap_err();
         assert!(e.message().contains("(01) GTIN + (31nn)"), "{}", e.message());
         assert!(check_pairings(&gs1(&[("01", "09506000134352"), ("3103", "000195"), ("3920", "100")])).is_ok());
@@ -1627,7 +1627,7 @@ mod tests {
             }
             let got = check_pairings(&g).map_err(|e| {
                 assert_eq!(e.kind(), ErrorKind::Pairing);
-                (e.offset(), e.len())
+                (e.offset().unwrap(), e.len().unwrap())
             });
             prop_assert_eq!(got, pairings_reference(&g));
         }
@@ -1652,7 +1652,7 @@ mod tests {
             let def = &all()[idx % all().len()];
             let r = validate_value(def, &bytes, &CTX);
             if let Err(e) = r {
-                prop_assert!(e.offset() + e.len() <= bytes.len());
+                prop_assert!(e.offset().unwrap() + e.len().unwrap() <= bytes.len());
             }
         }
 
@@ -1661,7 +1661,7 @@ mod tests {
             let def = &all()[idx % all().len()];
             let ctx = LintContext { current_year: year };
             if let Err(e) = validate_value(def, s.as_bytes(), &ctx) {
-                prop_assert!(e.offset() <= s.len());
+                prop_assert!(e.offset().unwrap() <= s.len());
                 prop_assert!(!e.message().is_empty());
             }
         }
@@ -1678,7 +1678,7 @@ mod tests {
             let linters = all().iter().flat_map(|d| d.components).flat_map(|c| c.linters);
             for &l in linters.chain([Linter::Yymmddhh, Linter::Yyyymmd0].iter()) {
                 if let Err(e) = lint(l, &s, ctx) {
-                    prop_assert!(e.offset() <= s.len());
+                    prop_assert!(e.offset().unwrap() <= s.len());
                 }
             }
         }
@@ -1692,7 +1692,7 @@ mod tests {
             prop_assert!(validate_value(def, &g, &CTX).is_ok());
             g[pos] = b'0' + (g[pos] - b'0' + delta) % 10;
             let e = validate_value(def, &g, &CTX).unwrap_err();
-            prop_assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, 13, 1));
+            prop_assert_eq!((e.kind(), e.offset(), e.len()), (ErrorKind::CheckDigit, Some(13), Some(1)));
         }
 
         #[test]

@@ -127,7 +127,7 @@ impl Context {
             return Ok(());
         }
         if self.declared.len() >= MAX_PREFIXES {
-            return Err(Error::new(ErrorKind::Length, 0, 0, "more than 256 prefixes in @context"));
+            return Err(Error::msg(ErrorKind::Length, "more than 256 prefixes in @context"));
         }
         self.declared.push(Namespace { prefix: prefix.into(), iri: iri.into() });
         Ok(())

@@ -8,7 +8,10 @@ use crate::{Error, ErrorKind};
 
 /// Why one event is invalid: the reason and a JSON pointer (RFC 6901) to the fault, relative to the event
 /// (`/epcList/1`; empty for the event as a whole).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Displays as `pointer: message` (just the message for the event as a whole).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}{}{message}", if .pointer.is_empty() { "" } else { ": " })]
 pub struct EventError {
     pub(super) kind: ErrorKind,
     pub(super) pointer: String,
@@ -43,23 +46,12 @@ impl EventError {
         &self.message
     }
 
-    /// As a crate [`Error`] (position 0: the fault is located by the pointer, which leads the message).
+    /// As a crate [`Error`] of the same kind, without a byte position: the pointer, which leads the message,
+    /// locates the fault.
     pub fn to_error(&self) -> Error {
-        Error::new(self.kind, 0, 0, self.to_string())
+        Error::msg(self.kind, self.to_string())
     }
 }
-
-impl fmt::Display for EventError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pointer.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.pointer, self.message)
-        }
-    }
-}
-
-impl std::error::Error for EventError {}
 
 impl From<EventError> for Error {
     fn from(e: EventError) -> Self {
@@ -69,7 +61,10 @@ impl From<EventError> for Error {
 
 /// A rejected event in a document: its index in document order, a JSON pointer from the document root
 /// (`/epcisBody/eventList/3/bizStep`) and the reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Displays as `event 3 at /epcisBody/eventList/3/bizStep: reason`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("event {index} at {pointer}: {message}")]
 pub struct BadEvent {
     /// Index of the event in document order (0-based).
     pub index: usize,
@@ -83,12 +78,6 @@ pub struct BadEvent {
     pub offset: Option<u64>,
 }
 
-impl fmt::Display for BadEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "event {} at {}: {}", self.index, self.pointer, self.message)
-    }
-}
-
 /// A failed import: a fatal fault (malformed JSON, I/O, document-level fault, size bound, callback error) or, in
 /// [`Mode::AllOrNothing`](super::Mode::AllOrNothing), the list of every bad event.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,19 +89,19 @@ pub struct ImportError {
 }
 
 impl ImportError {
-    /// A fatal fault at byte `offset` of the input (the [`Error`]'s offset).
+    /// A fatal fault in the input at byte `offset` (the [`Error`]'s offset).
     pub(super) fn fatal_at(
         kind: ErrorKind,
         offset: u64,
         pointer: impl Into<String>,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self {
-            error: Error::new(kind, usize::try_from(offset).unwrap_or(usize::MAX), 0, message),
-            pointer: pointer.into(),
-            rejected: Vec::new(),
-            rejected_total: 0,
-        }
+        Self::fatal(Error::new(kind, usize::try_from(offset).unwrap_or(usize::MAX), 0, message), pointer)
+    }
+
+    /// A fatal `error` (a fault of the document at `pointer`, or a failure of the source or the callback).
+    pub(super) fn fatal(error: Error, pointer: impl Into<String>) -> Self {
+        Self { error, pointer: pointer.into(), rejected: Vec::new(), rejected_total: 0 }
     }
 
     /// The error: its kind and message.
@@ -152,12 +141,19 @@ impl fmt::Display for ImportError {
     }
 }
 
-impl std::error::Error for ImportError {}
+// Written out rather than derived: the error's message is already part of this one's, so the cause is the
+// error's own cause (the reader's I/O failure, say), not the error itself.
+impl std::error::Error for ImportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
 
 impl From<ImportError> for Error {
+    /// The same kind, the whole report as the message (no position: a rejected event is located by its pointer,
+    /// a fatal fault's position is in its message) and the same cause.
     fn from(e: ImportError) -> Self {
-        let kind = e.error.kind();
-        Self::new(kind, 0, 0, e.to_string())
+        Self::msg(e.error.kind(), e.to_string()).with_source_of(&e.error)
     }
 }
 

@@ -480,13 +480,13 @@ impl Conv<'_> {
     fn time<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Timestamp, EventError> {
         let s = Self::string(v, p)?;
         Timestamp::parse(s).map(|(t, _)| t).map_err(|e| {
+            let at = e.offset().map(|o| format!(" (at character {o})")).unwrap_or_default();
             p.err(
                 ErrorKind::Date,
                 format!(
-                    "{} is not a date-time with offset like 2024-05-01T10:00:00+08:00: {} (at character {})",
+                    "{} is not a date-time with offset like 2024-05-01T10:00:00+08:00: {}{at}",
                     show(s),
-                    clip(e.message()),
-                    e.offset()
+                    clip(e.message())
                 ),
             )
         })

@@ -123,13 +123,15 @@ impl State<'_> {
                 }
             }
         }
-        (self.on_event)(index, result).map_err(|e| {
-            Stop::Fatal(ImportError { error: e, pointer: String::new(), rejected: Vec::new(), rejected_total: 0 })
-        })
+        (self.on_event)(index, result).map_err(|e| Stop::Fatal(ImportError::fatal(e, "")))
     }
 
     /// The import error for a fault of the reader.
     fn read_error(&self, f: Fault) -> ImportError {
+        if let Some(cause) = f.cause {
+            // The source failed, not the document: no position, the source's error as the cause.
+            return ImportError::fatal(Error::msg(f.kind, f.message).with_source(cause), f.pointer);
+        }
         if !f.window {
             return ImportError::fatal_at(f.kind, f.offset, f.pointer, f.message);
         }
@@ -524,10 +526,8 @@ impl<R: Read> Importer<R> {
         }
         if self.mode == Mode::AllOrNothing && summary.rejected_total > 0 {
             return Err(ImportError {
-                error: Error::new(
+                error: Error::msg(
                     ErrorKind::Syntax,
-                    0,
-                    0,
                     format!(
                         "{} of {} events are invalid; nothing may be imported",
                         summary.rejected_total, summary.events
@@ -671,7 +671,7 @@ mod tests {
         assert_eq!(fatal(cut).error().kind(), ErrorKind::Syntax);
         // Malformed JSON: the byte offset of the fault, in the error and its message.
         let e = fatal(r#"{"type": "EPCISDocument" "x": 1}"#);
-        assert_eq!((e.error().kind(), e.error().offset()), (ErrorKind::Syntax, 25));
+        assert_eq!((e.error().kind(), e.error().offset()), (ErrorKind::Syntax, Some(25)));
         assert!(e.error().message().contains("at byte 25"), "{e}");
     }
 
@@ -696,7 +696,7 @@ mod tests {
             let e = fatal(&d);
             assert_eq!((e.error().kind(), e.pointer()), (ErrorKind::Duplicate, ptr), "{d}: {e}");
             // The offset is the second occurrence's name.
-            let at = e.error().offset();
+            let at = e.error().offset().unwrap();
             let name = ptr.rsplit('/').next().unwrap();
             assert!(d.get(at..).unwrap().starts_with(&format!("\"{name}\"")), "{d}: at {at}");
         }
@@ -771,10 +771,36 @@ mod tests {
         let mut n = 0;
         let e = import(d.as_bytes(), Mode::AcceptValid, |i, _| {
             n += 1;
-            if i == 1 { Err(Error::new(ErrorKind::Io, 0, 0, "disk full")) } else { Ok(()) }
+            if i == 1 { Err(Error::msg(ErrorKind::Io, "disk full")) } else { Ok(()) }
         })
         .unwrap_err();
         assert_eq!((e.error().kind(), e.error().message(), n), (ErrorKind::Io, "disk full", 2));
+    }
+
+    #[test]
+    fn a_failing_source_is_an_io_error_with_its_cause() {
+        use std::error::Error as _;
+        /// Hands out a document's first bytes, then fails.
+        struct Broken<'a>(&'a [u8]);
+        impl std::io::Read for Broken<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("cable pulled"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let d = doc(GOOD);
+        let e = import(Broken(&d.as_bytes()[..d.len() / 2]), Mode::AcceptValid, |_, _| Ok(())).unwrap_err();
+        assert_eq!((e.error().kind(), e.error().offset()), (ErrorKind::Io, None), "{e}");
+        assert_eq!(e.error().message(), "cannot read the document: cable pulled");
+        let cause = e.source().and_then(|c| c.downcast_ref::<std::io::Error>()).unwrap();
+        assert_eq!(cause.to_string(), "cable pulled");
+        // The cause survives the conversion to the crate's error.
+        assert!(Error::from(e).source().is_some_and(<dyn std::error::Error>::is::<std::io::Error>));
     }
 
     proptest! {

@@ -50,7 +50,7 @@ pub(crate) enum Json {
 }
 
 /// A fault found while reading: its kind, where (byte offset and JSON pointer from the reader's root) and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Fault {
     /// [`ErrorKind::Syntax`], [`ErrorKind::Length`] or [`ErrorKind::Io`].
     pub(crate) kind: ErrorKind,
@@ -62,6 +62,8 @@ pub(crate) struct Fault {
     pub(crate) message: String,
     /// The armed byte window was exceeded: the caller names what was too large.
     pub(crate) window: bool,
+    /// The source's error, for an [`ErrorKind::Io`] fault (kept as the reported error's `source()`).
+    pub(crate) cause: Option<io::Error>,
 }
 
 /// The first duplicate member name of a tree: pointer to the second occurrence (from the tree's root), its byte
@@ -257,7 +259,7 @@ impl<R: Read> Reader<R> {
 
     /// A fault of `kind` noticed at `offset`, at the current pointer.
     pub(crate) fn fault_at(&self, kind: ErrorKind, offset: u64, message: impl Into<String>) -> Fault {
-        Fault { kind, offset, pointer: self.pointer(), message: message.into(), window: false }
+        Fault { kind, offset, pointer: self.pointer(), message: message.into(), window: false, cause: None }
     }
 
     fn syntax(&self, message: impl std::fmt::Display) -> Fault {
@@ -324,7 +326,8 @@ impl<R: Read> Reader<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     let at = self.offset();
-                    return Err(self.fault_at(ErrorKind::Io, at, format!("cannot read the document: {e}")));
+                    let message = format!("cannot read the document: {e}");
+                    return Err(Fault { cause: Some(e), ..self.fault_at(ErrorKind::Io, at, message) });
                 }
             }
         }

@@ -10,8 +10,9 @@ use super::{EPCIS_CONTEXT, WHO_PREFIX};
 use crate::event::{Event, Namespace, Timestamp, TzOffset, WHO_NAMESPACE};
 use crate::{Error, ErrorKind};
 
-fn io_error(e: &io::Error) -> Error {
-    Error::new(ErrorKind::Io, 0, 0, format!("cannot write the EPCIS document: {e}"))
+/// A failed write, with the writer's error as the `source()`.
+fn io_error(e: io::Error) -> Error {
+    Error::msg(ErrorKind::Io, format!("cannot write the EPCIS document: {e}")).with_source(e)
 }
 
 /// Writes an `EPCISDocument` one event at a time (memory independent of the number of events).
@@ -68,7 +69,7 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
              \"epcisBody\":{{\"eventList\":[",
             created.to_rfc3339(TzOffset::UTC, 3)
         );
-        w.write_all(text.as_bytes()).map_err(|e| io_error(&e))?;
+        w.write_all(text.as_bytes()).map_err(io_error)?;
         Ok(Self { w, opts: *opts, header, first: true })
     }
 
@@ -80,8 +81,8 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
         let v = event_json(e, &self.opts, &self.header);
         let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
         self.first = false;
-        self.w.write_all(sep).map_err(|e| io_error(&e))?;
-        serde_json::to_writer(&mut self.w, &v).map_err(|e| io_error(&io::Error::other(e)))
+        self.w.write_all(sep).map_err(io_error)?;
+        serde_json::to_writer(&mut self.w, &v).map_err(|e| io_error(e.into()))
     }
 
     /// Closes the document and returns the writer (flushed).
@@ -89,8 +90,8 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
     /// # Errors
     /// [`ErrorKind::Io`] if writing fails.
     pub fn finish(mut self) -> Result<W, Error> {
-        self.w.write_all(b"\n]}}\n").map_err(|e| io_error(&e))?;
-        self.w.flush().map_err(|e| io_error(&e))?;
+        self.w.write_all(b"\n]}}\n").map_err(io_error)?;
+        self.w.flush().map_err(io_error)?;
         Ok(self.w)
     }
 }

@@ -105,7 +105,7 @@ pub(super) trait Enc<'e> {
 }
 
 fn too_long(what: &str, len: usize, max: usize) -> Error {
-    Error::new(ErrorKind::Length, 0, 0, format!("{what} is {len} bytes long; a frame allows at most {max}"))
+    Error::msg(ErrorKind::Length, format!("{what} is {len} bytes long; a frame allows at most {max}"))
 }
 
 pub(super) fn id_len(id: &Id) -> usize {
@@ -126,7 +126,7 @@ fn decimal(d: &Decimal) -> Result<&str, Error> {
     let s = d.as_str();
     match Decimal::parse(s) {
         Ok(c) if c.as_str() == s => Ok(s),
-        _ => Err(Error::new(ErrorKind::InvalidArgument, 0, 0, format!("decimal {s:?} is not in canonical form"))),
+        _ => Err(Error::msg(ErrorKind::InvalidArgument, format!("decimal {s:?} is not in canonical form"))),
     }
 }
 

@@ -128,15 +128,13 @@ pub(super) fn write_frame<T: Serialize>(kind: u8, payload: &T, out: &mut Vec<u8>
     out.extend_from_slice(&[m0, m1, VERSION, kind, 0]);
     if let Err(e) = codec().serialize_into(&mut *out, payload) {
         out.truncate(start);
-        return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, format!("event cannot be encoded: {e}")));
+        return Err(Error::msg(ErrorKind::InvalidArgument, format!("event cannot be encoded: {e}")).with_source(*e));
     }
     let len = out.len().saturating_sub(start + FIXED + 1);
     if len > MAX_PAYLOAD {
         out.truncate(start);
-        return Err(Error::new(
+        return Err(Error::msg(
             ErrorKind::Length,
-            0,
-            0,
             format!("event is too large for one frame ({len} payload bytes, limit {MAX_PAYLOAD})"),
         ));
     }
@@ -199,7 +197,7 @@ mod tests {
         let mut messages = Vec::new();
         let mut check = |bytes: &[u8], kind: ErrorKind, offset: usize, len: usize, word: &str| {
             let e = err(bytes);
-            assert_eq!((e.kind(), e.offset(), e.len()), (kind, offset, len), "{e}");
+            assert_eq!((e.kind(), e.offset(), e.len()), (kind, Some(offset), Some(len)), "{e}");
             assert!(e.message().contains(word), "{e}");
             messages.push(e.message().to_owned());
         };

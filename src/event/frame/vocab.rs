@@ -56,7 +56,7 @@ macro_rules! vocab {
 vocab!(BizStep, Disposition, BizTransactionType, SourceDestType, ErrorReason);
 
 pub(super) fn std_index<V: Vocab>(v: &V) -> Result<u8, Error> {
-    v.index().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, 0, 0, "vocabulary term missing from its table"))
+    v.index().ok_or_else(|| Error::msg(ErrorKind::InvalidArgument, "vocabulary term missing from its table"))
 }
 
 pub(super) fn enc_term<'e, E: Enc<'e>, V: Vocab>(v: &'e V, enc: &mut E) -> Result<Term<E::N>, Error> {

@@ -39,7 +39,7 @@ impl Store {
     /// [`ErrorKind::ReadOnly`] when the store was opened read-only.
     pub(super) fn writable(&self) -> Result<(), Error> {
         if self.opts.read_only {
-            return Err(Error::new(ErrorKind::ReadOnly, 0, 0, "the store was opened read-only"));
+            return Err(Error::msg(ErrorKind::ReadOnly, "the store was opened read-only"));
         }
         Ok(())
     }

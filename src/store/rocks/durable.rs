@@ -150,7 +150,7 @@ pub(super) fn read(dir: &Path) -> Result<Found, Error> {
     match std::fs::read(&path) {
         Ok(b) => Ok(decode(&b).map_or_else(Found::Damaged, Found::Mark)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Missing),
-        Err(e) => Err(os("reading", &path, &e)),
+        Err(e) => Err(os("reading", &path, e)),
     }
 }
 
@@ -161,14 +161,14 @@ pub(super) fn read(dir: &Path) -> Result<Found, Error> {
 pub(super) fn write(dir: &Path, cp: &Checkpoint) -> Result<(), Error> {
     let tmp = dir.join(format!("{MARK_FILE}.tmp"));
     let path = dir.join(MARK_FILE);
-    let mut f = std::fs::File::create(&tmp).map_err(|e| os("creating", &tmp, &e))?;
-    f.write_all(&encode(cp)).map_err(|e| os("writing", &tmp, &e))?;
-    f.sync_all().map_err(|e| os("syncing", &tmp, &e))?;
+    let mut f = std::fs::File::create(&tmp).map_err(|e| os("creating", &tmp, e))?;
+    f.write_all(&encode(cp)).map_err(|e| os("writing", &tmp, e))?;
+    f.sync_all().map_err(|e| os("syncing", &tmp, e))?;
     drop(f);
-    std::fs::rename(&tmp, &path).map_err(|e| os("renaming", &tmp, &e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| os("renaming", &tmp, e))?;
     // The rename is durable once the directory is (directories open as files on Unix only).
     #[cfg(unix)]
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| os("syncing", dir, &e))?;
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| os("syncing", dir, e))?;
     Ok(())
 }
 
@@ -219,10 +219,8 @@ pub(super) fn loss_error(dir: &Path, loss: &Loss, why: &str) -> Error {
             a.seq
         ),
     };
-    Error::new(
+    Error::msg(
         ErrorKind::Corrupt,
-        0,
-        0,
         format!(
             "store {}: {what} (a damaged or missing write-ahead log or table file). Restore a backup, or open \
              with accept_loss (`tracecode recover --accept-loss`) to continue from what was recovered and record \

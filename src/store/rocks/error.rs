@@ -1,4 +1,5 @@
-//! Storage failures as [`Error`]s: RocksDB's and the operating system's, by kind, with no `rocksdb` type leaking.
+//! Storage failures as [`Error`]s: RocksDB's and the operating system's, by kind, with no `rocksdb` type leaking
+//! (the original error is kept as the [`Error`]'s `source()`). Storage errors have no position.
 
 use std::path::Path;
 
@@ -8,27 +9,27 @@ use crate::{Error, ErrorKind};
 pub(super) fn opening(path: &Path, e: &rocksdb::Error) -> Error {
     let err = io(e);
     if err.kind() == ErrorKind::Locked {
-        return Error::new(
+        return Error::msg(
             ErrorKind::Locked,
-            0,
-            0,
             format!(
                 "{} is open for writing in another process ({}); open it read-only to read it meanwhile",
                 path.display(),
                 err.message()
             ),
-        );
+        )
+        .with_source(e.clone());
     }
     err
 }
 
 /// Storage failures with RocksDB's message, by kind: damage is [`ErrorKind::Corrupt`] (never `Io`), a full disk
 /// [`ErrorKind::NoSpace`], a store another process holds [`ErrorKind::Locked`], a write to a read-only store or
-/// file system [`ErrorKind::ReadOnly`], anything else [`ErrorKind::Io`]. No `rocksdb` type leaks.
+/// file system [`ErrorKind::ReadOnly`], anything else [`ErrorKind::Io`]. No `rocksdb` type leaks: `e` is kept as
+/// the `source()`.
 pub(super) fn io(e: &rocksdb::Error) -> Error {
     let message = e.to_string();
     let kind = if e.kind() == rocksdb::ErrorKind::Corruption { ErrorKind::Corrupt } else { storage_kind(&message) };
-    Error::new(kind, 0, 0, format!("storage: {message}"))
+    Error::msg(kind, format!("storage: {message}")).with_source(e.clone())
 }
 
 /// The kind of a storage failure from its message (RocksDB reports the operating system's error text inside an
@@ -48,12 +49,8 @@ fn storage_kind(message: &str) -> ErrorKind {
     }
 }
 
-/// An operating-system failure on a file of the store's own (the durability mark), by kind as [`io`] does.
-pub(super) fn os(what: &str, path: &Path, e: &std::io::Error) -> Error {
-    let kind = match e.kind() {
-        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => ErrorKind::NoSpace,
-        std::io::ErrorKind::ReadOnlyFilesystem => ErrorKind::ReadOnly,
-        _ => ErrorKind::Io,
-    };
-    Error::new(kind, 0, 0, format!("storage: {what} {}: {e}", path.display()))
+/// An operating-system failure on a file of the store's own (the durability mark), by kind as [`io`] does, with
+/// `e` as the `source()`.
+pub(super) fn os(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::msg(crate::error::io_kind(&e), format!("storage: {what} {}: {e}", path.display())).with_source(e)
 }

@@ -16,7 +16,7 @@ use super::declare::{Declared, Target, too_big_declared};
 use super::error::io;
 use super::events::event_record_seq;
 use super::open::cfi;
-use super::prepare::{PARALLEL_MIN, helper_panicked, prepare};
+use super::prepare::{PARALLEL_MIN, join_helper, prepare};
 use crate::event::Event;
 use crate::event::frame;
 use crate::event::id::{EventId, Link};
@@ -113,7 +113,7 @@ impl Store {
     }
 
     fn poisoned_error() -> Error {
-        Error::new(ErrorKind::Poisoned, 0, 0, "an earlier write failed; reopen the store before writing again")
+        Error::msg(ErrorKind::Poisoned, "an earlier write failed; reopen the store before writing again")
     }
 
     /// [`TraceStore::ingest`](crate::store::TraceStore::ingest): one batch, committed whole or not at all.
@@ -202,7 +202,7 @@ impl Store {
                 let mine = &mut own;
                 let h = s.spawn(move || work(mine));
                 let main = self.node_records(&mut p, &w, events, &prepared, &accepted);
-                (h.join().unwrap_or_else(|_| Err(helper_panicked())), main)
+                (join_helper(h), main)
             } else {
                 let main = self.node_records(&mut p, &w, events, &prepared, &accepted);
                 (work(&mut own), main)

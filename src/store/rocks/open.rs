@@ -321,7 +321,7 @@ impl Store {
     pub(super) fn cf(&self, name: &str) -> Result<&ColumnFamily, Error> {
         self.db
             .cf_handle(name)
-            .ok_or_else(|| Error::new(ErrorKind::Corrupt, 0, 0, format!("column family {name} is missing")))
+            .ok_or_else(|| Error::msg(ErrorKind::Corrupt, format!("column family {name} is missing")))
     }
 
     /// Checks the format marker; true when the store is of an older format this build raises (read-write opens
@@ -337,10 +337,8 @@ impl Store {
                     return Ok(!self.opts.read_only);
                 }
                 if version != FORMAT_VERSION {
-                    return Err(Error::new(
+                    return Err(Error::msg(
                         ErrorKind::Version,
-                        0,
-                        0,
                         format!(
                             "store format {version} at {} is not the format {FORMAT_VERSION} this build reads{}",
                             self.path.display(),
@@ -362,10 +360,8 @@ impl Store {
                     return Err(corrupt("format", "a non-empty store without a format marker"));
                 }
                 if self.opts.read_only {
-                    return Err(Error::new(
+                    return Err(Error::msg(
                         ErrorKind::ReadOnly,
-                        0,
-                        0,
                         format!("{} holds no tracecode store to open read-only", self.path.display()),
                     ));
                 }

@@ -49,7 +49,7 @@ pub(super) fn prepare(events: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
     let (first, second) = std::thread::scope(|s| {
         let h = s.spawn(|| run(half, b));
         let first = run(0, a);
-        (first, h.join().unwrap_or_else(|_| Err(helper_panicked())))
+        (first, join_helper(h))
     });
     let mut out = first?;
     out.extend(second?);
@@ -67,7 +67,26 @@ fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
     }
 }
 
-/// The error of a batch whose helper thread (preparing events or building records) panicked.
-pub(super) fn helper_panicked() -> Error {
-    Error::new(ErrorKind::Io, 0, 0, "ingest: a preparation thread panicked (a bug; nothing was written)")
+/// The result of a batch's helper thread (preparing events or building records): [`ErrorKind::Panicked`] if it
+/// panicked, a bug that leaves nothing written (helpers run before the commit).
+pub(super) fn join_helper<T>(h: std::thread::ScopedJoinHandle<'_, Result<T, Error>>) -> Result<T, Error> {
+    h.join().unwrap_or_else(|_| {
+        Err(Error::msg(ErrorKind::Panicked, "ingest: a preparation thread panicked (a bug; nothing was written)"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_helper_is_a_panicked_error() {
+        let r: Result<(), Error> =
+            std::thread::scope(|s| join_helper(s.spawn(|| panic!("a bug in a helper (as the test wants)"))));
+        let e = r.unwrap_err();
+        assert_eq!((e.kind(), e.offset(), e.is_input()), (ErrorKind::Panicked, None, false));
+        assert!(!e.to_string().contains("(at byte"), "{e}");
+        // A helper that finished hands its result through.
+        assert_eq!(std::thread::scope(|s| join_helper(s.spawn(|| Ok::<_, Error>(7)))), Ok(7));
+    }
 }

@@ -37,7 +37,7 @@ impl Hooks {
 
     /// The injected failure, once: what the commit reports instead of writing.
     pub(super) fn injected_failure(&mut self) -> Option<Error> {
-        std::mem::take(&mut self.fail_next).then(|| Error::new(ErrorKind::Io, 0, 0, "storage: injected write failure"))
+        std::mem::take(&mut self.fail_next).then(|| Error::msg(ErrorKind::Io, "storage: injected write failure"))
     }
 }
 

@@ -99,7 +99,7 @@ impl TraceStore for Store {
 
     fn verify_checkpoint(&self, cp: &Checkpoint) -> Result<bool, Error> {
         if cp.seq > self.lock_writer().last_seq {
-            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "checkpoint is beyond the end of the log"));
+            return Err(Error::msg(ErrorKind::InvalidArgument, "checkpoint is beyond the end of the log"));
         }
         let mut h = LOG_GENESIS;
         let mut it = self.db.raw_iterator_cf_opt(self.cf("log")?, Self::scan_read_options());
@@ -313,7 +313,7 @@ impl Store {
         } else if class.gtin_class().is_some() && class.kind() == crate::code::KeyKind::Class {
             prefix.push(keys::class::LOT);
         } else {
-            return Err(Error::new(ErrorKind::InvalidArgument, 0, 0, "not a GTIN or GTIN + lot class key"));
+            return Err(Error::msg(ErrorKind::InvalidArgument, "not a GTIN or GTIN + lot class key"));
         }
         prefix.extend_from_slice(class.as_bytes());
         let mut it = self.db.raw_iterator_cf_opt(self.cf("class")?, view.read_options(Self::scan_read_options()));
