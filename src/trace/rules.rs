@@ -2,8 +2,13 @@
 //!
 //! A node is expanded in a [`Mode`] that decides which of its edges are followed ([`follows`]), and a node reached
 //! over a relation gets the mode [`target_mode`] names; what a node *is* comes from its identifier and how it
-//! was reached ([`kind_of`]). The module docs of [`crate::trace`] state the same rules in prose. Both walks (the
-//! store walk and the in-memory adjacency) apply these functions and nothing else.
+//! was reached ([`kind_of`]). The module docs of [`crate::trace`] state the same rules in prose.
+//!
+//! The store walk applies the rules through [`select`] (which edges a node follows) and [`Info`] (a node's
+//! state as it is reached, re-reached, read and reported). The in-memory adjacency walk applies the same
+//! functions ([`follows`], [`target_mode`], [`role_of`], [`kind_of`]) through copies of `select` and `Info`
+//! specialised to its interned, numbered edges: sharing them measured 13% and 12% slower there. The model
+//! tests in `tests/it/trace.rs` hold the two walks to the same steps in the same order.
 
 use std::sync::OnceLock;
 
