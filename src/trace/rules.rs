@@ -364,27 +364,11 @@ pub(super) fn select<'e, E, F: Hash + Eq + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use crate::event::{Id, SourceDestType};
-
-    use crate::store::Rel;
-
+    use crate::event::Id;
     use crate::hash::FastState;
+    use crate::store::view::RELS;
     use crate::trace::edges::BufSpec;
     use crate::trace::model::{Direction, NodeKind};
-
-    const RELS: [Rel; 10] = [
-        Rel::Parent,
-        Rel::Child,
-        Rel::Input,
-        Rel::Output,
-        Rel::Lot,
-        Rel::Member,
-        Rel::Source(SourceDestType::Location),
-        Rel::Destination(SourceDestType::OwningParty),
-        Rel::Sent(SourceDestType::PossessingParty),
-        Rel::Received(SourceDestType::Location),
-    ];
 
     #[test]
     fn stronger_modes_follow_more() {
