@@ -246,6 +246,33 @@ pub struct Code {
     pub(crate) warnings: Vec<Warning>,
 }
 
+/// The code in its canonical human spelling: bracketed GS1 element string (`(01)…(21)…`), the national code's
+/// text, or the GID's pure-identity URI.
+///
+/// ```
+/// let c: tracecode::code::Code = "]d2010950600013435221A1".parse()?;
+/// assert_eq!(c.to_string(), "(01)09506000134352(21)A1");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.data {
+            CodeData::Gs1(g) => f.write_str(&g.to_bracketed()),
+            CodeData::Gid(g) => f.write_str(&gs1::epc_uri::gid_uri(g)),
+            CodeData::National(n) => f.write_str(&n.text),
+        }
+    }
+}
+
+/// [`parse`] with default options.
+impl std::str::FromStr for Code {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        parse(s)
+    }
+}
+
 impl Code {
     /// Builds a code from parts (used by parsers and issuers).
     pub(crate) fn new(scheme: Scheme, carrier: Carrier, data: CodeData) -> Self {

@@ -50,7 +50,8 @@ pub enum IdForm {
 
 impl Id {
     /// Reads an identifier: GS1 Digital Link and EPC URIs (`urn:epc:id:`, `urn:epc:class:`) become keys, as do
-    /// tracecode key texts (`cn-drug20:…`); other URIs are kept.
+    /// tracecode key texts (`01/…/21/…`, `cn-drug20:…`: what [`Id::to_uri`] writes with [`IdForm::KeyText`]);
+    /// other URIs are kept.
     ///
     /// # Errors
     /// [`ErrorKind::Syntax`] for text that is not a URI (no scheme, whitespace), [`ErrorKind::Length`] above
@@ -64,10 +65,16 @@ impl Id {
     /// assert_eq!(a, b);
     /// assert_eq!(a.to_uri(Default::default()), "https://id.gs1.org/01/10614141073464/21/2017");
     /// assert!(matches!(Id::parse("urn:example:lot:42")?, Id::Uri(_)));
+    /// // The key text `to_uri(IdForm::KeyText)` writes reads back.
+    /// assert_eq!(Id::parse(&a.to_uri(tracecode::event::IdForm::KeyText))?, a);
     /// # Ok::<(), tracecode::Error>(())
     /// ```
     pub fn parse(s: &str) -> Result<Self, Error> {
         let s = s.trim();
+        // GS1 key text (`01/…`) has no scheme; every other key text and URI has one.
+        if s.as_bytes().first().is_some_and(u8::is_ascii_digit) && !s.contains(':') {
+            return s.parse::<TraceKey>().map(Self::Key);
+        }
         if s.len() > MAX_URI {
             return Err(Error::new(ErrorKind::Length, MAX_URI, s.len() - MAX_URI, "identifier is too long"));
         }
@@ -104,6 +111,35 @@ impl Id {
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_uri(IdForm::DigitalLink))
+    }
+}
+
+/// [`Id::parse`].
+///
+/// ```
+/// let id: tracecode::event::Id = "urn:epc:id:sgtin:0614141.107346.2017".parse()?;
+/// assert_eq!(id.to_string(), "https://id.gs1.org/01/10614141073464/21/2017");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+impl std::str::FromStr for Id {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+/// A key is an identifier.
+///
+/// ```
+/// use tracecode::event::Id;
+/// let key = tracecode::code::parse("(01)09506000134352(21)A1")?.trace_key()?;
+/// assert_eq!(Id::from(key.clone()).key(), Some(&key));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+impl From<TraceKey> for Id {
+    fn from(k: TraceKey) -> Self {
+        Self::Key(k)
     }
 }
 

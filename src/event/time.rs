@@ -96,7 +96,60 @@ impl fmt::Display for TzOffset {
     }
 }
 
+/// RFC 3339 in UTC, with as many fraction digits as the instant needs (`2022-02-17T02:33:31.116Z`).
+///
+/// ```
+/// use tracecode::event::Timestamp;
+/// let t: Timestamp = "2022-02-16T20:33:31.116-06:00".parse()?;
+/// assert_eq!(t.to_string(), "2022-02-17T02:33:31.116Z");
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339_auto(TzOffset::UTC))
+    }
+}
+
+/// [`Timestamp::parse`], keeping the instant (the offset it was written with is dropped; use `parse` to keep it).
+impl std::str::FromStr for Timestamp {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s).map(|(t, _)| t)
+    }
+}
+
+/// The instant of a `SystemTime`, saturating at the `i64` nanosecond range (years 1677 to 2262).
+impl From<std::time::SystemTime> for Timestamp {
+    fn from(t: std::time::SystemTime) -> Self {
+        let ns = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+        match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => Self(ns(d)),
+            Err(e) => Self(ns(e.duration()).saturating_neg()),
+        }
+    }
+}
+
+/// The `SystemTime` of an instant.
+impl From<Timestamp> for std::time::SystemTime {
+    fn from(t: Timestamp) -> Self {
+        let d = std::time::Duration::from_nanos(t.0.unsigned_abs());
+        if t.0 >= 0 { Self::UNIX_EPOCH + d } else { Self::UNIX_EPOCH - d }
+    }
+}
+
 impl Timestamp {
+    /// The current time, from the system clock.
+    ///
+    /// ```
+    /// use tracecode::event::Timestamp;
+    /// assert!(Timestamp::now() > "2026-01-01T00:00:00Z".parse()?);
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn now() -> Self {
+        std::time::SystemTime::now().into()
+    }
+
     /// Parses an xsd:dateTimeStamp (`2022-02-16T20:33:31.116-06:00`, `…Z`), returning the instant and the
     /// offset it was written with. Fractions beyond nanoseconds are truncated.
     ///

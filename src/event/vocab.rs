@@ -83,6 +83,15 @@ macro_rules! vocabulary {
                 f.write_str(self.term())
             }
         }
+
+        /// [`Self::parse`]: a bare CBV term, its web or URN form, or any other URI.
+        impl std::str::FromStr for $name {
+            type Err = Error;
+
+            fn from_str(s: &str) -> Result<Self, Error> {
+                Self::parse(s)
+            }
+        }
     };
 }
 

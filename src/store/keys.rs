@@ -62,17 +62,8 @@ pub(crate) mod class {
     pub const LOT: u8 = 0x02;
 }
 
-/// Appends a node (`len ‖ body`) to `out`.
-///
-/// ```
-/// use tracecode::event::Id;
-/// use tracecode::store::keys::push_node;
-/// let mut k = Vec::new();
-/// push_node(&mut k, &Id::parse("https://example.com/x")?);
-/// assert_eq!(k[0] as usize, k.len() - 1);
-/// assert_eq!(k[1], 0xFF);
-/// # Ok::<(), tracecode::Error>(())
-/// ```
+/// Appends a node (`len ‖ body`) to `out` (a URI's body starts with the marker 0xFF; see
+/// `push_node_writes_length_and_body` below).
 pub fn push_node(out: &mut Vec<u8>, id: &Id) {
     match id {
         Id::Key(k) if k.as_bytes().len() <= 255 => {
@@ -518,6 +509,14 @@ impl<'a> Cur<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_node_writes_length_and_body() {
+        let mut k = Vec::new();
+        push_node(&mut k, &Id::parse("https://example.com/x").unwrap());
+        assert_eq!(usize::from(k[0]), k.len() - 1);
+        assert_eq!(k[1], 0xFF);
+    }
     use crate::event::{BizStep, Disposition};
     use proptest::prelude::*;
 

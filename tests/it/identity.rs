@@ -285,3 +285,47 @@ fn oracle_check_digits() {
     assert_eq!(pct("A/B+1"), "A%2FB%2B1");
     assert_eq!(gs3a3("32a/b"), "32a%2Fb");
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Standard conversions: every `Display` reads back through `FromStr`.
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// An identifier reads back from its Digital Link (`Display`) and from its key text (`IdForm::KeyText`);
+    /// a code reads back from its canonical spelling with the same key.
+    #[test]
+    fn ids_and_codes_read_back_what_they_print(it in item(serial82())) {
+        use tracecode::event::{Id, IdForm};
+        let key = key_of(&it.element_string())?;
+        let id = Id::from(key.clone());
+        prop_assert_eq!(&id.to_string().parse::<Id>().map_err(|e| TestCaseError::fail(format!("{e}")))?, &id);
+        prop_assert_eq!(&Id::parse(&id.to_uri(IdForm::KeyText)).map_err(|e| TestCaseError::fail(format!("{e}")))?, &id);
+        let code: tracecode::code::Code = it.bracketed().parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(&key_of(&code.to_string())?, &key);
+    }
+
+    /// A timestamp reads back from its RFC 3339 text and survives a `SystemTime` round trip.
+    #[test]
+    fn timestamps_read_back_what_they_print(ns in any::<i64>()) {
+        use tracecode::event::Timestamp;
+        let t = Timestamp(ns);
+        prop_assert_eq!(t.to_string().parse::<Timestamp>().map_err(|e| TestCaseError::fail(format!("{e}")))?, t);
+        prop_assert_eq!(Timestamp::from(std::time::SystemTime::from(t)), t);
+    }
+}
+
+/// Every CBV term of the business-step and disposition vocabularies reads back from its `Display`.
+#[test]
+fn vocabulary_terms_read_back_what_they_print() {
+    use tracecode::event::{BizStep, Disposition};
+    for term in ["commissioning", "shipping", "retail_selling", "sensor_reporting", "urn:example:step"] {
+        let b: BizStep = term.parse().unwrap();
+        assert_eq!(b.to_string().parse::<BizStep>().unwrap(), b);
+    }
+    for term in ["active", "destroyed", "recalled", "in_transit", "https://example.com/disp/x"] {
+        let d: Disposition = term.parse().unwrap();
+        assert_eq!(d.to_string().parse::<Disposition>().unwrap(), d);
+    }
+    assert!("not a term".parse::<Disposition>().is_err());
+}
