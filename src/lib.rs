@@ -66,6 +66,8 @@
 //! made: one opaque [`Error`] with a stable [`ErrorKind`] and positions ([`error`](Error)); identity rules and
 //! the key layout ([`code::key`]); detection order and ambiguity ([`code::parse`]).
 #![forbid(unsafe_code)]
+// docs.rs (nightly) marks feature-gated items with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod civil;
 pub mod code;
