@@ -32,7 +32,7 @@ The chain index commands (import, resolve, verify, stats, feed, export, trace, r
 embedded RocksDB store in --db DIR (also --db=DIR); only import creates one. Reading commands take --read-only.
 Numbers accept digit groups: --items 1_000_000. Each command's --help gives its output contract.
 
-EXIT STATUS: 0 ok / found; 1 not found (resolve, trace, recall), some input failed (parse, import, epcis) or a
+EXIT STATUS: 0 ok / found; 1 not found (resolve, trace), some input failed (parse, import, epcis) or a
 check failed (verify, recover); 2 usage error, bad input or an error. A usage error prints one line and a hint.";
 
 /// tracecode — product traceability codes, EPCIS events and an embedded chain index.
