@@ -5,7 +5,7 @@
 use std::io::{self, IsTerminal, Read};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// A progress display (hidden when stderr is not a terminal).
 pub(crate) struct Progress(ProgressBar);
@@ -14,9 +14,9 @@ impl Progress {
     /// Counts items (events) toward `total` when it is known.
     pub(crate) fn new(label: &'static str, total: Option<u64>) -> Self {
         let template = if total.is_some() {
-            "{prefix:>9} [{bar:25}] {percent:>3}% {human_pos}/{human_len} ({per_sec}, eta {eta})"
+            "{prefix:>9} [{bar:25}] {percent:>3}% {human_pos}/{human_len} ({rate}/s, eta {eta})"
         } else {
-            "{prefix:>9} {human_pos} ({per_sec}, {elapsed})"
+            "{prefix:>9} {human_pos} ({rate}/s, {elapsed})"
         };
         Self::with(label, total, template)
     }
@@ -43,7 +43,11 @@ impl Progress {
             if io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(total, target);
         let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style.progress_chars("#>."));
+        // indicatif's own per_sec prints unrounded floats; this is the scale the summaries use (`1.2 M/s`).
+        let rate = |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&per_second(s.pos(), s.elapsed().as_secs_f64()));
+        };
+        bar.set_style(style.with_key("rate", rate).progress_chars("#>."));
         bar.set_prefix(label);
         Self(bar)
     }
