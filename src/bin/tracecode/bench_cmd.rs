@@ -200,6 +200,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn measure<T: Sync>(threads: usize, items: &[T], work: impl Fn(&[T]) -> u64 + Sync) -> (f64, u64) {
     let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let _spinner = Progress::spinner("measuring");
     let start = Instant::now();
     let checks: u64 = std::thread::scope(|s| {
         let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(|| work(c))).collect();
@@ -214,6 +215,7 @@ fn measure<T: Sync>(threads: usize, items: &[T], work: impl Fn(&[T]) -> u64 + Sy
 /// Waits (at most 15 minutes) until RocksDB has no flush or compaction running or pending, so reads are measured
 /// on a settled store rather than against background work; returns the seconds waited.
 fn settle(store: &Store) -> Result<f64, String> {
+    let _spinner = Progress::spinner("settling");
     let t = Instant::now();
     while store.background_busy().map_err(|e| e.to_string())? && t.elapsed() < Duration::from_secs(900) {
         std::thread::sleep(Duration::from_millis(500));
@@ -714,9 +716,12 @@ fn trace_bench(f: &Flags) -> Result<(), String> {
     let (root, batches) = synth::genealogy(f.nodes, 10, 7, start);
     let t = Instant::now();
     let mut events = 0u64;
+    let progress = Progress::new("ingest", None);
     for b in batches {
         events += store.ingest(b).map_err(|e| e.to_string())?.accepted as u64;
+        progress.update(events);
     }
+    progress.finish();
     let load_secs = t.elapsed().as_secs_f64();
     store.flush().map_err(|e| e.to_string())?;
     settle(&store)?;
