@@ -81,7 +81,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N", default_value = "10000", value_parser = count::<u64>)]
     items: u64,
     /// Tour the coding scheme instead: parse and issue sample codes of every scheme, encode events.
-    #[arg(long, conflicts_with_all = ["db", "items"])]
+    #[arg(long)]
     tour: bool,
 }
 

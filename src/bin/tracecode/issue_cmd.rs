@@ -73,7 +73,6 @@ enum Kind {
     },
     /// Serialised GTINs with random (keyed or seeded) or sequential serials.
     #[command(after_help = HELP)]
-    #[command(group(clap::ArgGroup::new("serials").args(["seed", "key", "sequential"])))]
     Sgtin {
         /// The GTIN-14.
         #[arg(long, value_name = "GTIN14")]
@@ -81,7 +80,7 @@ enum Kind {
         /// A batch/lot number (AI 10).
         #[arg(long, value_name = "LOT")]
         lot: Option<String>,
-        /// Demo and test serials from a seed.
+        /// Demo and test serials from a seed (--sequential, then --key, take precedence).
         #[arg(long, value_name = "N", value_parser = count::<u64>)]
         seed: Option<u64>,
         /// Production serials: a keyed permutation with 32 random bytes in hex.

@@ -198,13 +198,19 @@ fn import_files(store: &Store, files: &[String]) -> ExitCode {
 
 /// Runs `tracecode verify`.
 pub(crate) fn verify(a: &VerifyArgs) -> ExitCode {
+    // INPUT is checked before the store is opened.
+    let root = match a.input.as_deref().map(|i| (i, trace::parse_root(i))) {
+        Some((i, Err(e))) => return fail(i, &e),
+        Some((i, Ok(id))) => Some((i, id)),
+        None => None,
+    };
     let store = match open_read(&a.db) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let spinner = Progress::spinner("verifying");
-    let report = if let Some(input) = &a.input {
-        match trace::parse_root(input).and_then(|id| store.verify(&id)) {
+    let report = if let Some((input, id)) = &root {
+        match store.verify(id) {
             Ok(r) => r,
             Err(e) => return fail(input, &e),
         }
