@@ -14,7 +14,7 @@ use tracecode::event::Event;
 use tracecode::event::epcis_json::{Mode, import_all};
 use tracecode::event::id::event_id;
 
-/// The batch size `tracecode import` commits atomically (store_cmd.rs `IMPORT_BATCH`).
+/// The batch size `tracecode import` commits atomically (import_cmd.rs `IMPORT_BATCH`).
 const IMPORT_BATCH: u64 = 4096;
 
 /// A scratch directory removed on drop (also when the test panics).

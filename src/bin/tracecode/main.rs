@@ -15,7 +15,9 @@ mod bench_cmd;
 mod completions_cmd;
 mod demo;
 mod epcis_cmd;
+mod feed_cmd;
 mod human;
+mod import_cmd;
 mod issue_cmd;
 mod parse_cmd;
 mod progress;
@@ -54,7 +56,7 @@ enum Cmd {
     /// EPCIS 2.0 JSON-LD documents: check, hash, round-trip.
     Epcis(epcis_cmd::Args),
     /// Import EPCIS JSON-LD documents into the store (created if missing).
-    Import(store_cmd::ImportArgs),
+    Import(import_cmd::ImportArgs),
     /// Resolve codes: identity, state and the chain of events.
     Resolve(resolve_cmd::Args),
     /// Check checksums, hash chains and log checkpoints (one code or all).
@@ -62,9 +64,9 @@ enum Cmd {
     /// Counts, disk size and the latest checkpoint.
     Stats(store_cmd::StatsArgs),
     /// The change feed: one {"seq", "event_id", "event"} per line.
-    Feed(store_cmd::SinceArgs),
+    Feed(feed_cmd::SinceArgs),
     /// An EPCISDocument of the events after a sequence number.
-    Export(store_cmd::SinceArgs),
+    Export(feed_cmd::SinceArgs),
     /// Walk the genealogy back or forward from a code.
     Trace(trace_cmd::TraceArgs),
     /// The affected downstream set of a code, with holders and responsible parties; --commit records the recall.
@@ -92,12 +94,12 @@ fn main() -> ExitCode {
         Cmd::Issue(a) => issue_cmd::run(&a),
         Cmd::Demo(a) => demo::run(&a),
         Cmd::Epcis(a) => epcis_cmd::run(&a),
-        Cmd::Import(a) => store_cmd::import(&a),
+        Cmd::Import(a) => import_cmd::import(&a),
         Cmd::Resolve(a) => resolve_cmd::run(&a),
         Cmd::Verify(a) => store_cmd::verify(&a),
         Cmd::Stats(a) => store_cmd::stats(&a),
-        Cmd::Feed(a) => store_cmd::feed(&a),
-        Cmd::Export(a) => store_cmd::export(&a),
+        Cmd::Feed(a) => feed_cmd::feed(&a),
+        Cmd::Export(a) => feed_cmd::export(&a),
         Cmd::Trace(a) => trace_cmd::run_trace(&a),
         Cmd::Recall(a) => trace_cmd::run_recall(&a),
         Cmd::Recover(a) => store_cmd::recover(&a),

@@ -1,38 +1,15 @@
-//! Store commands: `import`, `verify`, `stats`, `feed`, `export`, `recover` (and the store opening shared with
-//! `resolve`, `trace` and `recall`).
+//! Store commands: `verify`, `stats`, `recover`, and the store opening shared with every command that opens one.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use serde_json::json;
-use tracecode::event::Event;
-use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, Mode};
 use tracecode::store::{Options, Store, TraceStore};
 use tracecode::{Error, trace};
 
-use crate::args::{ReadDb, WriteDb, count};
+use crate::args::{ReadDb, WriteDb};
 use crate::error_json;
 use crate::progress::Progress;
-
-/// Events per ingest batch when importing (one atomic WriteBatch each).
-const IMPORT_BATCH: usize = 4096;
-
-/// `tracecode import`.
-#[derive(clap::Args, Debug)]
-#[command(after_help = "\
-Prints one summary line: {\"events\", \"accepted\", \"duplicates\", \"declared\", \"rejected\", \"seconds\"};
-each rejected event or unreadable FILE is reported on stderr as one JSON line.
-EXIT STATUS: 0 every event stored, 1 some event was rejected or some FILE unreadable, 2 usage error.")]
-pub(crate) struct ImportArgs {
-    #[command(flatten)]
-    db: WriteDb,
-    /// EPCIS 2.0 JSON-LD documents (- for stdin).
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
-}
 
 /// `tracecode verify`.
 #[derive(clap::Args, Debug)]
@@ -55,22 +32,6 @@ EXIT STATUS: 0 ok, 1 a store error (JSON on stderr), 2 usage error.")]
 pub(crate) struct StatsArgs {
     #[command(flatten)]
     db: ReadDb,
-}
-
-/// `tracecode feed` and `tracecode export`.
-#[derive(clap::Args, Debug)]
-#[command(after_help = "\
-feed prints one {\"seq\", \"event_id\", \"event\"} per line; export prints one EPCISDocument.
-EXIT STATUS: 0 ok, 1 a store error (JSON on stderr), 2 usage error.")]
-pub(crate) struct SinceArgs {
-    #[command(flatten)]
-    db: ReadDb,
-    /// Start after this log sequence number (0: from the first event).
-    #[arg(long, value_name = "N", default_value = "0", value_parser = count::<u64>)]
-    since: u64,
-    /// At most this many events.
-    #[arg(long, value_name = "N", value_parser = count::<usize>)]
-    limit: Option<usize>,
 }
 
 /// `tracecode recover`.
@@ -101,99 +62,13 @@ pub(crate) fn existing() -> Options {
 }
 
 /// Opens an existing store for reading (`--read-only` honoured); failures exit 1.
-fn open_read(db: &ReadDb) -> Result<Store, ExitCode> {
+pub(crate) fn open_read(db: &ReadDb) -> Result<Store, ExitCode> {
     open(&db.db, existing().read_only(db.read_only), 1)
 }
 
-fn fail(input: &str, e: &Error) -> ExitCode {
+pub(crate) fn fail(input: &str, e: &Error) -> ExitCode {
     eprintln!("{}", error_json(input, e));
     ExitCode::FAILURE
-}
-
-/// Runs `tracecode import`.
-pub(crate) fn import(a: &ImportArgs) -> ExitCode {
-    let store = match open(&a.db.db, Options::default().create_if_missing(true), 1) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    import_files(&store, &a.files)
-}
-
-fn import_files(store: &Store, files: &[String]) -> ExitCode {
-    // Accepted, duplicate and declared (error declarations attached to stored events).
-    let mut counts = [0u64; 3];
-    let (mut rejected, mut seen) = (0u64, 0u64);
-    let mut status = ExitCode::SUCCESS;
-    let start = Instant::now();
-    for f in files {
-        let (reader, size): (Box<dyn Read>, Option<u64>) = if f == "-" {
-            (Box::new(io::stdin().lock()), None)
-        } else {
-            match File::open(f) {
-                Ok(h) => {
-                    let size = h.metadata().ok().map(|m| m.len());
-                    (Box::new(h), size)
-                }
-                Err(e) => {
-                    eprintln!("{}", json!({"file": f, "ok": false, "error": e.to_string()}));
-                    status = ExitCode::FAILURE;
-                    continue;
-                }
-            }
-        };
-        // Progress in bytes of the file: the event count is unknown until the end.
-        let progress = Progress::bytes("importing", size);
-        let reader = progress.reader(reader);
-        let mut batch: Vec<Event> = Vec::with_capacity(IMPORT_BATCH);
-        let flush = |batch: &mut Vec<Event>, counts: &mut [u64; 3]| -> Result<(), Error> {
-            if batch.is_empty() {
-                return Ok(());
-            }
-            let r = store.ingest(std::mem::take(batch))?;
-            for (c, n) in counts.iter_mut().zip([r.accepted, r.duplicates, r.declared]) {
-                *c += n as u64;
-            }
-            Ok(())
-        };
-        let result = epcis_json::import(reader, Mode::AcceptValid, |_, ev| {
-            seen += 1;
-            if let Ok(e) = ev {
-                batch.push(e);
-                if batch.len() >= IMPORT_BATCH {
-                    flush(&mut batch, &mut counts)?;
-                }
-            }
-            Ok(())
-        });
-        let tail = flush(&mut batch, &mut counts);
-        progress.finish();
-        match (result, tail) {
-            (Ok(summary), Ok(())) => {
-                rejected += summary.rejected_total as u64;
-                for b in &summary.rejected {
-                    eprintln!("{}", json!({"file": f, "index": b.index, "pointer": b.pointer, "message": b.message}));
-                }
-                if summary.rejected_total > 0 {
-                    status = ExitCode::FAILURE;
-                }
-            }
-            (Err(e), _) => {
-                eprintln!("{}", json!({"file": f, "ok": false, "pointer": e.pointer(), "error": e.to_string()}));
-                status = ExitCode::FAILURE;
-            }
-            (Ok(_), Err(e)) => {
-                eprintln!("{}", error_json(f, &e));
-                status = ExitCode::FAILURE;
-            }
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "{}",
-        json!({"events": seen, "accepted": counts[0], "duplicates": counts[1], "declared": counts[2],
-               "rejected": rejected, "seconds": (secs * 1000.0).round() / 1000.0})
-    );
-    status
 }
 
 /// Runs `tracecode verify`.
@@ -258,88 +133,6 @@ pub(crate) fn stats(a: &StatsArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         (Err(e), _) | (_, Err(e)) => fail("stats", &e),
-    }
-}
-
-/// Streams the feed after `since` in pages, calling `f` for each item.
-fn each_since(
-    store: &Store,
-    since: u64,
-    limit: Option<usize>,
-    mut f: impl FnMut(&tracecode::store::FeedItem) -> io::Result<()>,
-) -> Result<u64, Error> {
-    let mut cursor = since;
-    let mut n = 0u64;
-    loop {
-        let want = limit.map_or(1024, |l| l.saturating_sub(usize::try_from(n).unwrap_or(usize::MAX)).min(1024));
-        if want == 0 {
-            break;
-        }
-        let page = store.events_since(cursor, want)?;
-        let Some(last) = page.last() else { break };
-        cursor = last.seq;
-        for item in &page {
-            f(item).map_err(|e| Error::from(io::Error::new(e.kind(), format!("cannot write: {e}"))))?;
-            n += 1;
-        }
-    }
-    Ok(n)
-}
-
-/// Runs `tracecode feed`.
-pub(crate) fn feed(a: &SinceArgs) -> ExitCode {
-    let store = match open_read(&a.db) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let (store, since, limit) = (&store, a.since, a.limit);
-    let opts = ExportOptions::default();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let r = each_since(store, since, limit, |item| {
-        let line = json!({"seq": item.seq, "event_id": item.id.to_string(),
-                          "event": epcis_json::event_to_json(&item.event, &opts)});
-        writeln!(out, "{line}")
-    });
-    match r.and_then(|n| out.flush().map(|()| n).map_err(Error::from)) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail("feed", &e),
-    }
-}
-
-/// Runs `tracecode export`.
-pub(crate) fn export(a: &SinceArgs) -> ExitCode {
-    let store = match open_read(&a.db) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let (store, since, limit) = (&store, a.since, a.limit);
-    // The events to write: up to the latest checkpoint, capped by --limit.
-    let total = store.checkpoint().ok().map(|c| {
-        let after = c.seq.saturating_sub(since);
-        limit.map_or(after, |l| after.min(u64::try_from(l).unwrap_or(u64::MAX)))
-    });
-    let progress = Progress::new("exporting", total);
-    let opts = ExportOptions::default();
-    let out = BufWriter::new(io::stdout().lock());
-    let result = (|| -> Result<(), Error> {
-        let mut w = DocumentWriter::new(out, &opts, &[])?;
-        let mut err = None;
-        each_since(store, since, limit, |item| {
-            if let Err(e) = w.write_event(&item.event) {
-                err = Some(e);
-                return Err(io::Error::other("export stopped"));
-            }
-            progress.inc(1);
-            Ok(())
-        })
-        .map_err(|e| err.take().unwrap_or(e))?;
-        let mut out = w.finish()?;
-        out.flush().map_err(Error::from)
-    })();
-    progress.finish();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail("export", &e),
     }
 }
 
