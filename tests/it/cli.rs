@@ -1,5 +1,6 @@
 //! The `tracecode` binary's output contract (see its `--help`): one JSON object per input, exit 0 when every
-//! input parsed, 1 when some did not, 2 on a usage error.
+//! input parsed, 1 when some did not, 2 on a usage error. The argument layer's contract (help for every command,
+//! one-line usage errors, `--db=DIR`, digit groups, completions) is in `cli_args`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -71,7 +72,8 @@ fn parse_national_code_fields() {
     let v = &json_lines(&out)[0];
     assert_eq!(v["scheme"], "cn-drug20");
     assert_eq!(v["canonical"], "cn-drug20:81234567890123456789");
-    assert_eq!(v["check"], "notverifiableoffline");
+    // Snake case like every other enum value (issue 14; it was "notverifiableoffline").
+    assert_eq!(v["check"], "not_verifiable_offline");
     assert!(v["fields"].as_array().unwrap().iter().any(|f| f["name"] == "product" && f["value"] == "8123456"));
 }
 

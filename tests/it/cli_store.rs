@@ -14,7 +14,7 @@ use tracecode::event::Event;
 use tracecode::event::epcis_json::{Mode, import_all};
 use tracecode::event::id::event_id;
 
-/// The batch size `tracecode import` commits atomically (store_cmd.rs `IMPORT_BATCH`).
+/// The batch size `tracecode import` commits atomically (import_cmd.rs `IMPORT_BATCH`).
 const IMPORT_BATCH: u64 = 4096;
 
 /// A scratch directory removed on drop (also when the test panics).
@@ -269,9 +269,9 @@ fn resolve_found_unknown_and_garbage() {
     assert_eq!(r.code, Some(1));
     assert_eq!(r.json(), serde_json::json!({"input": "(01)09506000134352(21)NEVER", "found": false}));
 
-    // Garbage, and a code with a wrong check digit: a typed, positioned error object.
+    // Garbage, and a code with a wrong check digit: a typed, positioned error object; bad input exits 2.
     let r = tc(&["resolve", "--db", &db, "garbage!!"]);
-    assert_eq!(r.code, Some(1));
+    assert_eq!(r.code, Some(2));
     let e = r.json();
     assert_eq!(e["input"], "garbage!!");
     assert_eq!(e["ok"], false);
@@ -289,9 +289,9 @@ fn resolve_found_unknown_and_garbage() {
     let found: Vec<Value> = r.lines().iter().map(|l| l["found"].clone()).collect();
     assert_eq!(found, [true, false, true]);
 
-    // Resolve does not create a store that is not there.
+    // Resolve does not create a store that is not there (an error: exit 2).
     let r = tc(&["resolve", "--db", &t.at("nothing"), dl]);
-    assert_eq!(r.code, Some(1));
+    assert_eq!(r.code, Some(2));
     assert!(!Path::new(&t.at("nothing")).join("CURRENT").exists());
     // Its error object has no position: offset and len are null for an error that is not about the input.
     let e = &json_lines(&r.stderr)[0];
@@ -564,9 +564,14 @@ fn trace_back_forward_and_depth() {
     assert_eq!(d["truncated"], true);
     assert!(!nodes(&d).iter().any(|(k, _)| k == RAW), "{d}");
 
-    // Errors: a bad root is a positioned error (exit 1); a missing direction is a usage error (exit 2).
+    // A root the store never saw: the trace of it alone, exit 1 (not found).
+    let r = tc(&["trace", "--db", &db, "--forward", "(01)09506000134352(10)NEVER"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.json()["edges"], serde_json::json!([]));
+
+    // Errors: a bad root is a positioned error and a missing direction a usage error (both exit 2).
     let r = tc(&["trace", "--db", &db, "--back", "(01)09506000134353(10)RAW1"]);
-    assert_eq!(r.code, Some(1));
+    assert_eq!(r.code, Some(2));
     let e = r.json();
     assert_eq!(e["ok"], false);
     assert_eq!(e["error"]["kind"], "check_digit");
@@ -637,9 +642,9 @@ fn recall_dry_run_then_commit_idempotent() {
     assert!(c["event_ids"].as_array().unwrap().contains(&last["event_id"]));
     verify(&db);
 
-    // A bad root: positioned error, exit 1.
+    // A bad root: positioned error, exit 2 (bad input).
     let r = tc(&["recall", "--db", &db, "(01)09506000134353(10)RAW1"]);
-    assert_eq!(r.code, Some(1));
+    assert_eq!(r.code, Some(2));
     assert_eq!(r.json()["error"]["kind"], "check_digit");
 }
 

@@ -5,6 +5,8 @@
 //! - `fuzz_oracles`: the fuzz targets' round-trip oracles over the conformance corpus and its mutations;
 //! - `epcis`: EPCIS 2.0 JSON-LD import/export, round trips through frames, the `tracecode epcis` commands;
 //! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`);
+//! - `cli_args`: its argument layer: help for every command, one-line usage errors, `--db=DIR`, digit groups,
+//!   completions, resolve's exit codes and table format (feature `cli`; the store cases also `rocksdb`);
 //! - `store`: the RocksDB store against the in-memory model, damage, versions, poisoning (feature `rocksdb`);
 //! - `concurrency`: readers racing writers never see part of a batch, several writers at once (feature `rocksdb`);
 //! - `durability`: damaged write-ahead logs and lost table files are refused, not rolled back; read-only opens
@@ -18,6 +20,9 @@
 #[cfg(test)]
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(test)]
+#[cfg(feature = "cli")]
+mod cli_args;
 #[cfg(test)]
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
 mod cli_store;

@@ -14,7 +14,8 @@ use tracecode::store::{Options, Store, TraceStore, keys};
 use tracecode::synth::{self, SplitMix64, Synth, SynthConfig};
 use tracecode::trace::{self, Direction, TraceOptions};
 
-use crate::store_cmd::{Progress, per_second};
+use crate::args::count;
+use crate::progress::{Progress, per_second};
 
 const HELP: &str = "\
 tracecode bench — throughput harnesses (results as ratios to same-run baselines)
@@ -37,27 +38,87 @@ tracecode bench — throughput harnesses (results as ratios to same-run baseline
       store, and on an in-memory adjacency built from it.
 ";
 
+/// `tracecode bench`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = HELP, subcommand_required = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    cmd: Sub,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Sub {
+    /// Lookup throughput against same-run baselines (a hash map, raw RocksDB).
+    #[command(after_help = HELP)]
+    Lookup {
+        /// Items of the synthetic province (at least 100).
+        #[arg(long, value_name = "N", default_value = "1000000", value_parser = count::<u64>)]
+        items: u64,
+        /// Reader threads (1 to 64).
+        #[arg(long, value_name = "T", default_value = "2", value_parser = count::<usize>)]
+        threads: usize,
+        /// Operations per measurement (at least 1000).
+        #[arg(long, value_name = "N", default_value = "2000000", value_parser = count::<usize>)]
+        ops: usize,
+        /// Hot tier size in MiB.
+        #[arg(long, value_name = "M", default_value = "2048", value_parser = count::<usize>)]
+        hot_mb: usize,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Forward trace of a large genealogy, on the store and on an in-memory adjacency.
+    #[command(after_help = HELP)]
+    Trace {
+        /// Nodes of the genealogy (about; at least 10).
+        #[arg(long, value_name = "N", default_value = "1000000", value_parser = count::<u64>)]
+        nodes: u64,
+        #[command(flatten)]
+        out: Out,
+    },
+}
+
+/// Where a bench keeps its store and writes its report.
+#[derive(clap::Args, Debug)]
+struct Out {
+    /// Keep the store in DIR (default: a temporary directory, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    db: Option<String>,
+    /// Also write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+}
+
 /// Runs `tracecode bench …`.
-pub fn run(args: &[String]) -> ExitCode {
-    let rest = args.get(1..).unwrap_or_default();
-    let r = match args.first().map(String::as_str) {
-        Some("lookup") => Flags::parse(rest).and_then(|f| lookup(&f)),
-        Some("trace") => Flags::parse(rest).and_then(|f| trace_bench(&f)),
-        Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
-            return ExitCode::SUCCESS;
+pub(crate) fn run(a: &Args) -> ExitCode {
+    let mut f =
+        Flags { items: 1_000_000, nodes: 1_000_000, threads: 2, ops: 2_000_000, hot_mb: 2048, db: None, json: None };
+    let r = match &a.cmd {
+        Sub::Lookup { items, threads, ops, hot_mb, out } => {
+            f.items = (*items).max(100);
+            f.threads = (*threads).clamp(1, 64);
+            f.ops = (*ops).max(1000);
+            f.hot_mb = *hot_mb;
+            f.db.clone_from(&out.db);
+            f.json.clone_from(&out.json);
+            lookup(&f)
         }
-        _ => Err("expected lookup or trace".into()),
+        Sub::Trace { nodes, out } => {
+            f.nodes = (*nodes).max(10);
+            f.db.clone_from(&out.db);
+            f.json.clone_from(&out.json);
+            trace_bench(&f)
+        }
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(m) => {
-            eprintln!("tracecode bench: {m}\n\n{HELP}");
+            eprintln!("tracecode bench: {m}");
             ExitCode::from(2)
         }
     }
 }
 
+/// The settings of one bench run.
 struct Flags {
     items: u64,
     nodes: u64,
@@ -66,29 +127,6 @@ struct Flags {
     hot_mb: usize,
     db: Option<String>,
     json: Option<String>,
-}
-
-impl Flags {
-    fn parse(args: &[String]) -> Result<Self, String> {
-        let mut f =
-            Self { items: 1_000_000, nodes: 1_000_000, threads: 2, ops: 2_000_000, hot_mb: 2048, db: None, json: None };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut v = || it.next().cloned().ok_or(format!("{a} needs a value"));
-            let num = |s: String| s.replace('_', "").parse::<u64>().map_err(|_| format!("{a} needs a number"));
-            match a.as_str() {
-                "--items" => f.items = num(v()?)?.max(100),
-                "--nodes" => f.nodes = num(v()?)?.max(10),
-                "--threads" => f.threads = usize::try_from(num(v()?)?.clamp(1, 64)).unwrap_or(2),
-                "--ops" => f.ops = usize::try_from(num(v()?)?.max(1000)).unwrap_or(1000),
-                "--hot-mb" => f.hot_mb = usize::try_from(num(v()?)?).unwrap_or(2048),
-                "--db" => f.db = Some(v()?),
-                "--json" => f.json = Some(v()?),
-                other => return Err(format!("unexpected argument {other}")),
-            }
-        }
-        Ok(f)
-    }
 }
 
 /// A store directory: `--db DIR`, or a fresh temporary one removed on drop.
@@ -162,6 +200,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn measure<T: Sync>(threads: usize, items: &[T], work: impl Fn(&[T]) -> u64 + Sync) -> (f64, u64) {
     let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let _spinner = Progress::spinner("measuring");
     let start = Instant::now();
     let checks: u64 = std::thread::scope(|s| {
         let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(|| work(c))).collect();
@@ -176,6 +215,7 @@ fn measure<T: Sync>(threads: usize, items: &[T], work: impl Fn(&[T]) -> u64 + Sy
 /// Waits (at most 15 minutes) until RocksDB has no flush or compaction running or pending, so reads are measured
 /// on a settled store rather than against background work; returns the seconds waited.
 fn settle(store: &Store) -> Result<f64, String> {
+    let _spinner = Progress::spinner("settling");
     let t = Instant::now();
     while store.background_busy().map_err(|e| e.to_string())? && t.elapsed() < Duration::from_secs(900) {
         std::thread::sleep(Duration::from_millis(500));
@@ -199,7 +239,7 @@ pub(crate) struct Loaded {
 pub(crate) fn load(store: &Store, synth: &Synth, label: &'static str) -> Result<Loaded, String> {
     let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(4);
     let estimate = synth.item_count() * 8;
-    let mut progress = Progress::new(label, Some(estimate));
+    let progress = Progress::new(label, Some(estimate));
     let mut out = Loaded { events: 0, busy: 0.0, batches: Vec::new(), generator_cpu: None };
     std::thread::scope(|s| {
         let generator = s.spawn(move || {
@@ -676,9 +716,12 @@ fn trace_bench(f: &Flags) -> Result<(), String> {
     let (root, batches) = synth::genealogy(f.nodes, 10, 7, start);
     let t = Instant::now();
     let mut events = 0u64;
+    let progress = Progress::new("ingest", None);
     for b in batches {
         events += store.ingest(b).map_err(|e| e.to_string())?.accepted as u64;
+        progress.update(events);
     }
+    progress.finish();
     let load_secs = t.elapsed().as_secs_f64();
     store.flush().map_err(|e| e.to_string())?;
     settle(&store)?;

@@ -9,6 +9,8 @@ use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::code::issue::{self, KeyedCheck4, RandomSerials, SgtinIssuer};
 use tracecode::code::{self, Code, CodeData};
 
+use crate::args::count;
+
 const SAMPLES: &[(&str, &str)] = &[
     ("GS1 DataMatrix scan (AIM ]d2, FNC1 as GS)", "]d2010950600013435217261231\u{1d}10ABC123\u{1d}21XYZ789"),
     ("GS1-128 logistic label (SSCC)", "]C100106141412345678908"),
@@ -69,29 +71,27 @@ fn printable(s: &str) -> String {
     s.replace('\u{1d}', "<GS>")
 }
 
+/// `tracecode demo`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// Keep the store in DIR (default: a temporary directory, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    db: Option<String>,
+    /// Items of the synthetic province (at least one production cycle, 2_400, is generated).
+    #[arg(long, value_name = "N", default_value = "10000", value_parser = count::<u64>)]
+    items: u64,
+    /// Tour the coding scheme instead: parse and issue sample codes of every scheme, encode events.
+    #[arg(long)]
+    tour: bool,
+}
+
 /// Runs `tracecode demo [--db DIR] [--items N] [--tour]`.
-pub(crate) fn run(args: &[String]) -> ExitCode {
-    let (mut db, mut items, mut tour) = (None, 10_000u64, false);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--tour" => tour = true,
-            "--db" => match it.next() {
-                Some(d) => db = Some(d.clone()),
-                None => return crate::usage("demo: --db needs a directory"),
-            },
-            "--items" => match it.next().and_then(|n| n.replace('_', "").parse().ok()) {
-                Some(n) => items = n,
-                None => return crate::usage("demo: --items needs a number"),
-            },
-            other => return crate::usage(&format!("demo: unexpected argument {other}")),
-        }
-    }
-    if tour {
+pub(crate) fn run(a: &Args) -> ExitCode {
+    if a.tour {
         return run_tour();
     }
     // One production cycle of the synthetic province (2 400 items) is the smallest data set with every category.
-    crate::store_demo::run(db.as_deref(), items.max(2_400))
+    crate::store_demo::run(a.db.as_deref(), a.items.max(2_400))
 }
 
 #[allow(clippy::too_many_lines, reason = "a linear script of five demo sections")]

@@ -10,6 +10,8 @@ use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, ImportError, Mode};
 use tracecode::event::{frame, id};
 
+use crate::args::in_range;
+
 const HELP: &str = "\
 tracecode epcis — EPCIS 2.0 JSON-LD documents (EPCISDocument, EPCISQueryDocument, a bare event, or an array)
 
@@ -28,62 +30,64 @@ FILE may be - for stdin. The document's @context must come before epcisBody.
 EXIT STATUS: 0 every event is valid, 1 some event or the document is not, 2 usage error or unreadable FILE.
 ";
 
+/// `tracecode epcis`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = HELP, subcommand_required = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    cmd: Sub,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Sub {
+    /// One JSON line per event: valid (with its event hash) or why not.
+    #[command(after_help = HELP)]
+    Check(FileArg),
+    /// The canonical GS1 event hash of each event, one per line.
+    #[command(after_help = HELP)]
+    Hash(FileArg),
+    /// Import, encode to binary frames, decode, and print the exported EPCISDocument.
+    #[command(after_help = HELP)]
+    Roundtrip {
+        /// Export GS1 ids as EPC URNs (needs --gcp-len to know the company prefix length).
+        #[arg(long)]
+        urn: bool,
+        /// The GS1 Company Prefix length (4 to 12) for --urn.
+        #[arg(long, value_name = "L", requires = "urn", value_parser = |s: &str| in_range::<u8>(s, 4, 12))]
+        gcp_len: Option<u8>,
+        #[command(flatten)]
+        file: FileArg,
+    },
+}
+
+/// The one FILE of every `epcis` command.
+#[derive(clap::Args, Debug)]
+struct FileArg {
+    /// An EPCIS 2.0 JSON-LD document (- for stdin).
+    #[arg(value_name = "FILE")]
+    file: String,
+}
+
 /// Runs `tracecode epcis …`.
-pub fn run(args: &[String]) -> ExitCode {
-    let rest = args.get(1..).unwrap_or_default();
-    match args.first().map(String::as_str) {
-        Some("check") => with_input(rest, &[], |r, _| check(r)),
-        Some("hash") => with_input(rest, &[], |r, _| hash(r)),
-        Some("roundtrip") => with_input(rest, &["--urn"], roundtrip),
-        Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
+pub(crate) fn run(a: &Args) -> ExitCode {
+    match &a.cmd {
+        Sub::Check(f) => with_input(&f.file, check),
+        Sub::Hash(f) => with_input(&f.file, hash),
+        Sub::Roundtrip { urn, gcp_len, file } => {
+            let opts = Opts { urn: *urn, gcp_len: *gcp_len };
+            with_input(&file.file, |r| roundtrip(r, &opts))
         }
-        _ => usage("expected check, hash or roundtrip"),
     }
 }
 
-fn usage(msg: &str) -> ExitCode {
-    eprintln!("tracecode epcis: {msg}\n\n{HELP}");
-    ExitCode::from(2)
-}
-
-/// Parsed options: flags and `--gcp-len`.
+/// Parsed options of `roundtrip`.
 struct Opts {
     urn: bool,
     gcp_len: Option<u8>,
 }
 
-/// Splits the arguments into options and the one FILE, opens it, and runs `f`.
-fn with_input(args: &[String], flags: &[&str], f: impl FnOnce(Box<dyn Read>, &Opts) -> ExitCode) -> ExitCode {
-    let mut opts = Opts { urn: false, gcp_len: None };
-    let mut file: Option<&str> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-h" | "--help" => {
-                print!("{HELP}");
-                return ExitCode::SUCCESS;
-            }
-            "--urn" if flags.contains(&"--urn") => opts.urn = true,
-            "--gcp-len" if flags.contains(&"--urn") => {
-                let Some(v) = it.next().and_then(|v| v.parse::<u8>().ok()).filter(|l| (4..=12).contains(l)) else {
-                    return usage("--gcp-len needs a company-prefix length from 4 to 12");
-                };
-                opts.gcp_len = Some(v);
-            }
-            s if s.starts_with("--") => return usage(&format!("unknown option {s}")),
-            s => {
-                if file.replace(s).is_some() {
-                    return usage("give one FILE");
-                }
-            }
-        }
-    }
-    if opts.gcp_len.is_some() && !opts.urn {
-        return usage("--gcp-len goes with --urn");
-    }
-    let Some(path) = file else { return usage("missing FILE") };
+/// Opens FILE (`-`: stdin) and runs `f`; an unreadable FILE exits 2.
+fn with_input(path: &str, f: impl FnOnce(Box<dyn Read>) -> ExitCode) -> ExitCode {
     let reader: Box<dyn Read> = if path == "-" {
         Box::new(io::stdin())
     } else {
@@ -95,7 +99,7 @@ fn with_input(args: &[String], flags: &[&str], f: impl FnOnce(Box<dyn Read>, &Op
             }
         }
     };
-    f(reader, &opts)
+    f(reader)
 }
 
 /// A failed write of the output, as the error an import callback returns.

@@ -8,6 +8,8 @@ use tracecode::code::gs1::Gs1;
 use tracecode::code::gs1::gcp::{CompanyPrefixLengths, FixedGcpLength, NoGcpTable};
 use tracecode::code::issue::{self, KeyedCheck4, RandomSerials, SequentialSerials, SerialSource, SgtinIssuer};
 
+use crate::args::{count, in_range, key32};
+
 const HELP: &str = "\
 tracecode issue — generate codes (one JSON object per line with every rendering)
 
@@ -22,57 +24,6 @@ Random serials are unique and unguessable: a keyed permutation of a counter (--s
 production uses --key with 32 random bytes in hex, and persists the counter via --start).
 --gcp-len gives the GS1 Company Prefix length needed for EPC renderings (omit: no EPC).
 ";
-
-struct Opts {
-    vals: Vec<(String, String)>,
-    flags: Vec<String>,
-    positional: Vec<String>,
-}
-
-fn split(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { vals: Vec::new(), flags: Vec::new(), positional: Vec::new() };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--alphanumeric" | "-h" | "--help" => o.flags.push(a.clone()),
-            s if s.starts_with("--") => {
-                let v = it.next().ok_or_else(|| format!("{s} needs a value"))?;
-                o.vals.push((s.to_owned(), v.clone()));
-            }
-            s => o.positional.push(s.to_owned()),
-        }
-    }
-    Ok(o)
-}
-
-impl Opts {
-    fn get(&self, k: &str) -> Option<&str> {
-        self.vals.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
-    }
-    fn num(&self, k: &str, default: u64) -> Result<u64, String> {
-        self.get(k).map_or(Ok(default), |v| v.parse().map_err(|_| format!("{k} needs a number, got {v:?}")))
-    }
-    fn key(&self) -> Result<Option<[u8; 32]>, String> {
-        let Some(h) = self.get("--key") else { return Ok(None) };
-        if h.len() != 64 {
-            return Err("--key needs 64 hex digits (32 bytes)".into());
-        }
-        let mut k = [0u8; 32];
-        for (i, slot) in k.iter_mut().enumerate() {
-            let pair = h.get(i * 2..i * 2 + 2).ok_or("--key is not hex")?;
-            *slot = u8::from_str_radix(pair, 16).map_err(|_| "--key is not hex".to_owned())?;
-        }
-        Ok(Some(k))
-    }
-    fn check_known(&self, known: &[&str]) -> Result<(), String> {
-        for (k, _) in &self.vals {
-            if !known.contains(&k.as_str()) {
-                return Err(format!("unknown option {k}"));
-            }
-        }
-        Ok(())
-    }
-}
 
 fn emit(out: &mut impl Write, g: &Gs1, stem: &str, gcp: &dyn CompanyPrefixLengths, filter: u8) -> Result<(), String> {
     let r = issue::render(g, stem, gcp, filter).map_err(|e| e.to_string())?;
@@ -89,117 +40,152 @@ fn emit(out: &mut impl Write, g: &Gs1, stem: &str, gcp: &dyn CompanyPrefixLength
     writeln!(out, "{v}").map_err(|e| e.to_string())
 }
 
-pub(crate) fn run(args: &[String]) -> ExitCode {
-    match run_inner(args) {
+/// `tracecode issue`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = HELP, subcommand_required = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    kind: Kind,
+}
+
+/// Options of every GS1 kind: how many, and how they are rendered.
+#[derive(clap::Args, Debug)]
+struct Render {
+    /// How many codes (at most 10_000_000).
+    #[arg(long, value_name = "N", default_value = "1", value_parser = |s: &str| in_range::<u64>(s, 0, 10_000_000))]
+    count: u64,
+    /// The EPC filter value (0-7).
+    #[arg(long, value_name = "F", default_value = "0", value_parser = |s: &str| in_range::<u8>(s, 0, 7))]
+    filter: u8,
+    /// The Digital Link stem.
+    #[arg(long, value_name = "URL", default_value = "https://id.gs1.org")]
+    stem: String,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Kind {
+    /// Add the check digit: a 7/11/12/13-digit body becomes a GTIN-14.
+    #[command(after_help = HELP)]
+    Gtin {
+        /// The digits without the check digit.
+        #[arg(value_name = "BODY")]
+        body: String,
+    },
+    /// Serialised GTINs with random (keyed or seeded) or sequential serials.
+    #[command(after_help = HELP)]
+    Sgtin {
+        /// The GTIN-14.
+        #[arg(long, value_name = "GTIN14")]
+        gtin: String,
+        /// A batch/lot number (AI 10).
+        #[arg(long, value_name = "LOT")]
+        lot: Option<String>,
+        /// Demo and test serials from a seed (--sequential, then --key, take precedence).
+        #[arg(long, value_name = "N", value_parser = count::<u64>)]
+        seed: Option<u64>,
+        /// Production serials: a keyed permutation with 32 random bytes in hex.
+        #[arg(long, value_name = "HEX64", value_parser = key32)]
+        key: Option<[u8; 32]>,
+        /// Sequential serials from START.
+        #[arg(long, value_name = "START", value_parser = count::<u64>)]
+        sequential: Option<u64>,
+        /// Alphanumeric serials (else numeric, SGTIN-96 encodable).
+        #[arg(long)]
+        alphanumeric: bool,
+        /// The GS1 Company Prefix length, for the EPC renderings (omit: no EPC).
+        #[arg(long, value_name = "L", value_parser = count::<u8>)]
+        gcp_len: Option<u8>,
+        #[command(flatten)]
+        render: Render,
+    },
+    /// Serial Shipping Container Codes.
+    #[command(after_help = HELP)]
+    Sscc {
+        /// The GS1 Company Prefix.
+        #[arg(long, value_name = "PREFIX")]
+        gcp: String,
+        /// The extension digit (0-9).
+        #[arg(long, value_name = "D", default_value = "0", value_parser = |s: &str| in_range::<u8>(s, 0, 9))]
+        ext: u8,
+        /// The first serial reference.
+        #[arg(long, value_name = "N", default_value = "1", value_parser = count::<u64>)]
+        start: u64,
+        #[command(flatten)]
+        render: Render,
+    },
+    /// China's 20-digit drug trace codes with keyed check digits.
+    #[command(after_help = HELP)]
+    National20 {
+        /// The 7-digit product code.
+        #[arg(long, value_name = "P7")]
+        product: String,
+        /// The first serial.
+        #[arg(long, value_name = "N", default_value = "1", value_parser = count::<u64>)]
+        start: u64,
+        /// How many codes (at most 10_000_000).
+        #[arg(long, value_name = "N", default_value = "1", value_parser = |s: &str| in_range::<u64>(s, 0, 10_000_000))]
+        count: u64,
+        /// The check-digit key: 32 bytes in hex.
+        #[arg(long, value_name = "HEX64", value_parser = key32)]
+        key: [u8; 32],
+    },
+}
+
+/// Runs `tracecode issue`: exit 0, or 1 when a code cannot be issued (printed on stderr).
+pub(crate) fn run(a: &Args) -> ExitCode {
+    match issue_codes(&a.kind) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(m)) => {
-            eprintln!("tracecode issue: {m}\n\n{HELP}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Failed(m)) => {
+        Err(m) => {
             eprintln!("tracecode issue: {m}");
             ExitCode::from(1)
         }
     }
 }
 
-enum Failure {
-    Usage(String),
-    Failed(String),
-}
-
-fn run_inner(args: &[String]) -> Result<(), Failure> {
-    let Some(what) = args.first() else {
-        return Err(Failure::Usage("issue needs a kind: gtin, sgtin, sscc, national20".into()));
-    };
-    let o = split(args.get(1..).unwrap_or_default()).map_err(Failure::Usage)?;
-    if o.flags.iter().any(|f| f == "-h" || f == "--help") || what == "--help" || what == "-h" {
-        print!("{HELP}");
-        return Ok(());
-    }
+fn issue_codes(kind: &Kind) -> Result<(), String> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let stem = o.get("--stem").unwrap_or("https://id.gs1.org").to_owned();
-    let filter = u8::try_from(o.num("--filter", 0).map_err(Failure::Usage)?)
-        .map_err(|_| Failure::Usage("--filter is 0-7".into()))?;
-    let count = o.num("--count", 1).map_err(Failure::Usage)?;
-    if count > 10_000_000 {
-        return Err(Failure::Usage("--count is at most 10000000".into()));
-    }
-    let fixed;
-    let gcp: &dyn CompanyPrefixLengths = match o.get("--gcp-len") {
-        Some(v) => {
-            fixed =
-                FixedGcpLength(v.parse().map_err(|_| Failure::Usage(format!("--gcp-len needs a number, got {v:?}")))?);
-            &fixed
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
+    match kind {
+        Kind::Gtin { body } => {
+            let g = issue::gtin(body).map_err(|e| fail(&e))?;
+            writeln!(out, "{}", json!({"gtin": g})).map_err(|e| fail(&e))?;
         }
-        None => &NoGcpTable,
-    };
-    match what.as_str() {
-        "gtin" => {
-            let body = o.positional.first().ok_or_else(|| Failure::Usage("issue gtin needs BODY".into()))?;
-            let g = issue::gtin(body).map_err(|e| Failure::Failed(e.to_string()))?;
-            writeln!(out, "{}", json!({"gtin": g})).map_err(|e| Failure::Failed(e.to_string()))?;
-        }
-        "sgtin" => {
-            o.check_known(&[
-                "--gtin",
-                "--lot",
-                "--count",
-                "--seed",
-                "--key",
-                "--sequential",
-                "--gcp-len",
-                "--filter",
-                "--stem",
-            ])
-            .map_err(Failure::Usage)?;
-            let gtin = o.get("--gtin").ok_or_else(|| Failure::Usage("sgtin needs --gtin".into()))?;
-            let numeric = !o.flags.iter().any(|f| f == "--alphanumeric");
-            let source: Box<dyn SerialSource> = if let Some(start) = o.get("--sequential") {
-                let s: u64 = start.parse().map_err(|_| Failure::Usage("--sequential needs a number".into()))?;
-                Box::new(SequentialSerials::new(s, u64::MAX))
-            } else if let Some(k) = o.key().map_err(Failure::Usage)? {
-                Box::new(if numeric { RandomSerials::sgtin96(k) } else { RandomSerials::alphanumeric(k) })
+        Kind::Sgtin { gtin, lot, seed, key, sequential, alphanumeric, gcp_len, render } => {
+            let numeric = !alphanumeric;
+            let source: Box<dyn SerialSource> = if let Some(s) = sequential {
+                Box::new(SequentialSerials::new(*s, u64::MAX))
+            } else if let Some(k) = key {
+                Box::new(if numeric { RandomSerials::sgtin96(*k) } else { RandomSerials::alphanumeric(*k) })
             } else {
-                let seed = o.num("--seed", 0).map_err(Failure::Usage)?;
-                Box::new(RandomSerials::from_seed(numeric, seed))
+                Box::new(RandomSerials::from_seed(numeric, seed.unwrap_or(0)))
             };
-            let mut issuer =
-                SgtinIssuer::new(gtin, o.get("--lot"), source).map_err(|e| Failure::Failed(e.to_string()))?;
-            for _ in 0..count {
-                let g = issuer.issue().map_err(|e| Failure::Failed(e.to_string()))?;
-                emit(&mut out, &g, &stem, gcp, filter).map_err(Failure::Failed)?;
+            let fixed = gcp_len.map(FixedGcpLength);
+            let gcp: &dyn CompanyPrefixLengths = match &fixed {
+                Some(f) => f,
+                None => &NoGcpTable,
+            };
+            let mut issuer = SgtinIssuer::new(gtin, lot.as_deref(), source).map_err(|e| fail(&e))?;
+            for _ in 0..render.count {
+                let g = issuer.issue().map_err(|e| fail(&e))?;
+                emit(&mut out, &g, &render.stem, gcp, render.filter)?;
             }
         }
-        "sscc" => {
-            o.check_known(&["--gcp", "--ext", "--start", "--count", "--filter", "--stem"]).map_err(Failure::Usage)?;
-            let prefix = o.get("--gcp").ok_or_else(|| Failure::Usage("sscc needs --gcp".into()))?;
-            let ext = u8::try_from(o.num("--ext", 0).map_err(Failure::Usage)?)
-                .map_err(|_| Failure::Usage("--ext is 0-9".into()))?;
-            let start = o.num("--start", 1).map_err(Failure::Usage)?;
-            let prefix_len = FixedGcpLength(u8::try_from(prefix.len()).unwrap_or(0));
-            for i in 0..count {
-                let g =
-                    issue::sscc(ext, prefix, start.saturating_add(i)).map_err(|e| Failure::Failed(e.to_string()))?;
-                emit(&mut out, &g, &stem, &prefix_len, filter).map_err(Failure::Failed)?;
+        Kind::Sscc { gcp, ext, start, render } => {
+            let prefix_len = FixedGcpLength(u8::try_from(gcp.len()).unwrap_or(0));
+            for i in 0..render.count {
+                let g = issue::sscc(*ext, gcp, start.saturating_add(i)).map_err(|e| fail(&e))?;
+                emit(&mut out, &g, &render.stem, &prefix_len, render.filter)?;
             }
         }
-        "national20" => {
-            o.check_known(&["--product", "--start", "--count", "--key"]).map_err(Failure::Usage)?;
-            let product = o.get("--product").ok_or_else(|| Failure::Usage("national20 needs --product".into()))?;
-            let key =
-                o.key().map_err(Failure::Usage)?.ok_or_else(|| Failure::Usage("national20 needs --key".into()))?;
-            let start = o.num("--start", 1).map_err(Failure::Usage)?;
-            let check = KeyedCheck4(key);
-            for i in 0..count {
-                let n = issue::national20(product, start.saturating_add(i), &check)
-                    .map_err(|e| Failure::Failed(e.to_string()))?;
+        Kind::National20 { product, start, count, key } => {
+            let check = KeyedCheck4(*key);
+            for i in 0..*count {
+                let n = issue::national20(product, start.saturating_add(i), &check).map_err(|e| fail(&e))?;
                 writeln!(out, "{}", json!({"code": n.text, "canonical": format!("cn-drug20:{}", n.text)}))
-                    .map_err(|e| Failure::Failed(e.to_string()))?;
+                    .map_err(|e| fail(&e))?;
             }
         }
-        other => return Err(Failure::Usage(format!("unknown kind {other:?}"))),
     }
-    out.flush().map_err(|e| Failure::Failed(e.to_string()))
+    out.flush().map_err(|e| fail(&e))
 }

@@ -1,90 +1,129 @@
 //! The `tracecode` command-line tool: a thin shell over the library (all logic lives in the crate).
 //!
-//! Output contract (stable; other tools script against it): see `tracecode --help` and the README.
+//! Output contract (stable; other tools script against it): see `tracecode --help`, each command's `--help`, and
+//! the README. One argument layer (clap) parses every command before anything is opened; each command's
+//! arguments live beside it in its own file.
 
-use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
-use tracecode::code::{self, Code, CodeData};
+use tracecode::code::{Code, CodeData};
 
+mod args;
 mod bench_cmd;
+mod completions_cmd;
 mod demo;
 mod epcis_cmd;
+mod feed_cmd;
+mod human;
+mod import_cmd;
 mod issue_cmd;
+mod parse_cmd;
+mod progress;
+mod resolve_cmd;
 mod store_cmd;
 mod store_demo;
 mod torture_cmd;
 mod trace_cmd;
 mod trace_json;
 
-const HELP: &str = "\
-tracecode — product traceability codes
+/// Shown under `tracecode --help`.
+const AFTER_HELP: &str = "\
+The chain index commands (import, resolve, verify, stats, feed, export, trace, recall, recover) work on an
+embedded RocksDB store in --db DIR (also --db=DIR); only import creates one. Reading commands take --read-only.
+Numbers accept digit groups: --items 1_000_000. Each command's --help gives its output contract.
 
-USAGE:
-  tracecode parse [--candidates] [--lenient] INPUT
-  tracecode parse --lines [--candidates] [--lenient]   (one input per line on stdin; the text \\x1D stands for GS)
-  tracecode issue --help                               (generate codes; see its help)
-  tracecode demo [--db DIR] [--items N] [--tour]      (the main job: a synthetic province on an embedded store;
-                                                        --tour: parse and issue sample codes of every scheme)
-  tracecode epcis check|hash|roundtrip FILE            (EPCIS 2.0 JSON-LD documents; see tracecode epcis --help)
+EXIT STATUS: 0 ok / found; 1 not found (resolve, trace), some input failed (parse, import, epcis) or a
+check failed (verify, recover); 2 usage error, bad input or an error. A usage error prints one line and a hint.";
 
-The chain index (an embedded RocksDB store in DIR):
-  tracecode import --db DIR FILE...                    import EPCIS JSON-LD (accepted / duplicate / declared / rejected)
-  tracecode resolve --db DIR INPUT...                  {\"input\", \"found\", \"identity\", \"state\", \"head\", \"chain\"}
-  tracecode verify --db DIR [INPUT]                    checksums, hash chains, log checkpoints (one code or all)
-  tracecode stats --db DIR                             counts, disk size, latest checkpoint
-  tracecode feed --db DIR [--since N] [--limit N]      change feed: one {\"seq\", \"event_id\", \"event\"} per line
-  tracecode export --db DIR [--since N] [--limit N]    an EPCISDocument of the events after N
-  tracecode trace --db DIR (--back|--forward) [--depth N] [--as-of T] INPUT
-  tracecode recall --db DIR [--commit] INPUT           affected set, holders, responsible parties (see trace --help)
-  tracecode recover --db DIR [--accept-loss]           open a store whose recovery lost acknowledged events: without
-                                                       --accept-loss, report what is lost (exit 1); with it, continue
-                                                       from what was recovered and record the loss
-  Reading commands (resolve, verify, stats, feed, export, trace) take --read-only: nothing is written, so a store
-  on a full disk or a read-only file system, or one another process writes, can still be read.
-  tracecode bench lookup [--items N] [--threads T] [--json FILE]   lookup throughput vs same-run baselines
-  tracecode bench trace [--nodes N] [--json FILE]      forward trace of a large genealogy
-  tracecode torture crash [--trials N]                 kill -9 during ingest, then check nothing acknowledged is lost
+/// tracecode — product traceability codes, EPCIS events and an embedded chain index.
+#[derive(Parser, Debug)]
+#[command(name = "tracecode", version, after_help = AFTER_HELP, subcommand_required = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
 
-parse prints one JSON object per input:
-  {\"input\", \"ok\": true, \"scheme\", \"kind\", \"canonical\", \"key_hex\", \"elements\": [{\"ai\", \"value\"}],
-   \"fields\": [{\"name\", \"value\"}], \"check\", \"carrier\", \"warnings\": [{\"code\", \"message\"}]}
-  {\"input\", \"ok\": false, \"error\": {\"kind\", \"offset\", \"len\", \"message\"}}
-  (offset and len locate the fault in INPUT; both are null for an error that is not about it: storage, I/O)
-With --candidates the object has \"candidates\": [ {...success object..., \"score\", \"rule\"} ] instead.
-
-EXIT STATUS: 0 all inputs parsed, 1 some did not, 2 usage error.
-";
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Parse codes in any spelling: one JSON object per input.
+    Parse(parse_cmd::Args),
+    /// Generate codes (GTIN check digits, SGTIN, SSCC, 20-digit drug codes) with every rendering.
+    Issue(issue_cmd::Args),
+    /// The main job: a synthetic province on an embedded store (--tour: sample codes of every scheme).
+    Demo(demo::Args),
+    /// EPCIS 2.0 JSON-LD documents: check, hash, round-trip.
+    Epcis(epcis_cmd::Args),
+    /// Import EPCIS JSON-LD documents into the store (created if missing).
+    Import(import_cmd::ImportArgs),
+    /// Resolve codes: identity, state and the chain of events.
+    Resolve(resolve_cmd::Args),
+    /// Check checksums, hash chains and log checkpoints (one code or all).
+    Verify(store_cmd::VerifyArgs),
+    /// Counts, disk size and the latest checkpoint.
+    Stats(store_cmd::StatsArgs),
+    /// The change feed: one {"seq", "event_id", "event"} per line.
+    Feed(feed_cmd::SinceArgs),
+    /// An EPCISDocument of the events after a sequence number.
+    Export(feed_cmd::SinceArgs),
+    /// Walk the genealogy back or forward from a code.
+    Trace(trace_cmd::TraceArgs),
+    /// The affected downstream set of a code, with holders and responsible parties; --commit records the recall.
+    Recall(trace_cmd::RecallArgs),
+    /// Open a store whose recovery lost acknowledged events (report, or continue with --accept-loss).
+    Recover(store_cmd::RecoverArgs),
+    /// Throughput harnesses, as ratios to same-run baselines.
+    Bench(bench_cmd::Args),
+    /// Fault-injection harnesses (kill -9 during ingest).
+    Torture(torture_cmd::Args),
+    /// Print a shell completion script.
+    Completions(completions_cmd::Args),
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("parse") => cmd_parse(args.get(1..).unwrap_or_default()),
-        Some("issue") => issue_cmd::run(args.get(1..).unwrap_or_default()),
-        Some("demo") => demo::run(args.get(1..).unwrap_or_default()),
-        Some("epcis") => epcis_cmd::run(args.get(1..).unwrap_or_default()),
-        Some(c @ ("import" | "resolve" | "verify" | "stats" | "feed" | "export" | "trace" | "recall" | "recover")) => {
-            store_cmd::run(c, args.get(1..).unwrap_or_default())
+    let argv: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(c) => c,
+        Err(e) => {
+            return args::clap_error(&e, &<Cli as clap::CommandFactory>::command(), argv.get(1..).unwrap_or_default());
         }
-        Some("bench") => bench_cmd::run(args.get(1..).unwrap_or_default()),
-        Some("torture") => torture_cmd::run(args.get(1..).unwrap_or_default()),
-        Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
-        }
-        Some("-V" | "--version") => {
-            println!("tracecode {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        _ => usage("expected a command (see --help)"),
+    };
+    match cli.cmd {
+        Cmd::Parse(a) => parse_cmd::run(&a),
+        Cmd::Issue(a) => issue_cmd::run(&a),
+        Cmd::Demo(a) => demo::run(&a),
+        Cmd::Epcis(a) => epcis_cmd::run(&a),
+        Cmd::Import(a) => import_cmd::import(&a),
+        Cmd::Resolve(a) => resolve_cmd::run(&a),
+        Cmd::Verify(a) => store_cmd::verify(&a),
+        Cmd::Stats(a) => store_cmd::stats(&a),
+        Cmd::Feed(a) => feed_cmd::feed(&a),
+        Cmd::Export(a) => feed_cmd::export(&a),
+        Cmd::Trace(a) => trace_cmd::run_trace(&a),
+        Cmd::Recall(a) => trace_cmd::run_recall(&a),
+        Cmd::Recover(a) => store_cmd::recover(&a),
+        Cmd::Bench(a) => bench_cmd::run(&a),
+        Cmd::Torture(a) => torture_cmd::run(&a),
+        Cmd::Completions(a) => completions_cmd::run(&a, <Cli as clap::CommandFactory>::command()),
     }
 }
 
-/// Prints a usage error and returns exit status 2.
-pub(crate) fn usage(msg: &str) -> ExitCode {
-    eprintln!("tracecode: {msg}\n\n{HELP}");
-    ExitCode::from(2)
+/// `Debug` names in snake_case (`NotVerifiableOffline` → `not_verifiable_offline`), like every other enum value
+/// in the JSON output.
+fn snake(name: &str) -> String {
+    let mut s = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                s.push('_');
+            }
+            s.push(c.to_ascii_lowercase());
+        } else {
+            s.push(c);
+        }
+    }
+    s
 }
 
 /// The JSON object for a successful parse (shared by `parse` and `demo`).
@@ -95,7 +134,7 @@ pub(crate) fn code_json(input: &str, code: &Code) -> Value {
         "ok": true,
         "scheme": code.scheme().as_str(),
         "carrier": code.carrier().as_str(),
-        "check": format!("{:?}", code.check_status()).to_lowercase(),
+        "check": snake(&format!("{:?}", code.check_status())),
         "warnings": code.warnings().iter().map(|w| json!({"code": w.code, "message": w.message})).collect::<Vec<_>>(),
     });
     if let Value::Object(m) = &mut obj {
@@ -148,94 +187,19 @@ pub(crate) fn hex(b: &[u8]) -> String {
     })
 }
 
-/// Replaces the typed escape `\x1D` (any hex case) with the GS byte, as scanners' keyboard output is often
-/// pasted into files that way.
-fn unescape_gs(line: &str) -> String {
-    line.replace("\\x1D", "\u{1d}").replace("\\x1d", "\u{1d}")
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn parse_one(input: &str, cands: bool, opts: &code::ParseOptions) -> (Value, bool) {
-    if cands {
-        let list = code::candidates_with(input, opts);
-        let ok = !list.is_empty();
-        let items: Vec<Value> = list
-            .iter()
-            .map(|c| {
-                let mut v = code_json(input, &c.code);
-                if let Value::Object(m) = &mut v {
-                    m.insert("score".into(), json!(c.score));
-                    m.insert("rule".into(), json!(c.rule));
-                }
-                v
-            })
-            .collect();
-        let mut v = json!({"input": input, "ok": ok, "candidates": items});
-        if !ok
-            && let (Value::Object(m), Err(e)) = (&mut v, code::parse_with(input, opts))
-            && let Some(err) = error_json(input, &e).get("error")
-        {
-            m.insert("error".into(), err.clone());
-        }
-        return (v, ok);
+    #[test]
+    fn the_argument_layer_is_consistent() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
     }
-    match code::parse_with(input, opts) {
-        Ok(c) => (code_json(input, &c), true),
-        Err(e) => (error_json(input, &e), false),
-    }
-}
 
-fn cmd_parse(args: &[String]) -> ExitCode {
-    let mut cands = false;
-    let mut lines = false;
-    let mut lenient = false;
-    let mut input: Option<&str> = None;
-    for a in args {
-        match a.as_str() {
-            "--candidates" => cands = true,
-            "--lines" => lines = true,
-            "--lenient" => lenient = true,
-            "-h" | "--help" => {
-                print!("{HELP}");
-                return ExitCode::SUCCESS;
-            }
-            s if s.starts_with("--") => return usage(&format!("unknown option {s}")),
-            s => {
-                if input.replace(s).is_some() {
-                    return usage("parse takes one INPUT (use --lines for many)");
-                }
-            }
-        }
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(snake("NotVerifiableOffline"), "not_verifiable_offline");
+        assert_eq!(snake("Verified"), "verified");
+        assert_eq!(snake("None"), "none");
     }
-    let opts = code::ParseOptions::new().lenient(lenient);
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut all_ok = true;
-    if lines {
-        if input.is_some() {
-            return usage("--lines reads stdin; do not give INPUT");
-        }
-        let stdin = io::stdin();
-        for line in stdin.lock().split(b'\n') {
-            let Ok(raw) = line else { return usage("cannot read stdin") };
-            let raw = raw.strip_suffix(b"\r").unwrap_or(&raw);
-            let text = unescape_gs(&String::from_utf8_lossy(raw));
-            let (v, ok) = parse_one(&text, cands, &opts);
-            all_ok &= ok;
-            if writeln!(out, "{v}").is_err() {
-                return ExitCode::from(1);
-            }
-        }
-    } else {
-        let Some(inp) = input else { return usage("parse needs INPUT or --lines") };
-        let text = unescape_gs(inp);
-        let (v, ok) = parse_one(&text, cands, &opts);
-        all_ok = ok;
-        if writeln!(out, "{v}").is_err() {
-            return ExitCode::from(1);
-        }
-    }
-    if out.flush().is_err() {
-        return ExitCode::from(1);
-    }
-    if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

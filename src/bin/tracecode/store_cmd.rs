@@ -1,271 +1,91 @@
-//! Store commands: `import`, `resolve`, `verify`, `stats`, `feed`, `export` (and the store opening shared with
-//! `trace`, `recall`, `demo` and `bench`).
+//! Store commands: `verify`, `stats`, `recover`, and the store opening shared with every command that opens one.
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use serde_json::{Value, json};
-use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, Mode};
-use tracecode::event::{Event, Id};
-use tracecode::store::{Options, Resolution, Store, TraceStore};
+use serde_json::json;
+use tracecode::store::{Options, Store, TraceStore};
 use tracecode::{Error, trace};
 
-use crate::{error_json, hex};
+use crate::args::{ReadDb, WriteDb};
+use crate::error_json;
+use crate::progress::Progress;
 
-/// Events per ingest batch when importing (one atomic WriteBatch each).
-const IMPORT_BATCH: usize = 4096;
-
-/// Splits `--db DIR` out of `args`; returns (dir, the other arguments).
-pub(crate) fn take_db(args: &[String]) -> Result<(String, Vec<String>), String> {
-    let mut db = None;
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "--db" {
-            db = Some(it.next().ok_or("--db needs a directory")?.clone());
-        } else if let Some(d) = a.strip_prefix("--db=") {
-            db = Some(d.to_owned());
-        } else {
-            rest.push(a.clone());
-        }
-    }
-    Ok((db.ok_or("--db DIR is required")?, rest))
+/// `tracecode verify`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Prints {\"ok\", \"log_entries\", \"events\", \"chains\", \"chain_entries\", \"edges\", \"checkpoint\", \"losses\",
+\"first_bad\"}. EXIT STATUS: 0 intact, 1 damage found, a store that cannot be opened, or a bad INPUT (error JSON on
+stderr), 2 usage error.")]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    db: ReadDb,
+    /// Verify only this code's chain (any spelling); without it, everything.
+    input: Option<String>,
 }
 
-/// Opens the store named by `--db`, reporting failures as JSON on stderr.
-fn open_with(dir: &str, opts: Options) -> Result<Store, ExitCode> {
-    Store::open(dir, opts).map_err(|e| fail(dir, &e))
+/// `tracecode stats`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Prints {\"events\", \"nodes\", \"chain_entries\", \"edges\", \"disk_bytes\", \"checkpoint\": {\"seq\", \"hash\"}, \"path\"}.
+EXIT STATUS: 0 ok, 1 a store error (JSON on stderr), 2 usage error.")]
+pub(crate) struct StatsArgs {
+    #[command(flatten)]
+    db: ReadDb,
 }
 
-fn fail(input: &str, e: &Error) -> ExitCode {
+/// `tracecode recover`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Without --accept-loss, a store whose recovery lost acknowledged events is reported (error JSON on stderr, exit
+1); with it, the store continues from what was recovered and records the loss. Prints {\"checkpoint\", \"losses\"}.
+EXIT STATUS: 0 ok, 1 loss found (without --accept-loss) or a store error, 2 usage error.")]
+pub(crate) struct RecoverArgs {
+    #[command(flatten)]
+    db: WriteDb,
+    /// Continue from what was recovered and record the loss.
+    #[arg(long)]
+    accept_loss: bool,
+}
+
+/// Opens the store in `dir`, reporting a failure as JSON on stderr with exit status `code`.
+pub(crate) fn open(dir: &Path, opts: Options, code: u8) -> Result<Store, ExitCode> {
+    Store::open(dir, opts).map_err(|e| {
+        eprintln!("{}", error_json(&dir.display().to_string(), &e));
+        ExitCode::from(code)
+    })
+}
+
+/// Options of every command but `import`: the store must exist (only import creates one).
+pub(crate) fn existing() -> Options {
+    Options::default().create_if_missing(false)
+}
+
+/// Opens an existing store for reading (`--read-only` honoured); failures exit 1.
+pub(crate) fn open_read(db: &ReadDb) -> Result<Store, ExitCode> {
+    open(&db.db, existing().read_only(db.read_only), 1)
+}
+
+pub(crate) fn fail(input: &str, e: &Error) -> ExitCode {
     eprintln!("{}", error_json(input, e));
     ExitCode::FAILURE
 }
 
-/// Runs one store command (`args[0]` is the command name).
-pub fn run(cmd: &str, args: &[String]) -> ExitCode {
-    let (dir, rest) = match take_db(args) {
-        Ok(x) => x,
-        Err(m) => return crate::usage(&format!("{cmd}: {m}")),
+/// Runs `tracecode verify`.
+pub(crate) fn verify(a: &VerifyArgs) -> ExitCode {
+    // INPUT is checked before the store is opened.
+    let root = match a.input.as_deref().map(|i| (i, trace::parse_root(i))) {
+        Some((i, Err(e))) => return fail(i, &e),
+        Some((i, Ok(id))) => Some((i, id)),
+        None => None,
     };
-    let read_only = rest.iter().any(|a| a == "--read-only");
-    let accept_loss = rest.iter().any(|a| a == "--accept-loss");
-    let rest: Vec<String> = rest.into_iter().filter(|a| a != "--read-only" && a != "--accept-loss").collect();
-    if read_only && matches!(cmd, "import" | "recover")
-        || read_only && cmd == "recall" && rest.iter().any(|a| a == "--commit")
-    {
-        return crate::usage(&format!("{cmd}: --read-only cannot write"));
-    }
-    if accept_loss && cmd != "recover" {
-        return crate::usage("--accept-loss belongs to recover");
-    }
-    let opts = Options::default().create_if_missing(cmd == "import").read_only(read_only).accept_loss(accept_loss);
-    let store = match open_with(&dir, opts) {
+    let store = match open_read(&a.db) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match cmd {
-        "import" => import(&store, &rest),
-        "resolve" => resolve(&store, &rest),
-        "verify" => verify(&store, &rest),
-        "stats" => stats(&store),
-        "feed" => feed(&store, &rest),
-        "export" => export(&store, &rest),
-        "trace" => crate::trace_cmd::run_trace(&store.session(), &rest),
-        "recall" => crate::trace_cmd::run_recall(&store.session(), &rest),
-        "recover" => recover(&store),
-        _ => crate::usage("unknown store command"),
-    }
-}
-
-/// A one-line progress display on stderr when it is a terminal.
-pub(crate) struct Progress {
-    label: &'static str,
-    total: Option<u64>,
-    start: Instant,
-    last: Instant,
-    tty: bool,
-}
-
-impl Progress {
-    pub(crate) fn new(label: &'static str, total: Option<u64>) -> Self {
-        let now = Instant::now();
-        Self { label, total, start: now, last: now, tty: io::stderr().is_terminal() }
-    }
-
-    pub(crate) fn update(&mut self, done: u64) {
-        if !self.tty || self.last.elapsed().as_millis() < 200 {
-            return;
-        }
-        self.last = Instant::now();
-        let rate = per_second(done, self.start.elapsed().as_secs_f64());
-        match self.total {
-            Some(t) if t > 0 => {
-                let pct = (u128::from(done) * 100 / u128::from(t)).min(100);
-                let filled = usize::try_from(pct / 4).unwrap_or(25);
-                eprint!(
-                    "\r{:>9} [{}{}] {pct:>3}% {done}/{t} ({rate}/s)   ",
-                    self.label,
-                    "#".repeat(filled),
-                    ".".repeat(25 - filled.min(25))
-                );
-            }
-            _ => eprint!("\r{:>9} {done} ({rate}/s)   ", self.label),
-        }
-    }
-
-    pub(crate) fn finish(&self) {
-        if self.tty {
-            eprint!("\r{:100}\r", "");
-        }
-    }
-}
-
-/// `n` per second, human-scaled (`1.2 M`, `350 k`).
-pub(crate) fn per_second(n: u64, secs: f64) -> String {
-    #[allow(clippy::cast_precision_loss, reason = "display only")]
-    let r = if secs > 0.0 { n as f64 / secs } else { 0.0 };
-    if r >= 1e6 {
-        format!("{:.2} M", r / 1e6)
-    } else if r >= 1e3 {
-        format!("{:.1} k", r / 1e3)
-    } else {
-        format!("{r:.0}")
-    }
-}
-
-fn import(store: &Store, files: &[String]) -> ExitCode {
-    if files.is_empty() {
-        return crate::usage("import: FILE... is required");
-    }
-    // Accepted, duplicate and declared (error declarations attached to stored events).
-    let mut counts = [0u64; 3];
-    let (mut rejected, mut seen) = (0u64, 0u64);
-    let mut status = ExitCode::SUCCESS;
-    let start = Instant::now();
-    for f in files {
-        let reader: Box<dyn Read> = if f == "-" {
-            Box::new(io::stdin().lock())
-        } else {
-            match File::open(f) {
-                Ok(h) => Box::new(h),
-                Err(e) => {
-                    eprintln!("{}", json!({"file": f, "ok": false, "error": e.to_string()}));
-                    status = ExitCode::FAILURE;
-                    continue;
-                }
-            }
-        };
-        let mut progress = Progress::new("importing", None);
-        let mut batch: Vec<Event> = Vec::with_capacity(IMPORT_BATCH);
-        let flush = |batch: &mut Vec<Event>, counts: &mut [u64; 3]| -> Result<(), Error> {
-            if batch.is_empty() {
-                return Ok(());
-            }
-            let r = store.ingest(std::mem::take(batch))?;
-            for (c, n) in counts.iter_mut().zip([r.accepted, r.duplicates, r.declared]) {
-                *c += n as u64;
-            }
-            Ok(())
-        };
-        let result = epcis_json::import(reader, Mode::AcceptValid, |_, ev| {
-            seen += 1;
-            if let Ok(e) = ev {
-                batch.push(e);
-                if batch.len() >= IMPORT_BATCH {
-                    flush(&mut batch, &mut counts)?;
-                }
-            }
-            progress.update(seen);
-            Ok(())
-        });
-        let tail = flush(&mut batch, &mut counts);
-        progress.finish();
-        match (result, tail) {
-            (Ok(summary), Ok(())) => {
-                rejected += summary.rejected_total as u64;
-                for b in &summary.rejected {
-                    eprintln!("{}", json!({"file": f, "index": b.index, "pointer": b.pointer, "message": b.message}));
-                }
-                if summary.rejected_total > 0 {
-                    status = ExitCode::FAILURE;
-                }
-            }
-            (Err(e), _) => {
-                eprintln!("{}", json!({"file": f, "ok": false, "pointer": e.pointer(), "error": e.to_string()}));
-                status = ExitCode::FAILURE;
-            }
-            (Ok(_), Err(e)) => {
-                eprintln!("{}", error_json(f, &e));
-                status = ExitCode::FAILURE;
-            }
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "{}",
-        json!({"events": seen, "accepted": counts[0], "duplicates": counts[1], "declared": counts[2],
-               "rejected": rejected, "seconds": (secs * 1000.0).round() / 1000.0})
-    );
-    status
-}
-
-/// The JSON answer of `resolve`: identity, state, chain.
-pub(crate) fn resolution_json(input: &str, r: &Resolution) -> Value {
-    let identity = match &r.id {
-        Id::Key(k) => json!({"key": k.to_string(), "kind": k.kind().as_str(), "key_hex": hex(k.as_bytes())}),
-        Id::Uri(u) => json!({"key": u.as_ref(), "kind": "uri"}),
-    };
-    let opts = ExportOptions::default();
-    json!({
-        "input": input,
-        "found": true,
-        "identity": identity,
-        "state": crate::trace_json::state_json(&r.state),
-        "head": r.head().map(|l| l.to_string()),
-        "chain": r.chain.iter().map(|c| match c {
-            Ok(c) => json!({
-                "seq": c.seq,
-                "event_id": c.id.to_string(),
-                "link": c.link.to_string(),
-                "event": epcis_json::event_to_json(&c.event, &opts),
-            }),
-            Err(e) => json!({"error": e.to_string()}),
-        }).collect::<Vec<_>>(),
-    })
-}
-
-fn resolve(store: &Store, inputs: &[String]) -> ExitCode {
-    if inputs.is_empty() {
-        return crate::usage("resolve: INPUT is required");
-    }
-    let mut status = ExitCode::SUCCESS;
-    let mut reader = store.reader();
-    let mut out = io::stdout().lock();
-    for input in inputs {
-        let line = match reader.resolve(input) {
-            Ok(Some(r)) => resolution_json(input, &r),
-            Ok(None) => {
-                status = ExitCode::FAILURE;
-                json!({"input": input, "found": false})
-            }
-            Err(e) => {
-                status = ExitCode::FAILURE;
-                error_json(input, &e)
-            }
-        };
-        if writeln!(out, "{line}").is_err() {
-            break; // the reader went away (a closed pipe): stop quietly
-        }
-    }
-    status
-}
-
-fn verify(store: &Store, args: &[String]) -> ExitCode {
-    let report = if let Some(input) = args.first() {
-        match trace::parse_root(input).and_then(|id| store.verify(&id)) {
+    let spinner = Progress::spinner("verifying");
+    let report = if let Some((input, id)) = &root {
+        match store.verify(id) {
             Ok(r) => r,
             Err(e) => return fail(input, &e),
         }
@@ -275,6 +95,7 @@ fn verify(store: &Store, args: &[String]) -> ExitCode {
             Err(e) => return fail("verify", &e),
         }
     };
+    spinner.finish();
     let cp = store.checkpoint().ok();
     println!(
         "{}",
@@ -295,7 +116,12 @@ fn verify(store: &Store, args: &[String]) -> ExitCode {
     if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-fn stats(store: &Store) -> ExitCode {
+/// Runs `tracecode stats`.
+pub(crate) fn stats(a: &StatsArgs) -> ExitCode {
+    let store = match open_read(&a.db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     match (store.stats(), store.checkpoint()) {
         (Ok(s), Ok(cp)) => {
             println!(
@@ -310,94 +136,13 @@ fn stats(store: &Store) -> ExitCode {
     }
 }
 
-/// Parses `--since N` and `--limit N`.
-fn since_limit(args: &[String]) -> Result<(u64, Option<usize>), String> {
-    let (mut since, mut limit) = (0, None);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = |name: &str| it.next().ok_or(format!("{name} needs a number")).cloned();
-        match a.as_str() {
-            "--since" => since = val("--since")?.parse().map_err(|_| "--since needs a sequence number")?,
-            "--limit" => limit = Some(val("--limit")?.parse().map_err(|_| "--limit needs a number")?),
-            other => return Err(format!("unexpected argument {other}")),
-        }
-    }
-    Ok((since, limit))
-}
-
-/// Streams the feed after `since` in pages, calling `f` for each item.
-fn each_since(
-    store: &Store,
-    since: u64,
-    limit: Option<usize>,
-    mut f: impl FnMut(&tracecode::store::FeedItem) -> io::Result<()>,
-) -> Result<u64, Error> {
-    let mut cursor = since;
-    let mut n = 0u64;
-    loop {
-        let want = limit.map_or(1024, |l| l.saturating_sub(usize::try_from(n).unwrap_or(usize::MAX)).min(1024));
-        if want == 0 {
-            break;
-        }
-        let page = store.events_since(cursor, want)?;
-        let Some(last) = page.last() else { break };
-        cursor = last.seq;
-        for item in &page {
-            f(item).map_err(|e| Error::from(io::Error::new(e.kind(), format!("cannot write: {e}"))))?;
-            n += 1;
-        }
-    }
-    Ok(n)
-}
-
-fn feed(store: &Store, args: &[String]) -> ExitCode {
-    let (since, limit) = match since_limit(args) {
-        Ok(x) => x,
-        Err(m) => return crate::usage(&format!("feed: {m}")),
-    };
-    let opts = ExportOptions::default();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let r = each_since(store, since, limit, |item| {
-        let line = json!({"seq": item.seq, "event_id": item.id.to_string(),
-                          "event": epcis_json::event_to_json(&item.event, &opts)});
-        writeln!(out, "{line}")
-    });
-    match r.and_then(|n| out.flush().map(|()| n).map_err(Error::from)) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail("feed", &e),
-    }
-}
-
-fn export(store: &Store, args: &[String]) -> ExitCode {
-    let (since, limit) = match since_limit(args) {
-        Ok(x) => x,
-        Err(m) => return crate::usage(&format!("export: {m}")),
-    };
-    let opts = ExportOptions::default();
-    let out = BufWriter::new(io::stdout().lock());
-    let result = (|| -> Result<(), Error> {
-        let mut w = DocumentWriter::new(out, &opts, &[])?;
-        let mut err = None;
-        each_since(store, since, limit, |item| {
-            if let Err(e) = w.write_event(&item.event) {
-                err = Some(e);
-                return Err(io::Error::other("export stopped"));
-            }
-            Ok(())
-        })
-        .map_err(|e| err.take().unwrap_or(e))?;
-        let mut out = w.finish()?;
-        out.flush().map_err(Error::from)
-    })();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail("export", &e),
-    }
-}
-
 /// `recover`: the store opened (with `--accept-loss` if it lost acknowledged events); prints its checkpoint and
 /// every loss it has recorded.
-fn recover(store: &Store) -> ExitCode {
+pub(crate) fn recover(a: &RecoverArgs) -> ExitCode {
+    let store = match open(&a.db.db, existing().accept_loss(a.accept_loss), 1) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let cp = match store.checkpoint() {
         Ok(c) => c,
         Err(e) => return fail("recover", &e),

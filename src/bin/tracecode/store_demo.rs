@@ -1,75 +1,16 @@
 //! The store-backed main demo (`tracecode demo`): a synthetic province on an embedded RocksDB store.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use tracecode::event::{Event, Id, IdForm, Timestamp, TzOffset};
-use tracecode::store::{Options, Resolution, State, Store, TraceStore};
+use tracecode::event::{Id, Timestamp};
+use tracecode::store::{Options, Resolution, Store, TraceStore};
 use tracecode::synth::{Synth, SynthConfig};
 use tracecode::trace::{self, Direction, NodeKind, RecallOptions, TraceOptions};
 
 use crate::bench_cmd::{Dir, load};
-use crate::store_cmd::per_second;
-
-fn id_text(id: &Id) -> String {
-    id.to_uri(IdForm::KeyText)
-}
-
-fn opt_id(id: Option<&Id>) -> String {
-    id.map_or_else(|| "-".into(), id_text)
-}
-
-fn time(t: Timestamp, off: TzOffset) -> String {
-    t.to_rfc3339_auto(off)
-}
-
-fn state_line(s: &State) -> String {
-    let mut parts = Vec::new();
-    if let Some(d) = &s.disposition {
-        parts.push(format!("disposition {d}"));
-    }
-    if !s.persistent.is_empty() {
-        let p: Vec<String> = s.persistent.iter().map(ToString::to_string).collect();
-        parts.push(format!("persistent [{}]", p.join(", ")));
-    }
-    if let Some(l) = &s.biz_location {
-        parts.push(format!("at {}", id_text(l)));
-    }
-    if let Some(c) = &s.container {
-        parts.push(format!("in {}", id_text(c)));
-    }
-    if let Some(o) = &s.owner {
-        parts.push(format!("owned by {}", id_text(o)));
-    }
-    if let Some(o) = &s.possessor {
-        parts.push(format!("held by {}", id_text(o)));
-    }
-    if s.retired {
-        parts.push("out of circulation".into());
-    }
-    parts.join("; ")
-}
-
-fn event_line(e: &Event) -> String {
-    let what = match (&e.biz_step, e.action) {
-        (Some(b), Some(a)) => format!("{} {b}", a.as_str()),
-        (Some(b), None) => b.to_string(),
-        (None, Some(a)) => a.as_str().to_owned(),
-        (None, None) => String::new(),
-    };
-    let mut s = format!("{} {:<12} {:<28}", time(e.event_time, e.event_time_zone_offset), e.kind.as_str(), what);
-    if let Some(d) = &e.disposition {
-        let _ = write!(s, " → {d}");
-    }
-    if let Some(l) = e.biz_location.as_ref().or(e.read_point.as_ref()) {
-        let _ = write!(s, " @ {}", id_text(&l.id));
-    }
-    if let Some(p) = &e.who.party {
-        let _ = write!(s, " by {}", id_text(p));
-    }
-    s
-}
+use crate::human::{event_line, id_text, opt_id, state_line};
+use crate::progress::per_second;
 
 fn print_resolution(r: &Resolution, max_events: usize) {
     println!("    key    {}", id_text(&r.id));

@@ -20,6 +20,7 @@ use serde_json::json;
 use tracecode::event::{Action, BizStep, Event, EventType, Id, Place, SourceDest, SourceDestType, Timestamp, TzOffset};
 use tracecode::store::{Checkpoint, MemoryStore, Options, Store, TraceStore};
 
+use crate::args::count;
 use crate::bench_cmd::Dir;
 use tracecode::synth::SplitMix64;
 
@@ -36,34 +37,56 @@ tracecode torture — fault-injection harnesses
 /// Events per batch: the log must always end on a multiple of it.
 const BATCH: u64 = 64;
 
+/// `tracecode torture`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = HELP, subcommand_required = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    cmd: Sub,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Sub {
+    /// Kill -9 during ingest, then check nothing acknowledged is lost.
+    #[command(after_help = HELP)]
+    Crash {
+        /// How many kills.
+        #[arg(long, value_name = "N", default_value = "10", value_parser = count::<u64>)]
+        trials: u64,
+        /// Seed of the kill times.
+        #[arg(long, value_name = "S", default_value = "1", value_parser = count::<u64>)]
+        seed: u64,
+        /// Keep the store in DIR (default: a temporary directory, removed at the end).
+        #[arg(long, value_name = "DIR")]
+        db: Option<String>,
+        /// Kill after a random 0..M milliseconds.
+        #[arg(long, value_name = "M", default_value = "400", value_parser = count::<u64>)]
+        max_ms: u64,
+    },
+    /// The child the harness kills (internal).
+    #[command(hide = true)]
+    Child {
+        /// The store directory.
+        #[arg(long, value_name = "DIR")]
+        db: String,
+        /// Stop after N batches.
+        #[arg(long, value_name = "N", value_parser = count::<u64>)]
+        batches: Option<u64>,
+    },
+}
+
 /// Runs `tracecode torture …`.
-pub fn run(args: &[String]) -> ExitCode {
-    match args.first().map(String::as_str) {
-        Some("crash") => match crash(args.get(1..).unwrap_or_default()) {
+pub(crate) fn run(a: &Args) -> ExitCode {
+    match &a.cmd {
+        Sub::Crash { trials, seed, db, max_ms } => match crash(*trials, *seed, db.as_deref(), (*max_ms).max(1)) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(m) => {
-                eprintln!("tracecode torture: {m}\n\n{HELP}");
+                eprintln!("tracecode torture: {m}");
                 ExitCode::from(2)
             }
         },
-        Some("child") => child(args.get(1..).unwrap_or_default()),
-        Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("tracecode torture: expected crash\n\n{HELP}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// The value after `--name`, parsed.
-fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(default),
-        Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or_else(|| format!("{name} needs a value")),
+        Sub::Child { db, batches } => child(db, batches.unwrap_or(u64::MAX)),
     }
 }
 
@@ -136,11 +159,7 @@ fn batch(b: u64) -> Vec<Event> {
 
 /// The child: continues the store from its last whole batch, printing `ack <last seq> <log hash hex>` after
 /// every ingest that returned, until killed (or `--batches` are done).
-fn child(args: &[String]) -> ExitCode {
-    let Some(db) = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)) else {
-        return ExitCode::from(2);
-    };
-    let limit: u64 = flag(args, "--batches", u64::MAX).unwrap_or(u64::MAX);
+fn child(db: &str, limit: u64) -> ExitCode {
     let store = match Store::open(db, options()) {
         Ok(s) => s,
         Err(e) => {
@@ -168,11 +187,7 @@ fn child(args: &[String]) -> ExitCode {
 }
 
 /// The parent: see the module docs.
-fn crash(args: &[String]) -> Result<bool, String> {
-    let trials: u64 = flag(args, "--trials", 10)?;
-    let seed: u64 = flag(args, "--seed", 1)?;
-    let max_ms: u64 = flag(args, "--max-ms", 400)?.max(1);
-    let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).map(String::as_str);
+fn crash(trials: u64, seed: u64, db: Option<&str>, max_ms: u64) -> Result<bool, String> {
     let dir = Dir::new(db, "torture");
     let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
     let mut rng = SplitMix64::new(seed);

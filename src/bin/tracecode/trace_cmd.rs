@@ -1,40 +1,126 @@
 //! `tracecode trace` and `tracecode recall`: genealogy queries over an open store (all logic in
-//! `tracecode::trace`; this file only parses arguments and prints JSON).
+//! `tracecode::trace`; this file only declares arguments and prints JSON).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use serde_json::Value;
 use tracecode::event::{Id, Timestamp};
-use tracecode::store::{EdgeKind, TraceStore};
+use tracecode::store::Store;
 use tracecode::trace::{self, Direction, RecallOptions, TraceOptions};
 
-/// Help text of both commands.
-pub const TRACE_HELP: &str = "\
-tracecode trace (--back|--forward) [--depth N] [--max-nodes N] [--as-of T] [--from T] [--until T]
-                [--kinds K,K,...] [--state|--no-state] INPUT
-  Walks the genealogy from INPUT (any code spelling, EPC URN, Digital Link or URI) and prints one JSON object:
+use crate::args::{self, EXIT_ERROR, EXIT_NOT_FOUND, Kinds, ReadDb, count};
+
+/// Help text of both commands: output contract and exit status.
+const TRACE_HELP: &str = "\
+trace walks the genealogy from INPUT (any code spelling, EPC URN, Digital Link or URI) and prints one JSON object:
   {\"root\", \"direction\", \"as_of\", \"nodes\": [{\"key\", \"kind\", \"role\", \"depth\", \"state\"}],
    \"edges\": [{\"from\", \"to\", \"kind\", \"rel\", \"event_id\", \"time\", \"seq\"}], \"truncated\"}
   T is an RFC 3339 time (2026-03-01T08:00:00+08:00); K is aggregation, association, transformation, membership
   or hand_over. Forward traces carry each node's state unless --no-state.
 
-tracecode recall [--commit] [--time T] [--as-of T] [--party ID] [--read-point ID] [--reason TEXT] INPUT
-  The affected downstream set of INPUT with holders, locations and responsible parties; --commit records the
-  recall (disposition recalled, persistent disposition recalled) as events in one atomic batch. The same
-  --time makes a repeated commit idempotent (default: now).
+recall prints the affected downstream set of INPUT with holders, locations and responsible parties; --commit
+  records the recall (disposition recalled, persistent disposition recalled) as events in one atomic batch. The
+  same --time makes a repeated commit idempotent (default: now).
 
-EXIT STATUS: 0 ok, 1 bad INPUT or a store error (printed as {\"input\", \"ok\": false, \"error\"}), 2 usage error.
-";
+EXIT STATUS: 0 ok; 1 not found (trace: the store never recorded INPUT, the trace is still printed); 2 bad INPUT
+or a store error (printed as {\"input\", \"ok\": false, \"error\"}) or a usage error.";
 
-fn usage(msg: &str) -> ExitCode {
-    eprintln!("tracecode: {msg}\n\n{TRACE_HELP}");
-    ExitCode::from(2)
+/// Options shared by `trace` and `recall`: the walk's limits and filters.
+#[derive(clap::Args, Debug)]
+pub(crate) struct WalkArgs {
+    #[command(flatten)]
+    db: ReadDb,
+    /// Follow edges at most N steps from INPUT.
+    #[arg(long, value_name = "N", value_parser = count::<usize>)]
+    depth: Option<usize>,
+    /// Stop after N nodes (the trace says it was truncated).
+    #[arg(long, value_name = "N", value_parser = count::<usize>)]
+    max_nodes: Option<usize>,
+    /// The genealogy and states as they were known at time T (RFC 3339).
+    #[arg(long, value_name = "T", value_parser = args::time)]
+    as_of: Option<Timestamp>,
+    /// Only edges of events at or after T.
+    #[arg(long, value_name = "T", value_parser = args::time)]
+    from: Option<Timestamp>,
+    /// Only edges of events before T.
+    #[arg(long, value_name = "T", value_parser = args::time)]
+    until: Option<Timestamp>,
+    /// Only these edge kinds (comma-separated).
+    #[arg(long, value_name = "K,K,...", value_parser = args::kinds)]
+    kinds: Option<Kinds>,
+    /// Carry each node's state (the default of forward traces).
+    #[arg(long, conflicts_with = "no_state")]
+    state: bool,
+    /// Leave out node states.
+    #[arg(long)]
+    no_state: bool,
+    /// The root: any code spelling, EPC URN, Digital Link or URI.
+    #[arg(value_name = "INPUT")]
+    input: String,
+}
+
+impl WalkArgs {
+    fn options(&self) -> TraceOptions {
+        let mut o = TraceOptions::new();
+        o.max_depth = self.depth;
+        o.max_nodes = self.max_nodes;
+        o.as_of = self.as_of;
+        o.from = self.from;
+        o.until = self.until;
+        if let Some(k) = &self.kinds {
+            o.kinds.clone_from(&k.0);
+        }
+        if self.state {
+            o.with_state = Some(true);
+        } else if self.no_state {
+            o.with_state = Some(false);
+        }
+        o
+    }
+}
+
+/// `tracecode trace`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = TRACE_HELP)]
+#[command(group(clap::ArgGroup::new("direction").required(true).args(["back", "forward"])))]
+pub(crate) struct TraceArgs {
+    /// Walk back: what INPUT came from (contents, inputs, earlier holders).
+    #[arg(long)]
+    back: bool,
+    /// Walk forward: what INPUT went into.
+    #[arg(long)]
+    forward: bool,
+    #[command(flatten)]
+    walk: WalkArgs,
+}
+
+/// `tracecode recall`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = TRACE_HELP)]
+pub(crate) struct RecallArgs {
+    /// Record the recall as events (in one atomic batch).
+    #[arg(long, conflicts_with = "read_only")]
+    commit: bool,
+    /// The recall's event time (default: now); the same time makes a repeated commit idempotent.
+    #[arg(long, value_name = "T", value_parser = args::time)]
+    time: Option<Timestamp>,
+    /// The responsible party.
+    #[arg(long, value_name = "ID", value_parser = args::id)]
+    party: Option<Id>,
+    /// Where the recall is recorded.
+    #[arg(long, value_name = "ID", value_parser = args::id)]
+    read_point: Option<Id>,
+    /// Why.
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+    #[command(flatten)]
+    walk: WalkArgs,
 }
 
 fn fail(input: &str, e: &tracecode::Error) -> ExitCode {
     print_json(&crate::error_json(input, e));
-    ExitCode::from(1)
+    ExitCode::from(EXIT_ERROR)
 }
 
 fn print_json(v: &Value) {
@@ -44,130 +130,58 @@ fn print_json(v: &Value) {
     let _ = writeln!(out);
 }
 
-fn time_arg(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(s).map(|(t, _)| t).map_err(|e| format!("bad time {s:?}: {}", e.message()))
+/// Opens the store of a walk (writable for `recall --commit`); failures exit 2.
+fn open(w: &WalkArgs, write: bool) -> Result<Store, ExitCode> {
+    let opts = crate::store_cmd::existing().read_only(w.db.read_only && !write);
+    crate::store_cmd::open(&w.db.db, opts, EXIT_ERROR)
 }
 
-fn count_arg(s: &str) -> Result<usize, String> {
-    s.parse().map_err(|_| format!("not a count: {s:?}"))
-}
-
-fn kinds_arg(s: &str) -> Result<Vec<EdgeKind>, String> {
-    s.split(',')
-        .filter(|k| !k.is_empty())
-        .map(|k| {
-            trace::ALL_KINDS.iter().copied().find(|x| x.as_str() == k).ok_or_else(|| format!("unknown edge kind {k:?}"))
-        })
-        .collect()
-}
-
-/// A command's own options: gets the flag and the remaining arguments (to take a value from), says whether it
-/// knew the flag.
-type ExtraFlags<'a, 'f> = dyn FnMut(&str, &mut dyn Iterator<Item = &'a String>) -> Result<bool, String> + 'f;
-
-/// Options shared by both commands; returns the INPUT.
-fn parse_common<'a>(
-    args: &'a [String],
-    opts: &mut TraceOptions,
-    extra: &mut ExtraFlags<'a, '_>,
-) -> Result<&'a str, String> {
-    let mut input: Option<&str> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().map(String::as_str).ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--depth" => opts.max_depth = Some(count_arg(value("--depth")?)?),
-            "--max-nodes" => opts.max_nodes = Some(count_arg(value("--max-nodes")?)?),
-            "--as-of" => opts.as_of = Some(time_arg(value("--as-of")?)?),
-            "--from" => opts.from = Some(time_arg(value("--from")?)?),
-            "--until" => opts.until = Some(time_arg(value("--until")?)?),
-            "--kinds" => opts.kinds = kinds_arg(value("--kinds")?)?,
-            "--state" => opts.with_state = Some(true),
-            "--no-state" => opts.with_state = Some(false),
-            s if s.starts_with("--") => {
-                if !extra(s, &mut it)? {
-                    return Err(format!("unknown option {s}"));
-                }
-            }
-            s => {
-                if input.replace(s).is_some() {
-                    return Err("expected exactly one INPUT".into());
-                }
-            }
-        }
-    }
-    input.ok_or_else(|| "expected an INPUT".into())
-}
-
-/// Runs `tracecode trace …` against `store`.
-pub fn run_trace(store: &dyn TraceStore, args: &[String]) -> ExitCode {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        print!("{TRACE_HELP}");
-        return ExitCode::SUCCESS;
-    }
-    let mut opts = TraceOptions::new();
-    let mut dir: Option<Direction> = None;
-    let parsed = parse_common(args, &mut opts, &mut |flag, _| {
-        let d = match flag {
-            "--back" => Direction::Back,
-            "--forward" => Direction::Forward,
-            _ => return Ok(false),
-        };
-        if dir.replace(d).is_some_and(|old| old != d) {
-            return Err("--back and --forward exclude each other".into());
-        }
-        Ok(true)
-    });
-    let input = match parsed {
-        Ok(i) => i,
-        Err(m) => return usage(&m),
-    };
-    let Some(dir) = dir else { return usage("expected --back or --forward") };
+/// Runs `tracecode trace`.
+pub(crate) fn run_trace(a: &TraceArgs) -> ExitCode {
+    let dir = if a.back { Direction::Back } else { Direction::Forward };
+    let input = a.walk.input.as_str();
     let root = match trace::parse_root(input) {
         Ok(r) => r,
         Err(e) => return fail(input, &e),
     };
-    match trace::trace(store, &root, dir, &opts) {
+    let store = match open(&a.walk, false) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let session = store.session();
+    match trace::trace(&session, &root, dir, &a.walk.options()) {
         Ok(t) => {
             print_json(&crate::trace_json::trace_json(&t));
-            ExitCode::SUCCESS
+            // Not found: the store never recorded the root (no chain of its own, no edge to or from it).
+            let unseen = t.edges.is_empty() && matches!(store.reader().resolve_id(&root), Ok(None));
+            if unseen { ExitCode::from(EXIT_NOT_FOUND) } else { ExitCode::SUCCESS }
         }
         Err(e) => fail(input, &e),
     }
 }
 
-/// Runs `tracecode recall …` against `store`.
-pub fn run_recall(store: &dyn TraceStore, args: &[String]) -> ExitCode {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        print!("{TRACE_HELP}");
-        return ExitCode::SUCCESS;
+/// Runs `tracecode recall`.
+pub(crate) fn run_recall(a: &RecallArgs) -> ExitCode {
+    let input = a.walk.input.as_str();
+    if let Err(e) = trace::parse_root(input) {
+        return fail(input, &e);
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
         .and_then(|d| i64::try_from(d.as_nanos()).ok())
         .unwrap_or(0);
-    let mut ro = RecallOptions::new(Timestamp(now));
-    let mut topts = TraceOptions::new();
-    let parsed = parse_common(args, &mut topts, &mut |flag, it| {
-        let mut value = |name: &str| it.next().map(String::as_str).ok_or_else(|| format!("{name} needs a value"));
-        let id = |s: &str| Id::parse(s).map_err(|e| format!("bad identifier {s:?}: {}", e.message()));
-        match flag {
-            "--commit" => ro.commit = true,
-            "--time" => ro.time = time_arg(value("--time")?)?,
-            "--party" => ro.responsible = Some(id(value("--party")?)?),
-            "--read-point" => ro.read_point = Some(id(value("--read-point")?)?),
-            "--reason" => ro.reason = Some(value("--reason")?.to_owned()),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    });
-    let input = match parsed {
-        Ok(i) => i,
-        Err(m) => return usage(&m),
+    let mut ro = RecallOptions::new(a.time.unwrap_or(Timestamp(now)));
+    ro.commit = a.commit;
+    ro.responsible.clone_from(&a.party);
+    ro.read_point.clone_from(&a.read_point);
+    ro.reason.clone_from(&a.reason);
+    ro.trace = a.walk.options();
+    let store = match open(&a.walk, a.commit) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    ro.trace = topts;
-    match trace::recall(store, input, &ro) {
+    match trace::recall(&store.session(), input, &ro) {
         Ok(r) => {
             print_json(&crate::trace_json::recall_json(&r));
             ExitCode::SUCCESS

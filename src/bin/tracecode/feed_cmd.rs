@@ -1,0 +1,112 @@
+//! `tracecode feed` and `tracecode export`: the events after a log sequence number, as JSON lines or as one
+//! EPCISDocument.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use serde_json::json;
+use tracecode::Error;
+use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions};
+use tracecode::store::{Store, TraceStore};
+
+use crate::args::{ReadDb, count};
+use crate::progress::Progress;
+use crate::store_cmd::{fail, open_read};
+
+/// `tracecode feed` and `tracecode export`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+feed prints one {\"seq\", \"event_id\", \"event\"} per line; export prints one EPCISDocument.
+EXIT STATUS: 0 ok, 1 a store error (JSON on stderr), 2 usage error.")]
+pub(crate) struct SinceArgs {
+    #[command(flatten)]
+    db: ReadDb,
+    /// Start after this log sequence number (0: from the first event).
+    #[arg(long, value_name = "N", default_value = "0", value_parser = count::<u64>)]
+    since: u64,
+    /// At most this many events.
+    #[arg(long, value_name = "N", value_parser = count::<usize>)]
+    limit: Option<usize>,
+}
+
+/// Streams the feed after `since` in pages, calling `f` for each item.
+fn each_since(
+    store: &Store,
+    since: u64,
+    limit: Option<usize>,
+    mut f: impl FnMut(&tracecode::store::FeedItem) -> io::Result<()>,
+) -> Result<u64, Error> {
+    let mut cursor = since;
+    let mut n = 0u64;
+    loop {
+        let want = limit.map_or(1024, |l| l.saturating_sub(usize::try_from(n).unwrap_or(usize::MAX)).min(1024));
+        if want == 0 {
+            break;
+        }
+        let page = store.events_since(cursor, want)?;
+        let Some(last) = page.last() else { break };
+        cursor = last.seq;
+        for item in &page {
+            f(item).map_err(|e| Error::from(io::Error::new(e.kind(), format!("cannot write: {e}"))))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Runs `tracecode feed`.
+pub(crate) fn feed(a: &SinceArgs) -> ExitCode {
+    let store = match open_read(&a.db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (store, since, limit) = (&store, a.since, a.limit);
+    let opts = ExportOptions::default();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let r = each_since(store, since, limit, |item| {
+        let line = json!({"seq": item.seq, "event_id": item.id.to_string(),
+                          "event": epcis_json::event_to_json(&item.event, &opts)});
+        writeln!(out, "{line}")
+    });
+    match r.and_then(|n| out.flush().map(|()| n).map_err(Error::from)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail("feed", &e),
+    }
+}
+
+/// Runs `tracecode export`.
+pub(crate) fn export(a: &SinceArgs) -> ExitCode {
+    let store = match open_read(&a.db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (store, since, limit) = (&store, a.since, a.limit);
+    // The events to write: up to the latest checkpoint, capped by --limit.
+    let total = store.checkpoint().ok().map(|c| {
+        let after = c.seq.saturating_sub(since);
+        limit.map_or(after, |l| after.min(u64::try_from(l).unwrap_or(u64::MAX)))
+    });
+    let progress = Progress::new("exporting", total);
+    let opts = ExportOptions::default();
+    let out = BufWriter::new(io::stdout().lock());
+    let result = (|| -> Result<(), Error> {
+        let mut w = DocumentWriter::new(out, &opts, &[])?;
+        let mut err = None;
+        each_since(store, since, limit, |item| {
+            if let Err(e) = w.write_event(&item.event) {
+                err = Some(e);
+                return Err(io::Error::other("export stopped"));
+            }
+            progress.inc(1);
+            Ok(())
+        })
+        .map_err(|e| err.take().unwrap_or(e))?;
+        let mut out = w.finish()?;
+        out.flush().map_err(Error::from)
+    })();
+    progress.finish();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail("export", &e),
+    }
+}

@@ -1,0 +1,176 @@
+//! `tracecode resolve`: identity, state and chain of each input, as JSON lines (the stable contract) or as a
+//! table for people.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use tracecode::event::Id;
+use tracecode::event::epcis_json::{self, ExportOptions};
+use tracecode::store::Resolution;
+
+use crate::args::{EXIT_ERROR, EXIT_NOT_FOUND, ReadDb, count};
+use crate::human::{event_line, id_text, state_line};
+use crate::{error_json, hex};
+
+/// `tracecode resolve`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    db: ReadDb,
+    /// Output: json (one object per input, the stable contract) or table (for people).
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Only the identity and state, no chain.
+    #[arg(long)]
+    state_only: bool,
+    /// With --format table: how many of the latest events to show.
+    #[arg(long, value_name = "N", default_value = "5", value_parser = count::<usize>)]
+    last: usize,
+    /// Codes in any spelling (GS1 element string, Digital Link, EPC URN, national codes) or URIs.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+}
+
+/// How `resolve` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// One JSON object per input.
+    Json,
+    /// Identity, state and the latest events, aligned for reading.
+    Table,
+}
+
+/// The help text after the options (the output contract and exit status).
+const AFTER_HELP: &str = concat!(
+    "Prints one JSON line per INPUT, in order:\n",
+    "  {\"input\", \"found\": true, \"identity\": {\"key\", \"kind\", \"key_hex\"}, \"state\", \"head\",\n",
+    "   \"chain\": [{\"seq\", \"event_id\", \"link\", \"event\"}]}   (--state-only: no head, no chain)\n",
+    "  {\"input\", \"found\": false}\n",
+    "  {\"input\", \"ok\": false, \"error\": {\"kind\", \"offset\", \"len\", \"message\"}}\n",
+    "--format table prints the same for people (not a stable format).\n\n",
+    "EXIT STATUS: 0 every INPUT found, 1 some well-formed code the store never recorded, 2 some INPUT\n",
+    "unparseable, a store error or a usage error (errors win over not found)."
+);
+
+/// The JSON answer of `resolve`: identity, state, chain.
+pub(crate) fn resolution_json(input: &str, r: &Resolution) -> Value {
+    let identity = identity_json(&r.id);
+    let opts = ExportOptions::default();
+    json!({
+        "input": input,
+        "found": true,
+        "identity": identity,
+        "state": crate::trace_json::state_json(&r.state),
+        "head": r.head().map(|l| l.to_string()),
+        "chain": r.chain.iter().map(|c| match c {
+            Ok(c) => json!({
+                "seq": c.seq,
+                "event_id": c.id.to_string(),
+                "link": c.link.to_string(),
+                "event": epcis_json::event_to_json(&c.event, &opts),
+            }),
+            Err(e) => json!({"error": e.to_string()}),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// The chain-less answer of `resolve --state-only`.
+fn state_json(input: &str, r: &Resolution) -> Value {
+    json!({
+        "input": input,
+        "found": true,
+        "identity": identity_json(&r.id),
+        "state": crate::trace_json::state_json(&r.state),
+    })
+}
+
+fn identity_json(id: &Id) -> Value {
+    match id {
+        Id::Key(k) => json!({"key": k.to_string(), "kind": k.kind().as_str(), "key_hex": hex(k.as_bytes())}),
+        Id::Uri(u) => json!({"key": u.as_ref(), "kind": "uri"}),
+    }
+}
+
+/// The table rendering of one found input.
+fn table(input: &str, r: &Resolution, state_only: bool, last: usize) -> String {
+    let kind = match &r.id {
+        Id::Key(k) => k.kind().as_str(),
+        Id::Uri(_) => "uri",
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "input  {input}");
+    let _ = writeln!(s, "key    {}  ({kind})", id_text(&r.id));
+    let state = state_line(&r.state);
+    let _ = writeln!(s, "state  {}", if state.is_empty() { "-" } else { &state });
+    if state_only {
+        return s;
+    }
+    let head = r.head().map(|l| l.to_string()).unwrap_or_default();
+    let _ = writeln!(s, "chain  {} events, head {head}", r.chain.len());
+    let skip = r.chain.len().saturating_sub(last);
+    if skip > 0 {
+        let _ = writeln!(s, "       … {skip} earlier");
+    }
+    for c in r.chain.iter().skip(skip) {
+        match c {
+            Ok(c) => {
+                let _ = writeln!(s, "  #{:<8} {}", c.seq, event_line(&c.event));
+            }
+            Err(e) => {
+                let _ = writeln!(s, "  (damaged: {e})");
+            }
+        }
+    }
+    s
+}
+
+/// Runs `tracecode resolve`.
+pub(crate) fn run(a: &Args) -> ExitCode {
+    let store =
+        match crate::store_cmd::open(&a.db.db, crate::store_cmd::existing().read_only(a.db.read_only), EXIT_ERROR) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+    let (mut not_found, mut errors) = (false, false);
+    let mut reader = store.reader();
+    let mut out = io::stdout().lock();
+    let tabled = a.format == Format::Table;
+    for (i, input) in a.inputs.iter().enumerate() {
+        let text = match reader.resolve(input) {
+            Ok(Some(r)) if tabled => table(input, &r, a.state_only, a.last),
+            Ok(Some(r)) if a.state_only => state_json(input, &r).to_string(),
+            Ok(Some(r)) => resolution_json(input, &r).to_string(),
+            Ok(None) => {
+                not_found = true;
+                if tabled {
+                    format!("input  {input}\nnot found\n")
+                } else {
+                    json!({"input": input, "found": false}).to_string()
+                }
+            }
+            Err(e) => {
+                errors = true;
+                if tabled {
+                    format!("input  {input}\nerror  {}: {}\n", e.kind().as_str(), e.message())
+                } else {
+                    error_json(input, &e).to_string()
+                }
+            }
+        };
+        let sep = if tabled && i > 0 { "\n" } else { "" };
+        let written = if tabled { write!(out, "{sep}{text}") } else { writeln!(out, "{text}") };
+        if written.is_err() {
+            break; // the reader went away (a closed pipe): stop quietly
+        }
+    }
+    if errors {
+        ExitCode::from(EXIT_ERROR)
+    } else if not_found {
+        ExitCode::from(EXIT_NOT_FOUND)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
