@@ -9,7 +9,7 @@ bootstrap:
 	@bash scripts/bootstrap.sh
 
 demo: bootstrap
-	$(CARGO) run --release --features cli --bin tracecode -- demo
+	$(PREBUILT) $(CARGO) run --release --features cli --bin tracecode -- demo
 
 test: bootstrap fmt-check table-check unit clippy fuzz-build
 
@@ -24,19 +24,21 @@ table-check:
 	  $(CARGO) run -q -p xtask -- gen-ai-table --check; \
 	else echo "table-check: dictionary not present, skipped"; fi
 
-# `cargo check` (hence clippy) runs librocksdb-sys's build script as a separate unit from `cargo build`, which
-# would compile RocksDB's C++ a second time (15+ minutes on 2 cores). After `unit` has built it, point the
-# check build at that archive instead (ROCKSDB_LIB_DIR is the crate's documented switch for a prebuilt library).
-ROCKSDB_BUILT = $(shell ls -t $(CARGO_TARGET_DIR)/debug/build/librocksdb-sys-*/out/librocksdb.a 2>/dev/null | head -n 1 | xargs -r dirname)
+# RocksDB's C++ is the slow part of every build (15+ minutes on 2 cores), and cargo would compile it once per
+# profile (release for the demo, dev for the tests) and once more for `cargo check` (clippy). Once any of them has
+# built it, every later command links that archive instead (ROCKSDB_LIB_DIR is the crate's documented switch for
+# a prebuilt library): one C++ build per machine, whichever command runs first.
+ROCKSDB_BUILT = $(shell ls -t $(CARGO_TARGET_DIR)/release/build/librocksdb-sys-*/out/librocksdb.a $(CARGO_TARGET_DIR)/debug/build/librocksdb-sys-*/out/librocksdb.a 2>/dev/null | head -n 1 | xargs -r dirname)
+PREBUILT = $(if $(ROCKSDB_BUILT),ROCKSDB_LIB_DIR=$(ROCKSDB_BUILT) ROCKSDB_STATIC=1)
 
 # The default features too: that build of the store leaves out the `testing` hooks --all-features compiles in.
 clippy:
-	$(if $(ROCKSDB_BUILT),ROCKSDB_LIB_DIR=$(ROCKSDB_BUILT) ROCKSDB_STATIC=1) $(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
-	$(if $(ROCKSDB_BUILT),ROCKSDB_LIB_DIR=$(ROCKSDB_BUILT) ROCKSDB_STATIC=1) $(CARGO) clippy --all-targets -- -D warnings
+	$(PREBUILT) $(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(PREBUILT) $(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --no-default-features -- -D warnings
 
 unit:
-	$(CARGO) test --workspace --all-features
+	$(PREBUILT) $(CARGO) test --workspace --all-features
 	$(CARGO) test --no-default-features --lib --tests
 
 # Fuzz targets are a separate cargo-fuzz workspace; building them with the stable toolchain proves they compile
