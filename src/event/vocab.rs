@@ -11,7 +11,8 @@
 //! use tracecode::event::{BizStep, Disposition};
 //!
 //! // All four spellings of a standard term are one value.
-//! for s in ["shipping", "https://ref.gs1.org/cbv/BizStep-shipping", "urn:epcglobal:cbv:bizstep:shipping", "cbv:BizStep-shipping"] {
+//! let web = "https://ref.gs1.org/cbv/BizStep-shipping";
+//! for s in ["shipping", web, "urn:epcglobal:cbv:bizstep:shipping", "cbv:BizStep-shipping"] {
 //!     assert_eq!(BizStep::parse(s)?, BizStep::Shipping);
 //! }
 //! assert_eq!(Disposition::InTransit.web_uri(), "https://ref.gs1.org/cbv/Disp-in_transit");
