@@ -3,6 +3,20 @@
 //!
 //! Sources: GS1 General Specifications §7.9 (mod-10), §7.9.5 (check-character pair); GB 32100-2015 (MOD 31);
 //! ISO/IEC 7064. Worked examples in `reference/codes.md` §1.2, §1.4, §6.11.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::check::{gs1_check_digit, gs1_check_valid, mod31_check_char};
+//!
+//! // Complete a GTIN-13 body with its check digit, then verify whole numbers.
+//! assert_eq!(gs1_check_digit(b"950600013435"), Some(b'2'));
+//! assert!(gs1_check_valid(b"9506000134352"));
+//! assert!(!gs1_check_valid(b"9506000134353"));
+//! // The 18th character of a unified social credit code is a MOD 31 check character.
+//! assert_eq!(mod31_check_char(b"91350100M000100Y4"), Some(b'3'));
+//! // A byte outside the alphabet gives `None`, never a panic.
+//! assert_eq!(gs1_check_digit(b"95060001343X"), None);
+//! ```
 
 /// GS1 mod-10 check digit over `body` (all digits except the check digit), as an ASCII digit.
 /// Returns `None` if `body` holds a non-digit.

@@ -7,6 +7,20 @@
 //! name, the composite separator `|`, and — only for GS1 element strings — the keyboard-wedge substitutes for
 //! FNC1/GS: `<GS>`, `{GS}`, `[GS]`, `\x1D` or `\x1d` typed literally, `~1`, `^`, tab, and `|` (none of these can
 //! occur in GS1 data: CSET 82 excludes them).
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{Carrier, input::{AimMode, normalize}};
+//!
+//! // A GS1 QR code read by a scanner that sends an AIM identifier, through an input method that turned the
+//! // first two digits full-width, with spaces and CR LF around it.
+//! let n = normalize("  ]Q3０１0950600013435221XYZ789\r\n".as_bytes())?;
+//! assert_eq!((n.carrier, n.aim), (Carrier::Gs1Qr, AimMode::Gs1));
+//! assert_eq!(n.bytes(), b"010950600013435221XYZ789");
+//! // Positions map back to the original bytes: "０" and "１" take three bytes each.
+//! assert_eq!((n.orig(0), n.orig(1), n.orig(2)), (5, 8, 11));
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::borrow::Cow;
 

@@ -15,6 +15,25 @@
 //! The last 4 digits of a drug trace code are computed by the national platform with an unpublished algorithm.
 //! [`national20`] therefore takes the check computation as a [`Check4`] provider; [`KeyedCheck4`] is a keyed
 //! BLAKE3 MAC suitable for private or test systems and is **not** the platform's algorithm.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{gs1::gcp::FixedGcpLength, issue::{self, RandomSerials, SgtinIssuer}};
+//!
+//! // Complete the GTIN, then issue serialised items with unguessable, never-repeating serials.
+//! let gtin = issue::gtin("950600013435")?;
+//! assert_eq!(gtin, "09506000134352");
+//! let mut issuer = SgtinIssuer::new(&gtin, None, RandomSerials::sgtin96([7; 32]))?;
+//! let (a, b) = (issuer.issue()?, issuer.issue()?);
+//! assert_ne!(a.get("21"), b.get("21"));
+//!
+//! // Every spelling of the first item, ready to print or to write to a tag.
+//! let serial = a.get("21").unwrap();
+//! let r = issue::render(&a, "https://id.gs1.org", &FixedGcpLength(7), 3)?;
+//! assert_eq!(r.digital_link, format!("https://id.gs1.org/01/09506000134352/21/{serial}"));
+//! assert_eq!(r.epc_uri, Some(format!("urn:epc:id:sgtin:9506000.013435.{serial}")));
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use super::check::gs1_check_digit;
 use super::gs1::{self, Gs1};

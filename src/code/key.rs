@@ -61,6 +61,24 @@
 //! Digital Link); GID as its EPC URI; national codes as `{scheme}:{text}` (`cn-drug20:8…`, `ma:MA.156.…`,
 //! `idis:88.1000.2/abc`). [`TraceKey`] implements `FromStr` for this text, and [`TraceKey::from_bytes`] for the
 //! binary form; both are inverse to printing.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{parse, KeyKind, TraceKey};
+//!
+//! // A DataMatrix with a lot and the RFID tag of the same item: the lot is not part of the identity.
+//! let printed = parse("(01)80614141123458(10)L42(21)6789")?.trace_key()?;
+//! let tag = parse("urn:epc:tag:sgtin-96:3.0614141.812345.6789")?.trace_key()?;
+//! assert_eq!(printed, tag);
+//! assert_eq!((printed.kind(), printed.to_string()), (KeyKind::Instance, "01/80614141123458/21/6789".to_owned()));
+//!
+//! // Every instance key of a GTIN sorts under the GTIN's class key: one range scan finds them all.
+//! let class = parse("80614141123458")?.trace_key()?;
+//! assert_eq!(class.kind(), KeyKind::Class);
+//! assert!(printed.as_bytes().starts_with(&class.instances_prefix().unwrap()));
+//! assert_eq!(TraceKey::from_bytes(printed.as_bytes())?, printed);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;

@@ -1,6 +1,24 @@
 //! The unified coding scheme: parse, validate, normalise and issue trace codes.
 //!
 //! See the crate docs for the overview. Entry points: [`parse`], [`candidates`], [`TraceKey`], [`issue`].
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{parse, CheckStatus, KeyKind, Scheme};
+//!
+//! // A bare GTIN: detected, its check digit verified, and reduced to a class key.
+//! let gtin = parse("09506000134352")?;
+//! assert_eq!(gtin.scheme(), Scheme::Gs1Key);
+//! assert_eq!(gtin.check_status(), CheckStatus::Verified);
+//! assert_eq!(gtin.trace_key()?.kind(), KeyKind::Class);
+//!
+//! // China's 20-digit drug code: only the national platform can verify its last 4 digits.
+//! let drug = parse("8123 4567 8901 2345 6789")?;
+//! assert_eq!(drug.scheme(), Scheme::CnDrug20);
+//! assert_eq!(drug.check_status(), CheckStatus::NotVerifiableOffline);
+//! assert_eq!(drug.trace_key()?.to_string(), "cn-drug20:81234567890123456789");
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 pub mod check;
 pub mod cn;

@@ -13,6 +13,28 @@
 //!
 //! None of them is a signature: anyone who can change an event can recompute its hashes. A chain only proves
 //! that history was not rewritten *after* a link was published or anchored somewhere else.
+//!
+//! # Example
+//! ```
+//! use tracecode::event::id::{GENESIS, chain_step, event_id, gs1_event_hash, verify_chain};
+//! use tracecode::event::{Action, Event, EventType, Id, Timestamp};
+//!
+//! let (t, off) = Timestamp::parse("2026-03-01T08:30:00+08:00")?;
+//! let mut e = Event::new(EventType::Object, t, off);
+//! e.action = Some(Action::Observe);
+//! e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?);
+//! let shipped = event_id(&e)?;
+//! e.event_time = Timestamp::parse("2026-03-02T10:00:00+08:00")?.0;
+//! let ids = [shipped, event_id(&e)?];
+//!
+//! // The item's chain: each link commits to the previous one; a reordered history no longer verifies.
+//! let l0 = chain_step(&GENESIS, &ids[0]);
+//! let links = [l0, chain_step(&l0, &ids[1])];
+//! assert!(verify_chain(&ids, &links).is_ok());
+//! assert_eq!(verify_chain(&[ids[1], ids[0]], &links).unwrap_err().index, 0);
+//! assert!(gs1_event_hash(&e)?.starts_with("ni:///sha-256;"));
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::fmt;
 use std::str::FromStr;

@@ -8,6 +8,25 @@
 //! Identifiers are [`Id`]s: a [`TraceKey`] when the text is a GS1 Digital Link, an EPC URI or a tracecode key
 //! (so a URN and a Digital Link of one item are one identifier), otherwise the URI as given (non-GS1 schemes are
 //! legal in EPCIS).
+//!
+//! # Example
+//! ```
+//! use tracecode::event::{Action, BizStep, Event, EventType, Id, Timestamp};
+//!
+//! // Shipping one item, at 08:30 local time in UTC+8.
+//! let (t, offset) = Timestamp::parse("2026-03-01T08:30:00+08:00")?;
+//! let mut e = Event::new(EventType::Object, t, offset);
+//! e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?);
+//! e.biz_step = Some(BizStep::Shipping);
+//! assert!(e.validate().is_err()); // an ObjectEvent needs an action
+//! e.action = Some(Action::Observe);
+//! e.validate()?;
+//!
+//! // The EPC URN and the Digital Link of the item are one identifier.
+//! let item = Id::parse("https://id.gs1.org/01/10614141073464/21/2017")?;
+//! assert_eq!(e.subjects().collect::<Vec<_>>(), [&item]);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 pub mod epcis_json;
 pub mod frame;

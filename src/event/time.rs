@@ -3,6 +3,20 @@
 //! An event time is stored as an instant (nanoseconds since the Unix epoch, UTC) plus, separately, the
 //! `eventTimeZoneOffset` of the place where it happened — EPCIS keeps the local offset even though the instant
 //! is absolute, and losing or flipping it is a classic interop bug (events.md §10 item 8).
+//!
+//! # Example
+//! ```
+//! use tracecode::event::{Timestamp, TzOffset};
+//!
+//! // Parsing keeps both: the absolute instant and the offset of the place.
+//! let (t, off) = Timestamp::parse("2026-03-01T08:30:00.250+08:00")?;
+//! assert_eq!(off, TzOffset(480));
+//! assert_eq!(t.unix_millis(), 1_772_325_000_250);
+//! assert_eq!(t.to_string(), "2026-03-01T00:30:00.250Z"); // Display is UTC
+//! assert_eq!(t.to_rfc3339(off, 3), "2026-03-01T08:30:00.250+08:00"); // the local form, for EPCIS output
+//! assert_eq!(t, "2026-02-28T19:30:00.25-05:00".parse()?); // same instant, another offset
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::fmt::{self, Write as _};
 

@@ -5,6 +5,24 @@
 //! whose `Other` variant keeps any other URI. The four spellings of a standard term — bare (`shipping`), Web URI
 //! (`https://ref.gs1.org/cbv/BizStep-shipping`), legacy URN (`urn:epcglobal:cbv:bizstep:shipping`) and CURIE
 //! (`cbv:BizStep-shipping`) — all parse to the same value.
+//!
+//! # Example
+//! ```
+//! use tracecode::event::{BizStep, Disposition};
+//!
+//! // All four spellings of a standard term are one value.
+//! let web = "https://ref.gs1.org/cbv/BizStep-shipping";
+//! for s in ["shipping", web, "urn:epcglobal:cbv:bizstep:shipping", "cbv:BizStep-shipping"] {
+//!     assert_eq!(BizStep::parse(s)?, BizStep::Shipping);
+//! }
+//! assert_eq!(Disposition::InTransit.web_uri(), "https://ref.gs1.org/cbv/Disp-in_transit");
+//!
+//! // Vocabularies are open: another URI is kept as given; an unknown bare word is refused.
+//! let own: BizStep = "urn:example:bizstep:fumigating".parse()?;
+//! assert_eq!(own, BizStep::Other("urn:example:bizstep:fumigating".into()));
+//! assert!(BizStep::parse("fumigating").is_err());
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::fmt;
 

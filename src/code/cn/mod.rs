@@ -26,6 +26,26 @@
 //!
 //! [`unwrap_url`] finds the code inside the URLs Chinese trace QR codes carry (§7).
 //!
+//! # Example
+//! ```
+//! use tracecode::code::CheckStatus;
+//! use tracecode::code::cn::{CnRules, looks_like_drug20, parse_credit_code, parse_drug20, unwrap_url};
+//!
+//! // A trace QR code carries a URL; find the code in it, pre-filter, then parse.
+//! let url = "https://trace.example.cn/q?from=app&code=81234567890123456789";
+//! let (start, end) = unwrap_url(url).unwrap();
+//! assert!(looks_like_drug20(url[start..end].as_bytes()));
+//! let (drug, warnings) = parse_drug20(&url[start..end], &CnRules::DEFAULT)?;
+//! assert_eq!((drug.field("product"), drug.field("serial")), (Some("8123456"), Some("789012345")));
+//! assert_eq!(drug.check, CheckStatus::NotVerifiableOffline);
+//! assert!(warnings.is_empty());
+//!
+//! // A unified social credit code's MOD 31 check character is verified offline.
+//! let (uscc, _) = parse_credit_code("91350100M000100Y43", &CnRules::DEFAULT)?;
+//! assert_eq!((uscc.field("area"), uscc.check), (Some("350100"), CheckStatus::Verified));
+//! # Ok::<(), tracecode::Error>(())
+//! ```
+//!
 //! # Ambiguities a detector must rank, not guess
 //! The pre-filters overlap on purpose: each says only "this parser could match".
 //! - **13 digits**: an all-digit detonator shell code (numeric feature code) is also an EAN-13. A valid EAN-13

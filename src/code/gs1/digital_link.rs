@@ -8,6 +8,23 @@
 //! Element order of a parsed link: the key, the qualifiers in path order, then the attributes in ascending
 //! (lexical) AI order. [`Gs1::to_digital_link`] writes the same order, so `parse(generate(x)) == x` for lists in
 //! that order.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{ParseOptions, gs1::digital_link::parse_digital_link};
+//!
+//! let opts = ParseOptions::new().current_year(2026);
+//! let dl = parse_digital_link("https://brand.example.com/01/09506000134352/10/AB%2F1?17=261231&lang=en", &opts)?;
+//! assert_eq!(dl.stem, "https://brand.example.com");
+//! assert_eq!(dl.gs1.to_bracketed(), "(01)09506000134352(10)AB/1(17)261231");
+//! assert_eq!(dl.extra, [("lang".to_owned(), "en".to_owned())]); // kept, but no part of the identity
+//!
+//! // Generating is the inverse: the same list on the canonical stem, and back.
+//! let canonical = dl.gs1.canonical_digital_link()?;
+//! assert_eq!(canonical, "https://id.gs1.org/01/09506000134352/10/AB%2F1?17=261231");
+//! assert_eq!(parse_digital_link(&canonical, &opts)?.gs1, dl.gs1);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use super::ai::{self, AiDef};
 use super::element::{Collector, check_value, value_str};

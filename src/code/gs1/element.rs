@@ -6,6 +6,24 @@
 //!
 //! Printing is the inverse: [`Gs1::to_element_string`] and [`Gs1::to_bracketed`] keep the stored element order,
 //! so `parse(print(x)) == x` for every list these parsers or [`Gs1::from_pairs`] build.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{ParseOptions, gs1::element::{parse_bracketed, parse_element_string}};
+//!
+//! let opts = ParseOptions::new().current_year(2026);
+//! let (gs1, _) = parse_bracketed(b"(01)09506000134352(17)261231(10)ABC123(21)XYZ789", &opts)?;
+//! // Only a variable-length value that is not last needs a GS (0x1D) after it.
+//! let transmitted = gs1.to_element_string();
+//! assert_eq!(transmitted, "01095060001343521726123110ABC123\u{1d}21XYZ789");
+//! let (again, warnings) = parse_element_string(transmitted.as_bytes(), &opts)?;
+//! assert_eq!((again, warnings.len()), (gs1, 0));
+//!
+//! // Errors carry the position of the fault: here the GTIN's check digit.
+//! let err = parse_bracketed(b"(01)09506000134353", &opts).unwrap_err();
+//! assert_eq!((err.kind(), err.offset()), (tracecode::ErrorKind::CheckDigit, Some(17)));
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use super::ai::{self, AiDef};
 use super::lint::{self, LintContext};

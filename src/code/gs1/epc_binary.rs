@@ -7,6 +7,23 @@
 //!
 //! Readers return whole 16-bit words, so input may carry zero bits after the EPC; anything else after it is
 //! reported as [`ErrorKind::Corrupt`] (often a PC word or CRC included in the read).
+//!
+//! # Example
+//! ```
+//! use tracecode::code::CodeData;
+//! use tracecode::code::gs1::{epc_binary::{EpcBinaryScheme, decode_epc_hex, encode_epc}, gcp::FixedGcpLength};
+//!
+//! // The EPC bank of a tag, read as hex: an SGTIN-96 with filter 3 and a 7-digit company prefix.
+//! let (data, info) = decode_epc_hex("3074257BF7194E4000001A85")?;
+//! let CodeData::Gs1(gs1) = &data else { unreachable!() };
+//! assert_eq!(gs1.to_bracketed(), "(01)80614141123458(21)6789");
+//! assert_eq!((info.binary, info.filter, info.gcp_len), (Some(EpcBinaryScheme::Sgtin96), Some(3), Some(7)));
+//!
+//! // Writing a tag needs what the element string lacks: the scheme, the filter and the GCP length.
+//! let bytes = encode_epc(gs1, EpcBinaryScheme::Sgtin96, 3, &FixedGcpLength(7))?;
+//! assert_eq!(bytes, [0x30, 0x74, 0x25, 0x7B, 0xF7, 0x19, 0x4E, 0x40, 0x00, 0x00, 0x1A, 0x85]);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use super::Gs1;
 use super::epc_uri::{

@@ -9,6 +9,23 @@
 //!
 //! Internally every EPC is first split into `Parts` (company prefix, reference, serial), the common currency of
 //! this module and [`super::epc_binary`], so URI, binary and GS1 forms are converted through one validated shape.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{CodeData, ParseOptions};
+//! use tracecode::code::gs1::{epc_uri::{EpcScheme, parse_epc_uri, to_epc_uri}, gcp::FixedGcpLength};
+//!
+//! // EPC → GS1 is lossless: the indicator digit moves to the front and the check digit is computed.
+//! let (data, info) = parse_epc_uri("urn:epc:id:sgtin:0614141.107346.2017", &ParseOptions::new())?;
+//! let CodeData::Gs1(gs1) = &data else { unreachable!() };
+//! assert_eq!(gs1.to_bracketed(), "(01)10614141073464(21)2017");
+//! assert_eq!((info.scheme, info.gcp_len), (EpcScheme::Sgtin, Some(7)));
+//!
+//! // GS1 → EPC needs the company-prefix length; another length gives another (equally valid) URI.
+//! assert_eq!(to_epc_uri(gs1, &FixedGcpLength(7))?, "urn:epc:id:sgtin:0614141.107346.2017");
+//! assert_eq!(to_epc_uri(gs1, &FixedGcpLength(9))?, "urn:epc:id:sgtin:061414107.1346.2017");
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -5,6 +5,22 @@
 //! §5.3). GS1 publishes a prefix → length table (`gcpprefixformatlist.xml`, longest prefix wins); this module
 //! defines the pluggable source ([`CompanyPrefixLengths`]) and three sources: a fixed length, a longest-prefix
 //! table the caller loads, and "unknown". EPC → GS1 never needs any of this.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{parse, gs1::{epc_uri::to_epc_uri, gcp::{GcpTable, NoGcpTable}}};
+//!
+//! // Load the prefixes you know (e.g. from GS1's gcpprefixformatlist.xml); the longest matching prefix wins.
+//! let table = GcpTable::new([("061", 6), ("0614141", 7), ("95", 9)])?;
+//! let sscc = parse("(00)106141412345678908")?;
+//! let gs1 = sscc.gs1().unwrap();
+//! assert_eq!(to_epc_uri(gs1, &table)?, "urn:epc:id:sscc:0614141.1234567890");
+//!
+//! // Without a length the conversion fails rather than guessing where the prefix ends.
+//! let err = to_epc_uri(gs1, &NoGcpTable).unwrap_err();
+//! assert_eq!(err.kind(), tracecode::ErrorKind::CompanyPrefix);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
 

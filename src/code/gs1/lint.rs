@@ -8,6 +8,25 @@
 //! Design: validation never allocates unless it fails (the error message is the only allocation), every table
 //! lookup is a binary search over a static sorted array, and every error carries the byte position of the fault
 //! relative to the value given, so a scanning station can underline it.
+//!
+//! # Example
+//! ```
+//! use tracecode::{ErrorKind, code::{parse, gs1::{lookup, lint::{LintContext, validate_value}}}};
+//!
+//! let ctx = LintContext { current_year: 2026 };
+//! // AI 17 (expiry) is YYMMDD: month 13 is refused, and the error points at the month.
+//! let expiry = lookup("17").unwrap();
+//! assert!(validate_value(expiry, b"261231", &ctx).is_ok());
+//! let err = validate_value(expiry, b"261331", &ctx).unwrap_err();
+//! assert_eq!((err.kind(), err.offset(), err.len()), (ErrorKind::Date, Some(2), Some(2)));
+//! // AI 422 (country of origin) must be an ISO 3166-1 numeric code.
+//! assert!(validate_value(lookup("422").unwrap(), b"156", &ctx).is_ok());
+//! assert!(validate_value(lookup("422").unwrap(), b"999", &ctx).is_err());
+//!
+//! // Pairing rules apply to the whole list: a serial (21) without the GTIN it qualifies is refused.
+//! assert_eq!(parse("(21)XYZ789").unwrap_err().kind(), ErrorKind::Pairing);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 use super::Gs1;
 use super::ai::{AiDef, Charset, Linter, lookup, pattern_matches};

@@ -3,6 +3,22 @@
 //! Every GS1 spelling of an item is parsed into one [`Gs1`] element list; identity ([`crate::code::TraceKey`])
 //! is derived from that list, which is why a GS1-128 scan, a DataMatrix, a Digital Link QR code and an RFID EPC
 //! of the same item collapse to one key.
+//!
+//! # Example
+//! ```
+//! use tracecode::code::{gs1, parse};
+//!
+//! // A GS1 DataMatrix scan and a Digital Link of the same item give the same element list.
+//! let scan = parse("]d2010950600013435221XYZ789")?;
+//! let link = parse("https://id.gs1.org/01/09506000134352/21/XYZ789")?;
+//! let g = scan.gs1().unwrap();
+//! assert_eq!(link.gs1(), Some(g));
+//! assert_eq!(g.iter().map(|e| e.ai()).collect::<Vec<_>>(), ["01", "21"]);
+//! assert_eq!(g.get("21"), Some("XYZ789"));
+//! // Each element points at its definition in the AI table.
+//! assert_eq!(g.get_index(1).unwrap().def, gs1::lookup("21").unwrap());
+//! # Ok::<(), tracecode::Error>(())
+//! ```
 
 pub mod ai;
 /// The AI table generated from the GS1 Barcode Syntax Dictionary.
