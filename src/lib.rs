@@ -83,8 +83,8 @@ pub mod store;
 pub mod synth;
 pub mod trace;
 
-/// The README's examples compile and run as doctests.
-#[cfg(doctest)]
+/// The README's examples compile and run as doctests (they embed the store).
+#[cfg(all(doctest, feature = "rocksdb"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
