@@ -1750,6 +1750,8 @@ fn format_version_is_checked_on_open() {
     drop(db);
     let err = Store::open(dir.path(), opts()).err().expect("a newer store is refused");
     assert_eq!(err.kind(), ErrorKind::Version);
+    let ro = Store::open(dir.path(), opts().read_only(true)).err().expect("also read-only");
+    assert_eq!(ro.kind(), ErrorKind::Version);
     let msg = err.message();
     assert!(msg.contains(&format!("format {newer}")) && msg.contains("newer"), "{msg}");
     assert!(msg.contains(&dir.path().display().to_string()), "the message names the store: {msg}");
