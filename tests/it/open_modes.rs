@@ -27,7 +27,7 @@ fn item(n: usize) -> Id {
 fn event(n: usize) -> Event {
     let mut e = Event::new(EventType::Object, Timestamp(1_700_000_000_000 + i64::try_from(n).unwrap()), TzOffset::UTC);
     e.action = Some(Action::Add);
-    e.biz_step = Some(if n % 3 == 0 { BizStep::Shipping } else { BizStep::Commissioning });
+    e.biz_step = Some(if n.is_multiple_of(3) { BizStep::Shipping } else { BizStep::Commissioning });
     e.epc_list = vec![item(n)];
     e
 }
@@ -37,7 +37,7 @@ fn events(r: std::ops::Range<usize>) -> Vec<Event> {
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap()).filter(|m| m.is_file()).map(|m| m.len()).sum()
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap()).filter(std::fs::Metadata::is_file).map(|m| m.len()).sum()
 }
 
 #[test]
