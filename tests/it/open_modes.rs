@@ -99,6 +99,7 @@ fn paths_without_a_store_are_not_found_and_not_created() {
         let e = Store::open(&missing, o.clone()).err().expect("no store there");
         assert_eq!(e.kind(), ErrorKind::NotFound, "{o:?}: {e}");
         assert!(e.message().contains("missing"), "the message names the path: {e}");
+        assert!(std::error::Error::source(&e).is_some(), "the operating system's error is kept");
         assert!(!dir.sub("missing").exists(), "{o:?}: a directory was created");
     }
     let empty = dir.sub("empty");
@@ -114,6 +115,7 @@ fn paths_without_a_store_are_not_found_and_not_created() {
         let e = Store::open(&file, o.clone()).err().expect("a file");
         assert_eq!(e.kind(), ErrorKind::NotFound, "{o:?}: {e}");
         assert!(e.message().contains("is a file"), "{e}");
+        assert!(std::error::Error::source(&e).is_some(), "the operating system's error is kept");
     }
     assert_eq!(std::fs::read(&file).unwrap(), b"not a store");
     // A writer creates a store where there is none (the default).

@@ -829,21 +829,22 @@ fn assert_storage_error(err: &tracecode::Error) {
 }
 
 #[test]
-fn open_missing_store_without_create_fails_with_io() {
+fn open_missing_store_without_create_fails_with_not_found() {
     let dir = TempDir::new("missing");
     let err = Store::open(dir.path(), opts().create_if_missing(false)).err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Io);
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(!dir.path().exists(), "nothing was created");
     assert_storage_error(&err);
 }
 
 #[test]
-fn opening_a_regular_file_as_a_store_fails_with_a_storage_error() {
+fn opening_a_regular_file_as_a_store_fails_with_not_found() {
     let dir = TempDir::new("file");
     std::fs::create_dir_all(dir.path()).unwrap();
     let file = dir.sub("not-a-store");
     std::fs::write(&file, b"plain text").unwrap();
     let err = Store::open(&file, opts()).err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_storage_error(&err);
 }
 

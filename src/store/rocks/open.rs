@@ -486,9 +486,17 @@ const CURRENT: &str = "CURRENT";
 /// for a path that holds no RocksDB database.
 fn check_path(path: &Path, existing: bool) -> Result<(), Error> {
     let not_found = |what: &str| Error::msg(ErrorKind::NotFound, format!("{} {what}", path.display()));
+    // The operating system's error is the `source()`, as RocksDB's would be.
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_dir() => Err(not_found("is a file, not a store directory")),
-        Ok(_) if existing && !path.join(CURRENT).exists() => Err(not_found("holds no store")),
+        Ok(m) if !m.is_dir() => {
+            let e = std::fs::read_dir(path).err();
+            let err = not_found("is a file, not a store directory");
+            Err(if let Some(e) = e { err.with_source(e) } else { err })
+        }
+        Ok(_) if existing => match std::fs::metadata(path.join(CURRENT)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_found("holds no store").with_source(e)),
+            _ => Ok(()),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && existing => {
             Err(not_found("does not exist (no store there)").with_source(e))
         }
