@@ -43,10 +43,10 @@ mod epcis;
 #[cfg(feature = "testing")]
 mod fuzz_oracles;
 #[cfg(test)]
+mod identity;
+#[cfg(test)]
 #[cfg(feature = "rocksdb")]
 mod open_modes;
-#[cfg(test)]
-mod identity;
 #[cfg(test)]
 #[cfg(all(feature = "rocksdb", feature = "testing"))]
 mod store;

@@ -37,7 +37,12 @@ fn events(r: std::ops::Range<usize>) -> Vec<Event> {
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap()).filter(std::fs::Metadata::is_file).map(|m| m.len()).sum()
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .sum()
 }
 
 #[test]
@@ -228,4 +233,39 @@ fn stats_count_the_directory_on_disk() {
     assert!(s.disk_bytes.abs_diff(real) <= real / 10, "reported {} for a {real}-byte directory", s.disk_bytes);
     assert!(s.disk_bytes < 64 << 20, "memtable arenas are not disk bytes: {}", s.disk_bytes);
     assert_eq!(MemoryStore::new().stats().unwrap().disk_bytes, 0);
+}
+
+/// A reader catching up again and again while the writer ingests, flushes and compacts: every catch-up opens,
+/// sees a whole prefix of the log and verifies.
+#[test]
+fn catching_up_during_flushes_and_compactions() {
+    let dir = TempDir::new("race");
+    let d = dir.sub("store");
+    let mut o = opts();
+    o.write_buffer_bytes = 256 << 10;
+    let w = Store::open(&d, o.clone()).unwrap();
+    w.ingest(events(0..100)).unwrap();
+    let mut r = Store::open(&d, o.clone().read_only(true)).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for n in 1..20 {
+                w.ingest(events(n * 100..(n + 1) * 100)).unwrap();
+                if n % 5 == 0 {
+                    w.flush().unwrap();
+                    w.compact().unwrap();
+                }
+            }
+        });
+        let mut last = 0;
+        for _ in 0..15 {
+            let cp = r.catch_up().unwrap();
+            assert!(cp.seq >= last && cp.seq.is_multiple_of(100), "{} after {last}", cp.seq);
+            last = cp.seq;
+            let n = usize::try_from(cp.seq).unwrap() - 1;
+            assert!(r.resolve_id(&item(n)).unwrap().is_some(), "the last event seen, {n}");
+            assert_eq!(r.feed(cp.seq.saturating_sub(150)).count(), 150.min(n + 1));
+        }
+    });
+    assert_eq!(r.catch_up().unwrap().seq, 2000);
+    assert!(r.verify_all().unwrap().is_ok());
 }

@@ -1836,6 +1836,8 @@ fn failed_write_poisons_writes_until_reopen_and_reads_keep_working() {
         assert_eq!(st.ingest(vec![invalid]).unwrap_err().kind(), ErrorKind::InvalidArgument);
         // Reads keep working.
         check_same(&mem, &st, &w, &cps, "poisoned").unwrap();
+        // Closing says so (no last durability point after a failed write).
+        assert_eq!(st.close().unwrap_err().kind(), ErrorKind::Poisoned);
         cps
     };
     // Reopened: writes work again, and the failed batch goes in as if for the first time.

@@ -236,8 +236,26 @@ impl Store {
     /// `create_if_missing = false`) or that is a file; [`ErrorKind::NoSpace`] for a full disk (read-only opens
     /// still work); [`ErrorKind::ReadOnly`] for an open for writing on a read-only file system;
     /// [`ErrorKind::Io`] for other storage failures. RocksDB's error, where there is one, is the `source()`.
+    #[allow(clippy::needless_pass_by_value, reason = "the public signature takes the options, as it always did")]
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Self, Error> {
-        let path = path.as_ref().to_path_buf();
+        let path = path.as_ref();
+        let mut tries = 0;
+        loop {
+            match Self::open_once(path, opts.clone()) {
+                // Beside a live writer, a flush or compaction can retire a file between RocksDB reading the
+                // manifest and opening the file. A read-only open writes nothing, so trying again is harmless;
+                // real damage fails every time.
+                Err(e) if opts.read_only && matches!(e.kind(), ErrorKind::Io | ErrorKind::Corrupt) && tries < 2 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn open_once(path: &Path, opts: Options) -> Result<Self, Error> {
+        let path = path.to_path_buf();
         // Before RocksDB, which creates the directory even for a read-only open.
         check_path(&path, opts.read_only || !opts.create_if_missing)?;
         let cache = Cache::new_hyper_clock_cache(opts.block_cache_bytes, 0);
