@@ -23,6 +23,11 @@
 //! `Reader` and `Session` borrow the store and are not `Sync`: make one per thread, drop it when done (a pinned
 //! state holds a RocksDB snapshot, which keeps obsolete versions from being compacted away).
 //!
+//! Another process (a CLI command beside a running service) opens the store
+//! [read-only](Options::read_only): no lock, nothing written, the state as of its open until
+//! [`Store::catch_up`]. The feed and query results come in pages ([`TraceStore::events_since`],
+//! [`TraceStore::query`]) or item by item through [`TraceStoreExt::feed`] and [`TraceStoreExt::query_iter`].
+//!
 //! # Data model
 //! Every accepted event gets a **record sequence number** ([`Seq`], from 1, in capture order) and its content id
 //! ([`EventId`], BLAKE3 of the canonical frame). Re-ingesting an event with the same id changes nothing and is
