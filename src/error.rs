@@ -70,6 +70,9 @@ pub enum ErrorKind {
     NoSpace,
     /// Another process holds the store open for writing.
     Locked,
+    /// There is no store at the path: it does not exist, it is a directory that holds no store, or it is a
+    /// file. Opening for reading (or with `create_if_missing` off) never creates anything there.
+    NotFound,
     /// The store was opened read-only (or lives on a read-only file system) and the call would write.
     ReadOnly,
     /// The store refuses writes after an earlier failed write; reopen it.
@@ -110,6 +113,7 @@ impl ErrorKind {
             Self::Io => "io",
             Self::NoSpace => "no_space",
             Self::Locked => "locked",
+            Self::NotFound => "not_found",
             Self::ReadOnly => "read_only",
             Self::Poisoned => "poisoned",
             Self::InvalidArgument => "invalid_argument",
@@ -245,6 +249,7 @@ impl Error {
             ErrorKind::Io
                 | ErrorKind::NoSpace
                 | ErrorKind::Locked
+                | ErrorKind::NotFound
                 | ErrorKind::ReadOnly
                 | ErrorKind::Poisoned
                 | ErrorKind::Corrupt

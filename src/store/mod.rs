@@ -23,6 +23,11 @@
 //! `Reader` and `Session` borrow the store and are not `Sync`: make one per thread, drop it when done (a pinned
 //! state holds a RocksDB snapshot, which keeps obsolete versions from being compacted away).
 //!
+//! Another process (a CLI command beside a running service) opens the store
+//! [read-only](Options::read_only): no lock, nothing written, the state as of its open until
+//! [`Store::catch_up`]. The feed and query results come in pages ([`TraceStore::events_since`],
+//! [`TraceStore::query`]) or item by item through [`TraceStoreExt::feed`] and [`TraceStoreExt::query_iter`].
+//!
 //! # Data model
 //! Every accepted event gets a **record sequence number** ([`Seq`], from 1, in capture order) and its content id
 //! ([`EventId`], BLAKE3 of the canonical frame). Re-ingesting an event with the same id changes nothing and is
@@ -85,6 +90,7 @@ use crate::event::{Action, BizStep, Disposition, Event, Id, SourceDestType, Time
 use crate::{Error, ErrorKind};
 
 pub(crate) mod derive;
+mod iter;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod keys;
@@ -101,6 +107,7 @@ mod known;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 
+pub use iter::{FEED_PAGE, Feed, QueryIter, TraceStoreExt};
 pub use memory::MemoryStore;
 #[cfg(all(feature = "rocksdb", feature = "testing"))]
 #[doc(hidden)]
@@ -684,8 +691,12 @@ pub struct Stats {
     pub chain_entries: u64,
     /// Stored edges (both directions counted).
     pub edges: u64,
-    /// Estimated bytes on disk (RocksDB's estimate; 0 for the memory store).
+    /// Bytes on disk: the sizes of the files in the store's directory (tables, write-ahead logs, manifests,
+    /// logs, the durability mark), summed; 0 for the memory store.
     pub disk_bytes: u64,
+    /// Bytes of RocksDB's memtables (writes not yet flushed into tables; they are in the write-ahead log on
+    /// disk too); 0 for the memory store.
+    pub memtable_bytes: u64,
     /// Hot-tier entries and bytes charged (0 for the memory store).
     pub hot_entries: u64,
     /// Hot-tier bytes charged.

@@ -54,6 +54,11 @@ pub use testing::RawScanner;
 
 /// The embedded RocksDB chain index (see the [module docs](super)).
 ///
+/// One process opens a store for writing (it holds RocksDB's lock: a second writer gets
+/// [`ErrorKind::Locked`](crate::ErrorKind::Locked)); any number of [read-only](Options::read_only) stores may read
+/// it meanwhile, each seeing it as of its open or its last [`Store::catch_up`]. [`Store::close`] reports what
+/// dropping it would ignore.
+///
 /// ```
 /// use tracecode::event::{Action, Event, EventType, Id, Timestamp};
 /// use tracecode::store::{Options, Store, TraceStore};
@@ -68,7 +73,11 @@ pub use testing::RawScanner;
 /// let r = store.resolve("(01)10614141073464(21)2017")?.expect("stored");
 /// assert_eq!(r.chain.len(), 1);
 /// assert!(store.verify_all()?.is_ok());
-/// drop(store);
+/// store.close()?; // or drop it: the same, errors ignored
+///
+/// // Readers open it read-only, also while a writer holds it (no lock); `catch_up` shows newer commits.
+/// let mut reader = Store::open(&dir, Options::default().read_only(true))?;
+/// assert_eq!(reader.catch_up()?.seq, 1);
 /// # std::fs::remove_dir_all(&dir).ok();
 /// # Ok::<(), tracecode::Error>(())
 /// ```

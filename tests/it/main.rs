@@ -11,6 +11,8 @@
 //! - `concurrency`: readers racing writers never see part of a batch, several writers at once (feature `rocksdb`);
 //! - `durability`: damaged write-ahead logs and lost table files are refused, not rolled back; read-only opens
 //!   (feature `rocksdb`);
+//! - `open_modes`: readers beside a live writer and catching up, the kinds of a failed open, `close`, the feed
+//!   and query iterators against the in-memory model, the disk bytes of `stats` (feature `rocksdb`);
 //! - `corruption`: flipped bytes, truncations and deleted files in every family end in `Corrupt` or are
 //!   proven harmless against the model (feature `rocksdb`);
 //! - `crash`: the kill -9 harness at a small scale (features `cli`, `rocksdb`);
@@ -47,6 +49,9 @@ mod epcis;
 mod fuzz_oracles;
 #[cfg(test)]
 mod identity;
+#[cfg(test)]
+#[cfg(feature = "rocksdb")]
+mod open_modes;
 #[cfg(test)]
 #[cfg(all(feature = "rocksdb", feature = "testing"))]
 mod store;

@@ -829,21 +829,22 @@ fn assert_storage_error(err: &tracecode::Error) {
 }
 
 #[test]
-fn open_missing_store_without_create_fails_with_io() {
+fn open_missing_store_without_create_fails_with_not_found() {
     let dir = TempDir::new("missing");
     let err = Store::open(dir.path(), opts().create_if_missing(false)).err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Io);
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(!dir.path().exists(), "nothing was created");
     assert_storage_error(&err);
 }
 
 #[test]
-fn opening_a_regular_file_as_a_store_fails_with_a_storage_error() {
+fn opening_a_regular_file_as_a_store_fails_with_not_found() {
     let dir = TempDir::new("file");
     std::fs::create_dir_all(dir.path()).unwrap();
     let file = dir.sub("not-a-store");
     std::fs::write(&file, b"plain text").unwrap();
     let err = Store::open(&file, opts()).err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_storage_error(&err);
 }
 
@@ -1750,6 +1751,8 @@ fn format_version_is_checked_on_open() {
     drop(db);
     let err = Store::open(dir.path(), opts()).err().expect("a newer store is refused");
     assert_eq!(err.kind(), ErrorKind::Version);
+    let ro = Store::open(dir.path(), opts().read_only(true)).err().expect("also read-only");
+    assert_eq!(ro.kind(), ErrorKind::Version);
     let msg = err.message();
     assert!(msg.contains(&format!("format {newer}")) && msg.contains("newer"), "{msg}");
     assert!(msg.contains(&dir.path().display().to_string()), "the message names the store: {msg}");
@@ -1833,6 +1836,8 @@ fn failed_write_poisons_writes_until_reopen_and_reads_keep_working() {
         assert_eq!(st.ingest(vec![invalid]).unwrap_err().kind(), ErrorKind::InvalidArgument);
         // Reads keep working.
         check_same(&mem, &st, &w, &cps, "poisoned").unwrap();
+        // Closing says so (no last durability point after a failed write).
+        assert_eq!(st.close().unwrap_err().kind(), ErrorKind::Poisoned);
         cps
     };
     // Reopened: writes work again, and the failed batch goes in as if for the first time.

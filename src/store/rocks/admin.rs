@@ -154,19 +154,66 @@ impl Store {
         w.known_seq = w.last_seq;
         Ok(())
     }
+
+    /// A [read-only](Options::read_only) store reopens to see what writers committed since it was opened (or
+    /// last caught up), with every check of [`Store::open`] made again; the hot tier and the known-node filter
+    /// start afresh. Returns the checkpoint now seen. A store open for writing sees its own commits already:
+    /// for it this is [`TraceStore::checkpoint`](crate::store::TraceStore::checkpoint).
+    ///
+    /// It takes `&mut self`, so no [`Reader`](super::Reader) or [`Session`](super::Session) of the old state is
+    /// alive; share a reader that catches up behind a lock (`RwLock<Store>`), or open a new one.
+    ///
+    /// # Errors
+    /// As [`Store::open`]; on an error the store keeps its old state and stays usable.
+    pub fn catch_up(&mut self) -> Result<Checkpoint, Error> {
+        if self.opts.read_only {
+            // Opened beside the old instance (read-only instances take no lock), so a failure leaves it intact.
+            *self = Self::open(&self.path, self.opts.clone())?;
+        }
+        let w = self.lock_writer();
+        Ok(Checkpoint { seq: w.last_seq, hash: w.log_hash })
+    }
+
+    /// Closes the store, reporting what [`Drop`] would ignore: saves the known-node filter, so the next open
+    /// does not replay the log into it, and makes a last durability point, so the next open refuses a recovery
+    /// that comes back with less. Memtables are not flushed (the write-ahead log holds them). A read-only store
+    /// closes without writing anything. Dropping a store without calling `close` does the same, on a best-effort
+    /// basis.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Poisoned`] for a store that refused writes after a failed one (nothing is written then:
+    /// the last durability point stays where it was); storage kinds ([`ErrorKind::NoSpace`], ...) when the
+    /// filter or the mark cannot be written (the events themselves are in the write-ahead log).
+    pub fn close(mut self) -> Result<(), Error> {
+        let r = self.shut();
+        // Drop then has nothing left to do (and does not try a failed write again).
+        self.opened = false;
+        r
+    }
+
+    /// What closing writes; nothing for a read-only store or one whose open failed.
+    fn shut(&self) -> Result<(), Error> {
+        if self.opts.read_only || !self.opened {
+            return Ok(());
+        }
+        if self.is_poisoned() {
+            return Err(Error::msg(
+                ErrorKind::Poisoned,
+                "the store refused writes after a failed write: closed without a last durability point",
+            ));
+        }
+        self.save_known()?;
+        let mut w = self.lock_writer();
+        if w.marked_seq != w.last_seq {
+            self.mark(&mut w)?;
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Store {
-    /// Saves the known-node filter, so the next open does not replay the log into it, and makes a last
-    /// durability point, so the next open refuses a recovery that comes back with less.
+    /// What [`Store::close`] does, best effort (errors are ignored), unless `close` was called.
     fn drop(&mut self) {
-        if self.opts.read_only || self.is_poisoned() || !self.opened {
-            return;
-        }
-        let _ = self.save_known();
-        let mut w = self.lock_writer();
-        if w.marked_seq != w.last_seq {
-            let _ = self.mark(&mut w);
-        }
+        let _ = self.shut();
     }
 }

@@ -35,7 +35,9 @@ use crate::{Error, ErrorKind};
 #[derive(Clone, Debug)]
 #[allow(clippy::struct_excessive_bools, reason = "independent switches, each documented with its default")]
 pub struct Options {
-    /// Create the store when the directory holds none (default `true`).
+    /// Create the store (and its directory) when the path holds none (default `true`; ignored by
+    /// [read-only](Self::read_only) opens, which never create anything). With `false` such a path is
+    /// [`ErrorKind::NotFound`].
     pub create_if_missing: bool,
     /// RocksDB block cache (HyperClockCache shared by all column families), bytes. Default 256 MiB.
     pub block_cache_bytes: usize,
@@ -52,10 +54,21 @@ pub struct Options {
     /// Chain heads (node → last link) the writer keeps in memory, entries (about 100 bytes each); beyond it the
     /// head is read from the chain's last entry. Default 2 million.
     pub head_cache_entries: usize,
-    /// Open for reading only (default `false`): nothing is written, not even on open or close, so a store on a
-    /// read-only file system or a full disk can still be read, verified and exported; calls that would write
-    /// return [`ErrorKind::ReadOnly`]. Another process may hold the store open for writing meanwhile (this
-    /// reader then sees the state as of its open).
+    /// Open for reading only (default `false`), with RocksDB's read-only instance: nothing is written, not even
+    /// on open or close, and no lock is taken, so a store on a read-only file system or a full disk, or one
+    /// another process (or another [`Store`] of this process) holds open for writing, can still be read,
+    /// verified and exported.
+    ///
+    /// - The reader sees the store as of its open (RocksDB replays the write-ahead log into memory), and as of
+    ///   the last [`Store::catch_up`] after that, which reopens it to see what writers committed meanwhile.
+    /// - Calls that would write ([`TraceStore::ingest`](crate::store::TraceStore::ingest), [`Store::sync`],
+    ///   [`Store::flush`], [`Store::compact`]) return [`ErrorKind::ReadOnly`].
+    /// - The open's checks write nothing: a store of an older format this build reads is read as it is (not
+    ///   upgraded); the durability mark is compared but never written, so a loss is still refused (and with
+    ///   [`Self::accept_loss`] read, not recorded); no directory is created ([`ErrorKind::NotFound`] for a
+    ///   path without a store, whatever [`Self::create_if_missing`] says).
+    /// - The hot tier caches resolutions of that state in memory; the known-node filter is loaded (and
+    ///   extended from the log) but never saved.
     pub read_only: bool,
     /// Open a store whose recovery came back short of its durability mark (default `false`: such an open is
     /// refused with [`ErrorKind::Corrupt`] naming what was lost). With `true` the store continues from what
@@ -218,11 +231,33 @@ impl Store {
     /// [`ErrorKind::Version`] for a store written by a newer format; [`ErrorKind::Corrupt`] for damage found on
     /// open (RocksDB's own checks, the durability mark), or a directory that is a RocksDB database but not a
     /// tracecode store; [`ErrorKind::Locked`] for a store another process holds open for writing (open it
-    /// [read-only](Options::read_only) meanwhile); [`ErrorKind::NoSpace`] for a full disk (read-only opens
-    /// still work); [`ErrorKind::Io`] for other storage failures (including a missing store with
-    /// `create_if_missing = false`).
+    /// [read-only](Options::read_only) meanwhile); [`ErrorKind::NotFound`] for a path that holds no store (a
+    /// missing path or an empty directory, when the open may not create one: read-only, or
+    /// `create_if_missing = false`) or that is a file; [`ErrorKind::NoSpace`] for a full disk (read-only opens
+    /// still work); [`ErrorKind::ReadOnly`] for an open for writing on a read-only file system;
+    /// [`ErrorKind::Io`] for other storage failures. RocksDB's error, where there is one, is the `source()`.
+    #[allow(clippy::needless_pass_by_value, reason = "the public signature takes the options, as it always did")]
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Self, Error> {
-        let path = path.as_ref().to_path_buf();
+        let path = path.as_ref();
+        let mut tries = 0;
+        loop {
+            match Self::open_once(path, opts.clone()) {
+                // Beside a live writer, a flush or compaction can retire a file between RocksDB reading the
+                // manifest and opening the file. A read-only open writes nothing, so trying again is harmless;
+                // real damage fails every time.
+                Err(e) if opts.read_only && matches!(e.kind(), ErrorKind::Io | ErrorKind::Corrupt) && tries < 2 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn open_once(path: &Path, opts: Options) -> Result<Self, Error> {
+        let path = path.to_path_buf();
+        // Before RocksDB, which creates the directory even for a read-only open.
+        check_path(&path, opts.read_only || !opts.create_if_missing)?;
         let cache = Cache::new_hyper_clock_cache(opts.block_cache_bytes, 0);
         let mut db_opts = rocksdb::Options::default();
         db_opts.create_if_missing(opts.create_if_missing);
@@ -360,8 +395,9 @@ impl Store {
                     return Err(corrupt("format", "a non-empty store without a format marker"));
                 }
                 if self.opts.read_only {
+                    // An empty RocksDB database (a writer's open that stopped before its first write).
                     return Err(Error::msg(
-                        ErrorKind::ReadOnly,
+                        ErrorKind::NotFound,
                         format!("{} holds no tracecode store to open read-only", self.path.display()),
                     ));
                 }
@@ -458,6 +494,31 @@ impl Store {
         ro.set_total_order_seek(true);
         ro.fill_cache(false);
         ro
+    }
+}
+
+/// RocksDB's file naming the current manifest: every RocksDB database has one.
+const CURRENT: &str = "CURRENT";
+
+/// [`ErrorKind::NotFound`] for a path that is a file, or, when the open must not create a store (`existing`),
+/// for a path that holds no RocksDB database.
+fn check_path(path: &Path, existing: bool) -> Result<(), Error> {
+    let not_found = |what: &str| Error::msg(ErrorKind::NotFound, format!("{} {what}", path.display()));
+    // The operating system's error is the `source()`, as RocksDB's would be.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => {
+            let e = std::fs::read_dir(path).err();
+            let err = not_found("is a file, not a store directory");
+            Err(if let Some(e) = e { err.with_source(e) } else { err })
+        }
+        Ok(_) if existing => match std::fs::metadata(path.join(CURRENT)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_found("holds no store").with_source(e)),
+            _ => Ok(()),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && existing => {
+            Err(not_found("does not exist (no store there)").with_source(e))
+        }
+        Ok(_) | Err(_) => Ok(()),
     }
 }
 
