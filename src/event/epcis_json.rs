@@ -93,6 +93,7 @@ mod context;
 mod error;
 mod from_json;
 mod import;
+mod json;
 mod node;
 mod reader;
 #[cfg(test)]
@@ -105,11 +106,21 @@ pub use error::{BadEvent, EventError, ImportError};
 pub use from_json::{event_from_json, event_from_slice};
 pub use import::{DocumentKind, ImportSummary, Importer, Mode, import, import_all};
 #[cfg(any(test, feature = "testing"))]
-pub(crate) use reader::{Json, read_slice};
+pub(crate) use reader::read_slice;
+pub use reader::Json;
 pub use to_json::{ExportOptions, event_to_json};
 pub use writer::{DocumentWriter, export_document};
 
 use super::Decimal;
+
+/// A JSON value tree [`event_from_json`] reads: a caller's `serde_json::Value` (whose member order is serde_json's:
+/// sorted by name unless the application enables serde_json's `preserve_order`) or a [`Json`] (members in
+/// document order, exact number text), such as [`event_to_json`] returns. Sealed: implemented for those two.
+pub trait JsonTree: node::Node {}
+
+impl JsonTree for serde_json::Value {}
+
+impl JsonTree for Json {}
 
 /// The standard EPCIS 2.0 JSON-LD context, written first in every exported `@context`.
 pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
