@@ -105,9 +105,9 @@ pub use context::Context;
 pub use error::{BadEvent, EventError, ImportError};
 pub use from_json::{event_from_json, event_from_slice};
 pub use import::{DocumentKind, ImportSummary, Importer, Mode, import, import_all};
+pub use reader::Json;
 #[cfg(any(test, feature = "testing"))]
 pub(crate) use reader::read_slice;
-pub use reader::Json;
 pub use to_json::{ExportOptions, event_to_json};
 pub use writer::{DocumentWriter, export_document};
 

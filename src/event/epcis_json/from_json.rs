@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-
 use super::context::{Context, GS1_VOC, Resolved, bad_uri_byte, uri_ok};
 use super::error::{EventError, Path, clip, show, type_name};
 use super::node::{Node, Obj, View};
@@ -954,11 +953,11 @@ pub(super) fn describe<N: Node>(v: &N) -> String {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
     use super::super::testing::*;
     use super::*;
     use crate::event::epcis_json::{EPCIS_CONTEXT, ExportOptions, MAX_NUMBER, event_to_json};
     use proptest::prelude::*;
+    use serde_json::Value;
     use serde_json::json;
 
     #[test]

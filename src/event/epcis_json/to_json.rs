@@ -333,10 +333,7 @@ fn error_declaration_json(d: &ErrorDeclaration, ns: &[Namespace]) -> Json {
         o.put("reason", jstr(r.term().to_owned()));
     }
     if !d.corrective_event_ids.is_empty() {
-        o.put(
-            "correctiveEventIDs",
-            d.corrective_event_ids.iter().map(|c| jstr(c.to_string())).collect(),
-        );
+        o.put("correctiveEventIDs", d.corrective_event_ids.iter().map(|c| jstr(c.to_string())).collect());
     }
     o.extend(extensions_json(&d.extensions, ns));
     Json::Object(o)

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io::{self, Write};
 
-
 use super::to_json::{ExportOptions, event_json, is_standard};
 use super::{EPCIS_CONTEXT, Json, WHO_PREFIX};
 use crate::event::{Event, Namespace, Timestamp, TzOffset, WHO_NAMESPACE};
