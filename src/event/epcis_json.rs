@@ -74,6 +74,18 @@
 //! the key has no EPC form). `eventTime` is written in the event's own `eventTimeZoneOffset`, other times in UTC;
 //! decimals as exact JSON numbers.
 //!
+//! Export builds a [`Json`] tree, not a `serde_json::Value`: its members stay in EPCIS order and its numbers keep
+//! their exact decimal text (`12345678901234567890.123456789`), and [`DocumentWriter`] writes it as text itself.
+//! So tracecode needs neither of serde_json's `preserve_order` and `arbitrary_precision` features, which Cargo
+//! would turn on for every crate of the embedding application (changing its `Value` key order and breaking its
+//! `#[serde(flatten)]`/`#[serde(untagged)]` types with `f64` fields); the workspace crate `embedder-check` proves
+//! it. A [`Json`] is `Serialize` (numbers exact through serde_json's `RawValue`), prints as JSON text, indexes like
+//! a `Value` and compares equal to one. [`event_from_json`] reads a [`Json`] or a `Value` ([`JsonTree`]); a
+//! `Value`'s members come in serde_json's order (sorted unless the application enables `preserve_order`), which
+//! orders the extensions read from it and decides which of several faults is reported first.
+//!
+//! `Event` itself has no serde implementation: this module is the way to EPCIS JSON.
+//!
 //! # Round trip
 //! Import → export → import gives an equal [`Event`] (same fields, same values, so the same canonical event
 //! hash). Not preserved byte for byte: identifier spelling (URN vs Digital Link are one [`Id`]), number lexical
