@@ -173,6 +173,33 @@ mod tests {
         assert_eq!(events, vec![a, b]);
     }
 
+    #[test]
+    fn members_in_epcis_order_numbers_exact() {
+        // Written as declared and in EPCIS order, not sorted (no serde_json `preserve_order` needed).
+        let zz = Namespace { prefix: "zz".into(), iri: "urn:zz:".into() };
+        let v = with(with(base_event(), "ex:n", json!(1)), "quantityList", json!([{"epcClass": "urn:a:b"}]));
+        let mut e = event_from_json(&v, &ex_ctx()).unwrap();
+        e.extensions[0].value =
+            crate::event::ExtValue::Number(crate::event::Decimal::parse("12345678901234567890.123456789").unwrap());
+        let mut w = DocumentWriter::new(
+            Vec::new(),
+            &ExportOptions::default().creation_date(Timestamp(0)),
+            &[zz, e.namespaces[0].clone()],
+        )
+        .unwrap();
+        w.write_event(&e).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        let head = format!(
+            "{{\"@context\":[\"{EPCIS_CONTEXT}\",{{\"zz\":\"urn:zz:\",\"ex\":\"https://ns.example.com/epcis/\",\
+             \"tc\":\"{WHO_NAMESPACE}\"}}],\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\
+             \"creationDate\":\"1970-01-01T00:00:00.000Z\",\"epcisBody\":{{\"eventList\":[\n{{\"type\":\"ObjectEvent\",\
+             \"eventTime\":"
+        );
+        assert!(text.starts_with(&head), "{text}");
+        assert!(text.contains(r#""quantityList":[{"epcClass":"urn:a:b"}],"action":"OBSERVE""#), "{text}");
+        assert!(text.ends_with("\"ex:n\":12345678901234567890.123456789}\n]}}\n"), "{text}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
