@@ -125,7 +125,7 @@ fn bench_events(c: &mut Criterion) {
     let mut dict = MemoryDictionary::new();
     let interned: Vec<Vec<u8>> = events.iter().map(|e| frame::encode_interned(e, &mut dict).unwrap()).collect();
     let opts = ExportOptions::digital_link();
-    let docs: Vec<serde_json::Value> = events.iter().map(|e| event_to_json(e, &opts)).collect();
+    let docs: Vec<_> = events.iter().map(|e| event_to_json(e, &opts)).collect();
     let ctx = Context::new();
 
     let mut g = c.benchmark_group("frame");

@@ -855,20 +855,26 @@ fn parse_gs1_path(s: &str) -> Result<TraceKey, Error> {
 }
 
 impl serde::Serialize for TraceKey {
-    /// Serialises the binary key (the order-preserving form), not the text.
+    /// In human-readable formats (JSON, TOML, YAML) the canonical key text (`01/09506000134352/21/A1`); otherwise
+    /// the binary key (the order-preserving form, as bytes).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.bytes)
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_bytes(&self.bytes) }
     }
 }
 
 impl<'de> serde::Deserialize<'de> for TraceKey {
-    /// Deserialises and validates a binary key; malformed bytes are an error, never a wrong key.
+    /// Reads what [`Serialize`](serde::Serialize) writes: canonical key text (only canonical text, as
+    /// [`FromStr`]) in human-readable formats, where the binary key as a byte array is also accepted (what earlier
+    /// versions wrote); the binary key otherwise. Malformed input is an error, never a wrong key.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'v> serde::de::Visitor<'v> for V {
             type Value = TraceKey;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a tracecode binary key")
+                f.write_str("tracecode canonical key text or a binary key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TraceKey, E> {
+                v.parse().map_err(E::custom)
             }
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<TraceKey, E> {
                 TraceKey::from_bytes(v).map_err(|e| E::custom(e))
@@ -888,7 +894,7 @@ impl<'de> serde::Deserialize<'de> for TraceKey {
                 self.visit_bytes(&v)
             }
         }
-        d.deserialize_bytes(V)
+        if d.is_human_readable() { d.deserialize_any(V) } else { d.deserialize_bytes(V) }
     }
 }
 
@@ -1028,6 +1034,22 @@ mod tests {
             let c = crate::code::check::gs1_check_digit(body.as_bytes()).unwrap();
             format!("{body}{}", char::from(c))
         })
+    }
+
+    #[test]
+    fn serde_text_when_human_readable_bytes_otherwise() {
+        let k: TraceKey = "01/09506000134352/21/XYZ789".parse().unwrap();
+        let json = serde_json::to_string(&k).unwrap();
+        assert_eq!(json, "\"01/09506000134352/21/XYZ789\"");
+        assert_eq!(serde_json::from_str::<TraceKey>(&json).unwrap(), k);
+        // The byte array earlier versions wrote to JSON still reads; non-canonical text does not.
+        let bytes = serde_json::to_string(k.as_bytes()).unwrap();
+        assert_eq!(serde_json::from_str::<TraceKey>(&bytes).unwrap(), k);
+        assert!(serde_json::from_str::<TraceKey>("\"01/9506000134352/21/XYZ789\"").is_err());
+        // Binary formats keep the binary key (bincode: length then the key bytes).
+        let bin = bincode::serialize(&k).unwrap();
+        assert_eq!(bin.get(8..), Some(k.as_bytes()));
+        assert_eq!(bincode::deserialize::<TraceKey>(&bin).unwrap(), k);
     }
 
     proptest! {

@@ -74,6 +74,18 @@
 //! the key has no EPC form). `eventTime` is written in the event's own `eventTimeZoneOffset`, other times in UTC;
 //! decimals as exact JSON numbers.
 //!
+//! Export builds a [`Json`] tree, not a `serde_json::Value`: its members stay in EPCIS order and its numbers keep
+//! their exact decimal text (`12345678901234567890.123456789`), and [`DocumentWriter`] writes it as text itself.
+//! So tracecode needs neither of serde_json's `preserve_order` and `arbitrary_precision` features, which Cargo
+//! would turn on for every crate of the embedding application (changing its `Value` key order and breaking its
+//! `#[serde(flatten)]`/`#[serde(untagged)]` types with `f64` fields); the workspace crate `embedder-check` proves
+//! it. A [`Json`] is `Serialize` (numbers exact through serde_json's `RawValue`), prints as JSON text, indexes like
+//! a `Value` and compares equal to one. [`event_from_json`] reads a [`Json`] or a `Value` ([`JsonTree`]); a
+//! `Value`'s members come in serde_json's order (sorted unless the application enables `preserve_order`), which
+//! orders the extensions read from it and decides which of several faults is reported first.
+//!
+//! `Event` itself has no serde implementation: this module is the way to EPCIS JSON.
+//!
 //! # Round trip
 //! Import → export → import gives an equal [`Event`] (same fields, same values, so the same canonical event
 //! hash). Not preserved byte for byte: identifier spelling (URN vs Digital Link are one [`Id`]), number lexical
@@ -93,6 +105,7 @@ mod context;
 mod error;
 mod from_json;
 mod import;
+mod json;
 mod node;
 mod reader;
 #[cfg(test)]
@@ -104,12 +117,22 @@ pub use context::Context;
 pub use error::{BadEvent, EventError, ImportError};
 pub use from_json::{event_from_json, event_from_slice};
 pub use import::{DocumentKind, ImportSummary, Importer, Mode, import, import_all};
+pub use reader::Json;
 #[cfg(any(test, feature = "testing"))]
-pub(crate) use reader::{Json, read_slice};
+pub(crate) use reader::read_slice;
 pub use to_json::{ExportOptions, event_to_json};
 pub use writer::{DocumentWriter, export_document};
 
 use super::Decimal;
+
+/// A JSON value tree [`event_from_json`] reads: a caller's `serde_json::Value` (whose member order is serde_json's:
+/// sorted by name unless the application enables serde_json's `preserve_order`) or a [`Json`] (members in
+/// document order, exact number text), such as [`event_to_json`] returns. Sealed: implemented for those two.
+pub trait JsonTree: node::Node {}
+
+impl JsonTree for serde_json::Value {}
+
+impl JsonTree for Json {}
 
 /// The standard EPCIS 2.0 JSON-LD context, written first in every exported `@context`.
 pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";

@@ -79,28 +79,36 @@ macro_rules! hash32 {
             }
         }
 
+        /// 64 lowercase hex digits (the `Display` text) in human-readable formats, 32 bytes otherwise.
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_bytes(&self.0)
+                if s.is_human_readable() { s.collect_str(self) } else { s.serialize_bytes(&self.0) }
             }
         }
 
+        /// 64 hex digits (either case) or, as earlier versions wrote, 32 bytes in human-readable formats; 32 bytes
+        /// otherwise.
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_bytes(Bytes32Visitor).map(Self)
+                let v = Bytes32Visitor($what);
+                if d.is_human_readable() { d.deserialize_any(v) } else { d.deserialize_bytes(v) }.map(Self)
             }
         }
     };
 }
 
-/// Reads exactly 32 bytes from a serde byte string or sequence.
-struct Bytes32Visitor;
+/// Reads exactly 32 bytes from 64 hex digits, a serde byte string or a sequence; names what it reads in errors.
+struct Bytes32Visitor(&'static str);
 
 impl<'de> serde::de::Visitor<'de> for Bytes32Visitor {
     type Value = [u8; 32];
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("32 bytes")
+        write!(f, "a {} as 64 hex digits or 32 bytes", self.0)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<[u8; 32], E> {
+        parse_hex32(v, self.0).map_err(E::custom)
     }
 
     fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<[u8; 32], E> {
@@ -1318,7 +1326,12 @@ mod tests {
             let link = Link(bytes);
             prop_assert_eq!(link.to_string().parse::<Link>().unwrap(), link);
             let json = serde_json::to_string(&id).unwrap();
+            prop_assert_eq!(&json, &format!("\"{text}\""), "human-readable: the hex text");
             prop_assert_eq!(serde_json::from_str::<EventId>(&json).unwrap(), id);
+            let json = serde_json::to_string(&link).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Link>(&json).unwrap(), link);
+            // The byte array earlier versions wrote to JSON still reads.
+            prop_assert_eq!(serde_json::from_str::<Link>(&serde_json::to_string(&bytes).unwrap()).unwrap(), link);
             let bin = bincode::serialize(&link).unwrap();
             prop_assert_eq!(bin.len(), 8 + 32); // length-prefixed byte string
             prop_assert_eq!(bincode::deserialize::<Link>(&bin).unwrap(), link);

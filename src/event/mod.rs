@@ -36,7 +36,7 @@ pub mod vocab;
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use time::{Timestamp, TzOffset};
 pub use vocab::{BizStep, BizTransactionType, Disposition, ErrorReason, SourceDestType};
@@ -49,7 +49,7 @@ pub const MAX_URI: usize = 2048;
 
 /// An identifier in an event: a canonical [`TraceKey`] where the text is a known code spelling, otherwise the
 /// URI as given.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Id {
     /// A GS1 Digital Link, EPC URI (pure identity or class) or tracecode canonical key.
     Key(TraceKey),
@@ -159,6 +159,68 @@ impl std::str::FromStr for Id {
 impl From<TraceKey> for Id {
     fn from(k: TraceKey) -> Self {
         Self::Key(k)
+    }
+}
+
+/// The binary serde form: what the derive wrote (variant `Key` with the binary key, or `Uri`), so binary encodings
+/// do not change.
+#[derive(Serialize)]
+#[serde(rename = "Id")]
+enum IdRef<'a> {
+    Key(&'a TraceKey),
+    Uri(&'a str),
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Id")]
+enum IdOwned {
+    Key(TraceKey),
+    Uri(Box<str>),
+}
+
+/// The identifier's text (as [`Display`](fmt::Display): a Digital Link for a GS1 key) in human-readable formats;
+/// otherwise the variant with the binary key or the URI.
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            match self {
+                Self::Key(k) => IdRef::Key(k),
+                Self::Uri(u) => IdRef::Uri(u),
+            }
+            .serialize(s)
+        }
+    }
+}
+
+/// Reads what [`Serialize`] writes: in human-readable formats the text (through [`Id::parse`]) or, as earlier
+/// versions wrote, `{"Key": …}` / `{"Uri": …}`.
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'v> serde::de::Visitor<'v> for V {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an identifier URI")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Id, E> {
+                Id::parse(v).map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'v>>(self, m: A) -> Result<Id, A::Error> {
+                IdOwned::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(Id::from)
+            }
+        }
+        if d.is_human_readable() { d.deserialize_any(V) } else { IdOwned::deserialize(d).map(Id::from) }
+    }
+}
+
+impl From<IdOwned> for Id {
+    fn from(v: IdOwned) -> Self {
+        match v {
+            IdOwned::Key(k) => Self::Key(k),
+            IdOwned::Uri(u) => Self::Uri(u),
+        }
     }
 }
 
@@ -355,7 +417,7 @@ impl Action {
 }
 
 /// A quantity element: a class-level identifier (GTIN, GTIN + lot, or another URI), a quantity and a unit.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Quantity {
     /// `epcClass`.
     pub class: Id,
@@ -366,7 +428,7 @@ pub struct Quantity {
 }
 
 /// A `readPoint` or `bizLocation`: an identifier plus extensions.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Place {
     /// `id`.
     pub id: Id,
@@ -375,7 +437,7 @@ pub struct Place {
 }
 
 /// A business transaction reference.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BizTransaction {
     /// `type` (optional in the schema).
     pub kind: Option<BizTransactionType>,
@@ -384,7 +446,7 @@ pub struct BizTransaction {
 }
 
 /// A source or destination: a typed party or location.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SourceDest {
     /// `type`: owning party, possessing party, location, or another URI.
     pub kind: SourceDestType,
@@ -393,7 +455,7 @@ pub struct SourceDest {
 }
 
 /// `persistentDisposition`: dispositions set on, or removed from, the objects until changed again.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PersistentDisposition {
     /// `set`.
     pub set: Vec<Disposition>,
@@ -402,7 +464,7 @@ pub struct PersistentDisposition {
 }
 
 /// `sensorMetadata`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[allow(missing_docs, reason = "fields are the EPCIS sensorMetadata keys of the same name")]
 pub struct SensorMetadata {
     pub time: Option<Timestamp>,
@@ -418,7 +480,7 @@ pub struct SensorMetadata {
 }
 
 /// `sensorReport`: one measurement (all EPCIS 2.0 report fields).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[allow(missing_docs, reason = "fields are the EPCIS sensorReport keys of the same name")]
 pub struct SensorReport {
     /// `type`: measurement type, expanded to a full URI (`https://gs1.org/voc/Temperature`).
@@ -452,7 +514,7 @@ pub struct SensorReport {
 }
 
 /// `sensorElement`: optional metadata and one or more reports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SensorElement {
     /// `sensorMetadata`.
     pub metadata: Option<SensorMetadata>,
@@ -463,7 +525,7 @@ pub struct SensorElement {
 }
 
 /// `errorDeclaration`: this event is declared erroneous (the event itself is never changed).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ErrorDeclaration {
     /// `declarationTime`.
     pub declaration_time: Timestamp,
@@ -477,7 +539,7 @@ pub struct ErrorDeclaration {
 
 /// Who is responsible for an event: tracecode's accountability fields, exchanged as the extensions
 /// `tc:responsibleParty`, `tc:operator` and `tc:device` in the namespace [`WHO_NAMESPACE`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Who {
     /// The responsible party: a unified social credit code or a party GLN.
     pub party: Option<Id>,
@@ -491,7 +553,7 @@ pub struct Who {
 pub const WHO_NAMESPACE: &str = "urn:tracecode:epcis:";
 
 /// A JSON value inside an extension.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ExtValue {
     /// `null`.
     Null,
@@ -509,7 +571,7 @@ pub enum ExtValue {
 
 /// A namespaced extension property: its name as a full IRI (`https://ns.example.com/epcis/temperature`), and its
 /// value, nesting kept.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Extension {
     /// Expanded name: namespace IRI followed by the local name.
     pub name: Box<str>,
@@ -518,7 +580,7 @@ pub struct Extension {
 }
 
 /// A JSON-LD prefix declared for an event's extensions, kept so export writes the same CURIEs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Namespace {
     /// Prefix, e.g. `ex`.
     pub prefix: Box<str>,
@@ -530,7 +592,13 @@ pub struct Namespace {
 ///
 /// Lists are empty when absent; `Option`s are `None` when absent. Validation of the type-specific rules
 /// (events.md §2.4) is [`Event::validate`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// `Event` (and the structs it is made of) has no serde implementation on purpose: derived serde would give
+/// Rust-shaped JSON (snake-case names, nanosecond integers), which no EPCIS system reads. EPCIS 2.0 JSON-LD is
+/// [`epcis_json`] ([`event_to_json`](epcis_json::event_to_json), [`event_from_slice`](epcis_json::event_from_slice),
+/// [`DocumentWriter`](epcis_json::DocumentWriter)); the compact binary form is [`frame`]. Identifiers, times,
+/// [`EventId`](id::EventId) and [`Link`](id::Link) do implement serde: their text in human-readable formats.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs, reason = "fields are the EPCIS 2.0 JSON keys of the same name, in snake case")]
 pub struct Event {
     /// `type`.
@@ -684,5 +752,34 @@ impl Event {
             EventType::Extension(_) => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_serde_text_when_human_readable_variant_otherwise() {
+        let key = Id::parse("urn:epc:id:sgtin:0614141.107346.2017").unwrap();
+        let uri = Id::parse("urn:example:lot:42").unwrap();
+        for (id, text) in [(&key, "https://id.gs1.org/01/10614141073464/21/2017"), (&uri, "urn:example:lot:42")] {
+            let json = serde_json::to_string(id).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(&serde_json::from_str::<Id>(&json).unwrap(), id);
+        }
+        // The derive's JSON of earlier versions still reads.
+        let old = format!("{{\"Key\":{}}}", serde_json::to_string(key.key().unwrap().as_bytes()).unwrap());
+        assert_eq!(serde_json::from_str::<Id>(&old).unwrap(), key);
+        assert_eq!(serde_json::from_str::<Id>("{\"Uri\":\"urn:example:lot:42\"}").unwrap(), uri);
+        assert!(serde_json::from_str::<Id>("\"not a uri\"").is_err());
+        // bincode: the derive's form, unchanged (u32 variant index, then the key bytes or the URI).
+        let bin = bincode::serialize(&key).unwrap();
+        assert_eq!(bin.get(..4), Some(&[0u8, 0, 0, 0][..]));
+        assert_eq!(bin.get(12..), Some(key.key().unwrap().as_bytes()));
+        assert_eq!(bincode::deserialize::<Id>(&bin).unwrap(), key);
+        let bin = bincode::serialize(&uri).unwrap();
+        assert_eq!(bin, bincode::serialize(&(1u32, "urn:example:lot:42")).unwrap());
+        assert_eq!(bincode::deserialize::<Id>(&bin).unwrap(), uri);
     }
 }

@@ -20,17 +20,93 @@
 
 use std::fmt::{self, Write as _};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, ErrorKind};
 
 /// An instant: nanoseconds since 1970-01-01T00:00:00Z (covers years 1678–2262).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Serde: an RFC 3339 UTC string in human-readable formats (`"2022-02-17T02:33:31.116Z"`, the shortest lossless
+/// fraction; reading accepts any offset, and an integer of nanoseconds as earlier versions wrote), the nanoseconds
+/// otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Timestamp(pub i64);
 
 /// A time-zone offset in minutes east of UTC, −14:00 … +14:00.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Serde: `"+08:00"` in human-readable formats (reading also accepts `Z` and, as earlier versions wrote, the
+/// minutes), the minutes otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TzOffset(pub i16);
+
+/// The binary serde forms: what the derives wrote (a newtype of the integer), so binary encodings do not change.
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "Timestamp")]
+struct TimestampRepr(i64);
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "TzOffset")]
+struct TzOffsetRepr(i16);
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&self.to_rfc3339_auto(TzOffset::UTC))
+        } else {
+            TimestampRepr(self.0).serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 timestamp or nanoseconds since the Unix epoch")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(v).map(|(t, _)| t).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                i64::try_from(v).map(Timestamp).map_err(E::custom)
+            }
+        }
+        if d.is_human_readable() { d.deserialize_any(V) } else { TimestampRepr::deserialize(d).map(|r| Timestamp(r.0)) }
+    }
+}
+
+impl Serialize for TzOffset {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.collect_str(self) } else { TzOffsetRepr(self.0).serialize(s) }
+    }
+}
+
+impl<'de> Deserialize<'de> for TzOffset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TzOffset;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a time-zone offset (`+08:00`) or minutes east of UTC")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TzOffset, E> {
+                TzOffset::parse(v).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TzOffset, E> {
+                i16::try_from(v).map(TzOffset).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TzOffset, E> {
+                i16::try_from(v).map(TzOffset).map_err(E::custom)
+            }
+        }
+        if d.is_human_readable() { d.deserialize_any(V) } else { TzOffsetRepr::deserialize(d).map(|r| TzOffset(r.0)) }
+    }
+}
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
@@ -317,6 +393,15 @@ mod tests {
             prop_assert_eq!(back, t);
             prop_assert_eq!(o2, o);
             prop_assert_eq!(Timestamp::parse(&t.to_rfc3339_auto(o)).unwrap().0, t);
+            // Serde: RFC 3339 text in JSON, the integers in bincode (unchanged binary form).
+            let json = serde_json::to_string(&(t, o)).unwrap();
+            prop_assert_eq!(&json, &format!("[\"{}\",\"{o}\"]", t.to_rfc3339_auto(TzOffset::UTC)));
+            prop_assert_eq!(serde_json::from_str::<(Timestamp, TzOffset)>(&json).unwrap(), (t, o));
+            let bin = bincode::serialize(&(t, o)).unwrap();
+            prop_assert_eq!(&bin, &bincode::serialize(&(ns, off)).unwrap());
+            prop_assert_eq!(bincode::deserialize::<(Timestamp, TzOffset)>(&bin).unwrap(), (t, o));
+            // What earlier versions wrote to JSON still reads.
+            prop_assert_eq!(serde_json::from_str::<(Timestamp, TzOffset)>(&format!("[{ns},{off}]")).unwrap(), (t, o));
         }
 
         #[test]

@@ -101,8 +101,8 @@ fn round_trip(name: &str, opts: &ExportOptions<'_>) {
         assert_eq!(id::gs1_event_hash(a).unwrap(), id::gs1_event_hash(b).unwrap());
     }
     // The exported JSON is stable: exporting the re-imported events gives the same events again.
-    let again: Vec<Value> = back.iter().map(|e| event_to_json(e, opts)).collect();
-    let first: Vec<Value> = events.iter().map(|e| event_to_json(e, opts)).collect();
+    let again: Vec<_> = back.iter().map(|e| event_to_json(e, opts)).collect();
+    let first: Vec<_> = events.iter().map(|e| event_to_json(e, opts)).collect();
     assert_eq!(again, first);
 }
 

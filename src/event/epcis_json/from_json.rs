@@ -3,13 +3,11 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
-
 use super::context::{Context, GS1_VOC, Resolved, bad_uri_byte, uri_ok};
 use super::error::{EventError, Path, clip, show, type_name};
 use super::node::{Node, Obj, View};
 use super::reader::{Duplicate, read_slice};
-use super::{MAX_EVENT_BYTES, MAX_EVENT_VALUES, MAX_EXTENSION_DEPTH, MAX_STRING};
+use super::{JsonTree, MAX_EVENT_BYTES, MAX_EVENT_VALUES, MAX_EXTENSION_DEPTH, MAX_STRING};
 use crate::event::{
     Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, ErrorDeclaration, ErrorReason, Event,
     EventType, ExtValue, Extension, Id, MAX_URI, Namespace, PersistentDisposition, Place, Quantity, SensorElement,
@@ -114,7 +112,10 @@ const COMPONENTS: &[&str] = &[
 /// Reads one event from its JSON-LD object, resolving CURIEs with `ctx` (and the event's own `@context`, if any).
 ///
 /// Checks value types and patterns (timestamps, offset, `uom`, numbers), vocabularies, which fields the event type
-/// allows, the identifier-list rules of the JSON Schema, then [`Event::validate`].
+/// allows, the identifier-list rules of the JSON Schema, then [`Event::validate`]. `v` is a `serde_json::Value` or a
+/// [`Json`](super::Json) ([`JsonTree`]); "document order" (of faults and of extensions) is the tree's member order,
+/// which for a `Value` is serde_json's (sorted by name unless the application enables `preserve_order`): read the
+/// text with [`event_from_slice`] to keep the order as written.
 ///
 /// # Errors
 /// An [`EventError`] with the pointer (relative to the event) and reason of the first fault in document order.
@@ -130,7 +131,7 @@ const COMPONENTS: &[&str] = &[
 /// assert_eq!(err.pointer(), "/epcList/1");
 /// # Ok::<(), tracecode::Error>(())
 /// ```
-pub fn event_from_json(v: &Value, ctx: &Context) -> Result<Event, EventError> {
+pub fn event_from_json(v: &impl JsonTree, ctx: &Context) -> Result<Event, EventError> {
     event_from_node(v, ctx)
 }
 
@@ -956,6 +957,7 @@ mod tests {
     use super::*;
     use crate::event::epcis_json::{EPCIS_CONTEXT, ExportOptions, MAX_NUMBER, event_to_json};
     use proptest::prelude::*;
+    use serde_json::Value;
     use serde_json::json;
 
     #[test]

@@ -1,4 +1,5 @@
 //! The JSON value trees the converter reads: a caller's `serde_json::Value` or the importer's bounded [`Json`].
+//! The traits are public in a private module: [`JsonTree`](super::JsonTree) is sealed by them.
 
 use std::borrow::Cow;
 
@@ -8,7 +9,7 @@ use super::reader::Json;
 
 /// A JSON value the converter reads: a `serde_json::Value` a caller built, or the importer's bounded [`Json`]
 /// tree. One converter serves both, without copying one into the other.
-pub(super) trait Node: Sized + 'static {
+pub trait Node: Sized + 'static {
     /// An object's members.
     type Obj: Obj<Self> + ?Sized;
 
@@ -17,7 +18,7 @@ pub(super) trait Node: Sized + 'static {
 }
 
 /// An object's members, in document order.
-pub(super) trait Obj<N: 'static> {
+pub trait Obj<N: 'static> {
     /// The members, in order.
     fn members(&self) -> impl Iterator<Item = (&str, &N)>;
 
@@ -26,7 +27,7 @@ pub(super) trait Obj<N: 'static> {
 }
 
 /// One level of a [`Node`].
-pub(super) enum View<'a, N: Node> {
+pub enum View<'a, N: Node> {
     Null,
     Bool(bool),
     /// The number's text (exact).

@@ -31,10 +31,13 @@ const BUFFER: usize = 64 * 1024;
 /// Objects with more members than this find duplicates through a hash set instead of a scan.
 const SCAN_MEMBERS: usize = 16;
 
-/// A JSON value read under the bounds: members in document order (a duplicate name is never stored), numbers as
-/// their exact text.
+/// A JSON value with its members in document order (names unique) and its numbers as their exact text: what the
+/// bounded reader reads and what [`event_to_json`](super::event_to_json) writes. Neither needs serde_json's
+/// `preserve_order` or `arbitrary_precision` features (which would change every `serde_json::Value` of the
+/// embedding application): [`Display`](std::fmt::Display) writes compact JSON text with the numbers as written,
+/// and `Serialize` writes them exactly through serde_json (`RawValue`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Json {
+pub enum Json {
     /// `null`.
     Null,
     /// `true` or `false`.

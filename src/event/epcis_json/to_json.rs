@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use serde_json::{Map, Number, Value};
+use serde_json::value::RawValue;
+
+use super::Json;
 
 use super::WHO_PREFIX;
 use super::context::{GS1_VOC, STANDARD_PREFIXES};
@@ -12,6 +14,26 @@ use crate::event::{
     Action, Decimal, ErrorDeclaration, Event, EventType, ExtValue, Extension, Id, IdForm, Namespace, Quantity,
     SensorElement, SensorReport, Timestamp, TzOffset, WHO_NAMESPACE,
 };
+
+/// An object's members in the order they are written (EPCIS order, not sorted).
+type Members = Vec<(Box<str>, Json)>;
+
+/// Appends a member: names are unique by construction (fixed EPCIS names, Who names and extension names, which an
+/// imported event holds once each).
+trait Put {
+    fn put(&mut self, k: impl Into<Box<str>>, v: Json);
+}
+
+impl Put for Members {
+    fn put(&mut self, k: impl Into<Box<str>>, v: Json) {
+        self.push((k.into(), v));
+    }
+}
+
+/// A JSON string.
+fn jstr(s: impl Into<Box<str>>) -> Json {
+    Json::String(s.into())
+}
 
 /// How events are written.
 #[derive(Clone, Copy, Default)]
@@ -63,7 +85,9 @@ impl<'a> ExportOptions<'a> {
     }
 }
 
-/// Writes one event as an EPCIS 2.0 JSON-LD object. The object carries its own `@context` declaring the
+/// Writes one event as an EPCIS 2.0 JSON-LD object: a [`Json`] tree whose members are in EPCIS order and whose numbers
+/// keep their exact decimal text (`.to_string()` gives the JSON text; it is `Serialize`, indexes like a
+/// `serde_json::Value` and compares equal to one). The object carries its own `@context` declaring the
 /// extension prefixes it uses (and `tc` for [`Who`](crate::event::Who)), so it can be read back on its own.
 ///
 /// ```
@@ -80,7 +104,7 @@ impl<'a> ExportOptions<'a> {
 /// assert_eq!(event_from_json(&out, &Context::new())?, e);
 /// # Ok::<(), tracecode::Error>(())
 /// ```
-pub fn event_to_json(e: &Event, opts: &ExportOptions<'_>) -> Value {
+pub fn event_to_json(e: &Event, opts: &ExportOptions<'_>) -> Json {
     event_json(e, opts, &[])
 }
 
@@ -107,66 +131,65 @@ fn local_context(e: &Event, header: &[Namespace]) -> (Vec<Namespace>, bool) {
     (local, who_curie)
 }
 
-pub(super) fn event_json(e: &Event, opts: &ExportOptions<'_>, header: &[Namespace]) -> Value {
-    let mut m = Map::new();
+pub(super) fn event_json(e: &Event, opts: &ExportOptions<'_>, header: &[Namespace]) -> Json {
+    let mut m = Members::new();
     let (local, who_curie) = local_context(e, header);
     if !local.is_empty() {
-        let ctx: Map<String, Value> =
-            local.iter().map(|n| (n.prefix.to_string(), Value::String(n.iri.to_string()))).collect();
-        m.insert("@context".into(), Value::Object(ctx));
+        let ctx: Members = local.iter().map(|n| (n.prefix.clone(), jstr(n.iri.clone()))).collect();
+        m.put("@context", Json::Object(ctx));
     }
     let ns = &e.namespaces;
-    let s = |x: &str| Value::String(x.to_owned());
-    m.insert("type".into(), s(e.kind.as_str()));
+    let s = |x: &str| jstr(x.to_owned());
+    m.put("type", s(e.kind.as_str()));
     if let Some(id) = &e.event_id {
-        m.insert("eventID".into(), s(id));
+        m.put("eventID", s(id));
     }
-    m.insert("eventTime".into(), s(&e.event_time.to_rfc3339_auto(e.event_time_zone_offset)));
-    m.insert("eventTimeZoneOffset".into(), s(&e.event_time_zone_offset.to_string()));
+    m.put("eventTime", s(&e.event_time.to_rfc3339_auto(e.event_time_zone_offset)));
+    m.put("eventTimeZoneOffset", s(&e.event_time_zone_offset.to_string()));
     if let Some(t) = e.record_time {
-        m.insert("recordTime".into(), time_json(t));
+        m.put("recordTime", time_json(t));
     }
     match e.certification_info.as_slice() {
         [] => {}
         [one] => {
-            m.insert("certificationInfo".into(), s(one));
+            m.put("certificationInfo", s(one));
         }
         many => {
-            m.insert("certificationInfo".into(), many.iter().map(|c| s(c)).collect());
+            m.put("certificationInfo", many.iter().map(|c| s(c)).collect());
         }
     }
     if let Some(d) = &e.error_declaration {
-        m.insert("errorDeclaration".into(), error_declaration_json(d, ns));
+        m.put("errorDeclaration", error_declaration_json(d, ns));
     }
     what_json(&mut m, e, opts);
     why_json(&mut m, e, opts);
     if !e.ilmd.is_empty() {
-        m.insert("ilmd".into(), Value::Object(extensions_json(&e.ilmd, ns)));
+        m.put("ilmd", Json::Object(extensions_json(&e.ilmd, ns)));
     }
     let who_name = |local: &str| {
         if who_curie { format!("{WHO_PREFIX}:{local}") } else { format!("{WHO_NAMESPACE}{local}") }
     };
     if let Some(p) = &e.who.party {
-        m.insert(who_name("responsibleParty"), Value::String(id_text(p, opts)));
+        m.put(who_name("responsibleParty"), jstr(id_text(p, opts)));
     }
     if let Some(o) = &e.who.operator {
-        m.insert(who_name("operator"), s(o));
+        m.put(who_name("operator"), s(o));
     }
     if let Some(d) = &e.who.device {
-        m.insert(who_name("device"), s(d));
+        m.put(who_name("device"), s(d));
     }
     for x in &e.extensions {
-        m.insert(compact(&x.name, ns), ext_json(&x.value, ns));
+        m.put(compact(&x.name, ns), ext_json(&x.value, ns));
     }
-    Value::Object(m)
+    Json::Object(m)
 }
 
 /// The identifier lists, quantities, parent and action.
-fn what_json(m: &mut Map<String, Value>, e: &Event, opts: &ExportOptions<'_>) {
-    let ids = |l: &[Id]| Value::Array(l.iter().map(|i| Value::String(id_text(i, opts))).collect());
-    let qs = |l: &[Quantity]| Value::Array(l.iter().map(|q| quantity_json(q, opts)).collect());
+fn what_json(m: &mut Members, e: &Event, opts: &ExportOptions<'_>) {
+    let ids = |l: &[Id]| Json::Array(l.iter().map(|i| jstr(id_text(i, opts))).collect());
+    let qs = |l: &[Quantity]| Json::Array(l.iter().map(|q| quantity_json(q, opts)).collect());
     if let Some(p) = &e.parent_id {
-        m.insert("parentID".into(), Value::String(id_text(p, opts)));
+        m.put("parentID", jstr(id_text(p, opts)));
     }
     // An ObjectEvent or TransactionEvent without other "what" still needs its (empty) epcList to be valid.
     let needs_epc_list = match e.kind {
@@ -175,18 +198,18 @@ fn what_json(m: &mut Map<String, Value>, e: &Event, opts: &ExportOptions<'_>) {
         _ => false,
     };
     if !e.epc_list.is_empty() || needs_epc_list {
-        m.insert("epcList".into(), ids(&e.epc_list));
+        m.put("epcList", ids(&e.epc_list));
     }
     for (name, l) in [("childEPCs", &e.child_epcs), ("inputEPCList", &e.input_epc_list)] {
         if !l.is_empty() {
-            m.insert(name.into(), ids(l));
+            m.put(name, ids(l));
         }
     }
     if !e.input_quantity_list.is_empty() {
-        m.insert("inputQuantityList".into(), qs(&e.input_quantity_list));
+        m.put("inputQuantityList", qs(&e.input_quantity_list));
     }
     if !e.output_epc_list.is_empty() {
-        m.insert("outputEPCList".into(), ids(&e.output_epc_list));
+        m.put("outputEPCList", ids(&e.output_epc_list));
     }
     for (name, l) in [
         ("outputQuantityList", &e.output_quantity_list),
@@ -194,70 +217,70 @@ fn what_json(m: &mut Map<String, Value>, e: &Event, opts: &ExportOptions<'_>) {
         ("childQuantityList", &e.child_quantity_list),
     ] {
         if !l.is_empty() {
-            m.insert(name.into(), qs(l));
+            m.put(name, qs(l));
         }
     }
     if let Some(t) = &e.transformation_id {
-        m.insert("transformationID".into(), Value::String(t.to_string()));
+        m.put("transformationID", jstr(t.to_string()));
     }
     if let Some(a) = e.action {
-        m.insert("action".into(), Value::String(a.as_str().into()));
+        m.put("action", jstr(a.as_str()));
     }
 }
 
 /// bizStep to sensor data.
-fn why_json(m: &mut Map<String, Value>, e: &Event, opts: &ExportOptions<'_>) {
+fn why_json(m: &mut Members, e: &Event, opts: &ExportOptions<'_>) {
     let ns = &e.namespaces;
-    let s = |x: &str| Value::String(x.to_owned());
+    let s = |x: &str| jstr(x.to_owned());
     if let Some(b) = &e.biz_step {
-        m.insert("bizStep".into(), s(b.term()));
+        m.put("bizStep", s(b.term()));
     }
     if let Some(d) = &e.disposition {
-        m.insert("disposition".into(), s(d.term()));
+        m.put("disposition", s(d.term()));
     }
     if let Some(pd) = &e.persistent_disposition {
-        let mut o = Map::new();
+        let mut o = Members::new();
         if !pd.set.is_empty() {
-            o.insert("set".into(), pd.set.iter().map(|d| s(d.term())).collect());
+            o.put("set", pd.set.iter().map(|d| s(d.term())).collect());
         }
         if !pd.unset.is_empty() {
-            o.insert("unset".into(), pd.unset.iter().map(|d| s(d.term())).collect());
+            o.put("unset", pd.unset.iter().map(|d| s(d.term())).collect());
         }
-        m.insert("persistentDisposition".into(), Value::Object(o));
+        m.put("persistentDisposition", Json::Object(o));
     }
     for (name, place) in [("readPoint", &e.read_point), ("bizLocation", &e.biz_location)] {
         if let Some(pl) = place {
-            let mut o = Map::new();
-            o.insert("id".into(), Value::String(id_text(&pl.id, opts)));
+            let mut o = Members::new();
+            o.put("id", jstr(id_text(&pl.id, opts)));
             o.extend(extensions_json(&pl.extensions, ns));
-            m.insert(name.into(), Value::Object(o));
+            m.put(name, Json::Object(o));
         }
     }
     if !e.biz_transactions.is_empty() {
         let l = e.biz_transactions.iter().map(|b| {
-            let mut o = Map::new();
+            let mut o = Members::new();
             if let Some(k) = &b.kind {
-                o.insert("type".into(), s(k.term()));
+                o.put("type", s(k.term()));
             }
-            o.insert("bizTransaction".into(), Value::String(id_text(&b.value, opts)));
-            Value::Object(o)
+            o.put("bizTransaction", jstr(id_text(&b.value, opts)));
+            Json::Object(o)
         });
-        m.insert("bizTransactionList".into(), l.collect());
+        m.put("bizTransactionList", l.collect());
     }
     for (name, key, list) in [("sourceList", "source", &e.sources), ("destinationList", "destination", &e.destinations)]
     {
         if !list.is_empty() {
             let l = list.iter().map(|sd| {
-                let mut o = Map::new();
-                o.insert("type".into(), s(sd.kind.term()));
-                o.insert(key.into(), Value::String(id_text(&sd.id, opts)));
-                Value::Object(o)
+                let mut o = Members::new();
+                o.put("type", s(sd.kind.term()));
+                o.put(key, jstr(id_text(&sd.id, opts)));
+                Json::Object(o)
             });
-            m.insert(name.into(), l.collect());
+            m.put(name, l.collect());
         }
     }
     if !e.sensor_elements.is_empty() {
-        m.insert("sensorElementList".into(), e.sensor_elements.iter().map(|el| sensor_element_json(el, ns)).collect());
+        m.put("sensorElementList", e.sensor_elements.iter().map(|el| sensor_element_json(el, ns)).collect());
     }
 }
 
@@ -277,65 +300,67 @@ fn id_text(id: &Id, opts: &ExportOptions<'_>) -> String {
     id.to_uri(IdForm::DigitalLink)
 }
 
-fn time_json(t: Timestamp) -> Value {
-    Value::String(t.to_rfc3339_auto(TzOffset::UTC))
+fn time_json(t: Timestamp) -> Json {
+    jstr(t.to_rfc3339_auto(TzOffset::UTC))
 }
 
-fn decimal_json(d: &Decimal) -> Value {
-    // arbitrary_precision: the number keeps its exact decimal text.
-    serde_json::from_str::<Number>(d.as_str()).map_or_else(|_| Value::String(d.as_str().to_owned()), Value::Number)
+fn decimal_json(d: &Decimal) -> Json {
+    // The number keeps its exact decimal text (serde_json's `Number` would need `arbitrary_precision` for that); a
+    // text that is not JSON number syntax is written as a string, as before.
+    let t = d.as_str();
+    let number = t.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+        && !t.contains(|c: char| c.is_ascii_whitespace())
+        && RawValue::from_string(t.to_owned()).is_ok();
+    if number { Json::Number(t.into()) } else { jstr(t) }
 }
 
-fn quantity_json(q: &Quantity, opts: &ExportOptions<'_>) -> Value {
-    let mut o = Map::new();
-    o.insert("epcClass".into(), Value::String(id_text(&q.class, opts)));
+fn quantity_json(q: &Quantity, opts: &ExportOptions<'_>) -> Json {
+    let mut o = Members::new();
+    o.put("epcClass", jstr(id_text(&q.class, opts)));
     if let Some(n) = &q.quantity {
-        o.insert("quantity".into(), decimal_json(n));
+        o.put("quantity", decimal_json(n));
     }
     if let Some(u) = &q.uom {
-        o.insert("uom".into(), Value::String(u.to_string()));
+        o.put("uom", jstr(u.to_string()));
     }
-    Value::Object(o)
+    Json::Object(o)
 }
 
-fn error_declaration_json(d: &ErrorDeclaration, ns: &[Namespace]) -> Value {
-    let mut o = Map::new();
-    o.insert("declarationTime".into(), time_json(d.declaration_time));
+fn error_declaration_json(d: &ErrorDeclaration, ns: &[Namespace]) -> Json {
+    let mut o = Members::new();
+    o.put("declarationTime", time_json(d.declaration_time));
     if let Some(r) = &d.reason {
-        o.insert("reason".into(), Value::String(r.term().to_owned()));
+        o.put("reason", jstr(r.term().to_owned()));
     }
     if !d.corrective_event_ids.is_empty() {
-        o.insert(
-            "correctiveEventIDs".into(),
-            d.corrective_event_ids.iter().map(|c| Value::String(c.to_string())).collect(),
-        );
+        o.put("correctiveEventIDs", d.corrective_event_ids.iter().map(|c| jstr(c.to_string())).collect());
     }
     o.extend(extensions_json(&d.extensions, ns));
-    Value::Object(o)
+    Json::Object(o)
 }
 
-fn put_str(o: &mut Map<String, Value>, k: &str, v: Option<&str>) {
+fn put_str(o: &mut Members, k: &str, v: Option<&str>) {
     if let Some(v) = v {
-        o.insert(k.into(), Value::String(v.to_owned()));
+        o.put(k, jstr(v.to_owned()));
     }
 }
 
-fn put_time(o: &mut Map<String, Value>, k: &str, v: Option<Timestamp>) {
+fn put_time(o: &mut Members, k: &str, v: Option<Timestamp>) {
     if let Some(t) = v {
-        o.insert(k.into(), time_json(t));
+        o.put(k, time_json(t));
     }
 }
 
-fn put_dec(o: &mut Map<String, Value>, k: &str, v: Option<&Decimal>) {
+fn put_dec(o: &mut Members, k: &str, v: Option<&Decimal>) {
     if let Some(d) = v {
-        o.insert(k.into(), decimal_json(d));
+        o.put(k, decimal_json(d));
     }
 }
 
-fn sensor_element_json(el: &SensorElement, ns: &[Namespace]) -> Value {
-    let mut o = Map::new();
+fn sensor_element_json(el: &SensorElement, ns: &[Namespace]) -> Json {
+    let mut o = Members::new();
     if let Some(m) = &el.metadata {
-        let mut mo = Map::new();
+        let mut mo = Members::new();
         put_time(&mut mo, "time", m.time);
         put_time(&mut mo, "startTime", m.start_time);
         put_time(&mut mo, "endTime", m.end_time);
@@ -345,19 +370,19 @@ fn sensor_element_json(el: &SensorElement, ns: &[Namespace]) -> Value {
         put_str(&mut mo, "dataProcessingMethod", m.data_processing_method.as_deref());
         put_str(&mut mo, "bizRules", m.biz_rules.as_deref());
         mo.extend(extensions_json(&m.extensions, ns));
-        o.insert("sensorMetadata".into(), Value::Object(mo));
+        o.put("sensorMetadata", Json::Object(mo));
     }
-    o.insert("sensorReport".into(), el.reports.iter().map(|r| sensor_report_json(r, ns)).collect());
+    o.put("sensorReport", el.reports.iter().map(|r| sensor_report_json(r, ns)).collect());
     o.extend(extensions_json(&el.extensions, ns));
-    Value::Object(o)
+    Json::Object(o)
 }
 
-fn sensor_report_json(r: &SensorReport, ns: &[Namespace]) -> Value {
-    let mut o = Map::new();
+fn sensor_report_json(r: &SensorReport, ns: &[Namespace]) -> Json {
+    let mut o = Members::new();
     if let Some(k) = &r.kind {
         let short =
             k.strip_prefix(GS1_VOC).filter(|t| !t.is_empty() && !t.starts_with("//")).map(|t| format!("gs1:{t}"));
-        o.insert("type".into(), Value::String(short.unwrap_or_else(|| k.to_string())));
+        o.put("type", jstr(short.unwrap_or_else(|| k.to_string())));
     }
     put_str(&mut o, "exception", r.exception.as_deref());
     put_str(&mut o, "deviceID", r.device_id.as_deref());
@@ -372,7 +397,7 @@ fn sensor_report_json(r: &SensorReport, ns: &[Namespace]) -> Value {
     put_str(&mut o, "component", r.component.as_deref());
     put_str(&mut o, "stringValue", r.string_value.as_deref());
     if let Some(b) = r.boolean_value {
-        o.insert("booleanValue".into(), Value::Bool(b));
+        o.put("booleanValue", Json::Bool(b));
     }
     put_str(&mut o, "hexBinaryValue", r.hex_binary_value.as_deref());
     put_str(&mut o, "uriValue", r.uri_value.as_deref());
@@ -385,7 +410,7 @@ fn sensor_report_json(r: &SensorReport, ns: &[Namespace]) -> Value {
     put_str(&mut o, "uom", r.uom.as_deref());
     put_str(&mut o, "coordinateReferenceSystem", r.coordinate_reference_system.as_deref());
     o.extend(extensions_json(&r.extensions, ns));
-    Value::Object(o)
+    Json::Object(o)
 }
 
 /// An expanded name written back as a CURIE when one of the event's namespaces covers it (longest IRI wins).
@@ -402,18 +427,18 @@ fn compact(name: &str, ns: &[Namespace]) -> String {
     }
 }
 
-fn extensions_json(list: &[Extension], ns: &[Namespace]) -> Map<String, Value> {
-    list.iter().map(|x| (compact(&x.name, ns), ext_json(&x.value, ns))).collect()
+fn extensions_json(list: &[Extension], ns: &[Namespace]) -> Members {
+    list.iter().map(|x| (compact(&x.name, ns).into(), ext_json(&x.value, ns))).collect()
 }
 
-fn ext_json(v: &ExtValue, ns: &[Namespace]) -> Value {
+fn ext_json(v: &ExtValue, ns: &[Namespace]) -> Json {
     match v {
-        ExtValue::Null => Value::Null,
-        ExtValue::Bool(b) => Value::Bool(*b),
+        ExtValue::Null => Json::Null,
+        ExtValue::Bool(b) => Json::Bool(*b),
         ExtValue::Number(d) => decimal_json(d),
-        ExtValue::String(s) => Value::String(s.to_string()),
+        ExtValue::String(s) => jstr(s.to_string()),
         ExtValue::Array(a) => a.iter().map(|x| ext_json(x, ns)).collect(),
-        ExtValue::Object(o) => Value::Object(extensions_json(o, ns)),
+        ExtValue::Object(o) => Json::Object(extensions_json(o, ns)),
     }
 }
 
@@ -424,7 +449,7 @@ mod tests {
     use crate::code::gs1::gcp::{FixedGcpLength, NoGcpTable};
     use crate::event::epcis_json::{Context, event_from_json};
     use proptest::prelude::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn export_ids_urn_or_digital_link() {

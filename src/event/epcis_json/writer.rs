@@ -3,10 +3,8 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use serde_json::{Map, Value};
-
 use super::to_json::{ExportOptions, event_json, is_standard};
-use super::{EPCIS_CONTEXT, WHO_PREFIX};
+use super::{EPCIS_CONTEXT, Json, WHO_PREFIX};
 use crate::event::{Event, Namespace, Timestamp, TzOffset, WHO_NAMESPACE};
 use crate::{Error, ErrorKind};
 
@@ -60,10 +58,10 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
                 header.push(n.clone());
             }
         }
-        let ctx: Map<String, Value> =
-            header.iter().map(|n| (n.prefix.to_string(), Value::String(n.iri.to_string()))).collect();
+        // In the order declared (a `serde_json::Value` would sort the prefixes without `preserve_order`).
+        let ctx = header.iter().map(|n| (n.prefix.clone(), Json::String(n.iri.clone()))).collect();
         let created = opts.creation_date.unwrap_or_else(now);
-        let head = serde_json::json!([EPCIS_CONTEXT, Value::Object(ctx)]);
+        let head = Json::Array(vec![Json::String(EPCIS_CONTEXT.into()), Json::Object(ctx)]);
         let text = format!(
             "{{\"@context\":{head},\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":\"{}\",\
              \"epcisBody\":{{\"eventList\":[",
@@ -82,7 +80,8 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
         let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
         self.first = false;
         self.w.write_all(sep).map_err(io_error)?;
-        serde_json::to_writer(&mut self.w, &v).map_err(|e| io_error(e.into()))
+        // The tree's own text: EPCIS member order and exact numbers, without serde_json's features.
+        write!(self.w, "{v}").map_err(io_error)
     }
 
     /// Closes the document and returns the writer (flushed).
@@ -151,7 +150,7 @@ mod tests {
     use super::*;
     use crate::event::epcis_json::{Context, Mode, event_from_json, import_all};
     use proptest::prelude::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn writer_adds_event_contexts_for_new_prefixes() {
@@ -172,6 +171,33 @@ mod tests {
         assert_eq!(list[1]["@context"], json!({"ex": "urn:other:", "zz": "urn:zz:"}));
         let (events, _) = import_all(bytes.as_slice(), Mode::AllOrNothing).unwrap();
         assert_eq!(events, vec![a, b]);
+    }
+
+    #[test]
+    fn members_in_epcis_order_numbers_exact() {
+        // Written as declared and in EPCIS order, not sorted (no serde_json `preserve_order` needed).
+        let zz = Namespace { prefix: "zz".into(), iri: "urn:zz:".into() };
+        let v = with(with(base_event(), "ex:n", json!(1)), "quantityList", json!([{"epcClass": "urn:a:b"}]));
+        let mut e = event_from_json(&v, &ex_ctx()).unwrap();
+        e.extensions[0].value =
+            crate::event::ExtValue::Number(crate::event::Decimal::parse("12345678901234567890.123456789").unwrap());
+        let mut w = DocumentWriter::new(
+            Vec::new(),
+            &ExportOptions::default().creation_date(Timestamp(0)),
+            &[zz, e.namespaces[0].clone()],
+        )
+        .unwrap();
+        w.write_event(&e).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        let head = format!(
+            "{{\"@context\":[\"{EPCIS_CONTEXT}\",{{\"zz\":\"urn:zz:\",\"ex\":\"https://ns.example.com/epcis/\",\
+             \"tc\":\"{WHO_NAMESPACE}\"}}],\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\
+             \"creationDate\":\"1970-01-01T00:00:00.000Z\",\"epcisBody\":{{\"eventList\":[\n{{\"type\":\"ObjectEvent\",\
+             \"eventTime\":"
+        );
+        assert!(text.starts_with(&head), "{text}");
+        assert!(text.contains(r#""quantityList":[{"epcClass":"urn:a:b"}],"action":"OBSERVE""#), "{text}");
+        assert!(text.ends_with("\"ex:n\":12345678901234567890.123456789}\n]}}\n"), "{text}");
     }
 
     proptest! {
