@@ -4,7 +4,6 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use serde_json::json;
 use tracecode::Error;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions};
 use tracecode::store::{Store, TraceStore};
@@ -64,9 +63,9 @@ pub(crate) fn feed(a: &SinceArgs) -> ExitCode {
     let opts = ExportOptions::default();
     let mut out = BufWriter::new(io::stdout().lock());
     let r = each_since(store, since, limit, |item| {
-        let line = json!({"seq": item.seq, "event_id": item.id.to_string(),
-                          "event": epcis_json::event_to_json(&item.event, &opts)});
-        writeln!(out, "{line}")
+        // Written by hand so the members keep this order and the event's numbers their exact text.
+        let event = epcis_json::event_to_json(&item.event, &opts);
+        writeln!(out, "{{\"seq\":{},\"event_id\":\"{}\",\"event\":{event}}}", item.seq, item.id)
     });
     match r.and_then(|n| out.flush().map(|()| n).map_err(Error::from)) {
         Ok(_) => ExitCode::SUCCESS,
