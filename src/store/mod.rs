@@ -24,7 +24,7 @@
 //! state holds a RocksDB snapshot, which keeps obsolete versions from being compacted away).
 //!
 //! Another process (a CLI command beside a running service) opens the store
-//! [read-only](Options::read_only): no lock, nothing written, the state as of its open until
+//! read-only ([`Options::read_only`]): no lock, nothing written, the state as of its open until
 //! [`Store::catch_up`]. The feed and query results come in pages ([`TraceStore::events_since`],
 //! [`TraceStore::query`]) or item by item through [`TraceStoreExt::feed`] and [`TraceStoreExt::query_iter`].
 //!
@@ -79,6 +79,15 @@
 //! assert_eq!(r.state.last_biz_step, Some(BizStep::Commissioning));
 //! # Ok::<(), tracecode::Error>(())
 //! ```
+// Without the `rocksdb` feature the RocksDB store is not built: its links in these docs point at the feature list.
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Store`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Store::reader`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Reader`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Reader::pin`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Store::session`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Session`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Options::read_only`]: crate#crate-features")]
+#![cfg_attr(not(feature = "rocksdb"), doc = "[`Store::catch_up`]: crate#crate-features")]
 
 use std::fmt;
 use std::str::FromStr;
@@ -703,7 +712,7 @@ pub struct Stats {
     pub hot_bytes: u64,
 }
 
-/// The store interface shared by [`Store`] (RocksDB) and [`MemoryStore`] (reference model).
+/// The store interface shared by `Store` (RocksDB, feature `rocksdb`) and [`MemoryStore`] (reference model).
 pub trait TraceStore {
     /// Stores a batch of events atomically, idempotently (by [`EventId`]).
     ///
