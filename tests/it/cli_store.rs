@@ -849,3 +849,29 @@ fn recover_and_read_only() {
     let v = after.ok().json();
     assert_eq!((v["ok"].as_bool(), v["losses"].as_u64()), (Some(true), Some(1)));
 }
+
+/// Reading commands open the store read-only: they work while another process (here, this test holding a
+/// writer) has the store open for writing, and see what it committed before they started. Writing commands are
+/// refused with `locked`.
+#[test]
+fn reading_commands_work_while_a_writer_holds_the_store() {
+    use tracecode::store::{Options, Store, TraceStore};
+    let t = Tmp::new("beside-writer");
+    let db = t.at("db");
+    let first = t.write("first.json", &epcis_doc(&object_events(50, "W")));
+    tc(&["import", "--db", &db, &first]).ok();
+    let writer = Store::open(Path::new(&db), Options::default()).unwrap();
+    assert_eq!(stats(&db)["events"], 50);
+    let found = tc(&["resolve", "--db", &db, "(01)09506000134352(21)W7"]);
+    assert_eq!(found.code, Some(0), "{}", found.stderr);
+    assert_eq!(verify(&db)["ok"], true);
+    // What the writer commits is seen by the next command.
+    let more: Vec<Event> = import_all(epcis_doc(&object_events(5, "V")).as_bytes(), Mode::AcceptValid).unwrap().0;
+    writer.ingest(more).unwrap();
+    assert_eq!(stats(&db)["events"], 55);
+    // A writing command cannot take the lock.
+    let refused = tc(&["import", "--db", &db, &first]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(refused.stderr.contains("\"locked\""), "{}", refused.stderr);
+    drop(writer);
+}

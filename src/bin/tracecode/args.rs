@@ -142,8 +142,9 @@ pub(crate) struct ReadDb {
     /// The store directory.
     #[arg(long, value_name = "DIR")]
     pub db: PathBuf,
-    /// Write nothing: a store on a full disk or a read-only file system, or one another process writes, can
-    /// still be read.
+    /// Write nothing. Reading commands always open the store this way (no lock: they work on a store on a full
+    /// disk, on a read-only file system, or one a service is writing); the flag is accepted for scripts that
+    /// pass it, and makes `recall` refuse `--commit`.
     #[arg(long)]
     pub read_only: bool,
 }

@@ -129,11 +129,10 @@ fn table(input: &str, r: &Resolution, state_only: bool, last: usize) -> String {
 
 /// Runs `tracecode resolve`.
 pub(crate) fn run(a: &Args) -> ExitCode {
-    let store =
-        match crate::store_cmd::open(&a.db.db, crate::store_cmd::existing().read_only(a.db.read_only), EXIT_ERROR) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+    let store = match crate::store_cmd::open(&a.db.db, crate::store_cmd::existing().read_only(true), EXIT_ERROR) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let (mut not_found, mut errors) = (false, false);
     let mut reader = store.reader();
     let mut out = io::stdout().lock();

@@ -61,9 +61,10 @@ pub(crate) fn existing() -> Options {
     Options::default().create_if_missing(false)
 }
 
-/// Opens an existing store for reading (`--read-only` honoured); failures exit 1.
+/// Opens an existing store for reading: always read-only (no lock, nothing written), so reading commands work
+/// while another process (a service) writes the store; failures exit 1.
 pub(crate) fn open_read(db: &ReadDb) -> Result<Store, ExitCode> {
-    open(&db.db, existing().read_only(db.read_only), 1)
+    open(&db.db, existing().read_only(true), 1)
 }
 
 pub(crate) fn fail(input: &str, e: &Error) -> ExitCode {

@@ -130,9 +130,10 @@ fn print_json(v: &Value) {
     let _ = writeln!(out);
 }
 
-/// Opens the store of a walk (writable for `recall --commit`); failures exit 2.
+/// Opens the store of a walk: read-only (it works beside a writing service) except for `recall --commit`;
+/// failures exit 2.
 fn open(w: &WalkArgs, write: bool) -> Result<Store, ExitCode> {
-    let opts = crate::store_cmd::existing().read_only(w.db.read_only && !write);
+    let opts = crate::store_cmd::existing().read_only(!write);
     crate::store_cmd::open(&w.db.db, opts, EXIT_ERROR)
 }
 
