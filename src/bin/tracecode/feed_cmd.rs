@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use tracecode::Error;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions};
-use tracecode::store::{Store, TraceStore};
+use tracecode::store::{Store, TraceStore, TraceStoreExt};
 
 use crate::args::{ReadDb, count};
 use crate::progress::Progress;
@@ -28,27 +28,18 @@ pub(crate) struct SinceArgs {
     limit: Option<usize>,
 }
 
-/// Streams the feed after `since` in pages, calling `f` for each item.
+/// Streams the feed after `since` (the library's paged iterator), calling `f` for each item, at most `limit`.
 fn each_since(
     store: &Store,
     since: u64,
     limit: Option<usize>,
     mut f: impl FnMut(&tracecode::store::FeedItem) -> io::Result<()>,
 ) -> Result<u64, Error> {
-    let mut cursor = since;
     let mut n = 0u64;
-    loop {
-        let want = limit.map_or(1024, |l| l.saturating_sub(usize::try_from(n).unwrap_or(usize::MAX)).min(1024));
-        if want == 0 {
-            break;
-        }
-        let page = store.events_since(cursor, want)?;
-        let Some(last) = page.last() else { break };
-        cursor = last.seq;
-        for item in &page {
-            f(item).map_err(|e| Error::from(io::Error::new(e.kind(), format!("cannot write: {e}"))))?;
-            n += 1;
-        }
+    let page = limit.map_or(1024, |l| l.clamp(1, 1024));
+    for item in store.feed(since).page_size(page).take(limit.unwrap_or(usize::MAX)) {
+        f(&item?).map_err(|e| Error::from(io::Error::new(e.kind(), format!("cannot write: {e}"))))?;
+        n += 1;
     }
     Ok(n)
 }

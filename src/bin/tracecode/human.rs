@@ -2,22 +2,15 @@
 
 use std::fmt::Write as _;
 
-use tracecode::event::{Event, Id, IdForm, Timestamp, TzOffset};
+use tracecode::event::{Event, Id};
 use tracecode::store::State;
 
 /// An identifier as key text (`01/…/21/…`), the URI otherwise.
-pub(crate) fn id_text(id: &Id) -> String {
-    id.to_uri(IdForm::KeyText)
-}
+pub(crate) use tracecode::trace::key_text as id_text;
 
 /// An optional identifier, `-` for none.
 pub(crate) fn opt_id(id: Option<&Id>) -> String {
     id.map_or_else(|| "-".into(), id_text)
-}
-
-/// A time in RFC 3339 at its own offset.
-fn time(t: Timestamp, off: TzOffset) -> String {
-    t.to_rfc3339_auto(off)
 }
 
 /// A state on one line: disposition, persistent dispositions, location, container, owner, holder.
@@ -56,7 +49,8 @@ pub(crate) fn event_line(e: &Event) -> String {
         (None, Some(a)) => a.as_str().to_owned(),
         (None, None) => String::new(),
     };
-    let mut s = format!("{} {:<12} {:<28}", time(e.event_time, e.event_time_zone_offset), e.kind.as_str(), what);
+    let mut s =
+        format!("{} {:<12} {:<28}", e.event_time.to_rfc3339_auto(e.event_time_zone_offset), e.kind.as_str(), what);
     if let Some(d) = &e.disposition {
         let _ = write!(s, " → {d}");
     }

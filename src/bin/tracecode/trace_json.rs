@@ -2,12 +2,12 @@
 //! the CLI's output format, not the library's: an embedder serialises the library's types as it needs.
 
 use serde_json::{Value, json};
-use tracecode::event::{BizStep, Disposition, Id, Timestamp, TzOffset};
+use tracecode::event::{BizStep, Disposition, Id, Timestamp};
 use tracecode::store::State;
 use tracecode::trace::{Affected, Recall, Trace, TraceEdge, key_text};
 
 fn time_json(t: Option<Timestamp>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339_auto(TzOffset::UTC)))
+    t.map_or(Value::Null, |t| Value::String(t.to_string()))
 }
 
 fn id_json(id: Option<&Id>) -> Value {
