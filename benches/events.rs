@@ -17,11 +17,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tracecode::event::digest::{event_id, gs1_event_hash};
 use tracecode::event::epcis_json::{
     Context, ExportOptions, Mode, event_from_json, event_to_json, export_document, import_all,
 };
 use tracecode::event::frame::{self, MemoryDictionary};
-use tracecode::event::id::{event_id, gs1_event_hash};
 use tracecode::event::{
     Action, BizStep, BizTransaction, BizTransactionType, Disposition, Event, EventType, Id, Place, SourceDest,
     SourceDestType, Timestamp,

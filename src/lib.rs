@@ -14,7 +14,7 @@
 //!    every spelling.
 //! 2. **Compact events** ([`event`]): the EPCIS 2.0 / CBV 2.0 model with a *who* (responsible party, operator,
 //!    device), checksummed binary frames ([`event::frame`], layout in `docs/FORMAT.md`), BLAKE3 content ids and
-//!    per-code hash chains plus the interoperable GS1 canonical event hash ([`event::id`]), and streaming EPCIS
+//!    per-code hash chains plus the interoperable GS1 canonical event hash ([`event::digest`]), and streaming EPCIS
 //!    2.0 JSON-LD import/export ([`event::epcis_json`]).
 //! 3. **A chain index** ([`store`]): an embedded RocksDB store (feature `rocksdb`) with idempotent atomic
 //!    ingest, per-code hash chains, an auditable log with checkpoints, secondary indexes, a change feed,

@@ -28,9 +28,9 @@
 //! # Ok::<(), tracecode::Error>(())
 //! ```
 
+pub mod digest;
 pub mod epcis_json;
 pub mod frame;
-pub mod id;
 pub mod time;
 pub mod vocab;
 
@@ -597,7 +597,7 @@ pub struct Namespace {
 /// Rust-shaped JSON (snake-case names, nanosecond integers), which no EPCIS system reads. EPCIS 2.0 JSON-LD is
 /// [`epcis_json`] ([`event_to_json`](epcis_json::event_to_json), [`event_from_slice`](epcis_json::event_from_slice),
 /// [`DocumentWriter`](epcis_json::DocumentWriter)); the compact binary form is [`frame`]. Identifiers, times,
-/// [`EventId`](id::EventId) and [`Link`](id::Link) do implement serde: their text in human-readable formats.
+/// [`EventId`](digest::EventId) and [`Link`](digest::Link) do implement serde: their text in human-readable formats.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs, reason = "fields are the EPCIS 2.0 JSON keys of the same name, in snake case")]
 pub struct Event {
@@ -606,7 +606,9 @@ pub struct Event {
     pub event_time: Timestamp,
     pub event_time_zone_offset: TzOffset,
     pub record_time: Option<Timestamp>,
-    pub event_id: Option<Box<str>>,
+    /// `eventID`: the identifier the capturing application gave the event (a URI), distinct from the content
+    /// address [`EventId`](digest::EventId) tracecode computes.
+    pub epcis_event_id: Option<Box<str>>,
     pub certification_info: Vec<Box<str>>,
     pub error_declaration: Option<ErrorDeclaration>,
     pub action: Option<Action>,
@@ -647,7 +649,7 @@ impl Event {
             event_time: time,
             event_time_zone_offset: offset,
             record_time: None,
-            event_id: None,
+            epcis_event_id: None,
             certification_info: Vec::new(),
             error_declaration: None,
             action: None,

@@ -5,7 +5,7 @@
 //! (The genealogy oracle in the tests re-derives edges independently from raw events.)
 
 use crate::code::TraceKey;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Action, Event, EventType, ExtValue, Id, Timestamp};
 
 use super::{Edge, EdgeKind, Rel, Seq};

@@ -2,8 +2,8 @@
 #![cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "helpers used by the RocksDB store"))]
 
 use crate::code::TraceKey;
+use crate::event::digest::{EventId, Link};
 use crate::event::frame::Vocab;
-use crate::event::id::{EventId, Link};
 use crate::event::{Action, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 

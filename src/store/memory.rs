@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use crate::code::TraceKey;
-use crate::event::id::{EventId, GENESIS, Link, chain_step, event_id};
+use crate::event::digest::{EventId, GENESIS, Link, chain_step, event_id};
 use crate::event::{Action, Event, EventType, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 

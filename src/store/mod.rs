@@ -39,7 +39,7 @@
 //! Each event joins the **chain** of every node it is about ([`Event::subjects`]: EPCs, parent, children,
 //! inputs, outputs, quantity classes). A node is an [`Id`]: a [`TraceKey`] for codes, or an opaque URI. A
 //! node's chain is in record order, and each entry carries the per-node hash-chain link
-//! `link = chain_step(previous link, event id)` starting at [`crate::event::id::GENESIS`].
+//! `link = chain_step(previous link, event id)` starting at [`crate::event::digest::GENESIS`].
 //!
 //! The store-wide **log** lists every event in record order with a running checkpoint hash
 //! `h[seq] = BLAKE3(h[seq-1] ‖ seq (8 bytes, big-endian) ‖ event id)` from `h[0] = `[`LOG_GENESIS`]: give an
@@ -94,7 +94,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::code::TraceKey;
-use crate::event::id::{EventId, Link};
+use crate::event::digest::{EventId, Link};
 use crate::event::{Action, BizStep, Disposition, Event, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 
@@ -143,7 +143,7 @@ pub const LOG_GENESIS: Link = Link([
 /// One step of the log's checkpoint chain: `BLAKE3(prev ‖ seq as 8 bytes big-endian ‖ event id)`.
 ///
 /// ```
-/// use tracecode::event::id::EventId;
+/// use tracecode::event::digest::EventId;
 /// use tracecode::store::{log_step, LOG_GENESIS};
 /// assert_ne!(log_step(&LOG_GENESIS, 1, &EventId([0; 32])), log_step(&LOG_GENESIS, 2, &EventId([0; 32])));
 /// ```

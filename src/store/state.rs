@@ -1,7 +1,7 @@
 //! Deriving a node's [`State`] from its events.
 
 use crate::Error;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Action, Disposition, Event, EventType, Id, SourceDestType, Timestamp};
 
 use super::{Seq, State};
@@ -25,7 +25,7 @@ use super::{Seq, State};
 ///
 /// ```
 /// use tracecode::event::{Action, Disposition, Event, EventType, Id, Timestamp, TzOffset};
-/// use tracecode::event::id::EventId;
+/// use tracecode::event::digest::EventId;
 /// use tracecode::store::derive_state;
 ///
 /// let item = Id::parse("urn:epc:id:sgtin:0614141.107346.1")?;

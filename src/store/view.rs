@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use crate::Error;
 use crate::code::TraceKey;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Action, Id, SourceDestType, Timestamp};
 
 use super::{Edge, EdgeKind, Rel, Seq, keys};

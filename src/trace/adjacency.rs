@@ -9,7 +9,7 @@ use super::model::{Direction, EdgeRef, NodeKind, NodeRole, Step, Trace, TraceEdg
 use super::rules::{
     Base, HAND_NONE, Mode, base_of, follows, hand_code, is_hand_over, kind_of, role_of, root_mode, target_mode,
 };
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Action, Id, Timestamp};
 use crate::hash::FastState;
 use crate::store::{Edge, EdgeKind, Rel, Seq, TraceStore, keys};

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use super::model::Direction;
 use super::walk::hash_key;
 use crate::code::TraceKey;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Action, Id, Timestamp};
 use crate::hash::FastState;
 use crate::store::view::{CHILD, RELS, rel_index};

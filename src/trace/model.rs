@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Action, Id, IdForm, Timestamp};
 use crate::store::{EdgeKind, Rel, Seq, State};
 

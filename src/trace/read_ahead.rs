@@ -273,7 +273,7 @@ impl Drop for ReadAhead<'_, '_> {
 mod tests {
     use super::*;
     use crate::code::TraceKey;
-    use crate::event::id::EventId;
+    use crate::event::digest::EventId;
     use crate::event::{Action, Event, EventType, Id, SourceDestType, Timestamp, TzOffset};
     use std::collections::HashMap;
     use std::ops::ControlFlow;

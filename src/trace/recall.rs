@@ -7,7 +7,7 @@ use super::collect::{parse_root, trace};
 use super::model::{Direction, NodeKind, NodeRole, Trace, TraceNode, TraceOptions, key_text};
 use crate::Error;
 use crate::code::KeyKind;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{
     Action, BizStep, Disposition, Event, EventType, ExtValue, Extension, Id, PersistentDisposition, Place, Quantity,
     SourceDestType, Timestamp, TzOffset,

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tracecode::event::Event;
+use tracecode::event::digest::event_id;
 use tracecode::event::epcis_json::{Mode, import_all};
-use tracecode::event::id::event_id;
 
 /// The batch size `tracecode import` commits atomically (import_cmd.rs `IMPORT_BATCH`).
 const IMPORT_BATCH: u64 = 4096;

@@ -15,7 +15,7 @@ use tracecode::event::epcis_json::{
     self, Context, DocumentKind, ExportOptions, Importer, MAX_EVENT_VALUES, MAX_NUMBER, MAX_STRING, Mode,
     event_from_json, event_from_slice, event_to_json, export_document, import_all,
 };
-use tracecode::event::{Action, BizStep, EventType, ExtValue, Id, MAX_URI, TzOffset, frame, id};
+use tracecode::event::{Action, BizStep, EventType, ExtValue, Id, MAX_URI, TzOffset, digest, frame};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/epcis").join(name)
@@ -37,7 +37,7 @@ fn worked_example_hashes_in_both_spellings() {
     sorted.epc_list.sort();
     assert_eq!(sorted, events[1]);
     for e in &events {
-        assert_eq!(id::gs1_event_hash(e).unwrap(), WORKED_HASH);
+        assert_eq!(digest::gs1_event_hash(e).unwrap(), WORKED_HASH);
     }
     let out = event_to_json(&events[0], &ExportOptions::default());
     assert_eq!(out["eventTime"], "2022-02-16T20:33:31.116-06:00");
@@ -98,7 +98,7 @@ fn round_trip(name: &str, opts: &ExportOptions<'_>) {
     let (back, _) = import_all(out.as_slice(), Mode::AllOrNothing).unwrap();
     assert_eq!(back, events, "{name}");
     for (a, b) in events.iter().zip(&back) {
-        assert_eq!(id::gs1_event_hash(a).unwrap(), id::gs1_event_hash(b).unwrap());
+        assert_eq!(digest::gs1_event_hash(a).unwrap(), digest::gs1_event_hash(b).unwrap());
     }
     // The exported JSON is stable: exporting the re-imported events gives the same events again.
     let again: Vec<_> = back.iter().map(|e| event_to_json(e, opts)).collect();

@@ -26,7 +26,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use tracecode::ErrorKind;
 use tracecode::code::TraceKey;
-use tracecode::event::id::EventId;
+use tracecode::event::digest::EventId;
 use tracecode::event::{
     Action, BizStep, BizTransaction, BizTransactionType, Decimal, Disposition, ErrorDeclaration, ErrorReason, Event,
     EventType, ExtValue, Extension, Id, PersistentDisposition, Place, Quantity, SourceDest, SourceDestType, Timestamp,
@@ -421,7 +421,7 @@ fn build(s: &Spec) -> Event {
     // Capture metadata: not part of the event's identity.
     if flag(6) {
         e.record_time = Some(at(SLOTS));
-        e.event_id = Some(format!("urn:uuid:00000000-0000-4000-8000-{:012}", s.time).into());
+        e.epcis_event_id = Some(format!("urn:uuid:00000000-0000-4000-8000-{:012}", s.time).into());
     }
     // Sometimes a frame too big to be copied into the chains: resolving reads it from the `event` family.
     if s.flags & 0x30 == 0x30 {
@@ -468,7 +468,7 @@ fn workload() -> impl Strategy<Value = Workload> {
                 match pos.index(4) {
                     0 => {
                         ev.record_time = Some(at(SLOTS + 1));
-                        ev.event_id = Some("urn:uuid:6d0b5c3e-0000-4000-8000-000000000001".into());
+                        ev.epcis_event_id = Some("urn:uuid:6d0b5c3e-0000-4000-8000-000000000001".into());
                     }
                     // Declared erroneous (EPCIS 2.0 errorDeclaration): the same event, not a duplicate, the first
                     // time its stored copy has no declaration.
@@ -1057,7 +1057,7 @@ fn error_declaration_is_attached_logged_and_fed() {
         let seqs: Vec<Outcome> = r.outcomes.iter().map(|(_, o)| *o).collect();
         assert_eq!(seqs, [Outcome::Declared(3), Outcome::Accepted(4), Outcome::Declared(5)]);
         // Every read shows the declaration; the events keep their seqs.
-        let small_id = tracecode::event::id::event_id(&small).unwrap();
+        let small_id = tracecode::event::digest::event_id(&small).unwrap();
         let (s, e) = st.event(&small_id).unwrap().unwrap();
         assert_eq!((s, e.error_declaration.clone()), (1, declared(small.clone(), 5).error_declaration));
         assert_eq!(e, declared(small.clone(), 5));
@@ -1118,7 +1118,7 @@ fn append_log_entry(dir: &Path, cp: &Checkpoint, id: &EventId) {
 fn verify_all_finds_a_replayed_log_entry() {
     let dir = TempDir::new("replayed-log");
     let e = commission(&[serial(1)], 1);
-    let id = tracecode::event::id::event_id(&e).unwrap();
+    let id = tracecode::event::digest::event_id(&e).unwrap();
     let cp = {
         let st = open(dir.path());
         st.ingest(vec![e]).unwrap();
@@ -1137,7 +1137,7 @@ fn verify_all_finds_a_replayed_log_entry() {
 fn verify_all_finds_a_replayed_declaration_entry() {
     let dir = TempDir::new("replayed-decl");
     let e = commission(&[serial(1)], 1);
-    let id = tracecode::event::id::event_id(&e).unwrap();
+    let id = tracecode::event::digest::event_id(&e).unwrap();
     let cp = {
         let st = open(dir.path());
         st.ingest(vec![e.clone()]).unwrap();

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
 use proptest::prelude::*;
-use tracecode::event::id::EventId;
+use tracecode::event::digest::EventId;
 use tracecode::event::{
     Action, Disposition, Event, EventType, ExtValue, Extension, Id, Quantity, SourceDest, SourceDestType, Timestamp,
     TzOffset,

@@ -206,9 +206,9 @@ fn run_tour() -> ExitCode {
 /// Three EPCIS events for one item (commissioned, packed into a case, shipped): frames, ids, the item's hash
 /// chain, the GS1 canonical hash, and the EPCIS JSON of the last one.
 fn events_tour() -> Result<(), Box<dyn std::error::Error>> {
+    use tracecode::event::digest::{GENESIS, chain_step, event_id, gs1_event_hash, verify_chain};
     use tracecode::event::epcis_json::{ExportOptions, event_to_json};
     use tracecode::event::frame::{self, MemoryDictionary};
-    use tracecode::event::id::{GENESIS, chain_step, event_id, gs1_event_hash, verify_chain};
     use tracecode::event::{
         Action, BizStep, BizTransaction, BizTransactionType, Disposition, Event, EventType, Id, Place, SourceDest,
         SourceDestType, Timestamp, Who,

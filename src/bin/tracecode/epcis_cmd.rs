@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tracecode::Error;
 use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, ImportError, Mode};
-use tracecode::event::{frame, id};
+use tracecode::event::{digest, frame};
 
 use crate::args::in_range;
 
@@ -123,7 +123,7 @@ fn check(reader: Box<dyn Read>) -> ExitCode {
     let mut out = BufWriter::new(stdout.lock());
     let mut all_ok = true;
     let r = epcis_json::import(reader, Mode::AcceptValid, |index, res| {
-        let line = match res.map(|e| id::gs1_event_hash(&e)) {
+        let line = match res.map(|e| digest::gs1_event_hash(&e)) {
             Ok(Ok(h)) => json!({"index": index, "ok": true, "event_hash": h}),
             Ok(Err(e)) => {
                 all_ok = false;
@@ -152,7 +152,7 @@ fn hash(reader: Box<dyn Read>) -> ExitCode {
     let mut out = BufWriter::new(stdout.lock());
     let mut all_ok = true;
     let r = epcis_json::import(reader, Mode::AcceptValid, |index, res| {
-        match res.map_err(Error::from).and_then(|e| id::gs1_event_hash(&e)) {
+        match res.map_err(Error::from).and_then(|e| digest::gs1_event_hash(&e)) {
             Ok(h) => writeln!(out, "{h}").map_err(|e| write_error(&e))?,
             Err(e) => {
                 all_ok = false;

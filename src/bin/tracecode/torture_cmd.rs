@@ -259,7 +259,7 @@ fn check(dir: &std::path::Path, acked: &[(u64, String)], model: &MemoryStore, do
             return Err(format!("an acknowledged batch is lost: seq {seq} acknowledged, the log ends at {}", cp.seq));
         }
         let Some(h) = unhex(hash) else { return Err(format!("a garbled acknowledgement {hash}")) };
-        let want = Checkpoint { seq: *seq, hash: tracecode::event::id::Link(h) };
+        let want = Checkpoint { seq: *seq, hash: tracecode::event::digest::Link(h) };
         if !store.verify_checkpoint(&want).map_err(|e| e.to_string())? {
             return Err(format!("the acknowledged checkpoint at {seq} does not verify: history was rewritten"));
         }

@@ -324,7 +324,7 @@ impl Conv<'_> {
                 seen.offset = true;
             }
             "recordTime" => e.record_time = Some(self.time(v, p)?),
-            "eventID" => e.event_id = Some(self.uri_text(v, p)?),
+            "eventID" => e.epcis_event_id = Some(self.uri_text(v, p)?),
             "certificationInfo" => {
                 e.certification_info = match v.view() {
                     View::Array(a) => {

@@ -238,7 +238,7 @@ prop_compose! {
     ) -> Event {
         let mut e = Event::new(EventType::Object, time, TzOffset(off));
         e.record_time = record;
-        e.event_id = event_id.map(|s| format!("urn:uuid:{s}").into());
+        e.epcis_event_id = event_id.map(|s| format!("urn:uuid:{s}").into());
         e.certification_info = cert.into_iter().map(|c| format!("https://cert.example/{c}").into()).collect();
         e.biz_step = step;
         e.disposition = disp;

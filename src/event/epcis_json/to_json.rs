@@ -141,7 +141,7 @@ pub(super) fn event_json(e: &Event, opts: &ExportOptions<'_>, header: &[Namespac
     let ns = &e.namespaces;
     let s = |x: &str| jstr(x.to_owned());
     m.put("type", s(e.kind.as_str()));
-    if let Some(id) = &e.event_id {
+    if let Some(id) = &e.epcis_event_id {
         m.put("eventID", s(id));
     }
     m.put("eventTime", s(&e.event_time.to_rfc3339_auto(e.event_time_zone_offset)));

@@ -647,7 +647,7 @@ fn read_event<D: DecForm>(code: u8, r: &mut Reader<'_>, dec: &D) -> Result<Event
                 let s = sub_ms(r.u32()?)?;
                 record.as_mut().ok_or("record time fraction without record time")?.1 = s;
             }
-            6 => ev.event_id = Some(r.text()?),
+            6 => ev.epcis_event_id = Some(r.text()?),
             7 => ev.certification_info = r.nonempty("certificationInfo", Reader::text)?,
             8 => ev.error_declaration = Some(read_error_decl(r, dec)?),
             9 => {

@@ -427,7 +427,7 @@ fn to_wire<'e, E: Enc<'e>>(ev: &'e Event, enc: &mut E) -> Result<Wire<'e, E>, Er
             f.push(Field::RecordTimeSub(s));
         }
     }
-    if let Some(id) = &ev.event_id {
+    if let Some(id) = &ev.epcis_event_id {
         f.push(Field::EventId(text(id)?));
     }
     if !ev.certification_info.is_empty() {
@@ -560,7 +560,7 @@ mod tests {
         ev.epc_list = vec![Id::Uri("x".repeat(MAX_URI + 1).into())];
         assert_eq!(encode(&ev).unwrap_err().kind(), ErrorKind::Length);
         let mut ev = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
-        ev.event_id = Some("x".repeat(MAX_TEXT + 1).into());
+        ev.epcis_event_id = Some("x".repeat(MAX_TEXT + 1).into());
         assert_eq!(encode(&ev).unwrap_err().kind(), ErrorKind::Length);
         // Twenty 60 KiB strings exceed the 1 MiB payload limit; the output buffer is left untouched.
         let mut ev = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);

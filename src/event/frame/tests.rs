@@ -339,7 +339,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
         event_time: h.1,
         event_time_zone_offset: h.2,
         record_time: h.3,
-        event_id: h.4,
+        epcis_event_id: h.4,
         certification_info: h.5,
         error_declaration: h.6,
         action: h.7,

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::error::os;
-use crate::event::id::Link;
+use crate::event::digest::Link;
 use crate::store::keys::{Cur, corrupt, seal, unseal};
 use crate::store::{Checkpoint, Seq};
 use crate::{Error, ErrorKind};

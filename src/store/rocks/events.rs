@@ -12,8 +12,8 @@ use super::open::cfi;
 use super::reader::View;
 use crate::Error;
 use crate::event::Event;
+use crate::event::digest::EventId;
 use crate::event::frame;
-use crate::event::id::EventId;
 use crate::store::keys::{self, Cur, corrupt, unseal};
 use crate::store::{Chain, ChainBuilder, Seq};
 

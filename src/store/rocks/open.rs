@@ -16,7 +16,7 @@ use super::batch::family_ids;
 use super::error::{io, opening};
 use super::ingest::Writer;
 use super::{Store, durable};
-use crate::event::id::Link;
+use crate::event::digest::Link;
 use crate::store::hot::HotTier;
 use crate::store::keys::{
     self, CF_NAMES, COUNTERS_KEY, Cur, FORMAT_KEY, FORMAT_VERSION, OLDEST_OPENED_FORMAT, corrupt, seal, unseal,

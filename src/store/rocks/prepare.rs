@@ -1,8 +1,8 @@
 //! The first step of ingest, before the writer lock: every event validated and encoded (frame, content id,
 //! nodes), on two threads for a large batch.
 
+use crate::event::digest::{EventId, event_id};
 use crate::event::frame;
-use crate::event::id::{EventId, event_id};
 use crate::event::{Event, Id};
 use crate::store::keys::INLINE_FRAME_MAX;
 use crate::store::{Seq, derive};
@@ -59,7 +59,7 @@ pub(super) fn prepare(events: &[Event]) -> Result<Vec<Prepared<'_>>, Error> {
 /// The stored frame and the content id of an event, encoding once when the event has no capture metadata.
 fn frame_and_id(e: &Event) -> Result<(Vec<u8>, EventId), Error> {
     let f = frame::encode(e)?;
-    if e.record_time.is_none() && e.event_id.is_none() && e.error_declaration.is_none() {
+    if e.record_time.is_none() && e.epcis_event_id.is_none() && e.error_declaration.is_none() {
         let id = EventId(*blake3::hash(&f).as_bytes());
         Ok((f, id))
     } else {

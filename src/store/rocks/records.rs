@@ -13,7 +13,7 @@ use super::prepare::Prepared;
 use super::reader::{Reader, View};
 use crate::Error;
 use crate::code::TraceKey;
-use crate::event::id::{EventId, GENESIS, Link, chain_step};
+use crate::event::digest::{EventId, GENESIS, Link, chain_step};
 use crate::event::{Event, EventType, Id, SourceDestType, Timestamp};
 use crate::store::derive::{self, Why};
 use crate::store::keys::{self, Cur, corrupt, unseal};

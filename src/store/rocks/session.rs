@@ -7,7 +7,7 @@ use super::reader::{Reader, View};
 use super::{Store, visit};
 use crate::Error;
 use crate::code::TraceKey;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::event::{Event, Id, Timestamp};
 use crate::store::{
     Checkpoint, Edge, EdgeReader, EdgeSource, FeedItem, Hit, IngestReport, Page, Query, Resolution, Seq, State, Stats,

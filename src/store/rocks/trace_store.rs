@@ -11,8 +11,8 @@ use super::Store;
 use super::error::{io, os};
 use super::reader::View;
 use crate::code::TraceKey;
+use crate::event::digest::{EventId, Link};
 use crate::event::frame;
-use crate::event::id::{EventId, Link};
 use crate::event::{Event, Id, Timestamp};
 use crate::store::keys::{self, CF_NAMES, Cur, corrupt, unseal};
 use crate::store::{

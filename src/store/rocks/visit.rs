@@ -18,7 +18,7 @@ use super::edges::{decode_bundle, decode_edge_value};
 use super::error::io;
 use super::reader::{Reader, View};
 use crate::Error;
-use crate::event::id::EventId;
+use crate::event::digest::EventId;
 use crate::store::keys::{self, Cur, HANDED, HANDOVER, UNPACK_ALL, corrupt, unseal};
 
 /// The first rel byte that is not a plain genealogy relation (hand-overs and their bundles).

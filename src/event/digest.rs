@@ -16,7 +16,7 @@
 //!
 //! # Example
 //! ```
-//! use tracecode::event::id::{GENESIS, chain_step, event_id, gs1_event_hash, verify_chain};
+//! use tracecode::event::digest::{GENESIS, chain_step, event_id, gs1_event_hash, verify_chain};
 //! use tracecode::event::{Action, Event, EventType, Id, Timestamp};
 //!
 //! let (t, off) = Timestamp::parse("2026-03-01T08:30:00+08:00")?;
@@ -176,7 +176,7 @@ hash32!(EventId, "event id");
 /// Whatever [`super::frame::encode`] refuses (oversized fields or lists).
 ///
 /// ```
-/// use tracecode::event::{id::event_id, Action, Event, EventType, Id, Timestamp};
+/// use tracecode::event::{digest::event_id, Action, Event, EventType, Id, Timestamp};
 /// let (t, off) = Timestamp::parse("2022-02-16T20:33:31.116-06:00")?;
 /// let mut e = Event::new(EventType::Object, t, off);
 /// e.action = Some(Action::Observe);
@@ -190,7 +190,7 @@ hash32!(EventId, "event id");
 pub fn event_id(event: &Event) -> Result<EventId, Error> {
     let mut canonical = event.clone();
     canonical.record_time = None;
-    canonical.event_id = None;
+    canonical.epcis_event_id = None;
     canonical.error_declaration = None;
     let bytes = super::frame::encode(&canonical)?;
     Ok(EventId(*blake3::hash(&bytes).as_bytes()))
@@ -221,7 +221,7 @@ pub const GENESIS: Link = Link([
 /// link's 32 bytes followed by the event id's 32 bytes, nothing else.
 ///
 /// ```
-/// use tracecode::event::id::{chain_step, EventId, GENESIS};
+/// use tracecode::event::digest::{chain_step, EventId, GENESIS};
 /// let first = chain_step(&GENESIS, &EventId([7; 32]));
 /// assert_ne!(first, GENESIS);
 /// assert_eq!(first, chain_step(&GENESIS, &EventId([7; 32]))); // deterministic
@@ -275,7 +275,7 @@ impl From<BadLink> for Error {
 /// with `?`/`into()`.
 ///
 /// ```
-/// use tracecode::event::id::{chain_step, verify_chain, EventId, GENESIS};
+/// use tracecode::event::digest::{chain_step, verify_chain, EventId, GENESIS};
 /// let ids = [EventId([1; 32]), EventId([2; 32])];
 /// let l0 = chain_step(&GENESIS, &ids[0]);
 /// let l1 = chain_step(&l0, &ids[1]);
@@ -386,7 +386,7 @@ pub const MAX_EXTENSION_DEPTH: usize = 32;
 /// As [`prehash_string`].
 ///
 /// ```
-/// use tracecode::event::{id::gs1_event_hash, Action, BizStep, Event, EventType, Id, Timestamp};
+/// use tracecode::event::{digest::gs1_event_hash, Action, BizStep, Event, EventType, Id, Timestamp};
 /// let (t, off) = Timestamp::parse("2022-02-16T20:33:31.116-06:00")?;
 /// let mut e = Event::new(EventType::Object, t, off);
 /// e.action = Some(Action::Observe);
@@ -441,7 +441,7 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 /// when rounding a time leaves the representable range.
 ///
 /// ```
-/// use tracecode::event::{id::{prehash_string, HashProfile}, Action, Event, EventType, Id, Timestamp};
+/// use tracecode::event::{digest::{prehash_string, HashProfile}, Action, Event, EventType, Id, Timestamp};
 /// let (t, off) = Timestamp::parse("2022-02-17T02:33:31.1425Z")?;
 /// let mut e = Event::new(EventType::Object, t, off);
 /// e.action = Some(Action::Add);
@@ -997,7 +997,7 @@ mod tests {
             "https://id.gs1.org/414/0614141073467/254/1234",
         );
         e.record_time = Some(ts("2023-01-01T00:00:00Z"));
-        e.event_id = Some("urn:uuid:5a0c5d8e-0000-4000-8000-000000000000".into());
+        e.epcis_event_id = Some("urn:uuid:5a0c5d8e-0000-4000-8000-000000000000".into());
         e.error_declaration = Some(ErrorDeclaration {
             declaration_time: ts("2023-01-02T00:00:00Z"),
             reason: None,
@@ -1348,7 +1348,7 @@ mod tests {
         assert_eq!(eid.0, *blake3::hash(&crate::event::frame::encode(&bare).unwrap()).as_bytes());
         let mut b = combined();
         b.record_time = Some(ts("2024-05-02T00:00:00Z"));
-        b.event_id = Some("ni:///sha-256;00?ver=CBV2.0".into());
+        b.epcis_event_id = Some("ni:///sha-256;00?ver=CBV2.0".into());
         b.error_declaration = Some(ErrorDeclaration {
             declaration_time: ts("2024-05-03T00:00:00Z"),
             reason: Some(crate::event::ErrorReason::IncorrectData),
