@@ -11,10 +11,12 @@ use super::state::Fold;
 use super::{EdgeKind, Rel};
 
 /// The store format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
-/// The oldest format this build opens: format 3 is format 4 without error declarations (no `event` record of
-/// form [`EVENT_FRAME_DECLARED`] or [`EVENT_IN_CHAIN_DECLARED`]), so its marker is raised to 4 on open.
+/// The oldest format this build opens. Format 4 is format 5 with state records folded by the older rule that
+/// let a later disposition clear `retired`; format 3 is format 4 without error declarations (no `event` record
+/// of form [`EVENT_FRAME_DECLARED`] or [`EVENT_IN_CHAIN_DECLARED`]). A read-write open re-derives their state
+/// records and raises the marker to 5; a read-only open derives states from the chains as it reads.
 pub const OLDEST_OPENED_FORMAT: u32 = 3;
 
 /// The `default` column family key holding the format version.

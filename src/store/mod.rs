@@ -236,7 +236,9 @@ pub struct State {
     pub last_seen: Option<Timestamp>,
     /// The latest event in event-time order: (sequence, id).
     pub last_event: Option<(Seq, EventId)>,
-    /// True once an ObjectEvent DELETE (decommissioning) or a `destroyed` disposition is the latest word.
+    /// Out of circulation: an ObjectEvent DELETE (decommissioning) or a terminal disposition (`destroyed`,
+    /// `disposed`, `retail_sold`, `dispensed`, `stolen`) happened and no re-commissioning (ObjectEvent ADD)
+    /// followed. Later dispositions, a recall's included, do not clear it.
     pub retired: bool,
 }
 

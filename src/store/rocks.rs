@@ -13,7 +13,7 @@
 //! - reads: `reader` ([`Reader`] and the consistent view it reads), `session` ([`Session`]), `trace_store`
 //!   (the [`TraceStore`](super::TraceStore) implementation: feed, query, checkpoints), `visit` (zero-copy edge
 //!   reads for walks);
-//! - `verify` (integrity checks), `durable` (the durability mark file), `error` (storage failures as
+//! - `upgrade` (format upgrades on open), `verify` (integrity checks), `durable` (the durability mark file), `error` (storage failures as
 //!   [`Error`](crate::Error)s), `testing` (bench and test hooks, feature `testing`).
 
 use std::path::PathBuf;
@@ -43,6 +43,7 @@ mod session;
 #[cfg(feature = "testing")]
 mod testing;
 mod trace_store;
+mod upgrade;
 mod verify;
 mod visit;
 
@@ -94,4 +95,7 @@ pub struct Store {
     opened: bool,
     /// Column family ids in write batches, by index in `CF_NAMES`.
     cf_ids: [u32; CF_NAMES.len()],
+    /// A store of a format older than [`upgrade::STICKY_RETIRED`] opened read-only: its state records follow
+    /// older fold rules, so reads derive states from the chains instead (a read-write open rewrites them).
+    stale_states: bool,
 }

@@ -17,8 +17,11 @@ use super::{Seq, State};
 ///   the store answers that through `unpacked_after(container, time, seq)`, which must say whether the container
 ///   has such an event after (time, seq) and at or before `at`;
 /// - destinations of type `owning_party`, `possessing_party` set the owner and the possessor;
-/// - retired: an ObjectEvent DELETE, or one of the dispositions `destroyed`, `disposed`, `retail_sold`,
-///   `dispensed`, `stolen` is the latest word (a later ADD or another disposition revives it).
+/// - retired: set by an ObjectEvent DELETE or one of the terminal dispositions `destroyed`, `disposed`,
+///   `retail_sold`, `dispensed`, `stolen`. A terminal state stays terminal: a later event with another
+///   disposition (a recall reaching an item already destroyed, say) updates `disposition` but does not put the
+///   item back in circulation. Only re-commissioning — an ObjectEvent ADD without a terminal disposition, as
+///   when a gas cylinder or another returnable asset is refilled and reissued under its code — revives it.
 ///
 /// # Errors
 /// Only what `unpacked_after` returns.
@@ -88,7 +91,8 @@ impl Fold {
         s.last_seen = Some(e.event_time);
         s.last_event = Some((seq, id));
         if let Some(d) = &e.disposition {
-            s.retired = is_terminal(d);
+            // Sticky: another disposition never revives (see `derive_state`); only re-commissioning does.
+            s.retired |= is_terminal(d);
             s.disposition = Some(d.clone());
         }
         if e.kind == EventType::Object {
@@ -142,6 +146,34 @@ impl Fold {
                 _ => {}
             }
         }
+    }
+
+    /// The fold of all of a node's `events` (in any order) as the RocksDB store keeps it materialised: applied
+    /// in (time, seq) order, and the container (with its packing time) cleared when `unpacked_after` says it
+    /// was unpacked as a whole after the packing. What verification compares a state record with, and what a
+    /// format upgrade rewrites one to.
+    ///
+    /// # Errors
+    /// Only what `unpacked_after` returns.
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code, reason = "used by the RocksDB store"))]
+    pub fn materialised<'a>(
+        node: &Id,
+        events: impl IntoIterator<Item = (Seq, EventId, &'a Event)>,
+        unpacked_after: &mut dyn FnMut(&Id, Timestamp, Seq) -> Result<bool, Error>,
+    ) -> Result<Self, Error> {
+        let mut evs: Vec<(Seq, EventId, &Event)> = events.into_iter().collect();
+        evs.sort_by_key(|(q, _, e)| (e.event_time, *q));
+        let mut f = Self::default();
+        for (q, i, e) in evs {
+            f.apply(node, q, i, e);
+        }
+        if let (Some(c), Some((t, q))) = (&f.state.container, f.packed_at)
+            && unpacked_after(c, t, q)?
+        {
+            f.state.container = None;
+            f.packed_at = None;
+        }
+        Ok(f)
     }
 
     /// The state: the fold's, with the container cleared when it was unpacked as a whole after packing.
@@ -246,5 +278,43 @@ mod tests {
             derive_state(&item, [(1, EventId([1; 32]), &a), (2, EventId([2; 32]), &d)], None, &mut |_, _, _| Ok(false))
                 .unwrap();
         assert!(s.retired);
+    }
+
+    /// Folds `events` (given in time order) over all time.
+    fn fold_all(item: &Id, events: &[Event]) -> State {
+        let ids: Vec<(Seq, EventId, &Event)> =
+            events.iter().enumerate().map(|(i, e)| (i as Seq + 1, EventId([i as u8; 32]), e)).collect();
+        derive_state(item, ids, None, &mut |_, _, _| Ok(false)).unwrap()
+    }
+
+    fn disposed(t: i64, d: Disposition) -> Event {
+        let mut e = ev(EventType::Object, t, Action::Observe);
+        e.disposition = Some(d);
+        e
+    }
+
+    #[test]
+    fn a_terminal_state_stays_terminal_until_recommissioned() {
+        let item = id("urn:epc:id:sgtin:0614141.107346.1");
+        let add = ev(EventType::Object, 1, Action::Add);
+        // The demo's defect: a recall after destruction showed `retired: false`.
+        let s =
+            fold_all(&item, &[add.clone(), disposed(2, Disposition::Destroyed), disposed(3, Disposition::Recalled)]);
+        assert_eq!((s.disposition, s.retired), (Some(Disposition::Recalled), true));
+        // The same after a decommissioning DELETE, and whatever non-terminal word follows.
+        let del = ev(EventType::Object, 2, Action::Delete);
+        let s = fold_all(&item, &[add.clone(), del.clone(), disposed(3, Disposition::InTransit)]);
+        assert!(s.retired);
+        // Re-commissioning (an ADD, say a refilled gas cylinder reissued under its code) revives ...
+        let s = fold_all(&item, &[add.clone(), del, ev(EventType::Object, 3, Action::Add)]);
+        assert!(!s.retired);
+        // ... unless the ADD itself states a terminal disposition.
+        let mut dead_add = ev(EventType::Object, 3, Action::Add);
+        dead_add.disposition = Some(Disposition::Destroyed);
+        let s = fold_all(&item, &[add.clone(), dead_add]);
+        assert!(s.retired);
+        // A non-terminal disposition on a live item leaves it live; a recall does not retire.
+        let s = fold_all(&item, &[add, disposed(2, Disposition::Recalled)]);
+        assert!(!s.retired);
     }
 }

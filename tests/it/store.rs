@@ -562,6 +562,41 @@ fn check_resolutions(mem: &MemoryStore, st: &Store, ctx: &str) -> Result<(), Tes
     Ok(())
 }
 
+/// `retired` said differently from the fold, as an oracle: the node is out of circulation when, among its
+/// events up to `t` in (time, seq) order, the last that retires or re-commissions it retires it. Retiring: an
+/// ObjectEvent DELETE or a terminal disposition; re-commissioning: an ObjectEvent ADD that states no terminal
+/// disposition. Every other event, whatever disposition it states, leaves the answer as it was.
+fn naive_retired(chain: &[tracecode::store::ChainEvent], t: Timestamp) -> bool {
+    let terminal = |e: &Event| {
+        e.disposition.as_ref().is_some_and(|d| {
+            matches!(
+                d,
+                Disposition::Destroyed
+                    | Disposition::Disposed
+                    | Disposition::RetailSold
+                    | Disposition::Dispensed
+                    | Disposition::Stolen
+            )
+        })
+    };
+    let mut evs: Vec<_> = chain.iter().filter(|c| c.event.event_time <= t).collect();
+    evs.sort_by_key(|c| (c.event.event_time, c.seq));
+    evs.iter()
+        .rev()
+        .find_map(|c| {
+            let e = &c.event;
+            let object = e.kind == EventType::Object;
+            if (object && e.action == Some(Action::Delete)) || terminal(e) {
+                Some(true)
+            } else if object && e.action == Some(Action::Add) {
+                Some(false)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(false)
+}
+
 #[allow(clippy::too_many_lines, reason = "one list of every question the interface answers")]
 fn check_same(mem: &MemoryStore, st: &Store, w: &Workload, cps: &[Checkpoint], ctx: &str) -> Result<(), TestCaseError> {
     check_resolutions(mem, st, ctx)?;
@@ -573,6 +608,13 @@ fn check_same(mem: &MemoryStore, st: &Store, w: &Workload, cps: &[Checkpoint], c
             let want = mem.state_at(&n, t).unwrap();
             prop_assert_eq!(&st.state_at(&n, t).unwrap(), &want, "{}: state_at {} {:?}", ctx, n, t);
             prop_assert_eq!(&reader.state_at(&n, t).unwrap(), &want, "{}: reader.state_at {}", ctx, n);
+        }
+        if let Some(r) = mem.resolve_id(&n).unwrap() {
+            let chain = r.chain.decode().unwrap();
+            for &t in &times {
+                let got = st.state_at(&n, t).unwrap().is_some_and(|s| s.retired);
+                prop_assert_eq!(got, naive_retired(&chain, t), "{}: retired {} at {:?}", ctx, n, t);
+            }
         }
         let want = neighbours(mem, &n).unwrap();
         prop_assert_eq!(&neighbours(st, &n).unwrap(), &want, "{}: neighbours of {}", ctx, n);
@@ -884,7 +926,7 @@ fn workloads_exercise_every_feature() {
     let (mut dup_in_batch, mut dup_across, mut unpack_all, mut one_sided_pairs, mut lot_members) = (0, 0, 0, 0, 0);
     let (mut declared_in_batch, mut declared_across, mut declared_big, mut declared_crossing) = (0, 0, 0, 0);
     let (mut packed, mut handovers, mut pre_epoch, mut shapes) = (0, 0, 0, std::collections::BTreeSet::new());
-    let mut big = 0;
+    let (mut big, mut stays_retired) = (0, 0);
     for _ in 0..20 {
         let w = workload().new_tree(&mut runner).unwrap().current();
         let mem = MemoryStore::new();
@@ -941,6 +983,17 @@ fn workloads_exercise_every_feature() {
         }
         for n in U.nodes() {
             packed += usize::from(mem.resolve_id(&n).unwrap().is_some_and(|r| r.state.container.is_some()));
+            // The recall case: retired, and a later word that is not a re-commissioning.
+            if let Some(r) = mem.resolve_id(&n).unwrap()
+                && r.state.retired
+            {
+                let chain = r.chain.decode().unwrap();
+                let retired_at = chain.iter().map(|c| c.event.event_time).find(|&t| naive_retired(&chain, t));
+                stays_retired +=
+                    usize::from(retired_at.is_some_and(|t| {
+                        chain.iter().any(|c| c.event.event_time > t && c.event.disposition.is_some())
+                    }));
+            }
         }
         for p in &U.parties {
             handovers += neighbours(&mem, p).unwrap().len();
@@ -960,6 +1013,7 @@ fn workloads_exercise_every_feature() {
         declared_across,
         declared_big,
         declared_crossing,
+        stays_retired,
     ];
     assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
     assert!(shapes.len() >= 12, "{shapes:?}");
@@ -1785,6 +1839,68 @@ fn format_version_is_checked_on_open() {
     );
     raw(dir.path()).put(keys::FORMAT_KEY, sealed(keys::FORMAT_KEY, &(old - 1).to_be_bytes())).unwrap();
     assert_eq!(Store::open(dir.path(), opts()).err().unwrap().kind(), ErrorKind::Version);
+}
+
+/// Writes the records of a fixture dump (`cf TAB key-hex TAB value-hex` lines) into a new RocksDB database with
+/// the store's column families.
+fn load_dump(dir: &Path, dump: &str) {
+    let hex = |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect();
+    let mut o = rocksdb::Options::default();
+    o.create_if_missing(true);
+    o.create_missing_column_families(true);
+    let db = rocksdb::DB::open_cf(&o, dir, keys::CF_NAMES.iter().copied().chain(["default"])).unwrap();
+    for line in dump.lines().filter(|l| !l.starts_with('#')) {
+        let [cf, k, v] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("bad dump line {line}") };
+        let (k, v): (Vec<u8>, Vec<u8>) = (hex(k), hex(v));
+        db.put_cf(db.cf_handle(cf).unwrap(), k, v).unwrap();
+    }
+}
+
+/// A store written by the last format-4 build (tests/data/format4: its records, and the events they came from),
+/// whose fold let a recall after destruction clear `retired`. Read-only, it is read by today's rules without a
+/// write; read-write, its state records are re-derived (only those that differ rewritten) and its marker raised.
+#[test]
+fn format4_store_is_upgraded_to_sticky_retirement() {
+    let dir = TempDir::new("format4");
+    load_dump(dir.path(), include_str!("../data/format4/records.tsv"));
+    let item = |n: u32| id(&format!("urn:epc:id:sgtin:0614141.107346.{n}"));
+    let state_key = |n: u32| [keys::node_key(&item(n)), keys::STATE_SUFFIX.to_vec()].concat();
+    let marker = |d: &Path| raw(d).get(keys::FORMAT_KEY).unwrap().unwrap();
+    let records = |d: &Path| {
+        let db = raw(d);
+        let cf = db.cf_handle("chain").unwrap();
+        (1..=3).map(|n| db.get_cf(cf, state_key(n)).unwrap().unwrap()).collect::<Vec<_>>()
+    };
+    let before = records(dir.path());
+    // 1 destroyed then recalled: stays retired. 2 recalled only: live. 3 decommissioned, then re-commissioned.
+    let expect = |st: &Store, how: &str| {
+        for (n, retired) in [(1, true), (2, false), (3, false)] {
+            let r = st.resolve_id(&item(n)).unwrap().expect("stored");
+            assert_eq!(r.state.retired, retired, "{how}: item {n}");
+        }
+        assert_eq!(st.resolve_id(&item(1)).unwrap().unwrap().state.disposition, Some(Disposition::Recalled));
+        assert!(st.verify_all().unwrap().is_ok(), "{how}");
+        for n in 1..=3 {
+            assert!(st.verify(&item(n)).unwrap().is_ok(), "{how}: verify item {n}");
+        }
+    };
+
+    let ro = Store::open(dir.path(), opts().read_only(true)).unwrap();
+    expect(&ro, "read-only, format 4");
+    drop(ro);
+    assert_eq!(marker(dir.path()), sealed(keys::FORMAT_KEY, &4u32.to_be_bytes()), "a read-only open writes nothing");
+    assert_eq!(records(dir.path()), before);
+
+    let st = open(dir.path());
+    expect(&st, "upgraded");
+    st.close().unwrap();
+    assert_eq!(marker(dir.path()), sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes()));
+    let after = records(dir.path());
+    assert_ne!(after[0], before[0], "item 1's record was folded by the old rule");
+    assert_eq!(after[1..], before[1..], "the others were right and are left as they were");
+
+    let ro = Store::open(dir.path(), opts().read_only(true)).unwrap();
+    expect(&ro, "read-only, format 5");
 }
 
 /// A RocksDB database with data but no format marker is not taken for an empty tracecode store.

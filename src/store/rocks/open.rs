@@ -15,7 +15,7 @@ use super::admin::KNOWN_KEY;
 use super::batch::family_ids;
 use super::error::{io, opening};
 use super::ingest::Writer;
-use super::{Store, durable};
+use super::{Store, durable, upgrade};
 use crate::event::digest::Link;
 use crate::store::hot::HotTier;
 use crate::store::keys::{
@@ -289,13 +289,22 @@ impl Store {
             poisoned: AtomicBool::new(false),
             opened: false,
             cf_ids,
+            stale_states: false,
         };
-        let upgrade = store.check_format()?;
+        let older = store.check_format()?;
+        store.stale_states = older.is_some_and(|v| v < upgrade::STICKY_RETIRED);
         store.load_writer()?;
         store.check_durable(mark)?;
-        if upgrade {
-            // A subset of this format: raise the marker, so an older build refuses the store from now on (it
-            // could not read what this one may write into it). Only now that nothing was lost.
+        if let Some(v) = older
+            && !store.opts.read_only
+        {
+            // Only now that nothing was lost: rewrite what the older format's rules gave differently, then raise
+            // the marker, so an older build refuses the store from now on (it could not read what this one may
+            // write into it).
+            if v < upgrade::STICKY_RETIRED {
+                store.refold_states()?;
+                store.stale_states = false;
+            }
             store.write_format_marker()?;
         }
         store.load_known()?;
@@ -359,17 +368,16 @@ impl Store {
             .ok_or_else(|| Error::msg(ErrorKind::Corrupt, format!("column family {name} is missing")))
     }
 
-    /// Checks the format marker; true when the store is of an older format this build raises (read-write opens
-    /// only).
-    fn check_format(&self) -> Result<bool, Error> {
+    /// Checks the format marker; `Some(version)` when the store is of an older format this build still opens
+    /// (read-write opens upgrade it).
+    fn check_format(&self) -> Result<Option<u32>, Error> {
         #[allow(clippy::single_match_else, reason = "two real branches: an existing store and a new one")]
         match self.db.get(FORMAT_KEY).map_err(|e| io(&e))? {
             Some(v) => {
                 let body = unseal(FORMAT_KEY, &v, "format")?;
                 let version = u32::from_be_bytes(body.try_into().map_err(|_| corrupt("format", "length"))?);
                 if (OLDEST_OPENED_FORMAT..FORMAT_VERSION).contains(&version) {
-                    // Read-only, it is read as it is.
-                    return Ok(!self.opts.read_only);
+                    return Ok(Some(version));
                 }
                 if version != FORMAT_VERSION {
                     return Err(Error::msg(
@@ -386,7 +394,7 @@ impl Store {
                         ),
                     ));
                 }
-                Ok(false)
+                Ok(None)
             }
             None => {
                 let mut it = self.db.raw_iterator_cf(self.cf("log")?);
@@ -402,7 +410,7 @@ impl Store {
                     ));
                 }
                 self.write_format_marker()?;
-                Ok(false)
+                Ok(None)
             }
         }
     }

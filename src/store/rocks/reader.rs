@@ -236,6 +236,17 @@ impl<'s> Reader<'s> {
         Ok(out)
     }
 
+    /// The identifier of the node whose key is `node`, from its chain's decoded events (the chain stores node
+    /// keys, which a long URI's hash makes irreversible).
+    pub(super) fn chain_node(node: &[u8], events: &[(Seq, EventId, Event)]) -> Result<Id, Error> {
+        events
+            .iter()
+            .flat_map(|(_, _, e)| crate::store::derive::nodes(e))
+            .find(|n| keys::node_key(n) == node)
+            .cloned()
+            .ok_or_else(|| corrupt("chain", "no event of the chain is about its node"))
+    }
+
     /// Does `container` have an "unpack all" aggregation DELETE after (t, q) and at or before `at`?
     pub(super) fn unpacked_after(
         &mut self,
@@ -292,8 +303,9 @@ impl<'s> Reader<'s> {
         if Some(head) != chain.head() {
             return Err(corrupt("state", "the state record's head is not the chain's last link"));
         }
-        // The record is complete: ingest keeps "unpacked as a whole" materialised in it.
-        let state = fold.state;
+        // The record is complete: ingest keeps "unpacked as a whole" materialised in it. A store of an older
+        // format opened read-only has records folded by older rules: derive the state afresh instead.
+        let state = if self.store.stale_states { self.refold(node, &chain)?.state } else { fold.state };
         let charge = std::mem::size_of::<Resolution>() + 64 + node.len() + state_heap(&state) + chain.heap_bytes();
         let r = Arc::new(Resolution { id: id.clone(), state, chain });
         if cache {
