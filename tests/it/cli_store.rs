@@ -305,6 +305,32 @@ fn resolve_found_unknown_and_garbage() {
 // ---------------------------------------------------------------------------------------------------------------
 // 2. verify, stats, feed, export
 
+/// `resolve` embeds each event's EPCIS JSON with its numbers as written: a quantity or sensor value with more
+/// digits than an `f64` holds comes back digit for digit (it went through a `serde_json::Value` once, and lost
+/// them).
+#[test]
+fn resolve_keeps_every_digit_of_event_numbers() {
+    let t = Tmp::new("digits");
+    let db = t.at("db");
+    let class = "https://id.gs1.org/01/09506000134352/10/LONG1";
+    let qty = "12345678901234567890.123456789";
+    let event = format!(
+        "{{\"type\": \"ObjectEvent\", \"eventTime\": \"2026-03-01T00:00:00Z\", \"eventTimeZoneOffset\": \"+00:00\", \
+         \"action\": \"OBSERVE\", \"quantityList\": [{{\"epcClass\": \"{class}\", \"quantity\": {qty}, \"uom\": \"KGM\"}}]}}"
+    );
+    let doc = t.at("doc.json");
+    std::fs::write(&doc, epcis_doc(&[event])).unwrap();
+    tc(&["import", "--db", &db, &doc]).ok();
+    let out = tc(&["resolve", "--db", &db, class]).ok().stdout.clone();
+    assert!(out.contains(&format!("\"quantity\":{qty}")), "{out}");
+    // Still one JSON object per line, members in name order as before.
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["found"], true);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["chain", "found", "head", "identity", "input", "state"]);
+    assert!(out.starts_with("{\"chain\":[{\"event\":{"), "{out}");
+}
+
 #[test]
 fn verify_stats_feed_export() {
     let t = Tmp::new("feed");

@@ -55,26 +55,50 @@ const AFTER_HELP: &str = concat!(
     "unparseable, a store error or a usage error (errors win over not found)."
 );
 
-/// The JSON answer of `resolve`: identity, state, chain.
-pub(crate) fn resolution_json(input: &str, r: &Resolution) -> Value {
-    let identity = identity_json(&r.id);
+/// The JSON answer of `resolve`: identity, state, chain. Serialised straight to text, not through a `Value`:
+/// an event's numbers (quantities, sensor values) keep every digit as written only that way. Members in name
+/// order, as a `Value` map writes them.
+#[derive(serde::Serialize)]
+pub(crate) struct ResolutionJson<'a> {
+    chain: Vec<ChainEntryJson>,
+    found: bool,
+    head: Option<String>,
+    identity: Value,
+    input: &'a str,
+    state: Value,
+}
+
+/// One chain entry of [`ResolutionJson`]: the event, or why it could not be decoded.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum ChainEntryJson {
+    Event { event: epcis_json::Json, event_id: String, link: String, seq: u64 },
+    Error { error: String },
+}
+
+/// The JSON answer of `resolve` for a found input.
+pub(crate) fn resolution_json<'a>(input: &'a str, r: &Resolution) -> ResolutionJson<'a> {
     let opts = ExportOptions::default();
-    json!({
-        "input": input,
-        "found": true,
-        "identity": identity,
-        "state": crate::trace_json::state_json(&r.state),
-        "head": r.head().map(|l| l.to_string()),
-        "chain": r.chain.iter().map(|c| match c {
-            Ok(c) => json!({
-                "seq": c.seq,
-                "event_id": c.id.to_string(),
-                "link": c.link.to_string(),
-                "event": epcis_json::event_to_json(&c.event, &opts),
-            }),
-            Err(e) => json!({"error": e.to_string()}),
-        }).collect::<Vec<_>>(),
-    })
+    ResolutionJson {
+        chain: r
+            .chain
+            .iter()
+            .map(|c| match c {
+                Ok(c) => ChainEntryJson::Event {
+                    event: epcis_json::event_to_json(&c.event, &opts),
+                    event_id: c.id.to_string(),
+                    link: c.link.to_string(),
+                    seq: c.seq,
+                },
+                Err(e) => ChainEntryJson::Error { error: e.to_string() },
+            })
+            .collect(),
+        found: true,
+        head: r.head().map(|l| l.to_string()),
+        identity: identity_json(&r.id),
+        input,
+        state: crate::trace_json::state_json(&r.state),
+    }
 }
 
 /// The chain-less answer of `resolve --state-only`.
@@ -141,7 +165,7 @@ pub(crate) fn run(a: &Args) -> ExitCode {
         let text = match reader.resolve(input) {
             Ok(Some(r)) if tabled => table(input, &r, a.state_only, a.last),
             Ok(Some(r)) if a.state_only => state_json(input, &r).to_string(),
-            Ok(Some(r)) => resolution_json(input, &r).to_string(),
+            Ok(Some(r)) => serde_json::to_string(&resolution_json(input, &r)).unwrap_or_default(),
             Ok(None) => {
                 not_found = true;
                 if tabled {
