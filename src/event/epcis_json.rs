@@ -94,6 +94,31 @@
 //! with; an event built in code should list exactly those (sorted by prefix, no prefix mapping to the IRI of
 //! another) to round-trip to an equal value.
 //!
+//! # Example
+//! A partner's document in, one event out as JSON, the whole document back out and in again:
+//! ```
+//! use tracecode::event::epcis_json::{ExportOptions, Mode, event_to_json, export_document, import_all};
+//!
+//! let doc = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+//!   "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T08:00:00+08:00",
+//!   "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2026-03-01T08:00:00+08:00",
+//!     "eventTimeZoneOffset": "+08:00", "action": "OBSERVE", "bizStep": "shipping",
+//!     "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"],
+//!     "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 200.125, "uom": "KGM"}]}]}}"#;
+//! let (events, summary) = import_all(doc.as_bytes(), Mode::AllOrNothing)?;
+//! assert_eq!((summary.events, events.len()), (1, 1));
+//!
+//! // Identifiers come out as GS1 Digital Link by default, members in EPCIS order, numbers as written.
+//! let json = event_to_json(&events[0], &ExportOptions::default());
+//! assert_eq!(json["epcList"][0], "https://id.gs1.org/01/10614141073464/21/2017");
+//! assert!(json.to_string().contains(r#""quantity":200.125"#));
+//!
+//! let mut out = Vec::new();
+//! export_document(&events, &ExportOptions::default(), &mut out)?;
+//! assert_eq!(import_all(out.as_slice(), Mode::AllOrNothing)?.0, events);
+//! # Ok::<(), tracecode::Error>(())
+//! ```
+//!
 //! [`Read`]: std::io::Read
 //! [`ErrorKind::Length`]: crate::ErrorKind::Length
 //! [`ErrorKind::Duplicate`]: crate::ErrorKind::Duplicate
