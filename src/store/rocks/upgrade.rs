@@ -30,7 +30,9 @@ impl Store {
     /// verification to report: an upgrade does not repair damage.
     pub(super) fn refold_states(&self) -> Result<u64, Error> {
         let cf = self.cf("chain")?;
-        let mut it = self.db.raw_iterator_cf(cf);
+        // Total order: the `chain` family has a prefix extractor, and stepping from one node's prefix into the
+        // next is only defined under a total-order read.
+        let mut it = self.db.raw_iterator_cf_opt(cf, Self::scan_read_options());
         let mut reader = Reader::new(self, None);
         let mut batch = WriteBatch::default();
         let mut rewritten = 0u64;
