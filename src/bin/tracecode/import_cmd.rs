@@ -11,10 +11,10 @@ use tracecode::event::Event;
 use tracecode::event::epcis_json::{self, Mode};
 use tracecode::store::{Options, Store, TraceStore};
 
-use crate::args::WriteDb;
+use crate::args::{EXIT_ERROR, WriteDb};
 use crate::error_json;
 use crate::progress::Progress;
-use crate::store_cmd::open;
+use crate::store_cmd::{close, open};
 
 /// Events per ingest batch when importing (one atomic WriteBatch each).
 const IMPORT_BATCH: usize = 4096;
@@ -24,7 +24,8 @@ const IMPORT_BATCH: usize = 4096;
 #[command(after_help = "\
 Prints one summary line: {\"events\", \"accepted\", \"duplicates\", \"declared\", \"rejected\", \"seconds\"};
 each rejected event or unreadable FILE is reported on stderr as one JSON line.
-EXIT STATUS: 0 every event stored, 1 some event was rejected or some FILE unreadable, 2 usage error.")]
+EXIT STATUS: 0 every event stored, 1 some event was rejected or some FILE unreadable, 2 usage error or a store
+error (the store cannot be opened, written or closed).")]
 pub(crate) struct ImportArgs {
     #[command(flatten)]
     db: WriteDb,
@@ -35,11 +36,16 @@ pub(crate) struct ImportArgs {
 
 /// Runs `tracecode import`.
 pub(crate) fn import(a: &ImportArgs) -> ExitCode {
-    let store = match open(&a.db.db, Options::default().create_if_missing(true), 1) {
+    let store = match open(&a.db.db, Options::default().create_if_missing(true), EXIT_ERROR) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    import_files(&store, &a.files)
+    let status = import_files(&store, &a.files);
+    // What was committed stays committed; a failed close (no last durability point) is still an error.
+    match close(store) {
+        Ok(()) => status,
+        Err(code) => code,
+    }
 }
 
 fn import_files(store: &Store, files: &[String]) -> ExitCode {
