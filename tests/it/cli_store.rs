@@ -289,11 +289,18 @@ fn resolve_found_unknown_and_garbage() {
     let found: Vec<Value> = r.lines().iter().map(|l| l["found"].clone()).collect();
     assert_eq!(found, [true, false, true]);
 
-    // Resolve does not create a store that is not there (an error: exit 2).
+    // Resolve does not create a store that is not there (an error: exit 2, one line, see cli_import).
     let r = tc(&["resolve", "--db", &t.at("nothing"), dl]);
     assert_eq!(r.code, Some(2));
+    assert!(r.stderr.starts_with("tracecode: no tracecode store at"), "{}", r.stderr);
     assert!(!Path::new(&t.at("nothing")).join("CURRENT").exists());
-    // Its error object has no position: offset and len are null for an error that is not about the input.
+    // A store that cannot be opened (here RocksDB's CURRENT names a manifest that is not there) is an error
+    // object with no position: offset and len are null for an error that is not about the input.
+    let broken = t.at("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(Path::new(&broken).join("CURRENT"), "MANIFEST-000001\n").unwrap();
+    let r = tc(&["resolve", "--db", &broken, dl]);
+    assert_eq!(r.code, Some(2));
     let e = &json_lines(&r.stderr)[0];
     assert_eq!(
         (&e["ok"], &e["error"]["offset"], &e["error"]["len"]),
