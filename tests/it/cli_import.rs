@@ -160,3 +160,84 @@ fn the_summary_counts_and_names_failed_files() {
     let s = tc(&["import", "--db", &db, &a, &b]).ok().json();
     assert_eq!(s["files"], json!({"total": 2, "imported": 2, "failed": 0}), "{s}");
 }
+
+/// An SSCC EPC URN of 15 digits (7 + 8; an SSCC has 17), as real partner data has them.
+const SSCC15: &str = "urn:epc:id:sscc:0614141.12345678";
+
+/// `n` commissioning events whose first identifier is `id(i)`.
+fn events_with(n: u64, id: impl Fn(u64) -> String) -> Vec<String> {
+    object_events(n, "L")
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.replacen("https://", &format!("{}\", \"https://", id(i as u64)), 1))
+        .collect()
+}
+
+#[test]
+fn lenient_stores_malformed_identifiers_with_a_warning() {
+    let t = Tmp::new("lenient");
+    let mut events = object_events(3, "L");
+    events[1] = events[1].replacen("[\"https://", &format!("[\"{SSCC15}\", \"https://"), 1);
+    let doc = t.write("odd.json", &epcis_doc(&events));
+    // Strict (the default): the event is rejected at the identifier's pointer.
+    let db = t.at("strict");
+    let r = tc(&["import", "--db", &db, &doc]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let s = r.json();
+    assert_eq!((s["accepted"].as_u64(), s["rejected"].as_u64(), s["warnings"].as_u64()), (Some(2), Some(1), Some(0)));
+    assert_eq!(json_lines(&r.stderr)[0]["pointer"], "/epcisBody/eventList/1/epcList/0");
+    assert_eq!(tc(&["import", "--atomic", "--db", &db, &doc]).code, Some(1));
+
+    // --lenient: stored, with a warning carrying the pointer and the value; the file is imported (exit 0).
+    for atomic in [false, true] {
+        let db = t.at(if atomic { "lenient-atomic" } else { "lenient" });
+        let mut args = vec!["import", "--lenient", "--db", &db, &doc];
+        if atomic {
+            args.insert(1, "--atomic");
+        }
+        let r = tc(&args);
+        let s = r.ok().json();
+        assert_eq!(
+            (s["accepted"].as_u64(), s["rejected"].as_u64(), s["warnings"].as_u64()),
+            (Some(3), Some(0), Some(1))
+        );
+        assert_eq!(s["files"]["imported"], 1);
+        let w = json_lines(&r.stderr);
+        assert_eq!(w.len(), 1, "{}", r.stderr);
+        assert_eq!(
+            w[0],
+            json!({"file": doc, "warning": "opaque_id", "index": 1, "pointer": "/epcisBody/eventList/1/epcList/0",
+                   "value": SSCC15, "message": w[0]["message"]})
+        );
+        assert!(w[0]["message"].as_str().unwrap().contains("kept as an opaque URI"), "{}", w[0]);
+        // The opaque id resolves by its exact text; the event's well-formed id as ever.
+        let opaque = tc(&["resolve", "--db", &db, SSCC15]).ok().json();
+        assert_eq!(
+            (opaque["found"].as_bool(), opaque["identity"]["kind"].as_str()),
+            (Some(true), Some("uri")),
+            "{opaque}"
+        );
+        assert!(found(&db, "(01)09506000134352(21)L1"));
+        // A URI the store never saw is not found (exit 1); malformed text it never saw stays an error (exit 2).
+        assert_eq!(tc(&["resolve", "--db", &db, "urn:example:never"]).code, Some(1));
+        assert_eq!(tc(&["resolve", "--db", &db, "urn:epc:id:sscc:0614141.1234"]).code, Some(2));
+    }
+}
+
+#[test]
+fn lenient_prints_the_first_warnings_and_counts_all() {
+    let t = Tmp::new("lenient-many");
+    let doc = t.write("many.json", &epcis_doc(&events_with(12, |i| format!("urn:epc:id:sscc:0614141.{i:08}"))));
+    let r = tc(&["import", "--lenient", "--db", &t.at("db"), &doc]);
+    assert_eq!(r.ok().json()["warnings"], 12);
+    let lines = json_lines(&r.stderr);
+    assert_eq!(lines.len(), 11, "{}", r.stderr);
+    assert_eq!(lines[9]["pointer"], "/epcisBody/eventList/9/epcList/0");
+    assert_eq!((lines[10]["warnings"].as_u64(), lines[10]["printed"].as_u64()), (Some(12), Some(10)));
+    assert!(lines[10]["hint"].as_str().unwrap().contains("--verbose"));
+    let r = tc(&["import", "--lenient", "--verbose", "--db", &t.at("db2"), &doc]);
+    assert_eq!(r.ok().json()["warnings"], 12);
+    let lines = json_lines(&r.stderr);
+    assert_eq!(lines.len(), 12, "{}", r.stderr);
+    assert_eq!(lines[11]["index"], 11);
+}

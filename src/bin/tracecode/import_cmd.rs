@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use tracecode::event::Event;
-use tracecode::event::epcis_json::{BadEvent, EventError, ImportError, Importer, Mode};
+use tracecode::event::epcis_json::{BadEvent, EventError, ImportError, Importer, Mode, Warning};
 use tracecode::store::{IngestReport, Options, Store, TraceStore};
 use tracecode::{Error, ErrorKind};
 
@@ -23,16 +23,23 @@ const IMPORT_BATCH: usize = 4096;
 /// `tracecode import`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-Prints one summary line: {\"events\", \"accepted\", \"duplicates\", \"declared\", \"rejected\", \"seconds\",
-\"files\": {\"total\", \"imported\", \"failed\"}, \"failed_files\": [{\"file\", \"stored\", \"error\"}]}. A file is
-imported when every event in it is stored (or already was). \"stored\" counts a failed file's events that were
-committed (or found already stored) before it failed: its valid events without --atomic, 0 with it. Each rejected
-event or failed FILE is also reported on stderr as one JSON line.
+Prints one summary line: {\"events\", \"accepted\", \"duplicates\", \"declared\", \"rejected\", \"warnings\",
+\"seconds\", \"files\": {\"total\", \"imported\", \"failed\"}, \"failed_files\": [{\"file\", \"stored\", \"error\"}]}.
+A file is imported when every event in it is stored (or already was). \"stored\" counts a failed file's events
+that were committed (or found already stored) before it failed: its valid events without --atomic, 0 with it.
+Each rejected event or failed FILE is also reported on stderr as one JSON line.
+
+Identifiers are read strictly: a malformed GS1 identifier (an SSCC URN of 15 digits, a Digital Link with a wrong
+check digit) rejects its event. With --lenient it is stored as written, as an opaque URI (resolve finds it by that
+exact text; it is no GS1 key), and reported as a warning on stderr: {\"file\", \"warning\": \"opaque_id\",
+\"index\", \"pointer\", \"value\", \"message\"}, the pointer leading from the document root
+(/epcisBody/eventList/3/epcList/0). The first 10 warnings are printed (all with --verbose), and if there were
+more, one {\"warnings\", \"printed\", \"hint\"} line; the summary's \"warnings\" counts them all. Warnings do not
+fail a file.
 
 Without --atomic, events are committed in batches of 4096 as the file is read, so memory is bounded by one batch
 whatever the file's size, and a file that turns out to be truncated or malformed keeps its valid events before the
-fault.
-With --atomic a file is one unit: nothing of it is stored unless the whole file parses and every event validates;
+fault. With --atomic a file is one unit: nothing of it is stored unless the whole file parses and every event validates;
 then all its events are committed in one write (crash-safe: all or none). The cost is memory: the file's events
 and their write are held at once, about 6 KB per event (100_000 events take about 600 MB), so --atomic-max-events
 bounds it; for larger files, import without --atomic.
@@ -50,6 +57,13 @@ pub(crate) struct ImportArgs {
     /// With --atomic, the most events one file may hold (memory: about 6 KB each); a larger file fails whole.
     #[arg(long, value_name = "N", default_value = "100_000", value_parser = count::<usize>, requires = "atomic")]
     atomic_max_events: usize,
+    /// Keep a malformed GS1 identifier (an SSCC URN of 15 digits, a Digital Link with a wrong check digit) as an
+    /// opaque URI, with a warning, instead of rejecting its event.
+    #[arg(long)]
+    lenient: bool,
+    /// Print every warning on stderr (default: the first 10; the summary counts them all).
+    #[arg(long, short = 'v')]
+    verbose: bool,
     /// EPCIS 2.0 JSON-LD documents (- for stdin).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
@@ -78,6 +92,8 @@ struct Counts {
     duplicates: u64,
     declared: u64,
     rejected: u64,
+    /// Warnings of a lenient read, about events that were stored.
+    warnings: u64,
 }
 
 impl Counts {
@@ -93,6 +109,7 @@ impl Counts {
         self.duplicates += o.duplicates;
         self.declared += o.declared;
         self.rejected += o.rejected;
+        self.warnings += o.warnings;
     }
 
     /// Events of the file that are in the store after this run.
@@ -111,7 +128,45 @@ enum Outcome {
     StoreFailed(String),
 }
 
+/// Warnings printed so far, and how many may be (`None`: all, with --verbose).
+struct Shown {
+    printed: usize,
+    limit: Option<usize>,
+}
+
+/// Warnings printed without --verbose.
+const SHOWN_WARNINGS: usize = 10;
+
+impl Shown {
+    /// Prints a file's warnings on stderr, as many as the limit leaves, and counts them all.
+    fn report(&mut self, f: &str, warnings: &[Warning], total: usize, c: &mut Counts) {
+        c.warnings += total as u64;
+        for w in warnings {
+            if self.limit.is_some_and(|l| self.printed >= l) {
+                break;
+            }
+            self.printed += 1;
+            eprintln!(
+                "{}",
+                json!({"file": f, "warning": w.kind.as_str(), "index": w.index, "pointer": w.pointer,
+                       "value": w.value, "message": w.message})
+            );
+        }
+    }
+}
+
+/// One run of `import`: the store and how files are read.
+struct Job<'a> {
+    store: &'a Store,
+    lenient: bool,
+    max_events: usize,
+    shown: Shown,
+}
+
 fn import_files(store: &Store, a: &ImportArgs) -> ExitCode {
+    let limit = (!a.verbose).then_some(SHOWN_WARNINGS);
+    let mut job =
+        Job { store, lenient: a.lenient, max_events: a.atomic_max_events, shown: Shown { printed: 0, limit } };
     let mut total = Counts::default();
     let (mut imported, mut failed) = (0u64, Vec::<Value>::new());
     let mut status = ExitCode::SUCCESS;
@@ -124,11 +179,7 @@ fn import_files(store: &Store, a: &ImportArgs) -> ExitCode {
                 // Progress in bytes of the file: the event count is unknown until the end.
                 let progress = Progress::bytes("importing", size);
                 let reader = progress.reader(reader);
-                let o = if a.atomic {
-                    import_atomic(store, f, reader, a.atomic_max_events, &mut c)
-                } else {
-                    import_streaming(store, f, reader, &mut c)
-                };
+                let o = if a.atomic { job.atomic(f, reader, &mut c) } else { job.streaming(f, reader, &mut c) };
                 progress.finish();
                 o
             }
@@ -155,11 +206,16 @@ fn import_files(store: &Store, a: &ImportArgs) -> ExitCode {
     for f in files {
         failed.push(json!({"file": f, "stored": 0, "error": "not attempted: an earlier write to the store failed"}));
     }
+    if total.warnings > job.shown.printed as u64 {
+        let hint = "pass --verbose to print every warning";
+        eprintln!("{}", json!({"warnings": total.warnings, "printed": job.shown.printed, "hint": hint}));
+    }
     let secs = start.elapsed().as_secs_f64();
     println!(
         "{}",
         json!({"events": total.events, "accepted": total.accepted, "duplicates": total.duplicates,
-               "declared": total.declared, "rejected": total.rejected, "seconds": (secs * 1000.0).round() / 1000.0,
+               "declared": total.declared, "rejected": total.rejected, "warnings": total.warnings,
+               "seconds": (secs * 1000.0).round() / 1000.0,
                "files": {"total": a.files.len(), "imported": imported, "failed": failed.len()},
                "failed_files": failed})
     );
@@ -209,84 +265,94 @@ fn flush(store: &Store, batch: &mut Vec<Event>, c: &mut Counts) -> Result<(), Er
     Ok(())
 }
 
-/// The default: valid events committed in batches as they stream; bad ones reported and skipped. A fatal fault
-/// stops the file, keeping what was committed before it.
-fn import_streaming(store: &Store, f: &str, reader: impl Read, c: &mut Counts) -> Outcome {
-    let mut batch: Vec<Event> = Vec::with_capacity(IMPORT_BATCH);
-    // The ingest error, kept apart from the document's faults (the importer returns a callback's error as its own).
-    let mut write_error: Option<Error> = None;
-    let result = Importer::new(reader).mode(Mode::AcceptValid).run(|_, ev| {
-        c.events += 1;
-        if let Ok(e) = ev {
-            batch.push(e);
-            if batch.len() >= IMPORT_BATCH
-                && let Err(e) = flush(store, &mut batch, c)
-            {
-                write_error = Some(e.clone());
-                return Err(e);
+impl Job<'_> {
+    /// The default: valid events committed in batches as they stream; bad ones reported and skipped. A fatal fault
+    /// stops the file, keeping what was committed before it.
+    fn streaming(&mut self, f: &str, reader: impl Read, c: &mut Counts) -> Outcome {
+        let store = self.store;
+        let mut batch: Vec<Event> = Vec::with_capacity(IMPORT_BATCH);
+        // The ingest error, kept apart from the document's faults (the importer returns a callback's error as its own).
+        let mut write_error: Option<Error> = None;
+        let result = Importer::new(reader).mode(Mode::AcceptValid).lenient(self.lenient).run(|_, ev| {
+            c.events += 1;
+            if let Ok(e) = ev {
+                batch.push(e);
+                if batch.len() >= IMPORT_BATCH
+                    && let Err(e) = flush(store, &mut batch, c)
+                {
+                    write_error = Some(e.clone());
+                    return Err(e);
+                }
+            }
+            Ok(())
+        });
+        // The valid events read before a fatal fault are committed too: streaming keeps a file's valid prefix.
+        if write_error.is_none() {
+            write_error = flush(store, &mut batch, c).err();
+        }
+        if let Some(e) = write_error {
+            return report_ingest(store, f, &e);
+        }
+        match result {
+            Ok(summary) => {
+                c.rejected += summary.rejected_total as u64;
+                self.shown.report(f, &summary.warnings, summary.warnings_total, c);
+                report_rejected(f, &summary.rejected, summary.rejected_total).map_or(Outcome::Imported, Outcome::Failed)
+            }
+            Err(e) => {
+                // The events before the fault were committed: so are their warnings.
+                self.shown.report(f, e.warnings(), e.warnings_total(), c);
+                Outcome::Failed(report_fatal(f, &e))
             }
         }
-        Ok(())
-    });
-    // The valid events read before a fatal fault are committed too: streaming keeps a file's valid prefix.
-    if write_error.is_none() {
-        write_error = flush(store, &mut batch, c).err();
     }
-    if let Some(e) = write_error {
-        return report_ingest(store, f, &e);
-    }
-    match result {
-        Ok(summary) => {
-            c.rejected += summary.rejected_total as u64;
-            report_rejected(f, &summary.rejected, summary.rejected_total).map_or(Outcome::Imported, Outcome::Failed)
-        }
-        Err(e) => Outcome::Failed(report_fatal(f, &e)),
-    }
-}
 
-/// `--atomic`: the file's events are collected while it is read and committed in one ingest (one RocksDB write
-/// batch) only when the whole file read without a fault and every event is valid.
-fn import_atomic(store: &Store, f: &str, reader: impl Read, max: usize, c: &mut Counts) -> Outcome {
-    let mut events: Vec<Event> = Vec::new();
-    let mut bad = false;
-    let result = Importer::new(reader).mode(Mode::AllOrNothing).run(|_, ev| {
-        c.events += 1;
-        match ev {
-            // Once an event is bad nothing of the file is stored: stop holding the rest.
-            Err(_) => {
-                bad = true;
-                events = Vec::new();
+    /// `--atomic`: the file's events are collected while it is read and committed in one ingest (one RocksDB write
+    /// batch) only when the whole file read without a fault and every event is valid.
+    fn atomic(&mut self, f: &str, reader: impl Read, c: &mut Counts) -> Outcome {
+        let (store, max) = (self.store, self.max_events);
+        let mut events: Vec<Event> = Vec::new();
+        let mut bad = false;
+        let result = Importer::new(reader).mode(Mode::AllOrNothing).lenient(self.lenient).run(|_, ev| {
+            c.events += 1;
+            match ev {
+                // Once an event is bad nothing of the file is stored: stop holding the rest.
+                Err(_) => {
+                    bad = true;
+                    events = Vec::new();
+                }
+                Ok(_) if bad => {}
+                Ok(_) if events.len() >= max => {
+                    // The library's constructor for an error without a position (an EventError with no pointer).
+                    let why = format!(
+                        "more than {max} events: too many to hold for --atomic (raise --atomic-max-events, or import \
+                         without --atomic)"
+                    );
+                    return Err(EventError::new(ErrorKind::Length, "", why).into());
+                }
+                Ok(e) => events.push(e),
             }
-            Ok(_) if bad => {}
-            Ok(_) if events.len() >= max => {
-                // The library's constructor for an error without a position (an EventError with no pointer).
-                let why = format!(
-                    "more than {max} events: too many to hold for --atomic (raise --atomic-max-events, or import \
-                     without --atomic)"
-                );
-                return Err(EventError::new(ErrorKind::Length, "", why).into());
+            Ok(())
+        });
+        let summary = match result {
+            Ok(s) => s,
+            Err(e) if e.rejected_total() > 0 => {
+                c.rejected += e.rejected_total() as u64;
+                let why = report_rejected(f, e.rejected(), e.rejected_total()).unwrap_or_default();
+                return Outcome::Failed(format!("{why}; nothing of the file was stored (--atomic)"));
             }
-            Ok(e) => events.push(e),
+            Err(e) => {
+                let why = report_fatal(f, &e);
+                return Outcome::Failed(format!("{why}; nothing of the file was stored (--atomic)"));
+            }
+        };
+        match store.ingest(events) {
+            Ok(r) => {
+                c.add_report(&r);
+                self.shown.report(f, &summary.warnings, summary.warnings_total, c);
+                Outcome::Imported
+            }
+            Err(e) => report_ingest(store, f, &e),
         }
-        Ok(())
-    });
-    match result {
-        Ok(_) => {}
-        Err(e) if e.rejected_total() > 0 => {
-            c.rejected += e.rejected_total() as u64;
-            let why = report_rejected(f, e.rejected(), e.rejected_total()).unwrap_or_default();
-            return Outcome::Failed(format!("{why}; nothing of the file was stored (--atomic)"));
-        }
-        Err(e) => {
-            let why = report_fatal(f, &e);
-            return Outcome::Failed(format!("{why}; nothing of the file was stored (--atomic)"));
-        }
-    }
-    match store.ingest(events) {
-        Ok(r) => {
-            c.add_report(&r);
-            Outcome::Imported
-        }
-        Err(e) => report_ingest(store, f, &e),
     }
 }
