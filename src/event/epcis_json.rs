@@ -55,6 +55,11 @@
 //!   an absolute IRI (`https://…`, `urn:…`) is an error with its pointer (EPCIS 2.0 §7 requires namespaced
 //!   extensions; a bare key is almost always a typo or a forgotten prefix). Inside an extension value, nested keys
 //!   are expanded when they are CURIEs and otherwise kept as written.
+//! - **Strict identifiers, lenient on request**: a malformed GS1 identifier (an SSCC URN of 15 digits, a Digital
+//!   Link with a wrong check digit) rejects its event by default. [`ReadOptions::lenient`] /
+//!   [`Importer::lenient`] keep it verbatim as an opaque URI ([`Id::Uri`]) and report a [`Warning`] with its
+//!   JSON pointer and strict reading's reason ([`ImportSummary::warnings`]); a well-formed identifier reads the
+//!   same either way, and a value that is not a URI at all is still an error.
 //! - **Strict vocabularies**: a bare `bizStep`/`disposition`/type term must be a CBV 2.0 term; any URI is
 //!   accepted (vocabularies are open).
 //! - **One fault per event**: the first fault in document order, with a JSON pointer relative to the event
@@ -124,6 +129,7 @@
 //! [`ErrorKind::Duplicate`]: crate::ErrorKind::Duplicate
 //! [`Event`]: super::Event
 //! [`Id`]: super::Id
+//! [`Id::Uri`]: super::Id::Uri
 //! [`MAX_URI`]: super::MAX_URI
 
 mod context;
@@ -139,8 +145,8 @@ mod to_json;
 mod writer;
 
 pub use context::Context;
-pub use error::{BadEvent, EventError, ImportError};
-pub use from_json::{event_from_json, event_from_slice};
+pub use error::{BadEvent, EventError, ImportError, Warning, WarningKind};
+pub use from_json::{ReadOptions, event_from_json, event_from_json_with, event_from_slice, event_from_slice_with};
 pub use import::{DocumentKind, ImportSummary, Importer, Mode, import, import_all};
 pub use reader::Json;
 #[cfg(any(test, feature = "testing"))]

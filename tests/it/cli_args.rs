@@ -31,7 +31,7 @@ const HELP: &[(&[&str], &[&str])] = &[
     (&["demo"], &["--db", "--items", "--tour"]),
     (&["epcis"], &["check", "hash", "roundtrip"]),
     (&["epcis", "roundtrip"], &["--urn", "--gcp-len", "FILE"]),
-    (&["import"], &["--db", "FILE", "EXIT STATUS"]),
+    (&["import"], &["--db", "--atomic", "--atomic-max-events", "--lenient", "--verbose", "FILE", "EXIT STATUS"]),
     (&["resolve"], &["--db", "--read-only", "--format", "--state-only", "EXIT STATUS"]),
     (&["verify"], &["--db", "--read-only", "INPUT"]),
     (&["stats"], &["--db", "--read-only"]),

@@ -18,10 +18,10 @@ use tracecode::event::epcis_json::{Mode, import_all};
 const IMPORT_BATCH: u64 = 4096;
 
 /// A scratch directory removed on drop (also when the test panics).
-struct Tmp(PathBuf);
+pub(crate) struct Tmp(PathBuf);
 
 impl Tmp {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
         let dir = std::env::temp_dir().join(format!("tc-cli-store-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -29,12 +29,12 @@ impl Tmp {
     }
 
     /// A path inside the directory, as a string argument.
-    fn at(&self, rel: &str) -> String {
+    pub(crate) fn at(&self, rel: &str) -> String {
         self.0.join(rel).to_str().unwrap().to_owned()
     }
 
     /// Writes `text` to `rel` and returns its path.
-    fn write(&self, rel: &str, text: &str) -> String {
+    pub(crate) fn write(&self, rel: &str, text: &str) -> String {
         let p = self.at(rel);
         std::fs::write(&p, text).unwrap();
         p
@@ -48,32 +48,32 @@ impl Drop for Tmp {
 }
 
 /// The outcome of one run of the binary.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// The only stdout line, as JSON.
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         let lines = self.lines();
         assert_eq!(lines.len(), 1, "expected one JSON line, got: {}\nstderr: {}", self.stdout, self.stderr);
         lines.into_iter().next().unwrap()
     }
 
     /// Every stdout line, as JSON.
-    fn lines(&self) -> Vec<Value> {
+    pub(crate) fn lines(&self) -> Vec<Value> {
         json_lines(&self.stdout)
     }
 
-    fn ok(&self) -> &Self {
+    pub(crate) fn ok(&self) -> &Self {
         assert_eq!(self.code, Some(0), "stdout: {}\nstderr: {}", self.stdout, self.stderr);
         self
     }
 }
 
-fn json_lines(text: &str) -> Vec<Value> {
+pub(crate) fn json_lines(text: &str) -> Vec<Value> {
     text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
 }
 
@@ -83,7 +83,7 @@ fn tracecode() -> Command {
     cmd
 }
 
-fn tc(args: &[&str]) -> Run {
+pub(crate) fn tc(args: &[&str]) -> Run {
     let out = tracecode().args(args).output().expect("tracecode binary runs");
     Run {
         code: out.status.code(),
@@ -92,12 +92,12 @@ fn tc(args: &[&str]) -> Run {
     }
 }
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/epcis").join(name).to_str().unwrap().to_owned()
 }
 
 /// An EPCISDocument around the given event objects (JSON text).
-fn epcis_doc<S: AsRef<str>>(events: &[S]) -> String {
+pub(crate) fn epcis_doc<S: AsRef<str>>(events: &[S]) -> String {
     let body: Vec<&str> = events.iter().map(AsRef::as_ref).collect();
     format!(
         "{{\"@context\": [\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"],\n\
@@ -108,7 +108,7 @@ fn epcis_doc<S: AsRef<str>>(events: &[S]) -> String {
 }
 
 /// `n` commissioning ObjectEvents of distinct serials `{prefix}{i}` (one second apart), as JSON text.
-fn object_events(n: u64, prefix: &str) -> Vec<String> {
+pub(crate) fn object_events(n: u64, prefix: &str) -> Vec<String> {
     (0..n)
         .map(|i| {
             let (day, h, m, s) = (1 + i / 86_400, i / 3600 % 24, i / 60 % 60, i % 60);
@@ -140,7 +140,7 @@ fn is_hex64(v: &Value) -> bool {
     v.as_str().is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn stats(db: &str) -> Value {
+pub(crate) fn stats(db: &str) -> Value {
     tc(&["stats", "--db", db]).ok().json()
 }
 
@@ -289,11 +289,18 @@ fn resolve_found_unknown_and_garbage() {
     let found: Vec<Value> = r.lines().iter().map(|l| l["found"].clone()).collect();
     assert_eq!(found, [true, false, true]);
 
-    // Resolve does not create a store that is not there (an error: exit 2).
+    // Resolve does not create a store that is not there (an error: exit 2, one line, see cli_import).
     let r = tc(&["resolve", "--db", &t.at("nothing"), dl]);
     assert_eq!(r.code, Some(2));
+    assert!(r.stderr.starts_with("tracecode: no tracecode store at"), "{}", r.stderr);
     assert!(!Path::new(&t.at("nothing")).join("CURRENT").exists());
-    // Its error object has no position: offset and len are null for an error that is not about the input.
+    // A store that cannot be opened (here RocksDB's CURRENT names a manifest that is not there) is an error
+    // object with no position: offset and len are null for an error that is not about the input.
+    let broken = t.at("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(Path::new(&broken).join("CURRENT"), "MANIFEST-000001\n").unwrap();
+    let r = tc(&["resolve", "--db", &broken, dl]);
+    assert_eq!(r.code, Some(2));
     let e = &json_lines(&r.stderr)[0];
     assert_eq!(
         (&e["ok"], &e["error"]["offset"], &e["error"]["len"]),
@@ -897,7 +904,7 @@ fn reading_commands_work_while_a_writer_holds_the_store() {
     assert_eq!(stats(&db)["events"], 55);
     // A writing command cannot take the lock.
     let refused = tc(&["import", "--db", &db, &first]);
-    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert_eq!(refused.code, Some(2), "a store error: {}", refused.stderr);
     assert!(refused.stderr.contains("\"locked\""), "{}", refused.stderr);
     drop(writer);
 }

@@ -7,6 +7,8 @@
 //! - `cli`: the `tracecode` binary's JSON and exit-status contract (feature `cli`);
 //! - `cli_args`: its argument layer: help for every command, one-line usage errors, `--db=DIR`, digit groups,
 //!   completions, resolve's exit codes and table format (feature `cli`; the store cases also `rocksdb`);
+//! - `cli_import`: `import --atomic`, `--lenient`, the multi-file summary, and the one-line message for a `--db`
+//!   that holds no store (features `cli`, `rocksdb`);
 //! - `store`: the RocksDB store against the in-memory model, damage, versions, poisoning (feature `rocksdb`);
 //! - `concurrency`: readers racing writers never see part of a batch, several writers at once (feature `rocksdb`);
 //! - `durability`: damaged write-ahead logs and lost table files are refused, not rolled back; read-only opens
@@ -25,6 +27,9 @@ mod cli;
 #[cfg(test)]
 #[cfg(feature = "cli")]
 mod cli_args;
+#[cfg(test)]
+#[cfg(all(feature = "cli", feature = "rocksdb"))]
+mod cli_import;
 #[cfg(test)]
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
 mod cli_store;

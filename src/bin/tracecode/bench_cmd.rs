@@ -705,7 +705,9 @@ fn lookup(f: &Flags) -> Result<(), String> {
         f.json.as_deref(),
         &json!({"bench": "lookup", "items": f.items, "threads": f.threads, "ops": f.ops, "events": s.events,
                 "results": rows_json(&rows)}),
-    )
+    )?;
+    // A `--db` store is kept: close reports what Drop would ignore.
+    store.close().map_err(|e| format!("closing the store: {e}"))
 }
 
 #[allow(clippy::too_many_lines, clippy::cast_precision_loss, reason = "one measurement script; display arithmetic")]
@@ -818,5 +820,7 @@ fn trace_bench(f: &Flags) -> Result<(), String> {
         f.json.as_deref(),
         &json!({"bench": "trace", "nodes": nodes, "seconds": median, "adjacency_seconds": adj_median,
                 "results": rows_json(&rows)}),
-    )
+    )?;
+    drop((adj, session));
+    store.close().map_err(|e| format!("closing the store: {e}"))
 }

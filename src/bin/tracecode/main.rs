@@ -35,7 +35,9 @@ embedded RocksDB store in --db DIR (also --db=DIR); only import creates one. Rea
 Numbers accept digit groups: --items 1_000_000. Each command's --help gives its output contract.
 
 EXIT STATUS: 0 ok / found; 1 not found (resolve, trace), some input failed (parse, import, epcis) or a
-check failed (verify, recover); 2 usage error, bad input or an error. A usage error prints one line and a hint.";
+check failed (verify, recover); 2 usage error, bad input or an error. A usage error prints one line and a hint,
+and so does a --db DIR that holds no store (\"no tracecode store at DIR\"); other store errors are JSON on stderr.
+Commands that write the store close it explicitly and report a failed close (exit 2).";
 
 /// tracecode — product traceability codes, EPCIS events and an embedded chain index.
 #[derive(Parser, Debug)]

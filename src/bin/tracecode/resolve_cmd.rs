@@ -4,11 +4,13 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tracecode::event::Id;
+use tracecode::Error;
 use tracecode::event::epcis_json::{self, ExportOptions};
-use tracecode::store::Resolution;
+use tracecode::event::{Id, MAX_URI};
+use tracecode::store::{Reader, Resolution};
 
 use crate::args::{EXIT_ERROR, EXIT_NOT_FOUND, ReadDb, count};
 use crate::human::{event_line, id_text, state_line};
@@ -29,7 +31,8 @@ pub(crate) struct Args {
     /// With --format table: how many of the latest events to show.
     #[arg(long, value_name = "N", default_value = "5", value_parser = count::<usize>)]
     last: usize,
-    /// Codes in any spelling (GS1 element string, Digital Link, EPC URN, national codes) or URIs.
+    /// Codes in any spelling (GS1 element string, Digital Link, EPC URN, national codes) or URIs (also one
+    /// `import --lenient` stored as an opaque URI, by its exact text).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
 }
@@ -51,7 +54,9 @@ const AFTER_HELP: &str = concat!(
     "  {\"input\", \"found\": false}\n",
     "  {\"input\", \"ok\": false, \"error\": {\"kind\", \"offset\", \"len\", \"message\"}}\n",
     "--format table prints the same for people (not a stable format).\n\n",
-    "EXIT STATUS: 0 every INPUT found, 1 some well-formed code the store never recorded, 2 some INPUT\n",
+    "An INPUT that is no code but a URI resolves as the URI (one `import --lenient` stored as an opaque URI\n",
+    "by its exact text).\n\n",
+    "EXIT STATUS: 0 every INPUT found, 1 some well-formed code or URI the store never recorded, 2 some INPUT\n",
     "unparseable, a store error or a usage error (errors win over not found)."
 );
 
@@ -151,6 +156,29 @@ fn table(input: &str, r: &Resolution, state_only: bool, last: usize) -> String {
     s
 }
 
+/// Resolves one INPUT: a code in any spelling; failing that, an identifier the store holds as a URI (a URI that
+/// is not a GS1 key, or a malformed GS1 one `import --lenient` kept as written, found by its exact text). Input
+/// that is neither keeps the code parser's error.
+fn resolve(reader: &mut Reader<'_>, input: &str) -> Result<Option<Arc<Resolution>>, Error> {
+    let code_err = match reader.resolve(input) {
+        Err(e) => e,
+        found => return found,
+    };
+    let text = input.trim();
+    match Id::parse(text) {
+        Ok(id) => reader.resolve_id(&id),
+        // A malformed GS1 identifier: found only if it was stored as written, else the code parser's error.
+        Err(_)
+            if text.contains(':')
+                && text.len() <= MAX_URI
+                && !text.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) =>
+        {
+            Ok(Some(reader.resolve_id(&Id::Uri(text.into()))?.ok_or(code_err)?))
+        }
+        Err(_) => Err(code_err),
+    }
+}
+
 /// Runs `tracecode resolve`.
 pub(crate) fn run(a: &Args) -> ExitCode {
     let store = match crate::store_cmd::open(&a.db.db, crate::store_cmd::existing().read_only(true), EXIT_ERROR) {
@@ -162,7 +190,7 @@ pub(crate) fn run(a: &Args) -> ExitCode {
     let mut out = io::stdout().lock();
     let tabled = a.format == Format::Table;
     for (i, input) in a.inputs.iter().enumerate() {
-        let text = match reader.resolve(input) {
+        let text = match resolve(&mut reader, input) {
             Ok(Some(r)) if tabled => table(input, &r, a.state_only, a.last),
             Ok(Some(r)) if a.state_only => state_json(input, &r).to_string(),
             Ok(Some(r)) => serde_json::to_string(&resolution_json(input, &r)).unwrap_or_default(),

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use serde_json::json;
 use tracecode::store::{Options, Store, TraceStore};
-use tracecode::{Error, trace};
+use tracecode::{Error, ErrorKind, trace};
 
-use crate::args::{ReadDb, WriteDb};
+use crate::args::{EXIT_ERROR, ReadDb, WriteDb};
 use crate::error_json;
 use crate::progress::Progress;
 
@@ -39,7 +39,8 @@ pub(crate) struct StatsArgs {
 #[command(after_help = "\
 Without --accept-loss, a store whose recovery lost acknowledged events is reported (error JSON on stderr, exit
 1); with it, the store continues from what was recovered and records the loss. Prints {\"checkpoint\", \"losses\"}.
-EXIT STATUS: 0 ok, 1 loss found (without --accept-loss) or a store error, 2 usage error.")]
+EXIT STATUS: 0 ok, 1 loss found (without --accept-loss) or a store error, 2 usage error or the store could not be
+closed cleanly.")]
 pub(crate) struct RecoverArgs {
     #[command(flatten)]
     db: WriteDb,
@@ -48,11 +49,40 @@ pub(crate) struct RecoverArgs {
     accept_loss: bool,
 }
 
-/// Opens the store in `dir`, reporting a failure as JSON on stderr with exit status `code`.
+/// Opens the store in `dir`, reporting a failure on stderr with exit status `code`: a path that holds no store
+/// ([`ErrorKind::NotFound`]) as one line with a hint, any other failure as error JSON.
 pub(crate) fn open(dir: &Path, opts: Options, code: u8) -> Result<Store, ExitCode> {
     Store::open(dir, opts).map_err(|e| {
-        eprintln!("{}", error_json(&dir.display().to_string(), &e));
+        match not_found_line(dir, &e) {
+            Some(line) => eprintln!("{line}"),
+            None => eprintln!("{}", error_json(&dir.display().to_string(), &e)),
+        }
         ExitCode::from(code)
+    })
+}
+
+/// The one-line message for a `--db` path that holds no store, or `None` for any other failure. The store's
+/// own message names the path but not what to do about it, which is what someone who mistyped `--db` needs.
+pub(crate) fn not_found_line(dir: &Path, e: &Error) -> Option<String> {
+    if e.kind() != ErrorKind::NotFound {
+        return None;
+    }
+    let d = dir.display();
+    Some(if dir.is_file() {
+        format!("tracecode: {d} is a file, not a tracecode store directory (pass the store's directory to --db)")
+    } else {
+        format!("tracecode: no tracecode store at {d} (create one with `tracecode import --db {d} FILE...`)")
+    })
+}
+
+/// Closes a store a command wrote to, reporting what dropping it would ignore (the last durability point and
+/// the known-node filter not saved): the error JSON on stderr and exit status 2. Every command that opens a
+/// store for writing ends with this, so a full disk at the end is an error, not a silent loss of the mark.
+pub(crate) fn close(store: Store) -> Result<(), ExitCode> {
+    let dir = store.path().display().to_string();
+    store.close().map_err(|e| {
+        eprintln!("{}", error_json(&dir, &e));
+        ExitCode::from(EXIT_ERROR)
     })
 }
 
@@ -164,5 +194,9 @@ pub(crate) fn recover(a: &RecoverArgs) -> ExitCode {
         })).collect::<Vec<_>>(),
     });
     println!("{out}");
-    ExitCode::SUCCESS
+    // Recover opens for writing (a recorded loss, a last durability point): close reports what Drop would not.
+    match close(store) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }

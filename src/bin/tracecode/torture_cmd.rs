@@ -183,6 +183,11 @@ fn child(db: &str, limit: u64) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    // Not killed (`--batches` done): close reports what Drop would ignore.
+    if let Err(e) = store.close() {
+        eprintln!("child: close: {e}");
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }
 
@@ -275,5 +280,5 @@ fn check(dir: &std::path::Path, acked: &[(u64, String)], model: &MemoryStore, do
     if let Some(bad) = v.first_bad {
         return Err(format!("verify_all: {bad}"));
     }
-    Ok(())
+    store.close().map_err(|e| format!("close after the check: {e}"))
 }

@@ -182,11 +182,16 @@ pub(crate) fn run_recall(a: &RecallArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match trace::recall(&store.session(), input, &ro) {
+    let code = match trace::recall(&store.session(), input, &ro) {
         Ok(r) => {
             print_json(&crate::trace_json::recall_json(&r));
             ExitCode::SUCCESS
         }
         Err(e) => fail(input, &e),
+    };
+    // `--commit` wrote the recall's events: close reports what Drop would ignore (read-only, it writes nothing).
+    match crate::store_cmd::close(store) {
+        Ok(()) => code,
+        Err(failed) => failed,
     }
 }

@@ -78,14 +78,65 @@ pub struct BadEvent {
     pub offset: Option<u64>,
 }
 
+/// What a [lenient](super::ReadOptions::lenient) read tolerated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// A URI that is not a well-formed GS1 identifier (an SSCC EPC URN of 15 digits where 17 belong, a Digital
+    /// Link with a wrong check digit) was kept verbatim as an opaque URI ([`Id::Uri`](crate::event::Id::Uri)):
+    /// it is stored and found by its exact text, but it is not a GS1 key (no class of its own, no serial under a
+    /// lot, no other spelling of it matches).
+    OpaqueId,
+}
+
+impl WarningKind {
+    /// The kind's name in snake_case (`opaque_id`), as JSON output spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OpaqueId => "opaque_id",
+        }
+    }
+}
+
+/// A value a [lenient](super::ReadOptions::lenient) read accepted that a strict one rejects: where it is, what
+/// was kept, and why strict reading refuses it.
+///
+/// Displays as `pointer: message`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}: {message}")]
+pub struct Warning {
+    /// What was tolerated.
+    pub kind: WarningKind,
+    /// Index of the event in document order (0 for an event read on its own).
+    pub index: usize,
+    /// JSON pointer (RFC 6901) to the value: from the document root in an import
+    /// (`/epcisBody/eventList/3/epcList/0`), from the event for [`event_from_json_with`](super::event_from_json_with).
+    pub pointer: String,
+    /// The value as kept (the opaque URI).
+    pub value: String,
+    /// The kind of error a strict read reports for it ([`ErrorKind::Length`] for a short SSCC, ...).
+    pub cause: ErrorKind,
+    /// Why a strict read refuses it, for a person.
+    pub message: String,
+}
+
 /// A failed import: a fatal fault (malformed JSON, I/O, document-level fault, size bound, callback error) or, in
 /// [`Mode::AllOrNothing`](super::Mode::AllOrNothing), the list of every bad event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportError {
     pub(super) error: Error,
     pub(super) pointer: String,
+    /// The bad events and the warnings (boxed: a fatal fault usually has neither, and errors stay small).
+    pub(super) report: Option<Box<Report>>,
+}
+
+/// What an [`ImportError`] lists besides its fault.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Report {
     pub(super) rejected: Vec<BadEvent>,
     pub(super) rejected_total: usize,
+    pub(super) warnings: Vec<Warning>,
+    pub(super) warnings_total: usize,
 }
 
 impl ImportError {
@@ -101,7 +152,7 @@ impl ImportError {
 
     /// A fatal `error` (a fault of the document at `pointer`, or a failure of the source or the callback).
     pub(super) fn fatal(error: Error, pointer: impl Into<String>) -> Self {
-        Self { error, pointer: pointer.into(), rejected: Vec::new(), rejected_total: 0 }
+        Self { error, pointer: pointer.into(), report: None }
     }
 
     /// The error: its kind and message.
@@ -116,12 +167,30 @@ impl ImportError {
 
     /// The bad events (at most [`MAX_REPORTED`](super::MAX_REPORTED)); empty for a fatal fault.
     pub fn rejected(&self) -> &[BadEvent] {
-        &self.rejected
+        self.report.as_ref().map_or(&[], |r| &r.rejected)
     }
 
     /// How many events were bad in all.
-    pub const fn rejected_total(&self) -> usize {
-        self.rejected_total
+    pub fn rejected_total(&self) -> usize {
+        self.report.as_ref().map_or(0, |r| r.rejected_total)
+    }
+
+    /// The [lenient](super::Importer::lenient) read's warnings about the events handed on before the import
+    /// failed (at most [`MAX_REPORTED`](super::MAX_REPORTED)): a caller that committed those events learns what
+    /// it stored as opaque URIs.
+    pub fn warnings(&self) -> &[Warning] {
+        self.report.as_ref().map_or(&[], |r| &r.warnings)
+    }
+
+    /// How many warnings there were in all.
+    pub fn warnings_total(&self) -> usize {
+        self.report.as_ref().map_or(0, |r| r.warnings_total)
+    }
+
+    /// Attaches the bad events and the warnings (nothing when there are none).
+    pub(super) fn with_report(mut self, report: Report) -> Self {
+        self.report = (report.rejected_total > 0 || report.warnings_total > 0).then(|| Box::new(report));
+        self
     }
 }
 
@@ -131,11 +200,11 @@ impl fmt::Display for ImportError {
             write!(f, "{}: ", self.pointer)?;
         }
         f.write_str(self.error.message())?;
-        for b in self.rejected.iter().take(20) {
+        for b in self.rejected().iter().take(20) {
             write!(f, "\n  {b}")?;
         }
-        if self.rejected_total > 20 {
-            write!(f, "\n  … and {} more", self.rejected_total - 20)?;
+        if self.rejected_total() > 20 {
+            write!(f, "\n  … and {} more", self.rejected_total() - 20)?;
         }
         Ok(())
     }

@@ -1,10 +1,11 @@
 //! JSON → [`Event`]: the converter from one event's JSON-LD object to the model, checking types, patterns,
 //! vocabularies and the JSON Schema's presence rules on the way.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 use super::context::{Context, GS1_VOC, Resolved, bad_uri_byte, uri_ok};
-use super::error::{EventError, Path, clip, show, type_name};
+use super::error::{EventError, Path, Warning, WarningKind, clip, show, type_name};
 use super::node::{Node, Obj, View};
 use super::reader::{Duplicate, read_slice};
 use super::{JsonTree, MAX_EVENT_BYTES, MAX_EVENT_VALUES, MAX_EXTENSION_DEPTH, MAX_STRING};
@@ -132,7 +133,77 @@ const COMPONENTS: &[&str] = &[
 /// # Ok::<(), tracecode::Error>(())
 /// ```
 pub fn event_from_json(v: &impl JsonTree, ctx: &Context) -> Result<Event, EventError> {
-    event_from_node(v, ctx)
+    event_from_node(v, ctx, ReadOptions::new()).map(|(e, _)| e)
+}
+
+/// How events are read: strictly (the default), or leniently about malformed GS1 identifiers.
+///
+/// Strict reading rejects an event whose identifier looks like a GS1 one (an EPC URN, a GS1 Digital Link) but is
+/// malformed: an SSCC URN with 15 digits instead of 17, a Digital Link with a wrong check digit. Real partner
+/// data has such values, and rejecting the whole event (or, [all or nothing](super::Mode::AllOrNothing), the
+/// whole document) for one of them loses the rest of what the event says. A [lenient](Self::lenient) read keeps
+/// the value verbatim as an opaque URI ([`Id::Uri`], like any URI that is not a GS1 key) and reports a
+/// [`Warning`] with its JSON pointer and the reason strict reading gives. This applies to every identifier field
+/// (`epcList`, `childEPCs`, `inputEPCList`, `outputEPCList`, `parentID`, `epcClass` of quantities, the `id` of
+/// `readPoint`/`bizLocation`, `source`/`destination`, `bizTransaction`, the responsible party); a value that is
+/// not a URI at all (no scheme, whitespace, longer than [`MAX_URI`]) is still an error, and a well-formed
+/// identifier reads exactly as in strict mode.
+///
+/// ```
+/// use tracecode::event::epcis_json::ReadOptions;
+/// assert!(!ReadOptions::new().is_lenient());
+/// assert!(ReadOptions::new().lenient(true).is_lenient());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    lenient: bool,
+}
+
+impl ReadOptions {
+    /// Strict reading.
+    pub const fn new() -> Self {
+        Self { lenient: false }
+    }
+
+    /// Keeps malformed GS1 identifiers as opaque URIs, with a [`Warning`] each, instead of rejecting the event.
+    #[must_use]
+    pub const fn lenient(mut self, yes: bool) -> Self {
+        self.lenient = yes;
+        self
+    }
+
+    /// Whether [`Self::lenient`] is set.
+    pub const fn is_lenient(&self) -> bool {
+        self.lenient
+    }
+}
+
+/// [`event_from_json`] with [`ReadOptions`]: the event and what a lenient read tolerated in it (pointers relative
+/// to the event; always empty when strict).
+///
+/// # Errors
+/// As [`event_from_json`].
+///
+/// ```
+/// use tracecode::event::Id;
+/// use tracecode::event::epcis_json::{Context, ReadOptions, WarningKind, event_from_json_with};
+/// let v = serde_json::json!({
+///     "type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+///     "eventTimeZoneOffset": "+00:00", "epcList": ["urn:epc:id:sscc:0614141.12345678"]
+/// });
+/// // Strict: 15 digits are not an SSCC.
+/// assert_eq!(event_from_json_with(&v, &Context::new(), ReadOptions::new()).unwrap_err().pointer(), "/epcList/0");
+/// let (event, warnings) = event_from_json_with(&v, &Context::new(), ReadOptions::new().lenient(true))?;
+/// assert_eq!(event.epc_list, [Id::Uri("urn:epc:id:sscc:0614141.12345678".into())]);
+/// assert_eq!((warnings[0].kind, warnings[0].pointer.as_str()), (WarningKind::OpaqueId, "/epcList/0"));
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn event_from_json_with(
+    v: &impl JsonTree,
+    ctx: &Context,
+    opts: ReadOptions,
+) -> Result<(Event, Vec<Warning>), EventError> {
+    event_from_node(v, ctx, opts)
 }
 
 /// Reads one event from its JSON text: the same bounds as [`import`] ([`MAX_EVENT_BYTES`], [`MAX_STRING`],
@@ -159,6 +230,29 @@ pub fn event_from_json(v: &impl JsonTree, ctx: &Context) -> Result<Event, EventE
 /// [`MAX_NUMBER`]: super::MAX_NUMBER
 /// [`MAX_DEPTH`]: super::MAX_DEPTH
 pub fn event_from_slice(json: &[u8], ctx: &Context) -> Result<Event, EventError> {
+    event_from_slice_with(json, ctx, ReadOptions::new()).map(|(e, _)| e)
+}
+
+/// [`event_from_slice`] with [`ReadOptions`]: the event and what a lenient read tolerated in it (pointers
+/// relative to the event; always empty when strict).
+///
+/// # Errors
+/// As [`event_from_slice`].
+///
+/// ```
+/// use tracecode::event::epcis_json::{Context, ReadOptions, event_from_slice_with};
+/// let text = br#"{"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+///     "eventTimeZoneOffset": "+00:00", "readPoint": {"id": "https://id.gs1.org/414/9520123456789"},
+///     "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"]}"#;
+/// let (_, warnings) = event_from_slice_with(text, &Context::new(), ReadOptions::new().lenient(true))?;
+/// assert_eq!(warnings[0].pointer, "/readPoint/id"); // a GLN check digit 9 where 8 belongs
+/// # Ok::<(), tracecode::Error>(())
+/// ```
+pub fn event_from_slice_with(
+    json: &[u8],
+    ctx: &Context,
+    opts: ReadOptions,
+) -> Result<(Event, Vec<Warning>), EventError> {
     let (v, dup) = read_slice(json, MAX_EVENT_VALUES, MAX_EVENT_BYTES).map_err(|f| {
         let message = if f.window {
             format!("the event is larger than {MAX_EVENT_BYTES} bytes (at byte {})", f.offset)
@@ -170,7 +264,7 @@ pub fn event_from_slice(json: &[u8], ctx: &Context) -> Result<Event, EventError>
     if let Some(d) = dup {
         return Err(duplicate_error(d));
     }
-    event_from_node(&v, ctx)
+    event_from_node(&v, ctx, opts)
 }
 
 /// The fault of an event holding a duplicate member name.
@@ -179,7 +273,12 @@ pub(super) fn duplicate_error(d: Duplicate) -> EventError {
     EventError { kind: ErrorKind::Duplicate, pointer: d.pointer, message, offset: Some(d.offset) }
 }
 
-pub(super) fn event_from_node<N: Node>(v: &N, ctx: &Context) -> Result<Event, EventError> {
+/// Reads one event; the warnings' pointers are relative to the event and their index is 0.
+pub(super) fn event_from_node<N: Node>(
+    v: &N,
+    ctx: &Context,
+    opts: ReadOptions,
+) -> Result<(Event, Vec<Warning>), EventError> {
     let View::Object(o) = v.view() else {
         return Err(
             Path::ROOT.err(ErrorKind::Syntax, format!("an event must be a JSON object, found {}", type_name(v)))
@@ -195,7 +294,13 @@ pub(super) fn event_from_node<N: Node>(v: &N, ctx: &Context) -> Result<Event, Ev
         }
         None => ctx,
     };
-    Conv { ctx, used: Vec::new() }.event::<N>(o)
+    Conv { ctx, used: Vec::new(), lenient: opts.lenient, warnings: RefCell::new(Vec::new()) }.event::<N>(o)
+}
+
+/// Whether `s` has the shape [`Id::parse`] requires of a URI (a scheme, no whitespace or control bytes, at most
+/// [`MAX_URI`] bytes): what a lenient read may keep as [`Id::Uri`].
+fn opaque_uri(s: &str) -> bool {
+    uri_ok(s) && s.contains(':')
 }
 
 /// Field-presence flags the model cannot express (an empty `epcList` is present but empty).
@@ -209,6 +314,10 @@ struct Seen {
 struct Conv<'c> {
     ctx: &'c Context,
     used: Vec<Namespace>,
+    /// Keep malformed GS1 identifiers as opaque URIs ([`ReadOptions::lenient`]).
+    lenient: bool,
+    /// What the lenient read tolerated (a cell: identifiers are read through `&self`, in iterator closures).
+    warnings: RefCell<Vec<Warning>>,
 }
 
 /// Which event types a standard field belongs to (events.md §2.3; `persistentDisposition` everywhere).
@@ -247,7 +356,7 @@ const STANDARD_FIELDS: &[&str] = &[
     reason = "one converter per event: every reader is a method so any can reach the context and the namespace log"
 )]
 impl Conv<'_> {
-    fn event<N: Node>(mut self, o: &N::Obj) -> Result<Event, EventError> {
+    fn event<N: Node>(mut self, o: &N::Obj) -> Result<(Event, Vec<Warning>), EventError> {
         let root = Path::ROOT;
         let kind = match o.get("type") {
             Some(t) => self.event_type(t, &root.key("type"))?,
@@ -278,7 +387,7 @@ impl Conv<'_> {
         self.used.sort_by(|a, b| a.prefix.cmp(&b.prefix));
         self.used.dedup_by(|a, b| a.prefix == b.prefix);
         e.namespaces = self.used;
-        Ok(e)
+        Ok((e, self.warnings.into_inner()))
     }
 
     /// JSON Schema "what" rules the model cannot check (events.md §2.4).
@@ -567,8 +676,29 @@ impl Conv<'_> {
 
     fn id<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Id, EventError> {
         let s = Self::string(v, p)?;
-        Id::parse(&self.ctx.expand_value(s))
-            .map_err(|e| p.err(e.kind(), format!("{} is not a valid identifier: {}", show(s), clip(e.message()))))
+        let full = self.ctx.expand_value(s);
+        match Id::parse(&full) {
+            Ok(id) => Ok(id),
+            // `Id::parse` refuses a value of URI shape only when it is a malformed GS1 identifier: that one a
+            // lenient read keeps as written (trimmed, as `Id::parse` reads it).
+            Err(e) if self.lenient && opaque_uri(full.trim()) => {
+                let value = full.trim();
+                self.warnings.borrow_mut().push(Warning {
+                    kind: WarningKind::OpaqueId,
+                    index: 0,
+                    pointer: p.render(),
+                    value: value.to_owned(),
+                    cause: e.kind(),
+                    message: format!(
+                        "{} is not a valid identifier ({}); kept as an opaque URI",
+                        show(s),
+                        clip(e.message())
+                    ),
+                });
+                Ok(Id::Uri(value.into()))
+            }
+            Err(e) => Err(p.err(e.kind(), format!("{} is not a valid identifier: {}", show(s), clip(e.message())))),
+        }
     }
 
     fn ids<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Vec<Id>, EventError> {
@@ -1152,8 +1282,161 @@ mod tests {
         assert!(e.pointer().starts_with("/ex:deep/0/0/0"));
     }
 
+    fn lenient(v: &Value) -> Result<(Event, Vec<Warning>), EventError> {
+        event_from_json_with(v, &ex_ctx(), ReadOptions::new().lenient(true))
+    }
+
+    /// An SSCC EPC URN of 15 digits (7 + 8; an SSCC has 17), as real partner data has them.
+    const SSCC15: &str = "urn:epc:id:sscc:0614141.12345678";
+
+    /// One malformed GS1 identifier in each identifier field: strict reading rejects the event at its pointer; a
+    /// lenient read keeps the text as an opaque URI in that field, with one warning at the same pointer.
+    #[test]
+    fn lenient_keeps_malformed_identifiers_as_opaque_uris() {
+        type Field = fn(&Event) -> Option<&Id>;
+        let agg = json!({"type": "AggregationEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "parentID": "urn:epc:id:sscc:0614141.1234567890",
+            "childEPCs": ["https://id.gs1.org/01/09506000134352/21/A1"]});
+        let tf = json!({"type": "TransformationEvent", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "inputEPCList": ["https://id.gs1.org/01/09506000134352/21/A1"],
+            "outputEPCList": ["https://id.gs1.org/01/09506000134352/21/B1"]});
+        let qty = |class: &str| json!([{"epcClass": class, "quantity": 2}]);
+        let src = |kind: &str, id: &str| json!([{"type": "owning_party", kind: id}]);
+        let cases: Vec<(Value, &str, &str, Field)> = vec![
+            (
+                with(base_event(), "epcList", json!(["https://id.gs1.org/01/09506000134352/21/A1", SSCC15])),
+                "/epcList/1",
+                SSCC15,
+                |e| e.epc_list.get(1),
+            ),
+            (with(agg.clone(), "parentID", json!(SSCC15)), "/parentID", SSCC15, |e| e.parent_id.as_ref()),
+            (
+                // A GTIN check digit 3 where 2 belongs.
+                with(agg, "childEPCs", json!(["https://id.gs1.org/01/09506000134353/21/A1"])),
+                "/childEPCs/0",
+                "https://id.gs1.org/01/09506000134353/21/A1",
+                |e| e.child_epcs.first(),
+            ),
+            (
+                // Company prefix and item reference of 11 digits (13 belong).
+                with(base_event(), "quantityList", qty("urn:epc:class:lgtin:0614141.1073.L1")),
+                "/quantityList/0/epcClass",
+                "urn:epc:class:lgtin:0614141.1073.L1",
+                |e| e.quantity_list.first().map(|q| &q.class),
+            ),
+            (
+                with(base_event(), "readPoint", json!({"id": "urn:epc:id:sgln:0614141.0077.0"})),
+                "/readPoint/id",
+                "urn:epc:id:sgln:0614141.0077.0",
+                |e| e.read_point.as_ref().map(|p| &p.id),
+            ),
+            (
+                // A GLN check digit 9 where 8 belongs.
+                with(base_event(), "bizLocation", json!({"id": "https://id.gs1.org/414/9520123456789"})),
+                "/bizLocation/id",
+                "https://id.gs1.org/414/9520123456789",
+                |e| e.biz_location.as_ref().map(|p| &p.id),
+            ),
+            (
+                with(base_event(), "sourceList", src("source", "urn:epc:id:pgln:0614141.0000")),
+                "/sourceList/0/source",
+                "urn:epc:id:pgln:0614141.0000",
+                |e| e.sources.first().map(|s| &s.id),
+            ),
+            (
+                with(base_event(), "destinationList", src("destination", "urn:epc:id:pgln:0614141.0000")),
+                "/destinationList/0/destination",
+                "urn:epc:id:pgln:0614141.0000",
+                |e| e.destinations.first().map(|s| &s.id),
+            ),
+            (with(tf.clone(), "inputEPCList", json!([SSCC15])), "/inputEPCList/0", SSCC15, |e| {
+                e.input_epc_list.first()
+            }),
+            (with(tf, "outputEPCList", json!([SSCC15])), "/outputEPCList/0", SSCC15, |e| e.output_epc_list.first()),
+        ];
+        for (v, pointer, value, field) in cases {
+            let strict = fails(&v);
+            assert_eq!(strict.pointer(), pointer, "{v}");
+            let (e, warnings) = lenient(&v).unwrap_or_else(|x| panic!("{v}: {x}"));
+            assert_eq!(field(&e), Some(&Id::Uri(value.into())), "{v}");
+            let [w] = warnings.as_slice() else { panic!("{v}: {warnings:?}") };
+            assert_eq!(
+                (w.kind, w.index, w.pointer.as_str(), w.value.as_str(), w.cause),
+                (WarningKind::OpaqueId, 0, pointer, value, strict.kind()),
+                "{v}"
+            );
+            assert!(w.message.contains("kept as an opaque URI"), "{}", w.message);
+            assert_eq!(w.to_string(), format!("{pointer}: {}", w.message));
+            // The same through the byte reader.
+            let (again, ws) =
+                event_from_slice_with(v.to_string().as_bytes(), &ex_ctx(), ReadOptions::new().lenient(true)).unwrap();
+            assert_eq!((again, ws), (e, warnings));
+        }
+    }
+
+    #[test]
+    fn lenient_still_rejects_what_is_not_a_uri() {
+        for bad in [json!("not a uri"), json!("0614141.12345678"), json!(""), json!(7)] {
+            let v = with(base_event(), "epcList", json!([bad]));
+            let (strict, lax) = (fails(&v), lenient(&v).unwrap_err());
+            assert_eq!((lax.pointer(), lax.kind()), (strict.pointer(), strict.kind()), "{v}");
+        }
+        // Too long for an identifier: still an error.
+        let long = format!("urn:epc:id:sscc:0614141.{}", "1".repeat(MAX_URI));
+        let e = lenient(&with(base_event(), "epcList", json!([long]))).unwrap_err();
+        assert_eq!((e.pointer(), e.kind()), ("/epcList/0", ErrorKind::Length));
+        // An event with a lenient identifier and another fault is rejected for the fault.
+        let v = with(with(base_event(), "epcList", json!([SSCC15])), "bizStep", json!("flying"));
+        assert_eq!(lenient(&v).unwrap_err().pointer(), "/bizStep");
+    }
+
+    /// Identifier texts around the GS1 forms: well-formed ones, and near misses (digit counts, check digits).
+    fn arb_id_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ("[0-9]{6,8}", "[0-9]{8,11}").prop_map(|(c, s)| format!("urn:epc:id:sscc:{c}.{s}")),
+            ("[0-9]{7}", "[0-9]{4,7}", "[0-9A-Z]{1,4}").prop_map(|(c, i, s)| format!("urn:epc:id:sgtin:{c}.{i}.{s}")),
+            ("[0-9]{13,15}", "[A-Z0-9]{1,6}").prop_map(|(g, s)| format!("https://id.gs1.org/01/{g}/21/{s}")),
+            "[0-9]{12,14}".prop_map(|g| format!("https://id.gs1.org/414/{g}")),
+            "[a-z]{1,8}".prop_map(|s| format!("urn:example:{s}")),
+            "\\PC{0,24}",
+        ]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Lenient reading never changes a well-formed identifier; it only turns a malformed one of URI shape
+        /// into an opaque URI with a warning carrying strict reading's error kind.
+        #[test]
+        fn lenient_only_changes_what_strict_rejects(s in arb_id_text()) {
+            let v = with(base_event(), "epcList", json!([s]));
+            let strict = event_from_json(&v, &ex_ctx());
+            let lax = lenient(&v);
+            match (Id::parse(&s), strict, lax) {
+                (Ok(id), Ok(e), Ok((l, w))) => {
+                    prop_assert_eq!(&e.epc_list, &vec![id]);
+                    prop_assert_eq!(l, e);
+                    prop_assert!(w.is_empty());
+                }
+                (Err(x), Err(se), Ok((l, w))) => {
+                    prop_assert_eq!(&l.epc_list, &vec![Id::Uri(s.trim().into())]);
+                    prop_assert_eq!(w.len(), 1);
+                    prop_assert_eq!((w[0].cause, se.kind(), se.pointer()), (x.kind(), x.kind(), "/epcList/0"));
+                }
+                (Err(_), Err(se), Err(le)) => prop_assert_eq!(se, le),
+                (p, s, l) => prop_assert!(false, "parse {:?}, strict {:?}, lenient {:?}", p, s, l),
+            }
+        }
+
+        /// A lenient read of any exported event is the strict read: no warning, the same event.
+        #[test]
+        fn lenient_reads_valid_events_as_strict(e in arb_event()) {
+            let text = event_to_json(&e, &ExportOptions::default()).to_string();
+            let (back, w) = event_from_slice_with(text.as_bytes(), &Context::new(), ReadOptions::new().lenient(true))
+                .map_err(|x| TestCaseError::fail(format!("{x}\n{text}")))?;
+            prop_assert_eq!(back, e);
+            prop_assert!(w.is_empty());
+        }
 
         #[test]
         fn event_from_slice_round_trip(e in arb_event()) {

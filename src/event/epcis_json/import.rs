@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use super::context::Context;
-use super::error::{BadEvent, EventError, ImportError, push_pointer_key, show};
-use super::from_json::{describe, duplicate_error, event_from_node};
+use super::error::{BadEvent, EventError, ImportError, Report, Warning, push_pointer_key, show};
+use super::from_json::{ReadOptions, describe, duplicate_error, event_from_node};
 use super::reader::{Duplicate, Fault, Json, Names, Reader};
 use super::{MAX_EVENT_BYTES, MAX_EVENT_VALUES, MAX_REPORTED};
 use crate::event::{Event, Namespace};
@@ -52,6 +52,11 @@ pub struct ImportSummary {
     pub rejected_total: usize,
     /// Prefixes the document's `@context` declared.
     pub namespaces: Vec<Namespace>,
+    /// What a [lenient](Importer::lenient) import tolerated in the valid events, at most [`MAX_REPORTED`] (in
+    /// document order; pointers from the document root). Empty when strict.
+    pub warnings: Vec<Warning>,
+    /// How many warnings there were in all.
+    pub warnings_total: usize,
 }
 
 type Callback<'f> = dyn FnMut(usize, Result<Event, EventError>) -> Result<(), Error> + 'f;
@@ -69,6 +74,7 @@ enum Window {
 
 struct State<'f> {
     max: u64,
+    opts: ReadOptions,
     window: Window,
     ctx: Option<Result<Context, EventError>>,
     on_event: &'f mut Callback<'f>,
@@ -102,15 +108,29 @@ impl State<'_> {
     fn deliver(&mut self, base: &str, local: usize, read: Result<&Json, EventError>) -> Result<(), Stop> {
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
-        let mut result = read.and_then(|v| event_from_node(v, &self.context()));
+        let read = read.and_then(|v| event_from_node(v, &self.context(), self.opts));
+        // From here on pointers lead from the document root.
+        let lone_event = base.is_empty() && self.summary.document == DocumentKind::Event;
+        let from_root = |pointer: &mut String| {
+            if !lone_event {
+                *pointer = format!("{base}/{local}{pointer}");
+            }
+        };
         self.summary.events += 1;
+        let mut result = read.map(|(event, warnings)| {
+            self.summary.warnings_total += warnings.len();
+            let room = MAX_REPORTED.saturating_sub(self.summary.warnings.len());
+            for mut w in warnings.into_iter().take(room) {
+                from_root(&mut w.pointer);
+                w.index = index;
+                self.summary.warnings.push(w);
+            }
+            event
+        });
         match &mut result {
             Ok(_) => self.summary.accepted += 1,
             Err(e) => {
-                // From here on the pointer leads from the document root.
-                if !(base.is_empty() && self.summary.document == DocumentKind::Event) {
-                    e.pointer = format!("{base}/{local}{}", e.pointer);
-                }
+                from_root(&mut e.pointer);
                 self.summary.rejected_total += 1;
                 if self.summary.rejected.len() < MAX_REPORTED {
                     self.summary.rejected.push(BadEvent {
@@ -471,12 +491,37 @@ pub struct Importer<R: Read> {
     reader: R,
     mode: Mode,
     max_event: u64,
+    opts: ReadOptions,
 }
 
 impl<R: Read> Importer<R> {
     /// Reads from `reader` (wrapped in a buffer internally), all-or-nothing, events up to [`MAX_EVENT_BYTES`].
     pub const fn new(reader: R) -> Self {
-        Self { reader, mode: Mode::AllOrNothing, max_event: MAX_EVENT_BYTES }
+        Self { reader, mode: Mode::AllOrNothing, max_event: MAX_EVENT_BYTES, opts: ReadOptions::new() }
+    }
+
+    /// Reads malformed GS1 identifiers leniently ([`ReadOptions::lenient`]): they are kept as opaque URIs, with
+    /// a [`Warning`] each in [`ImportSummary::warnings`] (and [`ImportError::warnings`]), instead of rejecting
+    /// their event. Strict by default.
+    ///
+    /// ```
+    /// use tracecode::event::epcis_json::{Importer, Mode};
+    /// let doc = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+    ///   "type": "EPCISDocument", "epcisBody": {"eventList": [
+    ///     {"type": "AggregationEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+    ///      "eventTimeZoneOffset": "+00:00", "parentID": "urn:epc:id:sscc:0614141.12345678",
+    ///      "childEPCs": ["https://id.gs1.org/01/09506000134352/21/A1"]}]}}"#;
+    /// // Strict (the default): the SSCC of 15 digits rejects the event.
+    /// assert!(Importer::new(doc.as_bytes()).run(|_, _| Ok(())).is_err());
+    /// let summary = Importer::new(doc.as_bytes()).lenient(true).run(|_, r| r.map(drop).map_err(Into::into))?;
+    /// assert_eq!(summary.accepted, 1);
+    /// assert_eq!(summary.warnings[0].pointer, "/epcisBody/eventList/0/parentID");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn lenient(mut self, yes: bool) -> Self {
+        self.opts = self.opts.lenient(yes);
+        self
     }
 
     /// Sets the [`Mode`].
@@ -509,34 +554,39 @@ impl<R: Read> Importer<R> {
         let mut rd = Reader::new(self.reader, 0);
         let mut st = State {
             max: self.max_event,
+            opts: self.opts,
             window: Window::Top,
             ctx: None,
             on_event: &mut on_event,
             next_index: 0,
             summary: ImportSummary::default(),
         };
-        match read_document(&mut rd, &mut st) {
-            Ok(()) => {}
-            Err(Stop::Fatal(e)) => return Err(e),
-            Err(Stop::Read(f)) => return Err(st.read_error(f)),
+        let stop = match read_document(&mut rd, &mut st) {
+            Ok(()) => None,
+            Err(Stop::Fatal(e)) => Some(e),
+            Err(Stop::Read(f)) => Some(st.read_error(f)),
+        };
+        if let Some(e) = stop {
+            // The events handed on before the fault may have been kept: so are their warnings.
+            let s = st.summary;
+            let warned = Report { warnings: s.warnings, warnings_total: s.warnings_total, ..Report::default() };
+            return Err(e.with_report(warned));
         }
         let mut summary = st.summary;
         if let Some(Ok(c)) = st.ctx {
             summary.namespaces = c.declared;
         }
         if self.mode == Mode::AllOrNothing && summary.rejected_total > 0 {
-            return Err(ImportError {
-                error: Error::msg(
-                    ErrorKind::Syntax,
-                    format!(
-                        "{} of {} events are invalid; nothing may be imported",
-                        summary.rejected_total, summary.events
-                    ),
-                ),
-                pointer: String::new(),
+            let error = Error::msg(
+                ErrorKind::Syntax,
+                format!("{} of {} events are invalid; nothing may be imported", summary.rejected_total, summary.events),
+            );
+            return Err(ImportError::fatal(error, "").with_report(Report {
                 rejected: summary.rejected,
                 rejected_total: summary.rejected_total,
-            });
+                warnings: summary.warnings,
+                warnings_total: summary.warnings_total,
+            }));
         }
         Ok(summary)
     }
@@ -583,7 +633,10 @@ pub fn import_all<R: Read>(reader: R, mode: Mode) -> Result<(Vec<Event>, ImportS
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::event::epcis_json::{EPCIS_CONTEXT, ExportOptions, event_from_json, event_from_slice, event_to_json};
+    use crate::event::Id;
+    use crate::event::epcis_json::{
+        EPCIS_CONTEXT, ExportOptions, WarningKind, event_from_json, event_from_slice, event_to_json,
+    };
     use proptest::prelude::*;
     use serde_json::Value;
 
@@ -763,6 +816,53 @@ mod tests {
             let e = Importer::new(huge.as_bytes()).max_event_bytes(1000).run(|_, _| Ok(())).unwrap_err();
             assert_eq!(e.error().kind(), ErrorKind::Length, "{e}");
         }
+    }
+
+    /// A lenient import keeps a malformed SSCC as an opaque URI: the warning carries the event's index and the
+    /// document pointer of the value, and a store keeps and finds the opaque id.
+    #[test]
+    fn lenient_import_warns_with_document_pointers() {
+        use crate::store::{MemoryStore, TraceStore};
+        const SSCC15: &str = "urn:epc:id:sscc:0614141.12345678";
+        let odd = GOOD.replace("\"epcList\": []", &format!("\"epcList\": [\"{SSCC15}\"]"));
+        let d = doc(&format!("{GOOD},{GOOD},{BAD},{odd}"));
+        // Strict (the default) rejects it at that pointer.
+        let (_, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!(s.rejected[1].pointer, "/epcisBody/eventList/3/epcList/0");
+        assert!(s.warnings.is_empty());
+        let mut events = Vec::new();
+        let s = Importer::new(d.as_bytes())
+            .mode(Mode::AcceptValid)
+            .lenient(true)
+            .run(|_, r| {
+                events.extend(r.ok());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((s.accepted, s.rejected_total, s.warnings_total), (3, 1, 1));
+        let w = &s.warnings[0];
+        assert_eq!(
+            (w.kind, w.index, w.pointer.as_str(), w.value.as_str(), w.cause),
+            (WarningKind::OpaqueId, 3, "/epcisBody/eventList/3/epcList/0", SSCC15, ErrorKind::Length)
+        );
+        let opaque = Id::Uri(SSCC15.into());
+        assert_eq!(events[2].epc_list, std::slice::from_ref(&opaque));
+        let store = MemoryStore::new();
+        store.ingest(events).unwrap();
+        let found = store.resolve_id(&opaque).unwrap().expect("the opaque id is stored");
+        assert_eq!(found.chain.len(), 1);
+        // All or nothing: the lenient event is valid, so only the bad one fails the document; a bare event's
+        // pointer leads from the event.
+        assert_eq!(Importer::new(d.as_bytes()).lenient(true).run(|_, _| Ok(())).unwrap_err().rejected_total(), 1);
+        let bare = odd.replace(", \"ex:n\": 1", "");
+        let s = Importer::new(bare.as_bytes()).lenient(true).run(|_, _| Ok(())).unwrap();
+        assert_eq!((s.warnings[0].index, s.warnings[0].pointer.as_str()), (0, "/epcList/0"));
+        // A fatal fault after events were handed on: their warnings come with the error.
+        let cut = doc(&format!("{odd},{GOOD}"));
+        let cut = cut.get(..cut.len() - 10).unwrap();
+        let e = Importer::new(cut.as_bytes()).mode(Mode::AcceptValid).lenient(true).run(|_, _| Ok(())).unwrap_err();
+        assert_eq!((e.rejected_total(), e.warnings_total()), (0, 1), "{e}");
+        assert_eq!(e.warnings()[0].pointer, "/epcisBody/eventList/0/epcList/0");
     }
 
     #[test]
