@@ -879,7 +879,7 @@ fn invalid_event_stores_nothing_of_its_batch() {
 /// `"epcList": []` alone reads as) is refused by both stores, with the field in the message, and nothing is stored.
 #[test]
 fn an_event_about_nothing_is_refused_by_ingest_as_by_the_importer() {
-    use tracecode::event::epcis_json::{Context, event_from_json};
+    use tracecode::event::epcis_json::{Mode, import_all};
     let dir = TempDir::new("about-nothing");
     let st = open(dir.path());
     let mut good = Event::new(EventType::Object, at(3), TzOffset::UTC);
@@ -887,9 +887,12 @@ fn an_event_about_nothing_is_refused_by_ingest_as_by_the_importer() {
     good.epc_list.push(U.items[0].clone());
     let mut empty = good.clone();
     empty.epc_list.clear();
-    let json = serde_json::json!({"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
-        "eventTimeZoneOffset": "+00:00", "epcList": []});
-    assert_eq!(event_from_json(&json, &Context::new()).unwrap_err().pointer(), "/epcList");
+    let doc = br#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-05-01T00:00:00Z",
+        "epcisBody": {"eventList": [{"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "epcList": []}]}}"#;
+    let refused = import_all(doc.as_slice(), Mode::AllOrNothing).unwrap_err();
+    assert_eq!(refused.rejected()[0].pointer, "/epcisBody/eventList/0/epcList");
     for err in
         [st.ingest(vec![good.clone(), empty.clone()]).unwrap_err(), MemoryStore::new().ingest(vec![empty]).unwrap_err()]
     {
