@@ -28,6 +28,7 @@
 //! # Ok::<(), tracecode::Error>(())
 //! ```
 
+mod builder;
 pub mod digest;
 pub mod epcis_json;
 pub mod frame;
@@ -38,6 +39,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use builder::EventBuilder;
 pub use time::{Timestamp, TzOffset};
 pub use vocab::{BizStep, BizTransactionType, Disposition, ErrorReason, SourceDestType};
 
@@ -365,6 +367,25 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// Integers are exact decimals: `Decimal::from(50)` is `50`.
+///
+/// ```
+/// use tracecode::event::Decimal;
+/// assert_eq!(Decimal::from(-7i64).as_str(), "-7");
+/// assert_eq!(Decimal::from(u64::MAX).as_str(), "18446744073709551615");
+/// ```
+macro_rules! decimal_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Decimal {
+            fn from(n: $t) -> Self {
+                Self(n.to_string().into())
+            }
+        }
+    )*};
+}
+
+decimal_from_int!(i32, i64, u32, u64);
+
 /// The five EPCIS event types, or an extension event type URI.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
@@ -427,6 +448,52 @@ pub struct Quantity {
     pub uom: Option<Box<str>>,
 }
 
+/// True for a `uom` as EPCIS allows it: a UN/ECE Rec 20 code of 2–3 upper-case letters or digits.
+pub(crate) fn is_uom(s: &str) -> bool {
+    (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+impl Quantity {
+    /// `quantity` of `class`, without a unit (a count of instances).
+    ///
+    /// ```
+    /// use tracecode::event::{Decimal, Id, Quantity};
+    /// let q = Quantity::new(Id::parse("https://id.gs1.org/01/09506000134352")?, Decimal::from(12));
+    /// assert_eq!((q.quantity.as_ref().map(Decimal::as_str), q.uom), (Some("12"), None));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub const fn new(class: Id, quantity: Decimal) -> Self {
+        Self { class, quantity: Some(quantity), uom: None }
+    }
+
+    /// The same quantity measured in `uom`, a UN/ECE Rec 20 code (`KGM`, `LTR`, `MTR`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Value`] (positioned on `uom`) when `uom` is not 2–3 upper-case letters or digits: the rule the
+    /// EPCIS importer applies, so a quantity built here exports to JSON that imports.
+    ///
+    /// ```
+    /// use tracecode::event::{Decimal, Id, Quantity};
+    /// let lot = Id::parse("https://id.gs1.org/01/09506000134352/10/LOT42")?;
+    /// let q = Quantity::new(lot.clone(), Decimal::parse("2.5")?).with_uom("KGM")?;
+    /// assert_eq!(q.uom.as_deref(), Some("KGM"));
+    /// assert!(Quantity::new(lot, Decimal::from(1)).with_uom("kg").is_err());
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn with_uom(mut self, uom: &str) -> Result<Self, Error> {
+        if !is_uom(uom) {
+            return Err(Error::new(
+                ErrorKind::Value,
+                0,
+                uom.len(),
+                "uom must be a UN/ECE Rec 20 code of 2-3 upper-case letters or digits",
+            ));
+        }
+        self.uom = Some(uom.into());
+        Ok(self)
+    }
+}
+
 /// A `readPoint` or `bizLocation`: an identifier plus extensions.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Place {
@@ -434,6 +501,20 @@ pub struct Place {
     pub id: Id,
     /// Extensions next to `id`.
     pub extensions: Vec<Extension>,
+}
+
+impl Place {
+    /// The place `id`, without extensions.
+    pub const fn new(id: Id) -> Self {
+        Self { id, extensions: Vec::new() }
+    }
+}
+
+/// A place is its identifier, without extensions ([`Place::new`]).
+impl From<Id> for Place {
+    fn from(id: Id) -> Self {
+        Self::new(id)
+    }
 }
 
 /// A business transaction reference.
@@ -452,6 +533,20 @@ pub struct SourceDest {
     pub kind: SourceDestType,
     /// The party or location identifier.
     pub id: Id,
+}
+
+impl BizTransaction {
+    /// A business transaction of type `kind` (`po`, `inv`, `desadv`, ...) identified by `value`.
+    pub const fn new(kind: BizTransactionType, value: Id) -> Self {
+        Self { kind: Some(kind), value }
+    }
+}
+
+impl SourceDest {
+    /// A source or destination of type `kind` (owning party, possessing party, location) identified by `id`.
+    pub const fn new(kind: SourceDestType, id: Id) -> Self {
+        Self { kind, id }
+    }
 }
 
 /// `persistentDisposition`: dispositions set on, or removed from, the objects until changed again.
@@ -537,6 +632,13 @@ pub struct ErrorDeclaration {
     pub extensions: Vec<Extension>,
 }
 
+impl ErrorDeclaration {
+    /// A declaration made at `declaration_time`, without reason or corrective events.
+    pub const fn new(declaration_time: Timestamp) -> Self {
+        Self { declaration_time, reason: None, corrective_event_ids: Vec::new(), extensions: Vec::new() }
+    }
+}
+
 /// Who is responsible for an event: tracecode's accountability fields, exchanged as the extensions
 /// `tc:responsibleParty`, `tc:operator` and `tc:device` in the namespace [`WHO_NAMESPACE`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -552,10 +654,11 @@ pub struct Who {
 /// JSON-LD namespace of tracecode's [`Who`] extension fields.
 pub const WHO_NAMESPACE: &str = "urn:tracecode:epcis:";
 
-/// A JSON value inside an extension.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A JSON value inside an extension. The default is `null`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ExtValue {
     /// `null`.
+    #[default]
     Null,
     /// `true` / `false`.
     Bool(bool),
@@ -579,6 +682,49 @@ pub struct Extension {
     pub value: ExtValue,
 }
 
+impl Extension {
+    /// The property `name` (a full IRI: namespace followed by the local name) with `value`.
+    ///
+    /// ```
+    /// use tracecode::event::{Decimal, ExtValue, Extension};
+    /// let x = Extension::new("https://ns.example.com/epcis/temperature", Decimal::parse("4.5")?);
+    /// assert_eq!(x.value, ExtValue::Number(Decimal::parse("4.5")?));
+    /// assert_eq!(Extension::new("urn:x:ok", true).value, ExtValue::Bool(true));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn new(name: impl Into<Box<str>>, value: impl Into<ExtValue>) -> Self {
+        Self { name: name.into(), value: value.into() }
+    }
+}
+
+/// A string value.
+impl From<&str> for ExtValue {
+    fn from(s: &str) -> Self {
+        Self::String(s.into())
+    }
+}
+
+/// A string value.
+impl From<String> for ExtValue {
+    fn from(s: String) -> Self {
+        Self::String(s.into())
+    }
+}
+
+/// A boolean value.
+impl From<bool> for ExtValue {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+
+/// A number value.
+impl From<Decimal> for ExtValue {
+    fn from(d: Decimal) -> Self {
+        Self::Number(d)
+    }
+}
+
 /// A JSON-LD prefix declared for an event's extensions, kept so export writes the same CURIEs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Namespace {
@@ -591,7 +737,16 @@ pub struct Namespace {
 /// One EPCIS 2.0 event, all standard fields, plus tracecode's [`Who`].
 ///
 /// Lists are empty when absent; `Option`s are `None` when absent. Validation of the type-specific rules
-/// (events.md §2.4) is [`Event::validate`].
+/// (events.md §2.4) is [`Event::validate`]. Build one with [`Event::object`], [`Event::aggregation`],
+/// [`Event::association`], [`Event::transaction`] or [`Event::transformation`] and the chained setters of
+/// [`EventBuilder`], whose `build` validates; or with [`Event::new`] and the public fields.
+///
+/// `Event` is deliberately not `Default`: no event type, time or offset is a meaningful default (a defaulted time
+/// would be 1970-01-01T00:00:00Z and a defaulted offset UTC: an event recorded at the wrong time and place,
+/// silently). Parts whose every field may be empty are `Default` ([`PersistentDisposition`], [`SensorElement`],
+/// [`SensorMetadata`], [`SensorReport`], [`Who`], and [`ExtValue`] as `null`); parts with a required identifier or
+/// time have constructors instead ([`Quantity::new`], [`Place::new`], [`BizTransaction::new`],
+/// [`SourceDest::new`], [`ErrorDeclaration::new`], [`Extension::new`]).
 ///
 /// `Event` (and the structs it is made of) has no serde implementation on purpose: derived serde would give
 /// Rust-shaped JSON (snake-case names, nanosecond integers), which no EPCIS system reads. EPCIS 2.0 JSON-LD is

@@ -500,8 +500,7 @@ impl Conv<'_> {
 
     fn uom<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Box<str>, EventError> {
         let s = Self::string(v, p)?;
-        let ok = (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if !ok {
+        if !crate::event::is_uom(s) {
             return Err(p.err(
                 ErrorKind::Value,
                 format!("uom must be a UN/ECE Rec 20 code of 2-3 upper-case letters or digits, found {}", show(s)),
