@@ -33,6 +33,8 @@ pub mod digest;
 pub mod epcis_json;
 pub mod frame;
 pub mod time;
+#[cfg(any(feature = "jiff", feature = "time", feature = "chrono"))]
+mod time_interop;
 pub mod vocab;
 
 use std::fmt;
