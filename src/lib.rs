@@ -48,6 +48,8 @@
 //! - `rocksdb` (default): the embedded store (builds RocksDB's C++; needs libclang for bindgen).
 //! - `synth`: the deterministic synthetic province (`tracecode::synth`), for demos, benchmarks and load tests.
 //! - `cli`: the `tracecode` binary (turns on `synth`, and `testing` for its `bench` command).
+//! - `jiff`, `time`, `chrono`: conversions between [`event::Timestamp`]/[`event::TzOffset`] and those crates'
+//!   date-time types (see [`event::time`]); each is a dependency only when its feature is on.
 //! - `testing`: bench, test and fuzzing hooks (raw RocksDB baselines, a hot-tier bypass, fault injection, the
 //!   store's key layout, the fuzz oracles), hidden from the docs and not a supported API.
 //!

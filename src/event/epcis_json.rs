@@ -62,6 +62,10 @@
 //!   same either way, and a value that is not a URI at all is still an error.
 //! - **Strict vocabularies**: a bare `bizStep`/`disposition`/type term must be a CBV 2.0 term; any URI is
 //!   accepted (vocabularies are open).
+//! - **Type rules are [`Event::validate`]'s**, the same check ingest makes, so what is imported can be stored and
+//!   what is stored exports to JSON that imports: it judges content, not presence, so an empty list is no list and
+//!   an ObjectEvent with `"epcList": []` alone names no object and is refused (pointer `/epcList`), although the
+//!   JSON Schema's `minItems: 0` lets it through.
 //! - **One fault per event**: the first fault in document order, with a JSON pointer relative to the event
 //!   (`/quantityList/0/quantity`); [`BadEvent`] carries the document-level pointer.
 //! - **Modes**: [`Mode::AcceptValid`] hands on valid events and reports the bad ones; [`Mode::AllOrNothing`] also
@@ -128,6 +132,7 @@
 //! [`ErrorKind::Length`]: crate::ErrorKind::Length
 //! [`ErrorKind::Duplicate`]: crate::ErrorKind::Duplicate
 //! [`Event`]: super::Event
+//! [`Event::validate`]: super::Event::validate
 //! [`Id`]: super::Id
 //! [`Id::Uri`]: super::Id::Uri
 //! [`MAX_URI`]: super::MAX_URI

@@ -28,16 +28,20 @@
 //! # Ok::<(), tracecode::Error>(())
 //! ```
 
+mod builder;
 pub mod digest;
 pub mod epcis_json;
 pub mod frame;
 pub mod time;
+#[cfg(any(feature = "jiff", feature = "time", feature = "chrono"))]
+mod time_interop;
 pub mod vocab;
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use builder::EventBuilder;
 pub use time::{Timestamp, TzOffset};
 pub use vocab::{BizStep, BizTransactionType, Disposition, ErrorReason, SourceDestType};
 
@@ -365,6 +369,25 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// Integers are exact decimals: `Decimal::from(50)` is `50`.
+///
+/// ```
+/// use tracecode::event::Decimal;
+/// assert_eq!(Decimal::from(-7i64).as_str(), "-7");
+/// assert_eq!(Decimal::from(u64::MAX).as_str(), "18446744073709551615");
+/// ```
+macro_rules! decimal_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Decimal {
+            fn from(n: $t) -> Self {
+                Self(n.to_string().into())
+            }
+        }
+    )*};
+}
+
+decimal_from_int!(i32, i64, u32, u64);
+
 /// The five EPCIS event types, or an extension event type URI.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
@@ -427,6 +450,52 @@ pub struct Quantity {
     pub uom: Option<Box<str>>,
 }
 
+/// True for a `uom` as EPCIS allows it: a UN/ECE Rec 20 code of 2–3 upper-case letters or digits.
+pub(crate) fn is_uom(s: &str) -> bool {
+    (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+impl Quantity {
+    /// `quantity` of `class`, without a unit (a count of instances).
+    ///
+    /// ```
+    /// use tracecode::event::{Decimal, Id, Quantity};
+    /// let q = Quantity::new(Id::parse("https://id.gs1.org/01/09506000134352")?, Decimal::from(12));
+    /// assert_eq!((q.quantity.as_ref().map(Decimal::as_str), q.uom), (Some("12"), None));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub const fn new(class: Id, quantity: Decimal) -> Self {
+        Self { class, quantity: Some(quantity), uom: None }
+    }
+
+    /// The same quantity measured in `uom`, a UN/ECE Rec 20 code (`KGM`, `LTR`, `MTR`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Value`] (positioned on `uom`) when `uom` is not 2–3 upper-case letters or digits: the rule the
+    /// EPCIS importer applies, so a quantity built here exports to JSON that imports.
+    ///
+    /// ```
+    /// use tracecode::event::{Decimal, Id, Quantity};
+    /// let lot = Id::parse("https://id.gs1.org/01/09506000134352/10/LOT42")?;
+    /// let q = Quantity::new(lot.clone(), Decimal::parse("2.5")?).with_uom("KGM")?;
+    /// assert_eq!(q.uom.as_deref(), Some("KGM"));
+    /// assert!(Quantity::new(lot, Decimal::from(1)).with_uom("kg").is_err());
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn with_uom(mut self, uom: &str) -> Result<Self, Error> {
+        if !is_uom(uom) {
+            return Err(Error::new(
+                ErrorKind::Value,
+                0,
+                uom.len(),
+                "uom must be a UN/ECE Rec 20 code of 2-3 upper-case letters or digits",
+            ));
+        }
+        self.uom = Some(uom.into());
+        Ok(self)
+    }
+}
+
 /// A `readPoint` or `bizLocation`: an identifier plus extensions.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Place {
@@ -434,6 +503,20 @@ pub struct Place {
     pub id: Id,
     /// Extensions next to `id`.
     pub extensions: Vec<Extension>,
+}
+
+impl Place {
+    /// The place `id`, without extensions.
+    pub const fn new(id: Id) -> Self {
+        Self { id, extensions: Vec::new() }
+    }
+}
+
+/// A place is its identifier, without extensions ([`Place::new`]).
+impl From<Id> for Place {
+    fn from(id: Id) -> Self {
+        Self::new(id)
+    }
 }
 
 /// A business transaction reference.
@@ -452,6 +535,20 @@ pub struct SourceDest {
     pub kind: SourceDestType,
     /// The party or location identifier.
     pub id: Id,
+}
+
+impl BizTransaction {
+    /// A business transaction of type `kind` (`po`, `inv`, `desadv`, ...) identified by `value`.
+    pub const fn new(kind: BizTransactionType, value: Id) -> Self {
+        Self { kind: Some(kind), value }
+    }
+}
+
+impl SourceDest {
+    /// A source or destination of type `kind` (owning party, possessing party, location) identified by `id`.
+    pub const fn new(kind: SourceDestType, id: Id) -> Self {
+        Self { kind, id }
+    }
 }
 
 /// `persistentDisposition`: dispositions set on, or removed from, the objects until changed again.
@@ -537,6 +634,13 @@ pub struct ErrorDeclaration {
     pub extensions: Vec<Extension>,
 }
 
+impl ErrorDeclaration {
+    /// A declaration made at `declaration_time`, without reason or corrective events.
+    pub const fn new(declaration_time: Timestamp) -> Self {
+        Self { declaration_time, reason: None, corrective_event_ids: Vec::new(), extensions: Vec::new() }
+    }
+}
+
 /// Who is responsible for an event: tracecode's accountability fields, exchanged as the extensions
 /// `tc:responsibleParty`, `tc:operator` and `tc:device` in the namespace [`WHO_NAMESPACE`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -552,10 +656,11 @@ pub struct Who {
 /// JSON-LD namespace of tracecode's [`Who`] extension fields.
 pub const WHO_NAMESPACE: &str = "urn:tracecode:epcis:";
 
-/// A JSON value inside an extension.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A JSON value inside an extension. The default is `null`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ExtValue {
     /// `null`.
+    #[default]
     Null,
     /// `true` / `false`.
     Bool(bool),
@@ -579,6 +684,49 @@ pub struct Extension {
     pub value: ExtValue,
 }
 
+impl Extension {
+    /// The property `name` (a full IRI: namespace followed by the local name) with `value`.
+    ///
+    /// ```
+    /// use tracecode::event::{Decimal, ExtValue, Extension};
+    /// let x = Extension::new("https://ns.example.com/epcis/temperature", Decimal::parse("4.5")?);
+    /// assert_eq!(x.value, ExtValue::Number(Decimal::parse("4.5")?));
+    /// assert_eq!(Extension::new("urn:x:ok", true).value, ExtValue::Bool(true));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn new(name: impl Into<Box<str>>, value: impl Into<ExtValue>) -> Self {
+        Self { name: name.into(), value: value.into() }
+    }
+}
+
+/// A string value.
+impl From<&str> for ExtValue {
+    fn from(s: &str) -> Self {
+        Self::String(s.into())
+    }
+}
+
+/// A string value.
+impl From<String> for ExtValue {
+    fn from(s: String) -> Self {
+        Self::String(s.into())
+    }
+}
+
+/// A boolean value.
+impl From<bool> for ExtValue {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+
+/// A number value.
+impl From<Decimal> for ExtValue {
+    fn from(d: Decimal) -> Self {
+        Self::Number(d)
+    }
+}
+
 /// A JSON-LD prefix declared for an event's extensions, kept so export writes the same CURIEs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Namespace {
@@ -591,7 +739,16 @@ pub struct Namespace {
 /// One EPCIS 2.0 event, all standard fields, plus tracecode's [`Who`].
 ///
 /// Lists are empty when absent; `Option`s are `None` when absent. Validation of the type-specific rules
-/// (events.md §2.4) is [`Event::validate`].
+/// (events.md §2.4) is [`Event::validate`]. Build one with [`Event::object`], [`Event::aggregation`],
+/// [`Event::association`], [`Event::transaction`] or [`Event::transformation`] and the chained setters of
+/// [`EventBuilder`], whose `build` validates; or with [`Event::new`] and the public fields.
+///
+/// `Event` is deliberately not `Default`: no event type, time or offset is a meaningful default (a defaulted time
+/// would be 1970-01-01T00:00:00Z and a defaulted offset UTC: an event recorded at the wrong time and place,
+/// silently). Parts whose every field may be empty are `Default` ([`PersistentDisposition`], [`SensorElement`],
+/// [`SensorMetadata`], [`SensorReport`], [`Who`], and [`ExtValue`] as `null`); parts with a required identifier or
+/// time have constructors instead ([`Quantity::new`], [`Place::new`], [`BizTransaction::new`],
+/// [`SourceDest::new`], [`ErrorDeclaration::new`], [`Extension::new`]).
 ///
 /// `Event` (and the structs it is made of) has no serde implementation on purpose: derived serde would give
 /// Rust-shaped JSON (snake-case names, nanosecond integers), which no EPCIS system reads. EPCIS 2.0 JSON-LD is
@@ -698,57 +855,102 @@ impl Event {
             )
     }
 
-    /// Checks the type-specific presence rules of EPCIS 2.0 (events.md §2.3–§2.4).
+    /// Checks the rules of EPCIS 2.0 that the field types cannot express (events.md §2.3–§2.4): which event types
+    /// need an `action`, a `parentID`, business transactions, and **at least one object** to be about.
+    ///
+    /// This is the one home of these rules: the EPCIS JSON importer ([`epcis_json`]) runs it on every event it
+    /// reads, and both stores run it on every event they ingest, so an event the importer refuses is refused
+    /// everywhere, and every event that passes exports to JSON the importer reads back.
+    ///
+    /// What counts is **content, never presence**: an empty list is an absent list (the model cannot tell them apart,
+    /// and an export writes no empty lists but the one the JSON Schema asks for, below). So `"epcList": []` alone
+    /// names no object and is refused, although the JSON Schema lets an empty `epcList` through: the standard defines
+    /// the list as "one or more EPCs", and the Schema's `minItems: 0` only admits the `epcList` element EPCIS 1.x XML
+    /// always wrote, empty beside a `quantityList`. An event that names no object joins no chain: nothing could
+    /// ever trace it.
+    ///
+    /// | type | rules |
+    /// |---|---|
+    /// | `ObjectEvent` | `action`; a non-empty `epcList` or `quantityList`, or a `sensorElementList` with a `readPoint` (sensor readings at a place); `ilmd` only with `ADD` |
+    /// | `AggregationEvent` | `action`; `parentID` unless `OBSERVE`; `childEPCs` or `childQuantityList` unless `DELETE` |
+    /// | `AssociationEvent` | `action`; `parentID`; `childEPCs` or `childQuantityList` unless `DELETE` |
+    /// | `TransactionEvent` | `action`; a non-empty `epcList` or `quantityList`, or a `parentID` (a pallet named for the whole load), unless `DELETE`; at least one `bizTransaction` |
+    /// | `TransformationEvent` | no `action`; inputs and outputs, or a `transformationID` with either |
+    /// | extension type | none |
+    ///
+    /// A `TransactionEvent` that names only its `parentID` is exported with `"epcList": []`, the key the JSON
+    /// Schema asks for.
     ///
     /// # Errors
-    /// [`ErrorKind::Syntax`] naming the rule that fails (no position: the fault is structural).
-    pub fn validate(&self) -> Result<(), Error> {
-        let fail = |m: &'static str| Err(Error::msg(ErrorKind::Syntax, m));
+    /// An [`EventError`](epcis_json::EventError) of kind [`ErrorKind::Syntax`] for the first rule that fails, in
+    /// the order of the table; its [`pointer`](epcis_json::EventError::pointer) names the field the rule is about
+    /// (`/epcList`, `/action`, `/parentID`, `/childEPCs`, `/bizTransactionList`, `/inputEPCList`, `/outputEPCList`,
+    /// `/ilmd`), as the importer reports it. It converts into an [`Error`] (`?`) whose message starts with the
+    /// pointer.
+    ///
+    /// ```
+    /// use tracecode::event::{Action, Event, EventType, Id, Timestamp, TzOffset};
+    /// let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+    /// e.action = Some(Action::Observe);
+    /// let err = e.validate().unwrap_err(); // an ObjectEvent about nothing
+    /// assert_eq!(err.pointer(), "/epcList");
+    /// e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017")?);
+    /// e.validate()?;
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn validate(&self) -> Result<(), epcis_json::EventError> {
+        let fail = |field: &str, m: &str| Err(epcis_json::EventError::new(ErrorKind::Syntax, format!("/{field}"), m));
         let has_children = !self.child_epcs.is_empty() || !self.child_quantity_list.is_empty();
+        let has_objects = !self.epc_list.is_empty() || !self.quantity_list.is_empty();
+        let name = self.kind.as_str();
+        if !matches!(self.kind, EventType::Transformation | EventType::Extension(_)) && self.action.is_none() {
+            return fail("action", &format!("{name} needs an action"));
+        }
         match self.kind {
             EventType::Object => {
-                if self.action.is_none() {
-                    return fail("ObjectEvent needs an action");
-                }
                 if !self.ilmd.is_empty() && self.action != Some(Action::Add) {
-                    return fail("ilmd is only allowed on an ObjectEvent with action ADD");
+                    return fail("ilmd", "ilmd is only allowed on an ObjectEvent with action ADD");
+                }
+                let sensors_at_a_place = !self.sensor_elements.is_empty() && self.read_point.is_some();
+                if !has_objects && !sensors_at_a_place {
+                    return fail(
+                        "epcList",
+                        "ObjectEvent needs a non-empty epcList or quantityList, or a sensorElementList with a readPoint",
+                    );
                 }
             }
-            EventType::Aggregation => {
-                if self.action.is_none() {
-                    return fail("AggregationEvent needs an action");
-                }
-                if self.action != Some(Action::Observe) && self.parent_id.is_none() {
-                    return fail("AggregationEvent with ADD or DELETE needs a parentID");
-                }
-                if self.action != Some(Action::Delete) && !has_children {
-                    return fail("AggregationEvent needs childEPCs or childQuantityList (unless DELETE)");
-                }
-            }
-            EventType::Association => {
-                if self.action.is_none() || self.parent_id.is_none() {
-                    return fail("AssociationEvent needs an action and a parentID");
+            EventType::Aggregation | EventType::Association => {
+                let parent_optional = self.kind == EventType::Aggregation && self.action == Some(Action::Observe);
+                if self.parent_id.is_none() && !parent_optional {
+                    let when = if self.kind == EventType::Aggregation { " with ADD or DELETE" } else { "" };
+                    return fail("parentID", &format!("{name}{when} needs a parentID"));
                 }
                 if self.action != Some(Action::Delete) && !has_children {
-                    return fail("AssociationEvent needs childEPCs or childQuantityList (unless DELETE)");
+                    return fail("childEPCs", &format!("{name} needs childEPCs or childQuantityList (unless DELETE)"));
                 }
             }
             EventType::Transaction => {
-                if self.action.is_none() {
-                    return fail("TransactionEvent needs an action");
+                if self.action != Some(Action::Delete) && !has_objects && self.parent_id.is_none() {
+                    return fail(
+                        "epcList",
+                        "TransactionEvent needs a non-empty epcList or quantityList, or a parentID (unless DELETE)",
+                    );
                 }
                 if self.biz_transactions.is_empty() {
-                    return fail("TransactionEvent needs at least one bizTransaction");
+                    return fail("bizTransactionList", "TransactionEvent needs at least one bizTransaction");
                 }
             }
             EventType::Transformation => {
                 if self.action.is_some() {
-                    return fail("TransformationEvent has no action");
+                    return fail("action", "TransformationEvent has no action");
                 }
                 let ins = !self.input_epc_list.is_empty() || !self.input_quantity_list.is_empty();
                 let outs = !self.output_epc_list.is_empty() || !self.output_quantity_list.is_empty();
                 if !(ins && outs || self.transformation_id.is_some() && (ins || outs)) {
-                    return fail("TransformationEvent needs inputs and outputs, or a transformationID with either");
+                    return fail(
+                        if ins { "outputEPCList" } else { "inputEPCList" },
+                        "TransformationEvent needs inputs and outputs, or a transformationID with either",
+                    );
                 }
             }
             EventType::Extension(_) => {}
@@ -760,6 +962,83 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each rule of `validate`, failing and then satisfied, with the pointer of its field.
+    #[test]
+    fn validate_enforces_each_type_rule_at_its_field() {
+        let id = |s: &str| Id::parse(s).unwrap();
+        let ev = |kind: EventType, action: Option<Action>| {
+            let mut e = Event::new(kind, Timestamp(0), TzOffset::UTC);
+            e.action = action;
+            e
+        };
+        let q = Quantity { class: id("urn:example:class:a"), quantity: None, uom: None };
+        let pointer = |e: &Event| e.validate().err().map(|x| x.pointer().to_owned());
+        let place = Place { id: id("urn:epc:id:sgln:0614141.07346.1234"), extensions: Vec::new() };
+
+        // ObjectEvent: action, then a named object (content, not presence), then ilmd only with ADD.
+        let mut e = ev(EventType::Object, None);
+        assert_eq!(pointer(&e).as_deref(), Some("/action"));
+        e.action = Some(Action::Observe);
+        assert_eq!(pointer(&e).as_deref(), Some("/epcList"));
+        e.sensor_elements.push(SensorElement::default());
+        assert_eq!(pointer(&e).as_deref(), Some("/epcList"), "sensors need a readPoint");
+        e.read_point = Some(place);
+        assert_eq!(pointer(&e), None, "sensor readings at a place");
+        e.sensor_elements.clear();
+        e.quantity_list.push(q.clone());
+        assert_eq!(pointer(&e), None);
+        e.ilmd.push(Extension { name: "urn:x:lot".into(), value: ExtValue::Null });
+        assert_eq!(pointer(&e).as_deref(), Some("/ilmd"));
+        e.action = Some(Action::Add);
+        assert_eq!(pointer(&e), None);
+
+        // AggregationEvent: parentID unless OBSERVE, children unless DELETE.
+        let mut e = ev(EventType::Aggregation, Some(Action::Add));
+        assert_eq!(pointer(&e).as_deref(), Some("/parentID"));
+        e.action = Some(Action::Observe);
+        assert_eq!(pointer(&e).as_deref(), Some("/childEPCs"));
+        e.child_quantity_list.push(q.clone());
+        assert_eq!(pointer(&e), None);
+        let mut e = ev(EventType::Aggregation, Some(Action::Delete));
+        e.parent_id = Some(id("urn:example:pallet:1"));
+        assert_eq!(pointer(&e), None, "DELETE with only a parent empties it");
+
+        // AssociationEvent: parentID always.
+        let mut e = ev(EventType::Association, Some(Action::Delete));
+        assert_eq!(pointer(&e).as_deref(), Some("/parentID"));
+        e.parent_id = Some(id("urn:example:asset:1"));
+        assert_eq!(pointer(&e), None);
+        e.action = Some(Action::Add);
+        assert_eq!(pointer(&e).as_deref(), Some("/childEPCs"));
+
+        // TransactionEvent: objects or a parent unless DELETE, then a business transaction.
+        let mut e = ev(EventType::Transaction, Some(Action::Add));
+        assert_eq!(pointer(&e).as_deref(), Some("/epcList"));
+        e.parent_id = Some(id("urn:example:pallet:1"));
+        assert_eq!(pointer(&e).as_deref(), Some("/bizTransactionList"));
+        e.biz_transactions.push(BizTransaction { kind: None, value: id("urn:example:po:1") });
+        assert_eq!(pointer(&e), None);
+        e.parent_id = None;
+        e.action = Some(Action::Delete);
+        assert_eq!(pointer(&e), None);
+
+        // TransformationEvent: no action; inputs and outputs, or an id with either.
+        let mut e = ev(EventType::Transformation, Some(Action::Add));
+        assert_eq!(pointer(&e).as_deref(), Some("/action"));
+        e.action = None;
+        assert_eq!(pointer(&e).as_deref(), Some("/inputEPCList"));
+        e.input_quantity_list.push(q.clone());
+        assert_eq!(pointer(&e).as_deref(), Some("/outputEPCList"));
+        e.transformation_id = Some("urn:example:t:1".into());
+        assert_eq!(pointer(&e), None);
+
+        // Extension event types: no rule. The error converts into the crate's, the pointer leading the message.
+        assert_eq!(pointer(&ev(EventType::Extension("urn:x:E".into()), None)), None);
+        let err = Error::from(ev(EventType::Object, Some(Action::Add)).validate().unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::Syntax);
+        assert!(err.message().starts_with("/epcList: ObjectEvent needs"), "{err}");
+    }
 
     #[test]
     fn id_serde_text_when_human_readable_variant_otherwise() {

@@ -17,6 +17,23 @@
 //! assert_eq!(t, "2026-02-28T19:30:00.25-05:00".parse()?); // same instant, another offset
 //! # Ok::<(), tracecode::Error>(())
 //! ```
+//!
+//! # Other date-time crates (features `jiff`, `time`, `chrono`)
+//! Each feature (off by default; the types only, no clock, time-zone database or formatting) adds conversions in one
+//! pattern:
+//! - **The instant**: `From<Timestamp>` for the crate's UTC instant (`jiff::Timestamp`, `time::OffsetDateTime` in
+//!   UTC, `chrono::DateTime<Utc>`): infallible, each covers years 1677–2262 to the nanosecond. Back is `TryFrom`
+//!   (the instant only; an offset the value carries is dropped), [`ErrorKind::Range`] outside 1677–2262.
+//! - **The offset**: `TryFrom<TzOffset>` for the crate's fixed offset (`jiff::tz::Offset`, `time::UtcOffset`,
+//!   `chrono::FixedOffset`): [`ErrorKind::Range`] only for a `TzOffset` the target cannot hold (the field is
+//!   public, so it may hold any `i16`). Back is `TryFrom`: [`ErrorKind::Range`] unless whole minutes within ±14:00,
+//!   the EPCIS range (historic local mean times have seconds: Amsterdam's was +00:19:32).
+//! - **The pair** EPCIS keeps (`eventTime` and `eventTimeZoneOffset`): methods of [`Timestamp`] to a value that
+//!   carries both, and back: `to_zoned_datetime`/`from_zoned_datetime` (jiff 1.x `ZonedDateTime`),
+//!   `to_offset_date_time`/`from_offset_date_time` (time), `to_chrono`/`from_chrono` (chrono `DateTime`).
+//!   Methods, not `From` impls: Rust's orphan rule allows no conversion between a foreign type and a tuple.
+//!
+//! The errors are [`Error`]s without a position (the fault is a value, not input text), naming no dependency type.
 
 use std::fmt::{self, Write as _};
 

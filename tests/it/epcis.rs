@@ -137,10 +137,10 @@ fn invalid_fixture_lists_every_bad_event() {
         (2, format!("{l}/2/eventTimeZoneOffset"), ErrorKind::Date),
         (3, format!("{l}/3/quantityList/0/uom"), ErrorKind::Value),
         (4, format!("{l}/4/other:thing"), ErrorKind::Syntax),
-        (5, format!("{l}/5"), ErrorKind::Syntax),
+        (5, format!("{l}/5/childEPCs"), ErrorKind::Syntax),
         (6, format!("{l}/6/sensorElementList/0/sensorReport/0/value"), ErrorKind::Syntax),
         (7, format!("{l}/7/action"), ErrorKind::Syntax),
-        (8, format!("{l}/8"), ErrorKind::Syntax),
+        (8, format!("{l}/8/ilmd"), ErrorKind::Syntax),
         (9, format!("{l}/9/readPoint/gate"), ErrorKind::Syntax),
     ];
     let want: Vec<(usize, &str, ErrorKind)> = want.iter().map(|(i, p, k)| (*i, p.as_str(), *k)).collect();
@@ -346,7 +346,7 @@ const DOC_HEAD: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0
     "creationDate": "2024-01-01T00:00:00Z", "epcisBody": {"eventList": ["#;
 
 const EVENT_HEAD: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
-    "eventTimeZoneOffset": "+00:00", "epcList": [], "#;
+    "eventTimeZoneOffset": "+00:00", "epcList": ["urn:example:item:1"], "#;
 
 /// Imports `size` bytes of an endless input; the fatal error and how many bytes the importer read.
 fn endless(head: &str, fill: &'static [u8], size: u64) -> (epcis_json::ImportError, u64) {
@@ -532,7 +532,7 @@ proptest::proptest! {
 fn event_from_json_with_document_context() {
     let ctx = Context::from_json(&serde_json::json!({"ex": "https://ns.example.com/epcis/"})).unwrap();
     let v = serde_json::json!({"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T00:00:00Z",
-        "eventTimeZoneOffset": "+00:00", "epcList": [], "ex:a": {"ex:b": [1, "two", null, true]}});
+        "eventTimeZoneOffset": "+00:00", "epcList": ["urn:example:item:1"], "ex:a": {"ex:b": [1, "two", null, true]}});
     let e = event_from_json(&v, &ctx).unwrap();
     assert_eq!(e.namespaces.len(), 1);
     let out = event_to_json(&e, &ExportOptions::default());

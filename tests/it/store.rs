@@ -917,6 +917,34 @@ fn invalid_event_stores_nothing_of_its_batch() {
     assert_eq!(st.ingest(vec![good]).unwrap().accepted, 1);
 }
 
+/// Ingest applies `Event::validate`, the rule the EPCIS importer applies: an ObjectEvent that names no object (what
+/// `"epcList": []` alone reads as) is refused by both stores, with the field in the message, and nothing is stored.
+#[test]
+fn an_event_about_nothing_is_refused_by_ingest_as_by_the_importer() {
+    use tracecode::event::epcis_json::{Mode, import_all};
+    let dir = TempDir::new("about-nothing");
+    let st = open(dir.path());
+    let mut good = Event::new(EventType::Object, at(3), TzOffset::UTC);
+    good.action = Some(Action::Observe);
+    good.epc_list.push(U.items[0].clone());
+    let mut empty = good.clone();
+    empty.epc_list.clear();
+    let doc = br#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-05-01T00:00:00Z",
+        "epcisBody": {"eventList": [{"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "epcList": []}]}}"#;
+    let refused = import_all(doc.as_slice(), Mode::AllOrNothing).unwrap_err();
+    assert_eq!(refused.rejected()[0].pointer, "/epcisBody/eventList/0/epcList");
+    for err in
+        [st.ingest(vec![good.clone(), empty.clone()]).unwrap_err(), MemoryStore::new().ingest(vec![empty]).unwrap_err()]
+    {
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("/epcList: ObjectEvent needs a non-empty epcList"), "{err}");
+    }
+    assert_eq!(st.checkpoint().unwrap().seq, 0);
+    assert_eq!(st.ingest(vec![good]).unwrap().accepted, 1);
+}
+
 /// The generator reaches every feature the model test is meant to cover (so a passing model test means
 /// something): duplicates within and across batches, every event shape, transformation pairs, lot instances,
 /// hand-overs, containment and times before the epoch.

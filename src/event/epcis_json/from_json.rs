@@ -1,5 +1,5 @@
 //! JSON → [`Event`]: the converter from one event's JSON-LD object to the model, checking types, patterns,
-//! vocabularies and the JSON Schema's presence rules on the way.
+//! vocabularies and, last, the type rules of [`Event::validate`].
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -113,10 +113,10 @@ const COMPONENTS: &[&str] = &[
 /// Reads one event from its JSON-LD object, resolving CURIEs with `ctx` (and the event's own `@context`, if any).
 ///
 /// Checks value types and patterns (timestamps, offset, `uom`, numbers), vocabularies, which fields the event type
-/// allows, the identifier-list rules of the JSON Schema, then [`Event::validate`]. `v` is a `serde_json::Value` or a
-/// [`Json`](super::Json) ([`JsonTree`]); "document order" (of faults and of extensions) is the tree's member order,
-/// which for a `Value` is serde_json's (sorted by name unless the application enables `preserve_order`): read the
-/// text with [`event_from_slice`] to keep the order as written.
+/// allows, then the type rules of [`Event::validate`] (what the event must name; an empty list counts as absent).
+/// `v` is a `serde_json::Value` or a [`Json`](super::Json) ([`JsonTree`]); "document order" (of faults and of
+/// extensions) is the tree's member order, which for a `Value` is serde_json's (sorted by name unless the application
+/// enables `preserve_order`): read the text with [`event_from_slice`] to keep the order as written.
 ///
 /// # Errors
 /// An [`EventError`] with the pointer (relative to the event) and reason of the first fault in document order.
@@ -303,12 +303,12 @@ fn opaque_uri(s: &str) -> bool {
     uri_ok(s) && s.contains(':')
 }
 
-/// Field-presence flags the model cannot express (an empty `epcList` is present but empty).
+/// The required fields that have no "absent" value in the model. Presence of anything else is not tracked:
+/// [`Event::validate`] judges content (an empty list counts as absent), and it is the one check of the type rules.
 #[derive(Default)]
 struct Seen {
     time: bool,
     offset: bool,
-    epc_list: bool,
 }
 
 struct Conv<'c> {
@@ -382,35 +382,11 @@ impl Conv<'_> {
         if e.action.is_none() && applies(&e.kind, "action") && !matches!(e.kind, EventType::Extension(_)) {
             return Err(missing("action"));
         }
-        Self::presence_rules(&e, &seen)?;
-        e.validate().map_err(|x| root.err(x.kind(), x.message().to_owned()))?;
+        e.validate()?;
         self.used.sort_by(|a, b| a.prefix.cmp(&b.prefix));
         self.used.dedup_by(|a, b| a.prefix == b.prefix);
         e.namespaces = self.used;
         Ok((e, self.warnings.into_inner()))
-    }
-
-    /// JSON Schema "what" rules the model cannot check (events.md §2.4).
-    fn presence_rules(e: &Event, seen: &Seen) -> Result<(), EventError> {
-        let p = Path::ROOT.key("epcList");
-        match e.kind {
-            EventType::Object => {
-                let sensors = !e.sensor_elements.is_empty() && e.read_point.is_some();
-                if !seen.epc_list && e.quantity_list.is_empty() && !sensors {
-                    return Err(p.err(
-                        ErrorKind::Syntax,
-                        "an ObjectEvent needs epcList, quantityList, or sensorElementList with readPoint",
-                    ));
-                }
-            }
-            EventType::Transaction
-                if e.action != Some(Action::Delete) && !seen.epc_list && e.quantity_list.is_empty() =>
-            {
-                return Err(p.err(ErrorKind::Syntax, "a TransactionEvent needs epcList or quantityList"));
-            }
-            _ => {}
-        }
-        Ok(())
     }
 
     fn field<N: Node>(
@@ -445,10 +421,7 @@ impl Conv<'_> {
             "errorDeclaration" => e.error_declaration = Some(self.error_declaration(v, p)?),
             "action" => e.action = Some(self.action(v, p)?),
             "parentID" => e.parent_id = Some(self.id(v, p)?),
-            "epcList" => {
-                e.epc_list = self.ids(v, p)?;
-                seen.epc_list = true;
-            }
+            "epcList" => e.epc_list = self.ids(v, p)?,
             "childEPCs" => e.child_epcs = self.ids(v, p)?,
             "inputEPCList" => e.input_epc_list = self.ids(v, p)?,
             "outputEPCList" => e.output_epc_list = self.ids(v, p)?,
@@ -636,8 +609,7 @@ impl Conv<'_> {
 
     fn uom<N: Node>(&self, v: &N, p: &Path<'_>) -> Result<Box<str>, EventError> {
         let s = Self::string(v, p)?;
-        let ok = (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if !ok {
+        if !crate::event::is_uom(s) {
             return Err(p.err(
                 ErrorKind::Value,
                 format!("uom must be a UN/ECE Rec 20 code of 2-3 upper-case letters or digits, found {}", show(s)),
@@ -1215,6 +1187,52 @@ mod tests {
         }
     }
 
+    /// The importer applies `Event::validate` and nothing else for the type rules: the same event is refused by both,
+    /// with the same pointer; an empty list is no list.
+    #[test]
+    fn the_importer_refuses_what_validate_refuses() {
+        let time = json!({"eventTime": "2024-05-01T08:00:00Z", "eventTimeZoneOffset": "+00:00"});
+        let obj = with(with(time.clone(), "type", json!("ObjectEvent")), "action", json!("OBSERVE"));
+        let agg = with(with(time, "type", json!("AggregationEvent")), "action", json!("ADD"));
+        let agg = with(agg, "parentID", json!("urn:epc:id:sscc:0614141.1234567890"));
+        let item = || Id::parse("urn:a:1").unwrap();
+        let lot = ExtValue::String("L1".into());
+        let ilmd = vec![Extension { name: "https://ns.example.com/epcis/lot".into(), value: lot }];
+        let object = |epcs: Vec<Id>, ilmd: Vec<Extension>| {
+            let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+            (e.action, e.epc_list, e.ilmd) = (Some(Action::Observe), epcs, ilmd);
+            e
+        };
+        let aggregation = |parent: bool| {
+            let mut e = Event::new(EventType::Aggregation, Timestamp(0), TzOffset::UTC);
+            e.action = Some(Action::Add);
+            e.parent_id = parent.then(|| Id::parse("urn:epc:id:sscc:0614141.1234567890").unwrap());
+            e
+        };
+        let cases = [
+            (obj.clone(), object(vec![], vec![]), "/epcList"),
+            (with(obj.clone(), "epcList", json!([])), object(vec![], vec![]), "/epcList"),
+            (
+                with(with(obj.clone(), "epcList", json!([])), "quantityList", json!([])),
+                object(vec![], vec![]),
+                "/epcList",
+            ),
+            (
+                with(with(obj, "epcList", json!(["urn:a:1"])), "ilmd", json!({"ex:lot": "L1"})),
+                object(vec![item()], ilmd),
+                "/ilmd",
+            ),
+            (agg.clone(), aggregation(true), "/childEPCs"),
+            (with(agg.clone(), "childEPCs", json!([])), aggregation(true), "/childEPCs"),
+            (without(agg, "parentID"), aggregation(false), "/parentID"),
+        ];
+        for (v, model, ptr) in cases {
+            let err = event_from_json(&v, &ex_ctx()).unwrap_err();
+            assert_eq!((err.pointer(), err.kind()), (ptr, ErrorKind::Syntax), "{v}");
+            assert_eq!(model.validate().unwrap_err(), err, "{v}");
+        }
+    }
+
     #[test]
     fn first_fault_in_document_order() {
         let v = json!({"type": "ObjectEvent", "action": "CREATE", "eventTime": "22-07-2026",
@@ -1228,11 +1246,17 @@ mod tests {
             "eventTimeZoneOffset": "+00:00", "inputEPCList": ["urn:a:1"], "outputEPCList": ["urn:a:2"]});
         assert!(event_from_json(&t, &Context::new()).is_ok());
         assert_eq!(fails(&with(t.clone(), "epcList", json!([]))).pointer(), "/epcList");
-        assert_eq!(fails(&without(t, "outputEPCList")).pointer(), "");
+        assert_eq!(fails(&without(t.clone(), "outputEPCList")).pointer(), "/outputEPCList");
+        assert_eq!(fails(&without(t, "inputEPCList")).pointer(), "/inputEPCList");
         let tx = json!({"type": "TransactionEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
             "eventTimeZoneOffset": "+00:00", "bizTransactionList": [{"bizTransaction": "urn:po:1"}]});
         assert_eq!(fails(&tx).pointer(), "/epcList");
-        assert!(event_from_json(&with(tx.clone(), "epcList", json!([])), &Context::new()).is_ok());
+        // An empty list names nothing: present or absent is the same.
+        assert_eq!(fails(&with(tx.clone(), "epcList", json!([]))).pointer(), "/epcList");
+        // A parentID alone names the load; the export then writes the empty epcList the JSON Schema asks for.
+        let parent_only = with(tx.clone(), "parentID", json!("urn:epc:id:sscc:0614141.1234567890"));
+        let e = event_from_json(&parent_only, &Context::new()).unwrap();
+        assert_eq!(event_to_json(&e, &ExportOptions::default())["epcList"], json!([]));
         assert!(event_from_json(&with(tx, "action", json!("DELETE")), &Context::new()).is_ok());
         let ext =
             json!({"type": "ex:CustomEvent", "eventTime": "2024-05-01T08:00:00Z", "eventTimeZoneOffset": "+00:00"});
@@ -1242,6 +1266,7 @@ mod tests {
         let s = json!({"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2024-05-01T08:00:00Z",
             "eventTimeZoneOffset": "+00:00", "sensorElementList": [{"sensorReport": [{"type": "gs1:Temperature", "value": 3}]}]});
         assert_eq!(fails(&s).pointer(), "/epcList");
+        assert_eq!(fails(&with(s.clone(), "epcList", json!([]))).pointer(), "/epcList");
         let s = with(s, "readPoint", json!({"id": "urn:epc:id:sgln:0614141.07346.1234"}));
         let e = event_from_json(&s, &Context::new()).unwrap();
         assert_eq!(e.sensor_elements[0].reports[0].kind.as_deref(), Some("https://gs1.org/voc/Temperature"));

@@ -761,7 +761,7 @@ mod tests {
     #[test]
     fn duplicate_members_reject_their_event() {
         const DUP: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
-            "eventTimeZoneOffset": "+00:00", "epcList": [], "eventTime": "2024-06-01T08:00:00Z"}"#;
+            "eventTimeZoneOffset": "+00:00", "epcList": ["urn:example:item:1"], "eventTime": "2024-06-01T08:00:00Z"}"#;
         let d = doc(&format!("{GOOD},{DUP},{GOOD}"));
         let (events, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
         assert_eq!((events.len(), s.rejected_total), (2, 1));

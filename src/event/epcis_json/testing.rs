@@ -45,7 +45,7 @@ pub(super) fn doc(events: &str) -> String {
 }
 
 pub(super) const GOOD: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
-    "eventTimeZoneOffset": "+00:00", "epcList": [], "ex:n": 1}"#;
+    "eventTimeZoneOffset": "+00:00", "epcList": ["urn:example:item:1"], "ex:n": 1}"#;
 pub(super) const BAD: &str = r#"{"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
     "eventTimeZoneOffset": "+00:00", "epcList": [], "bizStep": "flying"}"#;
 
@@ -273,6 +273,11 @@ pub(super) fn arb_event() -> impl Strategy<Value = Event> {
                     e.action = Some(action);
                     e.epc_list = a;
                     e.quantity_list = qa;
+                    // An ObjectEvent names an object, unless it reports sensor readings at a readPoint.
+                    let sensors_at_a_place = !e.sensor_elements.is_empty() && e.read_point.is_some();
+                    if e.epc_list.is_empty() && e.quantity_list.is_empty() && !sensors_at_a_place {
+                        e.epc_list = b;
+                    }
                     if action == Action::Add {
                         e.ilmd = ilmd;
                     }
@@ -289,6 +294,10 @@ pub(super) fn arb_event() -> impl Strategy<Value = Event> {
                     e.action = Some(action);
                     e.epc_list = a;
                     e.quantity_list = qa;
+                    // Unless DELETE, a TransactionEvent names objects or (alone) its parent.
+                    if e.epc_list.is_empty() && e.quantity_list.is_empty() && action != Action::Delete {
+                        e.parent_id = Some(parent.clone());
+                    }
                     if e.biz_transactions.is_empty() {
                         e.biz_transactions.push(BizTransaction { kind: None, value: parent });
                     }

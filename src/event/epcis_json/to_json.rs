@@ -191,12 +191,10 @@ fn what_json(m: &mut Members, e: &Event, opts: &ExportOptions<'_>) {
     if let Some(p) = &e.parent_id {
         m.put("parentID", jstr(id_text(p, opts)));
     }
-    // An ObjectEvent or TransactionEvent without other "what" still needs its (empty) epcList to be valid.
-    let needs_epc_list = match e.kind {
-        EventType::Object => e.quantity_list.is_empty() && (e.read_point.is_none() || e.sensor_elements.is_empty()),
-        EventType::Transaction => e.quantity_list.is_empty() && e.action != Some(Action::Delete),
-        _ => false,
-    };
+    // A TransactionEvent that names only its parentID still needs an (empty) epcList: the JSON Schema asks for the
+    // key. A valid ObjectEvent never does (`Event::validate`: it names an object, or has sensors at a readPoint).
+    let needs_epc_list =
+        e.kind == EventType::Transaction && e.quantity_list.is_empty() && e.action != Some(Action::Delete);
     if !e.epc_list.is_empty() || needs_epc_list {
         m.put("epcList", ids(&e.epc_list));
     }

@@ -21,7 +21,7 @@ fn io_error(e: io::Error) -> Error {
 /// ```
 /// use tracecode::event::epcis_json::{Context, DocumentWriter, ExportOptions, event_from_json};
 /// let e = event_from_json(&serde_json::json!({"type": "ObjectEvent", "action": "ADD",
-///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": []}),
+///     "eventTime": "2024-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": ["urn:example:item:1"]}),
 ///     &Context::new())?;
 /// let mut w = DocumentWriter::new(Vec::new(), &ExportOptions::default(), &[])?;
 /// w.write_event(&e)?;
