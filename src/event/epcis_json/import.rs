@@ -824,7 +824,8 @@ mod tests {
     fn lenient_import_warns_with_document_pointers() {
         use crate::store::{MemoryStore, TraceStore};
         const SSCC15: &str = "urn:epc:id:sscc:0614141.12345678";
-        let odd = GOOD.replace("\"epcList\": []", &format!("\"epcList\": [\"{SSCC15}\"]"));
+        let odd = GOOD.replace("\"epcList\": [\"urn:example:item:1\"]", &format!("\"epcList\": [\"{SSCC15}\"]"));
+        assert_ne!(odd, GOOD);
         let d = doc(&format!("{GOOD},{GOOD},{BAD},{odd}"));
         // Strict (the default) rejects it at that pointer.
         let (_, s) = import_all(d.as_bytes(), Mode::AcceptValid).unwrap();
