@@ -283,7 +283,7 @@ mod tests {
     /// Folds `events` (given in time order) over all time.
     fn fold_all(item: &Id, events: &[Event]) -> State {
         let ids: Vec<(Seq, EventId, &Event)> =
-            events.iter().enumerate().map(|(i, e)| (i as Seq + 1, EventId([i as u8; 32]), e)).collect();
+            events.iter().zip(1u8..).map(|(e, i)| (Seq::from(i), EventId([i; 32]), e)).collect();
         derive_state(item, ids, None, &mut |_, _, _| Ok(false)).unwrap()
     }
 
