@@ -27,14 +27,25 @@
 /// assert_eq!(gs1_check_digit(b"10614141073464".split_last().unwrap().1), Some(b'4'));
 /// ```
 pub fn gs1_check_digit(body: &[u8]) -> Option<u8> {
-    let mut sum = 0u32;
-    // The rightmost body digit has weight 3, alternating leftwards.
-    for (i, &d) in body.iter().rev().enumerate() {
-        if !d.is_ascii_digit() {
-            return None;
+    // Two digits per step from the right (weights 1 and 3), the non-digit test folded in: every bare GTIN and
+    // SSCC scan passes here.
+    let v = |d: u8| d.wrapping_sub(b'0');
+    let mut pairs = body.rchunks_exact(2);
+    let (mut sum, mut bad) = (0u32, false);
+    for p in &mut pairs {
+        if let &[a, b] = p {
+            let (a, b) = (v(a), v(b));
+            bad |= (a > 9) | (b > 9);
+            sum += u32::from(a) + 3 * u32::from(b);
         }
-        let v = u32::from(d - b'0');
-        sum += if i % 2 == 0 { v * 3 } else { v };
+    }
+    // An odd body leaves its first digit, which has weight 3 (an even distance from the right end).
+    if let Some(&a) = pairs.remainder().first() {
+        bad |= v(a) > 9;
+        sum += 3 * u32::from(v(a));
+    }
+    if bad {
+        return None;
     }
     // `sum % 10` is < 10, so the cast is lossless.
     #[allow(clippy::cast_possible_truncation, reason = "value is 0..=9")]
@@ -299,8 +310,24 @@ mod tests {
             prop_assert_ne!(mod31_check_char(&other), Some(c));
         }
 
+        /// The paired loop agrees with the definition (weights 3, 1, 3, … from the right; `None` at a non-digit).
+        #[test]
+        fn gs1_check_digit_matches_definition(body in "[0-9]{0,40}", junk in proptest::option::of((0usize..40, any::<u8>()))) {
+            let mut body = body.into_bytes();
+            if let Some((at, b)) = junk && !body.is_empty() {
+                let at = at % body.len();
+                body[at] = b;
+            }
+            let reference = body.iter().rev().enumerate().try_fold(0u32, |sum, (i, &d)| {
+                d.is_ascii_digit().then(|| sum + u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+            });
+            let want = reference.map(|sum| b'0' + u8::try_from((10 - sum % 10) % 10).unwrap());
+            prop_assert_eq!(gs1_check_digit(&body), want);
+        }
+
         #[test]
         fn never_panic(s in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = gs1_check_digit(&s);
             let _ = mod31_check_char(&s);
             let _ = iso7064_mod11_2(&s);
             let _ = iso7064_mod37_2(&s);
