@@ -35,7 +35,7 @@ pub fn gs1_check_digit(body: &[u8]) -> Option<u8> {
     for p in &mut pairs {
         if let &[a, b] = p {
             let (a, b) = (v(a), v(b));
-            bad |= (a > 9) | (b > 9);
+            bad |= a.max(b) > 9;
             sum += u32::from(a) + 3 * u32::from(b);
         }
     }

@@ -28,7 +28,7 @@ pub mod issue;
 pub mod key;
 
 mod detect;
-mod scan;
+pub(crate) mod scan;
 
 use std::borrow::Cow;
 use std::fmt;

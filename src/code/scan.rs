@@ -25,8 +25,12 @@
 //! # Ok::<(), tracecode::Error>(())
 //! ```
 
+mod bare;
 mod digital_link;
 mod element;
+mod elements;
+#[cfg(test)]
+mod tests;
 
 use super::TraceKey;
 use crate::Error;
@@ -45,9 +49,14 @@ use crate::Error;
 /// ```
 pub fn scan_key(input: impl AsRef<[u8]>) -> Result<TraceKey, Error> {
     let b = input.as_ref();
-    let fast = if b.starts_with(b"http") { digital_link::fast_key(b) } else { element::fast_key(b) };
-    match fast {
+    match fast_key(b) {
         Some(k) => Ok(k),
         None => super::parse(b)?.trace_key(),
     }
+}
+
+/// The fast paths alone: `Some(key)` only where `parse(input)?.trace_key()` is `Ok(key)`; `None` leaves the
+/// input to the full parser. Visible to the crate for the equivalence tests and the fuzz oracle.
+pub(crate) fn fast_key(b: &[u8]) -> Option<TraceKey> {
+    if b.starts_with(b"http") { digital_link::fast_key(b) } else { element::fast_key(b) }
 }
