@@ -57,9 +57,7 @@ fn forms() -> Vec<(&'static str, Vec<String>)> {
         ("sscc_bare", make(&mut |d| sscc_bare(d))),
         (
             "datamatrix_4ai_d2",
-            make(&mut |d| {
-                format!("]d201{}17{}10{}\u{1d}21{}", d.gs1("0", 14), date(d), lot(d), d.run(8))
-            }),
+            make(&mut |d| format!("]d201{}17{}10{}\u{1d}21{}", d.gs1("0", 14), date(d), lot(d), d.run(8))),
         ),
         (
             "bracketed_4ai",

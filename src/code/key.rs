@@ -443,7 +443,9 @@ impl TraceKey {
         let primary_len = if layout.digits == 0 {
             value.len() + 1
         } else {
-            usize::from(layout.digits).div_ceil(2) + value.len().saturating_sub(usize::from(layout.skip + layout.digits)) + 2
+            usize::from(layout.digits).div_ceil(2)
+                + value.len().saturating_sub(usize::from(layout.skip + layout.digits))
+                + 2
         };
         let quals_len: usize = quals.iter().flatten().map(|(_, v)| v.len() + 2).sum();
         let mut out = Vec::with_capacity(1 + primary_len + quals_len);
@@ -454,6 +456,23 @@ impl TraceKey {
             push_text(&mut out, v)?;
         }
         Ok(Self { bytes: out })
+    }
+
+    /// The key of the GTIN `gtin` (14 ASCII digits, checked by the caller): the key [`Self::from_gs1`] gives a
+    /// list holding only that `(01)`, built without looking for qualifiers (the scan path's bare keys).
+    pub(crate) fn from_gtin14(gtin: &[u8; 14]) -> Self {
+        let mut out = Vec::with_capacity(8);
+        out.push(tag::GTIN);
+        push_bcd(&mut out, gtin);
+        Self { bytes: out }
+    }
+
+    /// The key of the SSCC `sscc` (18 ASCII digits, checked by the caller), as [`Self::from_gtin14`].
+    pub(crate) fn from_sscc(sscc: &[u8; 18]) -> Self {
+        let mut out = Vec::with_capacity(10);
+        out.push(tag::SSCC);
+        push_bcd(&mut out, sscc);
+        Self { bytes: out }
     }
 
     /// Writes the primary key value of `layout` (numeric part as BCD, then an optional serial tail).
@@ -490,12 +509,12 @@ impl TraceKey {
     /// # Errors
     /// [`ErrorKind::Unsupported`] for a scheme without a key layout; [`ErrorKind::Value`] for malformed text.
     pub fn from_national(n: &NationalCode) -> Result<Self, Error> {
-        Self::from_national_text(n.scheme, &n.text)
+        Self::from_national_text(n.scheme, n.text.as_bytes())
     }
 
     /// The key of national-code `text` (normalised, as [`NationalCode::text`]) of `scheme`: [`Self::from_national`]'s
     /// one implementation, shared with the scan path, which has the text as a span of the scanned bytes.
-    pub(crate) fn from_national_text(scheme: Scheme, text: &str) -> Result<Self, Error> {
+    pub(crate) fn from_national_text(scheme: Scheme, text: &[u8]) -> Result<Self, Error> {
         let &(_, t, digits) = NATIONAL_LAYOUTS
             .iter()
             .find(|(s, _, _)| *s == scheme)
@@ -503,18 +522,20 @@ impl TraceKey {
         let mut out = Vec::with_capacity(text.len() + 3);
         out.push(t);
         if digits > 0 {
-            if text.len() != usize::from(digits) || !text.bytes().all(|b| b.is_ascii_digit()) {
+            if text.len() != usize::from(digits) || !super::gs1::lint::all_digits(text) {
                 return Err(err(ErrorKind::Value, 0, text.len(), format!("{scheme} needs {digits} digits")));
             }
-            push_bcd(&mut out, text.as_bytes());
+            push_bcd(&mut out, text);
         } else if scheme == Scheme::Handle {
-            let (prefix, suffix) = text
-                .split_once('/')
+            let slash = text
+                .iter()
+                .position(|&b| b == b'/')
                 .ok_or_else(|| err(ErrorKind::Syntax, 0, text.len(), "a Handle needs prefix/suffix"))?;
-            push_text(&mut out, prefix.to_ascii_lowercase().as_bytes())?;
-            push_text(&mut out, suffix.as_bytes())?;
+            let (prefix, suffix) = (text.get(..slash).unwrap_or_default(), text.get(slash + 1..).unwrap_or_default());
+            push_text(&mut out, &prefix.to_ascii_lowercase())?;
+            push_text(&mut out, suffix)?;
         } else {
-            push_text(&mut out, text.as_bytes())?;
+            push_text(&mut out, text)?;
         }
         Ok(Self { bytes: out })
     }
@@ -1084,6 +1105,16 @@ mod tests {
                 prop_assert_eq!(&k.to_string().parse::<TraceKey>().unwrap(), k);
                 prop_assert_eq!(&TraceKey::from_bytes(k.as_bytes()).unwrap(), k);
             }
+        }
+
+        /// The bare-key builders give the key of the one-element list.
+        #[test]
+        fn bare_key_builders_agree_with_from_gs1(d in "[0-9]{18}") {
+            let d = d.as_bytes();
+            let gtin: &[u8; 14] = d[..14].try_into().unwrap();
+            let one = |ai: &'static str, v: &[u8]| TraceKey::from_elements(|| std::iter::once((ai, v))).unwrap();
+            prop_assert_eq!(TraceKey::from_gtin14(gtin), one("01", gtin));
+            prop_assert_eq!(TraceKey::from_sscc(d.try_into().unwrap()), one("00", d));
         }
 
         #[test]

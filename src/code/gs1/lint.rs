@@ -215,7 +215,22 @@ pub(crate) fn all_digits(s: &[u8]) -> bool {
     }
 }
 
+/// The hot linters below share one shape: an inline test that accepts the common valid value, and an
+/// out-of-line function (`…_fault`) that repeats the whole check to locate and describe a fault. The inline test
+/// accepts exactly when the full check would, so errors are unchanged; only the success path got shorter.
+#[inline]
 fn check_charset(def: &AiDef, cs: Charset, s: &[u8]) -> Result<(), Error> {
+    let ok = match cs {
+        Charset::N => all_digits(s),
+        Charset::X => all_in_class(s, CLASS_X),
+        Charset::Y => all_in_class(s, CLASS_Y),
+        Charset::Z => false,
+    };
+    if ok { Ok(()) } else { check_charset_fault(def, cs, s) }
+}
+
+#[inline(never)]
+fn check_charset_fault(def: &AiDef, cs: Charset, s: &[u8]) -> Result<(), Error> {
     let (ok, m, what) = match cs {
         Charset::N => (all_digits(s), DIGIT_MASK, "digits only"),
         Charset::X => (
@@ -366,7 +381,16 @@ fn exact_len(s: &[u8], n: usize, what: &str) -> Result<(), Error> {
 }
 
 /// `csum`: GS1 mod-10 check digit in the last position (codes.md §1.2).
+#[inline]
 fn csum(s: &[u8]) -> Result<(), Error> {
+    match s.split_last() {
+        Some((&found, body)) if mod10_digit(body) == Some(found) => Ok(()),
+        _ => csum_fault(s),
+    }
+}
+
+#[inline(never)]
+fn csum_fault(s: &[u8]) -> Result<(), Error> {
     let Some((&found, body)) = s.split_last() else {
         return Err(Error::new(ErrorKind::Length, 0, 0, "no check digit"));
     };
@@ -387,20 +411,10 @@ fn csum(s: &[u8]) -> Result<(), Error> {
     }
 }
 
-/// The GS1 mod-10 check digit of `body` as [`crate::code::check::gs1_check_digit`] computes it, two digits per step from the right
-/// (weights 3 and 1) after one 8-bytes-at-a-time digit test: `csum` runs on every GTIN and SSCC.
+/// The GS1 mod-10 check digit of `body`: [`crate::code::check::gs1_check_digit`] (one implementation, tuned there,
+/// since `csum` runs on every GTIN and SSCC of every scan).
 fn mod10_digit(body: &[u8]) -> Option<u8> {
-    if !all_digits(body) {
-        return None;
-    }
-    let v = |b: u8| u32::from(b.wrapping_sub(b'0'));
-    let mut pairs = body.rchunks_exact(2);
-    let mut sum: u32 = pairs.by_ref().map(|p| if let &[a, b] = p { v(a) + 3 * v(b) } else { 0 }).sum();
-    // An odd body leaves its first digit, which has weight 3 (an even distance from the right end).
-    sum += pairs.remainder().first().map_or(0, |&b| 3 * v(b));
-    // `(10 - sum % 10) % 10` is < 10, so the cast is lossless.
-    #[allow(clippy::cast_possible_truncation, reason = "value is 0..=9")]
-    Some(b'0' + ((10 - sum % 10) % 10) as u8)
+    crate::code::check::gs1_check_digit(body)
 }
 
 /// Weights of the check-character pair: the rightmost data character has weight 2, then 3, 5, 7, ... (the
@@ -460,7 +474,13 @@ fn csum_alpha(s: &[u8]) -> Result<(), Error> {
 
 /// `gcppos1` / `gcppos2`: a GS1 Company Prefix starts at `at`, so at least its 4 shortest-GCP digits are there.
 /// (A registry lookup of the prefix is out of scope: allocations change daily.)
+#[inline]
 fn gcp_at(s: &[u8], at: usize) -> Result<(), Error> {
+    if s.get(at..at + 4).is_some_and(all_digits) { Ok(()) } else { gcp_fault(s, at) }
+}
+
+#[inline(never)]
+fn gcp_fault(s: &[u8], at: usize) -> Result<(), Error> {
     let Some(gcp) = s.get(at..at + 4) else {
         return Err(value_err(at.min(s.len()), s.len().saturating_sub(at), "too short to hold a GS1 Company Prefix"));
     };
@@ -544,6 +564,7 @@ fn month_day(s: &[u8], at: usize, year: u16, day0: bool) -> Result<(), Error> {
 }
 
 /// `yymmdd` / `yymmd0` (DD = 00 allowed: last day of the month).
+#[inline]
 fn yymmdd(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
     // Fast path for the common valid date (every expiry and production date of every scan): six digits, a real
     // month and day. Anything else takes the checks below, which locate and describe the fault.
@@ -558,6 +579,11 @@ fn yymmdd(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
             }
         }
     }
+    yymmdd_fault(s, ctx, day0)
+}
+
+#[inline(never)]
+fn yymmdd_fault(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
     exact_len(s, 6, "a YYMMDD date")?;
     need_digits(s)?;
     let year = resolve_century(two(s, 0).unwrap_or(0), ctx.current_year);

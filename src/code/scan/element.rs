@@ -61,15 +61,14 @@ fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
     match *b.first()? {
         b'(' => elements::bracketed(b),
         b'0'..=b'9' => {
-            if b.contains(&GS) {
-                return if no_aim { elements::transmitted(b) } else { None };
-            }
             if all_digits(b) {
                 match b.len() {
                     8 | 12 | 13 | 14 | 18 => return bare::digits(b),
                     20 if b.first() == Some(&b'8') => return bare::digits(b),
                     _ => {}
                 }
+            } else if b.contains(&GS) {
+                return if no_aim { elements::transmitted(b) } else { None };
             }
             let inferred = no_aim
                 && b.len() >= 16

@@ -77,7 +77,7 @@ pub(super) fn transmitted(input: &[u8]) -> Option<TraceKey> {
             // the input. Every substitute but `<GS>` and `<FNC1>` holds a byte outside all AI character sets, so
             // validation rejects it anyway; those two start with `<`, the one substitute-starting byte CSET 82
             // admits, and only variable-length values can hold it (pre-defined lengths are all numeric).
-            let stop = input.get(vstart..)?.iter().position(|&b| b == GS || b == b'<').map_or(len, |i| vstart + i);
+            let stop = vstart + find(input.get(vstart..)?, GS, b'<');
             if input.get(stop) == Some(&b'<') {
                 return None;
             }
@@ -93,13 +93,9 @@ pub(super) fn transmitted(input: &[u8]) -> Option<TraceKey> {
 }
 
 /// A bracketed element string, `(01)09506000134352(10)ABC123`, as `parse_bracketed` reads it: each AI in
-/// parentheses (closed within 6 bytes), its value running to the next `(`.
+/// parentheses (closed within 6 bytes), its value running to the next `(`. An escaped parenthesis (`\(`) is
+/// never taken: its value ends at the `\`, which no AI character set admits, so validation ends the fast path.
 pub(super) fn bracketed(input: &[u8]) -> Option<TraceKey> {
-    // `\(` escapes a parenthesis in a value; any other backslash is outside every AI character set. Either way
-    // the parser decides.
-    if input.contains(&b'\\') {
-        return None;
-    }
     let mut list = Elements::new()?;
     let len = input.len();
     let mut p = 0;
@@ -112,9 +108,29 @@ pub(super) fn bracketed(input: &[u8]) -> Option<TraceKey> {
         let digits = input.get(ai_start..ai_start + ai_len)?;
         let def = lookup_prefix(digits).filter(|d| d.ai.len() == ai_len)?;
         let vstart = ai_start + ai_len + 1;
-        let vend = input.get(vstart..)?.iter().position(|&b| b == b'(').map_or(len, |i| vstart + i);
+        let vend = vstart + find(input.get(vstart..)?, b'(', b'(');
         list.push(def, input.get(vstart..vend)?)?;
         p = vend;
     }
     list.key()
+}
+
+/// The position of the first `a` or `b` in `hay` (its length if neither occurs), eight bytes per step: a byte
+/// equal to the needle is a zero byte of the word XOR the needle, and the lowest flagged zero byte of the
+/// classic test is always a true one (a false flag needs a true zero below it).
+pub(super) fn find(hay: &[u8], a: u8, b: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        let m = zero(x ^ (ONES * u64::from(a))) | zero(x ^ (ONES * u64::from(b)));
+        if m != 0 {
+            return at + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + words.remainder().iter().position(|&c| c == a || c == b).unwrap_or(words.remainder().len())
 }

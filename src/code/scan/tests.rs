@@ -110,28 +110,28 @@ fn the_fast_path_defers_what_it_does_not_fully_decide() {
     let many = format!("]d20109506000134352{}", ais.map(|ai| format!("{ai}1\u{1d}")).concat());
     assert!(full(many.as_bytes()).is_ok(), "{many:?}");
     for input in [
-        "]d20109506000134352\u{1d}\r\n",                          // trailing CR LF (normalisation trims)
-        " ]d20109506000134352",                                   // leading space
-        "\u{feff}]d20109506000134352",                            // BOM
-        "]d2０109506000134352",                                    // full-width digit
-        "]d2010950600013435210A<GS>21B",                          // keyboard-wedge substitute
-        "]d2010950600013435210A|21B",                             // composite separator
-        "]d2010950600013435210A\u{1d}10A",                        // repeated AI (kept once, with a warning)
-        "]d2010950600013435210A\u{1d}\u{1d}21B",                  // two GS
-        "(01)09506000134352(10)A\\(B",                            // escaped parenthesis
-        "(01)09506000134352(10)A(01)09506000134352",              // repeated AI, bracketed
-        "]d221XYZ",                                               // serial without its GTIN (pairing)
-        "]d20109506000134352255061414112345",                     // GTIN with GCN (ex pairing)
-        "]d217261231",                                            // no identification key
-        "]E34006381333931123",                                    // ]E3 with a 3-digit tail
-        "]d10109506000134352",                                    // plain DataMatrix: text, not GS1
-        "]d1010950600013435217261231",                            // … nor an inferred element string
-        "12345678901234567",                                      // 17 digits: no key of that length
-        "01234567890123456789",                                   // 20 digits, no leading 8, no valid SSCC
-        "0109506000134352AB",                                     // 18 characters: credit-code territory
-        sscc_and_credit.as_str(),                                 // SSCC and credit code (ambiguous)
-        both_8.as_str(),                                          // GTIN-8 and UPC-E (ambiguous)
-        many.as_str(),                                            // more elements than the fast path holds
+        "]d20109506000134352\u{1d}\r\n",             // trailing CR LF (normalisation trims)
+        " ]d20109506000134352",                      // leading space
+        "\u{feff}]d20109506000134352",               // BOM
+        "]d2０109506000134352",                      // full-width digit
+        "]d2010950600013435210A<GS>21B",             // keyboard-wedge substitute
+        "]d2010950600013435210A|21B",                // composite separator
+        "]d2010950600013435210A\u{1d}10A",           // repeated AI (kept once, with a warning)
+        "]d2010950600013435210A\u{1d}\u{1d}21B",     // two GS
+        "(01)09506000134352(10)A\\(B",               // escaped parenthesis
+        "(01)09506000134352(10)A(01)09506000134352", // repeated AI, bracketed
+        "]d221XYZ",                                  // serial without its GTIN (pairing)
+        "]d20109506000134352255061414112345",        // GTIN with GCN (ex pairing)
+        "]d217261231",                               // no identification key
+        "]E34006381333931123",                       // ]E3 with a 3-digit tail
+        "]d10109506000134352",                       // plain DataMatrix: text, not GS1
+        "]d1010950600013435217261231",               // … nor an inferred element string
+        "12345678901234567",                         // 17 digits: no key of that length
+        "01234567890123456789",                      // 20 digits, no leading 8, no valid SSCC
+        "0109506000134352AB",                        // 18 characters: credit-code territory
+        sscc_and_credit.as_str(),                    // SSCC and credit code (ambiguous)
+        both_8.as_str(),                             // GTIN-8 and UPC-E (ambiguous)
+        many.as_str(),                               // more elements than the fast path holds
     ] {
         assert!(!assert_same(input.as_bytes()), "the fast path answered {input:?}");
     }
@@ -143,7 +143,11 @@ fn the_fast_path_defers_what_it_does_not_fully_decide() {
 fn only_variable_length_values_can_hold_a_wedge_substitute() {
     for def in gs1::all_ais() {
         if def.predefined {
-            assert!(def.components.iter().all(|c| c.charset == Charset::N), "({}) is pre-defined and not numeric", def.ai);
+            assert!(
+                def.components.iter().all(|c| c.charset == Charset::N),
+                "({}) is pre-defined and not numeric",
+                def.ai
+            );
         }
     }
     let ctx = gs1::lint::LintContext { current_year: 2026 };
@@ -278,8 +282,8 @@ fn gtin_elements() -> impl Strategy<Value = Vec<(&'static str, String)>> {
         proptest::option::of(cset82(30)),
         proptest::option::of(cset82(90)),
     );
-    (gs1_number(14), optional, any::<prop::sample::Index>(), any::<u64>())
-        .prop_map(|(gtin, (d17, d11, d15, w, lot, serial, extra, internal), at, seed)| {
+    (gs1_number(14), optional, any::<prop::sample::Index>(), any::<u64>()).prop_map(
+        |(gtin, (d17, d11, d15, w, lot, serial, extra, internal), at, seed)| {
             let mut rest: Vec<(&'static str, String)> = [
                 ("17", d17),
                 ("11", d11),
@@ -301,7 +305,8 @@ fn gtin_elements() -> impl Strategy<Value = Vec<(&'static str, String)>> {
             }
             rest.insert(at.index(rest.len() + 1), ("01", gtin));
             rest
-        })
+        },
+    )
 }
 
 /// The transmitted form: GS after every variable-length value but the last (`extra_gs`: also after
@@ -334,7 +339,8 @@ fn valid_scan() -> impl Strategy<Value = String> {
     let gs1_aim = prop::sample::select(vec!["]C1", "]d2", "]d5", "]Q3", "]Q4", "]e0", "]J1"]);
     let plain_aim = prop::sample::select(vec!["", "]E1", "]C0", "]d1", "]Q1"]);
     prop_oneof![
-        (gs1_aim, gtin_elements(), any::<bool>()).prop_map(|(aim, e, extra)| format!("{aim}{}", transmitted(&e, extra))),
+        (gs1_aim, gtin_elements(), any::<bool>())
+            .prop_map(|(aim, e, extra)| format!("{aim}{}", transmitted(&e, extra))),
         gtin_elements().prop_map(|e| bracketed(&e)),
         // No AIM: with separators, or inferred (the GTIN first, as the inferred reading needs).
         gtin_elements().prop_map(|mut e| {
@@ -351,12 +357,14 @@ fn valid_scan() -> impl Strategy<Value = String> {
         (plain_aim.clone(), prop::sample::select(vec![12usize, 13, 14]))
             .prop_flat_map(|(aim, n)| gs1_number(n).prop_map(move |g| format!("{aim}{g}"))),
         gs1_number(13).prop_map(|g| format!("]E0{g}")),
-        (gs1_number(13), prop::sample::select(vec![2usize, 5])).prop_flat_map(|(g, n)| digits(n).prop_map(move |a| format!("]E3{g}{a}"))),
+        (gs1_number(13), prop::sample::select(vec![2usize, 5]))
+            .prop_flat_map(|(g, n)| digits(n).prop_map(move |a| format!("]E3{g}{a}"))),
         gs1_number(8).prop_map(|g| format!("]E4{g}")),
         gs1_number(14).prop_map(|g| format!("]I1{g}")),
         // An SSCC that is not also a valid credit code (that is ambiguous, and left to the parser).
         (plain_aim.clone(), gs1_number(18))
-            .prop_filter("SSCC and credit code", |(_, s)| mod31_check_char(&s.as_bytes()[..17]) != Some(s.as_bytes()[17]))
+            .prop_filter("SSCC and credit code", |(_, s)| mod31_check_char(&s.as_bytes()[..17])
+                != Some(s.as_bytes()[17]))
             .prop_map(|(aim, s)| format!("{aim}{s}")),
         (plain_aim, digits(19)).prop_map(|(aim, d)| format!("{aim}8{d}")),
         digits(6).prop_map(|d| {
@@ -385,7 +393,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<prop::sample::Index>().prop_map(Mutation::Truncate),
         (any::<prop::sample::Index>(), byte).prop_map(|(i, b)| Mutation::Insert(i, b)),
         prop::sample::select(AIMS).prop_map(Mutation::Aim),
-        (any::<prop::sample::Index>(), prop::sample::select(vec!["", "\u{1d}\u{1d}", "<GS>", "{GS}", "[GS]", "^", "~1", "|", "\t", "\\x1D"]))
+        (
+            any::<prop::sample::Index>(),
+            prop::sample::select(vec!["", "\u{1d}\u{1d}", "<GS>", "{GS}", "[GS]", "^", "~1", "|", "\t", "\\x1D"])
+        )
             .prop_map(|(i, s)| Mutation::Gs(i, s)),
     ]
 }
@@ -434,6 +445,13 @@ proptest! {
         if let Some(m2) = m2 {
             assert_same(&mutate(&String::from_utf8_lossy(&once), &m2));
         }
+    }
+
+    /// The word-at-a-time byte search finds what a byte loop finds.
+    #[test]
+    fn find_agrees_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b'('), Just(GS), Just(b'<'), any::<u8>()], 0..40), a in any::<u8>(), b in prop_oneof![Just(b'('), Just(GS), any::<u8>()]) {
+        let want = hay.iter().position(|&c| c == a || c == b).unwrap_or(hay.len());
+        prop_assert_eq!(super::elements::find(&hay, a, b), want);
     }
 
     /// Arbitrary bytes, and arbitrary bytes behind each AIM identifier.
