@@ -12,6 +12,8 @@
 //!   GS1-128 and DataMatrix element strings in transmitted and bracketed form, China's 20-digit drug code;
 //! - `digital_link`: GS1 Digital Link URIs.
 //!
+//! What each form costs, before and after, and where the rest goes: `docs/SCAN.md`.
+//!
 //! # Example
 //! ```
 //! use tracecode::code::{parse, scan_key};
