@@ -225,10 +225,10 @@ fn conformance_vectors_agree() {
     }
 }
 
-/// The kept fuzz corpora of the detector and the element-string parser: real and minimised hostile inputs.
+/// The kept fuzz corpora of the scan path, the detector and the element-string parser: minimised hostile inputs.
 #[test]
 fn fuzz_corpora_agree() {
-    for target in ["auto_detect", "element_string"] {
+    for target in ["auto_detect", "element_string", "scan_key"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for e in entries {
