@@ -129,6 +129,25 @@ pub fn auto_detect(data: &[u8]) {
     }
 }
 
+/// Oracle for the scan path: `code::scan_key` answers exactly what `parse(..)?.trace_key()` answers (the same key,
+/// or an error of the same kind, position and message), and its fast paths answer only where the parser gives
+/// that same key. Default options on both sides: that is what `scan_key` promises to match.
+pub fn scan_key(data: &[u8]) {
+    let want = code::parse(data).and_then(|c| c.trace_key());
+    if let Some(fast) = code::scan::fast_key(data) {
+        assert_eq!(want.as_ref().ok(), Some(&fast), "the fast path answered {data:?}; the parser says {want:?}");
+    }
+    match (code::scan_key(data), want) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "scan_key and parse give different keys"),
+        (Err(a), Err(b)) => assert_eq!(
+            (a.kind(), a.position(), a.message()),
+            (b.kind(), b.position(), b.message()),
+            "scan_key and parse fail differently"
+        ),
+        (a, b) => panic!("scan_key gives {a:?}, parse gives {b:?}"),
+    }
+}
+
 /// Oracle for event frames: a frame that decodes re-encodes to exactly the input bytes, in the self-contained
 /// form and in the interned form (against a dictionary pre-filled with a few keys and names, so random references
 /// resolve).

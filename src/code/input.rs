@@ -104,7 +104,7 @@ impl Normalized<'_> {
 
 /// Maps an AIM symbology identifier (the two characters after `]`) to carrier and payload mode.
 /// Source: ISO/IEC 15424 and GS1 General Specifications §5.1.2 (table in codes.md §2.2).
-fn aim(code: u8, modifier: u8) -> Option<(Carrier, AimMode)> {
+pub(crate) fn aim(code: u8, modifier: u8) -> Option<(Carrier, AimMode)> {
     Some(match (code, modifier) {
         (b'C', b'1') => (Carrier::Gs1_128, AimMode::Gs1),
         (b'C', b'0' | b'2' | b'4') => (Carrier::Code128, AimMode::Text),
@@ -140,7 +140,7 @@ fn fold_fullwidth(c: char) -> Option<u8> {
     None
 }
 
-fn is_trim(b: u8) -> bool {
+pub(crate) fn is_trim(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0 | 0x0B | 0x0C)
 }
 

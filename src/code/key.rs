@@ -276,12 +276,25 @@ fn err(kind: ErrorKind, offset: usize, len: usize, msg: impl Into<std::borrow::C
 
 /// Appends `digits` (ASCII) as BCD. Caller guarantees ASCII digits of the layout's length.
 fn push_bcd(out: &mut Vec<u8>, digits: &[u8]) {
-    let mut it = digits.chunks(2);
-    for pair in &mut it {
-        let hi = pair.first().map_or(0, |d| d.wrapping_sub(b'0') & 0x0F);
-        let lo = pair.get(1).map_or(0, |d| d.wrapping_sub(b'0') & 0x0F);
-        out.push((hi << 4) | lo);
+    // Every key of every scan packs its digits here: eight digits per step. In a little-endian word of digit
+    // values, byte `i` of `(x << 4) | (x >> 8)` is `d[i] << 4 | d[i + 1]`; the even bytes are the packed pairs,
+    // which two shifts gather into the low four bytes.
+    let mut words = digits.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) & 0x0F0F_0F0F_0F0F_0F0F;
+        let pairs = ((x << 4) | (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+        let halves = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF;
+        let packed = (halves | (halves >> 16)).to_le_bytes();
+        out.extend_from_slice(packed.get(..4).unwrap_or_default());
     }
+    let nib = |d: u8| d.wrapping_sub(b'0') & 0x0F;
+    let pairs = words.remainder().chunks_exact(2);
+    let last = pairs.remainder().first().map(|&d| nib(d) << 4);
+    out.extend(pairs.map(|p| match *p {
+        [hi, lo] => (nib(hi) << 4) | nib(lo),
+        _ => 0,
+    }));
+    out.extend(last);
 }
 
 /// Reads `n` BCD digits from `bytes`, appending them to `out` when given; returns the bytes consumed.
@@ -327,11 +340,11 @@ fn read_text(bytes: &[u8], at: usize) -> Result<(&str, usize), Error> {
     Ok((text, end + 1))
 }
 
-fn push_text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
-    if text.is_empty() || text.as_bytes().contains(&0) {
+fn push_text(out: &mut Vec<u8>, text: &[u8]) -> Result<(), Error> {
+    if text.is_empty() || text.contains(&0) {
         return Err(err(ErrorKind::Value, 0, 0, "an identifier value is empty or contains NUL"));
     }
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(text);
     out.push(0);
     Ok(())
 }
@@ -386,74 +399,102 @@ impl TraceKey {
     /// # Errors
     /// [`ErrorKind::Syntax`] if no element is an identification key.
     pub fn from_gs1(gs1: &Gs1) -> Result<Self, Error> {
+        Self::from_elements(|| gs1.iter().map(|e| (e.def.ai, e.value.as_bytes())))
+    }
+
+    /// The key of validated `(AI digits, value)` elements in scan order (`elems` yields them afresh on each
+    /// call): [`Self::from_gs1`]'s one implementation, shared with the scan path, which reads values as spans of
+    /// the scanned bytes instead of building a [`Gs1`].
+    pub(crate) fn from_elements<'a, I>(elems: impl Fn() -> I) -> Result<Self, Error>
+    where
+        I: Iterator<Item = (&'static str, &'a [u8])>,
+    {
         // One pass over the elements: the first identification key, and the GTIN qualifiers. Comparing AI
         // bytes directly (not `&str == &str`, which calls memcmp) keeps this off the profile.
-        let mut primary: Option<(&Gs1Layout, &str)> = None;
+        let mut primary: Option<(&Gs1Layout, &[u8])> = None;
         let (mut serial, mut tpx, mut cpv, mut lot) = (None, None, None, None);
-        for e in gs1.iter() {
-            match e.def.ai.as_bytes() {
-                [b'2', b'1'] => serial = serial.or(Some(e.value)),
-                [b'2', b'3', b'5'] => tpx = tpx.or(Some(e.value)),
-                [b'2', b'2'] => cpv = cpv.or(Some(e.value)),
-                [b'1', b'0'] => lot = lot.or(Some(e.value)),
-                _ if primary.is_none() => primary = layout_for(e.def.ai).map(|l| (l, e.value)),
+        for (ai, value) in elems() {
+            match ai.as_bytes() {
+                [b'2', b'1'] => serial = serial.or(Some(value)),
+                [b'2', b'3', b'5'] => tpx = tpx.or(Some(value)),
+                [b'2', b'2'] => cpv = cpv.or(Some(value)),
+                [b'1', b'0'] => lot = lot.or(Some(value)),
+                _ if primary.is_none() => primary = layout_for(ai).map(|l| (l, value)),
                 _ => {}
             }
         }
         let (layout, value) = primary.ok_or_else(|| {
             err(ErrorKind::Syntax, 0, 0, "no identification key (GTIN, SSCC, GLN, GRAI, GIAI, ...) in this code")
         })?;
-        let mut out = Vec::with_capacity(2 + value.len() + 24);
-        out.push(layout.tag);
-        Self::push_primary(&mut out, layout, value)?;
+        // The qualifiers that enter the key, in key order (at most two: CPV then lot), so that the key is
+        // allocated once at its exact size.
+        let mut quals: [Option<(u8, &[u8])>; 2] = [None, None];
         match layout.tag {
             tag::GTIN => {
-                if let Some(s) = serial {
-                    out.push(mark::SERIAL);
-                    push_text(&mut out, s)?;
-                } else if let Some(t) = tpx {
-                    out.push(mark::TPX);
-                    push_text(&mut out, t)?;
-                } else {
-                    if let Some(c) = cpv {
-                        out.push(mark::CPV);
-                        push_text(&mut out, c)?;
-                    }
-                    if let Some(l) = lot {
-                        out.push(mark::LOT);
-                        push_text(&mut out, l)?;
-                    }
-                }
+                quals = match (serial, tpx) {
+                    (Some(s), _) => [Some((mark::SERIAL, s)), None],
+                    (None, Some(t)) => [Some((mark::TPX, t)), None],
+                    (None, None) => [cpv.map(|c| (mark::CPV, c)), lot.map(|l| (mark::LOT, l))],
+                };
             }
             tag::GRAI | tag::GDTI | tag::GCN => {
                 // The serial of these keys is the optional tail of the AI value itself.
             }
             _ => {
-                for &(m, ai) in layout.quals {
-                    // A GLN extension "0" means "no extension" (TDS §7.5: SGLN `….0`), so both spellings
-                    // of one location give one key.
-                    if let Some(v) = gs1.get(ai).filter(|v| !(m == mark::GLN_EXT && *v == "0")) {
-                        out.push(m);
-                        push_text(&mut out, v)?;
-                        break;
-                    }
-                }
+                // The first of the layout's qualifiers present (its first occurrence) enters the key. A GLN
+                // extension "0" means "no extension" (TDS §7.5: SGLN `….0`), so both spellings of one location
+                // give one key.
+                quals[0] = layout.quals.iter().find_map(|&(m, q)| {
+                    let v = elems().find(|(ai, _)| ai.as_bytes() == q.as_bytes())?.1;
+                    (!(m == mark::GLN_EXT && v == b"0")).then_some((m, v))
+                });
             }
+        }
+        let primary_len = if layout.digits == 0 {
+            value.len() + 1
+        } else {
+            usize::from(layout.digits).div_ceil(2)
+                + value.len().saturating_sub(usize::from(layout.skip + layout.digits))
+                + 2
+        };
+        let quals_len: usize = quals.iter().flatten().map(|(_, v)| v.len() + 2).sum();
+        let mut out = Vec::with_capacity(1 + primary_len + quals_len);
+        out.push(layout.tag);
+        Self::push_primary(&mut out, layout, value)?;
+        for &(m, v) in quals.iter().flatten() {
+            out.push(m);
+            push_text(&mut out, v)?;
         }
         Ok(Self { bytes: out })
     }
 
+    /// The key of the GTIN `gtin` (14 ASCII digits, checked by the caller): the key [`Self::from_gs1`] gives a
+    /// list holding only that `(01)`, built without looking for qualifiers (the scan path's bare keys).
+    pub(crate) fn from_gtin14(gtin: &[u8; 14]) -> Self {
+        let mut out = Vec::with_capacity(8);
+        out.push(tag::GTIN);
+        push_bcd(&mut out, gtin);
+        Self { bytes: out }
+    }
+
+    /// The key of the SSCC `sscc` (18 ASCII digits, checked by the caller), as [`Self::from_gtin14`].
+    pub(crate) fn from_sscc(sscc: &[u8; 18]) -> Self {
+        let mut out = Vec::with_capacity(10);
+        out.push(tag::SSCC);
+        push_bcd(&mut out, sscc);
+        Self { bytes: out }
+    }
+
     /// Writes the primary key value of `layout` (numeric part as BCD, then an optional serial tail).
-    fn push_primary(out: &mut Vec<u8>, layout: &Gs1Layout, value: &str) -> Result<(), Error> {
+    fn push_primary(out: &mut Vec<u8>, layout: &Gs1Layout, value: &[u8]) -> Result<(), Error> {
         if layout.digits == 0 {
             return push_text(out, value);
         }
         let skip = usize::from(layout.skip);
         let n = usize::from(layout.digits);
-        let digits =
-            value.as_bytes().get(skip..skip + n).filter(|d| d.iter().all(u8::is_ascii_digit)).ok_or_else(|| {
-                err(ErrorKind::Length, 0, value.len(), format!("({}) needs {} digits", layout.ai, n + skip))
-            })?;
+        let digits = value.get(skip..skip + n).filter(|d| super::gs1::lint::all_digits(d)).ok_or_else(|| {
+            err(ErrorKind::Length, 0, value.len(), format!("({}) needs {} digits", layout.ai, n + skip))
+        })?;
         push_bcd(out, digits);
         // GRAI / GDTI / GCN carry an optional serial after the numeric part.
         if let Some(tail) = value.get(skip + n..).filter(|t| !t.is_empty()) {
@@ -478,26 +519,33 @@ impl TraceKey {
     /// # Errors
     /// [`ErrorKind::Unsupported`] for a scheme without a key layout; [`ErrorKind::Value`] for malformed text.
     pub fn from_national(n: &NationalCode) -> Result<Self, Error> {
+        Self::from_national_text(n.scheme, n.text.as_bytes())
+    }
+
+    /// The key of national-code `text` (normalised, as [`NationalCode::text`]) of `scheme`: [`Self::from_national`]'s
+    /// one implementation, shared with the scan path, which has the text as a span of the scanned bytes.
+    pub(crate) fn from_national_text(scheme: Scheme, text: &[u8]) -> Result<Self, Error> {
         let &(_, t, digits) = NATIONAL_LAYOUTS
             .iter()
-            .find(|(s, _, _)| *s == n.scheme)
-            .ok_or_else(|| err(ErrorKind::Unsupported, 0, 0, format!("no key layout for scheme {}", n.scheme)))?;
-        let mut out = Vec::with_capacity(n.text.len() + 3);
+            .find(|(s, _, _)| *s == scheme)
+            .ok_or_else(|| err(ErrorKind::Unsupported, 0, 0, format!("no key layout for scheme {scheme}")))?;
+        let mut out = Vec::with_capacity(text.len() + 3);
         out.push(t);
         if digits > 0 {
-            if n.text.len() != usize::from(digits) || !n.text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err(ErrorKind::Value, 0, n.text.len(), format!("{} needs {digits} digits", n.scheme)));
+            if text.len() != usize::from(digits) || !super::gs1::lint::all_digits(text) {
+                return Err(err(ErrorKind::Value, 0, text.len(), format!("{scheme} needs {digits} digits")));
             }
-            push_bcd(&mut out, n.text.as_bytes());
-        } else if n.scheme == Scheme::Handle {
-            let (prefix, suffix) = n
-                .text
-                .split_once('/')
-                .ok_or_else(|| err(ErrorKind::Syntax, 0, n.text.len(), "a Handle needs prefix/suffix"))?;
+            push_bcd(&mut out, text);
+        } else if scheme == Scheme::Handle {
+            let slash = text
+                .iter()
+                .position(|&b| b == b'/')
+                .ok_or_else(|| err(ErrorKind::Syntax, 0, text.len(), "a Handle needs prefix/suffix"))?;
+            let (prefix, suffix) = (text.get(..slash).unwrap_or_default(), text.get(slash + 1..).unwrap_or_default());
             push_text(&mut out, &prefix.to_ascii_lowercase())?;
             push_text(&mut out, suffix)?;
         } else {
-            push_text(&mut out, &n.text)?;
+            push_text(&mut out, text)?;
         }
         Ok(Self { bytes: out })
     }
@@ -626,7 +674,7 @@ impl TraceKey {
         if let Some(lot) = g.get("10") {
             let mut l = base.clone();
             l.push(mark::LOT);
-            if push_text(&mut l, lot).is_ok() {
+            if push_text(&mut l, lot.as_bytes()).is_ok() {
                 out.push(Self { bytes: l });
             }
         }
@@ -1067,6 +1115,27 @@ mod tests {
                 prop_assert_eq!(&k.to_string().parse::<TraceKey>().unwrap(), k);
                 prop_assert_eq!(&TraceKey::from_bytes(k.as_bytes()).unwrap(), k);
             }
+        }
+
+        /// Word-at-a-time BCD packing gives the bytes of the pair-at-a-time definition.
+        #[test]
+        fn push_bcd_packs_pairs(d in "[0-9]{0,40}") {
+            let d = d.as_bytes();
+            let mut want: Vec<u8> = d.chunks(2).map(|p| (p[0] - b'0') << 4 | p.get(1).map_or(0, |&lo| lo - b'0')).collect();
+            want.insert(0, 0xAA);
+            let mut got = vec![0xAA];
+            push_bcd(&mut got, d);
+            prop_assert_eq!(got, want);
+        }
+
+        /// The bare-key builders give the key of the one-element list.
+        #[test]
+        fn bare_key_builders_agree_with_from_gs1(d in "[0-9]{18}") {
+            let d = d.as_bytes();
+            let gtin: &[u8; 14] = d[..14].try_into().unwrap();
+            let one = |ai: &'static str, v: &[u8]| TraceKey::from_elements(|| std::iter::once((ai, v))).unwrap();
+            prop_assert_eq!(TraceKey::from_gtin14(gtin), one("01", gtin));
+            prop_assert_eq!(TraceKey::from_sscc(d.try_into().unwrap()), one("00", d));
         }
 
         #[test]

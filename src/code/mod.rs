@@ -28,6 +28,7 @@ pub mod issue;
 pub mod key;
 
 mod detect;
+pub(crate) mod scan;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -35,6 +36,7 @@ use std::fmt;
 pub(crate) use detect::identifier_key;
 pub use detect::{Candidate, candidates, candidates_with, parse, parse_with};
 pub use key::{KeyKind, TraceKey};
+pub use scan::scan_key;
 
 use crate::Error;
 

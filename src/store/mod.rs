@@ -754,7 +754,7 @@ pub trait TraceStore {
     /// # Errors
     /// The parse error (typed, positioned) for bad input; otherwise as [`Self::resolve_id`].
     fn resolve(&self, input: &str) -> Result<Option<Arc<Resolution>>, Error> {
-        let key = crate::code::parse(input)?.trace_key()?;
+        let key = crate::code::scan_key(input)?;
         self.resolve_key(&key)
     }
 

@@ -26,7 +26,7 @@ use crate::store::{State, TraceStore};
 /// # Ok::<(), tracecode::Error>(())
 /// ```
 pub fn parse_root(input: &str) -> Result<Id, Error> {
-    match crate::code::parse(input).and_then(|c| c.trace_key()) {
+    match crate::code::scan_key(input) {
         Ok(k) => Ok(Id::Key(k)),
         Err(code_err) => Id::parse(input).map_err(|_| code_err),
     }

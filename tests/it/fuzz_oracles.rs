@@ -35,6 +35,7 @@ fn all_oracles(data: &[u8]) {
     fuzzing::epc_uri(data);
     fuzzing::epc_binary(data);
     fuzzing::auto_detect(data);
+    fuzzing::scan_key(data);
 }
 
 #[test]

@@ -73,6 +73,18 @@ pub fn validate_value(def: &AiDef, value: &[u8], ctx: &LintContext) -> Result<()
             format!("AI ({}) value is too long: at most {max} characters, found {}", def.ai, value.len()),
         ));
     }
+    // One component that the value fills exactly as the loop below would take it (nearly every AI of every
+    // scan): the same checks in the same order, without the loop's bookkeeping.
+    if let [comp] = def.components
+        && value.len() <= usize::from(comp.max)
+        && (comp.min != comp.max || value.len() == usize::from(comp.max))
+    {
+        check_charset(def, comp.charset, value)?;
+        for &l in comp.linters {
+            lint(l, value, *ctx)?;
+        }
+        return Ok(());
+    }
     let mut pos = 0usize;
     for comp in def.components {
         let rest = value.get(pos..).unwrap_or_default();
@@ -177,21 +189,48 @@ fn all_in_class(s: &[u8], bit: u8) -> bool {
 }
 
 /// True if `s` is all ASCII digits; eight bytes per step (each byte's high nibble must be 3 and its low nibble
-/// at most 9, i.e. adding 6 must not carry into the high nibble; no byte can carry into the next).
-fn all_digits(s: &[u8]) -> bool {
+/// at most 9, i.e. adding 6 must not carry into the high nibble; no byte can carry into the next). A tail shorter
+/// than eight is tested as the overlapping last eight bytes, and short values as two overlapping four-byte words,
+/// so no value needs a loop per byte (this runs over every numeric value and key of every scan).
+pub(crate) fn all_digits(s: &[u8]) -> bool {
     const HI: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     const THREES: u64 = 0x3030_3030_3030_3030;
     const SIXES: u64 = 0x0606_0606_0606_0606;
-    let mut chunks = s.chunks_exact(8);
-    let mut ok = true;
-    for c in &mut chunks {
-        let x = c.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        ok &= x & HI == THREES && (x + SIXES) & HI == THREES;
+    let word = |c: &[u8]| {
+        // Always 8 bytes here; a failed conversion reads as 0, which is no digit.
+        let x = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        x & HI == THREES && (x + SIXES) & HI == THREES
+    };
+    let half = |c: &[u8]| {
+        let x = u32::from_le_bytes(c.try_into().unwrap_or([0; 4]));
+        x & 0xF0F0_F0F0 == 0x3030_3030 && (x + 0x0606_0606) & 0xF0F0_F0F0 == 0x3030_3030
+    };
+    let n = s.len();
+    if n >= 8 {
+        s.chunks_exact(8).fold(true, |ok, c| ok & word(c)) & s.get(n - 8..).is_some_and(word)
+    } else if n >= 4 {
+        s.get(..4).is_some_and(half) & s.get(n - 4..).is_some_and(half)
+    } else {
+        s.iter().fold(true, |ok, b| ok & b.is_ascii_digit())
     }
-    ok && chunks.remainder().iter().all(u8::is_ascii_digit)
 }
 
+/// The hot linters below share one shape: an inline test that accepts the common valid value, and an
+/// out-of-line function (`…_fault`) that repeats the whole check to locate and describe a fault. The inline test
+/// accepts exactly when the full check would, so errors are unchanged; only the success path got shorter.
+#[inline]
 fn check_charset(def: &AiDef, cs: Charset, s: &[u8]) -> Result<(), Error> {
+    let ok = match cs {
+        Charset::N => all_digits(s),
+        Charset::X => all_in_class(s, CLASS_X),
+        Charset::Y => all_in_class(s, CLASS_Y),
+        Charset::Z => false,
+    };
+    if ok { Ok(()) } else { check_charset_fault(def, cs, s) }
+}
+
+#[inline(never)]
+fn check_charset_fault(def: &AiDef, cs: Charset, s: &[u8]) -> Result<(), Error> {
     let (ok, m, what) = match cs {
         Charset::N => (all_digits(s), DIGIT_MASK, "digits only"),
         Charset::X => (
@@ -241,7 +280,22 @@ fn check_cset64(def: &AiDef, s: &[u8]) -> Result<(), Error> {
 // ---------------------------------------------------------------------------------------------------------------
 // Linters. Each sees one component's bytes; errors are relative to them (the caller shifts them).
 
+/// The linters of keys and dates, which nearly every scan runs, inline; the rest out of line, so that their
+/// code does not weigh on the common path (inlined all together they made every call set up for all of them).
+#[inline]
 fn lint(l: Linter, s: &[u8], ctx: LintContext) -> Result<(), Error> {
+    match l {
+        Linter::Csum => csum(s),
+        Linter::GcpPos1 => gcp_at(s, 0),
+        Linter::GcpPos2 => gcp_at(s, 1),
+        Linter::Yymmd0 => yymmdd(s, ctx, true),
+        Linter::Yymmdd => yymmdd(s, ctx, false),
+        _ => lint_other(l, s, ctx),
+    }
+}
+
+#[inline(never)]
+fn lint_other(l: Linter, s: &[u8], ctx: LintContext) -> Result<(), Error> {
     match l {
         Linter::Csum => csum(s),
         Linter::CsumAlpha => csum_alpha(s),
@@ -327,7 +381,16 @@ fn exact_len(s: &[u8], n: usize, what: &str) -> Result<(), Error> {
 }
 
 /// `csum`: GS1 mod-10 check digit in the last position (codes.md §1.2).
+#[inline]
 fn csum(s: &[u8]) -> Result<(), Error> {
+    match s.split_last() {
+        Some((&found, body)) if mod10_digit(body) == Some(found) => Ok(()),
+        _ => csum_fault(s),
+    }
+}
+
+#[inline(never)]
+fn csum_fault(s: &[u8]) -> Result<(), Error> {
     let Some((&found, body)) = s.split_last() else {
         return Err(Error::new(ErrorKind::Length, 0, 0, "no check digit"));
     };
@@ -348,20 +411,10 @@ fn csum(s: &[u8]) -> Result<(), Error> {
     }
 }
 
-/// The GS1 mod-10 check digit of `body` as [`crate::code::check::gs1_check_digit`] computes it, two digits per step from the right
-/// (weights 3 and 1) after one 8-bytes-at-a-time digit test: `csum` runs on every GTIN and SSCC.
+/// The GS1 mod-10 check digit of `body`: [`crate::code::check::gs1_check_digit`] (one implementation, tuned there,
+/// since `csum` runs on every GTIN and SSCC of every scan).
 fn mod10_digit(body: &[u8]) -> Option<u8> {
-    if !all_digits(body) {
-        return None;
-    }
-    let v = |b: u8| u32::from(b.wrapping_sub(b'0'));
-    let mut pairs = body.rchunks_exact(2);
-    let mut sum: u32 = pairs.by_ref().map(|p| p.iter().zip([1, 3]).map(|(&b, w)| w * v(b)).sum::<u32>()).sum();
-    // An odd body leaves its first digit, which has weight 3 (an even distance from the right end).
-    sum += pairs.remainder().iter().map(|&b| 3 * v(b)).sum::<u32>();
-    // `(10 - sum % 10) % 10` is < 10, so the cast is lossless.
-    #[allow(clippy::cast_possible_truncation, reason = "value is 0..=9")]
-    Some(b'0' + ((10 - sum % 10) % 10) as u8)
+    crate::code::check::gs1_check_digit(body)
 }
 
 /// Weights of the check-character pair: the rightmost data character has weight 2, then 3, 5, 7, ... (the
@@ -421,7 +474,13 @@ fn csum_alpha(s: &[u8]) -> Result<(), Error> {
 
 /// `gcppos1` / `gcppos2`: a GS1 Company Prefix starts at `at`, so at least its 4 shortest-GCP digits are there.
 /// (A registry lookup of the prefix is out of scope: allocations change daily.)
+#[inline]
 fn gcp_at(s: &[u8], at: usize) -> Result<(), Error> {
+    if s.get(at..at + 4).is_some_and(all_digits) { Ok(()) } else { gcp_fault(s, at) }
+}
+
+#[inline(never)]
+fn gcp_fault(s: &[u8], at: usize) -> Result<(), Error> {
     let Some(gcp) = s.get(at..at + 4) else {
         return Err(value_err(at.min(s.len()), s.len().saturating_sub(at), "too short to hold a GS1 Company Prefix"));
     };
@@ -505,6 +564,7 @@ fn month_day(s: &[u8], at: usize, year: u16, day0: bool) -> Result<(), Error> {
 }
 
 /// `yymmdd` / `yymmd0` (DD = 00 allowed: last day of the month).
+#[inline]
 fn yymmdd(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
     // Fast path for the common valid date (every expiry and production date of every scan): six digits, a real
     // month and day. Anything else takes the checks below, which locate and describe the fault.
@@ -519,6 +579,11 @@ fn yymmdd(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
             }
         }
     }
+    yymmdd_fault(s, ctx, day0)
+}
+
+#[inline(never)]
+fn yymmdd_fault(s: &[u8], ctx: LintContext, day0: bool) -> Result<(), Error> {
     exact_len(s, 6, "a YYMMDD date")?;
     need_digits(s)?;
     let year = resolve_century(two(s, 0).unwrap_or(0), ctx.current_year);
@@ -955,7 +1020,16 @@ fn coupon_pos_offer(s: &[u8]) -> Result<(), Error> {
 pub fn check_pairings(gs1: &Gs1) -> Result<(), Error> {
     // The definitions only: reading the spans directly skips slicing every value out of the buffer, which
     // matters because this runs for every scan.
-    let defs = || gs1.spans.iter().map(|s| s.def);
+    check_pairings_of(|| gs1.spans.iter().map(|s| s.def), |i| gs1.source_offset(i))
+}
+
+/// [`check_pairings`] over the definitions `defs` yields (afresh on each call), in scan order; `src(i)` is the
+/// source offset of element `i`. The one implementation, shared with the scan path, which holds its elements as
+/// borrowed spans rather than a [`Gs1`].
+pub(crate) fn check_pairings_of<I>(defs: impl Fn() -> I, src: impl Fn(usize) -> usize) -> Result<(), Error>
+where
+    I: Iterator<Item = &'static AiDef>,
+{
     // The precompiled rules (see `Pairing`): exact for `req`, a conservative hint for `ex`. Elements whose
     // rules pass here skip the pattern matching below, which then only runs to find and describe a failure.
     let (req_present, ex_present) =
@@ -971,7 +1045,7 @@ pub fn check_pairings(gs1: &Gs1) -> Result<(), Error> {
             if !rule.iter().any(|alt| alt.iter().all(|p| present(p))) {
                 return Err(Error::new(
                     ErrorKind::Pairing,
-                    gs1.source_offset(i),
+                    src(i),
                     e.ai.len(),
                     format!("AI {} needs {} in the same scan", describe_ai(e), describe_rule(rule)),
                 ));
@@ -982,7 +1056,7 @@ pub fn check_pairings(gs1: &Gs1) -> Result<(), Error> {
                 let (k, first, second) = if j > i { (j, e, o) } else { (i, o, e) };
                 return Err(Error::new(
                     ErrorKind::Pairing,
-                    gs1.source_offset(k),
+                    src(k),
                     second.ai.len(),
                     format!("AI {} cannot appear together with AI {}", describe_ai(second), describe_ai(first)),
                 ));
@@ -1238,11 +1312,15 @@ mod tests {
         for b in 0..=255u8 {
             assert_eq!(all_in_class(&[b], CLASS_X), in_mask(CSET82_MASK, b), "{b}");
             assert_eq!(all_in_class(&[b], CLASS_Y), in_mask(CSET39_MASK, b), "{b}");
-            // Every position of a 17-byte run (two chunks and a remainder) sees the bad byte.
-            for at in 0..17 {
-                let mut s = *b"01234567890123456";
-                s[at] = b;
-                assert_eq!(all_digits(&s), b.is_ascii_digit(), "{b} at {at}");
+            // Every position of runs of every length up to 20 (bytes, half words, whole and overlapping words)
+            // sees the bad byte.
+            for len in 1..=20 {
+                for at in 0..len {
+                    let mut s = b"01234567890123456789".to_vec();
+                    s.truncate(len);
+                    s[at] = b;
+                    assert_eq!(all_digits(&s), b.is_ascii_digit(), "{b} at {at} of {len}");
+                }
             }
         }
         assert!(all_digits(b"") && all_in_class(b"", CLASS_X));

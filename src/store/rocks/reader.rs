@@ -350,7 +350,7 @@ impl<'s> Reader<'s> {
     /// # Errors
     /// The parse error for bad input; otherwise as [`TraceStore::resolve_id`](crate::store::TraceStore::resolve_id).
     pub fn resolve(&mut self, input: &str) -> Result<Option<Arc<Resolution>>, Error> {
-        let key = crate::code::parse(input)?.trace_key()?;
+        let key = crate::code::scan_key(input)?;
         self.resolve_key(&key)
     }
 

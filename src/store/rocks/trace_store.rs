@@ -40,7 +40,7 @@ impl TraceStore for Store {
         let mut out: Vec<Result<Option<Arc<Resolution>>, Error>> = Vec::with_capacity(inputs.len());
         let mut order: Vec<(TraceKey, usize)> = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            match crate::code::parse(input).and_then(|c| c.trace_key()) {
+            match crate::code::scan_key(input) {
                 Ok(k) => {
                     order.push((k, i));
                     out.push(Ok(None));

@@ -1,0 +1,82 @@
+//! Fast paths for element strings and bare keys (see the [module docs](super)): which form a scan is, decided
+//! as the full parser's normalisation and detection ([`crate::code::parse`]) would decide it.
+//!
+//! # What is taken, and why that is what `parse` would choose
+//! Only input that normalisation leaves as it is (no BOM, nothing trimmed, ASCII, at most
+//! [`MAX_INPUT`](crate::code::input::MAX_INPUT) bytes) except for stripping a known AIM symbology identifier:
+//! - a GS1 AIM mode (`]C1 ]d2 ]Q3 ]e0 ]J1` …) declares an element string: [`elements::transmitted`];
+//! - `]E0`/`]E3` declare 13 EAN/UPC digits (`]E3` also 13 + a 2- or 5-digit add-on), `]E4` 8, `]I1` 14:
+//!   [`bare::declared_gtin`];
+//! - otherwise (no identifier, or a plain symbology's) the payload is text that detection ranks:
+//!   - `(`: bracketed element string, the only reading detection tries (score 100);
+//!   - digits and GS, no identifier: element string with separators (95), the only reading whose pre-filter
+//!     admits a GS;
+//!   - only digits: the bare keys of [`bare::digits`] (GTIN-8/12/13/14 and UPC-E, SSCC, the drug code), each
+//!     where its reading wins detection outright;
+//!   - 16 or more characters starting `00`/`01`/`02` with 16 digits, no identifier: the inferred element string
+//!     (80), except at 18 characters (where the SSCC and the credit code score 85 and 90).
+//!
+//! Anything else, and any input where a check fails, is `None`: the full parser decides and reports.
+
+use super::{bare, elements};
+use crate::code::TraceKey;
+use crate::code::gs1::GS;
+use crate::code::gs1::lint::all_digits;
+use crate::code::input::{self, AimMode, MAX_INPUT};
+
+/// The key of `input` when it is an element string or bare key this path fully validates; `None` otherwise
+/// (the full parser then decides).
+pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
+    // Normalisation would refuse or change these: too long, trimmed ends (a BOM starts with 0xEF, which no
+    // accepted form starts with).
+    if input.len() > MAX_INPUT || input.first().is_none_or(|&b| input::is_trim(b)) {
+        return None;
+    }
+    if input.last().is_none_or(|&b| input::is_trim(b)) {
+        return None;
+    }
+    match *input {
+        [b']', c, m, ref payload @ ..] => {
+            // An unknown identifier stays part of the text, which then starts with `]`: no form of this path.
+            let (_, mode) = input::aim(c, m)?;
+            if payload.is_empty() {
+                return None;
+            }
+            match mode {
+                AimMode::Gs1 => elements::transmitted(payload),
+                AimMode::Ean13 => bare::declared_gtin(payload, 13, (c, m) == (b'E', b'3')),
+                AimMode::Ean8 => bare::declared_gtin(payload, 8, false),
+                AimMode::Itf14 => bare::declared_gtin(payload, 14, false),
+                AimMode::Text => text(payload, false),
+                AimMode::None => None,
+            }
+        }
+        _ => text(input, true),
+    }
+}
+
+/// Text as detection ranks it; `no_aim`: no symbology identifier was sent (a plain symbology's identifier
+/// rules out GS1 readings other than the bracketed form and bare keys).
+fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
+    match *b.first()? {
+        b'(' => elements::bracketed(b),
+        b'0'..=b'9' => {
+            if all_digits(b) {
+                match b.len() {
+                    8 | 12 | 13 | 14 | 18 => return bare::digits(b),
+                    20 if b.first() == Some(&b'8') => return bare::digits(b),
+                    _ => {}
+                }
+            } else if b.contains(&GS) {
+                return if no_aim { elements::transmitted(b) } else { None };
+            }
+            let inferred = no_aim
+                && b.len() >= 16
+                && b.len() != 18
+                && matches!(b.get(..2), Some(b"00" | b"01" | b"02"))
+                && b.get(..16).is_some_and(|p| p.iter().all(u8::is_ascii_digit));
+            if inferred { elements::transmitted(b) } else { None }
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,136 @@
+//! Element strings (transmitted with GS separators, and bracketed) read as borrowed spans of the scan: the same
+//! steps as [`parse_element_string`](crate::code::gs1::element::parse_element_string) and
+//! [`parse_bracketed`](crate::code::gs1::element::parse_bracketed) with the same validator
+//! ([`lint::validate_value`]), pairing check ([`lint::check_pairings_of`]) and key builder
+//! ([`TraceKey::from_elements`]), without building a `Gs1` list, warnings or a `Code`. Whatever those parsers
+//! would report or tolerate with a warning (a repeated AI, a keyboard-wedge substitute, more elements than fit
+//! here) ends the fast path instead.
+
+use crate::code::gs1::lint::{self, LintContext};
+use crate::code::gs1::{AiDef, GS, all_ais, lookup_prefix};
+use crate::code::{ParseOptions, TraceKey};
+
+/// Elements held on the stack; a scan with more goes to the full parser (real scans carry 2-6).
+const MAX: usize = 16;
+
+/// The validated elements of one scan, in scan order, as spans of it.
+struct Elements<'a> {
+    /// `items[..len]` are the elements; the rest hold a placeholder.
+    items: [(&'static AiDef, &'a [u8]); MAX],
+    len: usize,
+    ctx: LintContext,
+}
+
+impl<'a> Elements<'a> {
+    fn new() -> Option<Self> {
+        let placeholder = all_ais().first()?;
+        // The year the full parser's default options use for two-digit years (the same cached clock read).
+        let ctx = LintContext { current_year: ParseOptions::new().effective_year() };
+        Some(Self { items: [(placeholder, &[]); MAX], len: 0, ctx })
+    }
+
+    /// Validates `value` against `def` and appends it; `None` when the value is invalid, the AI repeats (the
+    /// parser keeps one copy with a warning or refuses it) or the list is full.
+    fn push(&mut self, def: &'static AiDef, value: &'a [u8]) -> Option<()> {
+        lint::validate_value(def, value, &self.ctx).ok()?;
+        let (held, free) = self.items.split_at_mut(self.len);
+        if held.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
+            return None;
+        }
+        *free.first_mut()? = (def, value);
+        self.len += 1;
+        Some(())
+    }
+
+    /// The key, when the pairing rules hold and the elements carry an identification key.
+    fn key(&self) -> Option<TraceKey> {
+        let items = self.items.get(..self.len)?;
+        lint::check_pairings_of(|| items.iter().map(|(d, _)| *d), |_| 0).ok()?;
+        TraceKey::from_elements(|| items.iter().map(|(d, v)| (d.ai, *v))).ok()
+    }
+}
+
+/// A GS1 element string in transmitted form (the payload after a GS1 AIM identifier, or text with separators
+/// or an inferred one), as `parse_element_string` reads it: a leading GS (FNC1 in first position), AIs found
+/// by prefix, pre-defined lengths from the table, variable values up to the next GS, a redundant GS after a
+/// pre-defined value and a trailing GS tolerated.
+pub(super) fn transmitted(input: &[u8]) -> Option<TraceKey> {
+    let mut list = Elements::new()?;
+    let len = input.len();
+    let mut p = usize::from(input.first() == Some(&GS));
+    if p == len {
+        return None;
+    }
+    while p < len {
+        let rest = input.get(p..)?;
+        // Two separators in a row, or an unknown AI (the default options permit none).
+        if rest.first() == Some(&GS) {
+            return None;
+        }
+        let def = lookup_prefix(rest)?;
+        let vstart = p + def.ai.len();
+        let end = if def.predefined {
+            // No character set admits GS, so a full-length value that validates holds no separator.
+            vstart + usize::from(def.max_len)
+        } else {
+            // A keyboard-wedge substitute for GS (`<GS>`, `^`, `~1`, `|` …) makes the parser substitute or split
+            // the input. Every substitute but `<GS>` and `<FNC1>` holds a byte outside all AI character sets, so
+            // validation rejects it anyway; those two start with `<`, the one substitute-starting byte CSET 82
+            // admits, and only variable-length values can hold it (pre-defined lengths are all numeric).
+            let stop = vstart + find(input.get(vstart..)?, GS, b'<');
+            if input.get(stop) == Some(&b'<') {
+                return None;
+            }
+            stop
+        };
+        list.push(def, input.get(vstart..end)?)?;
+        p = end;
+        if input.get(p) == Some(&GS) {
+            p += 1;
+        }
+    }
+    list.key()
+}
+
+/// A bracketed element string, `(01)09506000134352(10)ABC123`, as `parse_bracketed` reads it: each AI in
+/// parentheses (closed within 6 bytes), its value running to the next `(`. An escaped parenthesis (`\(`) is
+/// never taken: its value ends at the `\`, which no AI character set admits, so validation ends the fast path.
+pub(super) fn bracketed(input: &[u8]) -> Option<TraceKey> {
+    let mut list = Elements::new()?;
+    let len = input.len();
+    let mut p = 0;
+    while p < len {
+        if input.get(p) != Some(&b'(') {
+            return None;
+        }
+        let ai_start = p + 1;
+        let ai_len = input.get(ai_start..)?.iter().take(6).position(|&b| b == b')')?;
+        let digits = input.get(ai_start..ai_start + ai_len)?;
+        let def = lookup_prefix(digits).filter(|d| d.ai.len() == ai_len)?;
+        let vstart = ai_start + ai_len + 1;
+        let vend = vstart + find(input.get(vstart..)?, b'(', b'(');
+        list.push(def, input.get(vstart..vend)?)?;
+        p = vend;
+    }
+    list.key()
+}
+
+/// The position of the first `a` or `b` in `hay` (its length if neither occurs), eight bytes per step: a byte
+/// equal to the needle is a zero byte of the word XOR the needle, and the lowest flagged zero byte of the
+/// classic test is always a true one (a false flag needs a true zero below it).
+pub(super) fn find(hay: &[u8], a: u8, b: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut words = hay.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        let m = zero(x ^ (ONES * u64::from(a))) | zero(x ^ (ONES * u64::from(b)));
+        if m != 0 {
+            return at + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + words.remainder().iter().position(|&c| c == a || c == b).unwrap_or(words.remainder().len())
+}
