@@ -386,17 +386,27 @@ impl TraceKey {
     /// # Errors
     /// [`ErrorKind::Syntax`] if no element is an identification key.
     pub fn from_gs1(gs1: &Gs1) -> Result<Self, Error> {
+        Self::from_elements(|| gs1.iter().map(|e| (e.def.ai, e.value)))
+    }
+
+    /// [`Self::from_gs1`] over `(AI, value)` pairs in element order (`elements` starts a fresh pass): the scan
+    /// path's fast paths build the key from values borrowed from the input, with no element list, by this same
+    /// rule.
+    pub(crate) fn from_elements<'a, I>(elements: impl Fn() -> I) -> Result<Self, Error>
+    where
+        I: Iterator<Item = (&'static str, &'a str)>,
+    {
         // One pass over the elements: the first identification key, and the GTIN qualifiers. Comparing AI
         // bytes directly (not `&str == &str`, which calls memcmp) keeps this off the profile.
         let mut primary: Option<(&Gs1Layout, &str)> = None;
         let (mut serial, mut tpx, mut cpv, mut lot) = (None, None, None, None);
-        for e in gs1.iter() {
-            match e.def.ai.as_bytes() {
-                [b'2', b'1'] => serial = serial.or(Some(e.value)),
-                [b'2', b'3', b'5'] => tpx = tpx.or(Some(e.value)),
-                [b'2', b'2'] => cpv = cpv.or(Some(e.value)),
-                [b'1', b'0'] => lot = lot.or(Some(e.value)),
-                _ if primary.is_none() => primary = layout_for(e.def.ai).map(|l| (l, e.value)),
+        for (ai, value) in elements() {
+            match ai.as_bytes() {
+                [b'2', b'1'] => serial = serial.or(Some(value)),
+                [b'2', b'3', b'5'] => tpx = tpx.or(Some(value)),
+                [b'2', b'2'] => cpv = cpv.or(Some(value)),
+                [b'1', b'0'] => lot = lot.or(Some(value)),
+                _ if primary.is_none() => primary = layout_for(ai).map(|l| (l, value)),
                 _ => {}
             }
         }
@@ -432,7 +442,8 @@ impl TraceKey {
                 for &(m, ai) in layout.quals {
                     // A GLN extension "0" means "no extension" (TDS §7.5: SGLN `….0`), so both spellings
                     // of one location give one key.
-                    if let Some(v) = gs1.get(ai).filter(|v| !(m == mark::GLN_EXT && *v == "0")) {
+                    let first = elements().find(|&(a, _)| a == ai).map(|(_, v)| v);
+                    if let Some(v) = first.filter(|v| !(m == mark::GLN_EXT && *v == "0")) {
                         out.push(m);
                         push_text(&mut out, v)?;
                         break;
