@@ -25,6 +25,8 @@ use crate::code::gs1::lint::{LintContext, validate_value};
 use crate::code::input::MAX_INPUT;
 use crate::code::{ParseOptions, TraceKey};
 
+mod value;
+
 /// Path pairs the path takes: a key and at most three qualifiers (the longest `dlpkey` alternative, 22/10/21,
 /// has three), so a longer run of pairs is an error the full parser reports.
 const PATH_PAIRS: usize = 4;
@@ -145,11 +147,15 @@ pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
     // One UTF-8 check each for the input (URI characters are ASCII) and the copies; values are slices of them.
     let text = std::str::from_utf8(input).ok()?;
     let copies = std::str::from_utf8(scratch.get(..used)?).ok()?;
-    let ctx = LintContext { current_year: ParseOptions::new().effective_year() };
+    let mut year = None;
     let mut texts: [(&'static str, &str); ELEMS] = [("", ""); ELEMS];
     for ((e, v), t) in elems.iter().flatten().zip(values.iter()).zip(texts.iter_mut()) {
         let value = if v.scratch { copies.get(v.start..v.end)? } else { text.get(v.start..v.end)? };
-        validate_value(e.def, value.as_bytes(), &ctx).ok()?;
+        // The common values pass a few compares; the rest, and any doubt, the dictionary's own validator.
+        if !value::surely_valid(e.def, value.as_bytes()) {
+            let current_year = *year.get_or_insert_with(|| ParseOptions::new().effective_year());
+            validate_value(e.def, value.as_bytes(), &LintContext { current_year }).ok()?;
+        }
         *t = (e.def.ai, value);
     }
     if !pairings_hold(elems) {

@@ -229,9 +229,14 @@ const STEMS: &[&str] = &[
 /// The GS1 part of a link: path pairs (key first), then query attributes; values unencoded.
 type Parts = (Vec<(&'static str, String)>, Vec<(&'static str, String)>);
 
-/// A valid date for AI 17 and friends (YYMMDD; DD = 00 allowed).
+/// A date for AI 17 and friends (YYMMDD; DD = 00 allowed), mostly valid: 29 February in leap and common years,
+/// day 31 of 30-day months and month 13 too.
 fn date() -> impl Strategy<Value = String> {
-    (0u8..100, 1u8..13, 0u8..29).prop_map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"))
+    prop_oneof![
+        4 => (0u8..100, 1u8..13, 0u8..29),
+        1 => (0u8..100, 0u8..14, 29u8..33),
+    ]
+    .prop_map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"))
 }
 
 /// GTIN links: the key (sometimes zero-suppressed), qualifiers from one alternative, data attributes.
