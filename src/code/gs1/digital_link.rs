@@ -81,7 +81,7 @@ pub(crate) const URI: u8 = 1; // allowed anywhere in a URI (RFC 3986 unreserved 
 pub(crate) const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name
 #[cfg(test)]
 const UNRESERVED: u8 = 4; // RFC 3986 unreserved (the generator escapes by `crate::hex`; the bit stays checked)
-pub(crate) const SPECIAL: u8 = 8; // structure or escape: `/ ? # % +`
+const SPECIAL: u8 = 8; // structure or escape: `/ ? # % +`
 
 /// The class of every byte, written out so that a lookup is one load; `class_table_matches_definition`
 /// checks it against the sets above.

@@ -464,3 +464,15 @@ proptest! {
         agree(s.as_bytes()).map_err(TestCaseError::fail)?;
     }
 }
+
+/// The forward pass's byte kinds are the full parser's classes.
+#[test]
+fn kinds_match_the_full_parser() {
+    use crate::code::gs1::digital_link::{BAD_HOST, URI, class};
+    for b in 0..=255u8 {
+        let k = super::kind::of(b);
+        assert_eq!(k & super::kind::URI != 0, class(b) & URI != 0, "byte {b:#04x}");
+        assert_eq!(k & super::kind::HOST != 0, class(b) & (URI | BAD_HOST) == URI && b != b'/', "byte {b:#04x}");
+        assert_eq!(k & super::kind::LOOK != 0, b"?#%+".contains(&b), "byte {b:#04x}");
+    }
+}
