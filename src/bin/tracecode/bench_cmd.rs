@@ -717,11 +717,12 @@ fn scan_rows(
     let scans: Vec<String> = zipf.iter().take(f.ops / 4).map(|&i| synth.scan_of(i)).collect();
     let links: Vec<String> = zipf.iter().map(|&i| synth.scan_of(i)).filter(|s| s.starts_with(DL_STEM)).collect();
     let forms = scan_forms(&scans);
-    let sets: [(&'static str, &'static str, &[String]); 2] = [
-        ("resolve, hot (Zipf, scan text)", "resolve, hot (scan, full parser)", &scans),
-        ("resolve, hot (Zipf, Digital Link)", "resolve, hot (DL, full parser)", &links),
+    let links_share = format!("{} of the {} scans of the whole sequence", links.len(), zipf.len());
+    let sets: [(&'static str, &'static str, &[String], &str); 2] = [
+        ("resolve, hot (Zipf, scan text)", "resolve, hot (scan, full parser)", &scans, &forms),
+        ("resolve, hot (Zipf, Digital Link)", "resolve, hot (DL, full parser)", &links, &links_share),
     ];
-    for (name, full_name, texts) in sets {
+    for (name, full_name, texts, share) in sets {
         if texts.is_empty() {
             continue;
         }
@@ -763,11 +764,6 @@ fn scan_rows(
         }
         let ratios: Vec<String> = scanned.iter().zip(&keyed).map(|(s, k)| format!("{:.2}", s / k)).collect();
         let (keyed, scanned, parsed) = (median(&mut keyed), median(&mut scanned), median(&mut parsed));
-        let share = if std::ptr::eq(texts, &scans[..]) {
-            forms.clone()
-        } else {
-            format!("{} of the {} scans of the whole sequence", texts.len(), zipf.len())
-        };
         rows.push(Row {
             name,
             rate: scanned,
