@@ -77,8 +77,8 @@ const CONVENIENCE_ALPHAS: &[(&str, &str)] = &[
 ];
 
 /// Byte classes (RFC 3986 and the GS1 Barcode Syntax Engine's host rule), one table lookup per byte.
-const URI: u8 = 1; // allowed anywhere in a URI (RFC 3986 unreserved + reserved + `%`)
-const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name
+pub(crate) const URI: u8 = 1; // allowed anywhere in a URI (RFC 3986 unreserved + reserved + `%`)
+pub(crate) const BAD_HOST: u8 = 2; // allowed in a URI but not in a host name
 #[cfg(test)]
 const UNRESERVED: u8 = 4; // RFC 3986 unreserved (the generator escapes by `crate::hex`; the bit stays checked)
 const SPECIAL: u8 = 8; // structure or escape: `/ ? # % +`
@@ -107,7 +107,7 @@ static CLASS: [u8; 256] = [
 
 /// The class bits of `b`.
 #[inline]
-fn class(b: u8) -> u8 {
+pub(crate) fn class(b: u8) -> u8 {
     CLASS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
@@ -167,7 +167,7 @@ fn resolve_ai(seg: &[u8], opts: &ParseOptions) -> Option<&'static AiDef> {
 }
 
 /// The AI whose digits are exactly `digits`.
-fn exact_ai(digits: &[u8]) -> Option<&'static AiDef> {
+pub(crate) fn exact_ai(digits: &[u8]) -> Option<&'static AiDef> {
     ai::lookup_prefix(digits).filter(|d| d.ai.len() == digits.len())
 }
 
@@ -333,7 +333,7 @@ fn check_authority(b: &[u8], opts: &ParseOptions, warnings: &mut Vec<Warning>) -
 }
 
 #[derive(Debug, thiserror::Error)]
-enum DecodeError {
+pub(crate) enum DecodeError {
     /// `%00` at this offset of the raw text.
     #[error("percent-encoded NUL (%00) is not allowed")]
     Nul(usize),
@@ -345,7 +345,7 @@ enum DecodeError {
 /// Percent-decodes `raw` into `out` (§4.2 step 6): `%HH` (either case) is a byte, a `%` not followed by two hex
 /// digits stays literal, `%00` is an error, `+` is a space in the query and literal in the path. Returns the
 /// decoded length and whether anything changed (for error positions).
-fn percent_decode(raw: &[u8], query: bool, out: &mut [u8]) -> Result<(usize, bool), DecodeError> {
+pub(crate) fn percent_decode(raw: &[u8], query: bool, out: &mut [u8]) -> Result<(usize, bool), DecodeError> {
     let (mut i, mut n, mut changed) = (0, 0, false);
     while let Some(&c) = raw.get(i) {
         let pair = || {
