@@ -9,7 +9,8 @@
 //! the equivalence tests and the fuzz target check.
 //!
 //! - `element`: bare GS1 keys (GTIN-8/12/13/14, UPC-E, SSCC) with or without an AIM symbology identifier,
-//!   GS1-128 and DataMatrix element strings in transmitted and bracketed form, China's 20-digit drug code;
+//!   GS1-128 and DataMatrix element strings in transmitted and bracketed form, China's 20-digit drug code,
+//!   detonator code and 20-digit equipment registration code (`national`);
 //! - `digital_link`: GS1 Digital Link URIs.
 //!
 //! What each form costs, before and after, and where the rest goes: `docs/SCAN.md`.
@@ -31,6 +32,7 @@ mod bare;
 mod digital_link;
 mod element;
 mod elements;
+mod national;
 #[cfg(test)]
 mod tests;
 
