@@ -67,6 +67,8 @@ fn forms() -> Vec<(&'static str, Vec<String>)> {
         ("cn_drug20", make(&mut |d| format!("8{}", d.run(19)))),
         // Manufacturer 41, 2026-01-1D, feature letter A (the synthetic province's detonators).
         ("cn_detonator", make(&mut |d| format!("416011{}A{}", char::from(d.digit()), d.run(5)))),
+        // Cryogenic cylinder (variety 6, no Ecode version 6), Fujian (35), a letter leading the sequence.
+        ("cn_gas_cylinder", make(&mut |d| format!("635{}A{}", d.run(3), d.run(5)))),
         // Elevator class 3320, Fuzhou (350102), registered 2026-01.
         ("cn_equipment_reg", make(&mut |d| format!("3320350102202601{}", d.run(4)))),
     ]

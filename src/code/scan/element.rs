@@ -14,7 +14,7 @@
 //!   - only digits: the bare keys of [`bare::digits`] (GTIN-8/12/13/14 and UPC-E, SSCC, the drug code), each
 //!     where its reading wins detection outright; 20 digits starting `1`-`7` or `9`: the equipment
 //!     registration code ([`national::equipment_registration`]);
-//!   - 13 characters, not all digits: the detonator code ([`national::detonator`]);
+//!   - fewer than 16 characters, not all digits: the detonator and gas-cylinder codes ([`national::mixed`]);
 //!   - 16 or more characters starting `00`/`01`/`02` with 16 digits, no identifier: the inferred element string
 //!     (80), except at 18 characters (where the SSCC and the credit code score 85 and 90).
 //!
@@ -72,8 +72,8 @@ fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
                 }
             } else if b.contains(&GS) {
                 return if no_aim { elements::transmitted(b) } else { None };
-            } else if b.len() == 13 {
-                return national::detonator(b);
+            } else if b.len() < 16 {
+                return national::mixed(b);
             }
             let inferred = no_aim
                 && b.len() >= 16

@@ -1,19 +1,28 @@
 //! China's national codes in the forms scanners deliver most after the drug code (see the [module docs](super)):
-//! the detonator shell code and the 20-digit special-equipment registration code, checked with the national
+//! the detonator shell code, the gas-cylinder registration code and the 20-digit special-equipment registration
+//! code, checked with the national
 //! parsers' own checks and keyed without building a `Code`. Only the default [`CnRules`] (what
 //! [`crate::code::parse`] uses) and only text that needs no folding: anything else is left to the parser.
 
-use crate::code::cn::{self, CnRules};
+use crate::code::cn::{self, Charset, CnRules};
 use crate::code::{Scheme, TraceKey};
 
 /// The rules `parse` applies (its default options).
 const RULES: &CnRules = &CnRules::DEFAULT;
 
+/// Text of fewer than 16 characters that starts with a digit, is not all digits and holds no GS (the caller
+/// checked): the detonator and gas-cylinder codes. No GS1 reading applies (no key is this short with a letter,
+/// and the inferred element string needs 16 characters); neither do the 18-character, 20-digit, 24- and
+/// 32-character national codes nor a Handle (no `/`).
+pub(super) fn mixed(b: &[u8]) -> Option<TraceKey> {
+    if b.len() == 13 { detonator(b) } else { gas_cylinder(b) }
+}
+
 /// A 13-character detonator code with a feature *letter* (`b` starts with a digit and holds no GS; the caller
 /// checked). Detection reads it as the detonator (score 70); the Ecode (40) and gas-cylinder (30) readings rank
 /// below it, so a valid detonator wins outright. An all-digit code is also an EAN-13 shape (the GTIN reading
 /// ranks first) and is left to the parser, as is a lower-case letter (folded with a warning under some rules).
-pub(super) fn detonator(b: &[u8]) -> Option<TraceKey> {
+fn detonator(b: &[u8]) -> Option<TraceKey> {
     let d: &[u8; 13] = b.try_into().ok()?;
     let shape = d.iter().enumerate().all(|(i, c)| {
         if i == 7 { c.is_ascii_uppercase() && RULES.detonator_feature_letters.contains(c) } else { c.is_ascii_digit() }
@@ -50,4 +59,46 @@ pub(super) fn equipment_registration(b: &[u8]) -> Option<TraceKey> {
         return None;
     }
     TraceKey::from_national_text(Scheme::EquipmentRegistration, b).ok()
+}
+
+/// A gas-cylinder code of the layout's full length (the variety digit present) with a letter in it (the caller
+/// checked). Detection reads it as a gas cylinder (score 30), an Ecode (40) when it starts with five digits and
+/// a detonator (70) at 13 characters; the gas reading wins only when the Ecode reading fails (and no detonator
+/// is read), which this takes only where that failure is certain: no Ecode version of the variety digit, a
+/// letter in the Ecode's numbering-scheme identifier (a vehicle cylinder's unit), or a letter in digits-only
+/// master data. A failed Ecode (40) is not 30 more plausible than the gas reading, so the gas reading stands.
+fn gas_cylinder(b: &[u8]) -> Option<TraceKey> {
+    let l = RULES.gas_cylinder;
+    let unit = 3;
+    let serial = unit + usize::from(l.unit_len);
+    if b.len() != serial + usize::from(l.serial_len) || b.len() == 13 || !ecode_fails(b) {
+        return None;
+    }
+    // `parse_gas_cylinder`'s checks (without case folding, which warns): characters, variety, province, unit.
+    let shape =
+        b.iter().enumerate().all(|(i, c)| c.is_ascii_digit() || ((i == unit || i == serial) && c.is_ascii_uppercase()));
+    let &variety = b.first()?;
+    let vehicle = l.vehicle_variety == Some(variety);
+    let unit_ok =
+        if vehicle { b.get(unit) == Some(&l.vehicle_unit_letter) } else { b.get(unit).is_some_and(u8::is_ascii_digit) };
+    if !shape || !l.varieties.contains(&variety) || !unit_ok {
+        return None;
+    }
+    if l.check_province && cn::check_province(b.get(1..3)?, 1, "").is_err() {
+        return None;
+    }
+    TraceKey::from_national_text(Scheme::GasCylinder, b).ok()
+}
+
+/// Whether `parse_ecode` certainly fails on `b` (see [`gas_cylinder`]); `false` when it might succeed.
+fn ecode_fails(b: &[u8]) -> bool {
+    let Some(ver) = b.first().and_then(|v| RULES.ecode_versions.iter().find(|e| e.version == v.wrapping_sub(b'0')))
+    else {
+        return true;
+    };
+    let md_start = 1 + usize::from(ver.nsi_len);
+    let (Some(nsi), Some(md)) = (b.get(1..md_start), b.get(md_start..)) else {
+        return true; // too short for the identifier: a length error
+    };
+    !nsi.iter().all(u8::is_ascii_digit) || (ver.charset == Charset::Digits && !md.iter().all(u8::is_ascii_digit))
 }

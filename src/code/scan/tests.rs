@@ -82,6 +82,9 @@ const FIRES: &[(&str, &str, &str)] = &[
     ("detonator code", "4160101A00000", "cn-detonator:4160101A00000"),
     ("detonator code, 29 February", "5360229Y99999", "cn-detonator:5360229Y99999"),
     ("detonator code under a plain AIM", "]C04160101A00000", "cn-detonator:4160101A00000"),
+    ("gas cylinder, cryogenic (no Ecode version 6)", "635205A00180", "cn-gas-cylinder:635205A00180"),
+    ("gas cylinder, vehicle (a letter in the Ecode identifier)", "535O01A00000", "cn-gas-cylinder:535O01A00000"),
+    ("gas cylinder, seamless (a letter in Ecode V1's digits)", "135101A00000", "cn-gas-cylinder:135101A00000"),
     ("equipment registration code", "33203501022026010001", "cn-equipment-reg:33203501022026010001"),
     ("equipment registration code, 1900", "91208200001900129999", "cn-equipment-reg:91208200001900129999"),
 ];
@@ -145,6 +148,14 @@ fn the_fast_path_defers_what_it_does_not_fully_decide() {
         "416010100000",                              // … 12 characters
         "4160101A0000A",                             // … a letter in the sequence
         "4160101000001",                             // all-digit detonator layout: a GTIN-13 first
+        "235101A00000",                              // gas cylinder, welded: a valid Ecode V2 (40) wins
+        "335101A00000",                              // … LPG: a valid Ecode V3
+        "735205A00180",                              // … no variety 7
+        "699205A00180",                              // … province 99
+        "635A05A00180",                              // … a letter in a non-vehicle unit
+        "535101A00000",                              // … a vehicle unit without O
+        "635205a00180",                              // … lower case (folded, with a warning)
+        "35205A00180",                               // … the implied variety (11 characters)
         "33209901022026010001",                      // registration code: area 99 is no province
         "33203501021899010001",                      // … year 1899
         "33203501022026130001",                      // … month 13
@@ -396,6 +407,19 @@ fn valid_scan() -> impl Strategy<Value = String> {
             digits(5)
         )
             .prop_map(|(aim, maker, y, m, d, f, seq)| format!("{aim}{maker:02}{y}{m:02}{d:02}{}{seq}", char::from(f))),
+        // Gas cylinders of the varieties whose Ecode reading fails, with a letter in the sequence.
+        (
+            plain_aim.clone(),
+            prop::sample::select(vec![('1', false), ('5', true), ('6', false)]),
+            prop::sample::select(vec![11u8, 35, 44, 82]),
+            digits(3),
+            prop::sample::select(b"ABCXYZ".to_vec()),
+            digits(5)
+        )
+            .prop_map(|(aim, (v, car), p, u, l, seq)| {
+                let unit = if car { format!("O{}", &u[..2]) } else { u };
+                format!("{aim}{v}{p}{unit}{}{seq}", char::from(l))
+            }),
         // Equipment registration codes: classification (not starting 0 or 8), province + area, YYYYMM, sequence.
         (
             plain_aim,
