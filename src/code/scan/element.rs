@@ -15,6 +15,8 @@
 //!     where its reading wins detection outright; 20 digits starting `1`-`7` or `9`: the equipment
 //!     registration code ([`national::equipment_registration`]);
 //!   - fewer than 16 characters, not all digits: the detonator and gas-cylinder codes ([`national::mixed`]);
+//!   - starting `8`, not all digits: the drug code with grouping spaces or dashes
+//!     ([`national::grouped_drug20`]);
 //!   - 16 or more characters starting `00`/`01`/`02` with 16 digits, no identifier: the inferred element string
 //!     (80), except at 18 characters (where the SSCC and the credit code score 85 and 90).
 //!
@@ -74,6 +76,9 @@ fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
                 return if no_aim { elements::transmitted(b) } else { None };
             } else if b.len() < 16 {
                 return national::mixed(b);
+            } else if b.first() == Some(&b'8') {
+                // Not an inferred element string (that starts `00`-`02`).
+                return national::grouped_drug20(b);
             }
             let inferred = no_aim
                 && b.len() >= 16

@@ -18,6 +18,36 @@ pub(super) fn mixed(b: &[u8]) -> Option<TraceKey> {
     if b.len() == 13 { detonator(b) } else { gas_cylinder(b) }
 }
 
+/// The 20-digit drug code as printed, its digits grouped by single spaces or dashes (`8018 9803 4617 6965
+/// 7015`), 21 to 39 characters (the caller checked that `b` starts with a digit, is not all digits and holds
+/// no GS). Detection's only reading of such text is the drug code (70): the space or dash rules out every other
+/// scheme's pre-filter, and the inferred element string needs `00`-`02` where this has `8`. Checked as
+/// `parse_drug20` checks it (a separator only between two digits, 20 digits, leading `8` under the default
+/// rules), keyed by the digits.
+pub(super) fn grouped_drug20(b: &[u8]) -> Option<TraceKey> {
+    if !(21..40).contains(&b.len()) || b.first() != Some(&b'8') || !RULES.drug20_require_leading_8 {
+        return None;
+    }
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    let mut prev_digit = false;
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            *digits.get_mut(n)? = c;
+            n += 1;
+            prev_digit = true;
+        } else if (c == b' ' || c == b'-') && prev_digit && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            prev_digit = false;
+        } else {
+            return None;
+        }
+    }
+    if n != digits.len() {
+        return None;
+    }
+    TraceKey::from_national_text(Scheme::CnDrug20, &digits).ok()
+}
+
 /// A 13-character detonator code with a feature *letter* (`b` starts with a digit and holds no GS; the caller
 /// checked). Detection reads it as the detonator (score 70); the Ecode (40) and gas-cylinder (30) readings rank
 /// below it, so a valid detonator wins outright. An all-digit code is also an EAN-13 shape (the GTIN reading

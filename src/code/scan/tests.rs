@@ -82,6 +82,8 @@ const FIRES: &[(&str, &str, &str)] = &[
     ("detonator code", "4160101A00000", "cn-detonator:4160101A00000"),
     ("detonator code, 29 February", "5360229Y99999", "cn-detonator:5360229Y99999"),
     ("detonator code under a plain AIM", "]C04160101A00000", "cn-detonator:4160101A00000"),
+    ("drug code grouped by spaces", "8018 9803 4617 6965 7015", "cn-drug20:80189803461769657015"),
+    ("drug code grouped by dashes, unevenly", "801-89803461769657-015", "cn-drug20:80189803461769657015"),
     ("gas cylinder, cryogenic (no Ecode version 6)", "635205A00180", "cn-gas-cylinder:635205A00180"),
     ("gas cylinder, vehicle (a letter in the Ecode identifier)", "535O01A00000", "cn-gas-cylinder:535O01A00000"),
     ("gas cylinder, seamless (a letter in Ecode V1's digits)", "135101A00000", "cn-gas-cylinder:135101A00000"),
@@ -148,6 +150,12 @@ fn the_fast_path_defers_what_it_does_not_fully_decide() {
         "416010100000",                              // … 12 characters
         "4160101A0000A",                             // … a letter in the sequence
         "4160101000001",                             // all-digit detonator layout: a GTIN-13 first
+        "8018  9803 4617 6965 7015",                 // drug code: two spaces in a row
+        "8018 9803 4617 6965 701",                   // … 19 digits
+        "8018 9803 4617 6965 70155",                 // … 21 digits
+        "7018 9803 4617 6965 7015",                  // … leading 7
+        "8018 9803 4617 6965 7015-",                 // … a trailing dash
+        "8018_9803_4617_6965_7015",                  // … another separator
         "235101A00000",                              // gas cylinder, welded: a valid Ecode V2 (40) wins
         "335101A00000",                              // … LPG: a valid Ecode V3
         "735205A00180",                              // … no variety 7
@@ -407,6 +415,21 @@ fn valid_scan() -> impl Strategy<Value = String> {
             digits(5)
         )
             .prop_map(|(aim, maker, y, m, d, f, seq)| format!("{aim}{maker:02}{y}{m:02}{d:02}{}{seq}", char::from(f))),
+        // Drug codes as printed: grouped by spaces (in fours) or dashes (anywhere between digits).
+        (plain_aim.clone(), digits(19), any::<bool>(), proptest::collection::vec(1usize..19, 1..6)).prop_map(
+            |(aim, d, space, mut at)| {
+                at.sort_unstable();
+                at.dedup();
+                let mut s = String::from("8");
+                for (k, c) in d.chars().enumerate() {
+                    if at.contains(&k) || (space && k % 4 == 3) {
+                        s.push(if space { ' ' } else { '-' });
+                    }
+                    s.push(c);
+                }
+                format!("{aim}{s}")
+            }
+        ),
         // Gas cylinders of the varieties whose Ecode reading fails, with a letter in the sequence.
         (
             plain_aim.clone(),
