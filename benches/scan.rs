@@ -65,6 +65,16 @@ fn forms() -> Vec<(&'static str, Vec<String>)> {
         ),
         ("gs1_128_gtin_lot_C1", make(&mut |d| format!("]C101{}10{}", d.gs1("0", 14), lot(d)))),
         ("cn_drug20", make(&mut |d| format!("8{}", d.run(19)))),
+        (
+            "cn_drug20_grouped",
+            make(&mut |d| format!("8{} {} {} {} {}", d.run(3), d.run(4), d.run(4), d.run(4), d.run(4))),
+        ),
+        // Manufacturer 41, 2026-01-1D, feature letter A (the synthetic province's detonators).
+        ("cn_detonator", make(&mut |d| format!("416011{}A{}", char::from(d.digit()), d.run(5)))),
+        // Cryogenic cylinder (variety 6, no Ecode version 6), Fujian (35), a letter leading the sequence.
+        ("cn_gas_cylinder", make(&mut |d| format!("635{}A{}", d.run(3), d.run(5)))),
+        // Elevator class 3320, Fuzhou (350102), registered 2026-01.
+        ("cn_equipment_reg", make(&mut |d| format!("3320350102202601{}", d.run(4)))),
     ]
 }
 

@@ -623,7 +623,7 @@ fn ascii_text(bytes: &[u8]) -> String {
 }
 
 /// The value of a run of ASCII digits (callers have checked them; saturates instead of overflowing).
-fn number(digits: &[u8]) -> u32 {
+pub(crate) fn number(digits: &[u8]) -> u32 {
     digits.iter().fold(0u32, |acc, &d| acc.saturating_mul(10).saturating_add(u32::from(d.wrapping_sub(b'0') % 10)))
 }
 
@@ -642,7 +642,7 @@ fn days_in_month(year: Option<u32>, month: u32) -> u32 {
 
 /// Checks a month and day. `at` is the byte offset of the date's first character, `m_off`/`d_off` the offsets
 /// of the month and day within it.
-fn check_date(year: Option<u32>, digits: &[u8], at: usize, m_off: usize, what: &str) -> Result<(), Error> {
+pub(crate) fn check_date(year: Option<u32>, digits: &[u8], at: usize, m_off: usize, what: &str) -> Result<(), Error> {
     let month = number(digits.get(m_off..m_off + 2).unwrap_or_default());
     let day = number(digits.get(m_off + 2..m_off + 4).unwrap_or_default());
     if !(1..=12).contains(&month) {
@@ -661,7 +661,7 @@ fn check_date(year: Option<u32>, digits: &[u8], at: usize, m_off: usize, what: &
 }
 
 /// Checks a four-digit year against the configured range.
-fn check_year(digits: &[u8], at: usize, what: &str, rules: &CnRules) -> Result<u32, Error> {
+pub(crate) fn check_year(digits: &[u8], at: usize, what: &str, rules: &CnRules) -> Result<u32, Error> {
     let year = number(digits);
     if year < u32::from(rules.year_min) || year > u32::from(rules.year_max) {
         return Err(Error::new(
@@ -681,7 +681,7 @@ const PROVINCES: [u8; 34] = [
 ];
 
 /// Checks that two digits are a GB/T 2260 province code.
-fn check_province(digits: &[u8], at: usize, what: &str) -> Result<(), Error> {
+pub(crate) fn check_province(digits: &[u8], at: usize, what: &str) -> Result<(), Error> {
     let p = number(digits);
     if PROVINCES.iter().any(|&x| u32::from(x) == p) {
         return Ok(());

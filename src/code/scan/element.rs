@@ -12,13 +12,17 @@
 //!   - digits and GS, no identifier: element string with separators (95), the only reading whose pre-filter
 //!     admits a GS;
 //!   - only digits: the bare keys of [`bare::digits`] (GTIN-8/12/13/14 and UPC-E, SSCC, the drug code), each
-//!     where its reading wins detection outright;
+//!     where its reading wins detection outright; 20 digits starting `1`-`7` or `9`: the equipment
+//!     registration code ([`national::equipment_registration`]);
+//!   - fewer than 16 characters, not all digits: the detonator and gas-cylinder codes ([`national::mixed`]);
+//!   - starting `8`, not all digits: the drug code with grouping spaces or dashes
+//!     ([`national::grouped_drug20`]);
 //!   - 16 or more characters starting `00`/`01`/`02` with 16 digits, no identifier: the inferred element string
 //!     (80), except at 18 characters (where the SSCC and the credit code score 85 and 90).
 //!
 //! Anything else, and any input where a check fails, is `None`: the full parser decides and reports.
 
-use super::{bare, elements};
+use super::{bare, elements, national};
 use crate::code::TraceKey;
 use crate::code::gs1::GS;
 use crate::code::gs1::lint::all_digits;
@@ -65,10 +69,16 @@ fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
                 match b.len() {
                     8 | 12 | 13 | 14 | 18 => return bare::digits(b),
                     20 if b.first() == Some(&b'8') => return bare::digits(b),
+                    20 if b.first() != Some(&b'0') => return national::equipment_registration(b),
                     _ => {}
                 }
             } else if b.contains(&GS) {
                 return if no_aim { elements::transmitted(b) } else { None };
+            } else if b.len() < 16 {
+                return national::mixed(b);
+            } else if b.first() == Some(&b'8') {
+                // Not an inferred element string (that starts `00`-`02`).
+                return national::grouped_drug20(b);
             }
             let inferred = no_aim
                 && b.len() >= 16

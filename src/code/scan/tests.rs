@@ -79,6 +79,16 @@ const FIRES: &[(&str, &str, &str)] = &[
     ("inferred SSCC (20 digits)", "00106141412345678908", "00/106141412345678908"),
     ("China drug code", "81234567890123456789", "cn-drug20:81234567890123456789"),
     ("China drug code under a plain AIM", "]Q181234567890123456789", "cn-drug20:81234567890123456789"),
+    ("detonator code", "4160101A00000", "cn-detonator:4160101A00000"),
+    ("detonator code, 29 February", "5360229Y99999", "cn-detonator:5360229Y99999"),
+    ("detonator code under a plain AIM", "]C04160101A00000", "cn-detonator:4160101A00000"),
+    ("drug code grouped by spaces", "8018 9803 4617 6965 7015", "cn-drug20:80189803461769657015"),
+    ("drug code grouped by dashes, unevenly", "801-89803461769657-015", "cn-drug20:80189803461769657015"),
+    ("gas cylinder, cryogenic (no Ecode version 6)", "635205A00180", "cn-gas-cylinder:635205A00180"),
+    ("gas cylinder, vehicle (a letter in the Ecode identifier)", "535O01A00000", "cn-gas-cylinder:535O01A00000"),
+    ("gas cylinder, seamless (a letter in Ecode V1's digits)", "135101A00000", "cn-gas-cylinder:135101A00000"),
+    ("equipment registration code", "33203501022026010001", "cn-equipment-reg:33203501022026010001"),
+    ("equipment registration code, 1900", "91208200001900129999", "cn-equipment-reg:91208200001900129999"),
 ];
 
 #[test]
@@ -132,6 +142,33 @@ fn the_fast_path_defers_what_it_does_not_fully_decide() {
         sscc_and_credit.as_str(),                    // SSCC and credit code (ambiguous)
         both_8.as_str(),                             // GTIN-8 and UPC-E (ambiguous)
         many.as_str(),                               // more elements than the fast path holds
+        "4160101a00000",                             // detonator: lower-case feature letter (folded by some rules)
+        "4160101C00000",                             // … a letter the scheme does not use
+        "0060101A00000",                             // … manufacturer 00
+        "4161301A00000",                             // … month 13
+        "4160230A00000",                             // … 30 February
+        "416010100000",                              // … 12 characters
+        "4160101A0000A",                             // … a letter in the sequence
+        "4160101000001",                             // all-digit detonator layout: a GTIN-13 first
+        "8018  9803 4617 6965 7015",                 // drug code: two spaces in a row
+        "8018 9803 4617 6965 701",                   // … 19 digits
+        "8018 9803 4617 6965 70155",                 // … 21 digits
+        "7018 9803 4617 6965 7015",                  // … leading 7
+        "8018 9803 4617 6965 7015-",                 // … a trailing dash
+        "8018_9803_4617_6965_7015",                  // … another separator
+        "235101A00000",                              // gas cylinder, welded: a valid Ecode V2 (40) wins
+        "335101A00000",                              // … LPG: a valid Ecode V3
+        "735205A00180",                              // … no variety 7
+        "699205A00180",                              // … province 99
+        "635A05A00180",                              // … a letter in a non-vehicle unit
+        "535101A00000",                              // … a vehicle unit without O
+        "635205a00180",                              // … lower case (folded, with a warning)
+        "35205A00180",                               // … the implied variety (11 characters)
+        "33209901022026010001",                      // registration code: area 99 is no province
+        "33203501021899010001",                      // … year 1899
+        "33203501022026130001",                      // … month 13
+        "03203501022026010001",                      // … leading 0 (an inferred element string is tried)
+        "3320350102202601000A",                      // … a letter
     ] {
         assert!(!assert_same(input.as_bytes()), "the fast path answered {input:?}");
     }
@@ -366,7 +403,61 @@ fn valid_scan() -> impl Strategy<Value = String> {
             .prop_filter("SSCC and credit code", |(_, s)| mod31_check_char(&s.as_bytes()[..17])
                 != Some(s.as_bytes()[17]))
             .prop_map(|(aim, s)| format!("{aim}{s}")),
-        (plain_aim, digits(19)).prop_map(|(aim, d)| format!("{aim}8{d}")),
+        (plain_aim.clone(), digits(19)).prop_map(|(aim, d)| format!("{aim}8{d}")),
+        // Detonator codes: manufacturer 01-99, year digit, month, a day every month has, feature letter, sequence.
+        (
+            plain_aim.clone(),
+            1u8..100,
+            digits(1),
+            1u8..13,
+            1u8..29,
+            prop::sample::select(b"ABDEFGHIJKLMNPQRTY".to_vec()),
+            digits(5)
+        )
+            .prop_map(|(aim, maker, y, m, d, f, seq)| format!("{aim}{maker:02}{y}{m:02}{d:02}{}{seq}", char::from(f))),
+        // Drug codes as printed: grouped by spaces (in fours) or dashes (anywhere between digits).
+        (plain_aim.clone(), digits(19), any::<bool>(), proptest::collection::vec(1usize..19, 1..6)).prop_map(
+            |(aim, d, space, mut at)| {
+                at.sort_unstable();
+                at.dedup();
+                let mut s = String::from("8");
+                for (k, c) in d.chars().enumerate() {
+                    if at.contains(&k) || (space && k % 4 == 3) {
+                        s.push(if space { ' ' } else { '-' });
+                    }
+                    s.push(c);
+                }
+                format!("{aim}{s}")
+            }
+        ),
+        // Gas cylinders of the varieties whose Ecode reading fails, with a letter in the sequence.
+        (
+            plain_aim.clone(),
+            prop::sample::select(vec![('1', false), ('5', true), ('6', false)]),
+            prop::sample::select(vec![11u8, 35, 44, 82]),
+            digits(3),
+            prop::sample::select(b"ABCXYZ".to_vec()),
+            digits(5)
+        )
+            .prop_map(|(aim, (v, car), p, u, l, seq)| {
+                let unit = if car { format!("O{}", &u[..2]) } else { u };
+                format!("{aim}{v}{p}{unit}{}{seq}", char::from(l))
+            }),
+        // Equipment registration codes: classification (not starting 0 or 8), province + area, YYYYMM, sequence.
+        (
+            plain_aim,
+            prop::sample::select(b"12345679".to_vec()),
+            digits(3),
+            prop::sample::select(vec![11u8, 35, 44, 82]),
+            digits(4),
+            1900u16..2100,
+            1u8..13,
+            digits(4)
+        )
+            .prop_map(|(aim, c, cls, p, area, y, m, seq)| format!(
+                "{aim}{}{cls}{p}{area}{y}{m:02}{seq}",
+                char::from(c)
+            )),
         digits(6).prop_map(|d| {
             let upca = gs1::upce_to_upca(format!("0{d}0").as_bytes()).unwrap();
             format!("0{d}{}", char::from(upca[11]))
