@@ -53,14 +53,7 @@ pub fn derive_state<'a, I>(
 where
     I: IntoIterator<Item = (Seq, EventId, &'a Event)>,
 {
-    let mut evs: Vec<(Seq, EventId, &Event)> =
-        events.into_iter().filter(|(_, _, e)| at.is_none_or(|t| e.event_time <= t)).collect();
-    evs.sort_by_key(|(seq, _, e)| (e.event_time, *seq));
-    let mut f = Fold::default();
-    for (seq, id, e) in evs {
-        f.apply(node, seq, id, e);
-    }
-    f.finish(unpacked_after)
+    Fold::of(node, events.into_iter().filter(|(_, _, e)| at.is_none_or(|t| e.event_time <= t))).finish(unpacked_after)
 }
 
 /// The running fold behind [`derive_state`]: the state after the events applied so far, plus what a later event
@@ -148,6 +141,17 @@ impl Fold {
         }
     }
 
+    /// The fold of a node's `events` (in any order): applied in (time, seq) order.
+    pub fn of<'a>(node: &Id, events: impl IntoIterator<Item = (Seq, EventId, &'a Event)>) -> Self {
+        let mut evs: Vec<(Seq, EventId, &Event)> = events.into_iter().collect();
+        evs.sort_by_key(|(q, _, e)| (e.event_time, *q));
+        let mut f = Self::default();
+        for (q, i, e) in evs {
+            f.apply(node, q, i, e);
+        }
+        f
+    }
+
     /// The fold of all of a node's `events` (in any order) as the RocksDB store keeps it materialised: applied
     /// in (time, seq) order, and the container (with its packing time) cleared when `unpacked_after` says it
     /// was unpacked as a whole after the packing. What verification compares a state record with, and what a
@@ -161,12 +165,7 @@ impl Fold {
         events: impl IntoIterator<Item = (Seq, EventId, &'a Event)>,
         unpacked_after: &mut dyn FnMut(&Id, Timestamp, Seq) -> Result<bool, Error>,
     ) -> Result<Self, Error> {
-        let mut evs: Vec<(Seq, EventId, &Event)> = events.into_iter().collect();
-        evs.sort_by_key(|(q, _, e)| (e.event_time, *q));
-        let mut f = Self::default();
-        for (q, i, e) in evs {
-            f.apply(node, q, i, e);
-        }
+        let mut f = Self::of(node, events);
         if let (Some(c), Some((t, q))) = (&f.state.container, f.packed_at)
             && unpacked_after(c, t, q)?
         {

@@ -388,15 +388,9 @@ impl Store {
         let mut r = self.reader();
         let (chain, _) = r.scan(node)?;
         let disk = Reader::decoded(&chain)?;
-        let mut all: Vec<(Seq, EventId, &Event)> = disk.iter().map(|(q, i, e)| (*q, *i, e)).collect();
-        all.extend(head.batch.iter().filter_map(|&(i, q, id)| batch.get(i).map(|e| (q, id, e))));
-        all.sort_by_key(|(q, _, e)| (e.event_time, *q));
-        let mut f = Fold::default();
-        for (q, id, e) in all {
-            if let Some(n) = &head.id {
-                f.apply(n, q, id, e);
-            }
-        }
-        Ok(f)
+        let Some(n) = &head.id else { return Ok(Fold::default()) };
+        let on_disk = disk.iter().map(|(q, i, e)| (*q, *i, e));
+        let in_batch = head.batch.iter().filter_map(|&(i, q, id)| batch.get(i).map(|e| (q, id, e)));
+        Ok(Fold::of(n, on_disk.chain(in_batch)))
     }
 }
