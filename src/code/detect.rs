@@ -129,7 +129,7 @@ pub(crate) fn identifier_key(s: &str, opts: &ParseOptions) -> Result<Option<Trac
             _ => Ok(None),
         };
     }
-    if (has_prefix(b, "https://") || has_prefix(b, "http://")) && gs1::digital_link::dl_shaped(s, false) {
+    if (has_prefix(b, "https://") || has_prefix(b, "http://")) && gs1::digital_link::dl_shaped(b, false) {
         let dl = gs1::digital_link::parse_digital_link(s, opts)?;
         return dl.gs1.trace_key().map(Some);
     }
@@ -457,7 +457,7 @@ fn text_attempts(n: &Normalized<'_>, opts: &ParseOptions, depth: u8) -> Vec<Atte
         return out;
     }
     if has_prefix(b, "http://") || has_prefix(b, "https://") {
-        let shaped = s.is_some_and(|u| gs1::digital_link::dl_shaped(u, true));
+        let shaped = s.is_some_and(|u| gs1::digital_link::dl_shaped(u.as_bytes(), true));
         let dl = s
             .ok_or_else(|| Error::new(ErrorKind::Charset, 0, 0, "URI is not valid UTF-8"))
             .and_then(|s| gs1::digital_link::parse_digital_link(s, opts))

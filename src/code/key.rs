@@ -83,6 +83,8 @@
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
+use smallvec::SmallVec;
+
 use super::gs1::{Gs1, epc_uri::Gid};
 use super::{Code, CodeData, NationalCode, Scheme};
 use crate::{Error, ErrorKind};
@@ -261,7 +263,73 @@ pub(crate) const NATIONAL_LAYOUTS: &[(Scheme, u8, u8)] = &[
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TraceKey {
-    bytes: Vec<u8>,
+    bytes: Bytes,
+}
+
+/// Key bytes: inline up to [`INLINE`] bytes (compared, ordered and hashed as the byte slice).
+type Bytes = SmallVec<[u8; INLINE]>;
+
+/// Key bytes held without allocating: a GTIN with a 20-character serial or lot takes 30.
+const INLINE: usize = 32;
+
+/// A key being written: into a stack buffer while it fits (every GS1 and national key of a scan), then moved
+/// into its [`Bytes`] with one copy; a longer key continues in a `Vec`. Appending to the `SmallVec` directly costs
+/// a capacity check and two `memmove` calls per append, more than the BCD packing itself.
+#[derive(Clone)]
+struct Writer {
+    stack: [u8; WRITER_STACK],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+/// Bytes a [`Writer`] holds on the stack.
+const WRITER_STACK: usize = 64;
+
+impl Writer {
+    const fn new() -> Self {
+        Self { stack: [0; WRITER_STACK], len: 0, heap: None }
+    }
+
+    /// Appends `b`.
+    #[inline]
+    fn put(&mut self, b: &[u8]) {
+        if self.heap.is_none()
+            && let Some(dst) = self.stack.get_mut(self.len..self.len + b.len())
+        {
+            dst.copy_from_slice(b);
+            self.len += b.len();
+        } else {
+            self.spill().extend_from_slice(b);
+        }
+    }
+
+    /// Appends one byte.
+    #[inline]
+    fn put1(&mut self, b: u8) {
+        if self.heap.is_none()
+            && let Some(dst) = self.stack.get_mut(self.len)
+        {
+            *dst = b;
+            self.len += 1;
+        } else {
+            self.spill().push(b);
+        }
+    }
+
+    /// The heap buffer, created from the stack's bytes on first use.
+    #[cold]
+    fn spill(&mut self) -> &mut Vec<u8> {
+        let (stack, len) = (&self.stack, self.len);
+        self.heap.get_or_insert_with(|| stack.get(..len).unwrap_or_default().to_vec())
+    }
+
+    /// The bytes written.
+    fn finish(self) -> Bytes {
+        match self.heap {
+            Some(v) => Bytes::from_vec(v),
+            None => Bytes::from_slice(self.stack.get(..self.len).unwrap_or_default()),
+        }
+    }
 }
 
 impl fmt::Debug for TraceKey {
@@ -275,26 +343,34 @@ fn err(kind: ErrorKind, offset: usize, len: usize, msg: impl Into<std::borrow::C
 }
 
 /// Appends `digits` (ASCII) as BCD. Caller guarantees ASCII digits of the layout's length.
-fn push_bcd(out: &mut Vec<u8>, digits: &[u8]) {
+fn push_bcd(out: &mut Writer, digits: &[u8]) {
     // Every key of every scan packs its digits here: eight digits per step. In a little-endian word of digit
     // values, byte `i` of `(x << 4) | (x >> 8)` is `d[i] << 4 | d[i + 1]`; the even bytes are the packed pairs,
-    // which two shifts gather into the low four bytes.
-    let mut words = digits.chunks_exact(8);
-    for w in &mut words {
-        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) & 0x0F0F_0F0F_0F0F_0F0F;
-        let pairs = ((x << 4) | (x >> 8)) & 0x00FF_00FF_00FF_00FF;
-        let halves = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF;
-        let packed = (halves | (halves >> 16)).to_le_bytes();
-        out.extend_from_slice(packed.get(..4).unwrap_or_default());
+    // which two shifts gather into the low four bytes. (A plain `split_first_chunk` loop: the `chunks`/`zip`
+    // adapters cost three times the packing here.)
+    let mut rest = digits;
+    while let Some((w, tail)) = rest.split_first_chunk::<8>() {
+        out.put(&pack8(*w));
+        rest = tail;
     }
     let nib = |d: u8| d.wrapping_sub(b'0') & 0x0F;
-    let pairs = words.remainder().chunks_exact(2);
-    let last = pairs.remainder().first().map(|&d| nib(d) << 4);
-    out.extend(pairs.map(|p| match *p {
-        [hi, lo] => (nib(hi) << 4) | nib(lo),
-        _ => 0,
-    }));
-    out.extend(last);
+    while let Some((&[hi, lo], tail)) = rest.split_first_chunk::<2>() {
+        out.put1((nib(hi) << 4) | nib(lo));
+        rest = tail;
+    }
+    if let Some(&hi) = rest.first() {
+        out.put1(nib(hi) << 4);
+    }
+}
+
+/// Eight ASCII digits packed as four BCD bytes.
+#[inline]
+fn pack8(w: [u8; 8]) -> [u8; 4] {
+    let x = u64::from_le_bytes(w) & 0x0F0F_0F0F_0F0F_0F0F;
+    let pairs = ((x << 4) | (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let halves = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF;
+    let [a, b, c, d, ..] = (halves | (halves >> 16)).to_le_bytes();
+    [a, b, c, d]
 }
 
 /// Reads `n` BCD digits from `bytes`, appending them to `out` when given; returns the bytes consumed.
@@ -340,12 +416,12 @@ fn read_text(bytes: &[u8], at: usize) -> Result<(&str, usize), Error> {
     Ok((text, end + 1))
 }
 
-fn push_text(out: &mut Vec<u8>, text: &[u8]) -> Result<(), Error> {
+fn push_text(out: &mut Writer, text: &[u8]) -> Result<(), Error> {
     if text.is_empty() || text.contains(&0) {
         return Err(err(ErrorKind::Value, 0, 0, "an identifier value is empty or contains NUL"));
     }
-    out.extend_from_slice(text);
-    out.push(0);
+    out.put(text);
+    out.put1(0);
     Ok(())
 }
 
@@ -426,8 +502,7 @@ impl TraceKey {
         let (layout, value) = primary.ok_or_else(|| {
             err(ErrorKind::Syntax, 0, 0, "no identification key (GTIN, SSCC, GLN, GRAI, GIAI, ...) in this code")
         })?;
-        // The qualifiers that enter the key, in key order (at most two: CPV then lot), so that the key is
-        // allocated once at its exact size.
+        // The qualifiers that enter the key, in key order (at most two: CPV then lot).
         let mut quals: [Option<(u8, &[u8])>; 2] = [None, None];
         match layout.tag {
             tag::GTIN => {
@@ -450,43 +525,50 @@ impl TraceKey {
                 });
             }
         }
-        let primary_len = if layout.digits == 0 {
-            value.len() + 1
-        } else {
-            usize::from(layout.digits).div_ceil(2)
-                + value.len().saturating_sub(usize::from(layout.skip + layout.digits))
-                + 2
-        };
-        let quals_len: usize = quals.iter().flatten().map(|(_, v)| v.len() + 2).sum();
-        let mut out = Vec::with_capacity(1 + primary_len + quals_len);
-        out.push(layout.tag);
+        let mut out = Writer::new();
+        out.put1(layout.tag);
         Self::push_primary(&mut out, layout, value)?;
         for &(m, v) in quals.iter().flatten() {
-            out.push(m);
+            out.put1(m);
             push_text(&mut out, v)?;
         }
-        Ok(Self { bytes: out })
+        Ok(Self { bytes: out.finish() })
     }
 
     /// The key of the GTIN `gtin` (14 ASCII digits, checked by the caller): the key [`Self::from_gs1`] gives a
     /// list holding only that `(01)`, built without looking for qualifiers (the scan path's bare keys).
     pub(crate) fn from_gtin14(gtin: &[u8; 14]) -> Self {
-        let mut out = Vec::with_capacity(8);
-        out.push(tag::GTIN);
+        let mut out = Writer::new();
+        out.put1(tag::GTIN);
         push_bcd(&mut out, gtin);
-        Self { bytes: out }
+        Self { bytes: out.finish() }
+    }
+
+    /// The key of the GTIN `gtin` (14 ASCII digits, checked by the caller) qualified by its serial (`lot`
+    /// false) or lot (`lot` true) `value`: the key [`Self::from_gs1`] gives a list of that `(01)` and `(21)`
+    /// or `(10)` (validated values), built without the generic element walk (the scan path's element strings).
+    ///
+    /// # Errors
+    /// As [`Self::from_gs1`] for an empty value or one holding NUL (which validation never lets through).
+    pub(crate) fn from_gtin14_qualified(gtin: &[u8; 14], lot: bool, value: &[u8]) -> Result<Self, Error> {
+        let mut out = Writer::new();
+        out.put1(tag::GTIN);
+        push_bcd(&mut out, gtin);
+        out.put1(if lot { mark::LOT } else { mark::SERIAL });
+        push_text(&mut out, value)?;
+        Ok(Self { bytes: out.finish() })
     }
 
     /// The key of the SSCC `sscc` (18 ASCII digits, checked by the caller), as [`Self::from_gtin14`].
     pub(crate) fn from_sscc(sscc: &[u8; 18]) -> Self {
-        let mut out = Vec::with_capacity(10);
-        out.push(tag::SSCC);
+        let mut out = Writer::new();
+        out.put1(tag::SSCC);
         push_bcd(&mut out, sscc);
-        Self { bytes: out }
+        Self { bytes: out.finish() }
     }
 
     /// Writes the primary key value of `layout` (numeric part as BCD, then an optional serial tail).
-    fn push_primary(out: &mut Vec<u8>, layout: &Gs1Layout, value: &[u8]) -> Result<(), Error> {
+    fn push_primary(out: &mut Writer, layout: &Gs1Layout, value: &[u8]) -> Result<(), Error> {
         if layout.digits == 0 {
             return push_text(out, value);
         }
@@ -498,7 +580,7 @@ impl TraceKey {
         push_bcd(out, digits);
         // GRAI / GDTI / GCN carry an optional serial after the numeric part.
         if let Some(tail) = value.get(skip + n..).filter(|t| !t.is_empty()) {
-            out.push(mark::SERIAL);
+            out.put1(mark::SERIAL);
             push_text(out, tail)?;
         }
         Ok(())
@@ -506,7 +588,7 @@ impl TraceKey {
 
     /// The key of an EPC GID.
     pub fn from_gid(g: Gid) -> Self {
-        let mut out = Vec::with_capacity(17);
+        let mut out = Bytes::new();
         out.push(tag::GID);
         out.extend_from_slice(&g.manager.to_be_bytes());
         out.extend_from_slice(&g.class.to_be_bytes());
@@ -529,8 +611,8 @@ impl TraceKey {
             .iter()
             .find(|(s, _, _)| *s == scheme)
             .ok_or_else(|| err(ErrorKind::Unsupported, 0, 0, format!("no key layout for scheme {scheme}")))?;
-        let mut out = Vec::with_capacity(text.len() + 3);
-        out.push(t);
+        let mut out = Writer::new();
+        out.put1(t);
         if digits > 0 {
             if text.len() != usize::from(digits) || !super::gs1::lint::all_digits(text) {
                 return Err(err(ErrorKind::Value, 0, text.len(), format!("{scheme} needs {digits} digits")));
@@ -547,7 +629,7 @@ impl TraceKey {
         } else {
             push_text(&mut out, text)?;
         }
-        Ok(Self { bytes: out })
+        Ok(Self { bytes: out.finish() })
     }
 
     /// The binary key.
@@ -557,7 +639,7 @@ impl TraceKey {
 
     /// Consumes the key, returning its bytes.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+        self.bytes.into_vec()
     }
 
     /// Validates and wraps a binary key (e.g. read back from the store).
@@ -567,13 +649,13 @@ impl TraceKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         // Decoding to canonical parts validates every field; re-encoding would be redundant.
         decode(bytes, None)?;
-        Ok(Self { bytes: bytes.to_vec() })
+        Ok(Self { bytes: Bytes::from_slice(bytes) })
     }
 
     /// Wraps key bytes read back from a checksummed store record without re-validating every field (the bytes
     /// were produced by this type). Every method stays panic-free on any bytes; only trust is skipped.
     pub(crate) fn from_stored(bytes: &[u8]) -> Self {
-        Self { bytes: bytes.to_vec() }
+        Self { bytes: Bytes::from_slice(bytes) }
     }
 
     /// What the key identifies.
@@ -619,7 +701,7 @@ impl TraceKey {
         if rest.len() != base {
             return None; // only a bare class key (no lot/CPV) has instances under it
         }
-        let mut p = self.bytes.clone();
+        let mut p = self.bytes.to_vec();
         p.push(mark::SERIAL);
         Some(p)
     }
@@ -627,7 +709,7 @@ impl TraceKey {
     /// The GTIN class key of a GTIN-based key (instance or lot), i.e. its first 8 bytes.
     pub fn gtin_class(&self) -> Option<Self> {
         (self.bytes.first() == Some(&tag::GTIN))
-            .then(|| Self { bytes: self.bytes.get(..8).unwrap_or_default().to_vec() })
+            .then(|| Self { bytes: Bytes::from_slice(self.bytes.get(..8).unwrap_or_default()) })
     }
 
     /// The key of a lot-membership index entry: `lot key ‖ instance serial ‖ 0x00`, so all instances of one lot
@@ -665,20 +747,20 @@ impl TraceKey {
         let Some(g) = code.gs1() else { return Vec::new() };
         let Some(gtin) = g.get("01") else { return Vec::new() };
         let mut out = Vec::with_capacity(2);
-        let mut base = Vec::with_capacity(32);
-        base.push(tag::GTIN);
+        let mut base = Writer::new();
+        base.put1(tag::GTIN);
         if gtin.len() != 14 || !gtin.bytes().all(|b| b.is_ascii_digit()) {
             return out;
         }
         push_bcd(&mut base, gtin.as_bytes());
         if let Some(lot) = g.get("10") {
             let mut l = base.clone();
-            l.push(mark::LOT);
+            l.put1(mark::LOT);
             if push_text(&mut l, lot.as_bytes()).is_ok() {
-                out.push(Self { bytes: l });
+                out.push(Self { bytes: l.finish() });
             }
         }
-        out.push(Self { bytes: base });
+        out.push(Self { bytes: base.finish() });
         out
     }
 }
@@ -1123,9 +1205,20 @@ mod tests {
             let d = d.as_bytes();
             let mut want: Vec<u8> = d.chunks(2).map(|p| (p[0] - b'0') << 4 | p.get(1).map_or(0, |&lo| lo - b'0')).collect();
             want.insert(0, 0xAA);
-            let mut got = vec![0xAA];
+            let mut got = Writer::new();
+            got.put1(0xAA);
             push_bcd(&mut got, d);
-            prop_assert_eq!(got, want);
+            let got = got.finish();
+            prop_assert_eq!(got.as_slice(), want.as_slice());
+        }
+
+        /// The qualified GTIN builder gives the key of the two-element list.
+        #[test]
+        fn qualified_gtin_builder_agrees_with_from_elements(d in "[0-9]{14}", v in "[!-~]{1,20}", lot in any::<bool>()) {
+            let gtin: &[u8; 14] = d.as_bytes().try_into().unwrap();
+            let ai = if lot { "10" } else { "21" };
+            let want = TraceKey::from_elements(|| [("01", &gtin[..]), (ai, v.as_bytes())].into_iter()).unwrap();
+            prop_assert_eq!(TraceKey::from_gtin14_qualified(gtin, lot, v.as_bytes()).unwrap(), want);
         }
 
         /// The bare-key builders give the key of the one-element list.

@@ -11,8 +11,10 @@
 //! - `element`: bare GS1 keys (GTIN-8/12/13/14, UPC-E, SSCC) with or without an AIM symbology identifier,
 //!   GS1-128 and DataMatrix element strings in transmitted and bracketed form, China's 20-digit drug code,
 //!   also grouped as printed, and (`national`) the detonator, gas-cylinder and 20-digit equipment registration
-//!   codes;
-//! - `digital_link`: GS1 Digital Link URIs.
+//!   codes, and the 24- and 32-digit veterinary-drug and pesticide codes;
+//! - `url`: those codes inside a trace URL (`https://host/q?code=…`);
+//! - `digital_link`: GS1 Digital Link URIs;
+//! - `epc`: SGTIN and SSCC EPC URIs.
 //!
 //! What each form costs, before and after, and where the rest goes: `docs/SCAN.md`.
 //!
@@ -33,9 +35,14 @@ mod bare;
 mod digital_link;
 mod element;
 mod elements;
+mod epc;
+mod hot;
+mod hot_elements;
 mod national;
 #[cfg(test)]
 mod tests;
+mod url;
+mod value;
 
 use super::TraceKey;
 use crate::Error;
@@ -63,5 +70,11 @@ pub fn scan_key(input: impl AsRef<[u8]>) -> Result<TraceKey, Error> {
 /// The fast paths alone: `Some(key)` only where `parse(input)?.trace_key()` is `Ok(key)`; `None` leaves the
 /// input to the full parser. Visible to the crate for the equivalence tests and the fuzz oracle.
 pub(crate) fn fast_key(b: &[u8]) -> Option<TraceKey> {
-    if b.starts_with(b"http") { digital_link::fast_key(b) } else { element::fast_key(b) }
+    if b.starts_with(b"http") {
+        digital_link::fast_key(b).or_else(|| url::fast_key(b))
+    } else if b.starts_with(b"urn:") {
+        epc::fast_key(b)
+    } else {
+        element::fast_key(b)
+    }
 }

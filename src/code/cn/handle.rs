@@ -35,7 +35,7 @@ pub fn parse_handle(input: &str, _rules: &CnRules) -> Result<Parsed, Error> {
     // The Handle's byte range in the input.
     let (start, end) = if starts_with_ci(b, b"hdl:") {
         (4, b.len())
-    } else if let Some(url) = parts(input) {
+    } else if let Some(url) = parts(input.as_bytes()) {
         // A resolver query wins; otherwise the path (without its leading '/') is the Handle.
         url.query_code.unwrap_or((url.path.0.saturating_add(1).min(url.path.1), url.path.1))
     } else {

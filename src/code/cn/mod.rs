@@ -92,6 +92,7 @@ pub use handle::{is_national_idis, looks_like_handle, parse_handle};
 pub use ma::{looks_like_ma, parse_ma};
 pub use profile::parse_profile;
 pub use url::unwrap_url;
+pub(crate) use url::unwrap_url_bytes;
 
 use super::check::mod31_value;
 use super::{CheckStatus, Field, NationalCode, Scheme, Warning};

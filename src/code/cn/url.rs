@@ -22,8 +22,7 @@ pub(super) fn starts_with_ci(b: &[u8], prefix: &[u8]) -> bool {
 }
 
 /// Splits an `http://` or `https://` URL (scheme case-insensitive) into host, path and known query value.
-pub(super) fn parts(input: &str) -> Option<UrlParts> {
-    let b = input.as_bytes();
+pub(super) fn parts(b: &[u8]) -> Option<UrlParts> {
     if b.len() > MAX_INPUT {
         return None;
     }
@@ -39,18 +38,36 @@ pub(super) fn parts(input: &str) -> Option<UrlParts> {
     if host_end == start {
         return None;
     }
-    let frag = b.iter().position(|&c| c == b'#').unwrap_or(b.len());
-    let query = b.get(host_end..frag)?.iter().position(|&c| c == b'?').map(|q| host_end + q);
+    // One pass over the rest: the first `?` before the first `#` (the host holds neither).
+    let (mut query, mut frag) = (None, b.len());
+    for (i, &c) in b.iter().enumerate().skip(host_end) {
+        match c {
+            b'?' if query.is_none() => query = Some(i),
+            b'#' => {
+                frag = i;
+                break;
+            }
+            _ => {}
+        }
+    }
     let path_end = query.unwrap_or(frag);
+    // The value of the most preferred key present with a value; of equals, the first. One pass over the
+    // parameters.
     let query_code = query.and_then(|q| {
-        let params = || split(b, q + 1, frag, b'&');
-        KEYS.iter().find_map(|key| {
-            params().find_map(|(s, e)| {
-                let p = b.get(s..e)?;
-                let eq = p.iter().position(|&c| c == b'=')?;
-                (p.get(..eq)?.eq_ignore_ascii_case(key) && s + eq + 1 < e).then_some((s + eq + 1, e))
-            })
-        })
+        let mut best: Option<(usize, (usize, usize))> = None;
+        for (s, e) in split(b, q + 1, frag, b'&') {
+            let Some(p) = b.get(s..e) else { continue };
+            let Some(eq) = p.iter().position(|&c| c == b'=') else { continue };
+            let Some(name) = p.get(..eq) else { continue };
+            let rank = KEYS.iter().position(|k| name.eq_ignore_ascii_case(k));
+            if let Some(rank) = rank
+                && s + eq + 1 < e
+                && best.is_none_or(|(r, _)| rank < r)
+            {
+                best = Some((rank, (s + eq + 1, e)));
+            }
+        }
+        best.map(|(_, range)| range)
     });
     Some(UrlParts { host: (start, host_end), path: (host_end, path_end), query_code })
 }
@@ -89,11 +106,15 @@ fn split(b: &[u8], start: usize, end: usize, sep: u8) -> impl Iterator<Item = (u
 /// assert_eq!(&url[start..end], "202301151234598765432101");
 /// ```
 pub fn unwrap_url(input: &str) -> Option<(usize, usize)> {
-    let p = parts(input)?;
+    unwrap_url_bytes(input.as_bytes())
+}
+
+/// [`unwrap_url`] on bytes (the scan path's input).
+pub(crate) fn unwrap_url_bytes(b: &[u8]) -> Option<(usize, usize)> {
+    let p = parts(b)?;
     if let Some(range) = p.query_code {
         return Some(range);
     }
-    let b = input.as_bytes();
     let (ps, pe) = p.path;
     if b.get(p.host.0..p.host.1).is_some_and(|h| h.eq_ignore_ascii_case(b"hdl.handle.net")) {
         return (pe > ps + 1).then_some((ps + 1, pe));

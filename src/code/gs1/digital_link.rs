@@ -753,7 +753,7 @@ impl Gs1 {
 /// Does this URL carry a Digital Link path: a primary-key AI (or, with `alphas`, a convenience alpha) followed
 /// by a value? The detector judges such a URL as a Digital Link only (its errors are reported, never bypassed by
 /// reading a path segment as a bare code); event identifiers with such a path become keys.
-pub(crate) fn dl_shaped(url: &str, alphas: bool) -> bool {
+pub(crate) fn dl_shaped(url: &[u8], alphas: bool) -> bool {
     let is_key = |seg: &[u8]| -> bool {
         match seg {
             b"00" | b"01" | b"253" | b"255" | b"401" | b"402" | b"414" | b"415" | b"417" | b"8003" | b"8004"
@@ -769,7 +769,7 @@ pub(crate) fn dl_shaped(url: &str, alphas: bool) -> bool {
             _ => false,
         }
     };
-    let b = url.as_bytes();
+    let b = url;
     let after_scheme = b.windows(3).position(|w| w == b"://").map_or(0, |p| p + 3);
     let rest = b.get(after_scheme..).unwrap_or_default();
     let end = rest.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(rest.len());

@@ -515,7 +515,7 @@ impl KeySpan {
 }
 
 /// Why a GTIN must not form an SGTIN/LGTIN/ITIP (TDS §7.3.3–7.3.8), given its 13 digits after the indicator.
-fn restricted_gtin(rest13: &[u8]) -> Option<&'static str> {
+pub(crate) fn restricted_gtin(rest13: &[u8]) -> Option<&'static str> {
     match rest13 {
         [b'0', b'0', b'0', b'0', b'0', b'0' | b'2', ..] => {
             Some("an RCN-8 (GTIN-8 starting 0 or 2) is a company-internal number and has no EPC (TDS §7.3.3)")
@@ -722,7 +722,7 @@ fn thirteen_digit_key(
 // Printing
 
 /// Characters written raw in a GS3A3 component (TDS Table A-1); the other CSET 82 characters are %-escaped.
-const fn is_gs3a3_raw(b: u8) -> bool {
+pub(crate) const fn is_gs3a3_raw(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(b, b'!' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'-' | b'.' | b':' | b';' | b'=' | b'_')
 }

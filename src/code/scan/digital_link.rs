@@ -25,7 +25,8 @@ use crate::code::gs1::lint::{LintContext, validate_value};
 use crate::code::input::MAX_INPUT;
 use crate::code::{ParseOptions, TraceKey};
 
-mod value;
+use super::hot::Hot;
+use super::value;
 
 /// Path pairs the path takes: a key and at most three qualifiers (the longest `dlpkey` alternative, 22/10/21,
 /// has three), so a longer run of pairs is an error the full parser reports.
@@ -163,28 +164,38 @@ pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
     for (e, src) in elems.iter().flatten().zip(sources.iter_mut()) {
         *src = copy(input, e, layout.escaped, &mut scratch, &mut used)?;
     }
-    // One UTF-8 check each for the input (URI characters are ASCII) and the copies; values are slices of them.
-    let text = std::str::from_utf8(input).ok()?;
-    let copies = std::str::from_utf8(scratch.get(..used)?).ok()?;
+    // Values are byte slices of the input (every byte a URI character, so ASCII: `layout` checked) or of the
+    // copies; the dictionary's validator refuses any byte outside the AI's character set.
+    let copies = scratch.get(..used)?;
     let mut year = None;
-    let mut texts: [(&'static str, &str); ELEMS] = [("", ""); ELEMS];
+    let mut texts: [(&'static str, &[u8]); ELEMS] = [("", &[]); ELEMS];
+    // The hot AIs present, and whether any other is (see `Hot`; `attributes` refused repeats).
+    let hot = Hot::get();
+    let (mut mask, mut cold) = (0u16, false);
     for ((e, src), t) in elems.iter().flatten().zip(sources).zip(texts.iter_mut()) {
         let value = match src {
-            Source::Input => text.get(e.vstart..e.vend)?,
+            Source::Input => input.get(e.vstart..e.vend)?,
             Source::Scratch(start, end) => copies.get(start..end)?,
         };
         // The common values pass a few compares; the rest, and any doubt, the dictionary's own validator.
-        if !value::surely_valid(e.def, value.as_bytes()) {
+        let sure = if let Some(bit) = hot.bit(e.def) {
+            mask |= bit;
+            hot.surely_valid(bit, value)
+        } else {
+            cold = true;
+            value::surely_valid(e.def, value)
+        };
+        if !sure {
             let current_year = *year.get_or_insert_with(|| ParseOptions::new().effective_year());
-            validate_value(e.def, value.as_bytes(), &LintContext { current_year }).ok()?;
+            validate_value(e.def, value, &LintContext { current_year }).ok()?;
         }
         *t = (e.def.ai, value);
     }
-    if !pairings_hold(elems) {
+    if if cold { !pairings_hold(elems) } else { !hot.pairs_ok(mask) } {
         return None;
     }
     let texts = texts.get(..count)?;
-    TraceKey::from_elements(|| texts.iter().map(|&(ai, v)| (ai, v.as_bytes()))).ok()
+    TraceKey::from_elements(|| texts.iter().copied()).ok()
 }
 
 /// Checks the host and every byte after it (each must be a URI character, the host's a host character) and

@@ -13,7 +13,8 @@
 //!     admits a GS;
 //!   - only digits: the bare keys of [`bare::digits`] (GTIN-8/12/13/14 and UPC-E, SSCC, the drug code), each
 //!     where its reading wins detection outright; 20 digits starting `1`-`7` or `9`: the equipment
-//!     registration code ([`national::equipment_registration`]);
+//!     registration code ([`national::equipment_registration`]); 24 and 32 digits: the veterinary-drug and
+//!     pesticide codes ([`national::vet_drug24`], [`national::pesticide32`]);
 //!   - fewer than 16 characters, not all digits: the detonator and gas-cylinder codes ([`national::mixed`]);
 //!   - starting `8`, not all digits: the drug code with grouping spaces or dashes
 //!     ([`national::grouped_drug20`]);
@@ -70,6 +71,8 @@ fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
                     8 | 12 | 13 | 14 | 18 => return bare::digits(b),
                     20 if b.first() == Some(&b'8') => return bare::digits(b),
                     20 if b.first() != Some(&b'0') => return national::equipment_registration(b),
+                    24 if !inferable(b) => return national::vet_drug24(b),
+                    32 if !inferable(b) => return national::pesticide32(b),
                     _ => {}
                 }
             } else if b.contains(&GS) {
@@ -80,13 +83,47 @@ fn text(b: &[u8], no_aim: bool) -> Option<TraceKey> {
                 // Not an inferred element string (that starts `00`-`02`).
                 return national::grouped_drug20(b);
             }
-            let inferred = no_aim
-                && b.len() >= 16
-                && b.len() != 18
-                && matches!(b.get(..2), Some(b"00" | b"01" | b"02"))
-                && b.get(..16).is_some_and(|p| p.iter().all(u8::is_ascii_digit));
+            let inferred = no_aim && b.len() >= 16 && b.len() != 18 && inferable(b);
             if inferred { elements::transmitted(b) } else { None }
         }
+        _ => None,
+    }
+}
+
+/// Whether detection would also try the inferred element string on `b`: a pre-defined-length key AI (`00`,
+/// `01`, `02`) and 16 digits first.
+fn inferable(b: &[u8]) -> bool {
+    matches!(b.get(..2), Some(b"00" | b"01" | b"02")) && b.get(..16).is_some_and(|p| p.iter().all(u8::is_ascii_digit))
+}
+
+/// The code inside a trace URL ([`super::url`]), taken only in the forms whose reading scores 70 or more in
+/// detection: there every reading of the inner code loses 5 points and the Digital Link reading of a URL
+/// without a GS1 key path scores 60, so the inner code's best reading wins whether or not the whole URL also
+/// parses as a Digital Link, exactly as it wins alone. These forms: the bare GS1 keys (75-90, as
+/// [`bare::digits`] ranks them), the drug code plain (70) or grouped by dashes (70; a space is not a URL
+/// character), the veterinary-drug and pesticide codes (70) and the detonator code with its letter (70). The
+/// equipment registration (60) and gas-cylinder (30) codes would lose to a Digital Link reading that
+/// succeeds, and are left to the parser. `b` holds no byte normalisation changes (the caller checked).
+pub(super) fn wrapped(b: &[u8]) -> Option<TraceKey> {
+    let &first = b.first()?;
+    if !first.is_ascii_digit() {
+        return None;
+    }
+    if all_digits(b) {
+        return match b.len() {
+            8 | 12 | 13 | 14 | 18 => bare::digits(b),
+            20 if first == b'8' => bare::digits(b),
+            24 if !inferable(b) => national::vet_drug24(b),
+            32 if !inferable(b) => national::pesticide32(b),
+            _ => None,
+        };
+    }
+    if b.contains(&GS) {
+        return None;
+    }
+    match b.len() {
+        13 => national::detonator(b),
+        21.. if first == b'8' => national::grouped_drug20(b),
         _ => None,
     }
 }

@@ -10,6 +10,10 @@ use crate::code::gs1::lint::{self, LintContext};
 use crate::code::gs1::{AiDef, GS, all_ais, lookup_prefix};
 use crate::code::{ParseOptions, TraceKey};
 
+use super::hot::Hot;
+use super::hot_elements;
+use super::value;
+
 /// Elements held on the stack; a scan with more goes to the full parser (real scans carry 2-6).
 const MAX: usize = 16;
 
@@ -19,6 +23,11 @@ struct Elements<'a> {
     items: [(&'static AiDef, &'a [u8]); MAX],
     len: usize,
     ctx: LintContext,
+    hot: &'static Hot,
+    /// The hot AIs present (see [`Hot`]).
+    mask: u16,
+    /// An AI that is not hot is present: the pairing rules are checked in full.
+    cold: bool,
 }
 
 impl<'a> Elements<'a> {
@@ -26,18 +35,31 @@ impl<'a> Elements<'a> {
         let placeholder = all_ais().first()?;
         // The year the full parser's default options use for two-digit years (the same cached clock read).
         let ctx = LintContext { current_year: ParseOptions::new().effective_year() };
-        Some(Self { items: [(placeholder, &[]); MAX], len: 0, ctx })
+        Some(Self { items: [(placeholder, &[]); MAX], len: 0, ctx, hot: Hot::get(), mask: 0, cold: false })
     }
 
     /// Validates `value` against `def` and appends it; `None` when the value is invalid, the AI repeats (the
     /// parser keeps one copy with a warning or refuses it) or the list is full.
     fn push(&mut self, def: &'static AiDef, value: &'a [u8]) -> Option<()> {
-        lint::validate_value(def, value, &self.ctx).ok()?;
-        let (held, free) = self.items.split_at_mut(self.len);
-        if held.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
-            return None;
+        // The common values pass a few compares; the rest, and any doubt, the dictionary's own validator.
+        if let Some(bit) = self.hot.bit(def) {
+            if self.mask & bit != 0 {
+                return None;
+            }
+            if !self.hot.surely_valid(bit, value) {
+                lint::validate_value(def, value, &self.ctx).ok()?;
+            }
+            self.mask |= bit;
+        } else {
+            if !value::surely_valid(def, value) {
+                lint::validate_value(def, value, &self.ctx).ok()?;
+            }
+            if self.items.get(..self.len)?.iter().any(|(d, _)| std::ptr::eq(*d, def)) {
+                return None;
+            }
+            self.cold = true;
         }
-        *free.first_mut()? = (def, value);
+        *self.items.get_mut(self.len)? = (def, value);
         self.len += 1;
         Some(())
     }
@@ -45,7 +67,11 @@ impl<'a> Elements<'a> {
     /// The key, when the pairing rules hold and the elements carry an identification key.
     fn key(&self) -> Option<TraceKey> {
         let items = self.items.get(..self.len)?;
-        lint::check_pairings_of(|| items.iter().map(|(d, _)| *d), |_| 0).ok()?;
+        if self.cold {
+            lint::check_pairings_of(|| items.iter().map(|(d, _)| *d), |_| 0).ok()?;
+        } else if !self.hot.pairs_ok(self.mask) {
+            return None;
+        }
         TraceKey::from_elements(|| items.iter().map(|(d, v)| (d.ai, *v))).ok()
     }
 }
@@ -55,6 +81,11 @@ impl<'a> Elements<'a> {
 /// by prefix, pre-defined lengths from the table, variable values up to the next GS, a redundant GS after a
 /// pre-defined value and a trailing GS tolerated.
 pub(super) fn transmitted(input: &[u8]) -> Option<TraceKey> {
+    hot_elements::transmitted(input).or_else(|| transmitted_any(input))
+}
+
+/// [`transmitted`] for any AIs.
+fn transmitted_any(input: &[u8]) -> Option<TraceKey> {
     let mut list = Elements::new()?;
     let len = input.len();
     let mut p = usize::from(input.first() == Some(&GS));
@@ -96,6 +127,11 @@ pub(super) fn transmitted(input: &[u8]) -> Option<TraceKey> {
 /// parentheses (closed within 6 bytes), its value running to the next `(`. An escaped parenthesis (`\(`) is
 /// never taken: its value ends at the `\`, which no AI character set admits, so validation ends the fast path.
 pub(super) fn bracketed(input: &[u8]) -> Option<TraceKey> {
+    hot_elements::bracketed(input).or_else(|| bracketed_any(input))
+}
+
+/// [`bracketed`] for any AIs.
+fn bracketed_any(input: &[u8]) -> Option<TraceKey> {
     let mut list = Elements::new()?;
     let len = input.len();
     let mut p = 0;

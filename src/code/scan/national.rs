@@ -1,6 +1,6 @@
 //! China's national codes in the forms scanners deliver most after the drug code (see the [module docs](super)):
-//! the detonator shell code, the gas-cylinder registration code and the 20-digit special-equipment registration
-//! code, checked with the national
+//! the detonator shell code, the gas-cylinder registration code, the 20-digit special-equipment registration
+//! code and the agricultural inputs' 24-digit veterinary-drug and 32-digit pesticide codes, checked with the national
 //! parsers' own checks and keyed without building a `Code`. Only the default [`CnRules`] (what
 //! [`crate::code::parse`] uses) and only text that needs no folding: anything else is left to the parser.
 
@@ -52,7 +52,7 @@ pub(super) fn grouped_drug20(b: &[u8]) -> Option<TraceKey> {
 /// checked). Detection reads it as the detonator (score 70); the Ecode (40) and gas-cylinder (30) readings rank
 /// below it, so a valid detonator wins outright. An all-digit code is also an EAN-13 shape (the GTIN reading
 /// ranks first) and is left to the parser, as is a lower-case letter (folded with a warning under some rules).
-fn detonator(b: &[u8]) -> Option<TraceKey> {
+pub(super) fn detonator(b: &[u8]) -> Option<TraceKey> {
     let d: &[u8; 13] = b.try_into().ok()?;
     let shape = d.iter().enumerate().all(|(i, c)| {
         if i == 7 { c.is_ascii_uppercase() && RULES.detonator_feature_letters.contains(c) } else { c.is_ascii_digit() }
@@ -62,6 +62,28 @@ fn detonator(b: &[u8]) -> Option<TraceKey> {
         return None;
     }
     TraceKey::from_national_text(Scheme::Detonator, b).ok()
+}
+
+/// The 24-digit veterinary-drug trace code (`b` is 24 digits and does not start `00`-`02`; the caller
+/// checked). Detection reads it as the veterinary-drug code (70); the other readings of 24 digits rank below it
+/// (an all-digit EPC hex 60, the equipment registration code 45 at this length, the Ecode 40), and the inferred
+/// element string (80) needs `00`-`02`. Checked as `parse_vet_drug24` checks it: the application date's year
+/// within the default rules' range, its month and day.
+pub(super) fn vet_drug24(b: &[u8]) -> Option<TraceKey> {
+    let year = cn::check_year(b.get(..4)?, 0, "", RULES).ok()?;
+    cn::check_date(Some(year), b.get(..8)?, 0, 4, "").ok()?;
+    TraceKey::from_national_text(Scheme::VetDrug, b).ok()
+}
+
+/// The 32-digit pesticide code (`b` is 32 digits and does not start `00`-`02`; the caller checked). Detection
+/// reads it as the pesticide code (70) over the equipment registration code (45) and the Ecode (40). Checked as
+/// `parse_pesticide32` checks it: registration class and production type each 1-3.
+pub(super) fn pesticide32(b: &[u8]) -> Option<TraceKey> {
+    let class_and_type = |c: Option<&u8>| c.is_some_and(|c| (b'1'..=b'3').contains(c));
+    if !class_and_type(b.first()) || !class_and_type(b.get(7)) {
+        return None;
+    }
+    TraceKey::from_national_text(Scheme::Pesticide, b).ok()
 }
 
 /// A 20-digit special-equipment registration code that does not start with `0` (an inferred element string

@@ -89,6 +89,37 @@ const FIRES: &[(&str, &str, &str)] = &[
     ("gas cylinder, seamless (a letter in Ecode V1's digits)", "135101A00000", "cn-gas-cylinder:135101A00000"),
     ("equipment registration code", "33203501022026010001", "cn-equipment-reg:33203501022026010001"),
     ("equipment registration code, 1900", "91208200001900129999", "cn-equipment-reg:91208200001900129999"),
+    ("veterinary-drug code", "202301151234598765432101", "cn-vetdrug24:202301151234598765432101"),
+    ("pesticide code", "13001231001123456789012345678901", "cn-pesticide32:13001231001123456789012345678901"),
+    (
+        "drug code in a trace URL",
+        "https://trace.example.cn/q?code=81234567890123456789",
+        "cn-drug20:81234567890123456789",
+    ),
+    (
+        "pesticide code in a trace URL's path",
+        "http://t.example.cn/p/13001231001123456789012345678901",
+        "cn-pesticide32:13001231001123456789012345678901",
+    ),
+    (
+        "veterinary-drug code in a trace URL",
+        "https://a.cn/x?from=app&traceCode=202301151234598765432101#t",
+        "cn-vetdrug24:202301151234598765432101",
+    ),
+    (
+        "drug code grouped by dashes in a trace URL",
+        "https://a.cn/?c=8018-9803-4617-6965-7015",
+        "cn-drug20:80189803461769657015",
+    ),
+    ("detonator code in a trace URL", "https://a.cn/q?id=4160101A00000", "cn-detonator:4160101A00000"),
+    ("EAN-13 in a trace URL", "https://a.cn/q?code=4006381333931", "01/04006381333931"),
+    ("SGTIN EPC URI", "urn:epc:id:sgtin:0614141.112345.400", "01/10614141123459/21/400"),
+    (
+        "SGTIN EPC URI, serial with dots and punctuation",
+        "urn:epc:id:sgtin:6909039.000031.0G6.3'9(E)F-8_5",
+        "01/06909039000316/21/0G6.3%279%28E%29F-8_5",
+    ),
+    ("SSCC EPC URI", "urn:epc:id:sscc:0614141.1234567890", "00/106141412345678908"),
 ];
 
 #[test]
@@ -169,6 +200,34 @@ fn the_fast_path_defers_what_it_does_not_fully_decide() {
         "33203501022026130001",                      // … month 13
         "03203501022026010001",                      // … leading 0 (an inferred element string is tried)
         "3320350102202601000A",                      // … a letter
+        "201313151234598765432101",                  // veterinary-drug code: month 13
+        "202302301234598765432101",                  // … 30 February
+        "189901151234598765432101",                  // … year 1899
+        "010950600013435310123456",                  // 24 digits from 01: an inferred element string (bad check)
+        "43001231001123456789012345678901",          // pesticide code: registration class 4
+        "13001234001123456789012345678901",          // … production type 4
+        "https://a.cn/q?code=33203501022026010001",  // a wrapped registration code (60) loses to a DL (60)
+        "https://a.cn/q?code=635205A00180",          // … a gas cylinder (30)
+        "https://a.cn/01/09506000134353?code=81234567890123456789", // a GS1 key path (bad check): a Digital Link
+        "https://a.cn/q?code=8123456789012345678%39", // a percent-escape inside the code
+        "https://a.cn/q?code=81234567890123456789 ", // a trailing space (trimmed)
+        "HTTPS://a.cn/q?code=81234567890123456789",  // an upper-case scheme
+        "https://a.cn/q?code=(01)09506000134352",    // a bracketed element string: for the parser
+        "urn:epc:id:sgtin:0614141.112345.40%2F0",    // EPC: an escaped serial character
+        "urn:epc:id:sgtin:0614141.112345.40#0",      // … a character that must be escaped
+        "urn:epc:id:sgtin:0614141.112345.123456789012345678901", // … a 21-character serial
+        "urn:epc:id:sgtin:0614141.11234.400",        // … 12 digits of company prefix and reference
+        "urn:epc:id:sgtin:061.1123456789.400",       // … a 3-digit company prefix
+        "urn:epc:id:sgtin:0000061.412345.400",       // … a GTIN-8 EPC whose company prefix has 7 digits
+        "urn:epc:id:sgtin:2614141.112345.400",       // … a restricted-circulation GTIN
+        "urn:epc:id:sgtin:0614141.112345.",          // … no serial
+        "urn:epc:id:SGTIN:0614141.112345.400",       // … an upper-case scheme name
+        "URN:EPC:id:sgtin:0614141.112345.400",       // … an upper-case namespace (accepted by the parser)
+        "urn:epc:id:sscc:0614141.123456789",         // SSCC: 16 digits
+        "urn:epc:id:sscc:0614141.12345678901",       // … 18 digits
+        "urn:epc:id:sgln:0614141.12345.0",           // another scheme
+        "https://id.gs1.org/01/09506000134352/21/A%C3%A9", // Digital Link: a non-ASCII serial, escaped
+        "https://id.gs1.org/01/09506000134352/21/A%FF", // … an escape that is not UTF-8
     ] {
         assert!(!assert_same(input.as_bytes()), "the fast path answered {input:?}");
     }
@@ -265,7 +324,7 @@ fn conformance_vectors_agree() {
 /// The kept fuzz corpora of the scan path, the detector and the element-string parser: minimised hostile inputs.
 #[test]
 fn fuzz_corpora_agree() {
-    for target in ["auto_detect", "element_string", "scan_key"] {
+    for target in ["auto_detect", "element_string", "digital_link", "epc_uri", "scan_key"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for e in entries {
@@ -462,6 +521,53 @@ fn valid_scan() -> impl Strategy<Value = String> {
             let upca = gs1::upce_to_upca(format!("0{d}0").as_bytes()).unwrap();
             format!("0{d}{}", char::from(upca[11]))
         }),
+        agri_code(),
+        wrapped_scan(),
+        epc_uri(),
+    ]
+}
+
+/// Codes in a trace URL (the query value or the last path segment).
+fn wrapped_scan() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec![
+            "https://trace.example.cn/q?code=",
+            "http://a.cn/x?from=app&c=",
+            "https://a.cn/t/",
+            "https://a.cn/q?ID=",
+        ]),
+        prop_oneof![
+            agri_code(),
+            digits(19).prop_map(|d| format!("8{d}")),
+            gs1_number(13),
+            gs1_number(14),
+            (1u8..100, 1u8..13, 1u8..29, digits(5))
+                .prop_map(|(maker, m, d, seq)| format!("{maker:02}5{m:02}{d:02}A{seq}")),
+        ],
+    )
+        .prop_map(|(url, code)| format!("{url}{code}"))
+}
+
+/// EPC URIs: SGTIN and SSCC, a company prefix starting 6 (outside every restricted GTIN range) of 6 to 12
+/// digits.
+fn epc_uri() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (6usize..13, 0u8..10, digits(11), "[A-Za-z0-9!'()*+,.:;=_-]{1,20}").prop_map(|(cp_len, ind, d, serial)| {
+            let (cp, ir) = d.split_at(cp_len - 1);
+            format!("urn:epc:id:sgtin:6{cp}.{ind}{ir}.{serial}")
+        }),
+        (6usize..13, 0u8..10, digits(15)).prop_map(|(cp_len, ext, d)| {
+            let (cp, sr) = d.split_at(cp_len - 1);
+            format!("urn:epc:id:sscc:6{cp}.{ext}{sr}")
+        }),
+    ]
+}
+
+/// The 24-digit veterinary-drug code (a valid application date) and the 32-digit pesticide code.
+fn agri_code() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (2000u16..2030, 1u8..13, 1u8..29, digits(16)).prop_map(|(y, m, d, rest)| format!("{y}{m:02}{d:02}{rest}")),
+        (1u8..4, digits(6), 1u8..4, digits(24)).prop_map(|(c, reg, t, rest)| format!("{c}{reg}{t}{rest}")),
     ]
 }
 

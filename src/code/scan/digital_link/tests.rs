@@ -125,7 +125,7 @@ fn declines_what_it_must() {
 fn every_primary_key_makes_a_digital_link_shape() {
     for def in crate::code::gs1::ai::all().iter().filter(|d| d.is_dl_primary_key()) {
         let url = format!("https://a/{}/1", def.ai);
-        assert!(crate::code::gs1::digital_link::dl_shaped(&url, false), "{}", def.ai);
+        assert!(crate::code::gs1::digital_link::dl_shaped(url.as_bytes(), false), "{}", def.ai);
     }
 }
 
