@@ -75,6 +75,12 @@ fn forms() -> Vec<(&'static str, Vec<String>)> {
         ("cn_gas_cylinder", make(&mut |d| format!("635{}A{}", d.run(3), d.run(5)))),
         // Elevator class 3320, Fuzhou (350102), registered 2026-01.
         ("cn_equipment_reg", make(&mut |d| format!("3320350102202601{}", d.run(4)))),
+        // Applied for 2026-01-1D; registration class 1, own production.
+        ("cn_vet_drug24", make(&mut |d| format!("2026011{}{}", char::from(d.digit()), d.run(16)))),
+        ("cn_pesticide32", make(&mut |d| format!("1{}1{}", d.run(6), d.run(24)))),
+        ("cn_drug20_in_url", make(&mut |d| format!("https://trace.example.cn/q?code=8{}", d.run(19)))),
+        // Company prefix 6909039 (outside every restricted GTIN range), indicator 0.
+        ("epc_sgtin", make(&mut |d| format!("urn:epc:id:sgtin:6909039.0{}.{}", d.run(5), d.run(10)))),
     ]
 }
 

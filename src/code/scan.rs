@@ -45,6 +45,7 @@ mod url;
 mod value;
 
 use super::TraceKey;
+use super::gs1::digital_link::dl_shaped;
 use crate::Error;
 
 /// The trace key of a scan: `parse(input)?.trace_key()`, faster on the common forms.
@@ -71,7 +72,9 @@ pub fn scan_key(input: impl AsRef<[u8]>) -> Result<TraceKey, Error> {
 /// input to the full parser. Visible to the crate for the equivalence tests and the fuzz oracle.
 pub(crate) fn fast_key(b: &[u8]) -> Option<TraceKey> {
     if b.starts_with(b"http") {
-        digital_link::fast_key(b).or_else(|| url::fast_key(b))
+        // A link the Digital Link path accepts has a primary key in its path, which makes it Digital Link
+        // shaped (`every_primary_key_makes_a_digital_link_shape`); any other URL is a trace URL or the parser's.
+        if dl_shaped(b, true) { digital_link::fast_key(b) } else { url::fast_key(b) }
     } else if b.starts_with(b"urn:") {
         epc::fast_key(b)
     } else {

@@ -2,6 +2,7 @@
 //! `?c=`, `?id=`, `?traceCode=`) or put the code in the last path segment.
 
 use super::MAX_INPUT;
+use crate::code::bytes::find;
 
 /// Query keys that carry a code, in order of preference (compared ASCII-case-insensitively).
 const KEYS: [&[u8]; 4] = [b"code", b"c", b"id", b"tracecode"];
@@ -34,22 +35,20 @@ pub(super) fn parts(b: &[u8]) -> Option<UrlParts> {
         return None;
     };
     let rest = b.get(start..)?;
-    let host_end = start + rest.iter().position(|&c| matches!(c, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    // The host ends at the first `/`, `?` or `#`.
+    let slash_or_query = find(rest, b'/', b'?');
+    let host_end = start + find(rest.get(..slash_or_query)?, b'#', b'#');
     if host_end == start {
         return None;
     }
-    // One pass over the rest: the first `?` before the first `#` (the host holds neither).
-    let (mut query, mut frag) = (None, b.len());
-    for (i, &c) in b.iter().enumerate().skip(host_end) {
-        match c {
-            b'?' if query.is_none() => query = Some(i),
-            b'#' => {
-                frag = i;
-                break;
-            }
-            _ => {}
-        }
-    }
+    // The first `?` before the first `#` (the host holds neither), and that `#`.
+    let after = b.get(host_end..)?;
+    let first = host_end + find(after, b'?', b'#');
+    let (query, frag) = if b.get(first) == Some(&b'?') {
+        (Some(first), first + 1 + find(b.get(first + 1..)?, b'#', b'#'))
+    } else {
+        (None, first)
+    };
     let path_end = query.unwrap_or(frag);
     // The value of the most preferred key present with a value; of equals, the first. One pass over the
     // parameters.

@@ -770,17 +770,38 @@ pub(crate) fn dl_shaped(url: &[u8], alphas: bool) -> bool {
         }
     };
     let b = url;
-    let after_scheme = b.windows(3).position(|w| w == b"://").map_or(0, |p| p + 3);
+    // After the first `://` (the whole input when there is none); the path up to `?` or `#`.
+    let mut from = 0;
+    let after_scheme = loop {
+        let colon = from + crate::code::bytes::find(b.get(from..).unwrap_or_default(), b':', b':');
+        match b.get(colon + 1..colon + 3) {
+            Some(b"//") => break colon + 3,
+            Some(_) => from = colon + 1,
+            None => break 0,
+        }
+    };
     let rest = b.get(after_scheme..).unwrap_or_default();
-    let end = rest.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(rest.len());
-    let path = rest.get(..end).unwrap_or_default();
-    let mut segs = path.split(|&c| c == b'/').skip(1).peekable();
-    while let Some(seg) = segs.next() {
-        if is_key(seg) && segs.peek().is_some_and(|v| !v.is_empty()) {
+    // The path's segments after the host, up to `?` or `#`, walked only as far as the answer needs (a Digital
+    // Link's key is usually its first segment): a key segment followed by a non-empty one.
+    let ends_segment = |c: &u8| matches!(c, b'/' | b'?' | b'#');
+    let mut p = match rest.iter().position(ends_segment) {
+        Some(h) if rest.get(h) == Some(&b'/') => h + 1,
+        _ => return false,
+    };
+    let mut after_key = false;
+    loop {
+        let tail = rest.get(p..).unwrap_or_default();
+        // After a key, only whether this segment is empty matters.
+        if after_key && tail.first().is_some_and(|c| !ends_segment(c)) {
             return true;
         }
+        let len = tail.iter().position(ends_segment).unwrap_or(tail.len());
+        after_key = is_key(tail.get(..len).unwrap_or_default());
+        if tail.get(len) != Some(&b'/') {
+            return false;
+        }
+        p += len + 1;
     }
-    false
 }
 
 #[cfg(test)]
@@ -1049,6 +1070,32 @@ mod tests {
     const CSET82: &str = "[!\"%&'()*+,\\-./0-9:;<=>?A-Z_a-z]{1,20}";
 
     proptest! {
+        /// `dl_shaped` is the plain reading of its rule: after the first `://`, a path segment (not the host)
+        /// that is a key, followed by a non-empty segment, before any `?` or `#`.
+        #[test]
+        fn dl_shaped_is_the_plain_rule(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("01".to_owned()), Just("00".to_owned()), Just("gtin".to_owned()), Just(String::new()),
+                "[0-9a-z]{1,4}", Just("?".to_owned()), Just("#".to_owned()), Just(":".to_owned()),
+            ], 0..8),
+            scheme in prop_oneof![Just("https://"), Just("http:/"), Just(""), Just("x:y://")],
+            alphas in any::<bool>(),
+        ) {
+            let url = format!("{scheme}{}", parts.join("/"));
+            let naive = {
+                let b = url.as_bytes();
+                let after = b.windows(3).position(|w| w == b"://").map_or(0, |p| p + 3);
+                let rest = &b[after..];
+                let end = rest.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(rest.len());
+                let segs: Vec<&[u8]> = rest[..end].split(|&c| c == b'/').skip(1).collect();
+                let keys: [&[u8]; 16] = [b"00", b"01", b"253", b"255", b"401", b"402", b"414", b"415", b"417",
+                    b"8003", b"8004", b"8006", b"8010", b"8013", b"8017", b"8018"];
+                let is_key = |s: &[u8]| keys.contains(&s) || (alphas && s.eq_ignore_ascii_case(b"gtin"));
+                segs.windows(2).any(|w| is_key(w[0]) && !w[1].is_empty())
+            };
+            prop_assert_eq!(dl_shaped(url.as_bytes(), alphas), naive, "{}", url);
+        }
+
         #[test]
         fn round_trip_digital_link(
             g in gtin(),

@@ -26,6 +26,7 @@ use crate::code::input::MAX_INPUT;
 use crate::code::{ParseOptions, TraceKey};
 
 use super::hot::Hot;
+use super::hot_elements::Found;
 use super::value;
 
 /// Path pairs the path takes: a key and at most three qualifiers (the longest `dlpkey` alternative, 22/10/21,
@@ -171,7 +172,7 @@ pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
     let mut texts: [(&'static str, &[u8]); ELEMS] = [("", &[]); ELEMS];
     // The hot AIs present, and whether any other is (see `Hot`; `attributes` refused repeats).
     let hot = Hot::get();
-    let (mut mask, mut cold) = (0u16, false);
+    let (mut found, mut cold) = (Found::default(), false);
     for ((e, src), t) in elems.iter().flatten().zip(sources).zip(texts.iter_mut()) {
         let value = match src {
             Source::Input => input.get(e.vstart..e.vend)?,
@@ -179,7 +180,7 @@ pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
         };
         // The common values pass a few compares; the rest, and any doubt, the dictionary's own validator.
         let sure = if let Some(bit) = hot.bit(e.def) {
-            mask |= bit;
+            found.note(bit, value);
             hot.surely_valid(bit, value)
         } else {
             cold = true;
@@ -191,7 +192,11 @@ pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
         }
         *t = (e.def.ai, value);
     }
-    if if cold { !pairings_hold(elems) } else { !hot.pairs_ok(mask) } {
+    if !cold {
+        // Every AI hot: the set's pairing verdict and the key of its identification key and qualifier.
+        return found.key(hot);
+    }
+    if !pairings_hold(elems) {
         return None;
     }
     let texts = texts.get(..count)?;

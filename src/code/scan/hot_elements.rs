@@ -12,7 +12,7 @@ use super::hot::Hot;
 use crate::code::TraceKey;
 use crate::code::gs1::GS;
 
-use super::elements::find;
+use crate::code::bytes::find;
 
 /// Bits of [`Hot`]'s order: `01`, `00`, `10`, `21`.
 const GTIN: u16 = 1;
@@ -20,10 +20,13 @@ const SSCC: u16 = 1 << 1;
 const LOT: u16 = 1 << 2;
 const SERIAL: u16 = 1 << 3;
 
-/// The values that enter a key, collected while walking.
+/// The values that enter a key, collected while walking (also by the Digital Link path, which checks its
+/// values itself and [`note`](Self::note)s them).
 #[derive(Default)]
-struct Found<'a> {
+pub(super) struct Found<'a> {
     mask: u16,
+    /// The first identification key in scan order (`GTIN` or `SSCC`; 0 before one), and its value.
+    first: u16,
     key: &'a [u8],
     lot: &'a [u8],
     serial: &'a [u8],
@@ -36,24 +39,29 @@ impl<'a> Found<'a> {
         if self.mask & bit != 0 || !hot.surely_valid(bit, value) {
             return None;
         }
+        self.note(bit, value);
+        Some(())
+    }
+
+    /// Records the element of hot AI `bit`, checked and not repeated (the caller's word).
+    #[inline]
+    pub(super) fn note(&mut self, bit: u16, value: &'a [u8]) {
         self.mask |= bit;
         match bit {
-            GTIN | SSCC => self.key = value,
+            GTIN | SSCC if self.first == 0 => (self.first, self.key) = (bit, value),
             LOT => self.lot = value,
             SERIAL => self.serial = value,
             _ => {}
         }
-        Some(())
     }
 
-    /// The key: the GTIN with its serial, else its lot, else alone; or the SSCC. `None` when the pairing rules
-    /// fail for the set, or both keys are present (the first in scan order would be the key: left to the
-    /// generic walker).
-    fn key(&self, hot: &Hot) -> Option<TraceKey> {
+    /// The key, as `TraceKey::from_elements` makes it: the first identification key in scan order; a GTIN with
+    /// its serial, else its lot, else alone; an SSCC alone. `None` when the pairing rules fail for the set.
+    pub(super) fn key(&self, hot: &Hot) -> Option<TraceKey> {
         if !hot.pairs_ok(self.mask) {
             return None;
         }
-        match self.mask & (GTIN | SSCC) {
+        match self.first {
             GTIN => {
                 let gtin: &[u8; 14] = self.key.try_into().ok()?;
                 if self.mask & SERIAL != 0 {

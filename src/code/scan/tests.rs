@@ -648,7 +648,7 @@ proptest! {
     #[test]
     fn find_agrees_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b'('), Just(GS), Just(b'<'), any::<u8>()], 0..40), a in any::<u8>(), b in prop_oneof![Just(b'('), Just(GS), any::<u8>()]) {
         let want = hay.iter().position(|&c| c == a || c == b).unwrap_or(hay.len());
-        prop_assert_eq!(super::elements::find(&hay, a, b), want);
+        prop_assert_eq!(crate::code::bytes::find(&hay, a, b), want);
     }
 
     /// Arbitrary bytes, and arbitrary bytes behind each AIM identifier.

@@ -15,15 +15,12 @@
 use super::element;
 use crate::code::TraceKey;
 use crate::code::cn::unwrap_url_bytes;
-use crate::code::gs1::digital_link::dl_shaped;
 use crate::code::input::MAX_INPUT;
 
-/// The key of the code a trace URL wraps, when this path fully decides it; `None` otherwise.
+/// The key of the code a trace URL wraps, when this path fully decides it; `None` otherwise. The caller checked
+/// that the URL is not Digital Link shaped.
 pub(super) fn fast_key(input: &[u8]) -> Option<TraceKey> {
     if input.len() > MAX_INPUT || !input.iter().all(u8::is_ascii_graphic) {
-        return None;
-    }
-    if dl_shaped(input, true) {
         return None;
     }
     let (from, to) = unwrap_url_bytes(input)?;

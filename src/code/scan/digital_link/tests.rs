@@ -14,6 +14,10 @@ fn agree(input: &[u8]) -> Result<Option<TraceKey>, String> {
     let shown = String::from_utf8_lossy(input);
     let full = parse(input).and_then(|c| c.trace_key());
     let fast = fast_key(input);
+    // `scan_key` offers only Digital Link shapes to this path (the rest go to the trace-URL path).
+    if fast.is_some() && !crate::code::gs1::digital_link::dl_shaped(input, true) {
+        return Err(format!("{shown:?}: the fast path accepted a link that is not Digital Link shaped"));
+    }
     if let Some(k) = &fast
         && full.as_ref().ok() != Some(k)
     {
