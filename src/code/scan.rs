@@ -11,7 +11,9 @@
 //! - `element`: bare GS1 keys (GTIN-8/12/13/14, UPC-E, SSCC) with or without an AIM symbology identifier,
 //!   GS1-128 and DataMatrix element strings in transmitted and bracketed form, China's 20-digit drug code,
 //!   also grouped as printed, and (`national`) the detonator, gas-cylinder and 20-digit equipment registration
-//!   codes, and the 24- and 32-digit veterinary-drug and pesticide codes;
+//!   codes, and the 24- and 32-digit veterinary-drug and pesticide codes; element strings whose AIs are all
+//!   among the dominant ones (`hot`: GTIN, SSCC, lot, serial, dates) take `hot_elements`, one pass with
+//!   precomputed value checks and pairing verdicts;
 //! - `url`: those codes inside a trace URL (`https://host/q?code=…`);
 //! - `digital_link`: GS1 Digital Link URIs;
 //! - `epc`: SGTIN and SSCC EPC URIs.
