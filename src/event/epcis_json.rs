@@ -42,12 +42,16 @@
 //! have them rejected.
 //!
 //! Decisions, and why:
-//! - **`@context` must come before `epcisBody`.** Extension names are CURIEs whose prefixes the context declares;
-//!   resolving them needs the context before the first event, and buffering a body to wait for a trailing
-//!   context would break the memory bound. Every producer we know writes `@context` first. A document whose
-//!   body comes first (or that has no `@context`) is rejected with pointer `/@context`. A bare event or an array
-//!   of events may omit it (the default prefixes apply) and any event may carry its own `@context`, which
-//!   overrides the document's for that event.
+//! - **Members come in any order; the memory bound depends on it.** Extension names are CURIEs whose prefixes
+//!   the context declares, so events are converted only once the context is known. With `@context` before
+//!   `epcisBody` (what producers usually write) the document is read in one pass and memory is bounded by the
+//!   largest event ([`MAX_EVENT_BYTES`]) plus the top-level members. A body that comes first is read past once
+//!   (its syntax checked), held, and read again when the top-level object ends: in memory up to
+//!   [`SPOOL_MEMORY`] (16 MiB, [`Importer::spool_memory`]), beyond it in an anonymous temporary file, so memory
+//!   stays bounded at the cost of a second read and temporary disk space the size of the body. A document
+//!   without `@context` is rejected with pointer `/@context` (nothing is handed on). A bare event or an array of
+//!   events may omit it (the default prefixes apply) and any event may carry its own `@context`, which overrides
+//!   the document's for that event.
 //! - **Remote contexts are not fetched** (tracecode works offline): a context URL is accepted and the standard
 //!   EPCIS prefixes `cbv`, `epcis`, `gs1` (`https://gs1.org/voc/`) and `cbvmda` are always known; other prefixes
 //!   must be declared inline (`{"ex": "https://ns.example.com/"}`).
@@ -144,6 +148,7 @@ mod import;
 mod json;
 mod node;
 mod reader;
+mod spool;
 #[cfg(test)]
 mod testing;
 mod to_json;
@@ -152,7 +157,7 @@ mod writer;
 pub use context::Context;
 pub use error::{BadEvent, EventError, ImportError, Warning, WarningKind};
 pub use from_json::{ReadOptions, event_from_json, event_from_json_with, event_from_slice, event_from_slice_with};
-pub use import::{DocumentKind, ImportSummary, Importer, Mode, import, import_all};
+pub use import::{DocumentKind, ImportSummary, Importer, Mode, SPOOL_MEMORY, import, import_all};
 pub use reader::Json;
 #[cfg(any(test, feature = "testing"))]
 pub(crate) use reader::read_slice;

@@ -26,7 +26,7 @@ tracecode epcis — EPCIS 2.0 JSON-LD documents (EPCISDocument, EPCISQueryDocume
                                    EPCISDocument (GS1 ids as Digital Links, or EPC URNs with --urn; --gcp-len
                                    gives the GS1 Company Prefix length, without it ids stay Digital Links)
 
-FILE may be - for stdin. The document's @context must come before epcisBody.
+FILE may be - for stdin. Members may come in any order (an epcisBody before @context is held until the end).
 EXIT STATUS: 0 every event is valid, 1 some event or the document is not, 2 usage error or unreadable FILE.
 ";
 

@@ -8,6 +8,7 @@ use super::context::Context;
 use super::error::{BadEvent, EventError, ImportError, Report, Warning, push_pointer_key, show};
 use super::from_json::{ReadOptions, describe, duplicate_error, event_from_node};
 use super::reader::{Duplicate, Fault, Json, Names, Reader};
+use super::spool::Spool;
 use super::{MAX_EVENT_BYTES, MAX_EVENT_VALUES, MAX_REPORTED};
 use crate::event::{Event, Namespace};
 use crate::{Error, ErrorKind};
@@ -74,6 +75,8 @@ enum Window {
 
 struct State<'f> {
     max: u64,
+    /// Bytes of a body held back for the context kept in memory (then a temporary file).
+    spool_memory: usize,
     opts: ReadOptions,
     window: Window,
     ctx: Option<Result<Context, EventError>>,
@@ -273,8 +276,9 @@ impl Top {
         Ok(())
     }
 
-    /// At `epcisBody`: the document so far must be sound and have declared its context.
-    fn before_body<R: Read>(&mut self, rd: &Reader<R>, st: &State<'_>) -> Result<(), Stop> {
+    /// At `epcisBody`: the document so far must be sound. `Ok(true)` when its context is known, so the body can
+    /// be read now; `Ok(false)` when `@context` has not come yet and the body must wait for it.
+    fn before_body<R: Read>(&mut self, rd: &Reader<R>, st: &State<'_>) -> Result<bool, Stop> {
         if self.body {
             return Err(duplicate_member(rd, "epcisBody"));
         }
@@ -282,21 +286,32 @@ impl Top {
         if let Some(d) = self.dup.take() {
             return Err(duplicate_fatal(d));
         }
-        match &st.ctx {
-            None => Err(fatal(
-                rd,
-                ErrorKind::Syntax,
-                "/@context",
-                "missing @context before epcisBody (an EPCIS 2.0 document needs @context, and tracecode reads it \
-                 first: put it before epcisBody)",
-            )),
-            Some(Err(e)) => {
-                let (kind, ptr, msg) = (e.kind(), format!("/@context{}", e.pointer()), e.message().to_owned());
-                Err(fatal(rd, kind, &ptr, msg))
-            }
-            Some(Ok(_)) => Ok(()),
-        }
+        context_ready(rd, st).map(|()| true).or_else(|e| if st.ctx.is_none() { Ok(false) } else { Err(e) })
     }
+}
+
+/// The document's context, known and sound; a fatal fault otherwise (at the reader's position).
+fn context_ready<R: Read>(rd: &Reader<R>, st: &State<'_>) -> Result<(), Stop> {
+    match &st.ctx {
+        None => Err(fatal(
+            rd,
+            ErrorKind::Syntax,
+            "/@context",
+            "the document has no @context (an EPCIS 2.0 document needs one)",
+        )),
+        Some(Err(e)) => {
+            let (kind, ptr, msg) = (e.kind(), format!("/@context{}", e.pointer()), e.message().to_owned());
+            Err(fatal(rd, kind, &ptr, msg))
+        }
+        Some(Ok(_)) => Ok(()),
+    }
+}
+
+/// An `epcisBody` read before the document's `@context`: its bytes, held until the top-level object ends, and
+/// the offset where they start.
+struct Deferred {
+    at: u64,
+    spool: Spool,
 }
 
 /// The top-level object: a document (members around `epcisBody` are buffered, bounded) or a bare event.
@@ -313,6 +328,7 @@ fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop>
         dup: None,
     };
     let mut first = true;
+    let mut deferred = None;
     loop {
         let start = rd.offset();
         st.window = Window::Top;
@@ -327,9 +343,19 @@ fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop>
         let name_at = rd.name_at();
         match &*key {
             "epcisBody" => {
-                top.before_body(rd, st)?;
+                let ready = top.before_body(rd, st)?;
                 rd.push_key(key);
-                read_body(rd, st, 0)?;
+                if ready {
+                    read_body(rd, st, 0)?;
+                } else {
+                    // JSON members have no order: the events need the context, so the body is read past (its
+                    // syntax checked) and held, in memory up to a bound and then in a temporary file.
+                    let at = rd.offset();
+                    rd.begin_capture(Spool::new(st.spool_memory));
+                    rd.skip()?;
+                    let spool = rd.end_capture()?.unwrap_or_else(|| Spool::new(0));
+                    deferred = Some(Deferred { at, spool });
+                }
                 rd.pop();
             }
             "epcisHeader" => {
@@ -345,7 +371,45 @@ fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop>
             _ => top.member(rd, st, key, name_at)?,
         }
     }
+    if let Some(d) = deferred {
+        read_deferred(rd, st, &top.buffered, d)?;
+    }
     finish_top(rd, st, top.buffered, top.body, top.header, top.dup)
+}
+
+/// Reads a body held back for the context, now that the top-level object is complete: the document must be
+/// one (its `type`) and have a sound context; offsets and pointers are those of the whole input.
+fn read_deferred<R: Read>(
+    rd: &Reader<R>,
+    st: &mut State<'_>,
+    buffered: &[(Box<str>, Json)],
+    d: Deferred,
+) -> Result<(), Stop> {
+    document_type(rd, buffered)?;
+    context_ready(rd, st)?;
+    let src = d.spool.into_reader().map_err(|e| {
+        let message = format!("cannot read back epcisBody: {e}");
+        Stop::Read(Fault { cause: Some(e), ..rd.fault_at(ErrorKind::Io, d.at, message) })
+    })?;
+    let mut body = Reader::at(src, d.at);
+    body.push_key("epcisBody".into());
+    read_body(&mut body, st, 0)?;
+    body.pop();
+    body.end()?;
+    Ok(())
+}
+
+/// The document's `type`, which must name an EPCIS document when it has a body.
+fn document_type<'a, R: Read>(rd: &Reader<R>, buffered: &'a [(Box<str>, Json)]) -> Result<Option<&'a str>, Stop> {
+    let ty = match buffered.iter().find(|(k, _)| &**k == "type") {
+        Some((_, Json::String(s))) => Some(&**s),
+        _ => None,
+    };
+    if matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument")) {
+        return Ok(ty);
+    }
+    let msg = format!("type must be EPCISDocument or EPCISQueryDocument, found {}", ty.map_or("nothing".into(), show));
+    Err(fatal(rd, ErrorKind::Syntax, "/type", msg))
 }
 
 /// After the top-level object: check the document type, or hand on a bare event.
@@ -363,13 +427,7 @@ fn finish_top<R: Read>(
     };
     let is_doc = matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument"));
     if body {
-        if !is_doc {
-            let msg = format!(
-                "type must be EPCISDocument or EPCISQueryDocument, found {}",
-                ty.map_or("nothing".into(), show)
-            );
-            return Err(fatal(rd, ErrorKind::Syntax, "/type", msg));
-        }
+        document_type(rd, &buffered)?;
         if ty == Some("EPCISQueryDocument") && st.summary.document == DocumentKind::Document {
             st.summary.document = DocumentKind::QueryDocument;
         }
@@ -492,12 +550,46 @@ pub struct Importer<R: Read> {
     mode: Mode,
     max_event: u64,
     opts: ReadOptions,
+    spool_memory: usize,
 }
+
+/// Bytes of an `epcisBody` that comes before the document's `@context` held in memory until the context is read
+/// (see [`Importer::spool_memory`]).
+pub const SPOOL_MEMORY: usize = 16 << 20;
 
 impl<R: Read> Importer<R> {
     /// Reads from `reader` (wrapped in a buffer internally), all-or-nothing, events up to [`MAX_EVENT_BYTES`].
     pub const fn new(reader: R) -> Self {
-        Self { reader, mode: Mode::AllOrNothing, max_event: MAX_EVENT_BYTES, opts: ReadOptions::new() }
+        Self {
+            reader,
+            mode: Mode::AllOrNothing,
+            max_event: MAX_EVENT_BYTES,
+            opts: ReadOptions::new(),
+            spool_memory: SPOOL_MEMORY,
+        }
+    }
+
+    /// Sets how many bytes of an `epcisBody` that precedes the document's `@context` are held in memory
+    /// ([`SPOOL_MEMORY`] by default). JSON members have no order, and the events cannot be read without the
+    /// context, so such a body is read past once (its syntax checked), held, and read again when the top-level
+    /// object ends: in memory up to this bound, beyond it in an anonymous temporary file (removed when the
+    /// import ends). A document whose `@context` comes first is read in one pass, bounded by the largest event.
+    ///
+    /// ```
+    /// use tracecode::event::epcis_json::Importer;
+    /// let doc = r#"{"type": "EPCISDocument", "epcisBody": {"eventList": [
+    ///     {"type": "ObjectEvent", "action": "ADD", "eventTime": "2024-05-01T08:00:00Z",
+    ///      "eventTimeZoneOffset": "+00:00", "epcList": ["https://id.gs1.org/01/09506000134352/21/A1"]}]},
+    ///   "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]}"#;
+    /// // Held in a temporary file: nothing in memory.
+    /// let summary = Importer::new(doc.as_bytes()).spool_memory(0).run(|_, r| r.map(drop).map_err(Into::into))?;
+    /// assert_eq!(summary.accepted, 1);
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn spool_memory(mut self, bytes: usize) -> Self {
+        self.spool_memory = bytes;
+        self
     }
 
     /// Reads malformed GS1 identifiers leniently ([`ReadOptions::lenient`]): they are kept as opaque URIs, with
@@ -554,6 +646,7 @@ impl<R: Read> Importer<R> {
         let mut rd = Reader::new(self.reader, 0);
         let mut st = State {
             max: self.max_event,
+            spool_memory: self.spool_memory,
             opts: self.opts,
             window: Window::Top,
             ctx: None,
@@ -694,13 +787,64 @@ mod tests {
         e
     }
 
+    /// Members in any order: a body before `@context` (and before `type`) is held and read at the end, in memory
+    /// or in a temporary file, giving the same events, pointers and offsets as the document in reading order.
+    #[test]
+    fn context_after_body() {
+        let body = format!(r#""epcisBody": {{"eventList": [{GOOD}, {BAD}]}}"#);
+        let ctx = format!(r#""@context": ["{EPCIS_CONTEXT}", {{"ex": "urn:ex:"}}]"#);
+        let ty = r#""type": "EPCISDocument""#;
+        let early = format!("{{{ctx}, {ty}, {body}}}");
+        let (want, want_s) = import_all(early.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((want.len(), want_s.rejected_total), (1, 1));
+        assert_eq!(want[0].extensions[0].name.as_ref(), "urn:ex:n");
+        for late in [format!("{{{ty}, {body}, {ctx}}}"), format!("{{{body}, {ctx}, {ty}}}")] {
+            for memory in [SPOOL_MEMORY, 0, 40] {
+                let mut got = Vec::new();
+                let s = Importer::new(late.as_bytes())
+                    .mode(Mode::AcceptValid)
+                    .spool_memory(memory)
+                    .run(|_, r| {
+                        got.extend(r.ok());
+                        Ok(())
+                    })
+                    .unwrap();
+                assert_eq!(got, want, "{late}");
+                let bad = &s.rejected[0];
+                assert_eq!(bad.pointer, want_s.rejected[0].pointer);
+                // The offset is the document's: where the bad member stands in this spelling.
+                let at = late.find(r#""bizStep": "flying""#).unwrap_or(usize::MAX);
+                let want_at = early.find(r#""bizStep": "flying""#).unwrap_or(usize::MAX);
+                assert_eq!(
+                    bad.offset.map(|o| o.checked_sub(at as u64)),
+                    want_s.rejected[0].offset.map(|o| o.checked_sub(want_at as u64)),
+                    "{late}"
+                );
+                assert_eq!(s.namespaces, want_s.namespaces);
+            }
+        }
+        // A body before a wrong type is never read: the document fault comes first.
+        let wrong = format!(r#"{{{body}, {ctx}, "type": "Doc"}}"#);
+        let mut seen = 0;
+        let e = import(wrong.as_bytes(), Mode::AcceptValid, |_, _| {
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!((e.pointer(), seen), ("/type", 0));
+        // Malformed JSON in a held body is found on the first reading, at its offset.
+        let broken = format!(r#"{{"epcisBody": {{"eventList": [{{"type": }}]}}, {ctx}, {ty}}}"#);
+        let e = fatal(&broken);
+        assert_eq!(e.error().offset(), broken.find("}]"), "{e}");
+        // No context at all, body first: the document fault, no event.
+        let none = format!("{{{ty}, {body}}}");
+        assert_eq!(fatal(&none).pointer(), "/@context");
+    }
+
     #[test]
     fn document_faults() {
         let no_ctx = format!(r#"{{"type": "EPCISDocument", "epcisBody": {{"eventList": [{GOOD}]}}}}"#);
         assert_eq!(fatal(&no_ctx).pointer(), "/@context");
-        let late =
-            format!(r#"{{"type": "EPCISDocument", "epcisBody": {{"eventList": []}}, "@context": "{EPCIS_CONTEXT}"}}"#);
-        assert_eq!(fatal(&late).pointer(), "/@context");
         let bad_ctx =
             format!(r#"{{"@context": [7], "type": "EPCISDocument", "epcisBody": {{"eventList": [{GOOD}]}}}}"#);
         assert_eq!(fatal(&bad_ctx).pointer(), "/@context/0");

@@ -21,6 +21,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read};
 
 use super::error::{push_pointer_key, show};
+use super::spool::Spool;
 use super::{MAX_DEPTH, MAX_EVENT_VALUES, MAX_NUMBER, MAX_STRING};
 use crate::ErrorKind;
 use crate::event::MAX_URI;
@@ -143,6 +144,9 @@ pub(crate) struct Reader<R> {
     /// Offset of the last member name read.
     name_at: u64,
     hasher: RandomState,
+    /// Consumed bytes being copied ([`Reader::begin_capture`]): the spool and the first byte of `buf` not yet
+    /// copied to it.
+    capture: Option<(Spool, usize)>,
 }
 
 impl<R: Read> Reader<R> {
@@ -165,7 +169,36 @@ impl<R: Read> Reader<R> {
             dup: None,
             name_at: 0,
             hasher: RandomState::new(),
+            capture: None,
         }
+    }
+
+    /// A reader of `src` whose first byte is at offset `base` of a larger input (offsets in faults count from
+    /// that input's start).
+    pub(crate) fn at(src: R, base: u64) -> Self {
+        Self { base, ..Self::new(src, 0) }
+    }
+
+    /// Starts copying every byte consumed from here on into `spool` (see [`Reader::end_capture`]).
+    pub(crate) fn begin_capture(&mut self, spool: Spool) {
+        self.capture = Some((spool, self.pos));
+    }
+
+    /// Stops copying; the spool then holds exactly the bytes consumed since [`Reader::begin_capture`].
+    ///
+    /// # Errors
+    /// An I/O fault writing the spool.
+    pub(crate) fn end_capture(&mut self) -> Result<Option<Spool>, Fault> {
+        let Some((mut spool, from)) = self.capture.take() else { return Ok(None) };
+        let copied = self.buf.get(from..self.pos).unwrap_or_default();
+        spool.write(copied).map_err(|e| self.io_fault(e, "cannot hold epcisBody for a second reading"))?;
+        Ok(Some(spool))
+    }
+
+    fn io_fault(&self, e: io::Error, what: &str) -> Fault {
+        let at = self.offset();
+        let message = format!("{what}: {e}");
+        Fault { cause: Some(e), ..self.fault_at(ErrorKind::Io, at, message) }
     }
 
     /// Offset in the input of the next byte.
@@ -312,6 +345,14 @@ impl<R: Read> Reader<R> {
         if self.eof {
             return Ok(None);
         }
+        // The buffer is about to be overwritten: what a capture has not copied yet goes to its spool first.
+        if let Some((spool, from)) = &mut self.capture {
+            let rest = self.buf.get(*from..self.len).unwrap_or_default();
+            if let Err(e) = spool.write(rest) {
+                return Err(self.io_fault(e, "cannot hold epcisBody for a second reading"));
+            }
+            *from = 0;
+        }
         self.base = self.base.saturating_add(u64::try_from(self.len).unwrap_or(u64::MAX));
         self.pos = 0;
         self.len = 0;
@@ -327,11 +368,7 @@ impl<R: Read> Reader<R> {
                     break;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let at = self.offset();
-                    let message = format!("cannot read the document: {e}");
-                    return Err(Fault { cause: Some(e), ..self.fault_at(ErrorKind::Io, at, message) });
-                }
+                Err(e) => return Err(self.io_fault(e, "cannot read the document")),
             }
         }
         self.set_lim();
