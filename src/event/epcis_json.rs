@@ -157,6 +157,16 @@ mod writer;
 pub use context::Context;
 pub use error::{BadEvent, EventError, ImportError, Warning, WarningKind};
 pub use from_json::{ReadOptions, event_from_json, event_from_json_with, event_from_slice, event_from_slice_with};
+/// Reads one event from a [`Json`] tree under `ctx` (the XML reader's path into the one converter); a lenient
+/// read's warnings are not returned.
+pub(crate) fn event_from_json_tree(
+    v: &Json,
+    ctx: &Context,
+    opts: ReadOptions,
+) -> Result<crate::event::Event, EventError> {
+    from_json::event_from_node(v, ctx, opts).map(|(e, _)| e)
+}
+
 pub use import::{DocumentKind, ImportSummary, Importer, Mode, SPOOL_MEMORY, import, import_all};
 pub use reader::Json;
 #[cfg(any(test, feature = "testing"))]

@@ -31,6 +31,7 @@
 mod builder;
 pub mod digest;
 pub mod epcis_json;
+pub mod epcis_xml;
 pub mod frame;
 pub mod time;
 #[cfg(any(feature = "jiff", feature = "time", feature = "chrono"))]
