@@ -153,6 +153,19 @@ fn verify(db: &str) -> Value {
 // ---------------------------------------------------------------------------------------------------------------
 // 1. import and resolve
 
+/// An XML document imports like its JSON twin: the same events, so the JSON twin afterwards is all duplicates.
+#[test]
+fn import_reads_xml_by_content() {
+    let t = Tmp::new("import-xml");
+    let db = t.at("db");
+    let s = tc(&["import", "--db", &db, &fixture("pair.xml")]).ok().json();
+    assert_eq!((s["events"].clone(), s["accepted"].clone()), (2.into(), 2.into()), "{s}");
+    let s = tc(&["import", "--db", &db, &fixture("pair.json")]).ok().json();
+    assert_eq!((s["accepted"].clone(), s["duplicates"].clone()), (0.into(), 2.into()), "{s}");
+    let r = tc(&["resolve", "--db", &db, "urn:epc:id:sgtin:0614141.107346.2017"]).ok().json();
+    assert_eq!(r["state"]["container"], "00/106141412345678908", "{r}");
+}
+
 #[test]
 fn import_summary_duplicates_and_rejects() {
     let t = Tmp::new("import");

@@ -27,6 +27,19 @@ fn read(name: &str) -> Vec<u8> {
 
 const WORKED_HASH: &str = "ni:///sha-256;ffa491b16867e34a7791a8d5389d826afc24e63a121026b6a4004ace38631b4b?ver=CBV2.0";
 
+/// The same events written in XML and in JSON: equal events, byte-identical frames, equal GS1 event hashes.
+#[test]
+fn xml_and_json_bindings_give_the_same_events_and_frames() {
+    let (from_json, _) = import_all(read("pair.json").as_slice(), Mode::AllOrNothing).unwrap();
+    let (from_xml, summary) = import_all(read("pair.xml").as_slice(), Mode::AllOrNothing).unwrap();
+    assert_eq!(summary.events, 2);
+    assert_eq!(from_xml, from_json);
+    for (x, j) in from_xml.iter().zip(&from_json) {
+        assert_eq!(tracecode::event::frame::encode(x).unwrap(), tracecode::event::frame::encode(j).unwrap());
+        assert_eq!(digest::gs1_event_hash(x).unwrap(), digest::gs1_event_hash(j).unwrap());
+    }
+}
+
 #[test]
 fn worked_example_hashes_in_both_spellings() {
     // events.md §7.3: the URN/local-time form and the Digital Link/UTC form are one event with one hash.
@@ -688,6 +701,19 @@ mod cli {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(lines(&out).len(), 1);
         assert!(String::from_utf8_lossy(&out.stderr).contains("event 9: "));
+    }
+
+    /// The same events in XML and in JSON: the same GS1 event hashes, and `check` reads XML by its content.
+    #[test]
+    fn xml_and_json_give_the_same_hashes() {
+        let json = run(&["epcis", "hash", &path("pair.json")]);
+        let xml = run(&["epcis", "hash", &path("pair.xml")]);
+        assert_eq!((json.status.code(), xml.status.code()), (Some(0), Some(0)));
+        assert_eq!(lines(&json).len(), 2);
+        assert_eq!(lines(&xml), lines(&json));
+        let out = run(&["epcis", "check", &path("pair.xml")]);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(lines(&out).len(), 2);
     }
 
     #[test]

@@ -91,3 +91,34 @@ fn store_model_oracle_holds_on_the_kept_corpus() {
         fuzzing::store_model(input);
     }
 }
+
+/// The EPCIS XML oracle on the hand-written pair, the shared XML documents (when present) and mutations of the
+/// pair: no panic, accepted events survive the JSON round trip, the importer agrees with the reader.
+#[test]
+fn xml_oracle_holds_on_documents() {
+    let pair = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/epcis/pair.xml")).unwrap();
+    fuzzing::xml_event(&pair);
+    for sub in ["2.0-xml/Capture/Documents", "2.0-xml/Capture/Invalid", "1.2-xml/Capture/Documents"] {
+        let Ok(entries) = std::fs::read_dir(Path::new("/work/shared/data/epcis-xml").join(sub)) else { continue };
+        for e in entries.flatten() {
+            fuzzing::xml_event(&std::fs::read(e.path()).unwrap());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Mutations of the XML pair (a byte replaced, inserted or the document cut).
+    #[test]
+    fn xml_oracle_holds_on_mutations(pos in any::<prop::sample::Index>(), byte in any::<u8>(), how in 0u8..3) {
+        let mut doc = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/epcis/pair.xml")).unwrap();
+        let at = pos.index(doc.len());
+        match how {
+            0 => doc[at] = byte,
+            1 => doc.insert(at, byte),
+            _ => doc.truncate(at),
+        }
+        fuzzing::xml_event(&doc);
+    }
+}

@@ -1,4 +1,4 @@
-//! `tracecode epcis`: check, hash and round-trip EPCIS 2.0 JSON-LD documents (streaming: any size).
+//! `tracecode epcis`: check, hash and round-trip EPCIS documents, JSON-LD or XML (streaming: any size).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -13,7 +13,8 @@ use tracecode::event::{digest, frame};
 use crate::args::in_range;
 
 const HELP: &str = "\
-tracecode epcis — EPCIS 2.0 JSON-LD documents (EPCISDocument, EPCISQueryDocument, a bare event, or an array)
+tracecode epcis — EPCIS documents: 2.0 JSON-LD (EPCISDocument, EPCISQueryDocument, a bare event, or an array)
+or 1.2/2.0 XML (EPCISDocument, EPCISQueryDocument, a bare event), detected by content
 
   tracecode epcis check FILE       one JSON line per event:
                                      {\"index\", \"ok\": true, \"event_hash\"}
@@ -63,7 +64,7 @@ enum Sub {
 /// The one FILE of every `epcis` command.
 #[derive(clap::Args, Debug)]
 struct FileArg {
-    /// An EPCIS 2.0 JSON-LD document (- for stdin).
+    /// An EPCIS document, JSON-LD or XML (- for stdin).
     #[arg(value_name = "FILE")]
     file: String,
 }

@@ -1,4 +1,4 @@
-//! `tracecode import`: EPCIS JSON-LD documents into the store, with progress in bytes: streamed in atomic
+//! `tracecode import`: EPCIS documents (2.0 JSON-LD, or 1.2/2.0 XML) into the store, with progress in bytes: streamed in atomic
 //! batches (the default), or each file as one all-or-nothing write (`--atomic`).
 
 use std::fs::File;
@@ -64,7 +64,7 @@ pub(crate) struct ImportArgs {
     /// Print every warning on stderr (default: the first 10; the summary counts them all).
     #[arg(long, short = 'v')]
     verbose: bool,
-    /// EPCIS 2.0 JSON-LD documents (- for stdin).
+    /// EPCIS documents: 2.0 JSON-LD, or 1.2/2.0 XML, detected by content (- for stdin).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
 }

@@ -2,7 +2,7 @@
 //! converting and handing on one event at a time.
 
 use std::borrow::Cow;
-use std::io::Read;
+use std::io::{self, Read};
 
 use super::context::Context;
 use super::error::{BadEvent, EventError, ImportError, Report, Warning, push_pointer_key, show};
@@ -631,7 +631,10 @@ impl<R: Read> Importer<R> {
         self
     }
 
-    /// Runs the import, calling `on_event(index, result)` for every event in document order. The pointer of an
+    /// Runs the import, calling `on_event(index, result)` for every event in document order. Input whose first
+    /// byte (after whitespace or a BOM) is `<` is read as EPCIS 1.2 or 2.0 XML
+    /// ([`epcis_xml::read_events`](crate::event::epcis_xml::read_events); the byte bound is then its per-event
+    /// bound, and a bad event's pointer is its XPath-like location followed by the JSON pointer of the fault). The pointer of an
     /// [`EventError`] handed to the callback leads from the document root (`/epcisBody/eventList/3/bizStep`), as
     /// in [`BadEvent`]. An `Err` from the callback stops the import and is returned.
     ///
@@ -640,10 +643,18 @@ impl<R: Read> Importer<R> {
     /// `@context`, wrong `type`) with its pointer, the callback's error, or — in [`Mode::AllOrNothing`] — every
     /// bad event.
     pub fn run(
-        self,
+        mut self,
         mut on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
     ) -> Result<ImportSummary, ImportError> {
-        let mut rd = Reader::new(self.reader, 0);
+        // The binding, by the first byte that is not whitespace (or a BOM): `<` is XML.
+        let (prefix, xml) = sniff(&mut self.reader).map_err(|e| {
+            ImportError::fatal(Error::msg(ErrorKind::Io, format!("cannot read the document: {e}")).with_source(e), "")
+        })?;
+        let src = io::Cursor::new(prefix).chain(self.reader);
+        if xml {
+            return import_xml(io::BufReader::new(src), self.mode, self.opts, on_event);
+        }
+        let mut rd = Reader::new(src, 0);
         let mut st = State {
             max: self.max_event,
             spool_memory: self.spool_memory,
@@ -669,20 +680,85 @@ impl<R: Read> Importer<R> {
         if let Some(Ok(c)) = st.ctx {
             summary.namespaces = c.declared;
         }
-        if self.mode == Mode::AllOrNothing && summary.rejected_total > 0 {
-            let error = Error::msg(
-                ErrorKind::Syntax,
-                format!("{} of {} events are invalid; nothing may be imported", summary.rejected_total, summary.events),
-            );
-            return Err(ImportError::fatal(error, "").with_report(Report {
-                rejected: summary.rejected,
-                rejected_total: summary.rejected_total,
-                warnings: summary.warnings,
-                warnings_total: summary.warnings_total,
-            }));
-        }
-        Ok(summary)
+        finish(self.mode, summary)
     }
+}
+
+/// The summary, or in all-or-nothing mode with a bad event, the error listing them.
+fn finish(mode: Mode, summary: ImportSummary) -> Result<ImportSummary, ImportError> {
+    if mode == Mode::AllOrNothing && summary.rejected_total > 0 {
+        let error = Error::msg(
+            ErrorKind::Syntax,
+            format!("{} of {} events are invalid; nothing may be imported", summary.rejected_total, summary.events),
+        );
+        return Err(ImportError::fatal(error, "").with_report(Report {
+            rejected: summary.rejected,
+            rejected_total: summary.rejected_total,
+            warnings: summary.warnings,
+            warnings_total: summary.warnings_total,
+        }));
+    }
+    Ok(summary)
+}
+
+/// Reads the input up to its first byte that is not whitespace or a UTF-8 BOM; returns the bytes read and
+/// whether that byte is `<` (an XML document).
+fn sniff<R: Read>(r: &mut R) -> io::Result<(Vec<u8>, bool)> {
+    let mut prefix = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match r.read(&mut byte) {
+            Ok(0) => return Ok((prefix, false)),
+            Ok(_) => {
+                let [b] = byte;
+                prefix.push(b);
+                let bom = prefix.len() <= 3 && b"\xEF\xBB\xBF".starts_with(&prefix);
+                if !bom && !b.is_ascii_whitespace() {
+                    return Ok((prefix, b == b'<'));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// An XML document through [`epcis_xml::read_events`](crate::event::epcis_xml::read_events), with the JSON
+/// import's modes, summary and errors (event locations as the XML reader gives them).
+fn import_xml<R: io::BufRead>(
+    src: R,
+    mode: Mode,
+    opts: ReadOptions,
+    mut on_event: impl FnMut(usize, Result<Event, EventError>) -> Result<(), Error>,
+) -> Result<ImportSummary, ImportError> {
+    use crate::event::epcis_xml::{XmlDocumentKind, read_events};
+    let mut summary = ImportSummary::default();
+    let read = read_events(src, opts, |index, result| {
+        summary.events += 1;
+        match &result {
+            Ok(_) => summary.accepted += 1,
+            Err(e) => {
+                summary.rejected_total += 1;
+                if summary.rejected.len() < MAX_REPORTED {
+                    summary.rejected.push(BadEvent {
+                        index,
+                        pointer: e.pointer().to_owned(),
+                        kind: e.kind(),
+                        message: e.message().to_owned(),
+                        offset: e.offset(),
+                    });
+                }
+            }
+        }
+        on_event(index, result)
+    });
+    let xml = read.map_err(|e| ImportError::fatal(e, ""))?;
+    summary.document = match xml.document {
+        XmlDocumentKind::QueryDocument => DocumentKind::QueryDocument,
+        XmlDocumentKind::Event => DocumentKind::Event,
+        _ => DocumentKind::Document,
+    };
+    finish(mode, summary)
 }
 
 /// Imports from `reader`, calling `on_event(index, result)` for every event (see [`Importer`]).
@@ -839,6 +915,40 @@ mod tests {
         // No context at all, body first: the document fault, no event.
         let none = format!("{{{ty}, {body}}}");
         assert_eq!(fatal(&none).pointer(), "/@context");
+    }
+
+    /// XML input (detected by its first byte) goes through the same modes, summary and errors.
+    #[test]
+    fn xml_input_is_detected() {
+        let event = |action: &str| {
+            format!(
+                "<ObjectEvent><eventTime>2024-05-01T08:00:00Z</eventTime><eventTimeZoneOffset>+00:00\
+                 </eventTimeZoneOffset><epcList><epc>urn:example:item:1</epc></epcList><action>{action}</action>\
+                 <ex:n xmlns:ex=\"urn:ex:\">1</ex:n></ObjectEvent>"
+            )
+        };
+        let xml = format!(
+            "\u{feff} \n<epcis:EPCISDocument xmlns:epcis=\"urn:epcglobal:epcis:xsd:2\" schemaVersion=\"2.0\" \
+             creationDate=\"2024-05-01T00:00:00Z\"><EPCISBody><EventList>{}{}</EventList></EPCISBody>\
+             </epcis:EPCISDocument>",
+            event("ADD"),
+            event("FLY")
+        );
+        let (events, s) = import_all(xml.as_bytes(), Mode::AcceptValid).unwrap();
+        assert_eq!((s.document, s.events, s.accepted, s.rejected_total), (DocumentKind::Document, 2, 1, 1));
+        assert_eq!(s.rejected[0].pointer, "/EPCISDocument/EPCISBody/EventList/ObjectEvent[2]/action");
+        // The same event as the JSON binding gives (the extension value is text in XML).
+        let json = GOOD.replace(r#""ex:n": 1"#, r#""ex:n": "1""#);
+        let doc = format!(
+            r#"{{"@context": ["{EPCIS_CONTEXT}", {{"ex": "urn:ex:"}}], "type": "EPCISDocument", "epcisBody": {{"eventList": [{json}]}}}}"#
+        );
+        let (want, _) = import_all(doc.as_bytes(), Mode::AllOrNothing).unwrap();
+        assert_eq!(events, want);
+        let e = import_all(xml.as_bytes(), Mode::AllOrNothing).unwrap_err();
+        assert_eq!(e.rejected_total(), 1);
+        // A document fault: not well formed.
+        let e = import_all(&b"<epcis:EPCISDocument"[..], Mode::AcceptValid).unwrap_err();
+        assert!(e.error().message().contains("malformed XML"), "{e}");
     }
 
     #[test]
