@@ -11,7 +11,9 @@
     clippy::cast_possible_wrap,
     clippy::cast_possible_truncation,
     clippy::range_plus_one,
-    reason = "benchmark harness: small counts, printed ratios"
+    clippy::too_many_lines,
+    clippy::format_push_string,
+    reason = "benchmark harness: small counts, printed ratios, one list of measurements, test data built by hand"
 )]
 
 use std::hint::black_box;

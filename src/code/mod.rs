@@ -20,7 +20,7 @@
 //! # Ok::<(), tracecode::Error>(())
 //! ```
 
-mod bytes;
+pub(crate) mod bytes;
 pub mod check;
 pub mod cn;
 pub mod gs1;

@@ -80,10 +80,17 @@ impl<R: BufRead> BufRead for Lines<R> {
 
     fn consume(&mut self, n: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
-            for (i, &b) in buf.iter().take(n).enumerate() {
-                if b == b'\n' {
-                    self.kept.push_back(self.consumed + i as u64);
+            // Newlines eight bytes per step (this sees every byte of the input).
+            let mut rest = buf.get(..n).unwrap_or(buf);
+            let mut at = self.consumed;
+            loop {
+                let i = crate::code::bytes::find(rest, b'\n', b'\n');
+                if i >= rest.len() {
+                    break;
                 }
+                self.kept.push_back(at + i as u64);
+                at += i as u64 + 1;
+                rest = rest.get(i + 1..).unwrap_or_default();
             }
         }
         self.consumed += n as u64;
@@ -154,6 +161,7 @@ pub fn read_events<R: BufRead>(
     let mut summary = XmlSummary::default();
     // Namespace declarations in scope, per open element above the events.
     let mut scopes: Vec<Vec<(String, String)>> = Vec::new();
+    let mut cache = None;
     let mut buf = Vec::new();
     // The element path (local names, with sibling positions of event elements) for locations.
     let mut path: Vec<(Box<str>, usize)> = Vec::new();
@@ -184,7 +192,7 @@ pub fn read_events<R: BufRead>(
                 if is_event {
                     let location = format!("{}/{name}[{n}]", location(&path));
                     let bindings: Vec<(String, String)> = scopes.iter().flatten().cloned().collect();
-                    let result = event(&mut rd, &start, ns, at, &mut buf, bindings, &location, opts)?;
+                    let result = event(&mut rd, &start, ns, at, &mut buf, bindings, &location, opts, &mut cache)?;
                     let index = summary.events;
                     summary.events += 1;
                     summary.accepted += usize::from(result.is_ok());
@@ -273,11 +281,12 @@ fn event<R: BufRead>(
     mut bindings: Vec<(String, String)>,
     location: &str,
     opts: ReadOptions,
+    cache: &mut Option<ContextCache>,
 ) -> Result<Result<Event, EventError>, Error> {
     rd.get_mut().forget_before(at);
     let (line, col) = rd.get_ref().position(at);
     let mut el = read_element(rd, start, ns, at, buf, &mut bindings)?;
-    let ctx = event_context(&mut el, &bindings);
+    let ctx = event_context(&mut el, bindings, cache);
     let json = to_json::event(&el);
     Ok(event_from_json_tree(&json, &ctx, opts).map_err(|e| {
         EventError::new(
@@ -291,17 +300,30 @@ fn event<R: BufRead>(
 /// The context of one event: every prefix declared in scope and inside it (the JSON binding's `@context`), so
 /// that CURIEs in values expand as in JSON and extensions keep their prefixes; a prefix the context refuses (a
 /// standard one bound elsewhere) leaves its names as expanded IRIs.
-fn event_context(el: &mut Element, bindings: &[(String, String)]) -> Context {
-    let mut ctx = Context::new();
-    let mut usable: Vec<&str> = Vec::new();
-    for (p, iri) in bindings {
-        if ctx.declare(p, iri).is_ok() {
-            usable.push(p);
+fn event_context(el: &mut Element, bindings: Vec<(String, String)>, cache: &mut Option<ContextCache>) -> Context {
+    // Events of one document usually see the same declarations (the root's): the context is built once.
+    let fresh = cache.as_ref().is_none_or(|c| c.bindings != bindings);
+    if fresh {
+        let mut ctx = Context::new();
+        let mut usable = Vec::new();
+        for (p, iri) in &bindings {
+            if ctx.declare(p, iri).is_ok() && ctx.declared().iter().any(|n| *n.prefix == **p) {
+                usable.push(p.clone());
+            }
         }
+        *cache = Some(ContextCache { bindings, ctx, usable });
     }
-    let ok = |p: &str| usable.contains(&p) && ctx.declared().iter().any(|n| &*n.prefix == p);
-    el.assign_keys(&ok);
-    ctx
+    let Some(c) = cache.as_ref() else { return Context::new() };
+    el.assign_keys(&|p: &str| c.usable.iter().any(|u| u == p));
+    c.ctx.clone()
+}
+
+/// The last event's namespace declarations and the context built from them.
+struct ContextCache {
+    bindings: Vec<(String, String)>,
+    ctx: Context,
+    /// The prefixes the context declares as written.
+    usable: Vec<String>,
 }
 
 /// The namespace of a resolved name.
