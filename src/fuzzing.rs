@@ -218,6 +218,27 @@ fn json_round_trip(e: &crate::event::Event) {
     a.namespaces.clear();
     b.namespaces.clear();
     assert_eq!(a, b, "JSON round trip of {j}");
+    // And through the XML binding.
+    let mut xml = Vec::new();
+    crate::event::epcis_xml::export_xml(
+        std::slice::from_ref(e),
+        crate::event::epcis_xml::XmlVersion::V2_0,
+        &ExportOptions::default(),
+        &mut xml,
+    )
+    .unwrap_or_else(|err| panic!("an accepted event does not export to XML: {err}"));
+    let mut from_xml = Vec::new();
+    crate::event::epcis_xml::read_events(xml.as_slice(), crate::event::epcis_json::ReadOptions::default(), |_, r| {
+        from_xml.push(r);
+        Ok(())
+    })
+    .unwrap_or_else(|err| panic!("exported XML does not read: {err}\n{}", String::from_utf8_lossy(&xml)));
+    let [Ok(x)] = from_xml.as_slice() else {
+        panic!("exported XML reads as {from_xml:?}\n{}", String::from_utf8_lossy(&xml))
+    };
+    let mut x = x.clone();
+    x.namespaces.clear();
+    assert_eq!(a, x, "XML round trip of {}", String::from_utf8_lossy(&xml));
 }
 
 /// Oracle for EPCIS XML: the reader never panics and bounds its work; every event it accepts survives the JSON

@@ -13,8 +13,10 @@
 mod dom;
 mod read;
 mod to_json;
+mod write;
 
 pub use read::{MAX_EVENT_XML_BYTES, XmlDocumentKind, XmlSummary, read_events};
+pub use write::{XmlVersion, XmlWriter, export_xml};
 
 #[cfg(test)]
 mod tests;

@@ -716,6 +716,25 @@ mod cli {
         assert_eq!(lines(&out).len(), 2);
     }
 
+    /// `convert` between the bindings: JSON → XML keeps every hash; 1.2 reports what it cannot carry.
+    #[test]
+    fn convert_between_bindings() {
+        let t = std::env::temp_dir().join(format!("tc-convert-{}.xml", std::process::id()));
+        let out = run(&["epcis", "convert", "--to", "xml", &path("pair.json")]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::write(&t, &out.stdout).unwrap();
+        let from_xml = run(&["epcis", "hash", t.to_str().unwrap()]);
+        assert_eq!(lines(&from_xml), lines(&run(&["epcis", "hash", &path("pair.json")])));
+        let back = run(&["epcis", "convert", "--to", "json", t.to_str().unwrap()]);
+        assert_eq!(back.status.code(), Some(0));
+        let _ = std::fs::remove_file(&t);
+        let old = run(&["epcis", "convert", "--to", "xml-1.2", &path("all_types.json")]);
+        assert_eq!(old.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&old.stderr);
+        assert!(err.contains("cannot be written in EPCIS 1.2 XML"), "{err}");
+        assert!(String::from_utf8_lossy(&old.stdout).contains(r#"schemaVersion="1.2""#));
+    }
+
     #[test]
     fn roundtrip_prints_an_equivalent_document() {
         for args in [&[][..], &["--urn", "--gcp-len", "7"][..]] {

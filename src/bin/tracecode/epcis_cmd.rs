@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tracecode::Error;
 use tracecode::code::gs1::gcp::FixedGcpLength;
 use tracecode::event::epcis_json::{self, DocumentWriter, ExportOptions, ImportError, Mode};
+use tracecode::event::epcis_xml::{XmlVersion, XmlWriter};
 use tracecode::event::{digest, frame};
 
 use crate::args::in_range;
@@ -16,6 +17,10 @@ const HELP: &str = "\
 tracecode epcis — EPCIS documents: 2.0 JSON-LD (EPCISDocument, EPCISQueryDocument, a bare event, or an array)
 or 1.2/2.0 XML (EPCISDocument, EPCISQueryDocument, a bare event), detected by content
 
+  tracecode epcis convert --to json|xml|xml-1.2 FILE
+                                   the document in another binding on stdout (1.2 refuses, on stderr,
+                                   what it cannot carry: an AssociationEvent, sensor data, certificationInfo,
+                                   persistentDisposition)
   tracecode epcis check FILE       one JSON line per event:
                                      {\"index\", \"ok\": true, \"event_hash\"}
                                      {\"index\", \"ok\": false, \"pointer\", \"message\"}
@@ -59,6 +64,33 @@ enum Sub {
         #[command(flatten)]
         file: FileArg,
     },
+    /// Convert a document to another binding: EPCIS 2.0 JSON-LD, 2.0 XML or 1.2 XML (streaming).
+    #[command(after_help = HELP)]
+    Convert {
+        /// The output binding.
+        #[arg(long, value_enum)]
+        to: Binding,
+        /// Export GS1 ids as EPC URNs (needs --gcp-len to know the company prefix length).
+        #[arg(long)]
+        urn: bool,
+        /// The GS1 Company Prefix length (4 to 12) for --urn.
+        #[arg(long, value_name = "L", requires = "urn", value_parser = |s: &str| in_range::<u8>(s, 4, 12))]
+        gcp_len: Option<u8>,
+        #[command(flatten)]
+        file: FileArg,
+    },
+}
+
+/// The output binding of `convert`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Binding {
+    /// EPCIS 2.0 JSON-LD.
+    Json,
+    /// EPCIS 2.0 XML.
+    Xml,
+    /// EPCIS 1.2 XML (2.0-only content is reported, not dropped).
+    #[value(name = "xml-1.2")]
+    Xml12,
 }
 
 /// The one FILE of every `epcis` command.
@@ -78,7 +110,55 @@ pub(crate) fn run(a: &Args) -> ExitCode {
             let opts = Opts { urn: *urn, gcp_len: *gcp_len };
             with_input(&file.file, |r| roundtrip(r, &opts))
         }
+        Sub::Convert { to, urn, gcp_len, file } => {
+            let opts = Opts { urn: *urn, gcp_len: *gcp_len };
+            match to {
+                Binding::Json => with_input(&file.file, |r| roundtrip(r, &opts)),
+                Binding::Xml => with_input(&file.file, |r| to_xml(r, &opts, XmlVersion::V2_0)),
+                Binding::Xml12 => with_input(&file.file, |r| to_xml(r, &opts, XmlVersion::V1_2)),
+            }
+        }
     }
+}
+
+/// `convert --to xml|xml-1.2`: every valid event into the XML document on stdout; invalid events (and events
+/// 1.2 cannot carry) are reported on stderr and make the exit status 1.
+fn to_xml(reader: Box<dyn Read>, opts: &Opts, version: XmlVersion) -> ExitCode {
+    let gcp = opts.gcp_len.map(FixedGcpLength);
+    let export = match (&gcp, opts.urn) {
+        (Some(g), true) => ExportOptions::epc_urn(g),
+        (None, true) => ExportOptions::epc_urn(&tracecode::code::gs1::gcp::NoGcpTable),
+        _ => ExportOptions::digital_link(),
+    };
+    let stdout = io::stdout();
+    let mut writer = match XmlWriter::new(BufWriter::new(stdout.lock()), version, &export) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("tracecode epcis: {}", e.message());
+            return ExitCode::from(1);
+        }
+    };
+    let mut all_ok = true;
+    let r = epcis_json::import(reader, Mode::AcceptValid, |index, res| {
+        let written = res.map_err(Error::from).and_then(|e| writer.write_event(&e));
+        if let Err(e) = written {
+            if e.kind() == tracecode::ErrorKind::Io {
+                return Err(e);
+            }
+            all_ok = false;
+            eprintln!("event {index}: {}", e.message());
+        }
+        Ok(())
+    });
+    if let Err(e) = &r {
+        report_import_error(e);
+        return ExitCode::from(1);
+    }
+    if let Err(e) = writer.finish() {
+        eprintln!("tracecode epcis: {}", e.message());
+        return ExitCode::from(1);
+    }
+    status(all_ok)
 }
 
 /// Parsed options of `roundtrip`.

@@ -83,6 +83,11 @@ impl<'a> ExportOptions<'a> {
         self.creation_date = Some(t);
         self
     }
+
+    /// The creation date set with [`Self::creation_date`].
+    pub(crate) const fn creation(&self) -> Option<Timestamp> {
+        self.creation_date
+    }
 }
 
 /// Writes one event as an EPCIS 2.0 JSON-LD object: a [`Json`] tree whose members are in EPCIS order and whose numbers

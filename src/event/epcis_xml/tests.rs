@@ -87,7 +87,7 @@ fn shared_pairs_give_the_same_events() {
     };
     let unexplained: Vec<&String> = report.iter().filter(|r| !explained(r)).collect();
     assert!(unexplained.is_empty(), "{unexplained:#?}");
-    assert!(pairs >= 30 && same >= 28, "{same} of {pairs}");
+    assert!(pairs >= 30 && same >= 27, "{same} of {pairs}");
 }
 
 /// Pairs whose two files do not hold the same event, and why (checked by reading both files); `usize::MAX`: the
@@ -95,6 +95,11 @@ fn shared_pairs_give_the_same_events() {
 const KNOWN: &[(&str, usize, &str)] = &[
     ("AggregationEvent_with_userExtensions", 0, "the JSON file writes the extensions in another order"),
     ("AssociationEvent_with_userExtensions", 0, "the JSON file writes the extensions in another order"),
+    (
+        "AssociationEvent_all_possible_fields",
+        0,
+        "the XML file types ext1:int and ext1:float (xsi:type), the JSON file has strings",
+    ),
     ("Combination_of_different_event", 3, "the JSON file writes the extensions in another order"),
     ("Combination_of_different_event", 4, "the declaration times differ by an hour between the files"),
     (
@@ -233,4 +238,47 @@ fn epcis_1_2_wrappers() {
        "outputEPCList": ["urn:epc:id:sgtin:4012345.011111.987"]}]}}"#;
     let want: Vec<Event> = json_events(json.as_bytes()).into_iter().map(Result::unwrap).collect();
     assert_eq!(got, want);
+}
+
+/// Every event of the shared JSON documents survives JSON → XML (2.0, and 1.2 where the binding can carry it)
+/// → event; what 1.2 cannot carry is refused, never dropped.
+#[test]
+fn shared_documents_round_trip_through_xml() {
+    use crate::event::epcis_json::ExportOptions;
+    let dirs = [
+        Path::new(SHARED).join("2.0-json-pairs"),
+        Path::new("/work/shared/data/epcis-examples/Capture/Documents").to_path_buf(),
+    ];
+    let (mut events_seen, mut v12_refused) = (0, 0);
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for p in entries.flatten().map(|e| e.path()) {
+            let events: Vec<Event> =
+                json_events(&std::fs::read(&p).unwrap_or_default()).into_iter().flatten().collect();
+            for (version, name) in [(XmlVersion::V2_0, "2.0"), (XmlVersion::V1_2, "1.2")] {
+                for e in &events {
+                    let mut xml = Vec::new();
+                    if let Err(err) = export_xml(std::slice::from_ref(e), version, &ExportOptions::default(), &mut xml)
+                    {
+                        assert_eq!(version, XmlVersion::V1_2, "{}: {err}", p.display());
+                        assert_eq!(err.kind(), crate::ErrorKind::Unsupported, "{err}");
+                        v12_refused += 1;
+                        continue;
+                    }
+                    let back = xml_events(&xml).unwrap_or_else(|err| {
+                        panic!("{} ({name}): {err}\n{}", p.display(), String::from_utf8_lossy(&xml))
+                    });
+                    let [Ok(b)] = back.as_slice() else {
+                        panic!("{} ({name}): {back:?}\n{}", p.display(), String::from_utf8_lossy(&xml))
+                    };
+                    let (mut x, mut y) = (e.clone(), b.clone());
+                    x.namespaces.clear();
+                    y.namespaces.clear();
+                    assert_eq!(x, y, "{} ({name})\n{}", p.display(), String::from_utf8_lossy(&xml));
+                    events_seen += usize::from(version == XmlVersion::V2_0);
+                }
+            }
+        }
+    }
+    eprintln!("{events_seen} events round-tripped; {v12_refused} not representable in 1.2");
 }

@@ -71,9 +71,12 @@ fn grouped(members: Vec<(Box<str>, Json)>) -> Vec<(Box<str>, Json)> {
 /// The children of an event (or of a 1.2 `extension`/`baseExtension` wrapper, whose fields belong to the
 /// event) as members.
 fn fields(e: &Element, out: &mut Vec<(Box<str>, Json)>) {
-    for c in e.children.iter().filter(|c| !nil(c)) {
+    for c in &e.children {
         if !c.standard() {
             out.push((c.key.clone(), extension(c)));
+            continue;
+        }
+        if nil(c) {
             continue;
         }
         let name = &*c.name;
@@ -233,17 +236,40 @@ fn extension(e: &Element) -> Json {
 
 /// An object of the attributes and children when there are any (repeated children as arrays), else the text.
 fn object_or_text(e: &Element) -> Json {
+    // A nil extension element is JSON's null.
+    if nil(e) && e.children.is_empty() {
+        return Json::Null;
+    }
     // `xsi:type` and the other XML Schema instance attributes are typing hints of the XML, not data.
     let data = |a: &&super::dom::Attr| a.ns.as_deref() != Some(XSI);
     if e.children.is_empty() && !e.attrs.iter().any(|a| data(&a)) {
-        return Json::String(e.value().into());
+        return scalar(e);
     }
     let attrs = e.attrs.iter().filter(data).map(|a| {
         let k = if a.ns.is_some() { a.key.clone() } else { a.name.clone() };
         (k, Json::String(a.value.as_str().into()))
     });
-    let children = e.children.iter().filter(|c| !nil(c)).map(|c| (key(c), object_or_text(c)));
+    let children = e.children.iter().map(|c| (key(c), object_or_text(c)));
     Json::Object(grouped(attrs.chain(children).collect()))
+}
+
+/// An extension's text, as a number or boolean when `xsi:type` names an XML Schema numeric or boolean type
+/// (what the writer puts on JSON numbers and booleans, so they survive the XML binding); otherwise a string.
+fn scalar(e: &Element) -> Json {
+    let ty = e.attrs.iter().find(|a| a.ns.as_deref() == Some(XSI) && &*a.name == "type").map(|a| a.value.trim());
+    let local = ty.map(|t| t.rsplit(':').next().unwrap_or(t));
+    let v = e.value();
+    match local {
+        Some("decimal" | "integer" | "int" | "long" | "short" | "double" | "float") if is_json_number(v) => {
+            Json::Number(v.into())
+        }
+        Some("boolean") => match v {
+            "true" | "1" => Json::Bool(true),
+            "false" | "0" => Json::Bool(false),
+            _ => Json::String(v.into()),
+        },
+        _ => Json::String(v.into()),
+    }
 }
 
 /// A number as written when it has JSON number syntax, else the text (the converter then reports it).
