@@ -199,6 +199,27 @@ pub fn read_events<R: BufRead>(
                     on_event(index, result)?;
                     continue;
                 }
+                // Anything else in an event list (but 1.2's `extension` wrapper) is an event of an unknown type:
+                // reported as a bad event, never skipped in silence.
+                // (1.2 nests later event types in `extension` wrappers, as deep as needed.)
+                let in_list = path
+                    .iter()
+                    .rposition(|(p, _)| &**p == "EventList")
+                    .is_some_and(|i| path.iter().skip(i + 1).all(|(p, _)| &**p == "extension"));
+                if in_list && &*name != "extension" {
+                    let location = format!("{}/{name}[{n}]", location(&path));
+                    let (line, col) = rd.get_ref().position(at);
+                    let mut ignored = Vec::new();
+                    read_element(&mut rd, &start, ns, at, &mut buf, &mut ignored)?;
+                    let msg = format!(
+                        "line {line}, column {col}: <{name}> is not an EPCIS event type (expected {})",
+                        EVENT_TYPES.join(", ")
+                    );
+                    let index = summary.events;
+                    summary.events += 1;
+                    on_event(index, Err(EventError::new(ErrorKind::Syntax, location, msg)))?;
+                    continue;
+                }
                 path.push((name, n));
                 counts.push(HashMap::default());
                 scopes.push(declarations(&start));

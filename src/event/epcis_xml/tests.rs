@@ -191,6 +191,18 @@ fn document_faults() {
     assert!(xml_events(b"   ").is_err());
 }
 
+/// An element of an unknown type in the event list is a bad event, not skipped.
+#[test]
+fn unknown_event_types_are_bad_events() {
+    let events = format!("{OBJECT}<ObjectEventInvalid><action>ADD</action></ObjectEventInvalid>{OBJECT}");
+    let got = xml_events(doc(&events).as_bytes()).unwrap();
+    assert_eq!(got.len(), 3);
+    let e = got[1].as_ref().unwrap_err();
+    assert_eq!(e.pointer(), "/EPCISDocument/EPCISBody/EventList/ObjectEventInvalid[1]");
+    assert!(e.message().contains("not an EPCIS event type"), "{e}");
+    assert!(got[0].is_ok() && got[2].is_ok());
+}
+
 /// Per-event faults: the event's location, the JSON pointer of the field, the line and column.
 #[test]
 fn event_faults_are_located() {
