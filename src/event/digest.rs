@@ -432,7 +432,7 @@ pub const MAX_EXTENSION_DEPTH: usize = 32;
 /// `ni:///sha-256;{64 lower-case hex digits}?ver=CBV2.0`, SHA-256 of the UTF-8 [`prehash_string`].
 ///
 /// Identifier spelling (EPC URN or Digital Link), the offset `eventTime` is written in, list order and extension
-/// order do not change the hash; `recordTime`, `eventID` and `errorDeclaration` are not part of it.
+/// order do not change the hash; `recordTime`, `eventID`, `errorDeclaration`, `certificationInfo` and comments are not part of it.
 ///
 /// # Errors
 /// As [`prehash_string`].
@@ -465,8 +465,12 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 ///
 /// Values are canonicalised:
 /// - identifiers: GS1 keys as canonical Digital Links on `https://id.gs1.org` (finest key level only, an SGLN
-///   extension `0` dropped), GIDs as their EPC URN, national keys as their key text, other URIs trimmed;
-/// - CBV values as Web URIs (`https://ref.gs1.org/cbv/BizStep-shipping`);
+///   extension `0` dropped, values escaped as in an EPC URN: `!'()*+,:;=` literal), EPC patterns ending in `*`
+///   as the Digital Link of their class, Digital Links with short names (`/gtin/`), other hosts or a query
+///   string canonicalised, GIDs as their EPC URN, national keys as their key text, other URIs trimmed;
+/// - CBV values as Web URIs (`https://ref.gs1.org/cbv/BizStep-shipping`); sensor types and exceptions on
+///   `https://ref.gs1.org/voc/`, bare sensor components as `https://ref.gs1.org/cbv/Comp-…`; the standard CURIEs
+///   `cbv:`, `epcis:`, `gs1:` expanded;
 /// - times in UTC with exactly 3 fraction digits. Sub-millisecond parts are rounded like the reference
 ///   implementation: digits beyond microseconds are dropped, then the microseconds are rounded half-to-even to
 ///   milliseconds (`.1425` → `.142`, `.1435` → `.144`). Where the reference fails on a value that rounds up to
@@ -480,12 +484,13 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 /// Lists are sorted by the byte value of their serialised children; typed entries (business transactions,
 /// sources, destinations) emit `type=` before the value. Extensions are written `{namespace}localName=value`
 /// and sorted; nested members follow their parent's name, sorted; an array contributes one entry per element;
-/// `null` and empty values contribute the bare name. Extensions inside `readPoint`, `bizLocation` and sensor
-/// elements come at the end of that parent. tracecode's [`super::Who`] fields are event-level extensions in the
-/// namespace [`WHO_NAMESPACE`]: `responsibleParty`, `operator`, `device`.
+/// `null` and empty values contribute the bare name; comments (`rdfs:comment`) are left out. Extensions inside
+/// `readPoint`, `bizLocation` and sensor elements come at the end of that parent or, by default, after `ilmd`
+/// under their parents' names ([`HashProfile::inline_extensions`]). tracecode's [`super::Who`] fields are
+/// event-level extensions in the namespace [`WHO_NAMESPACE`]: `responsibleParty`, `operator`, `device`.
 ///
 /// `recordTime`, `eventID` and `errorDeclaration` are excluded, so re-capture and error declaration keep the
-/// hash. A sensor report's `bizRules`, absent from the reference's property table, is emitted after
+/// hash; so is `certificationInfo` unless the profile includes it. A sensor report's `bizRules`, absent from the reference's property table, is emitted after
 /// `coordinateReferenceSystem`.
 ///
 /// # Errors
