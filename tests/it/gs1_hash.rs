@@ -25,6 +25,8 @@ use tracecode::event::epcis_json::{Mode, import};
 ///   while a document that declares `cbvmda` itself gets `{urn:epcglobal:cbv:mda:}` (epcisDocWithVariousEventTypes).
 /// - a sensor report `type` written as a CURIE of a user prefix (`example:someSensorProperty`): the reference
 ///   keeps the CURIE, the importer expands it (as JSON-LD and the standard's text do).
+/// - remote draft contexts, which tracecode does not fetch: they bind `gs1:` to `https://ref.gs1.org/voc/`
+///   and leave the members of a `gs1:masterDataAvailableFor` object unexpanded.
 ///
 /// [`Event`]: tracecode::event::Event
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
@@ -33,6 +35,7 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "TransformationEventWithUserExtensions.json",
         "cbvmda namespace of the reference's bundled context; sensor type kept as a user CURIE",
     ),
+    ("masterDataAvailableForIncludingGS1DEWebVoc.jsonld", "remote draft contexts (gs1: on ref.gs1.org/voc/)"),
 ];
 
 /// Where two strings first differ, with some context either side.
