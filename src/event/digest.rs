@@ -331,6 +331,7 @@ pub enum PropertyOrder {
 /// two profiles give different hashes for events that use the fields they treat differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[expect(clippy::struct_excessive_bools, reason = "independent switches of a rule set, each one documented difference")]
 pub struct HashProfile {
     /// Order of the tail fields.
     pub order: PropertyOrder,
@@ -346,17 +347,22 @@ pub struct HashProfile {
     /// Whether sensor elements are wrapped in a `sensorElementList` container name (the reference's `CBV2.1`
     /// rules and its earlier versions) or emitted as bare `sensorElement…` entries (its `CBV2.0` rules).
     pub sensor_element_list: bool,
+    /// Whether `epcList` comes before `parentID` (the reference's current rules:
+    /// TransactionEvent_all_possible_fields) or after it, as the CBV 2.0 property table orders them. Only a
+    /// TransactionEvent has both.
+    pub epc_list_before_parent_id: bool,
 }
 
 impl HashProfile {
     /// The default: reproduces the hashes of the GS1 reference implementation (`epcis-event-hash-generator`,
-    /// its `CBV2.0` rules), `ver=CBV2.0`: documented order, no `certificationInfo`, nested extensions appended,
-    /// no `sensorElementList` container name.
+    /// its `CBV2.0` rules), `ver=CBV2.0`: documented order except `epcList` before `parentID`, no
+    /// `certificationInfo`, nested extensions appended, no `sensorElementList` container name.
     pub const REFERENCE_CBV20: Self = Self {
         order: PropertyOrder::Documented,
         certification_info: false,
         inline_extensions: false,
         sensor_element_list: false,
+        epc_list_before_parent_id: true,
     };
     /// The documented CBV 2.0 property table with nested extensions inside their parent and `certificationInfo`
     /// hashed, `ver=CBV2.0` (this crate's `documented-cbv2.0` rules before the reference's rework).
@@ -365,6 +371,7 @@ impl HashProfile {
         certification_info: true,
         inline_extensions: true,
         sensor_element_list: true,
+        epc_list_before_parent_id: false,
     };
     /// The rules of earlier versions of the reference implementation (this crate's default before it followed
     /// the reference's rework): sorted tail, `certificationInfo` hashed, nested extensions inside their parent,
@@ -374,6 +381,7 @@ impl HashProfile {
         certification_info: true,
         inline_extensions: true,
         sensor_element_list: true,
+        epc_list_before_parent_id: false,
     };
 
     /// The same profile with `certificationInfo` included or left out.
@@ -398,23 +406,27 @@ impl HashProfile {
     /// assert_eq!(HashProfile::DOCUMENTED_CBV20.with_certification_info(false).name(), "documented-cbv2.0-no-certinfo");
     /// ```
     pub fn name(&self) -> String {
-        let base = match (self.order, self.inline_extensions, self.sensor_element_list) {
-            (PropertyOrder::Documented, false, false) => {
-                return format!("reference-cbv2.0-v2{}", if self.certification_info { "-certinfo" } else { "" });
+        let cert = self.certification_info;
+        let layout = (self.order, self.inline_extensions, self.sensor_element_list, self.epc_list_before_parent_id);
+        match layout {
+            (PropertyOrder::Documented, false, false, true) => {
+                format!("reference-cbv2.0-v2{}", if cert { "-certinfo" } else { "" })
             }
-            (PropertyOrder::Documented, true, true) => "documented-cbv2.0",
-            (PropertyOrder::SortedTail, true, true) => "reference-cbv2.0",
-            (order, inline, list) => {
-                return format!(
-                    "{}-cbv2.0{}{}{}",
-                    if order == PropertyOrder::Documented { "documented" } else { "sorted-tail" },
-                    if self.certification_info { "-certinfo" } else { "-no-certinfo" },
-                    if inline { "-inline-ext" } else { "-appended-ext" },
-                    if list { "-sensor-list" } else { "-bare-sensor" },
-                );
+            (PropertyOrder::Documented, true, true, false) => {
+                format!("documented-cbv2.0{}", if cert { "" } else { "-no-certinfo" })
             }
-        };
-        format!("{base}{}", if self.certification_info { "" } else { "-no-certinfo" })
+            (PropertyOrder::SortedTail, true, true, false) => {
+                format!("reference-cbv2.0{}", if cert { "" } else { "-no-certinfo" })
+            }
+            (order, inline, list, epc_first) => format!(
+                "{}-cbv2.0{}{}{}{}",
+                if order == PropertyOrder::Documented { "documented" } else { "sorted-tail" },
+                if cert { "-certinfo" } else { "-no-certinfo" },
+                if inline { "-inline-ext" } else { "-appended-ext" },
+                if list { "-sensor-list" } else { "-bare-sensor" },
+                if epc_first { "-epclist-first" } else { "" },
+            ),
+        }
     }
 }
 
@@ -510,6 +522,7 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 /// );
 /// # Ok::<(), tracecode::Error>(())
 /// ```
+#[expect(clippy::too_many_lines, reason = "one statement per event field, in canonical order")]
 pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Error> {
     let p = Prehasher { namespaces: &event.namespaces, inline: profile.inline_extensions };
     let mut out = String::with_capacity(512);
@@ -522,10 +535,18 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
         v.sort_unstable();
         out.extend(v.iter().map(String::as_str));
     }
-    if let Some(id) = &event.parent_id {
-        leaf(&mut out, "parentID", &id_text(id));
+    let parent = |out: &mut String| {
+        if let Some(id) = &event.parent_id {
+            leaf(out, "parentID", &id_text(id));
+        }
+    };
+    if profile.epc_list_before_parent_id {
+        epc_list(&mut out, "epcList", &event.epc_list);
+        parent(&mut out);
+    } else {
+        parent(&mut out);
+        epc_list(&mut out, "epcList", &event.epc_list);
     }
-    epc_list(&mut out, "epcList", &event.epc_list);
     epc_list(&mut out, "inputEPCList", &event.input_epc_list);
     epc_list(&mut out, "childEPCs", &event.child_epcs);
     quantity_list(&mut out, "quantityList", &event.quantity_list);
@@ -1439,6 +1460,23 @@ mod tests {
             "sensorReporttype=https://ref.gs1.org/voc/Angleexception=https://ref.gs1.org/voc/ALARM_CONDITION",
             "component=https://ref.gs1.org/cbv/Comp-latitude",
         )));
+    }
+
+    /// Rule: the reference writes `epcList` before `parentID` (TransactionEvent_all_possible_fields); the CBV 2.0
+    /// table and the other profiles the other way round.
+    #[test]
+    fn epc_list_before_parent_id() {
+        let mut e = Event::new(EventType::Transaction, Timestamp(0), TzOffset::UTC);
+        e.action = Some(Action::Add);
+        e.parent_id = Some(id("urn:epc:id:sscc:0614141.1234567890"));
+        e.epc_list = vec![id("urn:epc:id:sgtin:0614141.107346.2017")];
+        e.biz_transactions = vec![BizTransaction { kind: Some(BizTransactionType::Po), value: id("urn:example:po:1") }];
+        let epcs = "epcListepc=https://id.gs1.org/01/10614141073464/21/2017";
+        let parent = "parentID=https://id.gs1.org/00/106141412345678908";
+        let reference = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        assert!(reference.contains(&format!("+00:00{epcs}{parent}action=ADD")), "{reference}");
+        let documented = prehash_string(&e, &HashProfile::DOCUMENTED_CBV20).unwrap();
+        assert!(documented.contains(&format!("+00:00{parent}{epcs}action=ADD")), "{documented}");
     }
 
     /// An event combining every field whose place differs between the profiles.
