@@ -835,7 +835,7 @@ fn uri_text(u: &str) -> String {
     u.to_owned()
 }
 
-/// `urn:epc:idpat:SCHEME:…​.*` (only the last component a wildcard) as the Digital Link of its class: the
+/// `urn:epc:idpat:SCHEME:….*` (only the last component a wildcard) as the Digital Link of its class: the
 /// identifier with a placeholder serial `0`, converted, the serial taken off again. Schemes the reference
 /// converts: sgtin, upui → GTIN; itip → ITIP; grai, gdti, sgcn → the key without serial; cpi → CPID.
 fn idpat_text(u: &str) -> Option<String> {
