@@ -312,37 +312,77 @@ pub fn verify_chain_from(start: &Link, ids: &[EventId], links: &[Link]) -> Resul
 // GS1 canonical event hash (CBV 2.0 §8.9, events.md §7)
 // ------------------------------------------------------------------------------------------------------------
 
-/// Where the fields that the reference implementation does not order go (events.md §7.2).
+/// Where `bizTransactionList`, `sourceList`, `destinationList`, `sensorElementList` and `ilmd` go (events.md §7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PropertyOrder {
-    /// What the GS1 reference implementation (`epcis-event-hash-generator`) actually emits: after `bizLocation`
-    /// comes `sensorElementList`, then `bizTransactionList`, `sourceList`, `destinationList`, `ilmd` and the
-    /// event-level extensions as whole strings sorted by byte value — in effect `bizTransactionList,
-    /// destinationList, ilmd, sourceList, {extensions}`.
-    Reference,
-    /// The property table as CBV 2.0 documents it: `bizTransactionList, sourceList, destinationList,
-    /// sensorElementList, ilmd, {extensions}`.
+    /// The property table of CBV 2.0 §8.9: `bizTransactionList, sourceList, destinationList, sensorElementList,
+    /// ilmd, {extensions}`. The GS1 reference implementation emits this order since its CBV 2.0/2.1 rework.
     Documented,
+    /// What earlier versions of the reference implementation emitted: after `bizLocation` comes
+    /// `sensorElementList`, then `bizTransactionList`, `sourceList`, `destinationList`, `ilmd` and the
+    /// event-level extensions as whole strings sorted by byte value — in effect `bizTransactionList,
+    /// destinationList, ilmd, sourceList, {extensions}`. Kept to recompute hashes stored under
+    /// [`HashProfile::LEGACY_REFERENCE_CBV20`].
+    SortedTail,
 }
 
 /// A versioned set of pre-hash rules. Store the profile's [`name`](Self::name) next to every hash you keep:
-/// two profiles give different hashes for events that combine the fields they order differently.
+/// two profiles give different hashes for events that use the fields they treat differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[expect(clippy::struct_excessive_bools, reason = "independent switches of a rule set, each one documented difference")]
 pub struct HashProfile {
     /// Order of the tail fields.
     pub order: PropertyOrder,
-    /// Whether `certificationInfo` is hashed (the Python reference: yes, after `eventTimeZoneOffset`; OpenEPCIS:
-    /// no, events.md §7.4).
+    /// Whether `certificationInfo` is hashed, after `eventTimeZoneOffset` (the reference's `CBV2.0` rules and
+    /// OpenEPCIS: no; the reference's earlier versions: yes; events.md §7.4).
     pub certification_info: bool,
+    /// Whether extensions nested in `readPoint`, `bizLocation` and sensor elements are emitted inside their
+    /// parent (`readPointid=…{ns}gate=G7`, the reference's `CBV2.1` rules and its earlier versions) or, as the
+    /// reference's `CBV2.0` rules do, after everything else: each parent that has extensions repeats its name
+    /// and its children's names on the way down (`readPoint{ns}gate=G7`,
+    /// `sensorElementsensorMetadata{ns}x=…sensorReport{ns}y=…`), before the event-level extensions.
+    pub inline_extensions: bool,
+    /// Whether sensor elements are wrapped in a `sensorElementList` container name (the reference's `CBV2.1`
+    /// rules and its earlier versions) or emitted as bare `sensorElement…` entries (its `CBV2.0` rules).
+    pub sensor_element_list: bool,
+    /// Whether `epcList` comes before `parentID` (the reference's current rules:
+    /// TransactionEvent_all_possible_fields) or after it, as the CBV 2.0 property table orders them. Only a
+    /// TransactionEvent has both.
+    pub epc_list_before_parent_id: bool,
 }
 
 impl HashProfile {
-    /// The default: reproduces hashes of the GS1 reference implementation, `ver=CBV2.0`.
-    pub const REFERENCE_CBV20: Self = Self { order: PropertyOrder::Reference, certification_info: true };
-    /// The documented CBV 2.0 property table, `ver=CBV2.0`.
-    pub const DOCUMENTED_CBV20: Self = Self { order: PropertyOrder::Documented, certification_info: true };
+    /// The default: reproduces the hashes of the GS1 reference implementation (`epcis-event-hash-generator`,
+    /// its `CBV2.0` rules), `ver=CBV2.0`: documented order except `epcList` before `parentID`, no
+    /// `certificationInfo`, nested extensions appended, no `sensorElementList` container name.
+    pub const REFERENCE_CBV20: Self = Self {
+        order: PropertyOrder::Documented,
+        certification_info: false,
+        inline_extensions: false,
+        sensor_element_list: false,
+        epc_list_before_parent_id: true,
+    };
+    /// The documented CBV 2.0 property table with nested extensions inside their parent and `certificationInfo`
+    /// hashed, `ver=CBV2.0` (this crate's `documented-cbv2.0` rules before the reference's rework).
+    pub const DOCUMENTED_CBV20: Self = Self {
+        order: PropertyOrder::Documented,
+        certification_info: true,
+        inline_extensions: true,
+        sensor_element_list: true,
+        epc_list_before_parent_id: false,
+    };
+    /// The rules of earlier versions of the reference implementation (this crate's default before it followed
+    /// the reference's rework): sorted tail, `certificationInfo` hashed, nested extensions inside their parent,
+    /// a `sensorElementList` container. For recomputing hashes stored under the name `reference-cbv2.0`.
+    pub const LEGACY_REFERENCE_CBV20: Self = Self {
+        order: PropertyOrder::SortedTail,
+        certification_info: true,
+        inline_extensions: true,
+        sensor_element_list: true,
+        epc_list_before_parent_id: false,
+    };
 
     /// The same profile with `certificationInfo` included or left out.
     #[must_use]
@@ -355,13 +395,37 @@ impl HashProfile {
         "CBV2.0"
     }
 
-    /// A stable name of the rule set, for storing next to a hash.
-    pub const fn name(&self) -> &'static str {
-        match (self.order, self.certification_info) {
-            (PropertyOrder::Reference, true) => "reference-cbv2.0",
-            (PropertyOrder::Reference, false) => "reference-cbv2.0-no-certinfo",
-            (PropertyOrder::Documented, true) => "documented-cbv2.0",
-            (PropertyOrder::Documented, false) => "documented-cbv2.0-no-certinfo",
+    /// A stable name of the rule set, for storing next to a hash. The three named profiles keep their names
+    /// (`reference-cbv2.0-v2`, `documented-cbv2.0`, `reference-cbv2.0`); other combinations are named by their
+    /// switches.
+    ///
+    /// ```
+    /// use tracecode::event::digest::HashProfile;
+    /// assert_eq!(HashProfile::REFERENCE_CBV20.name(), "reference-cbv2.0-v2");
+    /// assert_eq!(HashProfile::LEGACY_REFERENCE_CBV20.name(), "reference-cbv2.0");
+    /// assert_eq!(HashProfile::DOCUMENTED_CBV20.with_certification_info(false).name(), "documented-cbv2.0-no-certinfo");
+    /// ```
+    pub fn name(&self) -> String {
+        let cert = self.certification_info;
+        let layout = (self.order, self.inline_extensions, self.sensor_element_list, self.epc_list_before_parent_id);
+        match layout {
+            (PropertyOrder::Documented, false, false, true) => {
+                format!("reference-cbv2.0-v2{}", if cert { "-certinfo" } else { "" })
+            }
+            (PropertyOrder::Documented, true, true, false) => {
+                format!("documented-cbv2.0{}", if cert { "" } else { "-no-certinfo" })
+            }
+            (PropertyOrder::SortedTail, true, true, false) => {
+                format!("reference-cbv2.0{}", if cert { "" } else { "-no-certinfo" })
+            }
+            (order, inline, list, epc_first) => format!(
+                "{}-cbv2.0{}{}{}{}",
+                if order == PropertyOrder::Documented { "documented" } else { "sorted-tail" },
+                if cert { "-certinfo" } else { "-no-certinfo" },
+                if inline { "-inline-ext" } else { "-appended-ext" },
+                if list { "-sensor-list" } else { "-bare-sensor" },
+                if epc_first { "-epclist-first" } else { "" },
+            ),
         }
     }
 }
@@ -380,7 +444,7 @@ pub const MAX_EXTENSION_DEPTH: usize = 32;
 /// `ni:///sha-256;{64 lower-case hex digits}?ver=CBV2.0`, SHA-256 of the UTF-8 [`prehash_string`].
 ///
 /// Identifier spelling (EPC URN or Digital Link), the offset `eventTime` is written in, list order and extension
-/// order do not change the hash; `recordTime`, `eventID` and `errorDeclaration` are not part of it.
+/// order do not change the hash; `recordTime`, `eventID`, `errorDeclaration`, `certificationInfo` and comments are not part of it.
 ///
 /// # Errors
 /// As [`prehash_string`].
@@ -413,8 +477,12 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 ///
 /// Values are canonicalised:
 /// - identifiers: GS1 keys as canonical Digital Links on `https://id.gs1.org` (finest key level only, an SGLN
-///   extension `0` dropped), GIDs as their EPC URN, national keys as their key text, other URIs trimmed;
-/// - CBV values as Web URIs (`https://ref.gs1.org/cbv/BizStep-shipping`);
+///   extension `0` dropped, values escaped as in an EPC URN: `!'()*+,:;=` literal), EPC patterns ending in `*`
+///   as the Digital Link of their class, Digital Links with short names (`/gtin/`), other hosts or a query
+///   string canonicalised, GIDs as their EPC URN, national keys as their key text, other URIs trimmed;
+/// - CBV values as Web URIs (`https://ref.gs1.org/cbv/BizStep-shipping`); sensor types and exceptions on
+///   `https://ref.gs1.org/voc/`, bare sensor components as `https://ref.gs1.org/cbv/Comp-…`; the standard CURIEs
+///   `cbv:`, `epcis:`, `gs1:` expanded;
 /// - times in UTC with exactly 3 fraction digits. Sub-millisecond parts are rounded like the reference
 ///   implementation: digits beyond microseconds are dropped, then the microseconds are rounded half-to-even to
 ///   milliseconds (`.1425` → `.142`, `.1435` → `.144`). Where the reference fails on a value that rounds up to
@@ -428,12 +496,13 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 /// Lists are sorted by the byte value of their serialised children; typed entries (business transactions,
 /// sources, destinations) emit `type=` before the value. Extensions are written `{namespace}localName=value`
 /// and sorted; nested members follow their parent's name, sorted; an array contributes one entry per element;
-/// `null` and empty values contribute the bare name. Extensions inside `readPoint`, `bizLocation` and sensor
-/// elements come at the end of that parent. tracecode's [`super::Who`] fields are event-level extensions in the
-/// namespace [`WHO_NAMESPACE`]: `responsibleParty`, `operator`, `device`.
+/// `null` and empty values contribute the bare name; comments (`rdfs:comment`) are left out. Extensions inside
+/// `readPoint`, `bizLocation` and sensor elements come at the end of that parent or, by default, after `ilmd`
+/// under their parents' names ([`HashProfile::inline_extensions`]). tracecode's [`super::Who`] fields are
+/// event-level extensions in the namespace [`WHO_NAMESPACE`]: `responsibleParty`, `operator`, `device`.
 ///
 /// `recordTime`, `eventID` and `errorDeclaration` are excluded, so re-capture and error declaration keep the
-/// hash. A sensor report's `bizRules`, absent from the reference's property table, is emitted after
+/// hash; so is `certificationInfo` unless the profile includes it. A sensor report's `bizRules`, absent from the reference's property table, is emitted after
 /// `coordinateReferenceSystem`.
 ///
 /// # Errors
@@ -453,8 +522,9 @@ pub fn gs1_event_hash_with(event: &Event, profile: &HashProfile) -> Result<Strin
 /// );
 /// # Ok::<(), tracecode::Error>(())
 /// ```
+#[expect(clippy::too_many_lines, reason = "one statement per event field, in canonical order")]
 pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Error> {
-    let p = Prehasher { namespaces: &event.namespaces };
+    let p = Prehasher { namespaces: &event.namespaces, inline: profile.inline_extensions };
     let mut out = String::with_capacity(512);
     leaf(&mut out, "eventType", event.kind.as_str().trim());
     leaf(&mut out, "eventTime", &time_text(event.event_time)?);
@@ -465,10 +535,18 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
         v.sort_unstable();
         out.extend(v.iter().map(String::as_str));
     }
-    if let Some(id) = &event.parent_id {
-        leaf(&mut out, "parentID", &id_text(id));
+    let parent = |out: &mut String| {
+        if let Some(id) = &event.parent_id {
+            leaf(out, "parentID", &id_text(id));
+        }
+    };
+    if profile.epc_list_before_parent_id {
+        epc_list(&mut out, "epcList", &event.epc_list);
+        parent(&mut out);
+    } else {
+        parent(&mut out);
+        epc_list(&mut out, "epcList", &event.epc_list);
     }
-    epc_list(&mut out, "epcList", &event.epc_list);
     epc_list(&mut out, "inputEPCList", &event.input_epc_list);
     epc_list(&mut out, "childEPCs", &event.child_epcs);
     quantity_list(&mut out, "quantityList", &event.quantity_list);
@@ -500,11 +578,15 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
             out.extend(set.iter().chain(&unset).map(String::as_str));
         }
     }
-    if let Some(rp) = &event.read_point {
-        out.push_str(&p.place("readPoint", rp)?);
-    }
-    if let Some(bl) = &event.biz_location {
-        out.push_str(&p.place("bizLocation", bl)?);
+    // Nested extensions the profile appends after everything else (CBV2.0 rules), in field order.
+    let mut appended = String::new();
+    for (name, place) in [("readPoint", &event.read_point), ("bizLocation", &event.biz_location)] {
+        if let Some(pl) = place {
+            out.push_str(&p.place(name, pl)?);
+            if !p.inline {
+                appended.push_str(&p.appended_place(name, pl)?);
+            }
+        }
     }
     let biz = typed_list(
         "bizTransactionList",
@@ -513,7 +595,10 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
     );
     let sources = typed_list("sourceList", "source", event.sources.iter().map(sd));
     let dests = typed_list("destinationList", "destination", event.destinations.iter().map(sd));
-    let sensors = p.sensor_list(&event.sensor_elements)?;
+    let sensors = p.sensor_list(&event.sensor_elements, profile.sensor_element_list)?;
+    if !p.inline {
+        appended.push_str(&p.appended_sensors(&event.sensor_elements)?);
+    }
     let ilmd = if event.ilmd.is_empty() {
         String::new()
     } else {
@@ -524,17 +609,18 @@ pub fn prehash_string(event: &Event, profile: &HashProfile) -> Result<String, Er
     let mut exts = p.extensions(&event.extensions, 0)?;
     exts.extend(who_extensions(event));
     match profile.order {
-        PropertyOrder::Reference => {
+        PropertyOrder::SortedTail => {
             out.push_str(&sensors);
-            // The reference's ordered pass does not consume these; its generic pass sorts them with the
+            // The reference's ordered pass did not consume these; its generic pass sorted them with the
             // top-level extensions as whole strings.
             let mut tail: Vec<String> = [biz, sources, dests, ilmd].into_iter().filter(|s| !s.is_empty()).collect();
             tail.extend(exts);
             tail.sort_unstable();
+            out.push_str(&appended);
             out.extend(tail.iter().map(String::as_str));
         }
         PropertyOrder::Documented => {
-            for s in [biz, sources, dests, sensors, ilmd] {
+            for s in [biz, sources, dests, sensors, ilmd, appended] {
                 out.push_str(&s);
             }
             exts.sort_unstable();
@@ -649,22 +735,133 @@ fn who_extensions(event: &Event) -> Vec<String> {
 /// Identifier text for hashing (§7.1 rule 8).
 fn id_text(id: &Id) -> String {
     match id {
-        Id::Uri(u) => u.trim().to_owned(),
-        Id::Key(_) => {
-            let mut t = id.to_uri(IdForm::DigitalLink);
-            // A GLN extension "0" means "no extension" (TDS §7.5; the reference drops it).
-            if t.starts_with("https://id.gs1.org/414/") && t.ends_with("/254/0") {
-                t.truncate(t.len().saturating_sub("/254/0".len()));
-            }
-            // Only the finest key level is hashed (rule 8 lists 01, 01+10, 01+21, 01+235 — never 22): drop a CPV.
-            if t.starts_with("https://id.gs1.org/01/")
-                && let Some(at) = t.find("/22/")
-            {
-                let end = t.get(at + 4..).and_then(|r| r.find('/')).map_or(t.len(), |e| at + 4 + e);
-                t.replace_range(at..end, "");
-            }
-            t
+        Id::Uri(u) => uri_text(u.trim()),
+        Id::Key(_) => key_text(id),
+    }
+}
+
+/// A GS1 key as the reference writes it: the canonical Digital Link on `https://id.gs1.org`, finest key level
+/// only, a GLN extension `0` dropped, and values escaped as in an EPC URN (only `"%&/<>?` and non-printable
+/// bytes; the reference copies an EPC URN's value text, so `!'()*+,:;=` stay literal: epclist_normalisation).
+fn key_text(id: &Id) -> String {
+    let mut t = id.to_uri(IdForm::DigitalLink);
+    // A GLN extension "0" means "no extension" (TDS §7.5; the reference drops it).
+    if t.starts_with("https://id.gs1.org/414/") && t.ends_with("/254/0") {
+        t.truncate(t.len().saturating_sub("/254/0".len()));
+    }
+    // Only the finest key level is hashed (rule 8 lists 01, 01+10, 01+21, 01+235 — never 22): drop a CPV.
+    if t.starts_with("https://id.gs1.org/01/")
+        && let Some(at) = t.find("/22/")
+    {
+        let end = t.get(at + 4..).and_then(|r| r.find('/')).map_or(t.len(), |e| at + 4 + e);
+        t.replace_range(at..end, "");
+    }
+    urn_escaping(&t)
+}
+
+/// Undoes the Digital Link escapes of characters an EPC URN writes literally. Safe on any escaped text: `%`
+/// itself is always escaped (`%25`), so a `%` here always starts an escape.
+fn urn_escaping(t: &str) -> String {
+    const LITERAL: &[(&str, char)] = &[
+        ("%21", '!'),
+        ("%27", '\''),
+        ("%28", '('),
+        ("%29", ')'),
+        ("%2A", '*'),
+        ("%2B", '+'),
+        ("%2C", ','),
+        ("%3A", ':'),
+        ("%3B", ';'),
+        ("%3D", '='),
+    ];
+    if !t.contains('%') {
+        return t.to_owned();
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(at) = rest.find('%') {
+        out.push_str(rest.get(..at).unwrap_or_default());
+        let esc = rest.get(at..at + 3).unwrap_or_default();
+        if let Some(&(_, c)) = LITERAL.iter().find(|(e, _)| e.eq_ignore_ascii_case(esc)) {
+            out.push(c);
+            rest = rest.get(at + 3..).unwrap_or_default();
+        } else {
+            out.push('%');
+            rest = rest.get(at + 1..).unwrap_or_default();
         }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Digital Link short names the reference rewrites to their AI before normalising (`/gtin/` → `/01/`).
+const DL_SHORT_NAMES: &[(&str, &str)] = &[
+    ("/gtin/", "/01/"),
+    ("/itip/", "/8006/"),
+    ("/cpid/", "/8010/"),
+    ("/gln/", "/414/"),
+    ("/party/", "/417/"),
+    ("/gsrnp/", "/8017/"),
+    ("/gsrn/", "/8018/"),
+    ("/gcn/", "/255/"),
+    ("/sscc/", "/00/"),
+    ("/gdti/", "/253/"),
+    ("/ginc/", "/401/"),
+    ("/gsin/", "/402/"),
+    ("/grai/", "/8003/"),
+    ("/giai/", "/8004/"),
+    ("/cpv/", "/22/"),
+    ("/lot/", "/10/"),
+    ("/ser/", "/21/"),
+];
+
+/// An identifier that did not read as a GS1 key: the class of an EPC pattern whose last component is `*`
+/// (epcisDocWithAllGS1Keys), or a Digital Link written with short names or a query string
+/// (epclist_normalisation), as the canonical Digital Link the reference makes of them; anything else as written.
+fn uri_text(u: &str) -> String {
+    if let Some(t) = idpat_text(u) {
+        return t;
+    }
+    let lower = u.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        let mut t = u.split(['?', '#']).next().unwrap_or(u).to_owned();
+        for (short, ai) in DL_SHORT_NAMES {
+            t = t.replace(short, ai);
+        }
+        if let Ok(id @ Id::Key(_)) = Id::parse(&t) {
+            return key_text(&id);
+        }
+    }
+    u.to_owned()
+}
+
+/// `urn:epc:idpat:SCHEME:….*` (only the last component a wildcard) as the Digital Link of its class: the
+/// identifier with a placeholder serial `0`, converted, the serial taken off again. Schemes the reference
+/// converts: sgtin, upui → GTIN; itip → ITIP; grai, gdti, sgcn → the key without serial; cpi → CPID.
+fn idpat_text(u: &str) -> Option<String> {
+    let rest = u.strip_prefix("urn:epc:idpat:")?;
+    let (scheme, fields) = rest.split_once(':')?;
+    let class = fields.strip_suffix(".*").filter(|c| !c.contains('*'))?;
+    let serial = match scheme {
+        "sgtin" | "itip" => "/21/0",
+        "upui" => "/235/0",
+        "cpi" => "/8011/0",
+        "grai" | "gdti" | "sgcn" => "0",
+        _ => return None,
+    };
+    let id = Id::parse(&format!("urn:epc:id:{scheme}:{class}.0")).ok().filter(|id| matches!(id, Id::Key(_)))?;
+    key_text(&id).strip_suffix(serial).map(str::to_owned)
+}
+
+/// A measurement type or exception as the reference writes it: a GS1 Web vocabulary term on
+/// `https://ref.gs1.org/voc/` (the importer expands `Temperature` on `https://gs1.org/voc/` and keeps
+/// `ALARM_CONDITION` bare; CertificationInfoAndSensorReportWithCRS).
+fn voc_text(s: &str) -> String {
+    let s = s.trim();
+    match s.strip_prefix("https://gs1.org/voc/") {
+        Some(term) => format!("https://ref.gs1.org/voc/{term}"),
+        None if !s.is_empty() && !s.contains(':') => format!("https://ref.gs1.org/voc/{s}"),
+        None => s.to_owned(),
     }
 }
 
@@ -677,10 +874,20 @@ const CBV_URNS: &[(&str, &str)] = &[
     ("urn:epcglobal:cbv:er:", "ER-"),
 ];
 
+/// The standard context's prefixes (`cbv:`, `epcis:`, `gs1:`) and what they expand to.
+const STANDARD_CURIES: &[(&str, &str)] =
+    &[("cbv:", CBV_WEB), ("epcis:", "https://ref.gs1.org/epcis/"), ("gs1:", "https://gs1.org/voc/")];
+
 /// Canonical form of a free-text value, as the reference canonicalises every value: trimmed, legacy CBV URN →
 /// Web URI, numeric text → canonical decimal, EPC URN / Digital Link → canonical Digital Link.
 fn canon_text(s: &str) -> String {
     let s = s.trim();
+    // CURIEs of the standard prefixes, expanded as the standard context does (epcisDocWithSensorComponent).
+    for (prefix, iri) in STANDARD_CURIES {
+        if let Some(rest) = s.strip_prefix(prefix).filter(|r| !r.is_empty() && !r.starts_with("//")) {
+            return canon_text(&format!("{iri}{rest}"));
+        }
+    }
     for (urn, web) in CBV_URNS {
         if let Some(rest) = s.strip_prefix(urn) {
             return format!("{CBV_WEB}{web}{rest}");
@@ -696,9 +903,9 @@ fn canon_text(s: &str) -> String {
     if (lower.starts_with("urn:epc:") || lower.starts_with("https://") || lower.starts_with("http://"))
         && let Ok(id @ Id::Key(_)) = Id::parse(s)
     {
-        return id_text(&id);
+        return key_text(&id);
     }
-    s.to_owned()
+    uri_text(s)
 }
 
 /// An instant in UTC with exactly 3 fraction digits, rounded like the reference (see [`prehash_string`]).
@@ -716,15 +923,27 @@ fn time_text(t: Timestamp) -> Result<String, Error> {
     Ok(Timestamp(rounded).to_rfc3339(TzOffset::UTC, 3))
 }
 
+/// A sensor component as the reference writes it: a bare CBV term as its Web URI (`latitude` →
+/// `https://ref.gs1.org/cbv/Comp-latitude`), anything else as a free-text value.
+fn component_text(s: &str) -> String {
+    let s = s.trim();
+    if !s.is_empty() && !s.contains(':') { format!("{CBV_WEB}Comp-{s}") } else { canon_text(s) }
+}
+
 /// `±hh:mm` (EPCIS never writes `Z` for `eventTimeZoneOffset`).
 fn offset_text(o: TzOffset) -> String {
     o.to_string()
 }
 
-/// State shared by the recursive parts: the event's declared namespaces, used to split extension names.
+/// State shared by the recursive parts: the event's declared namespaces, used to split extension names, and
+/// whether nested extensions are written inside their parent.
 struct Prehasher<'a> {
     namespaces: &'a [super::Namespace],
+    inline: bool,
 }
+
+/// Expanded names of comments, which the reference leaves out wherever they appear (`rdfs:comment`, `comment`).
+const COMMENTS: &[&str] = &["http://www.w3.org/2000/01/rdf-schema#comment", "rdfs:comment", "comment"];
 
 impl Prehasher<'_> {
     /// `{namespace}localName` for an expanded extension name: split after the longest declared namespace IRI
@@ -747,7 +966,7 @@ impl Prehasher<'_> {
     /// Every extension serialised (one string per extension, one per element of an array value), unsorted.
     fn extensions(&self, exts: &[Extension], depth: usize) -> Result<Vec<String>, Error> {
         let mut out = Vec::with_capacity(exts.len());
-        for e in exts {
+        for e in exts.iter().filter(|e| !COMMENTS.contains(&e.name.trim())) {
             let key = self.ext_name(&e.name);
             self.ext_value(&key, &e.value, depth, &mut out)?;
         }
@@ -789,13 +1008,15 @@ impl Prehasher<'_> {
         Ok(())
     }
 
-    /// Appends the sorted extensions of a parent at its end.
+    /// Appends the sorted extensions of a parent at its end, when the profile writes them inline.
     fn push_extensions(&self, out: &mut String, exts: &[Extension]) -> Result<(), Error> {
-        out.extend(self.sorted_extensions(exts, 0)?.iter().map(String::as_str));
+        if self.inline {
+            out.extend(self.sorted_extensions(exts, 0)?.iter().map(String::as_str));
+        }
         Ok(())
     }
 
-    /// `readPointid=…{ns}x=…`.
+    /// `readPointid=…{ns}x=…` (the extensions only when inline).
     fn place(&self, name: &str, p: &Place) -> Result<String, Error> {
         let mut s = String::from(name);
         leaf(&mut s, "id", &id_text(&p.id));
@@ -803,8 +1024,19 @@ impl Prehasher<'_> {
         Ok(if s.len() == name.len() { String::new() } else { s })
     }
 
-    /// `sensorElementListsensorElement…`, elements serialised then sorted.
-    fn sensor_list(&self, list: &[SensorElement]) -> Result<String, Error> {
+    /// `readPoint{ns}x=…` for the appended part: the parent's name, then its sorted extensions; nothing when it
+    /// has none.
+    fn appended_place(&self, name: &str, p: &Place) -> Result<String, Error> {
+        let exts = self.sorted_extensions(&p.extensions, 0)?;
+        Ok(if exts.is_empty() {
+            String::new()
+        } else {
+            std::iter::once(name).chain(exts.iter().map(String::as_str)).collect()
+        })
+    }
+
+    /// `sensorElementListsensorElement…` (or bare `sensorElement…` entries), elements serialised then sorted.
+    fn sensor_list(&self, list: &[SensorElement], wrapper: bool) -> Result<String, Error> {
         let mut v = Vec::with_capacity(list.len());
         for el in list {
             let mut s = String::from("sensorElement");
@@ -824,9 +1056,45 @@ impl Prehasher<'_> {
             return Ok(String::new());
         }
         v.sort_unstable();
-        let mut out = String::from("sensorElementList");
+        let mut out = String::from(if wrapper { "sensorElementList" } else { "" });
         out.extend(v.iter().map(String::as_str));
         Ok(out)
+    }
+
+    /// The appended extensions of sensor elements: per element that has any, `sensorElement`, then
+    /// `sensorMetadata{ns}…` and one `sensorReport{ns}…` per report that has extensions (sorted), then the
+    /// element's own; elements sorted.
+    fn appended_sensors(&self, list: &[SensorElement]) -> Result<String, Error> {
+        let named = |name: &str, exts: &[Extension]| -> Result<String, Error> {
+            let v = self.sorted_extensions(exts, 0)?;
+            Ok(if v.is_empty() {
+                String::new()
+            } else {
+                std::iter::once(name).chain(v.iter().map(String::as_str)).collect()
+            })
+        };
+        let mut v = Vec::new();
+        for el in list {
+            let mut s = String::from("sensorElement");
+            if let Some(m) = &el.metadata {
+                s.push_str(&named("sensorMetadata", &m.extensions)?);
+            }
+            let mut reports = Vec::new();
+            for r in &el.reports {
+                let t = named("sensorReport", &r.extensions)?;
+                if !t.is_empty() {
+                    reports.push(t);
+                }
+            }
+            reports.sort_unstable();
+            s.extend(reports.iter().map(String::as_str));
+            s.extend(self.sorted_extensions(&el.extensions, 0)?.iter().map(String::as_str));
+            if s.len() > "sensorElement".len() {
+                v.push(s);
+            }
+        }
+        v.sort_unstable();
+        Ok(v.concat())
     }
 
     /// `sensorMetadata` fields in the reference order, then its extensions.
@@ -856,7 +1124,7 @@ impl Prehasher<'_> {
     /// `sensorReport` fields in the reference order, then its extensions.
     fn report(&self, r: &SensorReport) -> Result<String, Error> {
         let mut s = String::from("sensorReport");
-        let text = |s: &mut String, k: &str, v: &Option<Box<str>>| {
+        let text = |s: &mut String, k: &str, v: Option<&str>| {
             if let Some(v) = v {
                 leaf(s, k, &canon_text(v));
             }
@@ -866,34 +1134,34 @@ impl Prehasher<'_> {
                 leaf(s, k, v.as_str());
             }
         };
-        text(&mut s, "type", &r.kind);
-        text(&mut s, "exception", &r.exception);
-        text(&mut s, "deviceID", &r.device_id);
-        text(&mut s, "deviceMetadata", &r.device_metadata);
-        text(&mut s, "rawData", &r.raw_data);
-        text(&mut s, "dataProcessingMethod", &r.data_processing_method);
+        text(&mut s, "type", r.kind.as_deref().map(voc_text).as_deref());
+        text(&mut s, "exception", r.exception.as_deref().map(voc_text).as_deref());
+        text(&mut s, "deviceID", r.device_id.as_deref());
+        text(&mut s, "deviceMetadata", r.device_metadata.as_deref());
+        text(&mut s, "rawData", r.raw_data.as_deref());
+        text(&mut s, "dataProcessingMethod", r.data_processing_method.as_deref());
         if let Some(t) = r.time {
             leaf(&mut s, "time", &time_text(t)?);
         }
-        text(&mut s, "microorganism", &r.microorganism);
-        text(&mut s, "chemicalSubstance", &r.chemical_substance);
+        text(&mut s, "microorganism", r.microorganism.as_deref());
+        text(&mut s, "chemicalSubstance", r.chemical_substance.as_deref());
         num(&mut s, "value", &r.value);
-        text(&mut s, "component", &r.component);
-        text(&mut s, "stringValue", &r.string_value);
+        text(&mut s, "component", r.component.as_deref().map(component_text).as_deref());
+        text(&mut s, "stringValue", r.string_value.as_deref());
         if let Some(b) = r.boolean_value {
             leaf(&mut s, "booleanValue", if b { "true" } else { "false" });
         }
-        text(&mut s, "hexBinaryValue", &r.hex_binary_value);
-        text(&mut s, "uriValue", &r.uri_value);
+        text(&mut s, "hexBinaryValue", r.hex_binary_value.as_deref());
+        text(&mut s, "uriValue", r.uri_value.as_deref());
         num(&mut s, "minValue", &r.min_value);
         num(&mut s, "maxValue", &r.max_value);
         num(&mut s, "meanValue", &r.mean_value);
         num(&mut s, "sDev", &r.s_dev);
         num(&mut s, "percRank", &r.perc_rank);
         num(&mut s, "percValue", &r.perc_value);
-        text(&mut s, "uom", &r.uom);
-        text(&mut s, "coordinateReferenceSystem", &r.coordinate_reference_system);
-        text(&mut s, "bizRules", &r.biz_rules);
+        text(&mut s, "uom", r.uom.as_deref());
+        text(&mut s, "coordinateReferenceSystem", r.coordinate_reference_system.as_deref());
+        text(&mut s, "bizRules", r.biz_rules.as_deref());
         self.push_extensions(&mut s, &r.extensions)?;
         Ok(s)
     }
@@ -1015,13 +1283,19 @@ mod tests {
             "urn:epc:id:sgln:0614141.07346.1234",
         );
         e.certification_info = vec!["https://cert.example.com/b".into(), " https://cert.example.com/a ".into()];
-        let with = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        // The reference's CBV2.0 rules leave it out (ObjectEvent_all_possible_fields, TimeStampRoundOff).
+        assert!(!prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap().contains("certificationInfo"));
+        let with = prehash_string(&e, &HashProfile::REFERENCE_CBV20.with_certification_info(true)).unwrap();
         assert!(with.contains(
             "eventTimeZoneOffset=-06:00certificationInfo=https://cert.example.com/acertificationInfo=https://cert.example.com/bepcList"
         ));
-        let without = prehash_string(&e, &HashProfile::REFERENCE_CBV20.with_certification_info(false)).unwrap();
+        let without = prehash_string(&e, &HashProfile::LEGACY_REFERENCE_CBV20.with_certification_info(false)).unwrap();
         assert!(!without.contains("certificationInfo"));
-        assert_eq!(HashProfile::REFERENCE_CBV20.with_certification_info(false).name(), "reference-cbv2.0-no-certinfo");
+        assert_eq!(
+            HashProfile::LEGACY_REFERENCE_CBV20.with_certification_info(false).name(),
+            "reference-cbv2.0-no-certinfo"
+        );
+        assert_eq!(HashProfile::REFERENCE_CBV20.with_certification_info(true).name(), "reference-cbv2.0-v2-certinfo");
         assert_eq!(HashProfile::default(), HashProfile::REFERENCE_CBV20);
     }
 
@@ -1068,6 +1342,141 @@ mod tests {
         assert_eq!(canon_text("urn:epc:id:sgtin:0614141.107346.2017"), "https://id.gs1.org/01/10614141073464/21/2017");
         assert_eq!(canon_text("https://example.com/page"), "https://example.com/page");
         assert_eq!(canon_text("ABC"), "ABC");
+    }
+
+    /// A bare ObjectEvent at 1970-01-01T00:00Z with the given epcList, for the identifier rules.
+    fn with_epcs(epcs: &[Id]) -> String {
+        let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        e.action = Some(Action::Observe);
+        e.epc_list = epcs.to_vec();
+        let s = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        let head = "eventType=ObjectEventeventTime=1970-01-01T00:00:00.000ZeventTimeZoneOffset=+00:00epcList";
+        s.strip_prefix(head).and_then(|r| r.strip_suffix("action=OBSERVE")).unwrap().to_owned()
+    }
+
+    /// Rule: an EPC pattern whose last component is `*` hashes as the Digital Link of its class
+    /// (epcisDocWithAllGS1Keys, epcisDocWithXMLstartTagAndErrorDeclaration: `urn:epc:idpat:grai:4012345.66666.*`
+    /// → `https://id.gs1.org/8003/04012345666663`); other patterns stay as written.
+    #[test]
+    fn id_patterns_hash_as_their_class() {
+        let pat = |s: &str| id_text(&Id::Uri(s.into()));
+        assert_eq!(pat("urn:epc:idpat:sgtin:4054739.099914.*"), "https://id.gs1.org/01/04054739999148");
+        assert_eq!(pat("urn:epc:idpat:grai:4012345.66666.*"), "https://id.gs1.org/8003/04012345666663");
+        assert_eq!(pat("urn:epc:idpat:gdti:4012345.55555.*"), "https://id.gs1.org/253/4012345555554");
+        assert_eq!(pat("urn:epc:idpat:sgcn:4012345.99999.*"), "https://id.gs1.org/255/4012345999990");
+        assert_eq!(pat("urn:epc:idpat:cpi:4012345.ABC.*"), "https://id.gs1.org/8010/4012345ABC");
+        assert_eq!(pat("urn:epc:idpat:itip:4012345.012345.01.02.*"), "https://id.gs1.org/8006/040123451234560102");
+        assert_eq!(pat("urn:epc:idpat:upui:4012345.012345.*"), "https://id.gs1.org/01/04012345123456");
+        assert_eq!(pat("urn:epc:idpat:sgtin:4054739.*.*"), "urn:epc:idpat:sgtin:4054739.*.*");
+        assert_eq!(pat("urn:epc:idpat:sscc:4054739.*"), "urn:epc:idpat:sscc:4054739.*");
+        let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        e.action = Some(Action::Observe);
+        e.quantity_list =
+            vec![Quantity { class: Id::Uri("urn:epc:idpat:sgtin:4012345.066666.*".into()), quantity: None, uom: None }];
+        assert!(
+            prehash_string(&e, &HashProfile::REFERENCE_CBV20)
+                .unwrap()
+                .contains("quantityListquantityElementepcClass=https://id.gs1.org/01/04012345666663action=")
+        );
+    }
+
+    /// Rule: a GS1 key's values are escaped as in an EPC URN — `!'()*+,:;=` literal, `"%&/<>?` escaped
+    /// (epclist_normalisation: `urn:epc:id:sgtin:0614141.812345.6789%2F%26%25%22!%3F()`).
+    #[test]
+    fn key_values_keep_urn_escaping() {
+        assert_eq!(
+            with_epcs(&[id("urn:epc:id:sgtin:0614141.812345.6789%2F%26%25%22!%3F()")]),
+            "epc=https://id.gs1.org/01/80614141123458/21/6789%2F%26%25%22!%3F()"
+        );
+        assert_eq!(
+            with_epcs(&[id("urn:epc:id:upui:1234567.098765.51qIgY)%3C%26Jp3*j7'SDB")]),
+            "epc=https://id.gs1.org/01/01234567987651/235/51qIgY)%3C%26Jp3*j7'SDB"
+        );
+        assert_eq!(urn_escaping("a%2a%2B%25%21%2"), "a*+%25!%2");
+    }
+
+    /// Rule: a Digital Link with short names (`/gtin/`, `/ser/`), another host or a query string hashes as its
+    /// canonical Digital Link (epclist_normalisation: `https://example.com/gtin/09780345418913/21/765tz?abc=211121`).
+    #[test]
+    fn digital_link_short_names_and_queries() {
+        assert_eq!(
+            with_epcs(&[
+                Id::Uri("https://example.com/gtin/09780345418913/21/765tz?abc=211121".into()),
+                Id::Uri("https://id.gs1.org/gtin/09780345418913".into()),
+            ]),
+            "epc=https://id.gs1.org/01/09780345418913epc=https://id.gs1.org/01/09780345418913/21/765tz"
+        );
+        assert_eq!(uri_text("https://example.com/page?x=1"), "https://example.com/page?x=1");
+        assert_eq!(uri_text("geo:50.9,6.9"), "geo:50.9,6.9");
+    }
+
+    /// Rule: comments (`rdfs:comment`) are not hashed (epcisDocHavingEventWithComment: the pre-hash equals the
+    /// same event's without the comment).
+    #[test]
+    fn comments_are_ignored() {
+        let base = worked(
+            "2005-04-03T20:33:31.116-06:00",
+            &["urn:epc:id:sgtin:0614141.107346.2017"],
+            "urn:epc:id:sgln:0614141.07346.1234",
+        );
+        let mut e = base.clone();
+        e.extensions = vec![Extension {
+            name: "http://www.w3.org/2000/01/rdf-schema#comment".into(),
+            value: text("An ObjectEvent may be used for reporting an observation"),
+        }];
+        assert_eq!(gs1_event_hash(&e).unwrap(), gs1_event_hash(&base).unwrap());
+        e.extensions.push(ext("note", text("kept")));
+        assert!(
+            prehash_string(&e, &HashProfile::REFERENCE_CBV20)
+                .unwrap()
+                .ends_with("{https://ns.example.com/epcis/}note=kept")
+        );
+    }
+
+    /// Rule: measurement types, exceptions and components as Web vocabulary URIs, standard CURIEs expanded
+    /// (CertificationInfoAndSensorReportWithCRS: `Dimensionless`, `ALARM_CONDITION`; epcisDocWithSensorComponent:
+    /// `cbv:Comp-latitude`).
+    #[test]
+    fn sensor_vocabulary_terms() {
+        let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        e.action = Some(Action::Observe);
+        e.epc_list = vec![id("urn:epc:id:sgtin:0614141.107346.1")];
+        e.sensor_elements = vec![SensorElement {
+            metadata: None,
+            reports: vec![
+                SensorReport {
+                    kind: Some("https://gs1.org/voc/Angle".into()),
+                    exception: Some("ALARM_CONDITION".into()),
+                    component: Some("cbv:Comp-latitude".into()),
+                    ..SensorReport::default()
+                },
+                SensorReport { component: Some("longitude".into()), ..SensorReport::default() },
+            ],
+            extensions: Vec::new(),
+        }];
+        let s = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        assert!(s.ends_with(concat!(
+            "action=OBSERVEsensorElementsensorReportcomponent=https://ref.gs1.org/cbv/Comp-longitude",
+            "sensorReporttype=https://ref.gs1.org/voc/Angleexception=https://ref.gs1.org/voc/ALARM_CONDITION",
+            "component=https://ref.gs1.org/cbv/Comp-latitude",
+        )));
+    }
+
+    /// Rule: the reference writes `epcList` before `parentID` (TransactionEvent_all_possible_fields); the CBV 2.0
+    /// table and the other profiles the other way round.
+    #[test]
+    fn epc_list_before_parent_id() {
+        let mut e = Event::new(EventType::Transaction, Timestamp(0), TzOffset::UTC);
+        e.action = Some(Action::Add);
+        e.parent_id = Some(id("urn:epc:id:sscc:0614141.1234567890"));
+        e.epc_list = vec![id("urn:epc:id:sgtin:0614141.107346.2017")];
+        e.biz_transactions = vec![BizTransaction { kind: Some(BizTransactionType::Po), value: id("urn:example:po:1") }];
+        let epcs = "epcListepc=https://id.gs1.org/01/10614141073464/21/2017";
+        let parent = "parentID=https://id.gs1.org/00/106141412345678908";
+        let reference = prehash_string(&e, &HashProfile::REFERENCE_CBV20).unwrap();
+        assert!(reference.contains(&format!("+00:00{epcs}{parent}action=ADD")), "{reference}");
+        let documented = prehash_string(&e, &HashProfile::DOCUMENTED_CBV20).unwrap();
+        assert!(documented.contains(&format!("+00:00{parent}{epcs}action=ADD")), "{documented}");
     }
 
     /// An event combining every field whose place differs between the profiles.
@@ -1140,8 +1549,8 @@ mod tests {
     );
     const SENSORS: &str = concat!(
         "sensorElementListsensorElementsensorMetadatatime=2024-05-01T00:00:00.000ZdeviceID=urn:example:dev:1",
-        "sensorReporttype=https://gs1.org/voc/RelativeHumidityvalue=12.1booleanValue=falseuom=A93",
-        "sensorReporttype=https://gs1.org/voc/Temperaturevalue=26uom=CEL",
+        "sensorReporttype=https://ref.gs1.org/voc/RelativeHumidityvalue=12.1booleanValue=falseuom=A93",
+        "sensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=26uom=CEL",
         "{https://ns.example.com/epcis/}calibrated=true",
     );
     const BIZ: &str = concat!(
@@ -1163,9 +1572,30 @@ mod tests {
     );
 
     #[test]
-    fn reference_tail_order() {
-        let got = prehash_string(&combined(), &HashProfile::REFERENCE_CBV20).unwrap();
+    fn legacy_reference_tail_order() {
+        let got = prehash_string(&combined(), &HashProfile::LEGACY_REFERENCE_CBV20).unwrap();
         let want = [HEAD, SENSORS, BIZ, DESTS, ILMD, SOURCES, EXTS].concat();
+        assert_eq!(got, want);
+    }
+
+    /// The reference's CBV2.0 rules on the same event: documented order, nested extensions appended after `ilmd`
+    /// under their parents' names (ReferenceEventHashAlgorithm3: `readPoint{ns}myField1=AB-12`;
+    /// CertificationInfoAndSensorReportWithCRS: `sensorElementsensorMetadata…sensorReport…`), no
+    /// `sensorElementList` container (cbv_version's CBV2.0 profile).
+    #[test]
+    fn reference_appends_nested_extensions() {
+        let got = prehash_string(&combined(), &HashProfile::REFERENCE_CBV20).unwrap();
+        let head = HEAD.replace("{https://ns.example.com/epcis/}gate=G7", "");
+        let sensors = concat!(
+            "sensorElementsensorMetadatatime=2024-05-01T00:00:00.000ZdeviceID=urn:example:dev:1",
+            "sensorReporttype=https://ref.gs1.org/voc/RelativeHumidityvalue=12.1booleanValue=falseuom=A93",
+            "sensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=26uom=CEL",
+        );
+        let appended = concat!(
+            "readPoint{https://ns.example.com/epcis/}gate=G7",
+            "sensorElement{https://ns.example.com/epcis/}calibrated=true",
+        );
+        let want = [&head, BIZ, SOURCES, DESTS, sensors, ILMD, appended, EXTS].concat();
         assert_eq!(got, want);
     }
 

@@ -1,6 +1,8 @@
 //! Integration tests, through the crate's public API (and, where a test must damage or inspect stored bytes,
 //! the hidden `testing` hooks; modules say which features they need):
 //! - `conformance`: the vectors of `tests/data/conformance/*.tsv` (written from codes.md's worked examples);
+//! - `gs1_hash`: the GS1 event hash against the reference implementation's examples, when
+//!   `TRACECODE_HASH_EXAMPLES` names a copy of them (docs/HASHING.md);
 //! - `identity`: property tests that every spelling of one item gives one key, and key order;
 //! - `fuzz_oracles`: the fuzz targets' round-trip oracles over the conformance corpus and its mutations;
 //! - `epcis`: EPCIS 2.0 JSON-LD import/export, round trips through frames, the `tracecode epcis` commands;
@@ -52,6 +54,8 @@ mod epcis;
 #[cfg(test)]
 #[cfg(feature = "testing")]
 mod fuzz_oracles;
+#[cfg(test)]
+mod gs1_hash;
 #[cfg(test)]
 mod identity;
 #[cfg(test)]
