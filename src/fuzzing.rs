@@ -220,13 +220,17 @@ fn json_round_trip(e: &crate::event::Event) {
     assert_eq!(a, b, "JSON round trip of {j}");
     // And through the XML binding.
     let mut xml = Vec::new();
-    crate::event::epcis_xml::export_xml(
+    match crate::event::epcis_xml::export_xml(
         std::slice::from_ref(e),
         crate::event::epcis_xml::XmlVersion::V2_0,
         &ExportOptions::default(),
         &mut xml,
-    )
-    .unwrap_or_else(|err| panic!("an accepted event does not export to XML: {err}"));
+    ) {
+        Ok(()) => {}
+        // A name XML cannot write (JSON-LD allows any string as a member name or prefix) is refused by name.
+        Err(err) if err.kind() == crate::ErrorKind::Unsupported && err.message().contains("XML name") => return,
+        Err(err) => panic!("an accepted event does not export to XML: {err}"),
+    }
     let mut from_xml = Vec::new();
     crate::event::epcis_xml::read_events(xml.as_slice(), crate::event::epcis_json::ReadOptions::default(), |_, r| {
         from_xml.push(r);
@@ -238,7 +242,30 @@ fn json_round_trip(e: &crate::event::Event) {
     };
     let mut x = x.clone();
     x.namespaces.clear();
-    assert_eq!(a, x, "XML round trip of {}", String::from_utf8_lossy(&xml));
+    if a != x {
+        // XML has no array marker: a one-element array in an extension comes back as its element. Equal up to
+        // that (compared in the JSON form, every one-element array collapsed on both sides).
+        let opts = ExportOptions::default();
+        assert_eq!(
+            collapse(&epcis_json::event_to_json(&a, &opts)),
+            collapse(&epcis_json::event_to_json(&x, &opts)),
+            "XML round trip of {}",
+            String::from_utf8_lossy(&xml)
+        );
+    }
+}
+
+/// `v` with every one-element array replaced by its element, and `@context` dropped.
+fn collapse(v: &crate::event::epcis_json::Json) -> crate::event::epcis_json::Json {
+    use crate::event::epcis_json::Json;
+    match v {
+        Json::Array(a) if a.len() == 1 => a.first().map_or(Json::Null, collapse),
+        Json::Array(a) => Json::Array(a.iter().map(collapse).collect()),
+        Json::Object(m) => {
+            Json::Object(m.iter().filter(|(k, _)| &**k != "@context").map(|(k, v)| (k.clone(), collapse(v))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 /// Oracle for EPCIS XML: the reader never panics and bounds its work; every event it accepts survives the JSON

@@ -45,8 +45,9 @@ impl Element {
     }
 
     /// Sets the member names of user extension elements and attributes in the tree: `prefix:name` where
-    /// `usable(prefix)` (the event's context declares it, to the same IRI), the expanded IRI otherwise.
-    pub(super) fn assign_keys(&mut self, usable: &dyn Fn(&str) -> bool) {
+    /// `usable(prefix, namespace)` (the event's context binds the prefix to that namespace), the expanded IRI
+    /// otherwise.
+    pub(super) fn assign_keys(&mut self, usable: &dyn Fn(&str, &str) -> bool) {
         self.key = qualified(self.ns.as_deref(), self.prefix.as_deref(), &self.name, usable).into();
         for a in &mut self.attrs {
             a.key = qualified(a.ns.as_deref(), a.prefix.as_deref(), &a.name, usable).into();
@@ -75,11 +76,13 @@ pub(super) struct Attr {
 
 /// `prefix:name` when the prefix is usable, else the namespace IRI followed by the name (the bare name when
 /// unqualified).
-fn qualified(ns: Option<&str>, prefix: Option<&str>, name: &str, usable: &dyn Fn(&str) -> bool) -> String {
+fn qualified(ns: Option<&str>, prefix: Option<&str>, name: &str, usable: &dyn Fn(&str, &str) -> bool) -> String {
     match (ns, prefix) {
         // The XML binding's master-data namespace has no trailing colon; the JSON context's `cbvmda` has one.
         (Some("urn:epcglobal:cbv:mda" | "urn:epcglobal:cbv:mda:"), _) => format!("cbvmda:{name}"),
-        (Some(_), Some(p)) if usable(p) => format!("{p}:{name}"),
+        // The prefix as written, when the event's context binds it to this very namespace (an inner element may
+        // rebind a prefix the context has for another).
+        (Some(ns), Some(p)) if usable(p, ns) => format!("{p}:{name}"),
         (Some(ns), _) => format!("{ns}{name}"),
         (None, _) => name.to_owned(),
     }

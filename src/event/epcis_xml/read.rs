@@ -188,7 +188,10 @@ pub fn read_events<R: BufRead>(
                 if path.len() >= MAX_DEPTH {
                     return Err(fault(&rd, at, ErrorKind::Length, format!("elements nest deeper than {MAX_DEPTH}")));
                 }
-                let is_event = EVENT_TYPES.contains(&&*name) && ns.as_deref().is_none_or(|n| EPCIS_NS.contains(&n));
+                let standard_ns = ns.as_deref().is_none_or(|n| EPCIS_NS.contains(&n));
+                // An element of another namespace directly in the event list is an extension event type.
+                let in_event_list = path.last().is_some_and(|(p, _)| &**p == "EventList");
+                let is_event = (EVENT_TYPES.contains(&&*name) && standard_ns) || (in_event_list && !standard_ns);
                 if is_event {
                     let location = format!("{}/{name}[{n}]", location(&path));
                     let bindings: Vec<(String, String)> = scopes.iter().flatten().cloned().collect();
@@ -335,7 +338,9 @@ fn event_context(el: &mut Element, bindings: Vec<(String, String)>, cache: &mut 
         *cache = Some(ContextCache { bindings, ctx, usable });
     }
     let Some(c) = cache.as_ref() else { return Context::new() };
-    el.assign_keys(&|p: &str| c.usable.iter().any(|u| u == p));
+    el.assign_keys(&|p: &str, ns: &str| {
+        c.usable.iter().any(|u| u == p) && c.ctx.declared().iter().any(|n| &*n.prefix == p && &*n.iri == ns)
+    });
     c.ctx.clone()
 }
 

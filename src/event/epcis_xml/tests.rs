@@ -294,3 +294,25 @@ fn shared_documents_round_trip_through_xml() {
     }
     eprintln!("{events_seen} events round-tripped; {v12_refused} not representable in 1.2");
 }
+
+/// An extension event type (an IRI) is an element of its namespace in 2.0 XML and comes back; 1.2 refuses it;
+/// a member name XML cannot write is refused by name.
+#[test]
+fn extension_event_types_and_unwritable_names() {
+    use crate::event::epcis_json::ExportOptions;
+    let json = r#"{"type": "https://ns.example.com/epcis/ShipNoticeEvent", "eventTime": "2024-05-01T08:00:00Z",
+      "eventTimeZoneOffset": "+00:00"}"#;
+    let events: Vec<Event> = json_events(json.as_bytes()).into_iter().map(Result::unwrap).collect();
+    let mut xml = Vec::new();
+    export_xml(&events, XmlVersion::V2_0, &ExportOptions::default(), &mut xml).unwrap();
+    let back: Vec<Event> = xml_events(&xml).unwrap().into_iter().map(Result::unwrap).collect();
+    assert_eq!(back, events, "{}", String::from_utf8_lossy(&xml));
+    let e = export_xml(&events, XmlVersion::V1_2, &ExportOptions::default(), &mut Vec::new()).unwrap_err();
+    assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+    let odd = r#"{"@context": {"ex": "https://ns.example.com/"}, "type": "ObjectEvent", "action": "OBSERVE",
+      "eventTime": "2024-05-01T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+      "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"], "ex:1st": "x"}"#;
+    let events: Vec<Event> = json_events(odd.as_bytes()).into_iter().map(Result::unwrap).collect();
+    let e = export_xml(&events, XmlVersion::V2_0, &ExportOptions::default(), &mut Vec::new()).unwrap_err();
+    assert!(e.message().contains("cannot be written as an XML name"), "{e}");
+}

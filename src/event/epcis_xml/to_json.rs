@@ -45,7 +45,12 @@ const SENSOR_NUMBERS: [&str; 9] =
 
 /// The JSON form of event element `e` (its type from the element name).
 pub(super) fn event(e: &Element) -> Json {
-    let mut members: Vec<(Box<str>, Json)> = vec![("type".into(), Json::String(e.name.clone()))];
+    // An extension event type is an element of its own namespace: its type is the expanded IRI.
+    let kind: Box<str> = match &e.ns {
+        Some(ns) if !e.standard() => format!("{ns}{}", e.name).into(),
+        _ => e.name.clone(),
+    };
+    let mut members: Vec<(Box<str>, Json)> = vec![("type".into(), Json::String(kind))];
     fields(e, &mut members);
     Json::Object(grouped(members))
 }

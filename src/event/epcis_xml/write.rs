@@ -26,89 +26,118 @@ pub enum XmlVersion {
     V1_2,
 }
 
-/// The XML Schema's member order of each event type (the standard fields; extensions follow).
+/// The XML Schema's member order of each event type (the standard fields after [`HEAD`]; extensions follow).
+const OBJECT: &[&str] = &[
+    "epcList",
+    "action",
+    "bizStep",
+    "disposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "quantityList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "persistentDisposition",
+    "ilmd",
+];
+const AGGREGATION: &[&str] = &[
+    "parentID",
+    "childEPCs",
+    "action",
+    "bizStep",
+    "disposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "childQuantityList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "persistentDisposition",
+];
+const TRANSACTION: &[&str] = &[
+    "bizTransactionList",
+    "parentID",
+    "epcList",
+    "action",
+    "bizStep",
+    "disposition",
+    "readPoint",
+    "bizLocation",
+    "quantityList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "persistentDisposition",
+];
+const TRANSFORMATION: &[&str] = &[
+    "inputEPCList",
+    "inputQuantityList",
+    "outputEPCList",
+    "outputQuantityList",
+    "transformationID",
+    "bizStep",
+    "disposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "persistentDisposition",
+    "ilmd",
+];
+const ASSOCIATION: &[&str] = &[
+    "parentID",
+    "childEPCs",
+    "childQuantityList",
+    "action",
+    "bizStep",
+    "disposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "persistentDisposition",
+];
+/// An extension event type has no schema here: every standard field.
+const ANY_TYPE: &[&str] = &[
+    "parentID",
+    "epcList",
+    "childEPCs",
+    "inputEPCList",
+    "inputQuantityList",
+    "outputEPCList",
+    "outputQuantityList",
+    "transformationID",
+    "action",
+    "bizStep",
+    "disposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "quantityList",
+    "childQuantityList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "persistentDisposition",
+    "ilmd",
+];
+
+/// The member order of event type `kind`.
 fn order(kind: &str) -> &'static [&'static str] {
-    const HEAD: [&str; 6] =
-        ["eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "errorDeclaration", "certificationInfo"];
-    const _: () = assert!(HEAD.len() == 6);
     match kind {
-        "ObjectEvent" => &[
-            "epcList",
-            "action",
-            "bizStep",
-            "disposition",
-            "readPoint",
-            "bizLocation",
-            "bizTransactionList",
-            "quantityList",
-            "sourceList",
-            "destinationList",
-            "sensorElementList",
-            "persistentDisposition",
-            "ilmd",
-        ],
-        "AggregationEvent" => &[
-            "parentID",
-            "childEPCs",
-            "action",
-            "bizStep",
-            "disposition",
-            "readPoint",
-            "bizLocation",
-            "bizTransactionList",
-            "childQuantityList",
-            "sourceList",
-            "destinationList",
-            "sensorElementList",
-            "persistentDisposition",
-        ],
-        "TransactionEvent" => &[
-            "bizTransactionList",
-            "parentID",
-            "epcList",
-            "action",
-            "bizStep",
-            "disposition",
-            "readPoint",
-            "bizLocation",
-            "quantityList",
-            "sourceList",
-            "destinationList",
-            "sensorElementList",
-            "persistentDisposition",
-        ],
-        "TransformationEvent" => &[
-            "inputEPCList",
-            "inputQuantityList",
-            "outputEPCList",
-            "outputQuantityList",
-            "transformationID",
-            "bizStep",
-            "disposition",
-            "readPoint",
-            "bizLocation",
-            "bizTransactionList",
-            "sourceList",
-            "destinationList",
-            "sensorElementList",
-            "persistentDisposition",
-            "ilmd",
-        ],
-        _ => &[
-            "parentID",
-            "childEPCs",
-            "childQuantityList",
-            "action",
-            "bizStep",
-            "disposition",
-            "readPoint",
-            "bizLocation",
-            "bizTransactionList",
-            "sourceList",
-            "destinationList",
-            "sensorElementList",
-            "persistentDisposition",
-        ],
+        "ObjectEvent" => OBJECT,
+        "AggregationEvent" => AGGREGATION,
+        "TransactionEvent" => TRANSACTION,
+        "TransformationEvent" => TRANSFORMATION,
+        "AssociationEvent" => ASSOCIATION,
+        _ => ANY_TYPE,
     }
 }
 
@@ -303,6 +332,16 @@ fn write_event(
         Some((_, Json::String(t))) => &**t,
         _ => "ObjectEvent",
     };
+    // Every name must be one XML can write: member names as element or attribute names, prefixes as namespace
+    // prefixes, an extension event type as an element of its namespace.
+    xml_names(&Json::Object(members.to_vec()), prefixes)?;
+    let standard_kind = super::to_json::EVENT_TYPES.contains(&kind);
+    if !standard_kind && version == XmlVersion::V1_2 {
+        return Err(unrepresentable("type", "an extension event type"));
+    }
+    let declared = Declared(prefixes);
+    let (kind_tag, kind_decl) =
+        if standard_kind { (kind.to_owned(), String::new()) } else { element_name(kind, &declared) };
     let get = |name: &str| members.iter().find(|(k, _)| &**k == name).map(|(_, v)| v);
     let v12 = version == XmlVersion::V1_2;
     if v12 {
@@ -317,7 +356,7 @@ fn write_event(
     if wrap {
         out.push_str("<extension>");
     }
-    let _ = write!(out, "<{kind}");
+    let _ = write!(out, "<{kind_tag}{kind_decl}");
     for (p, iri) in prefixes {
         let _ = write!(out, " xmlns:{p}=\"{}\"", escape(iri));
     }
@@ -331,14 +370,14 @@ fn write_event(
         if let Some(v) = get(name) {
             let in_extension =
                 v12 && kind != "TransformationEvent" && (V11_EXTENSION.contains(name) || *name == "ilmd");
-            member(if in_extension { &mut ext } else { &mut *out }, name, v);
+            member(if in_extension { &mut ext } else { &mut *out }, name, v, &declared);
         }
         // 1.2 carries the event id and the error declaration in `baseExtension`, after the time zone.
         if v12 && *name == "eventTimeZoneOffset" {
             let mut base = String::new();
             for b in BASE_EXTENSION {
                 if let Some(v) = get(b) {
-                    member(&mut base, b, v);
+                    member(&mut base, b, v, &declared);
                 }
             }
             if !base.is_empty() {
@@ -354,9 +393,9 @@ fn write_event(
         if &**k == "type" || &**k == "@context" || standard.contains(&&**k) {
             continue;
         }
-        extension(out, k, v);
+        extension(out, k, v, &declared);
     }
-    let _ = write!(out, "</{kind}>");
+    let _ = write!(out, "</{kind_tag}>");
     if wrap {
         out.push_str("</extension>");
     }
@@ -369,7 +408,7 @@ fn unrepresentable(field: &str, what: &str) -> Error {
 }
 
 /// A standard member.
-fn member(out: &mut String, name: &str, v: &Json) {
+fn member(out: &mut String, name: &str, v: &Json, ns: &Declared<'_>) {
     match (name, v) {
         ("epcList" | "childEPCs" | "inputEPCList" | "outputEPCList", Json::Array(items)) => {
             let _ = write!(out, "<{name}>");
@@ -397,7 +436,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
                 if &**k == "id" {
                     let _ = write!(out, "<id>{}</id>", text(v));
                 } else {
-                    extension(out, k, v);
+                    extension(out, k, v, ns);
                 }
             }
             let _ = write!(out, "</{name}>");
@@ -411,7 +450,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
             out.push_str("<persistentDisposition>");
             for (k, v) in m {
                 for item in as_list(v) {
-                    let _ = write!(out, "<{k}>{}</{k}>", escape(&vocab(k, &text(item))));
+                    let _ = write!(out, "<{k}>{}</{k}>", escape(&vocab(k, &text_raw(item))));
                 }
             }
             out.push_str("</persistentDisposition>");
@@ -419,7 +458,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
         ("sensorElementList", Json::Array(items)) => {
             out.push_str("<sensorElementList>");
             for s in items {
-                sensor_element(out, s);
+                sensor_element(out, s, ns);
             }
             out.push_str("</sensorElementList>");
         }
@@ -431,7 +470,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
                         let _ = write!(out, "<declarationTime>{}</declarationTime>", text(v));
                     }
                     "reason" => {
-                        let _ = write!(out, "<reason>{}</reason>", escape(&vocab("reason", &text(v))));
+                        let _ = write!(out, "<reason>{}</reason>", escape(&vocab("reason", &text_raw(v))));
                     }
                     "correctiveEventIDs" => {
                         out.push_str("<correctiveEventIDs>");
@@ -440,7 +479,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
                         }
                         out.push_str("</correctiveEventIDs>");
                     }
-                    _ => extension(out, k, v),
+                    _ => extension(out, k, v, ns),
                 }
             }
             out.push_str("</errorDeclaration>");
@@ -448,7 +487,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
         ("ilmd", Json::Object(m)) => {
             out.push_str("<ilmd>");
             for (k, v) in m {
-                extension(out, k, v);
+                extension(out, k, v, ns);
             }
             out.push_str("</ilmd>");
         }
@@ -458,7 +497,7 @@ fn member(out: &mut String, name: &str, v: &Json) {
             }
         }
         (_, v) => {
-            let _ = write!(out, "<{name}>{}</{name}>", escape(&vocab(name, &text(v))));
+            let _ = write!(out, "<{name}>{}</{name}>", escape(&vocab(name, &text_raw(v))));
         }
     }
 }
@@ -469,7 +508,7 @@ fn typed_list(out: &mut String, list: &str, item: &str, vocab_of: &str, items: &
     for i in items {
         let _ = write!(out, "<{item}");
         if let Some(t) = field(i, "type") {
-            let _ = write!(out, " type=\"{}\"", escape(&vocab(vocab_of, &text(t))));
+            let _ = write!(out, " type=\"{}\"", escape(&vocab(vocab_of, &text_raw(t))));
         }
         let _ = write!(out, ">{}</{item}>", field(i, item).map(text).unwrap_or_default());
     }
@@ -477,54 +516,56 @@ fn typed_list(out: &mut String, list: &str, item: &str, vocab_of: &str, items: &
 }
 
 /// A `sensorElement`: `sensorMetadata` and each `sensorReport` as attributes, extensions as elements.
-fn sensor_element(out: &mut String, s: &Json) {
+fn sensor_element(out: &mut String, s: &Json, ns: &Declared<'_>) {
     out.push_str("<sensorElement>");
     let Json::Object(m) = s else { return };
     for (k, v) in m {
         match (&**k, v) {
-            ("sensorMetadata", Json::Object(a)) => attributes_element(out, "sensorMetadata", a),
+            ("sensorMetadata", Json::Object(a)) => attributes_element(out, "sensorMetadata", a, ns),
             ("sensorReport", Json::Array(reports)) => {
                 for r in reports {
                     if let Json::Object(a) = r {
-                        attributes_element(out, "sensorReport", a);
+                        attributes_element(out, "sensorReport", a, ns);
                     }
                 }
             }
-            _ => extension(out, k, v),
+            _ => extension(out, k, v, ns),
         }
     }
     out.push_str("</sensorElement>");
 }
 
-/// An element whose scalar members are attributes (and object members child elements).
-fn attributes_element(out: &mut String, name: &str, members: &[(Box<str>, Json)]) {
+/// A sensor element: its standard scalar members as attributes, everything else as child elements.
+fn attributes_element(out: &mut String, name: &str, members: &[(Box<str>, Json)], ns: &Declared<'_>) {
+    // The standard fields are attributes; extensions are child elements (where their type and namespace can be
+    // written).
+    let attribute = |(k, v): &&(Box<str>, Json)| !k.contains(':') && !matches!(v, Json::Object(_) | Json::Array(_));
     let _ = write!(out, "<{name}");
-    for (k, v) in members.iter().filter(|(_, v)| !matches!(v, Json::Object(_) | Json::Array(_))) {
+    for (k, v) in members.iter().filter(attribute) {
         let _ = write!(out, " {k}=\"{}\"", escape(&text_raw(v)));
     }
-    let nested: Vec<&(Box<str>, Json)> =
-        members.iter().filter(|(_, v)| matches!(v, Json::Object(_) | Json::Array(_))).collect();
+    let nested: Vec<&(Box<str>, Json)> = members.iter().filter(|m| !attribute(m)).collect();
     if nested.is_empty() {
         out.push_str("/>");
         return;
     }
     out.push('>');
     for (k, v) in nested {
-        extension(out, k, v);
+        extension(out, k, v, ns);
     }
     let _ = write!(out, "</{name}>");
 }
 
 /// A user extension member (a CURIE, or an absolute IRI the context had no prefix for) as an element: text, an
 /// object of child elements, or one element per array item.
-fn extension(out: &mut String, name: &str, v: &Json) {
+fn extension(out: &mut String, name: &str, v: &Json, ns: &Declared<'_>) {
     if let Json::Array(items) = v {
         for i in items {
-            extension(out, name, i);
+            extension(out, name, i, ns);
         }
         return;
     }
-    let (tag, decl) = element_name(name);
+    let (tag, decl) = element_name(name, ns);
     // JSON numbers and booleans keep their type through the XML Schema's `xsi:type`.
     let ty = match v {
         Json::Number(n) if n.contains(['e', 'E']) => " xsi:type=\"xsd:double\"",
@@ -537,7 +578,7 @@ fn extension(out: &mut String, name: &str, v: &Json) {
     match v {
         Json::Object(m) => {
             for (k, v) in m {
-                extension(out, k, v);
+                extension(out, k, v, ns);
             }
         }
         other => out.push_str(&escape(&text_raw(other))),
@@ -548,14 +589,94 @@ fn extension(out: &mut String, name: &str, v: &Json) {
 /// The element name of an extension member and any namespace declaration it needs: a CURIE as written (its
 /// prefix is declared on the root); an absolute IRI split after its last `/`, `#` or `:` into a namespace
 /// declared on the element itself and a local name.
-fn element_name(name: &str) -> (String, String) {
-    let absolute = name.contains("://") || name.starts_with("urn:");
-    if !absolute {
+fn element_name(name: &str, ns: &Declared<'_>) -> (String, String) {
+    if !ns.is_absolute(name) {
         return (name.to_owned(), String::new());
     }
     let cut = name.rfind(['/', '#', ':']).map_or(0, |i| i + 1);
     let (ns, local) = name.split_at(cut);
     (format!("ext:{local}"), format!(" xmlns:ext=\"{}\"", escape(ns)))
+}
+
+/// Checks that every member name of `v` (recursively) can be written as an XML element or attribute name, and
+/// every prefix as a namespace prefix: a name or `prefix:name` of XML names, or an absolute IRI whose last
+/// segment is one.
+fn xml_names(v: &Json, prefixes: &[(String, String)]) -> Result<(), Error> {
+    let bad = |what: &str, n: &str| {
+        Error::msg(ErrorKind::Unsupported, format!("{what} {n:?} cannot be written as an XML name"))
+    };
+    for (p, iri) in prefixes {
+        if !prefix_ok(p) {
+            return Err(bad("the prefix", p));
+        }
+        if !namespace_ok(iri) {
+            return Err(bad("the namespace", iri));
+        }
+    }
+    match v {
+        Json::Object(m) => {
+            for (k, v) in m {
+                if &**k != "@context" {
+                    if !qname_or_iri(k) {
+                        return Err(bad("the member name", k));
+                    }
+                    xml_names(v, &[])?;
+                }
+            }
+            Ok(())
+        }
+        Json::Array(items) => items.iter().try_for_each(|i| xml_names(i, &[])),
+        _ => Ok(()),
+    }
+}
+
+/// A name XML can write for a member: an XML name, `prefix:name` of XML names, or an absolute IRI whose part
+/// after the last `/`, `#` or `:` is an XML name (see [`element_name`]).
+fn qname_or_iri(k: &str) -> bool {
+    if k.contains("://") || k.starts_with("urn:") {
+        let cut = k.rfind(['/', '#', ':']).map_or(0, |i| i + 1);
+        return k.get(cut..).is_some_and(ncname) && k.get(..cut).is_some_and(namespace_ok);
+    }
+    match k.split_once(':') {
+        Some((p, l)) => prefix_ok(p) && ncname(l),
+        None => ncname(k),
+    }
+}
+
+/// A namespace IRI written as is in an `xmlns` declaration (XML parsers resolve namespaces from the raw value,
+/// so it must need no escaping): no markup characters, quotes or whitespace.
+fn namespace_ok(iri: &str) -> bool {
+    !iri.is_empty() && !iri.chars().any(|c| matches!(c, '&' | '<' | '>' | '"' | '\'') || c.is_whitespace())
+}
+
+/// An XML name without a colon (`NCName`): a letter or `_`, then letters, digits, `-`, `_` and `.`.
+fn ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A prefix XML lets a document declare (`xml` and `xmlns` are bound by XML itself).
+fn prefix_ok(p: &str) -> bool {
+    ncname(p) && !p.eq_ignore_ascii_case("xml") && !p.eq_ignore_ascii_case("xmlns")
+}
+
+/// The prefixes an event's XML declares (its context's and the standard ones the document head declares): a
+/// member name `p:l` whose `p` is not one of them is an absolute IRI (JSON-LD reads it so), written with its
+/// own namespace declaration.
+struct Declared<'a>(&'a [(String, String)]);
+
+impl Declared<'_> {
+    /// Whether member name `k` is an absolute IRI rather than a CURIE of a declared prefix.
+    fn is_absolute(&self, k: &str) -> bool {
+        if k.contains("://") || k.starts_with("urn:") {
+            return true;
+        }
+        match k.split_once(':') {
+            Some((p, _)) => !matches!(p, "cbvmda" | "gs1") && !self.0.iter().any(|(q, _)| q == p),
+            None => false,
+        }
+    }
 }
 
 /// A member of an object.
