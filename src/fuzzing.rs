@@ -335,7 +335,9 @@ pub fn json_reader(data: &[u8]) {
             (Json::Number(t), Value::Number(n)) => {
                 **t == *n.to_string()
                     || number_value(t).is_some_and(|x| number_value(&n.to_string()) == Some(x))
-                    || t.parse::<f64>().ok().zip(n.as_f64()).is_some_and(|(x, y)| x.to_bits() == y.to_bits())
+                    // serde_json without `float_roundtrip` may round a long number one unit in the last place off
+                    // the correctly rounded value (Rust's `parse`); the texts still denote the same number.
+                    || t.parse::<f64>().ok().zip(n.as_f64()).is_some_and(|(x, y)| x.to_bits().abs_diff(y.to_bits()) <= 1)
             }
             (Json::String(x), Value::String(y)) => **x == **y,
             (Json::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
