@@ -164,6 +164,19 @@ fn import_reads_xml_by_content() {
     assert_eq!((s["accepted"].clone(), s["duplicates"].clone()), (0.into(), 2.into()), "{s}");
     let r = tc(&["resolve", "--db", &db, "urn:epc:id:sgtin:0614141.107346.2017"]).ok().json();
     assert_eq!(r["state"]["container"], "00/106141412345678908", "{r}");
+    // Exported as XML and imported into a fresh store: the same log.
+    let xml = t.write("export.xml", &tc(&["export", "--db", &db, "--format", "xml"]).ok().stdout);
+    let db2 = t.at("db2");
+    let s = tc(&["import", "--db", &db2, &xml]).ok().json();
+    assert_eq!(s["accepted"], 2, "{s}");
+    let a = tc(&["export", "--db", &db]).ok().stdout.clone();
+    let b = tc(&["export", "--db", &db2]).ok().stdout.clone();
+    // The documents' creation dates differ; the events are the same.
+    let events = |out: &str| serde_json::from_str::<serde_json::Value>(out).unwrap()["epcisBody"]["eventList"].clone();
+    assert_eq!(events(&a), events(&b));
+    let old = tc(&["export", "--db", &db, "--format", "xml-1.2"]);
+    old.ok();
+    assert!(old.stdout.contains(r#"schemaVersion="1.2""#));
 }
 
 #[test]

@@ -68,7 +68,7 @@ enum Cmd {
     /// The change feed: one {"seq", "event_id", "event"} per line.
     Feed(feed_cmd::SinceArgs),
     /// An EPCISDocument of the events after a sequence number.
-    Export(feed_cmd::SinceArgs),
+    Export(feed_cmd::ExportArgs),
     /// Walk the genealogy back or forward from a code.
     Trace(trace_cmd::TraceArgs),
     /// The affected downstream set of a code, with holders and responsible parties; --commit records the recall.
