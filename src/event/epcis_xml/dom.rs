@@ -48,8 +48,11 @@ impl Element {
     /// `usable(prefix, namespace)` (the event's context binds the prefix to that namespace), the expanded IRI
     /// otherwise.
     pub(super) fn assign_keys(&mut self, usable: &dyn Fn(&str, &str) -> bool) {
-        self.key = qualified(self.ns.as_deref(), self.prefix.as_deref(), &self.name, usable).into();
-        for a in &mut self.attrs {
+        // Only namespaced names need a key (an unqualified one is its own name): no allocation for the rest.
+        if self.ns.is_some() {
+            self.key = qualified(self.ns.as_deref(), self.prefix.as_deref(), &self.name, usable).into();
+        }
+        for a in self.attrs.iter_mut().filter(|a| a.ns.is_some()) {
             a.key = qualified(a.ns.as_deref(), a.prefix.as_deref(), &a.name, usable).into();
         }
         for c in &mut self.children {
