@@ -74,7 +74,7 @@ fn examples(root: &Path) -> Vec<Example> {
     entries.sort();
     for doc in entries {
         let ext = doc.extension().and_then(|e| e.to_str()).unwrap_or_default();
-        if !matches!(ext, "json" | "jsonld") {
+        if !matches!(ext, "json" | "jsonld" | "xml") {
             continue;
         }
         let Some(stem) = doc.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else { continue };
