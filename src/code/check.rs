@@ -71,10 +71,34 @@ pub fn gs1_check_digit(body: &[u8]) -> Option<u8> {
 /// assert!(!tracecode::code::check::gs1_check_valid(b"6901234567893"));
 /// ```
 pub fn gs1_check_valid(digits: &[u8]) -> bool {
+    // Nine to sixteen digits (every GTIN, the keys of most scans) take two overlapping words and no loop.
+    if (9..=16).contains(&digits.len()) && crate::code::gs1::lint::all_digits(digits) {
+        return mod10_two_words(digits);
+    }
     match digits.split_last() {
         Some((&last, body)) if !body.is_empty() => gs1_check_digit(body) == Some(last),
         _ => false,
     }
+}
+
+/// The GS1 mod-10 test of 9 to 16 ASCII digits (check digit last; the caller checked both): weights 1, 3, 1,
+/// ... from the right make the total a multiple of ten exactly when the last digit is the check digit of the
+/// rest. The first eight digits make one word, and the last eight another with the bytes the first word
+/// already holds masked off.
+fn mod10_two_words(v: &[u8]) -> bool {
+    const LO: u64 = 0x00FF_00FF_00FF_00FF;
+    // The sum of bytes 0, 2, 4, 6 of a word whose bytes are at most 9.
+    let even = |x: u64| (x & LO).wrapping_mul(0x0001_0001_0001_0001) >> 48;
+    let n = v.len();
+    let (Some(a), Some(b)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) else { return false };
+    let a = u64::from_le_bytes(*a) & 0x0F0F_0F0F_0F0F_0F0F;
+    // Byte k of the last word is digit n - 8 + k; its first 16 - n bytes are the first word's.
+    let b = (u64::from_le_bytes(*b) & 0x0F0F_0F0F_0F0F_0F0F) >> (8 * (16 - n)) << (8 * (16 - n));
+    // Weight 3 falls on digits an odd distance from the last: in the last word on even k, in the first on the
+    // k of n's parity.
+    let (a3, a1) = if n.is_multiple_of(2) { (even(a), even(a >> 8)) } else { (even(a >> 8), even(a)) };
+    let sum = 3 * (a3 + even(b)) + a1 + even(b >> 8);
+    sum.is_multiple_of(10)
 }
 
 /// The value of a GB 32100 MOD 31 symbol: `0`–`9` = 0–9, then `A`–`Y` without `I O S V Z` = 10–30.
@@ -347,6 +371,17 @@ mod tests {
         }
 
         /// The paired loop agrees with the definition (weights 3, 1, 3, … from the right; `None` at a non-digit).
+        #[test]
+        fn gs1_check_valid_is_the_check_digit(v in "[0-9]{0,20}", junk in proptest::option::of((0usize..20, any::<u8>()))) {
+            let mut v = v.into_bytes();
+            if let Some((i, b)) = junk && !v.is_empty() {
+                let i = i % v.len();
+                v[i] = b;
+            }
+            let by_digit = v.split_last().is_some_and(|(&last, body)| !body.is_empty() && gs1_check_digit(body) == Some(last));
+            prop_assert_eq!(gs1_check_valid(&v), by_digit);
+        }
+
         #[test]
         fn gs1_check_digit_matches_definition(body in "[0-9]{0,40}", junk in proptest::option::of((0usize..40, any::<u8>()))) {
             let mut body = body.into_bytes();

@@ -55,12 +55,8 @@ enum Sub {
     /// Import, encode to binary frames, decode, and print the exported EPCISDocument.
     #[command(after_help = HELP)]
     Roundtrip {
-        /// Export GS1 ids as EPC URNs (needs --gcp-len to know the company prefix length).
-        #[arg(long)]
-        urn: bool,
-        /// The GS1 Company Prefix length (4 to 12) for --urn.
-        #[arg(long, value_name = "L", requires = "urn", value_parser = |s: &str| in_range::<u8>(s, 4, 12))]
-        gcp_len: Option<u8>,
+        #[command(flatten)]
+        ids: IdArgs,
         #[command(flatten)]
         file: FileArg,
     },
@@ -70,12 +66,8 @@ enum Sub {
         /// The output binding.
         #[arg(long, value_enum)]
         to: Binding,
-        /// Export GS1 ids as EPC URNs (needs --gcp-len to know the company prefix length).
-        #[arg(long)]
-        urn: bool,
-        /// The GS1 Company Prefix length (4 to 12) for --urn.
-        #[arg(long, value_name = "L", requires = "urn", value_parser = |s: &str| in_range::<u8>(s, 4, 12))]
-        gcp_len: Option<u8>,
+        #[command(flatten)]
+        ids: IdArgs,
         #[command(flatten)]
         file: FileArg,
     },
@@ -93,6 +85,31 @@ enum Binding {
     Xml12,
 }
 
+/// How `roundtrip` and `convert` write GS1 ids.
+#[derive(clap::Args, Debug)]
+struct IdArgs {
+    /// Export GS1 ids as EPC URNs (needs --gcp-len to know the company prefix length).
+    #[arg(long)]
+    urn: bool,
+    /// The GS1 Company Prefix length (4 to 12) for --urn.
+    #[arg(long, value_name = "L", requires = "urn", value_parser = |s: &str| in_range::<u8>(s, 4, 12))]
+    gcp_len: Option<u8>,
+}
+
+impl IdArgs {
+    /// Runs `f` with the export options these arguments select.
+    fn with_export<T>(&self, f: impl FnOnce(&ExportOptions<'_>) -> T) -> T {
+        let gcp = self.gcp_len.map(FixedGcpLength);
+        let export = match (&gcp, self.urn) {
+            (Some(g), true) => ExportOptions::epc_urn(g),
+            // --urn without a length: GS1 ids keep their Digital Link (the prefix length is unknown).
+            (None, true) => ExportOptions::epc_urn(&tracecode::code::gs1::gcp::NoGcpTable),
+            _ => ExportOptions::digital_link(),
+        };
+        f(&export)
+    }
+}
+
 /// The one FILE of every `epcis` command.
 #[derive(clap::Args, Debug)]
 struct FileArg {
@@ -106,32 +123,20 @@ pub(crate) fn run(a: &Args) -> ExitCode {
     match &a.cmd {
         Sub::Check(f) => with_input(&f.file, check),
         Sub::Hash(f) => with_input(&f.file, hash),
-        Sub::Roundtrip { urn, gcp_len, file } => {
-            let opts = Opts { urn: *urn, gcp_len: *gcp_len };
-            with_input(&file.file, |r| roundtrip(r, &opts))
-        }
-        Sub::Convert { to, urn, gcp_len, file } => {
-            let opts = Opts { urn: *urn, gcp_len: *gcp_len };
-            match to {
-                Binding::Json => with_input(&file.file, |r| roundtrip(r, &opts)),
-                Binding::Xml => with_input(&file.file, |r| to_xml(r, &opts, XmlVersion::V2_0)),
-                Binding::Xml12 => with_input(&file.file, |r| to_xml(r, &opts, XmlVersion::V1_2)),
-            }
-        }
+        Sub::Roundtrip { ids, file } => ids.with_export(|x| with_input(&file.file, |r| roundtrip(r, x))),
+        Sub::Convert { to, ids, file } => ids.with_export(|x| match to {
+            Binding::Json => with_input(&file.file, |r| roundtrip(r, x)),
+            Binding::Xml => with_input(&file.file, |r| to_xml(r, x, XmlVersion::V2_0)),
+            Binding::Xml12 => with_input(&file.file, |r| to_xml(r, x, XmlVersion::V1_2)),
+        }),
     }
 }
 
 /// `convert --to xml|xml-1.2`: every valid event into the XML document on stdout; invalid events (and events
 /// 1.2 cannot carry) are reported on stderr and make the exit status 1.
-fn to_xml(reader: Box<dyn Read>, opts: &Opts, version: XmlVersion) -> ExitCode {
-    let gcp = opts.gcp_len.map(FixedGcpLength);
-    let export = match (&gcp, opts.urn) {
-        (Some(g), true) => ExportOptions::epc_urn(g),
-        (None, true) => ExportOptions::epc_urn(&tracecode::code::gs1::gcp::NoGcpTable),
-        _ => ExportOptions::digital_link(),
-    };
+fn to_xml(reader: Box<dyn Read>, export: &ExportOptions<'_>, version: XmlVersion) -> ExitCode {
     let stdout = io::stdout();
-    let mut writer = match XmlWriter::new(BufWriter::new(stdout.lock()), version, &export) {
+    let mut writer = match XmlWriter::new(BufWriter::new(stdout.lock()), version, export) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("tracecode epcis: {}", e.message());
@@ -159,12 +164,6 @@ fn to_xml(reader: Box<dyn Read>, opts: &Opts, version: XmlVersion) -> ExitCode {
         return ExitCode::from(1);
     }
     status(all_ok)
-}
-
-/// Parsed options of `roundtrip`.
-struct Opts {
-    urn: bool,
-    gcp_len: Option<u8>,
 }
 
 /// Opens FILE (`-`: stdin) and runs `f`; an unreadable FILE exits 2.
@@ -252,14 +251,7 @@ fn hash(reader: Box<dyn Read>) -> ExitCode {
     status(all_ok)
 }
 
-fn roundtrip(reader: Box<dyn Read>, opts: &Opts) -> ExitCode {
-    let gcp = opts.gcp_len.map(FixedGcpLength);
-    let export = match (&gcp, opts.urn) {
-        (Some(g), true) => ExportOptions::epc_urn(g),
-        // --urn without a length: GS1 ids keep their Digital Link (the prefix length is unknown).
-        (None, true) => ExportOptions::epc_urn(&tracecode::code::gs1::gcp::NoGcpTable),
-        _ => ExportOptions::digital_link(),
-    };
+fn roundtrip(reader: Box<dyn Read>, export: &ExportOptions<'_>) -> ExitCode {
     let stdout = io::stdout();
     let out = BufWriter::new(stdout.lock());
     let mut out = Some(out);
@@ -278,7 +270,7 @@ fn roundtrip(reader: Box<dyn Read>, opts: &Opts) -> ExitCode {
             && let Some(o) = out.take()
         {
             // The document head declares the first event's prefixes; later events add their own if needed.
-            writer = Some(DocumentWriter::new(o, &export, &event.namespaces)?);
+            writer = Some(DocumentWriter::new(o, export, &event.namespaces)?);
         }
         match writer.as_mut() {
             Some(w) => w.write_event(&event),
@@ -291,7 +283,7 @@ fn roundtrip(reader: Box<dyn Read>, opts: &Opts) -> ExitCode {
     }
     let done = match (writer, out) {
         (Some(w), _) => w.finish().map(drop),
-        (None, Some(o)) => DocumentWriter::new(o, &export, &[]).and_then(DocumentWriter::finish).map(drop),
+        (None, Some(o)) => DocumentWriter::new(o, export, &[]).and_then(DocumentWriter::finish).map(drop),
         (None, None) => Ok(()),
     };
     if let Err(e) = done {

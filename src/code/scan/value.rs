@@ -8,7 +8,9 @@
 //! answers `false`. The generic validator walks the component list and dispatches each linter; this is a few
 //! compares per value on the hot path.
 
+use crate::code::check::gs1_check_valid;
 use crate::code::gs1::ai::{AiDef, Charset, Linter};
+use crate::code::gs1::lint::all_digits;
 
 /// GS1 AI encodable character set 82, one flag per byte value (a load per byte; a `u128` mask test is several
 /// instructions).
@@ -75,7 +77,7 @@ impl Shape {
         let linters = self.linters;
         if self.digits {
             all_digits(value)
-                && (linters & bit(Linter::Csum) == 0 || check_digit_ok(value))
+                && (linters & bit(Linter::Csum) == 0 || gs1_check_valid(value))
                 && (linters & bit(Linter::GcpPos1) == 0 || len >= 4)
                 && (linters & bit(Linter::GcpPos2) == 0 || len >= 5)
                 && (linters & DATE == 0 || date(value, linters & bit(Linter::Yymmd0) != 0))
@@ -97,49 +99,6 @@ const fn bit(l: Linter) -> u64 {
 const GCP: u64 = bit(Linter::GcpPos1) | bit(Linter::GcpPos2);
 /// The YYMMDD date linters (with and without DD = 00).
 const DATE: u64 = bit(Linter::Yymmd0) | bit(Linter::Yymmdd);
-
-/// True if `s` is all ASCII digits; eight bytes per step (each byte's high nibble must be 3 and its low nibble at
-/// most 9, i.e. adding 6 must not carry into the high nibble; no byte can carry into the next).
-fn all_digits(s: &[u8]) -> bool {
-    const HI: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    const THREES: u64 = 0x3030_3030_3030_3030;
-    const SIXES: u64 = 0x0606_0606_0606_0606;
-    let mut chunks = s.chunks_exact(8);
-    let mut ok = true;
-    for c in &mut chunks {
-        let x = c.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        ok &= x & HI == THREES && (x + SIXES) & HI == THREES;
-    }
-    ok && chunks.remainder().iter().all(u8::is_ascii_digit)
-}
-
-/// The GS1 mod-10 check over digits `v` (check digit last; the caller checked they are digits): weights 1, 3,
-/// 1, ... from the right make the total a multiple of ten exactly when the last digit is the check digit of
-/// the rest. Nine to sixteen digits (every GTIN) take two overlapping words: the first eight digits, and the
-/// last eight with the bytes the first word already holds masked off.
-fn check_digit_ok(v: &[u8]) -> bool {
-    const LO: u64 = 0x00FF_00FF_00FF_00FF;
-    // The sum of bytes 0, 2, 4, 6 of a word whose bytes are at most 9.
-    let even = |x: u64| (x & LO).wrapping_mul(0x0001_0001_0001_0001) >> 48;
-    let n = v.len();
-    if (9..=16).contains(&n)
-        && let (Some(a), Some(b)) = (v.first_chunk::<8>(), v.last_chunk::<8>())
-    {
-        let a = u64::from_le_bytes(*a) & 0x0F0F_0F0F_0F0F_0F0F;
-        // Byte k of the last word is digit n - 8 + k; its first 16 - n bytes are the first word's.
-        let b = (u64::from_le_bytes(*b) & 0x0F0F_0F0F_0F0F_0F0F) >> (8 * (16 - n)) << (8 * (16 - n));
-        // Weight 3 falls on digits an odd distance from the last: in the last word on even k, in the first on
-        // the k of n's parity.
-        let (a3, a1) = if n.is_multiple_of(2) { (even(a), even(a >> 8)) } else { (even(a >> 8), even(a)) };
-        let sum = 3 * (a3 + even(b)) + a1 + even(b >> 8);
-        return sum.is_multiple_of(10);
-    }
-    let d = |b: u8| u32::from(b.wrapping_sub(b'0'));
-    let mut pairs = v.rchunks_exact(2);
-    let mut sum: u32 = pairs.by_ref().map(|p| p.iter().zip([3, 1]).map(|(&b, w)| w * d(b)).sum::<u32>()).sum();
-    sum += pairs.remainder().iter().map(|&b| d(b)).sum::<u32>();
-    n >= 2 && sum.is_multiple_of(10)
-}
 
 /// A YYMMDD date whose day exists in that month in every year (`day0`: DD = 00, the month's last day, allowed).
 fn date(s: &[u8], day0: bool) -> bool {
@@ -221,12 +180,6 @@ mod tests {
             ],
         ) {
             one_sided(&all()[i], value.as_bytes())?;
-        }
-
-        /// The fused check digit test is the toolkit's.
-        #[test]
-        fn check_digit_is_the_toolkits(v in "[0-9]{0,20}") {
-            prop_assert_eq!(check_digit_ok(v.as_bytes()), crate::code::check::gs1_check_valid(v.as_bytes()));
         }
 
         /// A valid check digit makes a numeric key; the check must agree on it both ways.

@@ -60,6 +60,29 @@ pub struct ImportSummary {
     pub warnings_total: usize,
 }
 
+impl ImportSummary {
+    /// Counts event `index` (its pointer already from the document root): accepted, or rejected and, while
+    /// there is room, reported.
+    fn count<T>(&mut self, index: usize, result: &Result<T, EventError>) {
+        self.events += 1;
+        match result {
+            Ok(_) => self.accepted += 1,
+            Err(e) => {
+                self.rejected_total += 1;
+                if self.rejected.len() < MAX_REPORTED {
+                    self.rejected.push(BadEvent {
+                        index,
+                        pointer: e.pointer().to_owned(),
+                        kind: e.kind(),
+                        message: e.message().to_owned(),
+                        offset: e.offset(),
+                    });
+                }
+            }
+        }
+    }
+}
+
 type Callback<'f> = dyn FnMut(usize, Result<Event, EventError>) -> Result<(), Error> + 'f;
 
 /// What the armed byte window bounds, to name it when it is exceeded.
@@ -119,7 +142,6 @@ impl State<'_> {
                 *pointer = format!("{base}/{local}{pointer}");
             }
         };
-        self.summary.events += 1;
         let mut result = read.map(|(event, warnings)| {
             self.summary.warnings_total += warnings.len();
             let room = MAX_REPORTED.saturating_sub(self.summary.warnings.len());
@@ -130,22 +152,10 @@ impl State<'_> {
             }
             event
         });
-        match &mut result {
-            Ok(_) => self.summary.accepted += 1,
-            Err(e) => {
-                from_root(&mut e.pointer);
-                self.summary.rejected_total += 1;
-                if self.summary.rejected.len() < MAX_REPORTED {
-                    self.summary.rejected.push(BadEvent {
-                        index,
-                        pointer: e.pointer.clone(),
-                        kind: e.kind(),
-                        message: e.message().to_owned(),
-                        offset: e.offset(),
-                    });
-                }
-            }
+        if let Err(e) = &mut result {
+            from_root(&mut e.pointer);
         }
+        self.summary.count(index, &result);
         (self.on_event)(index, result).map_err(|e| Stop::Fatal(ImportError::fatal(e, "")))
     }
 
@@ -734,22 +744,7 @@ fn import_xml<R: io::BufRead>(
     use crate::event::epcis_xml::{XmlDocumentKind, read_events};
     let mut summary = ImportSummary::default();
     let read = read_events(src, opts, |index, result| {
-        summary.events += 1;
-        match &result {
-            Ok(_) => summary.accepted += 1,
-            Err(e) => {
-                summary.rejected_total += 1;
-                if summary.rejected.len() < MAX_REPORTED {
-                    summary.rejected.push(BadEvent {
-                        index,
-                        pointer: e.pointer().to_owned(),
-                        kind: e.kind(),
-                        message: e.message().to_owned(),
-                        offset: e.offset(),
-                    });
-                }
-            }
-        }
+        summary.count(index, &result);
         on_event(index, result)
     });
     let xml = read.map_err(|e| ImportError::fatal(e, ""))?;
