@@ -83,6 +83,13 @@ pub enum ErrorKind {
     /// was abandoned before it wrote anything (helper threads only prepare work ahead of a commit), so a store
     /// is unchanged and stays usable.
     Panicked,
+    /// An EPCIS query parameter is unknown, repeated, or has a value of the wrong type or form (EPCIS
+    /// `QueryParameterException`).
+    QueryParameter,
+    /// A query would return more events than its `maxEventCount` allows (EPCIS `QueryTooLargeException`).
+    QueryTooLarge,
+    /// A query names a query the repository does not offer (EPCIS `NoSuchNameException`).
+    NoSuchName,
 }
 
 impl ErrorKind {
@@ -118,6 +125,26 @@ impl ErrorKind {
             Self::Poisoned => "poisoned",
             Self::InvalidArgument => "invalid_argument",
             Self::Panicked => "panicked",
+            Self::QueryParameter => "query_parameter",
+            Self::QueryTooLarge => "query_too_large",
+            Self::NoSuchName => "no_such_name",
+        }
+    }
+
+    /// The EPCIS query exception this kind is reported as (`QueryParameterException`, ...), for the kinds that
+    /// have one.
+    ///
+    /// ```
+    /// use tracecode::ErrorKind;
+    /// assert_eq!(ErrorKind::QueryTooLarge.epcis_exception(), Some("QueryTooLargeException"));
+    /// assert_eq!(ErrorKind::Io.epcis_exception(), None);
+    /// ```
+    pub const fn epcis_exception(self) -> Option<&'static str> {
+        match self {
+            Self::QueryParameter => Some("QueryParameterException"),
+            Self::QueryTooLarge => Some("QueryTooLargeException"),
+            Self::NoSuchName => Some("NoSuchNameException"),
+            _ => None,
         }
     }
 }

@@ -12,6 +12,8 @@ use crate::event::{Action, Event, EventType, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 
 use super::derive::{self, Why};
+use super::event_query::{NoMasterData, run_naive};
+use super::{EventPage, EventQuery};
 use super::{
     ChainBuilder, ChainEvent, Checkpoint, Cursor, Edge, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Outcome, Page,
     Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
@@ -273,6 +275,11 @@ impl TraceStore for MemoryStore {
         hits.truncate(limit);
         let next = if more { hits.last().map(|h| Cursor { time: h.time, seq: h.seq }) } else { None };
         Ok(Page { items: hits, next })
+    }
+
+    fn event_query(&self, q: &EventQuery) -> Result<EventPage, Error> {
+        let g = self.read();
+        run_naive(q, &NoMasterData, g.captured().map(|(i, (id, e))| (seq_of(i), *id, e)))
     }
 
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {

@@ -99,6 +99,7 @@ use crate::event::{Action, BizStep, Disposition, Event, Id, SourceDestType, Time
 use crate::{Error, ErrorKind};
 
 pub(crate) mod derive;
+pub mod event_query;
 mod iter;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
@@ -116,6 +117,7 @@ mod known;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 
+pub use event_query::{EventPage, EventQuery, QueryEvent};
 pub use iter::{FEED_PAGE, Feed, QueryIter, TraceStoreExt};
 pub use memory::MemoryStore;
 #[cfg(all(feature = "rocksdb", feature = "testing"))]
@@ -789,6 +791,13 @@ pub trait TraceStore {
     /// # Errors
     /// As [`Self::resolve_id`].
     fn query(&self, q: &Query) -> Result<Page<Hit>, Error>;
+
+    /// One page of the answer to an EPCIS SimpleEventQuery ([`EventQuery`]): the matching events in the
+    /// query's order, and where the next page starts. Every store gives the same pages for the same events.
+    ///
+    /// # Errors
+    /// [`ErrorKind::QueryTooLarge`] when the query has a `maxEventCount` and more events match; storage errors.
+    fn event_query(&self, q: &EventQuery) -> Result<EventPage, Error>;
 
     /// Serialised instances of a class: a GTIN class key gives every instance of that GTIN the store has seen;
     /// a GTIN + lot key gives the instances commissioned into that lot (ILMD `lotNumber`). Sorted by key,

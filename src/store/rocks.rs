@@ -33,6 +33,7 @@ mod declare;
 pub(crate) mod durable;
 mod edges;
 mod error;
+mod event_query;
 mod events;
 mod ingest;
 mod open;

@@ -382,6 +382,9 @@ mod tests {
         fn event(&self, id: &EventId) -> Result<Option<(Seq, Event)>, Error> {
             self.mem.event(id)
         }
+        fn event_query(&self, q: &crate::store::EventQuery) -> Result<crate::store::EventPage, Error> {
+            self.mem.event_query(q)
+        }
         fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
             self.mem.events_since(after, limit)
         }

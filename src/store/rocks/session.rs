@@ -115,6 +115,10 @@ impl TraceStore for Session<'_> {
         self.store.query_in(q, &self.view())
     }
 
+    fn event_query(&self, q: &crate::store::EventQuery) -> Result<crate::store::EventPage, Error> {
+        self.store.event_query_in(q, &self.view())
+    }
+
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
         self.store.instances_in(class, after, limit, &self.view())
     }

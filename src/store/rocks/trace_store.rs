@@ -16,7 +16,7 @@ use crate::event::frame;
 use crate::event::{Event, Id, Timestamp};
 use crate::store::keys::{self, CF_NAMES, Cur, corrupt, unseal};
 use crate::store::{
-    Checkpoint, Cursor, Edge, EdgeSource, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Page, Query, Resolution,
+    Checkpoint, Cursor, Edge, EdgeSource, EventPage, EventQuery, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Page, Query, Resolution,
     Seq, State, Stats, TraceStore, VerifyReport, log_step,
 };
 use crate::{Error, ErrorKind};
@@ -74,6 +74,10 @@ impl TraceStore for Store {
 
     fn query(&self, q: &Query) -> Result<Page<Hit>, Error> {
         self.query_in(q, &View::take(self))
+    }
+
+    fn event_query(&self, q: &EventQuery) -> Result<EventPage, Error> {
+        self.event_query_in(q, &View::take(self))
     }
 
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {

@@ -1,0 +1,180 @@
+//! Extension-field parameters: the field's name as a query writes it, the values it compares with, and the
+//! search of an event's extensions for it.
+
+use crate::event::{ExtValue, Extension, Namespace, Timestamp};
+
+use super::{Cmp, FieldTest};
+
+/// The name of an extension field in a query parameter.
+///
+/// A query writes it as a CURIE (`ex:temperature`, the 2.0 JSON form: the prefix is looked up in the query's
+/// `@context`, then in the event's own prefixes), as an absolute IRI, or in the 1.2 form `NAMESPACE#local`
+/// (which also matches the namespace and local name written without the `#`, how XML namespaces join).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldName {
+    /// As written in the parameter.
+    pub text: Box<str>,
+    /// Expanded IRIs the name stands for, when known without the event.
+    iris: Vec<Box<str>>,
+    /// `prefix:local` whose prefix the query did not declare: resolved against each event's prefixes.
+    curie: Option<(Box<str>, Box<str>)>,
+}
+
+/// Prefixes every EPCIS 2.0 document knows (the standard context).
+const STANDARD: [(&str, &str); 4] = [
+    ("cbv", "https://ref.gs1.org/cbv/"),
+    ("epcis", "https://ref.gs1.org/epcis/"),
+    ("gs1", "https://gs1.org/voc/"),
+    ("cbvmda", "urn:epcglobal:cbv:mda:"),
+];
+
+impl FieldName {
+    /// Reads a field name, resolving a CURIE's prefix against `context` (the query's declared prefixes).
+    ///
+    /// ```
+    /// use tracecode::event::Namespace;
+    /// use tracecode::store::event_query::FieldName;
+    /// let ctx = [Namespace { prefix: "ex".into(), iri: "https://ns.example.com/epcis/".into() }];
+    /// let n = FieldName::new("ex:temperature", &ctx);
+    /// assert!(n.matches("https://ns.example.com/epcis/temperature", &[]));
+    /// let legacy = FieldName::new("http://ns.example.com/epcis#temperature", &[]);
+    /// assert!(legacy.matches("http://ns.example.com/epcistemperature", &[]));
+    /// ```
+    pub fn new(text: &str, context: &[Namespace]) -> Self {
+        let text: Box<str> = text.trim().into();
+        let mut iris = Vec::new();
+        let mut curie = None;
+        let absolute = text.contains("://") || text.starts_with("urn:");
+        if absolute {
+            iris.push(text.clone());
+            if let Some((ns, local)) = text.rsplit_once('#') {
+                iris.push(format!("{ns}{local}").into());
+            }
+        } else if let Some((p, local)) = text.split_once(':') {
+            let declared = context.iter().find(|n| &*n.prefix == p).map(|n| n.iri.to_string());
+            let standard = STANDARD.iter().find(|(sp, _)| *sp == p).map(|(_, i)| (*i).to_owned());
+            match declared.or(standard) {
+                Some(iri) => iris.push(format!("{iri}{local}").into()),
+                None => curie = Some((p.into(), local.into())),
+            }
+        } else {
+            iris.push(text.clone());
+        }
+        Self { text, iris, curie }
+    }
+
+    /// Whether an extension named `name` (an expanded IRI) in an event declaring `event_ns` is this field.
+    pub fn matches(&self, name: &str, event_ns: &[Namespace]) -> bool {
+        if self.iris.iter().any(|i| **i == *name) {
+            return true;
+        }
+        let Some((p, local)) = &self.curie else { return false };
+        event_ns.iter().any(|n| n.prefix == *p && name.strip_prefix(&*n.iri) == Some(local))
+    }
+}
+
+/// A value an extension field is compared with: the text of the parameter, and its reading as a number and as
+/// a time when it has one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldValue {
+    /// The value as written.
+    pub text: Box<str>,
+    /// The value as a number, if it is one.
+    pub number: Option<f64>,
+    /// The value as a time (RFC 3339), if it is one.
+    pub time: Option<Timestamp>,
+}
+
+impl FieldValue {
+    /// Reads a parameter value.
+    ///
+    /// ```
+    /// use tracecode::store::event_query::FieldValue;
+    /// assert_eq!(FieldValue::new("4.5").number, Some(4.5));
+    /// assert!(FieldValue::new("2026-01-01T00:00:00Z").time.is_some());
+    /// assert_eq!(FieldValue::new("abc").number, None);
+    /// ```
+    pub fn new(text: &str) -> Self {
+        Self { text: text.into(), number: number(text), time: time(text) }
+    }
+
+    /// Equality with an extension's scalar value: the same string, the same number, the same instant, or the
+    /// same boolean.
+    fn equals(&self, v: &ExtValue) -> bool {
+        match v {
+            ExtValue::String(s) => {
+                **s == *self.text
+                    || self.time.is_some_and(|t| time(s) == Some(t))
+                    || self.number.is_some_and(|n| number(s) == Some(n))
+            }
+            ExtValue::Number(d) => self.number.is_some_and(|n| number(d.as_str()) == Some(n)),
+            ExtValue::Bool(b) => *self.text == *if *b { "true" } else { "false" },
+            ExtValue::Null | ExtValue::Array(_) | ExtValue::Object(_) => false,
+        }
+    }
+
+    /// The order of an extension's scalar value against this one: numbers with numbers, times with times.
+    fn order(&self, v: &ExtValue) -> Option<std::cmp::Ordering> {
+        let text = match v {
+            ExtValue::String(s) => &**s,
+            ExtValue::Number(d) => d.as_str(),
+            _ => return None,
+        };
+        if let (Some(n), Some(x)) = (self.number, number(text)) {
+            return x.partial_cmp(&n);
+        }
+        if let (Some(t), Some(x)) = (self.time, time(text)) {
+            return Some(x.cmp(&t));
+        }
+        None
+    }
+}
+
+fn number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    // Only decimal notation (what EPCIS and XML Schema decimals use): not "inf", "NaN" or hex.
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+fn time(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    // A time has a 'T' between date and time; a bare number is never one.
+    if !s.contains('T') {
+        return None;
+    }
+    Timestamp::parse(s).ok().map(|(t, _)| t)
+}
+
+/// Whether a scalar or array value passes `test` (an array: any of its elements).
+fn value_passes(test: &FieldTest, v: &ExtValue) -> bool {
+    match (test, v) {
+        (FieldTest::Exists, _) => true,
+        (t, ExtValue::Array(items)) => items.iter().any(|i| value_passes(t, i)),
+        (FieldTest::Cmp(Cmp::Eq, values), v) => values.iter().any(|x| x.equals(v)),
+        (FieldTest::Cmp(cmp, values), v) => {
+            values.first().and_then(|x| x.order(v)).is_some_and(|o| cmp.holds(o))
+        }
+    }
+}
+
+/// Whether `exts` (a scope's extensions) has the field `name` passing `test`: at their top level, or with
+/// `inner`, nested at any depth below it (inside object values and arrays of objects).
+pub(super) fn exts_pass(exts: &[Extension], inner: bool, name: &FieldName, test: &FieldTest, ns: &[Namespace]) -> bool {
+    if inner {
+        return exts.iter().any(|x| nested_pass(&x.value, name, test, ns));
+    }
+    exts.iter().any(|x| name.matches(&x.name, ns) && value_passes(test, &x.value))
+}
+
+fn nested_pass(v: &ExtValue, name: &FieldName, test: &FieldTest, ns: &[Namespace]) -> bool {
+    match v {
+        ExtValue::Object(members) => members
+            .iter()
+            .any(|m| (name.matches(&m.name, ns) && value_passes(test, &m.value)) || nested_pass(&m.value, name, test, ns)),
+        ExtValue::Array(items) => items.iter().any(|i| nested_pass(i, name, test, ns)),
+        _ => false,
+    }
+}
