@@ -11,6 +11,8 @@
 //!   completions, resolve's exit codes and table format (feature `cli`; the store cases also `rocksdb`);
 //! - `cli_import`: `import --atomic`, `--lenient`, the multi-file summary, and the one-line message for a `--db`
 //!   that holds no store (features `cli`, `rocksdb`);
+//! - `query`: the EPCIS query oracle: random queries over random workloads, the RocksDB store's plans against
+//!   the in-memory filter, page by page (features `rocksdb`, `testing`);
 //! - `store`: the RocksDB store against the in-memory model, damage, versions, poisoning (feature `rocksdb`);
 //! - `concurrency`: readers racing writers never see part of a batch, several writers at once (feature `rocksdb`);
 //! - `durability`: damaged write-ahead logs and lost table files are refused, not rolled back; read-only opens
@@ -61,6 +63,9 @@ mod identity;
 #[cfg(test)]
 #[cfg(feature = "rocksdb")]
 mod open_modes;
+#[cfg(test)]
+#[cfg(all(feature = "rocksdb", feature = "testing"))]
+mod query;
 #[cfg(test)]
 #[cfg(all(feature = "rocksdb", feature = "testing"))]
 mod store;

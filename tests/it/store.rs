@@ -43,11 +43,11 @@ use tracecode::store::{
 use crate::tmp::TempDir;
 
 /// Test stores need no 256 MiB caches.
-fn opts() -> Options {
+pub(crate) fn opts() -> Options {
     Options::default().block_cache_bytes(8 << 20)
 }
 
-fn open(dir: &Path) -> Store {
+pub(crate) fn open(dir: &Path) -> Store {
     Store::open(dir, opts()).unwrap()
 }
 
@@ -55,11 +55,11 @@ fn open(dir: &Path) -> Store {
 // The universe of identifiers
 // ------------------------------------------------------------------------------------------------------------
 
-const GTIN_A: &str = "09506000134352";
-const LOT_NUMBER: &str = "urn:epcglobal:cbv:mda:lotNumber";
+pub(crate) const GTIN_A: &str = "09506000134352";
+pub(crate) const LOT_NUMBER: &str = "urn:epcglobal:cbv:mda:lotNumber";
 /// Lot texts: "L1" is a byte prefix of "L10", so a lot scan that forgets the key terminator would mix them.
-const LOTS: [&str; 2] = ["L1", "L10"];
-const XFORM_IDS: [&str; 2] = ["urn:example:xform:1", "urn:example:xform:2"];
+pub(crate) const LOTS: [&str; 2] = ["L1", "L10"];
+pub(crate) const XFORM_IDS: [&str; 2] = ["urn:example:xform:1", "urn:example:xform:2"];
 
 /// GS1 mod-10 check digit of `data` (GS1 General Specifications §7.9.1: weights 3, 1 from the right).
 fn gs1_check(data: &str) -> char {
@@ -73,7 +73,7 @@ fn gln(n: u32) -> String {
     format!("{data}{}", gs1_check(&data))
 }
 
-fn id(s: &str) -> Id {
+pub(crate) fn id(s: &str) -> Id {
     Id::parse(s).unwrap()
 }
 
@@ -81,18 +81,18 @@ fn key(i: &Id) -> TraceKey {
     i.key().unwrap().clone()
 }
 
-struct Universe {
+pub(crate) struct Universe {
     /// Serialised instances: SGTINs of two GTINs (Digital Link and EPC URN spellings), an instance whose key
     /// carries a lot, and a China drug code.
-    items: Vec<Id>,
+    pub(crate) items: Vec<Id>,
     /// SSCCs.
-    containers: Vec<Id>,
+    pub(crate) containers: Vec<Id>,
     /// Class keys: the GTIN class and two lots of GTIN A.
-    classes: Vec<Id>,
+    pub(crate) classes: Vec<Id>,
     /// Nodes that only get edges (lots of GTIN B, from ILMD lots of its instances) and the GTIN B class.
-    extra: Vec<Id>,
-    locations: Vec<Id>,
-    parties: Vec<Id>,
+    pub(crate) extra: Vec<Id>,
+    pub(crate) locations: Vec<Id>,
+    pub(crate) parties: Vec<Id>,
 }
 
 /// `prefix` padded with `x` to `len` bytes.
@@ -100,7 +100,7 @@ fn long_uri(prefix: &str, len: usize) -> Box<str> {
     format!("{prefix}{}", "x".repeat(len - prefix.len())).into()
 }
 
-static U: LazyLock<Universe> = LazyLock::new(|| Universe {
+pub(crate) static U: LazyLock<Universe> = LazyLock::new(|| Universe {
     items: vec![
         id(&format!("https://id.gs1.org/01/{GTIN_A}/21/S1")),
         id(&format!("https://id.gs1.org/01/{GTIN_A}/21/S2")),
@@ -161,7 +161,7 @@ impl Universe {
     }
 }
 
-fn biz_steps() -> Vec<BizStep> {
+pub(crate) fn biz_steps() -> Vec<BizStep> {
     vec![
         BizStep::Commissioning,
         BizStep::Packing,
@@ -173,7 +173,7 @@ fn biz_steps() -> Vec<BizStep> {
     ]
 }
 
-fn dispositions() -> Vec<Disposition> {
+pub(crate) fn dispositions() -> Vec<Disposition> {
     vec![
         Disposition::Active,
         Disposition::InProgress,
@@ -186,17 +186,17 @@ fn dispositions() -> Vec<Disposition> {
     ]
 }
 
-const PERSISTENT: [Disposition; 4] =
+pub(crate) const PERSISTENT: [Disposition; 4] =
     [Disposition::Damaged, Disposition::NeedsReplacement, Disposition::Recalled, Disposition::Expired];
 
 /// Time slot `k` (0..40): slot 0 is before the Unix epoch (negative nanoseconds), the others hours apart in 2026.
-fn at(k: usize) -> Timestamp {
+pub(crate) fn at(k: usize) -> Timestamp {
     const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
     let k = i64::try_from(k).unwrap();
     Timestamp(if k == 0 { -86_400_000_000_000 } else { (T0 + k * 3600) * 1_000_000_000 })
 }
 
-const SLOTS: usize = 40;
+pub(crate) const SLOTS: usize = 40;
 
 // ------------------------------------------------------------------------------------------------------------
 // Random events and workloads
@@ -263,7 +263,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         })
 }
 
-fn pick<T: Clone>(list: &[T], p: impl std::borrow::Borrow<Pick>) -> T {
+pub(crate) fn pick<T: Clone>(list: &[T], p: impl std::borrow::Borrow<Pick>) -> T {
     p.borrow().get(list).clone()
 }
 
@@ -440,14 +440,14 @@ fn event() -> impl Strategy<Value = Event> {
 type QueryParams = (Option<usize>, Option<usize>, usize);
 
 #[derive(Clone, Debug)]
-struct Workload {
-    batches: Vec<Vec<Event>>,
+pub(crate) struct Workload {
+    pub(crate) batches: Vec<Vec<Event>>,
     queries: Vec<QueryParams>,
 }
 
 /// Batches of 1–20 random events; some events are repeated in their own batch and again in the next one, as
 /// they are, as a re-capture, or with an error declaration.
-fn workload() -> impl Strategy<Value = Workload> {
+pub(crate) fn workload() -> impl Strategy<Value = Workload> {
     (
         prop::collection::vec(prop::collection::vec(event(), 1..=20), 1..=5),
         prop::collection::vec((any::<Pick>(), any::<Pick>(), any::<Pick>()), 0..5),
@@ -503,7 +503,7 @@ fn workload() -> impl Strategy<Value = Workload> {
 }
 
 /// One value of a strategy from a fixed seed (for the deterministic tests).
-fn sample<T: std::fmt::Debug>(s: impl Strategy<Value = T>, skip: usize) -> T {
+pub(crate) fn sample<T: std::fmt::Debug>(s: impl Strategy<Value = T>, skip: usize) -> T {
     let mut runner = TestRunner::deterministic();
     for _ in 0..skip {
         let _ = s.new_tree(&mut runner).unwrap();

@@ -1,0 +1,214 @@
+//! The EPCIS query oracle: random SimpleEventQueries over random workloads, answered by the RocksDB store's
+//! plans and by the in-memory store's filter over every event, must give the same pages, cursor by cursor
+//! (features `rocksdb`, `testing`: the workloads are the store model test's).
+
+use proptest::prelude::*;
+use proptest::sample::Index as Pick;
+use proptest::test_runner::TestCaseError;
+use tracecode::event::{Decimal, Event, ExtValue, Extension, SensorElement, SensorReport};
+use tracecode::store::{EventPage, EventQuery, MemoryStore, Store, TraceStore};
+
+use crate::store::{
+    GTIN_A, LOTS, PERSISTENT, SLOTS, U, XFORM_IDS, Workload, at, biz_steps, dispositions, open, pick, workload,
+};
+use crate::tmp::TempDir;
+
+const TEMP: &str = "https://ns.example.com/epcis/temp";
+
+/// Adds a temperature sensor report and an extension number to some events, chosen by the event's time and
+/// type only, so copies of one event (duplicates, declarations) stay copies.
+fn decorate(e: &mut Event) {
+    let k = e.event_time.0.rem_euclid(7_000_000_000_000) / 1_000_000_000 % 7;
+    if k >= 3 {
+        let (v, uom) = if k % 2 == 0 { ("4.5", "CEL") } else { ("41", "FAH") };
+        let report = SensorReport {
+            kind: Some("Temperature".into()),
+            value: Some(Decimal::parse(v).unwrap()),
+            uom: Some(uom.into()),
+            ..SensorReport::default()
+        };
+        e.sensor_elements.push(SensorElement { reports: vec![report], ..SensorElement::default() });
+    }
+    if k != 1 {
+        e.extensions.push(Extension { name: TEMP.into(), value: ExtValue::Number(Decimal::parse(&format!("{k}")).unwrap()) });
+    }
+}
+
+fn time_text(k: usize) -> String {
+    at(k).to_rfc3339(tracecode::event::TzOffset(0), 0)
+}
+
+/// One random condition as a `NAME=VALUE` pair.
+fn cond() -> impl Strategy<Value = (String, String)> {
+    let u = &*U;
+    let idents: Vec<String> = u.items.iter().chain(&u.containers).map(|i| i.to_uri(Default::default())).collect();
+    let classes: Vec<String> = u.classes.iter().chain(&u.extra).map(|i| i.to_uri(Default::default())).collect();
+    let patterns = vec![
+        "urn:epc:idpat:sgtin:0614141.107346.*".to_owned(),
+        "urn:epc:idpat:sgtin:0614141.*.*".to_owned(),
+        "urn:epc:idpat:sgtin:*.*.*".to_owned(),
+        "urn:epc:idpat:sscc:0614141.*".to_owned(),
+        format!("https://id.gs1.org/01/{GTIN_A}"),
+        "urn:epc:idpat:sgtin:9506000.013435.*".to_owned(),
+    ];
+    let locations: Vec<String> = u.locations.iter().map(|i| i.to_uri(Default::default())).collect();
+    let parties: Vec<String> = u.parties.iter().map(|i| i.to_uri(Default::default())).collect();
+    let steps: Vec<String> = biz_steps().iter().map(tracecode::event::BizStep::web_uri).collect();
+    let disps: Vec<String> = dispositions().iter().map(tracecode::event::Disposition::web_uri).collect();
+    let instance_fields = ["MATCH_epc", "MATCH_anyEPC", "MATCH_parentID", "MATCH_inputEPC", "MATCH_outputEPC"];
+    let class_fields = ["MATCH_epcClass", "MATCH_anyEPCClass", "MATCH_inputEPCClass", "MATCH_outputEPCClass"];
+    let two = |v: Vec<String>| {
+        (any::<Pick>(), prop::option::of(any::<Pick>())).prop_map(move |(a, b)| {
+            let mut s = pick(&v, a);
+            if let Some(b) = b {
+                s = format!("{s},{}", pick(&v, b));
+            }
+            s
+        })
+    };
+    let with_patterns: Vec<String> = idents.iter().chain(&patterns).cloned().collect();
+    let class_values: Vec<String> = classes.iter().chain(&patterns).cloned().collect();
+    prop_oneof![
+        two(["ObjectEvent", "AggregationEvent", "TransformationEvent", "AssociationEvent", "TransactionEvent"]
+            .map(String::from)
+            .to_vec())
+        .prop_map(|v| ("eventType".to_owned(), v)),
+        (0..=SLOTS + 1, any::<bool>())
+            .prop_map(|(k, ge)| ((if ge { "GE_eventTime" } else { "LT_eventTime" }).to_owned(), time_text(k))),
+        (0..=SLOTS + 1, any::<bool>())
+            .prop_map(|(k, ge)| ((if ge { "GE_recordTime" } else { "LT_recordTime" }).to_owned(), time_text(k))),
+        two(["ADD", "OBSERVE", "DELETE"].map(String::from).to_vec()).prop_map(|v| ("EQ_action".to_owned(), v)),
+        two(steps).prop_map(|v| ("EQ_bizStep".to_owned(), v)),
+        two(disps).prop_map(|v| ("EQ_disposition".to_owned(), v)),
+        (two(PERSISTENT.iter().map(|d| d.term().to_owned()).collect()), any::<bool>()).prop_map(|(v, set)| (
+            (if set { "EQ_persistentDisposition_set" } else { "EQ_persistentDisposition_unset" }).to_owned(),
+            v
+        )),
+        (two(locations.clone()), 0..4usize).prop_map(|(v, f)| {
+            (["EQ_readPoint", "WD_readPoint", "EQ_bizLocation", "WD_bizLocation"][f].to_owned(), v)
+        }),
+        two(XFORM_IDS.map(String::from).to_vec()).prop_map(|v| ("EQ_transformationID".to_owned(), v)),
+        (two(with_patterns), any::<Pick>()).prop_map(move |(v, f)| (pick(&instance_fields, f).to_owned(), v)),
+        (two(class_values), any::<Pick>()).prop_map(move |(v, f)| (pick(&class_fields, f).to_owned(), v)),
+        (0..5usize, prop_oneof![Just("3"), Just("12.5"), Just("100"), Just("12500"), Just("0.1")]).prop_map(
+            |(op, v)| {
+                let name = ["GE_quantity", "LT_quantity", "EQ_quantity", "GE_quantity_GRM", "LE_quantity_KGM"][op];
+                (name.to_owned(), v.to_owned())
+            }
+        ),
+        two(LOTS.map(String::from).to_vec()).prop_map(|v| ("EQ_ILMD_cbvmda:lotNumber".to_owned(), v)),
+        Just(("EXISTS_ILMD_cbvmda:lotNumber".to_owned(), String::new())),
+        Just(("EXISTS_errorDeclaration".to_owned(), String::new())),
+        Just(("EQ_errorReason".to_owned(), "incorrect_data".to_owned())),
+        (two(parties.clone()), 0..3usize).prop_map(|(v, f)| {
+            (["EQ_source_owning_party", "EQ_destination_possessing_party", "EQ_source_location"][f].to_owned(), v)
+        }),
+        two(locations).prop_map(|v| ("EQ_destination_location".to_owned(), v)),
+        Just(("EQ_bizTransaction_po".to_owned(), "urn:example:po:42".to_owned())),
+        (0..4usize, prop_oneof![Just("4.5"), Just("5"), Just("40"), Just("278")]).prop_map(|(op, v)| {
+            (["GE_value_CEL", "LT_value_FAH", "EQ_value_CEL", "GT_value_KEL"][op].to_owned(), v.to_owned())
+        }),
+        Just(("EQ_type".to_owned(), "gs1:Temperature".to_owned())),
+        Just(("EXISTS_sensorElementList".to_owned(), String::new())),
+        (0..3usize, 0..7u8).prop_map(|(op, v)| (format!("{}_{TEMP}", ["GE", "LT", "EQ"][op]), v.to_string())),
+    ]
+}
+
+/// A random query: 0–4 conditions, an order, limits and a page size.
+fn query() -> impl Strategy<Value = (Vec<(String, String)>, usize)> {
+    (
+        prop::collection::vec(cond(), 0..=4),
+        prop_oneof![Just(None), Just(Some("eventTime")), Just(Some("recordTime")), Just(Some(TEMP))],
+        prop::option::of(prop_oneof![Just("ASC"), Just("DESC")]),
+        0..4u8,
+        1..9usize,
+    )
+        .prop_map(|(mut conds, order, dir, limit, page)| {
+            // A parameter appears once.
+            let mut seen = Vec::new();
+            conds.retain(|(n, _)| if seen.contains(n) { false } else { seen.push(n.clone()) == () });
+            if let Some(o) = order {
+                conds.push(("orderBy".to_owned(), o.to_owned()));
+                if let Some(d) = dir {
+                    conds.push(("orderDirection".to_owned(), d.to_owned()));
+                }
+                if limit == 1 {
+                    conds.push(("eventCountLimit".to_owned(), "5".to_owned()));
+                }
+            }
+            if limit == 2 {
+                conds.push(("maxEventCount".to_owned(), "12".to_owned()));
+            }
+            (conds, page)
+        })
+}
+
+/// Pages through `q` on both stores, comparing each page (or error).
+fn same_pages(mem: &MemoryStore, st: &Store, mut q: EventQuery, ctx: &str) -> Result<usize, TestCaseError> {
+    let mut total = 0;
+    for _ in 0..500 {
+        let want = mem.event_query(&q);
+        let got = st.event_query(&q);
+        let (want, got): (EventPage, EventPage) = match (want, got) {
+            (Ok(w), Ok(g)) => (w, g),
+            (Err(w), Err(g)) => {
+                prop_assert_eq!(w.kind(), g.kind(), "{}: errors", ctx);
+                return Ok(total);
+            }
+            (w, g) => return Err(TestCaseError::fail(format!("{ctx}: model {w:?}, store {g:?}"))),
+        };
+        prop_assert_eq!(&got.events, &want.events, "{}: page after {:?}", ctx, q.after);
+        prop_assert_eq!(&got.next, &want.next, "{}: next after {:?}", ctx, q.after);
+        prop_assert!(got.examined <= want.examined, "{}: the plan examined more than every event", ctx);
+        total += got.events.len();
+        match got.next {
+            Some(n) => q.after = Some(n),
+            None => return Ok(total),
+        }
+    }
+    Err(TestCaseError::fail(format!("{ctx}: more than 500 pages")))
+}
+
+fn load(w: &Workload, dir: &TempDir) -> (MemoryStore, Store) {
+    let mem = MemoryStore::new();
+    let st = open(dir.path());
+    for b in &w.batches {
+        let mut b = b.clone();
+        b.iter_mut().for_each(decorate);
+        mem.ingest(b.clone()).unwrap();
+        st.ingest(b).unwrap();
+    }
+    (mem, st)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn store_answers_queries_like_the_model(w in workload(), qs in prop::collection::vec(query(), 12)) {
+        let dir = TempDir::new("query");
+        let (mem, st) = load(&w, &dir);
+        for (pairs, page) in qs {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let mut q = EventQuery::from_pairs(&refs).map_err(|e| TestCaseError::fail(format!("{pairs:?}: {e}")))?;
+            q.page_size = page;
+            same_pages(&mem, &st, q, &format!("{pairs:?} page {page}"))?;
+        }
+    }
+}
+
+/// A query the index answers reads fewer events than there are, and a query on one item reads only its chain.
+#[test]
+fn plans_read_less_than_everything() {
+    let w = crate::store::sample(workload(), 3);
+    let dir = TempDir::new("query-plan");
+    let (mem, st) = load(&w, &dir);
+    let all = mem.event_query(&EventQuery::default()).unwrap().examined;
+    let item = U.items[0].to_uri(Default::default());
+    for pairs in [vec![("MATCH_epc", item.as_str())], vec![("EQ_bizStep", "shipping")]] {
+        let q = EventQuery::from_pairs(&pairs).unwrap();
+        let (m, s) = (mem.event_query(&q).unwrap(), st.event_query(&q).unwrap());
+        assert_eq!(m.events, s.events, "{pairs:?}");
+        assert!(s.examined < all, "{pairs:?}: examined {} of {all}", s.examined);
+    }
+}
