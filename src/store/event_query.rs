@@ -57,12 +57,12 @@ use crate::event::{
 pub use cursor::QueryCursor;
 pub use epc_match::EpcMatch;
 pub use field::{FieldName, FieldValue};
-pub(crate) use naive::{finish, run_naive};
 pub(crate) use matcher::Prepared;
+pub(crate) use naive::{finish, run_naive};
 pub use order::{Direction, OrderBy};
 pub use params::{MAX_VALUES, Param};
-pub use wire::MAX_QUERY_BYTES;
 pub use units::convert as convert_unit;
+pub use wire::MAX_QUERY_BYTES;
 
 use super::Seq;
 
@@ -101,7 +101,11 @@ impl Cmp {
         use std::cmp::Ordering::{Equal, Greater, Less};
         matches!(
             (self, ord),
-            (Self::Eq, Equal) | (Self::Gt, Greater) | (Self::Ge, Greater | Equal) | (Self::Lt, Less) | (Self::Le, Less | Equal)
+            (Self::Eq, Equal)
+                | (Self::Gt, Greater)
+                | (Self::Ge, Greater | Equal)
+                | (Self::Lt, Less)
+                | (Self::Le, Less | Equal)
         )
     }
 }

@@ -13,11 +13,11 @@ use crate::{Error, ErrorKind};
 
 use super::derive::{self, Why};
 use super::event_query::{NoMasterData, run_naive};
-use super::{EventPage, EventQuery};
 use super::{
     ChainBuilder, ChainEvent, Checkpoint, Cursor, Edge, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Outcome, Page,
     Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
 };
+use super::{EventPage, EventQuery};
 
 #[derive(Clone, Default)]
 struct Inner {

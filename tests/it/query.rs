@@ -5,11 +5,11 @@
 use proptest::prelude::*;
 use proptest::sample::Index as Pick;
 use proptest::test_runner::TestCaseError;
-use tracecode::event::{Decimal, Event, ExtValue, Extension, SensorElement, SensorReport};
+use tracecode::event::{Decimal, Event, ExtValue, Extension, IdForm, SensorElement, SensorReport};
 use tracecode::store::{EventPage, EventQuery, MemoryStore, Store, TraceStore};
 
 use crate::store::{
-    GTIN_A, LOTS, PERSISTENT, SLOTS, U, XFORM_IDS, Workload, at, biz_steps, dispositions, open, pick, workload,
+    GTIN_A, LOTS, PERSISTENT, SLOTS, U, Workload, XFORM_IDS, at, biz_steps, dispositions, open, pick, workload,
 };
 use crate::tmp::TempDir;
 
@@ -30,7 +30,8 @@ fn decorate(e: &mut Event) {
         e.sensor_elements.push(SensorElement { reports: vec![report], ..SensorElement::default() });
     }
     if k != 1 {
-        e.extensions.push(Extension { name: TEMP.into(), value: ExtValue::Number(Decimal::parse(&format!("{k}")).unwrap()) });
+        e.extensions
+            .push(Extension { name: TEMP.into(), value: ExtValue::Number(Decimal::parse(&format!("{k}")).unwrap()) });
     }
 }
 
@@ -41,8 +42,8 @@ fn time_text(k: usize) -> String {
 /// One random condition as a `NAME=VALUE` pair.
 fn cond() -> impl Strategy<Value = (String, String)> {
     let u = &*U;
-    let idents: Vec<String> = u.items.iter().chain(&u.containers).map(|i| i.to_uri(Default::default())).collect();
-    let classes: Vec<String> = u.classes.iter().chain(&u.extra).map(|i| i.to_uri(Default::default())).collect();
+    let idents: Vec<String> = u.items.iter().chain(&u.containers).map(|i| i.to_uri(IdForm::DigitalLink)).collect();
+    let classes: Vec<String> = u.classes.iter().chain(&u.extra).map(|i| i.to_uri(IdForm::DigitalLink)).collect();
     let patterns = vec![
         "urn:epc:idpat:sgtin:0614141.107346.*".to_owned(),
         "urn:epc:idpat:sgtin:0614141.*.*".to_owned(),
@@ -51,8 +52,8 @@ fn cond() -> impl Strategy<Value = (String, String)> {
         format!("https://id.gs1.org/01/{GTIN_A}"),
         "urn:epc:idpat:sgtin:9506000.013435.*".to_owned(),
     ];
-    let locations: Vec<String> = u.locations.iter().map(|i| i.to_uri(Default::default())).collect();
-    let parties: Vec<String> = u.parties.iter().map(|i| i.to_uri(Default::default())).collect();
+    let locations: Vec<String> = u.locations.iter().map(|i| i.to_uri(IdForm::DigitalLink)).collect();
+    let parties: Vec<String> = u.parties.iter().map(|i| i.to_uri(IdForm::DigitalLink)).collect();
     let steps: Vec<String> = biz_steps().iter().map(tracecode::event::BizStep::web_uri).collect();
     let disps: Vec<String> = dispositions().iter().map(tracecode::event::Disposition::web_uri).collect();
     let instance_fields = ["MATCH_epc", "MATCH_anyEPC", "MATCH_parentID", "MATCH_inputEPC", "MATCH_outputEPC"];
@@ -126,7 +127,11 @@ fn query() -> impl Strategy<Value = (Vec<(String, String)>, usize)> {
         .prop_map(|(mut conds, order, dir, limit, page)| {
             // A parameter appears once.
             let mut seen = Vec::new();
-            conds.retain(|(n, _)| if seen.contains(n) { false } else { seen.push(n.clone()) == () });
+            conds.retain(|(n, _)| {
+                let fresh = !seen.contains(n);
+                seen.push(n.clone());
+                fresh
+            });
             if let Some(o) = order {
                 conds.push(("orderBy".to_owned(), o.to_owned()));
                 if let Some(d) = dir {
@@ -204,7 +209,7 @@ fn plans_read_less_than_everything() {
     let dir = TempDir::new("query-plan");
     let (mem, st) = load(&w, &dir);
     let all = mem.event_query(&EventQuery::default()).unwrap().examined;
-    let item = U.items[0].to_uri(Default::default());
+    let item = U.items[0].to_uri(IdForm::DigitalLink);
     for pairs in [vec![("MATCH_epc", item.as_str())], vec![("EQ_bizStep", "shipping")]] {
         let q = EventQuery::from_pairs(&pairs).unwrap();
         let (m, s) = (mem.event_query(&q).unwrap(), st.event_query(&q).unwrap());

@@ -63,10 +63,8 @@ impl FromStr for QueryCursor {
             if k.len() % 2 != 0 || k.len() > 2048 {
                 return Err(bad());
             }
-            let bytes: Option<Vec<u8>> = (0..k.len())
-                .step_by(2)
-                .map(|i| k.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-                .collect();
+            let bytes: Option<Vec<u8>> =
+                (0..k.len()).step_by(2).map(|i| k.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
             Some(bytes.ok_or_else(bad)?)
         };
         Ok(Self { key, seq: seq.parse().map_err(|_| bad())?, returned: n.parse().map_err(|_| bad())? })

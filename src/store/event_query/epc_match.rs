@@ -51,7 +51,14 @@ impl EpcMatch {
             }
             return Ok(Self::Pattern { text: s.into(), pattern });
         }
-        let id = Id::parse(s)?;
+        let id = match Id::parse(s) {
+            Ok(id) => id,
+            // A URI that is not a well-formed key (a wrong check digit) is compared as written.
+            Err(_) if s.contains(':') && !s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) => {
+                Id::Uri(s.into())
+            }
+            Err(e) => return Err(e),
+        };
         if let Id::Key(k) = &id
             && k.kind() == KeyKind::Class
             && k.gtin_class().as_ref() == Some(k)

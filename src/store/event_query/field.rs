@@ -154,9 +154,7 @@ fn value_passes(test: &FieldTest, v: &ExtValue) -> bool {
         (FieldTest::Exists, _) => true,
         (t, ExtValue::Array(items)) => items.iter().any(|i| value_passes(t, i)),
         (FieldTest::Cmp(Cmp::Eq, values), v) => values.iter().any(|x| x.equals(v)),
-        (FieldTest::Cmp(cmp, values), v) => {
-            values.first().and_then(|x| x.order(v)).is_some_and(|o| cmp.holds(o))
-        }
+        (FieldTest::Cmp(cmp, values), v) => values.first().and_then(|x| x.order(v)).is_some_and(|o| cmp.holds(o)),
     }
 }
 
@@ -171,9 +169,9 @@ pub(super) fn exts_pass(exts: &[Extension], inner: bool, name: &FieldName, test:
 
 fn nested_pass(v: &ExtValue, name: &FieldName, test: &FieldTest, ns: &[Namespace]) -> bool {
     match v {
-        ExtValue::Object(members) => members
-            .iter()
-            .any(|m| (name.matches(&m.name, ns) && value_passes(test, &m.value)) || nested_pass(&m.value, name, test, ns)),
+        ExtValue::Object(members) => members.iter().any(|m| {
+            (name.matches(&m.name, ns) && value_passes(test, &m.value)) || nested_pass(&m.value, name, test, ns)
+        }),
         ExtValue::Array(items) => items.iter().any(|i| nested_pass(i, name, test, ns)),
         _ => false,
     }

@@ -194,18 +194,15 @@ fn epc_field_matches(field: EpcField, values: &[EpcMatch], e: &Event) -> bool {
 }
 
 fn all_quantities(e: &Event) -> impl Iterator<Item = &Quantity> {
-    e.quantity_list
-        .iter()
-        .chain(&e.child_quantity_list)
-        .chain(&e.input_quantity_list)
-        .chain(&e.output_quantity_list)
+    e.quantity_list.iter().chain(&e.child_quantity_list).chain(&e.input_quantity_list).chain(&e.output_quantity_list)
 }
 
-/// A recorded number (in unit `unit`) against a test: converted into the test's unit when both are known
-/// units of one dimension; a bare test only takes numbers recorded without a unit.
+/// A recorded number (in unit `unit`) against a test: a bare test compares the number as recorded, whatever
+/// its unit (EPCIS 2.0 `EQ_quantity`); a test with a unit converts a number recorded in another unit of the
+/// same dimension, and never matches one recorded without a unit.
 fn number_passes(test: &NumTest, value: f64, unit: Option<&str>) -> bool {
     let v = match (&test.uom, unit) {
-        (None, None) => value,
+        (None, _) => value,
         (Some(want), Some(got)) => match super::units::convert(value, got, want) {
             Some(v) => v,
             None => return false,
@@ -214,14 +211,18 @@ fn number_passes(test: &NumTest, value: f64, unit: Option<&str>) -> bool {
     };
     match test.cmp {
         Cmp::Eq => test.values.iter().any(|x| close(*x, v)),
-        cmp => test.values.first().and_then(|x| v.partial_cmp(x)).is_some_and(|o| cmp.holds(o) || close_eq(cmp, *test.values.first().unwrap_or(&v), v)),
+        cmp => test
+            .values
+            .first()
+            .and_then(|x| v.partial_cmp(x))
+            .is_some_and(|o| cmp.holds(o) || close_eq(cmp, *test.values.first().unwrap_or(&v), v)),
     }
 }
 
 /// Equality of a converted value with a query's: exact for unconverted values, within rounding of the
 /// conversion otherwise.
 fn close(a: f64, b: f64) -> bool {
-    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
 }
 
 /// An inclusive bound also holds at a value equal within rounding.
@@ -249,13 +250,17 @@ fn sensor_time(s: &SensorElement, which: SensorTime, cmp: Cmp, t: crate::event::
 fn sensor_text(s: &SensorElement, which: SensorText, values: &[Box<str>]) -> bool {
     let hit = |x: Option<&str>| {
         x.is_some_and(|x| {
-            values.iter().any(|v| if which == SensorText::HexBinaryValue { v.eq_ignore_ascii_case(x) } else { **v == *x })
+            values
+                .iter()
+                .any(|v| if which == SensorText::HexBinaryValue { v.eq_ignore_ascii_case(x) } else { **v == *x })
         })
     };
     let meta = |f: fn(&SensorMetadata) -> Option<&str>| s.metadata.as_ref().and_then(f);
     let report = |f: fn(&SensorReport) -> Option<&str>| s.reports.iter().any(|r| hit(f(r)));
     match which {
-        SensorText::Type => report(|r| r.kind.as_deref()),
+        SensorText::Type => s.reports.iter().any(|r| {
+            r.kind.as_deref().is_some_and(|k| values.iter().any(|v| **v == *super::params::measurement_term(k)))
+        }),
         SensorText::DeviceId => hit(meta(|m| m.device_id.as_deref())) || report(|r| r.device_id.as_deref()),
         SensorText::DataProcessingMethod => {
             hit(meta(|m| m.data_processing_method.as_deref())) || report(|r| r.data_processing_method.as_deref())

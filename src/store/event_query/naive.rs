@@ -48,12 +48,8 @@ pub(crate) fn finish(q: &EventQuery, mut hits: Vec<(SortKey, EventId, Event)>) -
     let rest = hits.len().saturating_sub(start);
     let take = rest.min(room);
     let more = rest > take && limit_left(q, returned + take as u64);
-    let events: Vec<QueryEvent> = hits
-        .into_iter()
-        .skip(start)
-        .take(take)
-        .map(|((_, seq), id, event)| QueryEvent { seq, id, event })
-        .collect();
+    let events: Vec<QueryEvent> =
+        hits.into_iter().skip(start).take(take).map(|((_, seq), id, event)| QueryEvent { seq, id, event }).collect();
     let next = if more { cursor_after(q, &events, returned) } else { None };
     Ok(EventPage { events, next, examined: 0 })
 }

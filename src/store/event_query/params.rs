@@ -34,7 +34,7 @@ fn perr(name: &str, msg: impl std::fmt::Display) -> Error {
 }
 
 /// The one value of a scalar parameter.
-fn one<'a>(p: &'a Param) -> Result<&'a str, Error> {
+fn one(p: &Param) -> Result<&str, Error> {
     match p.values.as_slice() {
         [v] => Ok(v.trim()),
         [] => Err(perr(&p.name, "needs a value")),
@@ -55,6 +55,19 @@ fn list(p: &Param) -> Result<Vec<&str>, Error> {
 
 fn each<T>(p: &Param, f: impl Fn(&str) -> Result<T, Error>) -> Result<Vec<T>, Error> {
     list(p)?.into_iter().map(|v| f(v).map_err(|e| perr(&p.name, format!("{v:?}: {}", e.message())))).collect()
+}
+
+/// An identifier value: as [`Id::parse`] reads it, or, when that fails on a URI (a Digital Link with a wrong
+/// check digit, say), the URI as written: the standard compares such values by string equality, and GS1's
+/// own query examples carry them. Text that is not a URI at all is refused.
+fn query_id(v: &str) -> Result<Id, Error> {
+    Id::parse(v).or_else(|e| {
+        if v.contains(':') && !v.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            Ok(Id::Uri(v.into()))
+        } else {
+            Err(e)
+        }
+    })
 }
 
 fn time(p: &Param) -> Result<Timestamp, Error> {
@@ -102,11 +115,7 @@ fn cmp_of(prefix: &str) -> Option<Cmp> {
 
 /// A numeric test: `EQ_` takes a list, the others one value.
 fn num_test(p: &Param, cmp: Cmp, uom: Option<&str>) -> Result<NumTest, Error> {
-    let values = if cmp == Cmp::Eq {
-        each(p, |v| number(p, v))?
-    } else {
-        vec![number(p, one(p)?)?]
-    };
+    let values = if cmp == Cmp::Eq { each(p, |v| number(p, v))? } else { vec![number(p, one(p)?)?] };
     if let Some(u) = uom
         && !(2..=4).contains(&u.len())
     {
@@ -184,16 +193,16 @@ impl EventQuery {
     /// use tracecode::store::EventQuery;
     /// use tracecode::store::event_query::Param;
     /// let p = |n: &str, v: &[&str]| Param { name: n.into(), values: v.iter().map(|s| s.to_string()).collect() };
-    /// let q = EventQuery::from_params(vec![p("EQ_bizStep", &["shipping", "receiving"]), p("GE_quantity", &["5"])], &[])?;
+    /// let q = EventQuery::from_params(&[p("EQ_bizStep", &["shipping", "receiving"]), p("GE_quantity", &["5"])], &[])?;
     /// assert_eq!(q.conds.len(), 2);
-    /// let err = EventQuery::from_params(vec![p("EQ_colour", &["red"])], &[]).unwrap_err();
+    /// let err = EventQuery::from_params(&[p("EQ_colour", &["red"])], &[]).unwrap_err();
     /// assert_eq!(err.kind().epcis_exception(), Some("QueryParameterException"));
     /// # Ok::<(), tracecode::Error>(())
     /// ```
-    pub fn from_params(params: Vec<Param>, context: &[Namespace]) -> Result<Self, Error> {
+    pub fn from_params(params: &[Param], context: &[Namespace]) -> Result<Self, Error> {
         let mut q = Self::default();
         let mut seen: Vec<String> = Vec::with_capacity(params.len());
-        for p in &params {
+        for p in params {
             if seen.contains(&p.name) {
                 return Err(perr(&p.name, "is given twice"));
             }
@@ -238,28 +247,25 @@ impl EventQuery {
                 _ => params.push(Param { name: (*name).to_owned(), values }),
             }
         }
-        Self::from_params(params, &[])
+        Self::from_params(&params, &[])
     }
 
     fn add(&mut self, p: &Param, ctx: &[Namespace]) -> Result<(), Error> {
-        if let Some(c) = self.fixed(p)? {
-            if let Some(c) = c {
-                self.conds.push(c);
-            }
-            return Ok(());
+        let parsed = match self.fixed(p)? {
+            Parsed::Unknown => family(p, ctx)?,
+            known => known,
+        };
+        match parsed {
+            Parsed::Cond(c) => self.conds.push(c),
+            Parsed::NoCond => {}
+            Parsed::Unknown => return Err(perr(&p.name, "is not a SimpleEventQuery parameter")),
         }
-        if let Some(c) = family(p, ctx)? {
-            if let Some(c) = c {
-                self.conds.push(c);
-            }
-            return Ok(());
-        }
-        Err(perr(&p.name, "is not a SimpleEventQuery parameter"))
+        Ok(())
     }
 
-    /// The parameters with fixed names. `Some(None)`: known, and adds no condition.
+    /// The parameters with fixed names.
     #[allow(clippy::too_many_lines, reason = "one arm per standard parameter name")]
-    fn fixed(&mut self, p: &Param) -> Result<Option<Option<Cond>>, Error> {
+    fn fixed(&mut self, p: &Param) -> Result<Parsed, Error> {
         let n = p.name.as_str();
         let c = match n {
             "eventType" => Cond::EventType(each(p, |v| {
@@ -285,26 +291,25 @@ impl EventQuery {
             })?),
             "EQ_bizStep" => Cond::BizStep(each(p, BizStep::parse)?),
             "EQ_disposition" => Cond::Disposition(each(p, Disposition::parse)?),
-            "EQ_persistentDisposition_set" | "EQ_persistentDisposition_unset" => Cond::PersistentDisposition {
-                unset: n.ends_with("unset"),
-                values: each(p, Disposition::parse)?,
-            },
+            "EQ_persistentDisposition_set" | "EQ_persistentDisposition_unset" => {
+                Cond::PersistentDisposition { unset: n.ends_with("unset"), values: each(p, Disposition::parse)? }
+            }
             "EQ_readPoint" | "WD_readPoint" | "EQ_bizLocation" | "WD_bizLocation" => Cond::Place {
                 field: if n.ends_with("readPoint") { PlaceField::ReadPoint } else { PlaceField::BizLocation },
                 descendants: n.starts_with("WD_"),
-                ids: each(p, Id::parse)?,
+                ids: each(p, query_id)?,
             },
             "EQ_transformationID" => Cond::TransformationId(each(p, |v| Ok(v.into()))?),
             "EQ_eventID" => Cond::EventId(each(p, |v| Ok(v.into()))?),
             "EXISTS_errorDeclaration" => {
-                return Ok(Some(exists(p)?.then_some(Cond::ErrorDeclared)));
+                return Ok(if exists(p)? { Parsed::Cond(Cond::ErrorDeclared) } else { Parsed::NoCond });
             }
             "GE_errorDeclarationTime" | "GE_errorDeclaration_Time" => Cond::ErrorDeclarationTime(Cmp::Ge, time(p)?),
             "LT_errorDeclarationTime" | "LT_errorDeclaration_Time" => Cond::ErrorDeclarationTime(Cmp::Lt, time(p)?),
             "EQ_errorReason" => Cond::ErrorReason(each(p, ErrorReason::parse)?),
             "EQ_correctiveEventID" => Cond::CorrectiveEventId(each(p, |v| Ok(v.into()))?),
             "EXISTS_sensorElementList" | "EXISTS_sensorElement" => {
-                return Ok(Some(exists(p)?.then_some(Cond::SensorExists)));
+                return Ok(if exists(p)? { Parsed::Cond(Cond::SensorExists) } else { Parsed::NoCond });
             }
             "GE_time" | "LT_time" | "GE_startTime" | "LT_startTime" | "GE_endTime" | "LT_endTime" => {
                 let which = match n.get(3..) {
@@ -315,8 +320,16 @@ impl EventQuery {
                 Cond::SensorTime(which, if n.starts_with("GE") { Cmp::Ge } else { Cmp::Lt }, time(p)?)
             }
             "EQ_type" => Cond::SensorText(SensorText::Type, each(p, |v| Ok(measurement_term(v).into()))?),
-            "EQ_deviceID" | "EQ_dataProcessingMethod" | "EQ_microorganism" | "EQ_chemicalSubstance" | "EQ_bizRules"
-            | "EQ_stringValue" | "EQ_hexBinaryValue" | "EQ_uriValue" | "EQ_deviceMetadata" | "EQ_rawData" => {
+            "EQ_deviceID"
+            | "EQ_dataProcessingMethod"
+            | "EQ_microorganism"
+            | "EQ_chemicalSubstance"
+            | "EQ_bizRules"
+            | "EQ_stringValue"
+            | "EQ_hexBinaryValue"
+            | "EQ_uriValue"
+            | "EQ_deviceMetadata"
+            | "EQ_rawData" => {
                 let which = match n {
                     "EQ_deviceID" => SensorText::DeviceId,
                     "EQ_dataProcessingMethod" => SensorText::DataProcessingMethod,
@@ -344,7 +357,7 @@ impl EventQuery {
                     x if field_like(x) => OrderBy::Field(FieldName::new(x, &[])),
                     x => return Err(perr(n, format!("{x:?}: order by eventTime, recordTime or an extension field"))),
                 });
-                return Ok(Some(None));
+                return Ok(Parsed::NoCond);
             }
             "orderDirection" => {
                 self.direction = Some(match one(p)? {
@@ -352,15 +365,15 @@ impl EventQuery {
                     "DESC" => Direction::Desc,
                     v => return Err(perr(n, format!("{v:?} is not ASC or DESC"))),
                 });
-                return Ok(Some(None));
+                return Ok(Parsed::NoCond);
             }
             "eventCountLimit" => {
                 self.event_count_limit = Some(count(p)?);
-                return Ok(Some(None));
+                return Ok(Parsed::NoCond);
             }
             "maxEventCount" => {
                 self.max_event_count = Some(count(p)?);
-                return Ok(Some(None));
+                return Ok(Parsed::NoCond);
             }
             _ => {
                 if let Some(field) = n.strip_prefix("MATCH_") {
@@ -374,30 +387,36 @@ impl EventQuery {
                         "inputEPCClass" => EpcField::InputEpcClass,
                         "outputEPCClass" => EpcField::OutputEpcClass,
                         "anyEPCClass" => EpcField::AnyEpcClass,
-                        _ => return Ok(None),
+                        _ => return Ok(Parsed::Unknown),
                     };
                     let values: Result<Vec<EpcMatch>, Error> =
                         list(p)?.into_iter().map(|v| EpcMatch::parse(v).map_err(|e| bad_value(n, v, &e))).collect();
-                    return Ok(Some(Some(Cond::Epc { field, values: values? })));
+                    return Ok(Parsed::Cond(Cond::Epc { field, values: values? }));
                 }
-                return Ok(None);
+                return Ok(Parsed::Unknown);
             }
         };
-        Ok(Some(Some(c)))
+        Ok(Parsed::Cond(c))
     }
 }
 
+/// What a parameter name turned out to be.
+enum Parsed {
+    /// A condition.
+    Cond(Cond),
+    /// A known parameter that adds no condition (result shaping, `EXISTS_…=false`).
+    NoCond,
+    /// Not a parameter of this family.
+    Unknown,
+}
+
 /// The parameter families named by pattern (`{op}_quantity[_{UOM}]`, sensor values, typed lists, master-data
-/// attributes, extension fields). `Some(None)`: known, and adds no condition (`EXISTS_…=false`).
-fn family(p: &Param, ctx: &[Namespace]) -> Result<Option<Option<Cond>>, Error> {
+/// attributes, extension fields).
+fn family(p: &Param, ctx: &[Namespace]) -> Result<Parsed, Error> {
     let n = p.name.as_str();
-    let Some((op, rest)) = n.split_once('_') else { return Ok(None) };
+    let Some((op, rest)) = n.split_once('_') else { return Ok(Parsed::Unknown) };
     if op == "HASATTR" {
-        return Ok(Some(Some(Cond::Attr {
-            field: rest.into(),
-            attrs: each(p, |v| Ok(v.into()))?,
-            values: None,
-        })));
+        return Ok(Parsed::Cond(Cond::Attr { field: rest.into(), attrs: each(p, |v| Ok(v.into()))?, values: None }));
     }
     if op == "EQATTR" || (op == "EQ" && rest.starts_with("ATTR_")) {
         let body = if op == "EQ" { rest.get(5..).unwrap_or_default() } else { rest };
@@ -405,26 +424,26 @@ fn family(p: &Param, ctx: &[Namespace]) -> Result<Option<Option<Cond>>, Error> {
         let Some((field, attr)) = body.split_once('_') else {
             return Err(perr(n, "is EQATTR_{field}_{attribute}"));
         };
-        return Ok(Some(Some(Cond::Attr {
+        return Ok(Parsed::Cond(Cond::Attr {
             field: field.into(),
             attrs: vec![attr.into()],
             values: Some(each(p, |v| Ok(v.into()))?),
-        })));
+        }));
     }
     let cmp = cmp_of(op);
     if cmp.is_none() && op != "EXISTS" {
-        return Ok(None);
+        return Ok(Parsed::Unknown);
     }
     if let Some(cmp) = cmp {
         // Quantities and sensor numbers.
         if rest == "quantity" {
-            return Ok(Some(Some(Cond::Quantity(num_test(p, cmp, None)?))));
+            return Ok(Parsed::Cond(Cond::Quantity(num_test(p, cmp, None)?)));
         }
         if let Some(uom) = rest.strip_prefix("quantity_") {
-            return Ok(Some(Some(Cond::Quantity(num_test(p, cmp, Some(uom))?))));
+            return Ok(Parsed::Cond(Cond::Quantity(num_test(p, cmp, Some(uom))?)));
         }
         if rest == "percRank" && cmp != Cmp::Eq {
-            return Ok(Some(Some(Cond::SensorNumber(SensorNumber::PercRank, num_test(p, cmp, None)?))));
+            return Ok(Parsed::Cond(Cond::SensorNumber(SensorNumber::PercRank, num_test(p, cmp, None)?)));
         }
         for (word, which) in [
             ("value", SensorNumber::Value),
@@ -435,15 +454,16 @@ fn family(p: &Param, ctx: &[Namespace]) -> Result<Option<Option<Cond>>, Error> {
             ("percValue", SensorNumber::PercValue),
         ] {
             if let Some(uom) = rest.strip_prefix(word).and_then(|r| r.strip_prefix('_')) {
-                return Ok(Some(Some(Cond::SensorNumber(which, num_test(p, cmp, Some(uom))?))));
+                return Ok(Parsed::Cond(Cond::SensorNumber(which, num_test(p, cmp, Some(uom))?)));
             }
         }
         if cmp == Cmp::Eq {
-            for (word, destination) in [("source_", Some(false)), ("destination_", Some(true)), ("bizTransaction_", None)]
+            for (word, destination) in
+                [("source_", Some(false)), ("destination_", Some(true)), ("bizTransaction_", None)]
             {
                 if let Some(kind) = rest.strip_prefix(word) {
-                    let values = each(p, Id::parse)?;
-                    return Ok(Some(Some(match destination {
+                    let values = each(p, query_id)?;
+                    return Ok(Parsed::Cond(match destination {
                         Some(destination) => Cond::SourceDest {
                             destination,
                             kind: SourceDestType::parse(kind).map_err(|e| perr(n, e.message()))?,
@@ -453,7 +473,7 @@ fn family(p: &Param, ctx: &[Namespace]) -> Result<Option<Option<Cond>>, Error> {
                             kind: BizTransactionType::parse(kind).map_err(|e| perr(n, e.message()))?,
                             values,
                         },
-                    })));
+                    }));
                 }
             }
         }
@@ -464,10 +484,13 @@ fn family(p: &Param, ctx: &[Namespace]) -> Result<Option<Option<Cond>>, Error> {
             && field_like(field)
         {
             let test = field_test(p, cmp)?;
-            return Ok(Some(test.map(|test| Cond::Field { scope, inner, name: FieldName::new(field, ctx), test })));
+            return Ok(match test {
+                Some(test) => Parsed::Cond(Cond::Field { scope, inner, name: FieldName::new(field, ctx), test }),
+                None => Parsed::NoCond,
+            });
         }
     }
-    Ok(None)
+    Ok(Parsed::Unknown)
 }
 
 /// Whether the parameter takes a list (so the CLI splits its value at commas).

@@ -87,12 +87,14 @@ impl EventQuery {
                 continue;
             }
             let values = match value {
-                Value::Array(items) => items.iter().map(|i| scalar(name, i)).filter_map(Result::transpose).collect::<Result<_, _>>()?,
+                Value::Array(items) => {
+                    items.iter().map(|i| scalar(name, i)).filter_map(Result::transpose).collect::<Result<_, _>>()?
+                }
                 v => scalar(name, v)?.into_iter().collect(),
             };
             params.push(Param { name: name.clone(), values });
         }
-        Self::from_params(params, &ctx)
+        Self::from_params(&params, &ctx)
     }
 
     /// Reads the XML form of a query: a `Poll` of `SimpleEventQuery` with its `params` (each a `name` and a
@@ -116,6 +118,7 @@ impl EventQuery {
     /// assert_eq!(q.conds.len(), 2);
     /// # Ok::<(), tracecode::Error>(())
     /// ```
+    #[allow(clippy::too_many_lines, reason = "one pull loop over the document, read top to bottom")]
     pub fn from_poll_xml(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_QUERY_BYTES {
             return Err(too_big(bytes.len()));
@@ -179,7 +182,7 @@ impl EventQuery {
                         ("queryName", Some("Poll")) => query_name = Some(text.trim().to_owned()),
                         ("name", Some("param")) => {
                             if let Some(p) = params.last_mut() {
-                                p.name = text.trim().to_owned();
+                                text.trim().clone_into(&mut p.name);
                             }
                         }
                         ("value", Some("param")) => {
@@ -214,21 +217,24 @@ impl EventQuery {
         match query_name.as_deref() {
             Some("SimpleEventQuery") => {}
             Some(other) => {
-                return Err(Error::msg(ErrorKind::NoSuchName, format!("no query named {other:?} (SimpleEventQuery is)")));
+                return Err(Error::msg(
+                    ErrorKind::NoSuchName,
+                    format!("no query named {other:?} (SimpleEventQuery is)"),
+                ));
             }
             None => return Err(Error::msg(ErrorKind::QueryParameter, "the Poll names no query (queryName)")),
         }
         if let Some(p) = params.iter().find(|p| p.name.is_empty()) {
             return Err(Error::msg(ErrorKind::QueryParameter, format!("a param has no name (values {:?})", p.values)));
         }
-        Self::from_params(params, &[])
+        Self::from_params(&params, &[])
     }
 }
 
 /// 1-based line and column of byte `at`.
 fn line_col(bytes: &[u8], at: usize) -> (usize, usize) {
     let head = bytes.get(..at.min(bytes.len())).unwrap_or_default();
-    let line = head.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line = head.split(|&b| b == b'\n').count();
     let col = head.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     (line, col)
 }

@@ -20,16 +20,16 @@ use rocksdb::{DB, DBRawIteratorWithThreadMode, ReadOptions};
 use super::Store;
 use super::error::io;
 use super::reader::{Reader, View};
+use crate::Error;
 use crate::event::digest::EventId;
 use crate::event::{Event, Id, SourceDestType};
+use crate::store::Seq;
+use crate::store::event_query::naive::{cursor_after, limit_left, page_room, too_large};
 use crate::store::event_query::{
     Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, NoMasterData, OrderBy, Prepared, QueryEvent,
     finish,
 };
-use crate::store::event_query::naive::{cursor_after, limit_left, page_room, too_large};
 use crate::store::keys::{self, Cur, corrupt, idx, unseal};
-use crate::store::Seq;
-use crate::Error;
 
 /// Most items of one GTIN whose chains a `MATCH_` on the GTIN reads rather than scanning an index.
 const GTIN_ITEMS_MAX: usize = 4096;
@@ -160,6 +160,23 @@ impl Leapfrog<'_> {
     }
 }
 
+/// The event-time conditions as positions: `[lo, hi)`.
+fn time_bounds(q: &EventQuery) -> (Pos, Pos) {
+    let (mut lo, mut hi) = ([0u8; 16], [0xFF; 16]);
+    for c in &q.conds {
+        if let Cond::EventTime(cmp, t) = c {
+            let mut p = [0u8; 16];
+            p[..8].copy_from_slice(&keys::time_bytes(*t));
+            match cmp {
+                Cmp::Ge if p > lo => lo = p,
+                Cmp::Lt if p < hi => hi = p,
+                _ => {}
+            }
+        }
+    }
+    (lo, hi)
+}
+
 impl Store {
     pub(super) fn event_query_in(&self, q: &EventQuery, view: &View<'_>) -> Result<EventPage, Error> {
         let md = NoMasterData;
@@ -248,9 +265,15 @@ impl Store {
                 }
             };
             match c {
-                Cond::BizStep(bs) => bs.iter().for_each(|b| term(idx::BIZ_STEP, &|p| keys::push_u16_bytes(p, b.term().as_bytes()))),
+                Cond::BizStep(bs) => {
+                    for b in bs {
+                        term(idx::BIZ_STEP, &|p| keys::push_u16_bytes(p, b.term().as_bytes()));
+                    }
+                }
                 Cond::Disposition(ds) => {
-                    ds.iter().for_each(|d| term(idx::DISPOSITION, &|p| keys::push_u16_bytes(p, d.term().as_bytes())));
+                    for d in ds {
+                        term(idx::DISPOSITION, &|p| keys::push_u16_bytes(p, d.term().as_bytes()));
+                    }
                 }
                 Cond::Place { .. } => {
                     for id in prepared.places_of(i).unwrap_or_default() {
@@ -258,15 +281,20 @@ impl Store {
                     }
                 }
                 Cond::Epc { field: EpcField::ParentId, values } if values.iter().all(|v| v.exact().is_some()) => {
-                    values.iter().filter_map(EpcMatch::exact).for_each(|id| term(idx::PARENT, &|p| keys::push_node(p, id)));
+                    values
+                        .iter()
+                        .filter_map(EpcMatch::exact)
+                        .for_each(|id| term(idx::PARENT, &|p| keys::push_node(p, id)));
                 }
                 Cond::SourceDest { kind, values, .. } => {
                     let tag = match kind {
                         SourceDestType::Location => idx::LOCATION,
                         SourceDestType::OwningParty | SourceDestType::PossessingParty => idx::PARTY,
-                        _ => continue,
+                        SourceDestType::Other(_) => continue,
                     };
-                    values.iter().for_each(|id| term(tag, &|p| keys::push_node(p, id)));
+                    for id in values {
+                        term(tag, &|p| keys::push_node(p, id));
+                    }
                 }
                 _ => continue,
             }
@@ -275,25 +303,18 @@ impl Store {
         parts
     }
 
-    fn answer_from_streams(&self, q: &EventQuery, prepared: &Prepared<'_>, view: &View<'_>) -> Result<EventPage, Error> {
+    fn answer_from_streams(
+        &self,
+        q: &EventQuery,
+        prepared: &Prepared<'_>,
+        view: &View<'_>,
+    ) -> Result<EventPage, Error> {
         let (by, dir) = q.order();
         let mut terms = Self::stream_terms(q, prepared);
         if terms.is_empty() {
             terms.push(vec![vec![idx::TIME]]);
         }
-        // Event-time bounds, as positions: [lo, hi).
-        let (mut lo, mut hi) = ([0u8; 16], [0xFF; 16]);
-        for c in &q.conds {
-            if let Cond::EventTime(cmp, t) = c {
-                let mut p = [0u8; 16];
-                p[..8].copy_from_slice(&keys::time_bytes(*t));
-                match cmp {
-                    Cmp::Ge if p > lo => lo = p,
-                    Cmp::Lt if p < hi => hi = p,
-                    _ => {}
-                }
-            }
-        }
+        let (lo, hi) = time_bounds(q);
         let streamed = by == OrderBy::EventTime;
         // Resume after the cursor when the stream is in the answer's order.
         let mut start = match dir {
@@ -361,9 +382,7 @@ impl Store {
                 {
                     return Err(too_large(max));
                 }
-                if !streamed {
-                    hits.push((by.key(&e, seq), id, e));
-                } else if hits.len() < room {
+                if !streamed || hits.len() < room {
                     hits.push((by.key(&e, seq), id, e));
                 } else {
                     more = true;

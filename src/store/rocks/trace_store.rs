@@ -16,8 +16,8 @@ use crate::event::frame;
 use crate::event::{Event, Id, Timestamp};
 use crate::store::keys::{self, CF_NAMES, Cur, corrupt, unseal};
 use crate::store::{
-    Checkpoint, Cursor, Edge, EdgeSource, EventPage, EventQuery, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Page, Query, Resolution,
-    Seq, State, Stats, TraceStore, VerifyReport, log_step,
+    Checkpoint, Cursor, Edge, EdgeSource, EventPage, EventQuery, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Page,
+    Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, log_step,
 };
 use crate::{Error, ErrorKind};
 
