@@ -13,6 +13,8 @@
 //!   that holds no store (features `cli`, `rocksdb`);
 //! - `query`: the EPCIS query oracle: random queries over random workloads, the RocksDB store's plans against
 //!   the in-memory filter, page by page (features `rocksdb`, `testing`);
+//! - `cli_query`: `tracecode query`: output forms, exit statuses, queries from files, paging, XML answers that
+//!   import back (features `cli`, `rocksdb`);
 //! - `store`: the RocksDB store against the in-memory model, damage, versions, poisoning (feature `rocksdb`);
 //! - `concurrency`: readers racing writers never see part of a batch, several writers at once (feature `rocksdb`);
 //! - `durability`: damaged write-ahead logs and lost table files are refused, not rolled back; read-only opens
@@ -34,6 +36,9 @@ mod cli_args;
 #[cfg(test)]
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
 mod cli_import;
+#[cfg(test)]
+#[cfg(all(feature = "cli", feature = "rocksdb"))]
+mod cli_query;
 #[cfg(test)]
 #[cfg(all(feature = "cli", feature = "rocksdb"))]
 mod cli_store;

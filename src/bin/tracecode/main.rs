@@ -21,6 +21,7 @@ mod import_cmd;
 mod issue_cmd;
 mod parse_cmd;
 mod progress;
+mod query_cmd;
 mod resolve_cmd;
 mod store_cmd;
 mod store_demo;
@@ -69,6 +70,8 @@ enum Cmd {
     Feed(feed_cmd::SinceArgs),
     /// An EPCISDocument of the events after a sequence number.
     Export(feed_cmd::ExportArgs),
+    /// EPCIS SimpleEventQuery over the store: an EPCISQueryDocument, or event ids.
+    Query(query_cmd::Args),
     /// Walk the genealogy back or forward from a code.
     Trace(trace_cmd::TraceArgs),
     /// The affected downstream set of a code, with holders and responsible parties; --commit records the recall.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Cmd::Stats(a) => store_cmd::stats(&a),
         Cmd::Feed(a) => feed_cmd::feed(&a),
         Cmd::Export(a) => feed_cmd::export(&a),
+        Cmd::Query(a) => query_cmd::run(&a),
         Cmd::Trace(a) => trace_cmd::run_trace(&a),
         Cmd::Recall(a) => trace_cmd::run_recall(&a),
         Cmd::Recover(a) => store_cmd::recover(&a),

@@ -36,6 +36,8 @@ pub struct DocumentWriter<'o, W: Write> {
     opts: ExportOptions<'o>,
     header: Vec<Namespace>,
     first: bool,
+    /// What closes the document: the event list and the objects around it.
+    tail: &'static [u8],
 }
 
 impl<W: Write> fmt::Debug for DocumentWriter<'_, W> {
@@ -50,7 +52,35 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
     ///
     /// # Errors
     /// [`ErrorKind::Io`] if writing fails.
-    pub fn new(mut w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace]) -> Result<Self, Error> {
+    pub fn new(w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace]) -> Result<Self, Error> {
+        Self::start(w, opts, namespaces, None)
+    }
+
+    /// Writes the head of an `EPCISQueryDocument` answering the query `query_name` (the events go in
+    /// `epcisBody.queryResults.resultsBody.eventList`); otherwise as [`Self::new`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    ///
+    /// ```
+    /// use tracecode::event::epcis_json::{DocumentWriter, ExportOptions};
+    /// let w = DocumentWriter::query_results(Vec::new(), &ExportOptions::default(), &[], "SimpleEventQuery")?;
+    /// let doc: serde_json::Value = serde_json::from_slice(&w.finish()?).unwrap();
+    /// assert_eq!(doc["type"], "EPCISQueryDocument");
+    /// assert_eq!(doc["epcisBody"]["queryResults"]["queryName"], "SimpleEventQuery");
+    /// assert!(doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"].as_array().unwrap().is_empty());
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn query_results(
+        w: W,
+        opts: &ExportOptions<'o>,
+        namespaces: &[Namespace],
+        query_name: &str,
+    ) -> Result<Self, Error> {
+        Self::start(w, opts, namespaces, Some(query_name))
+    }
+
+    fn start(mut w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace], query: Option<&str>) -> Result<Self, Error> {
         let mut header: Vec<Namespace> = Vec::new();
         let tc = Namespace { prefix: WHO_PREFIX.into(), iri: WHO_NAMESPACE.into() };
         for n in namespaces.iter().chain(std::iter::once(&tc)) {
@@ -62,13 +92,24 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
         let ctx = header.iter().map(|n| (n.prefix.clone(), Json::String(n.iri.clone()))).collect();
         let created = opts.creation_date.unwrap_or_else(now);
         let head = Json::Array(vec![Json::String(EPCIS_CONTEXT.into()), Json::Object(ctx)]);
+        let (kind, body, tail): (_, String, &[u8]) = match query {
+            None => ("EPCISDocument", "{\"eventList\":[".into(), b"\n]}}\n"),
+            Some(name) => (
+                "EPCISQueryDocument",
+                format!(
+                    "{{\"queryResults\":{{\"queryName\":{},\"resultsBody\":{{\"eventList\":[",
+                    Json::String(name.into())
+                ),
+                b"\n]}}}}\n",
+            ),
+        };
         let text = format!(
-            "{{\"@context\":{head},\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":\"{}\",\
-             \"epcisBody\":{{\"eventList\":[",
+            "{{\"@context\":{head},\"type\":\"{kind}\",\"schemaVersion\":\"2.0\",\"creationDate\":\"{}\",\
+             \"epcisBody\":{body}",
             created.to_rfc3339(TzOffset::UTC, 3)
         );
         w.write_all(text.as_bytes()).map_err(io_error)?;
-        Ok(Self { w, opts: *opts, header, first: true })
+        Ok(Self { w, opts: *opts, header, first: true, tail })
     }
 
     /// Appends one event.
@@ -89,7 +130,7 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
     /// # Errors
     /// [`ErrorKind::Io`] if writing fails.
     pub fn finish(mut self) -> Result<W, Error> {
-        self.w.write_all(b"\n]}}\n").map_err(io_error)?;
+        self.w.write_all(self.tail).map_err(io_error)?;
         self.w.flush().map_err(io_error)?;
         Ok(self.w)
     }

@@ -233,6 +233,10 @@ pub struct XmlWriter<'o, W: Write> {
     version: XmlVersion,
     opts: &'o ExportOptions<'o>,
     index: usize,
+    /// The root's end tag.
+    tail: &'static str,
+    /// An `EPCISQueryDocument` (the event list inside `QueryResults/resultsBody`).
+    query: bool,
 }
 
 impl<W: Write> std::fmt::Debug for XmlWriter<'_, W> {
@@ -246,22 +250,63 @@ impl<'o, W: Write> XmlWriter<'o, W> {
     ///
     /// # Errors
     /// [`ErrorKind::Io`].
-    pub fn new(mut out: W, version: XmlVersion, opts: &'o ExportOptions<'o>) -> Result<Self, Error> {
+    pub fn new(out: W, version: XmlVersion, opts: &'o ExportOptions<'o>) -> Result<Self, Error> {
+        Self::start(out, version, opts, None)
+    }
+
+    /// Writes the head of an `EPCISQueryDocument` answering the query `query_name` (the events go in
+    /// `EPCISBody/QueryResults/resultsBody/EventList`); otherwise as [`Self::new`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`].
+    ///
+    /// ```
+    /// use tracecode::event::epcis_json::ExportOptions;
+    /// use tracecode::event::epcis_xml::{XmlVersion, XmlWriter};
+    /// let opts = ExportOptions::default();
+    /// let w = XmlWriter::query_results(Vec::new(), XmlVersion::V1_2, &opts, "SimpleEventQuery")?;
+    /// let text = String::from_utf8(w.finish()?).unwrap();
+    /// assert!(text.contains("<queryName>SimpleEventQuery</queryName>"));
+    /// assert!(text.contains("xmlns:epcisq=\"urn:epcglobal:epcis-query:xsd:1\""));
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn query_results(
+        out: W,
+        version: XmlVersion,
+        opts: &'o ExportOptions<'o>,
+        query_name: &str,
+    ) -> Result<Self, Error> {
+        Self::start(out, version, opts, Some(query_name))
+    }
+
+    fn start(mut out: W, version: XmlVersion, opts: &'o ExportOptions<'o>, query: Option<&str>) -> Result<Self, Error> {
         let (ns, schema) = match version {
             XmlVersion::V2_0 => ("urn:epcglobal:epcis:xsd:2", "2.0"),
             XmlVersion::V1_2 => ("urn:epcglobal:epcis:xsd:1", "1.2"),
         };
         // The standard prefixes extension names and values use without declaring them in JSON (`cbvmda` in its
         // XML binding form, without the trailing colon, and `gs1`), and the XML Schema instance namespace.
+        let qns = match version {
+            XmlVersion::V2_0 => "urn:epcglobal:epcis-query:xsd:2",
+            XmlVersion::V1_2 => "urn:epcglobal:epcis-query:xsd:1",
+        };
+        let (root, open, tail) = match query {
+            None => ("epcis:EPCISDocument", String::new(), "</epcis:EPCISDocument>"),
+            Some(name) => (
+                "epcisq:EPCISQueryDocument",
+                format!("<epcisq:QueryResults>\n<queryName>{}</queryName>\n<resultsBody>\n", escape(name)),
+                "</epcisq:EPCISQueryDocument>",
+            ),
+        };
         let head = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<epcis:EPCISDocument xmlns:epcis=\"{ns}\" \
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns:epcis=\"{ns}\" xmlns:epcisq=\"{qns}\" \
              xmlns:cbvmda=\"urn:epcglobal:cbv:mda\" xmlns:gs1=\"https://gs1.org/voc/\" \
              xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
-             schemaVersion=\"{schema}\" creationDate=\"{}\">\n<EPCISBody>\n<EventList>\n",
+             schemaVersion=\"{schema}\" creationDate=\"{}\">\n<EPCISBody>\n{open}<EventList>\n",
             creation(opts)
         );
         out.write_all(head.as_bytes()).map_err(io_error)?;
-        Ok(Self { out, version, opts, index: 0 })
+        Ok(Self { out, version, opts, index: 0, tail, query: query.is_some() })
     }
 
     /// Writes one event.
@@ -285,7 +330,9 @@ impl<'o, W: Write> XmlWriter<'o, W> {
     /// # Errors
     /// [`ErrorKind::Io`].
     pub fn finish(mut self) -> Result<W, Error> {
-        self.out.write_all(b"</EventList>\n</EPCISBody>\n</epcis:EPCISDocument>\n").map_err(io_error)?;
+        let close = if self.query { "</resultsBody>\n</epcisq:QueryResults>\n" } else { "" };
+        let text = format!("</EventList>\n{close}</EPCISBody>\n{}\n", self.tail);
+        self.out.write_all(text.as_bytes()).map_err(io_error)?;
         self.out.flush().map_err(io_error)?;
         Ok(self.out)
     }
