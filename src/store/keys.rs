@@ -11,9 +11,11 @@ use super::state::Fold;
 use super::{EdgeKind, Rel};
 
 /// The store format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
-/// The oldest format this build opens. Format 4 is format 5 with state records folded by the older rule that
+/// The oldest format this build opens. Format 5 is format 6 without the query index families of `idx`
+/// ([`idx::CLASS`], [`idx::ILMD`], [`idx::TYPE`]): a read-write open writes them from the log; a read-only open
+/// answers queries without them. Format 4 is format 5 with state records folded by the older rule that
 /// let a later disposition clear `retired`; format 3 is format 4 without error declarations (no `event` record
 /// of form [`EVENT_FRAME_DECLARED`] or [`EVENT_IN_CHAIN_DECLARED`]). A read-write open re-derives their state
 /// records and raises the marker to 5; a read-only open derives states from the chains as it reads.
@@ -56,6 +58,98 @@ pub(crate) mod idx {
     pub const BIZ_STEP: u8 = 0x04;
     pub const DISPOSITION: u8 = 0x05;
     pub const PARENT: u8 = 0x06;
+    /// Format 6: the GTIN class (node) of every GTIN-based identifier and quantity class of the event.
+    pub const CLASS: u8 = 0x07;
+    /// Format 6: a top-level ILMD field's scalar value: u16 name (the expanded IRI) ‖ u16 value text.
+    pub const ILMD: u8 = 0x08;
+    /// Format 6: the event type (u16 `ObjectEvent`, ..., or an extension type's URI).
+    pub const TYPE: u8 = 0x09;
+}
+
+/// The first format with the query index families ([`idx::CLASS`], [`idx::ILMD`], [`idx::TYPE`]).
+pub const QUERY_INDEX_FORMAT: u32 = 6;
+
+/// Longest ILMD value text (bytes) given an [`idx::ILMD`] entry; a query for a longer value filters instead.
+pub const ILMD_INDEX_MAX: usize = 256;
+
+/// The prefixes (`tag ‖ term`) of the query index entries ([`QUERY_INDEX_FORMAT`]) of event `e`, each once:
+/// the GTIN class of every GTIN-based identifier and quantity class (an SGTIN pattern URI class as its GTIN),
+/// each top-level ILMD field's scalar values (and an array's scalar elements) up to [`ILMD_INDEX_MAX`] bytes,
+/// and the event type.
+pub(crate) fn query_terms(e: &crate::event::Event) -> Vec<Vec<u8>> {
+    use crate::event::ExtValue;
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut add = |t: Vec<u8>| {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    let ids =
+        e.epc_list.iter().chain(&e.child_epcs).chain(&e.input_epc_list).chain(&e.output_epc_list).chain(&e.parent_id);
+    let classes = e
+        .quantity_list
+        .iter()
+        .chain(&e.child_quantity_list)
+        .chain(&e.input_quantity_list)
+        .chain(&e.output_quantity_list)
+        .map(|q| &q.class);
+    for id in ids.chain(classes) {
+        let gtin = match id {
+            Id::Key(k) => k.gtin_class(),
+            Id::Uri(_) => crate::store::event_query::idpat_class(id),
+        };
+        if let Some(g) = gtin {
+            add(class_term(&g));
+        }
+    }
+    for x in &e.ilmd {
+        let scalars: Vec<&ExtValue> = match &x.value {
+            ExtValue::Array(items) => items.iter().collect(),
+            v => vec![v],
+        };
+        for v in scalars {
+            if let Some(text) = ilmd_text(v)
+                && text.len() <= ILMD_INDEX_MAX
+            {
+                add(ilmd_term(&x.name, &text));
+            }
+        }
+    }
+    add(type_term(e.kind.as_str()));
+    out
+}
+
+/// `CLASS ‖ node of the GTIN class`.
+pub(crate) fn class_term(gtin: &TraceKey) -> Vec<u8> {
+    let mut t = vec![idx::CLASS];
+    push_node(&mut t, &Id::Key(gtin.clone()));
+    t
+}
+
+/// `ILMD ‖ u16 name ‖ u16 value`.
+pub(crate) fn ilmd_term(name: &str, value: &str) -> Vec<u8> {
+    let mut t = vec![idx::ILMD];
+    push_u16_bytes(&mut t, name.as_bytes());
+    push_u16_bytes(&mut t, value.as_bytes());
+    t
+}
+
+/// `TYPE ‖ u16 type`.
+pub(crate) fn type_term(kind: &str) -> Vec<u8> {
+    let mut t = vec![idx::TYPE];
+    push_u16_bytes(&mut t, kind.as_bytes());
+    t
+}
+
+/// The text an ILMD scalar is indexed under: a string as it is, a number's canonical text, `true`/`false`.
+pub(crate) fn ilmd_text(v: &crate::event::ExtValue) -> Option<String> {
+    use crate::event::ExtValue;
+    match v {
+        ExtValue::String(s) => Some(s.to_string()),
+        ExtValue::Number(d) => Some(d.as_str().to_owned()),
+        ExtValue::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// Tags of the `class` column family.
@@ -521,6 +615,40 @@ mod tests {
     }
     use crate::event::{BizStep, Disposition};
     use proptest::prelude::*;
+
+    /// Golden bytes of the query index terms (format 6; docs/STORE.md): a change here is a format change. An
+    /// SGTIN and its quantity class written as a pattern give one CLASS term; ILMD strings and numbers by text.
+    #[test]
+    fn query_terms_golden_bytes() {
+        use crate::event::{Event, EventType, ExtValue, Extension, Quantity, TzOffset};
+        let mut e = Event::new(EventType::Object, Timestamp(0), TzOffset::UTC);
+        e.epc_list.push(Id::parse("urn:epc:id:sgtin:0614141.107346.2017").unwrap());
+        e.quantity_list.push(Quantity {
+            class: Id::Uri("urn:epc:idpat:sgtin:0614141.107346.*".into()),
+            quantity: None,
+            uom: None,
+        });
+        e.ilmd.push(Extension::new("urn:x:lot", "L1"));
+        e.ilmd.push(Extension {
+            name: "urn:x:n".into(),
+            value: ExtValue::Array(vec![ExtValue::Bool(true), ExtValue::Null]),
+        });
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let got: Vec<String> = query_terms(&e).iter().map(|t| hex(t)).collect();
+        let gtin = Id::parse("https://id.gs1.org/01/10614141073464").unwrap();
+        let gtin_node = hex(&node_key(&gtin));
+        assert_eq!(
+            got,
+            [
+                format!("07{gtin_node}"),
+                "080009".to_owned() + &hex(b"urn:x:lot") + "0002" + &hex(b"L1"),
+                "080007".to_owned() + &hex(b"urn:x:n") + "0004" + &hex(b"true"),
+                "09000b".to_owned() + &hex(b"ObjectEvent"),
+            ]
+        );
+        // The GTIN key's node: length 8, GTIN tag, the 14 digits packed two to a byte.
+        assert_eq!(gtin_node, "080110614141073464");
+    }
 
     fn sample_fold() -> Fold {
         let mut f = Fold::default();

@@ -99,4 +99,7 @@ pub struct Store {
     /// A store of a format older than [`upgrade::STICKY_RETIRED`] opened read-only: its state records follow
     /// older fold rules, so reads derive states from the chains instead (a read-write open rewrites them).
     stale_states: bool,
+    /// The store has the query index families of format 6 (false for an older store opened read-only: queries
+    /// then filter what those families would have found, and `verify` expects none of their records).
+    query_index: bool,
 }

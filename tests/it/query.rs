@@ -217,3 +217,57 @@ fn plans_read_less_than_everything() {
         assert!(s.examined < all, "{pairs:?}: examined {} of {all}", s.examined);
     }
 }
+
+/// A format-5 store (one without the query index families) answers queries like the model when opened
+/// read-only, and verifies; a read-write open writes the families back byte for byte and raises the marker.
+#[test]
+fn format5_store_is_queried_then_upgraded() {
+    use tracecode::store::{Options, keys};
+    let w = crate::store::sample(workload(), 5);
+    let dir = TempDir::new("query-format5");
+    let (mem, st) = load(&w, &dir);
+    st.close().unwrap();
+    let query_tags = [0x07u8, 0x08, 0x09];
+    let families = |d: &std::path::Path| {
+        let db = crate::store::raw(d);
+        let cf = db.cf_handle("idx").unwrap();
+        db.iterator_cf(cf, rocksdb::IteratorMode::Start)
+            .map(Result::unwrap)
+            .filter(|(k, _)| query_tags.contains(&k[0]))
+            .collect::<Vec<_>>()
+    };
+    let before = families(dir.path());
+    assert!(before.len() > w.batches.len(), "the query families have records");
+    {
+        let db = crate::store::raw(dir.path());
+        let cf = db.cf_handle("idx").unwrap();
+        for (k, _) in &before {
+            db.delete_cf(cf, k).unwrap();
+        }
+        db.put(keys::FORMAT_KEY, crate::store::sealed(keys::FORMAT_KEY, &5u32.to_be_bytes())).unwrap();
+    }
+    let queries: &[&[(&str, &str)]] = &[
+        &[("eventType", "AggregationEvent,TransformationEvent")],
+        &[("MATCH_anyEPC", "urn:epc:idpat:sgtin:0614141.107346.*")],
+        &[("MATCH_anyEPCClass", &format!("https://id.gs1.org/01/{GTIN_A}"))],
+        &[("EQ_ILMD_cbvmda:lotNumber", "L1")],
+    ];
+    let ro = Store::open(dir.path(), Options::default().read_only(true)).unwrap();
+    for pairs in queries {
+        same_pages(&mem, &ro, EventQuery::from_pairs(pairs).unwrap(), &format!("read-only {pairs:?}")).unwrap();
+    }
+    assert!(ro.verify_all().unwrap().is_ok());
+    drop(ro);
+    let st = open(dir.path());
+    for pairs in queries {
+        same_pages(&mem, &st, EventQuery::from_pairs(pairs).unwrap(), &format!("upgraded {pairs:?}")).unwrap();
+    }
+    assert!(st.verify_all().unwrap().is_ok());
+    st.close().unwrap();
+    assert_eq!(families(dir.path()), before);
+    let db = crate::store::raw(dir.path());
+    assert_eq!(
+        db.get(keys::FORMAT_KEY).unwrap().unwrap(),
+        crate::store::sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes())
+    );
+}

@@ -1400,7 +1400,7 @@ fn serial(n: usize) -> Id {
 }
 
 /// The RocksDB database under a store, opened directly with every column family.
-fn raw(dir: &Path) -> rocksdb::DB {
+pub(crate) fn raw(dir: &Path) -> rocksdb::DB {
     let names = keys::CF_NAMES.iter().copied().chain(["default"]);
     rocksdb::DB::open_cf(&rocksdb::Options::default(), dir, names).unwrap()
 }
@@ -1812,7 +1812,7 @@ fn damaged_edge_index_and_class_values_are_typed_errors() {
 // ------------------------------------------------------------------------------------------------------------
 
 /// A value as the store seals it: body ‖ CRC-32 (IEEE) of key ‖ body, big-endian (see `store::keys`).
-fn sealed(key: &[u8], body: &[u8]) -> Vec<u8> {
+pub(crate) fn sealed(key: &[u8], body: &[u8]) -> Vec<u8> {
     let mut h = crc32fast::Hasher::new();
     h.update(key);
     h.update(body);

@@ -63,6 +63,12 @@ impl FieldName {
         Self { text, iris, curie }
     }
 
+    /// The expanded IRIs the name stands for, when they are known without looking at an event (not a CURIE
+    /// whose prefix only events may declare).
+    pub fn iris(&self) -> Option<&[Box<str>]> {
+        self.curie.is_none().then_some(self.iris.as_slice())
+    }
+
     /// Whether an extension named `name` (an expanded IRI) in an event declaring `event_ns` is this field.
     pub fn matches(&self, name: &str, event_ns: &[Namespace]) -> bool {
         if self.iris.iter().any(|i| **i == *name) {

@@ -26,8 +26,8 @@ use crate::event::{Event, Id, SourceDestType};
 use crate::store::Seq;
 use crate::store::event_query::naive::{cursor_after, limit_left, page_room, too_large};
 use crate::store::event_query::{
-    Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, NoMasterData, OrderBy, Prepared, QueryEvent,
-    finish,
+    Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, FieldScope, FieldTest, NoMasterData, OrderBy,
+    Prepared, QueryEvent, finish,
 };
 use crate::store::keys::{self, Cur, corrupt, idx, unseal};
 
@@ -160,6 +160,16 @@ impl Leapfrog<'_> {
     }
 }
 
+/// The GTIN class whose `CLASS` index entries hold every event a `MATCH_` value can match: the GTIN of a
+/// GTIN value, or of a GTIN-based identifier.
+fn gtin_of(v: &EpcMatch) -> Option<crate::code::TraceKey> {
+    match v {
+        EpcMatch::Gtin(g) => Some(g.clone()),
+        EpcMatch::Exact(Id::Key(k)) => k.gtin_class(),
+        _ => None,
+    }
+}
+
 /// The event-time conditions as positions: `[lo, hi)`.
 fn time_bounds(q: &EventQuery) -> (Pos, Pos) {
     let (mut lo, mut hi) = ([0u8; 16], [0xFF; 16]);
@@ -201,7 +211,7 @@ impl Store {
                     // cannot be listed: not plannable.
                     EpcMatch::Exact(Id::Key(k)) if field.is_class() && k.gtin_class().as_ref() == Some(k) => ok = false,
                     EpcMatch::Exact(id) => nodes.push(id.clone()),
-                    EpcMatch::Gtin(g) if !field.is_class() => {
+                    EpcMatch::Gtin(g) if !field.is_class() && !self.query_index => {
                         let items = self.instances_in(g, None, GTIN_ITEMS_MAX + 1, view)?;
                         if items.len() > GTIN_ITEMS_MAX {
                             ok = false;
@@ -252,8 +262,10 @@ impl Store {
         Ok(page)
     }
 
-    /// The index ranges of the conditions an `idx` family answers, one union per condition.
-    fn stream_terms(q: &EventQuery, prepared: &Prepared<'_>) -> Vec<Vec<Vec<u8>>> {
+    /// The index ranges of the conditions an `idx` family answers, one union per condition (the query index
+    /// families of format 6 only when the store has them).
+    fn stream_terms(&self, q: &EventQuery, prepared: &Prepared<'_>) -> Vec<Vec<Vec<u8>>> {
+        let qi = self.query_index;
         let mut parts = Vec::new();
         for (i, c) in q.conds.iter().enumerate() {
             let mut prefixes: Vec<Vec<u8>> = Vec::new();
@@ -286,6 +298,32 @@ impl Store {
                         .filter_map(EpcMatch::exact)
                         .for_each(|id| term(idx::PARENT, &|p| keys::push_node(p, id)));
                 }
+                Cond::EventType(ts) if qi => {
+                    for t in ts {
+                        prefixes.push(keys::type_term(t.as_str()));
+                    }
+                }
+                Cond::Epc { values, .. } if qi && values.iter().all(|v| gtin_of(v).is_some()) => {
+                    for g in values.iter().filter_map(gtin_of) {
+                        let t = keys::class_term(&g);
+                        if !prefixes.contains(&t) {
+                            prefixes.push(t);
+                        }
+                    }
+                }
+                Cond::Field { scope: FieldScope::Ilmd, inner: false, name, test: FieldTest::Cmp(Cmp::Eq, values) }
+                    if qi
+                        && name.iris().is_some()
+                        && values.iter().all(|v| {
+                            v.number.is_none() && v.time.is_none() && v.text.len() <= keys::ILMD_INDEX_MAX
+                        }) =>
+                {
+                    for iri in name.iris().unwrap_or_default() {
+                        for v in values {
+                            prefixes.push(keys::ilmd_term(iri, &v.text));
+                        }
+                    }
+                }
                 Cond::SourceDest { kind, values, .. } => {
                     let tag = match kind {
                         SourceDestType::Location => idx::LOCATION,
@@ -310,7 +348,7 @@ impl Store {
         view: &View<'_>,
     ) -> Result<EventPage, Error> {
         let (by, dir) = q.order();
-        let mut terms = Self::stream_terms(q, prepared);
+        let mut terms = self.stream_terms(q, prepared);
         if terms.is_empty() {
             terms.push(vec![vec![idx::TIME]]);
         }

@@ -290,9 +290,11 @@ impl Store {
             opened: false,
             cf_ids,
             stale_states: false,
+            query_index: true,
         };
         let older = store.check_format()?;
         store.stale_states = older.is_some_and(|v| v < upgrade::STICKY_RETIRED);
+        store.query_index = older.is_none_or(|v| v >= keys::QUERY_INDEX_FORMAT);
         store.load_writer()?;
         store.check_durable(mark)?;
         if let Some(v) = older
@@ -304,6 +306,10 @@ impl Store {
             if v < upgrade::STICKY_RETIRED {
                 store.refold_states()?;
                 store.stale_states = false;
+            }
+            if v < keys::QUERY_INDEX_FORMAT {
+                store.backfill_query_index()?;
+                store.query_index = true;
             }
             store.write_format_marker()?;
         }

@@ -91,9 +91,13 @@ impl Store {
         p.close(cfi::IDX, k0, v0);
     }
 
-    fn index_event(p: &mut Pending, e: &Event, seq: Seq) {
+    /// The `idx` records of event `e` at `seq`; with `query_index` (format 6) also the query index families.
+    pub(super) fn index_event(p: &mut Pending, e: &Event, seq: Seq, query_index: bool) {
         use keys::idx;
         Self::put_idx(p, idx::TIME, |_| {}, e, seq);
+        if query_index {
+            Self::index_query_terms(p, e, seq);
+        }
         let mut locations: Vec<&Id> = Vec::new();
         let mut parties: Vec<&Id> = Vec::new();
         for place in e.read_point.iter().chain(&e.biz_location) {
@@ -129,6 +133,14 @@ impl Store {
         }
         if let Some(parent) = &e.parent_id {
             Self::put_idx(p, idx::PARENT, |a| keys::push_node(a, parent), e, seq);
+        }
+    }
+
+    /// The query index records (format 6) of event `e` at `seq`.
+    pub(super) fn index_query_terms(p: &mut Pending, e: &Event, seq: Seq) {
+        for t in keys::query_terms(e) {
+            let tag = t.first().copied().unwrap_or_default();
+            Self::put_idx(p, tag, |a| a.extend_from_slice(t.get(1..).unwrap_or_default()), e, seq);
         }
     }
 
@@ -238,7 +250,7 @@ impl Store {
             p.arena.extend_from_slice(&id.0);
             p.arena.extend_from_slice(&a.log_hash.0);
             p.close(cfi::LOG, k0, v0);
-            Self::index_event(p, e, seq);
+            Self::index_event(p, e, seq, self.query_index);
             for (n, edge) in derive::edges(e, seq, *id) {
                 if edge.kind != EdgeKind::HandOver {
                     Self::put_edge(p, &n, &edge);
