@@ -633,7 +633,13 @@ mod tests {
             name: "urn:x:n".into(),
             value: ExtValue::Array(vec![ExtValue::Bool(true), ExtValue::Null]),
         });
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let hex = |b: &[u8]| {
+            b.iter().fold(String::new(), |mut s, x| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{x:02x}");
+                s
+            })
+        };
         let got: Vec<String> = query_terms(&e).iter().map(|t| hex(t)).collect();
         let gtin = Id::parse("https://id.gs1.org/01/10614141073464").unwrap();
         let gtin_node = hex(&node_key(&gtin));

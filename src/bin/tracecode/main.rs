@@ -12,6 +12,7 @@ use tracecode::code::{Code, CodeData};
 
 mod args;
 mod bench_cmd;
+mod bench_query;
 mod completions_cmd;
 mod demo;
 mod epcis_cmd;

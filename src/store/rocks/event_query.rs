@@ -194,7 +194,17 @@ impl Store {
         if let Some(nodes) = self.chain_nodes(q, view)? {
             return self.answer_from_chains(q, &prepared, &nodes, view);
         }
-        self.answer_from_streams(q, &prepared, view)
+        self.answer_from_streams(q, &prepared, view, false)
+    }
+
+    /// The answer without the planner: the time index (bounded by the event-time conditions) filtered, the
+    /// same-run baseline of `tracecode bench query`. Bench hook, not a supported API.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn event_query_scan(&self, q: &EventQuery) -> Result<EventPage, Error> {
+        let md = NoMasterData;
+        let prepared = Prepared::new(q, &md);
+        self.answer_from_streams(q, &prepared, &View::take(self), true)
     }
 
     /// The nodes whose chains hold every event that can match, when a `MATCH_` condition names few enough:
@@ -346,9 +356,10 @@ impl Store {
         q: &EventQuery,
         prepared: &Prepared<'_>,
         view: &View<'_>,
+        scan: bool,
     ) -> Result<EventPage, Error> {
         let (by, dir) = q.order();
-        let mut terms = self.stream_terms(q, prepared);
+        let mut terms = if scan { Vec::new() } else { self.stream_terms(q, prepared) };
         if terms.is_empty() {
             terms.push(vec![vec![idx::TIME]]);
         }
