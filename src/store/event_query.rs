@@ -57,7 +57,8 @@ use crate::event::{
 pub use cursor::QueryCursor;
 pub use epc_match::EpcMatch;
 pub(crate) use epc_match::idpat_class;
-pub use field::{FieldName, FieldValue};
+pub(crate) use field::value_keys;
+pub use field::{FieldName, FieldValue, ValueKind};
 pub(crate) use matcher::Prepared;
 pub(crate) use naive::{finish, run_naive};
 pub use order::{Direction, OrderBy};

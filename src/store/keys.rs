@@ -60,7 +60,8 @@ pub(crate) mod idx {
     pub const PARENT: u8 = 0x06;
     /// Format 6: the GTIN class (node) of every GTIN-based identifier and quantity class of the event.
     pub const CLASS: u8 = 0x07;
-    /// Format 6: a top-level ILMD field's scalar value: u16 name (the expanded IRI) ‖ u16 value text.
+    /// Format 6: a top-level ILMD field's scalar value: u16 name (the expanded IRI) ‖ u16 value key (its text,
+    /// and its number and time when it reads as one).
     pub const ILMD: u8 = 0x08;
     /// Format 6: the event type (u16 `ObjectEvent`, ..., or an extension type's URI).
     pub const TYPE: u8 = 0x09;
@@ -74,8 +75,8 @@ pub const ILMD_INDEX_MAX: usize = 256;
 
 /// The prefixes (`tag ‖ term`) of the query index entries ([`QUERY_INDEX_FORMAT`]) of event `e`, each once:
 /// the GTIN class of every GTIN-based identifier and quantity class (an SGTIN pattern URI class as its GTIN),
-/// each top-level ILMD field's scalar values (and an array's scalar elements) up to [`ILMD_INDEX_MAX`] bytes,
-/// and the event type.
+/// each top-level ILMD field's scalar values (and an array's scalar elements; texts up to [`ILMD_INDEX_MAX`]
+/// bytes) under every key an equal query value may have, and the event type.
 pub(crate) fn query_terms(e: &crate::event::Event) -> Vec<Vec<u8>> {
     use crate::event::ExtValue;
     let mut out: Vec<Vec<u8>> = Vec::new();
@@ -108,10 +109,10 @@ pub(crate) fn query_terms(e: &crate::event::Event) -> Vec<Vec<u8>> {
             v => vec![v],
         };
         for v in scalars {
-            if let Some(text) = ilmd_text(v)
-                && text.len() <= ILMD_INDEX_MAX
-            {
-                add(ilmd_term(&x.name, &text));
+            for k in crate::store::event_query::value_keys(v) {
+                if k.len() <= ILMD_INDEX_MAX + 1 {
+                    add(ilmd_term(&x.name, &k));
+                }
             }
         }
     }
@@ -126,11 +127,11 @@ pub(crate) fn class_term(gtin: &TraceKey) -> Vec<u8> {
     t
 }
 
-/// `ILMD ‖ u16 name ‖ u16 value`.
-pub(crate) fn ilmd_term(name: &str, value: &str) -> Vec<u8> {
+/// `ILMD ‖ u16 name ‖ u16 value key` (a value key: `1 ‖ text`, `2 ‖ f64 bits`, `3 ‖ i64 nanoseconds`).
+pub(crate) fn ilmd_term(name: &str, value_key: &[u8]) -> Vec<u8> {
     let mut t = vec![idx::ILMD];
     push_u16_bytes(&mut t, name.as_bytes());
-    push_u16_bytes(&mut t, value.as_bytes());
+    push_u16_bytes(&mut t, value_key);
     t
 }
 
@@ -139,17 +140,6 @@ pub(crate) fn type_term(kind: &str) -> Vec<u8> {
     let mut t = vec![idx::TYPE];
     push_u16_bytes(&mut t, kind.as_bytes());
     t
-}
-
-/// The text an ILMD scalar is indexed under: a string as it is, a number's canonical text, `true`/`false`.
-pub(crate) fn ilmd_text(v: &crate::event::ExtValue) -> Option<String> {
-    use crate::event::ExtValue;
-    match v {
-        ExtValue::String(s) => Some(s.to_string()),
-        ExtValue::Number(d) => Some(d.as_str().to_owned()),
-        ExtValue::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// Tags of the `class` column family.
@@ -633,6 +623,7 @@ mod tests {
             name: "urn:x:n".into(),
             value: ExtValue::Array(vec![ExtValue::Bool(true), ExtValue::Null]),
         });
+        e.ilmd.push(Extension::new("urn:x:num", crate::event::Decimal::parse("4.50").unwrap()));
         let hex = |b: &[u8]| {
             b.iter().fold(String::new(), |mut s, x| {
                 use std::fmt::Write as _;
@@ -647,8 +638,9 @@ mod tests {
             got,
             [
                 format!("07{gtin_node}"),
-                "080009".to_owned() + &hex(b"urn:x:lot") + "0002" + &hex(b"L1"),
-                "080007".to_owned() + &hex(b"urn:x:n") + "0004" + &hex(b"true"),
+                "080009".to_owned() + &hex(b"urn:x:lot") + "000301" + &hex(b"L1"),
+                "080007".to_owned() + &hex(b"urn:x:n") + "000501" + &hex(b"true"),
+                "080009".to_owned() + &hex(b"urn:x:num") + "000902" + "4012000000000000",
                 "09000b".to_owned() + &hex(b"ObjectEvent"),
             ]
         );

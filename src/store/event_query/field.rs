@@ -79,20 +79,38 @@ impl FieldName {
     }
 }
 
-/// A value an extension field is compared with: the text of the parameter, and its reading as a number and as
-/// a time when it has one.
+/// How a query gave a value, which decides how it compares (EPCIS: "the parameter's value type chooses the
+/// comparison").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// A string (a JSON string): equal to a string field of the same text, or of the same instant when both
+    /// are times; never to a number.
+    Text,
+    /// A number (a JSON number): equal to a numeric field (or a string field holding a number, as XML gives
+    /// them) of the same value.
+    Number,
+    /// Untyped text (the CLI's `NAME=VALUE`, an XML value): equal as a string, a number or a time, whichever
+    /// the field and the text allow.
+    #[default]
+    Untyped,
+}
+
+/// A value an extension field is compared with: the text of the parameter, how it was given, and its reading
+/// as a number and as a time where the kind allows one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldValue {
     /// The value as written.
     pub text: Box<str>,
-    /// The value as a number, if it is one.
+    /// How the query gave it.
+    pub kind: ValueKind,
+    /// The value as a number, if it is one (never for [`ValueKind::Text`]).
     pub number: Option<f64>,
-    /// The value as a time (RFC 3339), if it is one.
+    /// The value as a time (RFC 3339), if it is one (never for [`ValueKind::Number`]).
     pub time: Option<Timestamp>,
 }
 
 impl FieldValue {
-    /// Reads a parameter value.
+    /// Reads an untyped parameter value.
     ///
     /// ```
     /// use tracecode::store::event_query::FieldValue;
@@ -101,22 +119,52 @@ impl FieldValue {
     /// assert_eq!(FieldValue::new("abc").number, None);
     /// ```
     pub fn new(text: &str) -> Self {
-        Self { text: text.into(), number: number(text), time: time(text) }
+        Self::typed(text, ValueKind::Untyped)
     }
 
-    /// Equality with an extension's scalar value: the same string, the same number, the same instant, or the
-    /// same boolean.
+    /// Reads a parameter value given as `kind`.
+    ///
+    /// ```
+    /// use tracecode::store::event_query::{FieldValue, ValueKind};
+    /// assert_eq!(FieldValue::typed("42", ValueKind::Text).number, None);
+    /// assert_eq!(FieldValue::typed("42", ValueKind::Number).number, Some(42.0));
+    /// ```
+    pub fn typed(text: &str, kind: ValueKind) -> Self {
+        Self {
+            text: text.into(),
+            kind,
+            number: if kind == ValueKind::Text { None } else { number(text) },
+            time: if kind == ValueKind::Number { None } else { time(text) },
+        }
+    }
+
+    /// Equality with an extension's scalar value.
     fn equals(&self, v: &ExtValue) -> bool {
         match v {
             ExtValue::String(s) => {
-                **s == *self.text
+                (self.kind != ValueKind::Number && **s == *self.text)
                     || self.time.is_some_and(|t| time(s) == Some(t))
                     || self.number.is_some_and(|n| number(s) == Some(n))
             }
             ExtValue::Number(d) => self.number.is_some_and(|n| number(d.as_str()) == Some(n)),
-            ExtValue::Bool(b) => *self.text == *if *b { "true" } else { "false" },
+            ExtValue::Bool(b) => self.kind != ValueKind::Number && *self.text == *if *b { "true" } else { "false" },
             ExtValue::Null | ExtValue::Array(_) | ExtValue::Object(_) => false,
         }
+    }
+
+    /// The index keys ([`value_keys`]) any equal scalar is indexed under, one of which it must have.
+    pub(crate) fn keys(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        if self.kind != ValueKind::Number {
+            out.push(text_key(&self.text));
+        }
+        if let Some(n) = self.number {
+            out.push(number_key(n));
+        }
+        if let Some(t) = self.time {
+            out.push(time_key(t));
+        }
+        out
     }
 
     /// The order of an extension's scalar value against this one: numbers with numbers, times with times.
@@ -133,6 +181,44 @@ impl FieldValue {
             return Some(x.cmp(&t));
         }
         None
+    }
+}
+
+/// Index key of a text: `1 ‖ bytes`.
+fn text_key(s: &str) -> Vec<u8> {
+    [&[1u8][..], s.as_bytes()].concat()
+}
+
+/// Index key of a number: `2 ‖ IEEE 754 bits` (zero of either sign as +0), so every spelling of one value
+/// (`4.5`, `4.50`, `45e-1`) has one key.
+fn number_key(n: f64) -> Vec<u8> {
+    let n = if n == 0.0 { 0.0 } else { n };
+    [&[2u8][..], &n.to_bits().to_be_bytes()].concat()
+}
+
+/// Index key of a time: `3 ‖ nanoseconds` (every offset spelling of one instant has one key).
+fn time_key(t: Timestamp) -> Vec<u8> {
+    [&[3u8][..], &t.0.to_be_bytes()].concat()
+}
+
+/// The keys a scalar extension value is indexed under, so that every query value [`FieldValue::equals`] it
+/// to has one of them among its [`FieldValue::keys`]: a string's text (and its number and time, when it reads
+/// as one), a number's value, a boolean's text.
+pub(crate) fn value_keys(v: &ExtValue) -> Vec<Vec<u8>> {
+    match v {
+        ExtValue::String(s) => {
+            let mut out = vec![text_key(s)];
+            if let Some(n) = number(s) {
+                out.push(number_key(n));
+            }
+            if let Some(t) = time(s) {
+                out.push(time_key(t));
+            }
+            out
+        }
+        ExtValue::Number(d) => number(d.as_str()).map(number_key).into_iter().collect(),
+        ExtValue::Bool(b) => vec![text_key(if *b { "true" } else { "false" })],
+        ExtValue::Null | ExtValue::Array(_) | ExtValue::Object(_) => Vec::new(),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{Error, ErrorKind};
 use super::epc_match::bad_value;
 use super::{
     Cmp, Cond, Direction, EpcField, EpcMatch, EventQuery, FieldName, FieldScope, FieldTest, FieldValue, NumTest,
-    OrderBy, PlaceField, SensorNumber, SensorText, SensorTime,
+    OrderBy, PlaceField, SensorNumber, SensorText, SensorTime, ValueKind,
 };
 
 /// Most values one parameter may list (a query is not a bulk export).
@@ -27,6 +27,9 @@ pub struct Param {
     pub name: String,
     /// The values as text.
     pub values: Vec<String>,
+    /// How the values were given (JSON strings, JSON numbers, or untyped text): it decides how an
+    /// extension-field value compares.
+    pub kind: ValueKind,
 }
 
 fn perr(name: &str, msg: impl std::fmt::Display) -> Error {
@@ -132,9 +135,11 @@ fn num_test(p: &Param, cmp: Cmp, uom: Option<&str>) -> Result<NumTest, Error> {
 fn field_test(p: &Param, cmp: Option<Cmp>) -> Result<Option<FieldTest>, Error> {
     Ok(match cmp {
         None => exists(p)?.then_some(FieldTest::Exists),
-        Some(Cmp::Eq) => Some(FieldTest::Cmp(Cmp::Eq, list(p)?.into_iter().map(FieldValue::new).collect())),
+        Some(Cmp::Eq) => {
+            Some(FieldTest::Cmp(Cmp::Eq, list(p)?.into_iter().map(|v| FieldValue::typed(v, p.kind)).collect()))
+        }
         Some(c) => {
-            let v = FieldValue::new(one(p)?);
+            let v = FieldValue::typed(one(p)?, p.kind);
             if v.number.is_none() && v.time.is_none() {
                 return Err(perr(&p.name, format!("{:?} is neither a number nor a time to compare with", v.text)));
             }
@@ -192,7 +197,7 @@ impl EventQuery {
     /// ```
     /// use tracecode::store::EventQuery;
     /// use tracecode::store::event_query::Param;
-    /// let p = |n: &str, v: &[&str]| Param { name: n.into(), values: v.iter().map(|s| s.to_string()).collect() };
+    /// let p = |n: &str, v: &[&str]| Param { name: n.into(), values: v.iter().map(|s| s.to_string()).collect(), kind: Default::default() };
     /// let q = EventQuery::from_params(&[p("EQ_bizStep", &["shipping", "receiving"]), p("GE_quantity", &["5"])], &[])?;
     /// assert_eq!(q.conds.len(), 2);
     /// let err = EventQuery::from_params(&[p("EQ_colour", &["red"])], &[]).unwrap_err();
@@ -244,7 +249,7 @@ impl EventQuery {
             };
             match params.iter_mut().find(|p| p.name == *name) {
                 Some(p) if is_list(name) => p.values.extend(values),
-                _ => params.push(Param { name: (*name).to_owned(), values }),
+                _ => params.push(Param { name: (*name).to_owned(), values, kind: ValueKind::Untyped }),
             }
         }
         Self::from_params(&params, &[])

@@ -5,8 +5,8 @@ use quick_xml::Reader;
 use quick_xml::events::Event as XmlEvent;
 use serde_json::Value;
 
-use super::EventQuery;
 use super::params::Param;
+use super::{EventQuery, ValueKind};
 use crate::event::Namespace;
 use crate::{Error, ErrorKind};
 
@@ -86,13 +86,20 @@ impl EventQuery {
                 context_prefixes(value, &mut ctx);
                 continue;
             }
-            let values = match value {
-                Value::Array(items) => {
-                    items.iter().map(|i| scalar(name, i)).filter_map(Result::transpose).collect::<Result<_, _>>()?
-                }
-                v => scalar(name, v)?.into_iter().collect(),
+            let items: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                v => vec![v],
             };
-            params.push(Param { name: name.clone(), values });
+            let kind = if items.iter().all(|i| i.is_string()) {
+                ValueKind::Text
+            } else if items.iter().all(|i| i.is_number()) {
+                ValueKind::Number
+            } else {
+                ValueKind::Untyped
+            };
+            let values =
+                items.into_iter().map(|i| scalar(name, i)).filter_map(Result::transpose).collect::<Result<_, _>>()?;
+            params.push(Param { name: name.clone(), values, kind });
         }
         Self::from_params(&params, &ctx)
     }
@@ -147,7 +154,7 @@ impl EventQuery {
                         saw_poll = true;
                     }
                     if name == "param" && path.last().is_some_and(|p| p == "params") {
-                        params.push(Param { name: String::new(), values: Vec::new() });
+                        params.push(Param { name: String::new(), values: Vec::new(), kind: ValueKind::Untyped });
                     }
                     path.push(name);
                     text.clear();

@@ -27,7 +27,7 @@ use crate::store::Seq;
 use crate::store::event_query::naive::{cursor_after, limit_left, page_room, too_large};
 use crate::store::event_query::{
     Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, FieldScope, FieldTest, NoMasterData, OrderBy,
-    Prepared, QueryEvent, finish,
+    Prepared, QueryEvent, ValueKind, finish,
 };
 use crate::store::keys::{self, Cur, corrupt, idx, unseal};
 
@@ -324,13 +324,15 @@ impl Store {
                 Cond::Field { scope: FieldScope::Ilmd, inner: false, name, test: FieldTest::Cmp(Cmp::Eq, values) }
                     if qi
                         && name.iris().is_some()
-                        && values.iter().all(|v| {
-                            v.number.is_none() && v.time.is_none() && v.text.len() <= keys::ILMD_INDEX_MAX
-                        }) =>
+                        && values
+                            .iter()
+                            .all(|v| v.kind == ValueKind::Number || v.text.len() <= keys::ILMD_INDEX_MAX) =>
                 {
                     for iri in name.iris().unwrap_or_default() {
                         for v in values {
-                            prefixes.push(keys::ilmd_term(iri, &v.text));
+                            for k in v.keys() {
+                                prefixes.push(keys::ilmd_term(iri, &k));
+                            }
                         }
                     }
                 }
