@@ -80,6 +80,7 @@ pub mod event;
 pub mod fuzzing;
 mod hash;
 mod hex;
+pub mod masterdata;
 pub mod store;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;

@@ -13,6 +13,7 @@
 mod dom;
 mod read;
 mod to_json;
+mod vocab;
 mod write;
 
 pub use read::{MAX_EVENT_XML_BYTES, XmlDocumentKind, XmlSummary, read_events};

@@ -405,6 +405,11 @@ impl Default for EventQuery {
 }
 
 impl EventQuery {
+    /// Whether answering needs master data (a `WD_` location hierarchy, `HASATTR_`/`EQATTR_`).
+    pub fn needs_master_data(&self) -> bool {
+        self.conds.iter().any(|c| matches!(c, Cond::Place { descendants: true, .. } | Cond::Attr { .. }))
+    }
+
     /// The order the answer comes in: `orderBy` with `orderDirection` (descending unless given), or ascending
     /// event time without `orderBy`.
     ///

@@ -142,6 +142,15 @@ pub(crate) fn type_term(kind: &str) -> Vec<u8> {
     t
 }
 
+/// The order (and, behind `tracecode.vocab/`, the RocksDB key) of a master data element of vocabulary `kind`:
+/// `node(id) ‖ u16 kind`. Both stores list elements in this order.
+pub(crate) fn vocab_element_key(id: &Id, kind: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(kind.len() + 24);
+    push_node(&mut k, id);
+    push_u16_bytes(&mut k, kind.as_bytes());
+    k
+}
+
 /// Tags of the `class` column family.
 pub(crate) mod class {
     pub const GTIN: u8 = 0x01;

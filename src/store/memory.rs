@@ -18,6 +18,7 @@ use super::{
     Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
 };
 use super::{EventPage, EventQuery};
+use crate::masterdata::{ElementVersion, LoadedMasterData, MasterDataReport, Vocabulary};
 
 #[derive(Clone, Default)]
 struct Inner {
@@ -26,6 +27,8 @@ struct Inner {
     /// Indexes of `events` that are error declarations, not captured events.
     declarations: BTreeSet<usize>,
     by_id: HashMap<EventId, Seq>,
+    /// Master data: every version of each element, by `keys::vocab_element_key` (the RocksDB store's order).
+    vocab: std::collections::BTreeMap<Vec<u8>, (Box<str>, Vec<crate::masterdata::VocabularyElement>)>,
 }
 
 /// The in-memory reference implementation of [`TraceStore`] (see the [module docs](super)).
@@ -278,8 +281,61 @@ impl TraceStore for MemoryStore {
     }
 
     fn event_query(&self, q: &EventQuery) -> Result<EventPage, Error> {
+        let md = if q.needs_master_data() {
+            Some(LoadedMasterData::new(crate::masterdata::latest(self.master_data_versions()?)))
+        } else {
+            None
+        };
+        let md: &dyn super::event_query::MasterDataView = match &md {
+            Some(m) => m,
+            None => &NoMasterData,
+        };
         let g = self.read();
-        run_naive(q, &NoMasterData, g.captured().map(|(i, (id, e))| (seq_of(i), *id, e)))
+        run_naive(q, md, g.captured().map(|(i, (id, e))| (seq_of(i), *id, e)))
+    }
+
+    fn put_master_data(&self, vocabularies: &[Vocabulary]) -> Result<MasterDataReport, Error> {
+        let mut g = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut report = MasterDataReport::default();
+        for v in vocabularies {
+            for e in &v.elements {
+                report.elements += 1;
+                let versions = g
+                    .vocab
+                    .entry(keys::vocab_element_key(&e.key(), &v.kind))
+                    .or_insert_with(|| (v.kind.clone(), Vec::new()));
+                match versions.1.last() {
+                    None => {
+                        report.created += 1;
+                        versions.1.push(e.clone());
+                    }
+                    Some(old) => {
+                        let merged = old.merged_with(e);
+                        if merged == *old {
+                            report.unchanged += 1;
+                        } else {
+                            report.updated += 1;
+                            versions.1.push(merged);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn master_data_versions(&self) -> Result<Vec<ElementVersion>, Error> {
+        let g = self.read();
+        Ok(g.vocab
+            .values()
+            .flat_map(|(kind, versions)| {
+                versions.iter().enumerate().map(|(i, e)| ElementVersion {
+                    kind: kind.clone(),
+                    version: i as u64 + 1,
+                    element: e.clone(),
+                })
+            })
+            .collect())
     }
 
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {

@@ -96,6 +96,7 @@ use std::sync::Arc;
 use crate::code::TraceKey;
 use crate::event::digest::{EventId, Link};
 use crate::event::{Action, BizStep, Disposition, Event, Id, SourceDestType, Timestamp};
+use crate::masterdata::{ElementVersion, MasterDataQuery, MasterDataReport, Vocabulary};
 use crate::{Error, ErrorKind};
 
 pub(crate) mod derive;
@@ -798,6 +799,44 @@ pub trait TraceStore {
     /// # Errors
     /// [`ErrorKind::QueryTooLarge`] when the query has a `maxEventCount` and more events match; storage errors.
     fn event_query(&self, q: &EventQuery) -> Result<EventPage, Error>;
+
+    /// Stores master data: each element merged into its latest version (its attributes replace those of the
+    /// same name, its children are added), the result kept as a new version when it changed anything
+    /// ([`crate::masterdata`]). Master data is not part of the event log or its checkpoints.
+    ///
+    /// # Errors
+    /// [`ErrorKind::ReadOnly`], [`ErrorKind::Poisoned`], [`ErrorKind::InvalidArgument`] for more than
+    /// 100 000 elements in one call; storage errors.
+    fn put_master_data(&self, vocabularies: &[Vocabulary]) -> Result<MasterDataReport, Error>;
+
+    /// Every stored version of every master data element, by element and vocabulary type, then version.
+    ///
+    /// # Errors
+    /// Storage errors; [`ErrorKind::Corrupt`] for a damaged record.
+    fn master_data_versions(&self) -> Result<Vec<ElementVersion>, Error>;
+
+    /// A SimpleMasterDataQuery over the latest version of every element.
+    ///
+    /// # Errors
+    /// [`ErrorKind::QueryTooLarge`] past `maxElementCount`; storage errors.
+    ///
+    /// ```
+    /// use tracecode::masterdata::{MasterDataQuery, Vocabulary};
+    /// use tracecode::store::{MemoryStore, TraceStore};
+    /// let store = MemoryStore::new();
+    /// let doc = serde_json::json!([{"type": "urn:epcglobal:epcis:vtype:BusinessLocation",
+    ///     "vocabularyElementList": [{"id": "urn:epc:id:sgln:0614141.00777.0", "children": ["urn:epc:id:sgln:0614141.00777.1"]},
+    ///                               {"id": "urn:epc:id:sgln:0614141.00777.1",
+    ///                                "attributes": [{"id": "urn:epcglobal:cbv:mda#name", "attribute": "Dock 1"}]}]}]);
+    /// store.put_master_data(&Vocabulary::from_json_list(&doc)?)?;
+    /// let q = MasterDataQuery::from_pairs(&[("WD_name", "urn:epc:id:sgln:0614141.00777.0"), ("HASATTR", "urn:epcglobal:cbv:mda#name")])?;
+    /// let found = store.master_data(&q)?;
+    /// assert_eq!(&*found[0].elements[0].id, "urn:epc:id:sgln:0614141.00777.1");
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    fn master_data(&self, q: &MasterDataQuery) -> Result<Vec<Vocabulary>, Error> {
+        q.answer(&crate::masterdata::latest(self.master_data_versions()?))
+    }
 
     /// Serialised instances of a class: a GTIN class key gives every instance of that GTIN the store has seen;
     /// a GTIN + lot key gives the instances commissioned into that lot (ILMD `lotNumber`). Sorted by key,

@@ -36,6 +36,7 @@ mod error;
 mod event_query;
 mod events;
 mod ingest;
+mod masterdata;
 mod open;
 mod prepare;
 mod reader;

@@ -385,6 +385,15 @@ mod tests {
         fn event_query(&self, q: &crate::store::EventQuery) -> Result<crate::store::EventPage, Error> {
             self.mem.event_query(q)
         }
+        fn put_master_data(
+            &self,
+            v: &[crate::masterdata::Vocabulary],
+        ) -> Result<crate::masterdata::MasterDataReport, Error> {
+            self.mem.put_master_data(v)
+        }
+        fn master_data_versions(&self) -> Result<Vec<crate::masterdata::ElementVersion>, Error> {
+            self.mem.master_data_versions()
+        }
         fn events_since(&self, after: Seq, limit: usize) -> Result<Vec<FeedItem>, Error> {
             self.mem.events_since(after, limit)
         }

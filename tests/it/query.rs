@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use proptest::sample::Index as Pick;
 use proptest::test_runner::TestCaseError;
 use tracecode::event::{Decimal, Event, ExtValue, Extension, IdForm, SensorElement, SensorReport};
+use tracecode::masterdata::Vocabulary;
 use tracecode::store::event_query::{Cond, FieldTest, FieldValue, ValueKind};
 use tracecode::store::{EventPage, EventQuery, MemoryStore, Store, TraceStore};
 
@@ -114,6 +115,16 @@ fn cond() -> impl Strategy<Value = (String, String)> {
             (["GE_value_CEL", "LT_value_FAH", "EQ_value_CEL", "GT_value_KEL"][op].to_owned(), v.to_owned())
         }),
         Just(("EQ_type".to_owned(), "gs1:Temperature".to_owned())),
+        (0..4usize)
+            .prop_map(|f| {
+                [
+                    ("HASATTR_bizLocation", "urn:x:name"),
+                    ("HASATTR_readPoint", "urn:x:region,urn:x:name"),
+                    ("EQATTR_bizLocation_urn:x:name", "door"),
+                    ("EQATTR_readPoint_urn:x:region", "east,west"),
+                ][f]
+            })
+            .prop_map(|(n, v)| (n.to_owned(), v.to_owned())),
         Just(("EXISTS_sensorElementList".to_owned(), String::new())),
         (0..3usize, 0..7u8).prop_map(|(op, v)| (format!("{}_{TEMP}", ["GE", "LT", "EQ"][op]), v.to_string())),
     ]
@@ -178,9 +189,28 @@ fn same_pages(mem: &MemoryStore, st: &Store, mut q: EventQuery, ctx: &str) -> Re
     Err(TestCaseError::fail(format!("{ctx}: more than 500 pages")))
 }
 
+/// The location hierarchy and attributes of the master data: location 0 holds 1, which holds 2; 0 and 2 have
+/// a name, 1 a region (in two documents, so the store keeps two versions of location 1).
+fn master_data() -> Vec<Vec<Vocabulary>> {
+    let l: Vec<String> = U.locations.iter().map(|i| i.to_uri(IdForm::DigitalLink)).collect();
+    let doc = |v: serde_json::Value| Vocabulary::from_json_list(&v).unwrap();
+    vec![
+        doc(serde_json::json!([{"type": "urn:epcglobal:epcis:vtype:BusinessLocation", "vocabularyElementList": [
+            {"id": l[0], "attributes": [{"id": "urn:x:name", "attribute": "site"}], "children": [l[1]]},
+            {"id": l[1], "children": [l[2]]},
+            {"id": l[2], "attributes": [{"id": "urn:x:name", "attribute": "door"}]}]}])),
+        doc(serde_json::json!([{"type": "urn:epcglobal:epcis:vtype:BusinessLocation", "vocabularyElementList": [
+            {"id": l[1], "attributes": [{"id": "urn:x:region", "attribute": "east"}]}]}])),
+    ]
+}
+
 fn load(w: &Workload, dir: &TempDir) -> (MemoryStore, Store) {
     let mem = MemoryStore::new();
     let st = open(dir.path());
+    for d in master_data() {
+        assert_eq!(mem.put_master_data(&d).unwrap(), st.put_master_data(&d).unwrap());
+    }
+    assert_eq!(mem.master_data_versions().unwrap(), st.master_data_versions().unwrap());
     for b in &w.batches {
         let mut b = b.clone();
         b.iter_mut().for_each(decorate);
@@ -278,6 +308,7 @@ fn format5_store_is_queried_then_upgraded() {
         same_pages(&mem, &st, EventQuery::from_pairs(pairs).unwrap(), &format!("upgraded {pairs:?}")).unwrap();
     }
     assert!(st.verify_all().unwrap().is_ok());
+    assert_eq!(st.master_data_versions().unwrap(), mem.master_data_versions().unwrap(), "master data kept");
     st.close().unwrap();
     assert_eq!(families(dir.path()), before);
     let db = crate::store::raw(dir.path());

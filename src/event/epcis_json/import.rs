@@ -58,6 +58,8 @@ pub struct ImportSummary {
     pub warnings: Vec<Warning>,
     /// How many warnings there were in all.
     pub warnings_total: usize,
+    /// The master data of the document's `epcisHeader` (`epcisMasterData.vocabularyList`).
+    pub master_data: Vec<crate::masterdata::Vocabulary>,
 }
 
 impl ImportSummary {
@@ -372,10 +374,13 @@ fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop>
                 if top.header {
                     return Err(duplicate_member(rd, &key));
                 }
-                // Master data is not imported: read past (bounded) without being kept.
+                // Held (in memory up to the spool bound, then in a temporary file) and read for its master data.
                 top.header = true;
                 rd.push_key(key);
+                rd.begin_capture(Spool::new(st.spool_memory));
                 rd.skip()?;
+                let spool = rd.end_capture()?.unwrap_or_else(|| Spool::new(0));
+                read_header(rd, st, spool)?;
                 rd.pop();
             }
             _ => top.member(rd, st, key, name_at)?,
@@ -385,6 +390,33 @@ fn read_top<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>) -> Result<(), Stop>
         read_deferred(rd, st, &top.buffered, d)?;
     }
     finish_top(rd, st, top.buffered, top.body, top.header, top.dup)
+}
+
+/// Largest `epcisHeader` read for its master data (bytes); a larger header is a fatal fault.
+pub const MAX_HEADER_BYTES: u64 = 64 << 20;
+
+/// The master data of a held `epcisHeader` (`epcisMasterData.vocabularyList`) into the summary.
+fn read_header<R: Read>(rd: &Reader<R>, st: &mut State<'_>, spool: Spool) -> Result<(), Stop> {
+    if spool.len() > MAX_HEADER_BYTES {
+        return Err(fatal(
+            rd,
+            ErrorKind::Length,
+            "/epcisHeader",
+            format!("epcisHeader is larger than {MAX_HEADER_BYTES} bytes"),
+        ));
+    }
+    let src = spool.into_reader().map_err(|e| {
+        let message = format!("cannot read back epcisHeader: {e}");
+        Stop::Read(Fault { cause: Some(e), ..rd.fault_at(ErrorKind::Io, rd.offset(), message) })
+    })?;
+    let header: serde_json::Value = serde_json::from_reader(src)
+        .map_err(|e| fatal(rd, ErrorKind::Syntax, "/epcisHeader", format!("epcisHeader: {e}")))?;
+    if let Some(list) = header.pointer("/epcisMasterData/vocabularyList") {
+        let vocabularies = crate::masterdata::Vocabulary::from_json_list(list)
+            .map_err(|e| fatal(rd, e.kind(), "/epcisHeader/epcisMasterData/vocabularyList", e.message().to_owned()))?;
+        st.summary.master_data.extend(vocabularies);
+    }
+    Ok(())
 }
 
 /// Reads a body held back for the context, now that the top-level object is complete: the document must be

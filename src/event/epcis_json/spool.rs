@@ -60,8 +60,7 @@ impl Spool {
     }
 
     /// Bytes written.
-    #[cfg(test)]
-    const fn len(&self) -> u64 {
+    pub(crate) const fn len(&self) -> u64 {
         self.len
     }
 

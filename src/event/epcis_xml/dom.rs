@@ -2,11 +2,13 @@
 //! each element starts: what the converter to the EPCIS JSON shape walks.
 
 /// The EPCIS XML namespaces whose elements are the standard's own (an event's children are unqualified).
-pub(super) const EPCIS_NS: [&str; 4] = [
+pub(super) const EPCIS_NS: [&str; 6] = [
     "urn:epcglobal:epcis:xsd:2",
     "urn:epcglobal:epcis:xsd:1",
     "urn:epcglobal:epcis-query:xsd:2",
     "urn:epcglobal:epcis-query:xsd:1",
+    "urn:epcglobal:epcis-masterdata:xsd:2",
+    "urn:epcglobal:epcis-masterdata:xsd:1",
 ];
 
 /// An element: its namespace (`None` when unqualified), local name, attributes, children and text.

@@ -32,6 +32,8 @@ pub enum XmlDocumentKind {
     QueryDocument,
     /// One bare event element.
     Event,
+    /// `EPCISMasterDataDocument` (vocabularies, no events).
+    MasterDataDocument,
 }
 
 /// The outcome of reading an XML document.
@@ -45,6 +47,9 @@ pub struct XmlSummary {
     pub events: usize,
     /// Events that were valid.
     pub accepted: usize,
+    /// The master data of the header (`EPCISHeader/extension/EPCISMasterData`, or 2.0's `EPCISMasterData`)
+    /// and of a master data document's body, in document order.
+    pub master_data: Vec<crate::masterdata::Vocabulary>,
 }
 
 /// A line and column (1-based, columns in bytes) for byte offsets of the event being read: newlines of earlier
@@ -202,6 +207,36 @@ pub fn read_events<R: BufRead>(
                     on_event(index, result)?;
                     continue;
                 }
+                // Master data: each element read whole (bounded like an event), under its vocabulary's type.
+                if &*name == "VocabularyElement"
+                    && standard_ns
+                    && path.last().is_some_and(|(p, _)| &**p == "VocabularyElementList")
+                {
+                    let mut ignored = Vec::new();
+                    let el = read_element(&mut rd, &start, ns, at, &mut buf, &mut ignored)?;
+                    let element = super::vocab::element(&el).map_err(|m| fault(&rd, at, ErrorKind::Syntax, m))?;
+                    match summary.master_data.last_mut() {
+                        Some(v) => v.elements.push(element),
+                        None => {
+                            return Err(fault(&rd, at, ErrorKind::Syntax, "a VocabularyElement outside a Vocabulary"));
+                        }
+                    }
+                    continue;
+                }
+                if &*name == "Vocabulary" && standard_ns {
+                    let kind = start
+                        .try_get_attribute("type")
+                        .ok()
+                        .flatten()
+                        .and_then(|a| {
+                            a.normalized_value(XmlVersion::Implicit1_0).ok().map(std::borrow::Cow::into_owned)
+                        })
+                        .filter(|t| !t.trim().is_empty())
+                        .ok_or_else(|| fault(&rd, at, ErrorKind::Syntax, "a Vocabulary has no type"))?;
+                    summary
+                        .master_data
+                        .push(crate::masterdata::Vocabulary { kind: kind.trim().into(), elements: Vec::new() });
+                }
                 // Anything else in an event list (but 1.2's `extension` wrapper) is an event of an unknown type:
                 // reported as a bad event, never skipped in silence.
                 // (1.2 nests later event types in `extension` wrappers, as deep as needed.)
@@ -264,9 +299,12 @@ fn root<R: BufRead>(
     summary.document = match name {
         "EPCISDocument" => XmlDocumentKind::Document,
         "EPCISQueryDocument" => XmlDocumentKind::QueryDocument,
+        "EPCISMasterDataDocument" => XmlDocumentKind::MasterDataDocument,
         n if EVENT_TYPES.contains(&n) => XmlDocumentKind::Event,
         _ => {
-            let msg = format!("expected EPCISDocument, EPCISQueryDocument or an event, found <{name}>");
+            let msg = format!(
+                "expected EPCISDocument, EPCISQueryDocument, EPCISMasterDataDocument or an event, found <{name}>"
+            );
             return Err(fault(rd, at, ErrorKind::Syntax, msg));
         }
     };

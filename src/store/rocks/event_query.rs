@@ -189,8 +189,16 @@ fn time_bounds(q: &EventQuery) -> (Pos, Pos) {
 
 impl Store {
     pub(super) fn event_query_in(&self, q: &EventQuery, view: &View<'_>) -> Result<EventPage, Error> {
-        let md = NoMasterData;
-        let prepared = Prepared::new(q, &md);
+        let loaded = if q.needs_master_data() {
+            Some(crate::masterdata::LoadedMasterData::new(crate::masterdata::latest(self.vocab_versions(view)?)))
+        } else {
+            None
+        };
+        let md: &dyn crate::store::event_query::MasterDataView = match &loaded {
+            Some(m) => m,
+            None => &NoMasterData,
+        };
+        let prepared = Prepared::new(q, md);
         if let Some(nodes) = self.chain_nodes(q, view)? {
             return self.answer_from_chains(q, &prepared, &nodes, view);
         }
@@ -202,9 +210,18 @@ impl Store {
     #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn event_query_scan(&self, q: &EventQuery) -> Result<EventPage, Error> {
-        let md = NoMasterData;
-        let prepared = Prepared::new(q, &md);
-        self.answer_from_streams(q, &prepared, &View::take(self), true)
+        let view = View::take(self);
+        let loaded = if q.needs_master_data() {
+            Some(crate::masterdata::LoadedMasterData::new(crate::masterdata::latest(self.vocab_versions(&view)?)))
+        } else {
+            None
+        };
+        let md: &dyn crate::store::event_query::MasterDataView = match &loaded {
+            Some(m) => m,
+            None => &NoMasterData,
+        };
+        let prepared = Prepared::new(q, md);
+        self.answer_from_streams(q, &prepared, &view, true)
     }
 
     /// The nodes whose chains hold every event that can match, when a `MATCH_` condition names few enough:

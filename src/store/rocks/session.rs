@@ -119,6 +119,19 @@ impl TraceStore for Session<'_> {
         self.store.event_query_in(q, &self.view())
     }
 
+    fn put_master_data(
+        &self,
+        vocabularies: &[crate::masterdata::Vocabulary],
+    ) -> Result<crate::masterdata::MasterDataReport, Error> {
+        let r = self.store.put_master_data(vocabularies);
+        self.repin();
+        r
+    }
+
+    fn master_data_versions(&self) -> Result<Vec<crate::masterdata::ElementVersion>, Error> {
+        self.store.vocab_versions(&self.view())
+    }
+
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
         self.store.instances_in(class, after, limit, &self.view())
     }

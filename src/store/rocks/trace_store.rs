@@ -80,6 +80,17 @@ impl TraceStore for Store {
         self.event_query_in(q, &View::take(self))
     }
 
+    fn put_master_data(
+        &self,
+        vocabularies: &[crate::masterdata::Vocabulary],
+    ) -> Result<crate::masterdata::MasterDataReport, Error> {
+        self.put_vocabularies(vocabularies)
+    }
+
+    fn master_data_versions(&self) -> Result<Vec<crate::masterdata::ElementVersion>, Error> {
+        self.vocab_versions(&View::take(self))
+    }
+
     fn instances(&self, class: &TraceKey, after: Option<&TraceKey>, limit: usize) -> Result<Vec<TraceKey>, Error> {
         self.instances_in(class, after, limit, &View::take(self))
     }

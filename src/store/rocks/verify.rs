@@ -10,7 +10,7 @@
 //! 3. the derived families, `idx`, `edge`, `xform` and `class`, record by record: each must be exactly one of
 //!    the records rebuilt in pass 1 (compared as a multiset digest: a count and a sum of 128-bit BLAKE3 hashes
 //!    of key and value, so the comparison takes no memory per record); the `event` family must hold exactly
-//!    the logged events; the `default` family only its known keys;
+//!    the logged events; the `default` family only its known keys (master data records each decoded);
 //! 4. the counters (nodes, chain entries, edges) against what was counted;
 //! 5. the index and filter blocks of every table file, by a read at each file's first key (the full scans of
 //!    pass 3 read every data block but no filter; RocksDB reads past a filter it cannot load, as "may match",
@@ -469,6 +469,8 @@ impl Store {
                 unseal(k, v, "default")?;
             } else if k.starts_with(durable::LOSS_PREFIX) {
                 durable::Loss::decode(k, v)?;
+            } else if k.starts_with(super::masterdata::VOCAB_PREFIX) {
+                super::masterdata::decode(k, v)?;
             } else {
                 return Err(corrupt("default", "an unknown key"));
             }
