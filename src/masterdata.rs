@@ -97,6 +97,7 @@ impl VocabularyElement {
     /// assert_eq!(m.attribute("urn:epcglobal:cbv:mda#city"), Some(&"Shanghai".into()));
     /// assert_eq!(m.children.len(), 1);
     /// ```
+    #[must_use]
     pub fn merged_with(&self, newer: &Self) -> Self {
         let mut out = self.clone();
         for a in &newer.attributes {

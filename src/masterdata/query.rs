@@ -73,7 +73,11 @@ impl MasterDataQuery {
                 value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect();
             match params.iter_mut().find(|p| p.name == *name) {
                 Some(p) => p.values.extend(values),
-                None => params.push(Param { name: (*name).to_owned(), values, kind: Default::default() }),
+                None => params.push(Param {
+                    name: (*name).to_owned(),
+                    values,
+                    kind: crate::store::event_query::ValueKind::Untyped,
+                }),
             }
         }
         Self::from_params(&params)

@@ -85,7 +85,7 @@ fn later_documents_update_and_keep_history() {
     assert_eq!((r.updated, r.unchanged), (1, 1), "the second copy changes nothing more");
     assert_eq!(store.put_master_data(&sample()).unwrap().unchanged, 4, "only sample's dock 1 name is an update again");
     let versions: Vec<_> =
-        store.master_data_versions().unwrap().into_iter().filter(|v| &*v.element.id == sgln(1)).collect();
+        store.master_data_versions().unwrap().into_iter().filter(|v| *v.element.id == sgln(1)).collect();
     assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2, 3]);
     let names: Vec<_> = versions.iter().map(|v| v.element.attribute(NAME).cloned()).collect();
     assert_eq!(names, [Some("Dock 1".into()), Some("Dock One".into()), Some("Dock 1".into())]);
@@ -114,7 +114,12 @@ fn xml_master_data_reads_like_json() {
         s2 = sgln(2),
         s3 = sgln(3)
     );
-    let summary = crate::event::epcis_xml::read_events(xml.as_bytes(), Default::default(), |_, _| Ok(())).unwrap();
+    let summary = crate::event::epcis_xml::read_events(
+        xml.as_bytes(),
+        crate::event::epcis_json::ReadOptions::default(),
+        |_, _| Ok(()),
+    )
+    .unwrap();
     assert_eq!(summary.document, crate::event::epcis_xml::XmlDocumentKind::MasterDataDocument);
     let mut want = sample();
     // XML has no numbers: the temperature attribute is text.
@@ -179,7 +184,7 @@ proptest! {
     #[test]
     fn stored_latest_is_the_merge(docs in prop::collection::vec(arb_vocabularies(), 1..4)) {
         let store = MemoryStore::new();
-        let mut model: std::collections::HashMap<(Id, Box<str>), VocabularyElement> = Default::default();
+        let mut model: std::collections::HashMap<(Id, Box<str>), VocabularyElement> = std::collections::HashMap::new();
         for d in &docs {
             store.put_master_data(d).unwrap();
             for v in d {

@@ -90,3 +90,66 @@ fn query_forms_statuses_and_paging() {
         assert_eq!(ids(&again.stdout), ids(&all.stdout), "{format}");
     }
 }
+
+/// Master data from a JSON header and an XML master data document: `tracecode masterdata` answers, versions
+/// are kept, and `WD_bizLocation` follows the hierarchy in `tracecode query`.
+#[test]
+fn masterdata_import_query_history() {
+    let t = Tmp::new("masterdata");
+    let db = t.at("db");
+    let site = "urn:epc:id:sgln:9506000.13435.0";
+    let dock = "urn:epc:id:sgln:9506000.13435.1";
+    let header = format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T00:00:00Z",
+        "epcisHeader": {{"epcisMasterData": {{"vocabularyList": [{{"type": "urn:epcglobal:epcis:vtype:BusinessLocation",
+          "vocabularyElementList": [{{"id": "{site}", "attributes": [{{"id": "urn:epcglobal:cbv:mda#name", "attribute": "Site"}}],
+                                      "children": ["{dock}"]}}]}}]}}}},
+        "epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "2026-03-01T00:00:00Z",
+          "eventTimeZoneOffset": "+00:00", "epcList": ["urn:example:item:1"], "action": "OBSERVE",
+          "bizLocation": {{"id": "{dock}"}}}}]}}}}"#
+    );
+    let doc = t.write("header.json", &header);
+    let r = tc(&["import", "--db", &db, &doc]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let summary: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(summary["master_data"]["created"], 1);
+    let xml = t.write(
+        "md.xml",
+        &format!(
+            r#"<epcismd:EPCISMasterDataDocument xmlns:epcismd="urn:epcglobal:epcis-masterdata:xsd:1" schemaVersion="1.2" creationDate="2026-03-02T00:00:00Z">
+<EPCISBody><VocabularyList><Vocabulary type="urn:epcglobal:epcis:vtype:BusinessLocation"><VocabularyElementList>
+<VocabularyElement id="{site}"><attribute id="urn:epcglobal:cbv:mda#name">Site North</attribute></VocabularyElement>
+<VocabularyElement id="{dock}"><attribute id="urn:epcglobal:cbv:mda#name">Dock</attribute></VocabularyElement>
+</VocabularyElementList></Vocabulary></VocabularyList></EPCISBody></epcismd:EPCISMasterDataDocument>"#
+        ),
+    );
+    let r = tc(&["import", "--db", &db, &xml]);
+    let summary: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(
+        (summary["master_data"]["created"].as_u64(), summary["master_data"]["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let md =
+        tc(&["masterdata", "--db", &db, "includeAttributes=true", "includeChildren=true", &format!("WD_name={site}")]);
+    assert_eq!(md.code, Some(0), "{}", md.stderr);
+    let v: Value = serde_json::from_str(md.stdout.trim()).unwrap();
+    let els = v["vocabularyList"][0]["vocabularyElementList"].as_array().unwrap();
+    assert_eq!(els.len(), 2);
+    let history = tc(&["masterdata", "--db", &db, "--history", site]);
+    let h: Value = serde_json::from_str(history.stdout.trim()).unwrap();
+    let names: Vec<&str> = h["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["element"]["attributes"][0]["attribute"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Site", "Site North"]);
+    // The event happened at the dock: the site's WD_ finds it, its EQ_ does not.
+    let wd = tc(&["query", "--db", &db, "--format", "ids", &format!("WD_bizLocation={site}")]);
+    assert_eq!(wd.stdout.lines().count(), 1, "{}", wd.stderr);
+    let eq = tc(&["query", "--db", &db, "--format", "ids", &format!("EQ_bizLocation={site}")]);
+    assert_eq!(eq.stdout.lines().count(), 0);
+    let bad = tc(&["masterdata", "--db", &db, "EQ_nom=x"]);
+    assert_eq!(bad.code, Some(2));
+}

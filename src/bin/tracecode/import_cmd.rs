@@ -94,6 +94,8 @@ struct Counts {
     rejected: u64,
     /// Warnings of a lenient read, about events that were stored.
     warnings: u64,
+    /// Master data elements read, stored for the first time, stored as a new version.
+    vocab: [u64; 3],
 }
 
 impl Counts {
@@ -110,6 +112,21 @@ impl Counts {
         self.declared += o.declared;
         self.rejected += o.rejected;
         self.warnings += o.warnings;
+        for (a, b) in self.vocab.iter_mut().zip(o.vocab) {
+            *a += b;
+        }
+    }
+
+    /// Stores a document's master data.
+    fn add_master_data(&mut self, store: &Store, md: &[tracecode::masterdata::Vocabulary]) -> Result<(), Error> {
+        if md.is_empty() {
+            return Ok(());
+        }
+        let r = store.put_master_data(md)?;
+        self.vocab[0] += r.elements as u64;
+        self.vocab[1] += r.created as u64;
+        self.vocab[2] += r.updated as u64;
+        Ok(())
     }
 
     /// Events of the file that are in the store after this run.
@@ -215,6 +232,7 @@ fn import_files(store: &Store, a: &ImportArgs) -> ExitCode {
         "{}",
         json!({"events": total.events, "accepted": total.accepted, "duplicates": total.duplicates,
                "declared": total.declared, "rejected": total.rejected, "warnings": total.warnings,
+               "master_data": {"elements": total.vocab[0], "created": total.vocab[1], "updated": total.vocab[2]},
                "seconds": (secs * 1000.0).round() / 1000.0,
                "files": {"total": a.files.len(), "imported": imported, "failed": failed.len()},
                "failed_files": failed})
@@ -296,6 +314,9 @@ impl Job<'_> {
         match result {
             Ok(summary) => {
                 c.rejected += summary.rejected_total as u64;
+                if let Err(e) = c.add_master_data(store, &summary.master_data) {
+                    return report_ingest(store, f, &e);
+                }
                 self.shown.report(f, &summary.warnings, summary.warnings_total, c);
                 report_rejected(f, &summary.rejected, summary.rejected_total).map_or(Outcome::Imported, Outcome::Failed)
             }
@@ -346,7 +367,7 @@ impl Job<'_> {
                 return Outcome::Failed(format!("{why}; nothing of the file was stored (--atomic)"));
             }
         };
-        match store.ingest(events) {
+        match store.ingest(events).and_then(|r| c.add_master_data(store, &summary.master_data).map(|()| r)) {
             Ok(r) => {
                 c.add_report(&r);
                 self.shown.report(f, &summary.warnings, summary.warnings_total, c);

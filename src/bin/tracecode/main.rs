@@ -20,6 +20,7 @@ mod feed_cmd;
 mod human;
 mod import_cmd;
 mod issue_cmd;
+mod masterdata_cmd;
 mod parse_cmd;
 mod progress;
 mod query_cmd;
@@ -73,6 +74,8 @@ enum Cmd {
     Export(feed_cmd::ExportArgs),
     /// EPCIS SimpleEventQuery over the store: an EPCISQueryDocument, or event ids.
     Query(query_cmd::Args),
+    /// Master data (SimpleMasterDataQuery), or one element's version history.
+    Masterdata(masterdata_cmd::Args),
     /// Walk the genealogy back or forward from a code.
     Trace(trace_cmd::TraceArgs),
     /// The affected downstream set of a code, with holders and responsible parties; --commit records the recall.
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         Cmd::Feed(a) => feed_cmd::feed(&a),
         Cmd::Export(a) => feed_cmd::export(&a),
         Cmd::Query(a) => query_cmd::run(&a),
+        Cmd::Masterdata(a) => masterdata_cmd::run(&a),
         Cmd::Trace(a) => trace_cmd::run_trace(&a),
         Cmd::Recall(a) => trace_cmd::run_recall(&a),
         Cmd::Recover(a) => store_cmd::recover(&a),

@@ -36,6 +36,8 @@ pub enum DocumentKind {
     Event,
     /// A JSON array of events.
     EventArray,
+    /// `EPCISMasterDataDocument` (vocabularies in `epcisBody.vocabularyList`, no events).
+    MasterDataDocument,
 }
 
 /// The outcome of an import.
@@ -397,23 +399,40 @@ pub const MAX_HEADER_BYTES: u64 = 64 << 20;
 
 /// The master data of a held `epcisHeader` (`epcisMasterData.vocabularyList`) into the summary.
 fn read_header<R: Read>(rd: &Reader<R>, st: &mut State<'_>, spool: Spool) -> Result<(), Stop> {
+    read_vocabularies(rd, st, spool, "/epcisHeader", Some("/epcisMasterData/vocabularyList"))
+}
+
+/// The vocabularies of a held JSON value (the value itself at `pointer`, or its member at `inner`) into the
+/// summary; bounded by [`MAX_HEADER_BYTES`].
+fn read_vocabularies<R: Read>(
+    rd: &Reader<R>,
+    st: &mut State<'_>,
+    spool: Spool,
+    pointer: &str,
+    inner: Option<&str>,
+) -> Result<(), Stop> {
     if spool.len() > MAX_HEADER_BYTES {
         return Err(fatal(
             rd,
             ErrorKind::Length,
-            "/epcisHeader",
-            format!("epcisHeader is larger than {MAX_HEADER_BYTES} bytes"),
+            pointer,
+            format!("{pointer} is larger than {MAX_HEADER_BYTES} bytes"),
         ));
     }
     let src = spool.into_reader().map_err(|e| {
-        let message = format!("cannot read back epcisHeader: {e}");
+        let message = format!("cannot read back {pointer}: {e}");
         Stop::Read(Fault { cause: Some(e), ..rd.fault_at(ErrorKind::Io, rd.offset(), message) })
     })?;
-    let header: serde_json::Value = serde_json::from_reader(src)
-        .map_err(|e| fatal(rd, ErrorKind::Syntax, "/epcisHeader", format!("epcisHeader: {e}")))?;
-    if let Some(list) = header.pointer("/epcisMasterData/vocabularyList") {
+    let value: serde_json::Value =
+        serde_json::from_reader(src).map_err(|e| fatal(rd, ErrorKind::Syntax, pointer, format!("{pointer}: {e}")))?;
+    let list = match inner {
+        Some(i) => value.pointer(i),
+        None => Some(&value),
+    };
+    if let Some(list) = list {
+        let at = format!("{pointer}{}", inner.unwrap_or_default());
         let vocabularies = crate::masterdata::Vocabulary::from_json_list(list)
-            .map_err(|e| fatal(rd, e.kind(), "/epcisHeader/epcisMasterData/vocabularyList", e.message().to_owned()))?;
+            .map_err(|e| fatal(rd, e.kind(), &at, format!("{at}{}", e.message())))?;
         st.summary.master_data.extend(vocabularies);
     }
     Ok(())
@@ -447,10 +466,13 @@ fn document_type<'a, R: Read>(rd: &Reader<R>, buffered: &'a [(Box<str>, Json)]) 
         Some((_, Json::String(s))) => Some(&**s),
         _ => None,
     };
-    if matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument")) {
+    if matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument" | "EPCISMasterDataDocument")) {
         return Ok(ty);
     }
-    let msg = format!("type must be EPCISDocument or EPCISQueryDocument, found {}", ty.map_or("nothing".into(), show));
+    let msg = format!(
+        "type must be EPCISDocument, EPCISQueryDocument or EPCISMasterDataDocument, found {}",
+        ty.map_or("nothing".into(), show)
+    );
     Err(fatal(rd, ErrorKind::Syntax, "/type", msg))
 }
 
@@ -467,11 +489,14 @@ fn finish_top<R: Read>(
         Some((_, Json::String(s))) => Some(&**s),
         _ => None,
     };
-    let is_doc = matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument"));
+    let is_doc = matches!(ty, Some("EPCISDocument" | "EPCISQueryDocument" | "EPCISMasterDataDocument"));
     if body {
         document_type(rd, &buffered)?;
         if ty == Some("EPCISQueryDocument") && st.summary.document == DocumentKind::Document {
             st.summary.document = DocumentKind::QueryDocument;
+        }
+        if ty == Some("EPCISMasterDataDocument") {
+            st.summary.document = DocumentKind::MasterDataDocument;
         }
         return Ok(());
     }
@@ -523,6 +548,14 @@ fn read_body<R: Read>(rd: &mut Reader<R>, st: &mut State<'_>, depth: u8) -> Resu
                 let base = LIST_BASES.get(usize::from(depth)).copied().unwrap_or_default();
                 rd.push_key(key);
                 read_events(rd, st, base)?;
+                rd.pop();
+            }
+            (0, "vocabularyList") => {
+                rd.push_key(key);
+                rd.begin_capture(Spool::new(st.spool_memory));
+                rd.skip()?;
+                let spool = rd.end_capture()?.unwrap_or_else(|| Spool::new(0));
+                read_vocabularies(rd, st, spool, "/epcisBody/vocabularyList", None)?;
                 rd.pop();
             }
             (0, "queryResults") | (1, "resultsBody") => {
@@ -783,8 +816,10 @@ fn import_xml<R: io::BufRead>(
     summary.document = match xml.document {
         XmlDocumentKind::QueryDocument => DocumentKind::QueryDocument,
         XmlDocumentKind::Event => DocumentKind::Event,
+        XmlDocumentKind::MasterDataDocument => DocumentKind::MasterDataDocument,
         _ => DocumentKind::Document,
     };
+    summary.master_data = xml.master_data;
     finish(mode, summary)
 }
 

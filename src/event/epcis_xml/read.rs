@@ -208,34 +208,8 @@ pub fn read_events<R: BufRead>(
                     continue;
                 }
                 // Master data: each element read whole (bounded like an event), under its vocabulary's type.
-                if &*name == "VocabularyElement"
-                    && standard_ns
-                    && path.last().is_some_and(|(p, _)| &**p == "VocabularyElementList")
-                {
-                    let mut ignored = Vec::new();
-                    let el = read_element(&mut rd, &start, ns, at, &mut buf, &mut ignored)?;
-                    let element = super::vocab::element(&el).map_err(|m| fault(&rd, at, ErrorKind::Syntax, m))?;
-                    match summary.master_data.last_mut() {
-                        Some(v) => v.elements.push(element),
-                        None => {
-                            return Err(fault(&rd, at, ErrorKind::Syntax, "a VocabularyElement outside a Vocabulary"));
-                        }
-                    }
+                if master_data(&mut rd, &start, ns.clone(), at, &mut buf, &path, standard_ns, &mut summary)? {
                     continue;
-                }
-                if &*name == "Vocabulary" && standard_ns {
-                    let kind = start
-                        .try_get_attribute("type")
-                        .ok()
-                        .flatten()
-                        .and_then(|a| {
-                            a.normalized_value(XmlVersion::Implicit1_0).ok().map(std::borrow::Cow::into_owned)
-                        })
-                        .filter(|t| !t.trim().is_empty())
-                        .ok_or_else(|| fault(&rd, at, ErrorKind::Syntax, "a Vocabulary has no type"))?;
-                    summary
-                        .master_data
-                        .push(crate::masterdata::Vocabulary { kind: kind.trim().into(), elements: Vec::new() });
                 }
                 // Anything else in an event list (but 1.2's `extension` wrapper) is an event of an unknown type:
                 // reported as a bad event, never skipped in silence.
@@ -314,6 +288,49 @@ fn root<R: BufRead>(
         return Err(fault(rd, at, ErrorKind::Syntax, msg));
     }
     Ok(())
+}
+
+/// A `Vocabulary` start (its type noted) or a `VocabularyElement` (read whole into the summary's master data);
+/// true when the element was read here.
+#[allow(clippy::too_many_arguments, reason = "the reader's state, passed through")]
+fn master_data<R: BufRead>(
+    rd: &mut NsReader<Lines<R>>,
+    start: &BytesStart<'_>,
+    ns: Option<Box<str>>,
+    at: u64,
+    buf: &mut Vec<u8>,
+    path: &[(Box<str>, usize)],
+    standard_ns: bool,
+    summary: &mut XmlSummary,
+) -> Result<bool, Error> {
+    let name = start.local_name();
+    let name = name.as_ref();
+    if !standard_ns {
+        return Ok(false);
+    }
+    if name == "VocabularyElement" && path.last().is_some_and(|(p, _)| &**p == "VocabularyElementList") {
+        let mut ignored = Vec::new();
+        let el = read_element(rd, start, ns, at, buf, &mut ignored)?;
+        let element = super::vocab::element(&el).map_err(|m| fault(rd, at, ErrorKind::Syntax, m))?;
+        return match summary.master_data.last_mut() {
+            Some(v) => {
+                v.elements.push(element);
+                Ok(true)
+            }
+            None => Err(fault(rd, at, ErrorKind::Syntax, "a VocabularyElement outside a Vocabulary")),
+        };
+    }
+    if name == "Vocabulary" {
+        let kind = start
+            .try_get_attribute("type")
+            .ok()
+            .flatten()
+            .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok().map(std::borrow::Cow::into_owned))
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| fault(rd, at, ErrorKind::Syntax, "a Vocabulary has no type"))?;
+        summary.master_data.push(crate::masterdata::Vocabulary { kind: kind.trim().into(), elements: Vec::new() });
+    }
+    Ok(false)
 }
 
 /// The namespace prefixes an element declares.

@@ -78,20 +78,17 @@ impl Store {
                     Some((_, n, el)) => Some((*n, el.clone())),
                     None => self.latest_version(&prefix, None)?,
                 };
-                let (version, next) = match &latest {
-                    Some((n, old)) => {
-                        let merged = old.merged_with(e);
-                        if merged == *old {
-                            report.unchanged += 1;
-                            continue;
-                        }
-                        report.updated += 1;
-                        (n + 1, merged)
+                let (version, next) = if let Some((n, old)) = &latest {
+                    let merged = old.merged_with(e);
+                    if merged == *old {
+                        report.unchanged += 1;
+                        continue;
                     }
-                    None => {
-                        report.created += 1;
-                        (1, e.clone())
-                    }
+                    report.updated += 1;
+                    (n + 1, merged)
+                } else {
+                    report.created += 1;
+                    (1, e.clone())
                 };
                 let mut key = prefix.clone();
                 key.extend_from_slice(&version.to_be_bytes());
