@@ -153,3 +153,32 @@ fn masterdata_import_query_history() {
     let bad = tc(&["masterdata", "--db", &db, "EQ_nom=x"]);
     assert_eq!(bad.code, Some(2));
 }
+
+/// `export --master-data` writes the store's master data in the header of every binding, and importing the
+/// export into another store gives it the same master data.
+#[test]
+fn export_carries_master_data() {
+    let t = Tmp::new("export-md");
+    let db = t.at("db");
+    let md = r#"{"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+        "type": "EPCISMasterDataDocument", "schemaVersion": "2.0", "creationDate": "2026-03-01T00:00:00Z",
+        "epcisBody": {"vocabularyList": [{"type": "urn:epcglobal:epcis:vtype:ReadPoint", "vocabularyElementList": [
+            {"id": "urn:epc:id:sgln:9506000.13435.7", "attributes": [{"id": "urn:x:door", "attribute": "7 & 8"}],
+             "children": ["urn:epc:id:sgln:9506000.13435.8"]}]}]}}"#;
+    let file = t.write("md.json", md);
+    assert_eq!(tc(&["import", "--db", &db, &file]).code, Some(0));
+    let events = t.write("events.json", &epcis_doc(&object_events(3, "E")));
+    assert_eq!(tc(&["import", "--db", &db, &events]).code, Some(0));
+    let want = tc(&["masterdata", "--db", &db, "includeAttributes=true", "includeChildren=true"]).stdout;
+    for format in ["json", "xml", "xml-1.2"] {
+        let out = tc(&["export", "--db", &db, "--format", format, "--master-data"]);
+        assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
+        let file = t.write(&format!("export.{format}"), &out.stdout);
+        let db2 = t.at(&format!("db2-{format}"));
+        let r = tc(&["import", "--db", &db2, &file]);
+        assert_eq!(r.code, Some(0), "{format}: {}", r.stderr);
+        let got = tc(&["masterdata", "--db", &db2, "includeAttributes=true", "includeChildren=true"]).stdout;
+        assert_eq!(got, want, "{format}");
+        assert_eq!(tc(&["query", "--db", &db2, "--format", "ids"]).stdout.lines().count(), 3, "{format}");
+    }
+}

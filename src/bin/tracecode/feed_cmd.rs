@@ -73,6 +73,9 @@ pub(crate) struct ExportArgs {
     /// The binding: EPCIS 2.0 JSON-LD, 2.0 XML, or 1.2 XML (an event 1.2 cannot carry stops the export, named).
     #[arg(long, value_enum, default_value = "json")]
     format: ExportFormat,
+    /// Also write the store's master data (the latest version of every element) in the document's header.
+    #[arg(long)]
+    master_data: bool,
 }
 
 /// The binding `export` writes.
@@ -126,10 +129,20 @@ pub(crate) fn export(args: &ExportArgs) -> ExitCode {
     let opts = ExportOptions::default();
     let out = BufWriter::new(io::stdout().lock());
     let result = (|| -> Result<(), Error> {
+        let md = if args.master_data {
+            let everything = tracecode::masterdata::MasterDataQuery {
+                include_attributes: true,
+                include_children: true,
+                ..tracecode::masterdata::MasterDataQuery::default()
+            };
+            store.master_data(&everything)?
+        } else {
+            Vec::new()
+        };
         let mut w = match args.format {
-            ExportFormat::Json => Writer::Json(DocumentWriter::new(out, &opts, &[])?),
-            ExportFormat::Xml => Writer::Xml(XmlWriter::new(out, XmlVersion::V2_0, &opts)?),
-            ExportFormat::Xml12 => Writer::Xml(XmlWriter::new(out, XmlVersion::V1_2, &opts)?),
+            ExportFormat::Json => Writer::Json(DocumentWriter::with_master_data(out, &opts, &[], &md)?),
+            ExportFormat::Xml => Writer::Xml(XmlWriter::with_master_data(out, XmlVersion::V2_0, &opts, &md)?),
+            ExportFormat::Xml12 => Writer::Xml(XmlWriter::with_master_data(out, XmlVersion::V1_2, &opts, &md)?),
         };
         let mut err = None;
         each_since(store, since, limit, |item| {

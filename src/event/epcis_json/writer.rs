@@ -53,7 +53,31 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
     /// # Errors
     /// [`ErrorKind::Io`] if writing fails.
     pub fn new(w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace]) -> Result<Self, Error> {
-        Self::start(w, opts, namespaces, None)
+        Self::start(w, opts, namespaces, None, &[])
+    }
+
+    /// As [`Self::new`], with `master_data` in the header (`epcisHeader.epcisMasterData.vocabularyList`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] if writing fails.
+    ///
+    /// ```
+    /// use tracecode::event::epcis_json::{DocumentWriter, ExportOptions};
+    /// use tracecode::masterdata::{Vocabulary, VocabularyElement};
+    /// let md = [Vocabulary { kind: "urn:epcglobal:epcis:vtype:ReadPoint".into(),
+    ///                        elements: vec![VocabularyElement::new("urn:epc:id:sgln:0614141.00777.0")] }];
+    /// let w = DocumentWriter::with_master_data(Vec::new(), &ExportOptions::default(), &[], &md)?;
+    /// let doc: serde_json::Value = serde_json::from_slice(&w.finish()?).unwrap();
+    /// assert_eq!(Vocabulary::from_json_document(&doc)?, md);
+    /// # Ok::<(), tracecode::Error>(())
+    /// ```
+    pub fn with_master_data(
+        w: W,
+        opts: &ExportOptions<'o>,
+        namespaces: &[Namespace],
+        master_data: &[crate::masterdata::Vocabulary],
+    ) -> Result<Self, Error> {
+        Self::start(w, opts, namespaces, None, master_data)
     }
 
     /// Writes the head of an `EPCISQueryDocument` answering the query `query_name` (the events go in
@@ -77,10 +101,16 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
         namespaces: &[Namespace],
         query_name: &str,
     ) -> Result<Self, Error> {
-        Self::start(w, opts, namespaces, Some(query_name))
+        Self::start(w, opts, namespaces, Some(query_name), &[])
     }
 
-    fn start(mut w: W, opts: &ExportOptions<'o>, namespaces: &[Namespace], query: Option<&str>) -> Result<Self, Error> {
+    fn start(
+        mut w: W,
+        opts: &ExportOptions<'o>,
+        namespaces: &[Namespace],
+        query: Option<&str>,
+        master_data: &[crate::masterdata::Vocabulary],
+    ) -> Result<Self, Error> {
         let mut header: Vec<Namespace> = Vec::new();
         let tc = Namespace { prefix: WHO_PREFIX.into(), iri: WHO_NAMESPACE.into() };
         for n in namespaces.iter().chain(std::iter::once(&tc)) {
@@ -103,9 +133,15 @@ impl<'o, W: Write> DocumentWriter<'o, W> {
                 b"\n]}}}}\n",
             ),
         };
+        let header_json = if master_data.is_empty() {
+            String::new()
+        } else {
+            let list = crate::masterdata::Vocabulary::to_json_list(master_data);
+            format!("\"epcisHeader\":{{\"epcisMasterData\":{{\"vocabularyList\":{list}}}}},")
+        };
         let text = format!(
             "{{\"@context\":{head},\"type\":\"{kind}\",\"schemaVersion\":\"2.0\",\"creationDate\":\"{}\",\
-             \"epcisBody\":{body}",
+             {header_json}\"epcisBody\":{body}",
             created.to_rfc3339(TzOffset::UTC, 3)
         );
         w.write_all(text.as_bytes()).map_err(io_error)?;

@@ -251,7 +251,22 @@ impl<'o, W: Write> XmlWriter<'o, W> {
     /// # Errors
     /// [`ErrorKind::Io`].
     pub fn new(out: W, version: XmlVersion, opts: &'o ExportOptions<'o>) -> Result<Self, Error> {
-        Self::start(out, version, opts, None)
+        Self::start(out, version, opts, None, &[])
+    }
+
+    /// As [`Self::new`], with `master_data` in the header (`EPCISHeader/EPCISMasterData/VocabularyList`, in 1.2
+    /// inside the header's `extension`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unsupported`] for an attribute whose value is structured (an object or an array: XML
+    /// would need element names for its members); [`ErrorKind::Io`].
+    pub fn with_master_data(
+        out: W,
+        version: XmlVersion,
+        opts: &'o ExportOptions<'o>,
+        master_data: &[crate::masterdata::Vocabulary],
+    ) -> Result<Self, Error> {
+        Self::start(out, version, opts, None, master_data)
     }
 
     /// Writes the head of an `EPCISQueryDocument` answering the query `query_name` (the events go in
@@ -276,10 +291,16 @@ impl<'o, W: Write> XmlWriter<'o, W> {
         opts: &'o ExportOptions<'o>,
         query_name: &str,
     ) -> Result<Self, Error> {
-        Self::start(out, version, opts, Some(query_name))
+        Self::start(out, version, opts, Some(query_name), &[])
     }
 
-    fn start(mut out: W, version: XmlVersion, opts: &'o ExportOptions<'o>, query: Option<&str>) -> Result<Self, Error> {
+    fn start(
+        mut out: W,
+        version: XmlVersion,
+        opts: &'o ExportOptions<'o>,
+        query: Option<&str>,
+        master_data: &[crate::masterdata::Vocabulary],
+    ) -> Result<Self, Error> {
         let (ns, schema) = match version {
             XmlVersion::V2_0 => ("urn:epcglobal:epcis:xsd:2", "2.0"),
             XmlVersion::V1_2 => ("urn:epcglobal:epcis:xsd:1", "1.2"),
@@ -302,8 +323,9 @@ impl<'o, W: Write> XmlWriter<'o, W> {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns:epcis=\"{ns}\" xmlns:epcisq=\"{qns}\" \
              xmlns:cbvmda=\"urn:epcglobal:cbv:mda\" xmlns:gs1=\"https://gs1.org/voc/\" \
              xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
-             schemaVersion=\"{schema}\" creationDate=\"{}\">\n<EPCISBody>\n{open}<EventList>\n",
-            creation(opts)
+             schemaVersion=\"{schema}\" creationDate=\"{}\">\n{}<EPCISBody>\n{open}<EventList>\n",
+            creation(opts),
+            master_data_xml(master_data, version)?
         );
         out.write_all(head.as_bytes()).map_err(io_error)?;
         Ok(Self { out, version, opts, index: 0, tail, query: query.is_some() })
@@ -336,6 +358,59 @@ impl<'o, W: Write> XmlWriter<'o, W> {
         self.out.flush().map_err(io_error)?;
         Ok(self.out)
     }
+}
+
+/// The header holding `master_data` (nothing when there is none).
+fn master_data_xml(master_data: &[crate::masterdata::Vocabulary], version: XmlVersion) -> Result<String, Error> {
+    use crate::event::ExtValue;
+    use std::fmt::Write as _;
+    if master_data.is_empty() {
+        return Ok(String::new());
+    }
+    let (open, close) = match version {
+        XmlVersion::V1_2 => {
+            ("<EPCISHeader>\n<extension>\n<EPCISMasterData>\n", "</EPCISMasterData>\n</extension>\n</EPCISHeader>\n")
+        }
+        XmlVersion::V2_0 => ("<EPCISHeader>\n<EPCISMasterData>\n", "</EPCISMasterData>\n</EPCISHeader>\n"),
+    };
+    let mut x = String::from(open);
+    x.push_str("<VocabularyList>\n");
+    for v in master_data {
+        let _ = writeln!(x, "<Vocabulary type=\"{}\">\n<VocabularyElementList>", escape(&v.kind));
+        for e in &v.elements {
+            let _ = write!(x, "<VocabularyElement id=\"{}\">", escape(&e.id));
+            for a in &e.attributes {
+                let text = match &a.value {
+                    ExtValue::Null => String::new(),
+                    ExtValue::String(s) => s.to_string(),
+                    ExtValue::Number(d) => d.as_str().to_owned(),
+                    ExtValue::Bool(b) => b.to_string(),
+                    ExtValue::Array(_) | ExtValue::Object(_) => {
+                        return Err(Error::msg(
+                            ErrorKind::Unsupported,
+                            format!(
+                                "attribute {} of {} has a structured value, which XML master data cannot carry here",
+                                a.id, e.id
+                            ),
+                        ));
+                    }
+                };
+                let _ = write!(x, "<attribute id=\"{}\">{}</attribute>", escape(&a.id), escape(&text));
+            }
+            if !e.children.is_empty() {
+                x.push_str("<children>");
+                for c in &e.children {
+                    let _ = write!(x, "<id>{}</id>", escape(c));
+                }
+                x.push_str("</children>");
+            }
+            x.push_str("</VocabularyElement>\n");
+        }
+        x.push_str("</VocabularyElementList>\n</Vocabulary>\n");
+    }
+    x.push_str("</VocabularyList>\n");
+    x.push_str(close);
+    Ok(x)
 }
 
 fn io_error(e: std::io::Error) -> Error {
