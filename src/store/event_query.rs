@@ -59,8 +59,11 @@ pub use epc_match::EpcMatch;
 pub(crate) use epc_match::idpat_class;
 pub(crate) use field::value_keys;
 pub use field::{FieldName, FieldValue, ValueKind};
+#[cfg(feature = "rocksdb")]
 pub(crate) use matcher::Prepared;
-pub(crate) use naive::{finish, run_naive};
+#[cfg(feature = "rocksdb")]
+pub(crate) use naive::finish;
+pub(crate) use naive::run_naive;
 pub use order::{Direction, OrderBy};
 pub use params::{MAX_VALUES, Param};
 pub use units::convert as convert_unit;
