@@ -34,8 +34,23 @@ use crate::store::keys::{self, Cur, corrupt, idx, unseal};
 /// Most items of one GTIN whose chains a `MATCH_` on the GTIN reads rather than scanning an index.
 const GTIN_ITEMS_MAX: usize = 4096;
 
-/// Candidates fetched per batch from an index stream.
-const BATCH: usize = 64;
+/// Most candidates fetched per batch from an index stream (one batched read of each family per batch).
+const BATCH: usize = 256;
+
+/// The candidates to fetch next: when the page stops at its last event (`bounded`), what the events still
+/// wanted need at the match rate seen so far (all of them, at first: an index stream's candidates usually all
+/// match), at least 8; otherwise a full batch.
+fn batch_size(bounded: bool, wanted: usize, matched: u64, examined: u64) -> usize {
+    if !bounded {
+        return BATCH;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "a size")]
+    let n = {
+        let rate = if examined == 0 { 1.0 } else { (matched as f64 / examined as f64).max(0.02) };
+        (wanted as f64 / rate).ceil() as usize
+    };
+    n.clamp(8, BATCH)
+}
 
 /// A position in an index range: event time (8 order-preserving bytes) ‖ sequence (8, big-endian).
 type Pos = [u8; 16];
@@ -456,8 +471,9 @@ impl Store {
         let mut matched = 0u64;
         let mut more = false;
         loop {
-            let mut batch: Vec<Seq> = Vec::with_capacity(BATCH);
-            while batch.len() < BATCH {
+            let size = batch_size(streamed && !count_all, room + 1 - hits.len().min(room), matched, examined);
+            let mut batch: Vec<Seq> = Vec::with_capacity(size);
+            while batch.len() < size {
                 match frog.next()? {
                     Some(p) => batch.push(pos_seq(&p)),
                     None => break,
