@@ -245,14 +245,16 @@ impl Store {
         if let Some(nodes) = self.chain_nodes(q, view)? {
             return self.answer_from_chains(q, &prepared, &nodes, view);
         }
-        self.answer_from_streams(q, &prepared, view, false)
+        self.answer_from_streams(q, &prepared, view, None)?
+            .ok_or_else(|| Error::msg(crate::ErrorKind::Io, "no time budget"))
     }
 
     /// The answer without the planner: the time index (bounded by the event-time conditions) filtered, the
-    /// same-run baseline of `tracecode bench query`. Bench hook, not a supported API.
+    /// same-run baseline of `tracecode bench query`; `None` when it takes longer than `budget`. Bench hook, not
+    /// a supported API.
     #[cfg(feature = "testing")]
     #[doc(hidden)]
-    pub fn event_query_scan(&self, q: &EventQuery) -> Result<EventPage, Error> {
+    pub fn event_query_scan(&self, q: &EventQuery, budget: std::time::Duration) -> Result<Option<EventPage>, Error> {
         let view = View::take(self);
         let loaded = if q.needs_master_data() {
             Some(crate::masterdata::LoadedMasterData::new(crate::masterdata::latest(self.vocab_versions(&view)?)))
@@ -264,7 +266,7 @@ impl Store {
             None => &NoMasterData,
         };
         let prepared = Prepared::new(q, md);
-        self.answer_from_streams(q, &prepared, &view, true)
+        self.answer_from_streams(q, &prepared, &view, Some(std::time::Instant::now() + budget))
     }
 
     /// The nodes whose chains hold every event that can match, when a `MATCH_` condition names few enough:
@@ -418,10 +420,10 @@ impl Store {
         q: &EventQuery,
         prepared: &Prepared<'_>,
         view: &View<'_>,
-        scan: bool,
-    ) -> Result<EventPage, Error> {
+        scan_until: Option<std::time::Instant>,
+    ) -> Result<Option<EventPage>, Error> {
         let (by, dir) = q.order();
-        let mut terms = if scan { Vec::new() } else { self.stream_terms(q, prepared) };
+        let mut terms = if scan_until.is_some() { Vec::new() } else { self.stream_terms(q, prepared) };
         if terms.is_empty() {
             terms.push(vec![vec![idx::TIME]]);
         }
@@ -482,6 +484,9 @@ impl Store {
             if batch.is_empty() {
                 break;
             }
+            if scan_until.is_some_and(|u| std::time::Instant::now() > u) {
+                return Ok(None);
+            }
             examined += batch.len() as u64;
             for (seq, id, e) in self.events_at(&batch, view)? {
                 if !prepared.matches(&e) {
@@ -517,7 +522,7 @@ impl Store {
             finish(q, hits)?
         };
         page.examined = examined;
-        Ok(page)
+        Ok(Some(page))
     }
 
     /// The events logged at `seqs` (captured events, in the given order), with their ids.
