@@ -16,6 +16,7 @@ mod to_json;
 mod vocab;
 mod write;
 
+pub(crate) use read::entity;
 pub use read::{MAX_EVENT_XML_BYTES, XmlDocumentKind, XmlSummary, read_events};
 pub use write::{XmlVersion, XmlWriter, export_xml};
 

@@ -455,6 +455,13 @@ pub struct EventPage {
     pub examined: u64,
 }
 
+impl EventPage {
+    /// No events, and nothing after.
+    pub const fn empty() -> Self {
+        Self { events: Vec::new(), next: None, examined: 0 }
+    }
+}
+
 /// A source of master data for the conditions that need it (`WD_` location hierarchies, `HASATTR_`,
 /// `EQATTR_`). A store without master data answers with [`NoMasterData`].
 pub trait MasterDataView {
@@ -469,6 +476,20 @@ pub trait MasterDataView {
     fn attribute(&self, id: &Id, attr: &str) -> Option<Vec<Box<str>>> {
         let _ = (id, attr);
         None
+    }
+}
+
+/// Runs `f` with the master data `q` needs: the latest versions `load` gives when the query has `WD_`,
+/// `HASATTR_` or `EQATTR_` conditions (`load` is not called otherwise), no master data else.
+pub(crate) fn with_master_data<T>(
+    q: &EventQuery,
+    load: impl FnOnce() -> Result<Vec<crate::masterdata::ElementVersion>, crate::Error>,
+    f: impl FnOnce(&dyn MasterDataView) -> Result<T, crate::Error>,
+) -> Result<T, crate::Error> {
+    if q.needs_master_data() {
+        f(&crate::masterdata::LoadedMasterData::new(crate::masterdata::latest(load()?)))
+    } else {
+        f(&NoMasterData)
     }
 }
 

@@ -12,13 +12,13 @@ use crate::event::{Action, Event, EventType, Id, SourceDestType, Timestamp};
 use crate::{Error, ErrorKind};
 
 use super::derive::{self, Why};
-use super::event_query::{NoMasterData, run_naive};
+use super::event_query::{run_naive, with_master_data};
 use super::{
     ChainBuilder, ChainEvent, Checkpoint, Cursor, Edge, FeedItem, Hit, Index, IngestReport, LOG_GENESIS, Outcome, Page,
     Query, Resolution, Seq, State, Stats, TraceStore, VerifyReport, derive_state, keys, log_step,
 };
 use super::{EventPage, EventQuery};
-use crate::masterdata::{ElementVersion, LoadedMasterData, MasterDataReport, Vocabulary};
+use crate::masterdata::{ElementVersion, MasterDataReport, Vocabulary};
 
 #[derive(Clone, Default)]
 struct Inner {
@@ -281,17 +281,14 @@ impl TraceStore for MemoryStore {
     }
 
     fn event_query(&self, q: &EventQuery) -> Result<EventPage, Error> {
-        let md = if q.needs_master_data() {
-            Some(LoadedMasterData::new(crate::masterdata::latest(self.master_data_versions()?)))
-        } else {
-            None
-        };
-        let md: &dyn super::event_query::MasterDataView = match &md {
-            Some(m) => m,
-            None => &NoMasterData,
-        };
-        let g = self.read();
-        run_naive(q, md, g.captured().map(|(i, (id, e))| (seq_of(i), *id, e)))
+        with_master_data(
+            q,
+            || self.master_data_versions(),
+            |md| {
+                let g = self.read();
+                run_naive(q, md, g.captured().map(|(i, (id, e))| (seq_of(i), *id, e)))
+            },
+        )
     }
 
     fn put_master_data(&self, vocabularies: &[Vocabulary]) -> Result<MasterDataReport, Error> {

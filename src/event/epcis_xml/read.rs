@@ -507,8 +507,8 @@ fn read_element<R: BufRead>(
     }
 }
 
-/// A predefined entity or a character reference.
-fn entity(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+/// A predefined entity or a character reference (the only references the readers decode: no DTD is read).
+pub(crate) fn entity(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
     if r.is_char_ref() {
         return r.resolve_char_ref().ok().flatten();
     }

@@ -168,19 +168,7 @@ impl EventQuery {
                 }
                 XmlEvent::CData(t) => text.push_str(&t.xml10_content()),
                 XmlEvent::GeneralRef(r) => {
-                    let c = if r.is_char_ref() {
-                        r.resolve_char_ref().ok().flatten()
-                    } else {
-                        match r.as_ref() {
-                            "lt" => Some('<'),
-                            "gt" => Some('>'),
-                            "amp" => Some('&'),
-                            "apos" => Some('\''),
-                            "quot" => Some('"'),
-                            _ => None,
-                        }
-                    };
-                    text.push(c.ok_or_else(|| fault(at, "unknown entity"))?);
+                    text.push(crate::event::epcis_xml::entity(&r).ok_or_else(|| fault(at, "unknown entity"))?);
                 }
                 XmlEvent::End(_) => {
                     let name = path.pop().unwrap_or_default();

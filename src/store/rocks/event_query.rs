@@ -26,8 +26,8 @@ use crate::event::{Event, Id, SourceDestType};
 use crate::store::Seq;
 use crate::store::event_query::naive::{cursor_after, limit_left, page_room, too_large};
 use crate::store::event_query::{
-    Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, FieldScope, FieldTest, NoMasterData, OrderBy,
-    Prepared, QueryEvent, ValueKind, finish,
+    Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, FieldScope, FieldTest, OrderBy, Prepared,
+    QueryEvent, ValueKind, finish, with_master_data,
 };
 use crate::store::keys::{self, Cur, corrupt, idx, unseal};
 
@@ -232,21 +232,18 @@ fn time_bounds(q: &EventQuery) -> (Pos, Pos) {
 
 impl Store {
     pub(super) fn event_query_in(&self, q: &EventQuery, view: &View<'_>) -> Result<EventPage, Error> {
-        let loaded = if q.needs_master_data() {
-            Some(crate::masterdata::LoadedMasterData::new(crate::masterdata::latest(self.vocab_versions(view)?)))
-        } else {
-            None
-        };
-        let md: &dyn crate::store::event_query::MasterDataView = match &loaded {
-            Some(m) => m,
-            None => &NoMasterData,
-        };
-        let prepared = Prepared::new(q, md);
-        if let Some(nodes) = self.chain_nodes(q, view)? {
-            return self.answer_from_chains(q, &prepared, &nodes, view);
-        }
-        self.answer_from_streams(q, &prepared, view, None)?
-            .ok_or_else(|| Error::msg(crate::ErrorKind::Io, "no time budget"))
+        with_master_data(
+            q,
+            || self.vocab_versions(view),
+            |md| {
+                let prepared = Prepared::new(q, md);
+                if let Some(nodes) = self.chain_nodes(q, view)? {
+                    return self.answer_from_chains(q, &prepared, &nodes, view);
+                }
+                // Without a time budget the answer is always complete.
+                Ok(self.answer_from_streams(q, &prepared, view, None)?.unwrap_or_else(EventPage::empty))
+            },
+        )
     }
 
     /// The answer without the planner: the time index (bounded by the event-time conditions) filtered, the
@@ -256,17 +253,14 @@ impl Store {
     #[doc(hidden)]
     pub fn event_query_scan(&self, q: &EventQuery, budget: std::time::Duration) -> Result<Option<EventPage>, Error> {
         let view = View::take(self);
-        let loaded = if q.needs_master_data() {
-            Some(crate::masterdata::LoadedMasterData::new(crate::masterdata::latest(self.vocab_versions(&view)?)))
-        } else {
-            None
-        };
-        let md: &dyn crate::store::event_query::MasterDataView = match &loaded {
-            Some(m) => m,
-            None => &NoMasterData,
-        };
-        let prepared = Prepared::new(q, md);
-        self.answer_from_streams(q, &prepared, &view, Some(std::time::Instant::now() + budget))
+        with_master_data(
+            q,
+            || self.vocab_versions(&view),
+            |md| {
+                let prepared = Prepared::new(q, md);
+                self.answer_from_streams(q, &prepared, &view, Some(std::time::Instant::now() + budget))
+            },
+        )
     }
 
     /// The nodes whose chains hold every event that can match, when a `MATCH_` condition names few enough:
