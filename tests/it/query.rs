@@ -317,3 +317,30 @@ fn format5_store_is_queried_then_upgraded() {
         crate::store::sealed(keys::FORMAT_KEY, &keys::FORMAT_VERSION.to_be_bytes())
     );
 }
+
+/// The log names the chain entry holding an inline frame (queries read it directly); a log record naming
+/// another node is found by `verify` at that entry, even when resealed.
+#[test]
+fn log_home_nodes_are_verified() {
+    use tracecode::store::keys;
+    let w = crate::store::sample(workload(), 7);
+    let dir = TempDir::new("log-home");
+    let (_, st) = load(&w, &dir);
+    st.close().unwrap();
+    let db = crate::store::raw(dir.path());
+    let cf = db.cf_handle("log").unwrap();
+    // The first record that names a home: id (32) ‖ hash (32) ‖ node, then the CRC (4).
+    let (k, v) = db
+        .iterator_cf(cf, rocksdb::IteratorMode::Start)
+        .map(Result::unwrap)
+        .find(|(_, v)| v.len() > 68)
+        .expect("a log record with a home node");
+    let mut body = v[..v.len() - 4].to_vec();
+    body.truncate(64);
+    body.extend_from_slice(&keys::node_key(&crate::store::id("urn:example:nowhere")));
+    db.put_cf(cf, &k, crate::store::sealed(&k, &body)).unwrap();
+    drop(db);
+    let st = open(dir.path());
+    let bad = st.verify_all().unwrap().first_bad.expect("the wrong home is found");
+    assert_eq!((bad.area, bad.seq), ("log", Some(u64::from_be_bytes(k[..8].try_into().unwrap()))), "{bad}");
+}

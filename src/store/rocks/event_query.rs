@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use rocksdb::{DB, DBRawIteratorWithThreadMode, ReadOptions};
+use rocksdb::{DB, DBRawIteratorWithThreadMode};
 
 use super::Store;
 use super::error::io;
@@ -29,7 +29,7 @@ use crate::store::event_query::{
     Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, FieldScope, FieldTest, OrderBy, Prepared,
     QueryEvent, ValueKind, finish, with_master_data,
 };
-use crate::store::keys::{self, Cur, corrupt, idx, unseal};
+use crate::store::keys::{self, corrupt, idx, unseal};
 
 /// Most items of one GTIN whose chains a `MATCH_` on the GTIN reads rather than scanning an index.
 const GTIN_ITEMS_MAX: usize = 4096;
@@ -521,15 +521,6 @@ impl Store {
 
     /// The events logged at `seqs` (captured events, in the given order), with their ids.
     fn events_at(&self, seqs: &[Seq], view: &View<'_>) -> Result<Vec<(Seq, EventId, Event)>, Error> {
-        let keys: Vec<[u8; 8]> = seqs.iter().map(|s| s.to_be_bytes()).collect();
-        let ro = view.read_options(ReadOptions::default());
-        let got = self.db.batched_multi_get_cf_opt(self.cf("log")?, keys.iter(), false, &ro);
-        let mut ids = Vec::with_capacity(seqs.len());
-        for (k, r) in keys.iter().zip(got) {
-            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("idx", "an index entry names a seq the log lacks"))?;
-            ids.push(Cur::new(unseal(k, &v, "log")?, "log").event_id()?);
-        }
-        let events = self.fetch_events(&ids, Some(view))?;
-        Ok(seqs.iter().zip(ids).zip(events).map(|((s, id), (_, _, e))| (*s, id, e)).collect())
+        Ok(seqs.iter().zip(self.events_by_seq(seqs, view)?).map(|(s, (id, e))| (*s, id, e)).collect())
     }
 }

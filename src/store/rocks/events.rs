@@ -60,6 +60,23 @@ impl<'a> EventRecord<'a> {
     }
 }
 
+/// The frame's home node a `log` record names after the id and the checkpoint hash (records of events whose
+/// frame is inline in a chain entry, written since the format-6 builds of this change); `None` for a record
+/// without one.
+///
+/// # Errors
+/// [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) for bytes after the hash that are not one whole node.
+pub(super) fn log_home(body: &[u8]) -> Result<Option<&[u8]>, Error> {
+    let rest = body.get(64..).unwrap_or_default();
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    if keys::node_prefix(rest).len() != rest.len() || rest.len() < 2 {
+        return Err(corrupt("log", "malformed home node"));
+    }
+    Ok(Some(rest))
+}
+
 /// Writes an `event` record's value up to its frame or node: seq, form, and the declaration's seq.
 pub(super) fn event_record_head(arena: &mut Vec<u8>, seq: Seq, in_chain: bool, declared: Option<Seq>) {
     arena.extend_from_slice(&seq.to_be_bytes());
@@ -146,6 +163,61 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Events by their log seqs (captured events: the seqs of their own log entries), decoded, with their ids,
+    /// in the order given. A log record that names the frame's home is followed to the chain entry directly
+    /// (one batched read of each family); the others are read by id ([`Self::fetch_events`]).
+    pub(super) fn events_by_seq(&self, seqs: &[Seq], view: &View<'_>) -> Result<Vec<(EventId, Event)>, Error> {
+        let log_keys: Vec<[u8; 8]> = seqs.iter().map(|s| s.to_be_bytes()).collect();
+        let ro = view.read_options(ReadOptions::default());
+        let got = self.db.batched_multi_get_cf_opt(self.cf("log")?, log_keys.iter(), false, &ro);
+        let mut ids = Vec::with_capacity(seqs.len());
+        // (index, chain key) of the events read through their home.
+        let mut homes: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut by_id: Vec<usize> = Vec::new();
+        for (i, (k, r)) in log_keys.iter().zip(got).enumerate() {
+            let v = r.map_err(|e| io(&e))?.ok_or_else(|| corrupt("log", "an index entry names a seq the log lacks"))?;
+            let body = unseal(k, &v, "log")?;
+            ids.push(Cur::new(body, "log").event_id()?);
+            match log_home(body)? {
+                Some(node) => homes.push((i, [node, &k[..]].concat())),
+                None => by_id.push(i),
+            }
+        }
+        let mut out: Vec<Option<Event>> = vec![None; seqs.len()];
+        if !homes.is_empty() {
+            let got =
+                self.db.batched_multi_get_cf_opt(self.cf("chain")?, homes.iter().map(|(_, k)| &k[..]), false, &ro);
+            for ((i, k), r) in homes.iter().zip(got) {
+                let v = r
+                    .map_err(|e| io(&e))?
+                    .ok_or_else(|| corrupt("log", "the chain entry a log record names is missing"))?;
+                let mut c = Cur::new(unseal(k, &v, "chain")?, "chain");
+                let inline = c.u8()? & 1 == 1;
+                c.arr::<32>()?;
+                let id = c.event_id()?;
+                if !inline || ids.get(*i) != Some(&id) {
+                    return Err(corrupt("log", "the chain entry a log record names holds another event"));
+                }
+                let e = frame::decode_stored(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?;
+                if let Some(slot) = out.get_mut(*i) {
+                    *slot = Some(e);
+                }
+            }
+        }
+        if !by_id.is_empty() {
+            let want: Vec<EventId> = by_id.iter().filter_map(|&i| ids.get(i).copied()).collect();
+            for (&i, (_, _, e)) in by_id.iter().zip(self.fetch_events(&want, Some(view))?) {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(e);
+                }
+            }
+        }
+        ids.into_iter()
+            .zip(out)
+            .map(|(id, e)| e.map(|e| (id, e)).ok_or_else(|| corrupt("log", "an event could not be read")))
+            .collect()
     }
 
     /// Events by id, decoded, with their seq and the seq of their error declaration's log entry; every id

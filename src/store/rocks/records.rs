@@ -249,6 +249,11 @@ impl Store {
             let v0 = p.arena.len();
             p.arena.extend_from_slice(&id.0);
             p.arena.extend_from_slice(&a.log_hash.0);
+            // The frame's home node when the frame is inline: a reader by seq (a query) goes from the log
+            // straight to the chain entry `node ‖ seq`, one read instead of three.
+            if let Some(first) = nodes.first().filter(|_| pr.inline()) {
+                keys::push_node(&mut p.arena, first);
+            }
             p.close(cfi::LOG, k0, v0);
             Self::index_event(p, e, seq, self.query_index);
             for (n, edge) in derive::edges(e, seq, *id) {

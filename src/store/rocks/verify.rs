@@ -165,13 +165,14 @@ impl Store {
                     r.first_bad = Some(bad(format!("sequence {seq} where {expect} was expected")));
                     return Ok(r);
                 }
-                let mut c = match unseal(k, v, "log") {
-                    Ok(b) => Cur::new(b, "log"),
+                let body = match unseal(k, v, "log") {
+                    Ok(b) => b,
                     Err(e) => {
                         r.first_bad = Some(bad(e.to_string()));
                         return Ok(r);
                     }
                 };
+                let mut c = Cur::new(body, "log");
                 let id = c.event_id()?;
                 let stored = Link(c.arr()?);
                 h = log_step(&h, seq, &id);
@@ -179,6 +180,13 @@ impl Store {
                     r.first_bad = Some(bad("log hash does not match the recomputed checkpoint chain".into()));
                     return Ok(r);
                 }
+                let home = match super::events::log_home(body) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        r.first_bad = Some(bad(e.to_string()));
+                        return Ok(r);
+                    }
+                };
                 r.log_entries += 1;
                 let stored = match self.frames(&[id], Some(&view)) {
                     Ok(mut f) => f.pop().flatten(),
@@ -229,6 +237,28 @@ impl Store {
                                     return Ok(r);
                                 }
                                 declarations.insert(d);
+                            }
+                            // A home node the log names is where the event record says the frame is (checked once
+                            // the event record itself is sound, so damage there is reported there).
+                            if let Some(node) = home {
+                                let rec = self
+                                    .db
+                                    .get_pinned_cf_opt(
+                                        self.cf("event")?,
+                                        id.0,
+                                        &view.read_options(ReadOptions::default()),
+                                    )
+                                    .map_err(|e| io(&e))?;
+                                let at_home =
+                                    rec.as_deref().and_then(|rv| EventRecord::parse(&id, rv).ok()).is_some_and(
+                                        |er| matches!(er.home, super::events::RecordHome::Chain(n) if n == node),
+                                    );
+                                if !at_home {
+                                    r.first_bad = Some(bad(
+                                        "the home node the log names is not where the event's frame is".into(),
+                                    ));
+                                    return Ok(r);
+                                }
                             }
                             r.events += 1;
                             // Every node the event is about must hold a chain entry for it, and every copy of
