@@ -65,9 +65,13 @@ pub(crate) mod idx {
     pub const ILMD: u8 = 0x08;
     /// Format 6: the event type (u16 `ObjectEvent`, ..., or an extension type's URI).
     pub const TYPE: u8 = 0x09;
+    /// Format 6: a place (read point or business location: node) with the event's business step (u16 term), so
+    /// the place-and-step queries EPCIS users ask most read only their own events.
+    pub const PLACE_STEP: u8 = 0x0A;
 }
 
-/// The first format with the query index families ([`idx::CLASS`], [`idx::ILMD`], [`idx::TYPE`]).
+/// The first format with the query index families ([`idx::CLASS`], [`idx::ILMD`], [`idx::TYPE`],
+/// [`idx::PLACE_STEP`]).
 pub const QUERY_INDEX_FORMAT: u32 = 6;
 
 /// Longest ILMD value text (bytes) given an [`idx::ILMD`] entry; a query for a longer value filters instead.
@@ -117,7 +121,20 @@ pub(crate) fn query_terms(e: &crate::event::Event) -> Vec<Vec<u8>> {
         }
     }
     add(type_term(e.kind.as_str()));
+    if let Some(step) = &e.biz_step {
+        for place in e.read_point.iter().chain(&e.biz_location) {
+            add(place_step_term(&place.id, step.term()));
+        }
+    }
     out
+}
+
+/// `PLACE_STEP ‖ node(place) ‖ u16 step term`.
+pub(crate) fn place_step_term(place: &Id, step: &str) -> Vec<u8> {
+    let mut t = vec![idx::PLACE_STEP];
+    push_node(&mut t, place);
+    push_u16_bytes(&mut t, step.as_bytes());
+    t
 }
 
 /// `CLASS ‖ node of the GTIN class`.
@@ -633,6 +650,10 @@ mod tests {
             value: ExtValue::Array(vec![ExtValue::Bool(true), ExtValue::Null]),
         });
         e.ilmd.push(Extension::new("urn:x:num", crate::event::Decimal::parse("4.50").unwrap()));
+        let place = Id::parse("urn:epc:id:sgln:0614141.00777.0").unwrap();
+        e.biz_step = Some(crate::event::BizStep::Shipping);
+        e.read_point = Some(crate::event::Place::new(place.clone()));
+        e.biz_location = Some(crate::event::Place::new(place.clone()));
         let hex = |b: &[u8]| {
             b.iter().fold(String::new(), |mut s, x| {
                 use std::fmt::Write as _;
@@ -651,6 +672,7 @@ mod tests {
                 "080007".to_owned() + &hex(b"urn:x:n") + "000501" + &hex(b"true"),
                 "080009".to_owned() + &hex(b"urn:x:num") + "000902" + "4012000000000000",
                 "09000b".to_owned() + &hex(b"ObjectEvent"),
+                format!("0a{}0008", hex(&node_key(&place))) + &hex(b"shipping"),
             ]
         );
         // The GTIN key's node: length 8, GTIN tag, the 14 digits packed two to a byte.

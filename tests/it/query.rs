@@ -131,9 +131,27 @@ fn cond() -> impl Strategy<Value = (String, String)> {
 }
 
 /// A random query: 0–4 conditions, an order, limits and a page size.
+/// A business-step condition with a place condition (the pair the place-and-step index answers together).
+fn step_at_place() -> impl Strategy<Value = Vec<(String, String)>> {
+    let steps: Vec<String> = biz_steps().iter().map(tracecode::event::BizStep::web_uri).collect();
+    let places: Vec<String> = U.locations.iter().map(|i| i.to_uri(IdForm::DigitalLink)).collect();
+    (any::<Pick>(), any::<Pick>(), any::<Pick>(), 0..4usize, any::<bool>()).prop_map(move |(a, b, p, f, two)| {
+        let step = if two { format!("{},{}", pick(&steps, a), pick(&steps, b)) } else { pick(&steps, a) };
+        let field = ["EQ_readPoint", "WD_readPoint", "EQ_bizLocation", "WD_bizLocation"][f];
+        vec![("EQ_bizStep".to_owned(), step), (field.to_owned(), pick(&places, p))]
+    })
+}
+
 fn query() -> impl Strategy<Value = (Vec<(String, String)>, usize)> {
     (
-        prop::collection::vec(cond(), 0..=4),
+        (prop::collection::vec(cond(), 0..=3), prop::option::weighted(0.3, step_at_place())).prop_map(
+            |(mut c, pair)| {
+                if let Some(pair) = pair {
+                    c.splice(0..0, pair);
+                }
+                c
+            },
+        ),
         prop_oneof![Just(None), Just(Some("eventTime")), Just(Some("recordTime")), Just(Some(TEMP))],
         prop::option::of(prop_oneof![Just("ASC"), Just("DESC")]),
         0..4u8,
@@ -272,7 +290,7 @@ fn format5_store_is_queried_then_upgraded() {
     let dir = TempDir::new("query-format5");
     let (mem, st) = load(&w, &dir);
     st.close().unwrap();
-    let query_tags = [0x07u8, 0x08, 0x09];
+    let query_tags = [0x07u8, 0x08, 0x09, 0x0A];
     let families = |d: &std::path::Path| {
         let db = crate::store::raw(d);
         let cf = db.cf_handle("idx").unwrap();
@@ -296,6 +314,7 @@ fn format5_store_is_queried_then_upgraded() {
         &[("MATCH_anyEPC", "urn:epc:idpat:sgtin:0614141.107346.*")],
         &[("MATCH_anyEPCClass", &format!("https://id.gs1.org/01/{GTIN_A}"))],
         &[("EQ_ILMD_cbvmda:lotNumber", "L1")],
+        &[("EQ_bizStep", "shipping,receiving"), ("WD_bizLocation", &U.locations[0].to_uri(IdForm::DigitalLink))],
     ];
     let ro = Store::open(dir.path(), Options::default().read_only(true)).unwrap();
     for pairs in queries {

@@ -34,6 +34,9 @@ use crate::store::keys::{self, corrupt, idx, unseal};
 /// Most items of one GTIN whose chains a `MATCH_` on the GTIN reads rather than scanning an index.
 const GTIN_ITEMS_MAX: usize = 4096;
 
+/// Most (place, step) pairs one query's union of the place-and-step family may hold.
+const MAX_PAIRS: usize = 256;
+
 /// Most candidates fetched per batch from an index stream (one batched read of each family per batch).
 const BATCH: usize = 256;
 
@@ -203,6 +206,26 @@ impl Leapfrog<'_> {
     }
 }
 
+/// A place condition with a business-step condition: the index of the place condition, and the union of
+/// (place, step) pairs that stands for both, when there are few enough pairs.
+fn place_step_union(q: &EventQuery, prepared: &Prepared<'_>) -> Option<(usize, Vec<Vec<u8>>)> {
+    let steps = q.conds.iter().find_map(|c| match c {
+        Cond::BizStep(bs) => Some(bs),
+        _ => None,
+    })?;
+    q.conds.iter().enumerate().find_map(|(i, c)| {
+        if !matches!(c, Cond::Place { .. }) {
+            return None;
+        }
+        let places = prepared.places_of(i).unwrap_or_default();
+        (places.len() * steps.len() <= MAX_PAIRS).then(|| {
+            let union =
+                places.iter().flat_map(|p| steps.iter().map(move |b| keys::place_step_term(p, b.term()))).collect();
+            (i, union)
+        })
+    })
+}
+
 /// The GTIN class whose `CLASS` index entries hold every event a `MATCH_` value can match: the GTIN of a
 /// GTIN value, or of a GTIN-based identifier.
 fn gtin_of(v: &EpcMatch) -> Option<crate::code::TraceKey> {
@@ -333,7 +356,14 @@ impl Store {
     fn stream_terms(&self, q: &EventQuery, prepared: &Prepared<'_>) -> Vec<Vec<Vec<u8>>> {
         let qi = self.query_index;
         let mut parts = Vec::new();
+        let paired = if qi { place_step_union(q, prepared) } else { None };
+        if let Some((_, union)) = &paired {
+            parts.push(union.clone());
+        }
         for (i, c) in q.conds.iter().enumerate() {
+            if paired.as_ref().is_some_and(|(pi, _)| *pi == i) || (paired.is_some() && matches!(c, Cond::BizStep(_))) {
+                continue;
+            }
             let mut prefixes: Vec<Vec<u8>> = Vec::new();
             let mut term = |tag: u8, f: &dyn Fn(&mut Vec<u8>)| {
                 let mut p = vec![tag];
