@@ -143,24 +143,40 @@ impl Store {
             };
             out.push(Some(StoredFrame { seq: rec.seq, declared: rec.declared, frame }));
         }
-        if !in_chain.is_empty() {
-            let got =
-                self.db.batched_multi_get_cf_opt(self.cf("chain")?, in_chain.iter().map(|(_, k)| &k[..]), false, &ro);
-            for ((i, k), r) in in_chain.iter().zip(got) {
-                let v = r
-                    .map_err(|e| io(&e))?
-                    .ok_or_else(|| corrupt("event", "the chain entry holding the frame is missing"))?;
-                let mut c = Cur::new(unseal(k, &v, "chain")?, "chain");
-                let inline = c.u8()? & 1 == 1;
-                c.arr::<32>()?;
-                let id = c.event_id()?;
-                if !inline || ids.get(*i) != Some(&id) {
-                    return Err(corrupt("event", "the chain entry it points to holds another event"));
-                }
-                if let Some(Some(f)) = out.get_mut(*i) {
-                    f.frame = c.rest().to_vec();
-                }
+        for (i, frame) in self.inline_frames(&in_chain, ids, "event", &ro)? {
+            if let Some(Some(f)) = out.get_mut(i) {
+                f.frame = frame;
             }
+        }
+        Ok(out)
+    }
+
+    /// The inline frames of the chain entries `wanted` (index into `ids`, chain key), each checked to hold the
+    /// event `ids` names there; a missing entry, one not inline or of another event is corruption of `area`
+    /// (the record that pointed there).
+    fn inline_frames(
+        &self,
+        wanted: &[(usize, Vec<u8>)],
+        ids: &[EventId],
+        area: &str,
+        ro: &ReadOptions,
+    ) -> Result<Vec<(usize, Vec<u8>)>, Error> {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let got = self.db.batched_multi_get_cf_opt(self.cf("chain")?, wanted.iter().map(|(_, k)| &k[..]), false, ro);
+        let mut out = Vec::with_capacity(wanted.len());
+        for ((i, k), r) in wanted.iter().zip(got) {
+            let v =
+                r.map_err(|e| io(&e))?.ok_or_else(|| corrupt(area, "the chain entry holding the frame is missing"))?;
+            let mut c = Cur::new(unseal(k, &v, "chain")?, "chain");
+            let inline = c.u8()? & 1 == 1;
+            c.arr::<32>()?;
+            let id = c.event_id()?;
+            if !inline || ids.get(*i) != Some(&id) {
+                return Err(corrupt(area, "the chain entry it points to holds another event"));
+            }
+            out.push((*i, c.rest().to_vec()));
         }
         Ok(out)
     }
@@ -186,24 +202,10 @@ impl Store {
             }
         }
         let mut out: Vec<Option<Event>> = vec![None; seqs.len()];
-        if !homes.is_empty() {
-            let got =
-                self.db.batched_multi_get_cf_opt(self.cf("chain")?, homes.iter().map(|(_, k)| &k[..]), false, &ro);
-            for ((i, k), r) in homes.iter().zip(got) {
-                let v = r
-                    .map_err(|e| io(&e))?
-                    .ok_or_else(|| corrupt("log", "the chain entry a log record names is missing"))?;
-                let mut c = Cur::new(unseal(k, &v, "chain")?, "chain");
-                let inline = c.u8()? & 1 == 1;
-                c.arr::<32>()?;
-                let id = c.event_id()?;
-                if !inline || ids.get(*i) != Some(&id) {
-                    return Err(corrupt("log", "the chain entry a log record names holds another event"));
-                }
-                let e = frame::decode_stored(c.rest()).map_err(|x| corrupt("chain", &x.to_string()))?;
-                if let Some(slot) = out.get_mut(*i) {
-                    *slot = Some(e);
-                }
+        for (i, frame) in self.inline_frames(&homes, &ids, "log", &ro)? {
+            let e = frame::decode_stored(&frame).map_err(|x| corrupt("chain", &x.to_string()))?;
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(e);
             }
         }
         if !by_id.is_empty() {
