@@ -177,10 +177,17 @@ impl LoadedMasterData {
     }
 }
 
-impl crate::store::event_query::MasterDataView for LoadedMasterData {
-    fn with_descendants(&self, id: &Id) -> Vec<Id> {
-        let mut out = vec![id.clone()];
-        let mut seen: std::collections::HashSet<Id> = out.iter().cloned().collect();
+impl LoadedMasterData {
+    /// `roots` and every element below them through the children of their latest versions, transitively,
+    /// each once, roots first (cycles are harmless).
+    pub fn descendants(&self, roots: &[Id]) -> Vec<Id> {
+        let mut out: Vec<Id> = Vec::new();
+        let mut seen: std::collections::HashSet<Id> = std::collections::HashSet::new();
+        for r in roots {
+            if seen.insert(r.clone()) {
+                out.push(r.clone());
+            }
+        }
         let mut i = 0;
         while let Some(cur) = out.get(i).cloned() {
             i += 1;
@@ -197,6 +204,23 @@ impl crate::store::event_query::MasterDataView for LoadedMasterData {
         }
         out
     }
+}
+
+/// The text an attribute value compares as: a string, a number's text, a boolean's; none for null and
+/// structured values.
+pub(crate) fn attr_text(v: &ExtValue) -> Option<Box<str>> {
+    match v {
+        ExtValue::String(s) => Some(s.clone()),
+        ExtValue::Number(d) => Some(d.as_str().into()),
+        ExtValue::Bool(b) => Some(b.to_string().into()),
+        _ => None,
+    }
+}
+
+impl crate::store::event_query::MasterDataView for LoadedMasterData {
+    fn with_descendants(&self, id: &Id) -> Vec<Id> {
+        self.descendants(std::slice::from_ref(id))
+    }
 
     fn attribute(&self, id: &Id, attr: &str) -> Option<Vec<Box<str>>> {
         let mut found: Option<Vec<Box<str>>> = None;
@@ -205,9 +229,6 @@ impl crate::store::event_query::MasterDataView for LoadedMasterData {
                 let texts = found.get_or_insert_with(Vec::new);
                 match v {
                     ExtValue::Null => {}
-                    ExtValue::String(s) => texts.push(s.clone()),
-                    ExtValue::Number(d) => texts.push(d.as_str().into()),
-                    ExtValue::Bool(b) => texts.push(b.to_string().into()),
                     ExtValue::Array(items) => {
                         texts.extend(items.iter().filter_map(|x| match x {
                             ExtValue::String(s) => Some(s.clone()),
@@ -215,11 +236,40 @@ impl crate::store::event_query::MasterDataView for LoadedMasterData {
                         }));
                     }
                     ExtValue::Object(_) => texts.push("".into()),
+                    scalar => texts.extend(attr_text(scalar)),
                 }
             }
         }
         // A null attribute is no attribute (HASATTR wants a non-null one).
         found.filter(|t| !t.is_empty())
+    }
+}
+
+impl MasterDataReport {
+    /// Counts element `e` against the latest stored version of its element, and returns the next version to
+    /// store: `e` itself when there is none, the merge when it changes anything, nothing otherwise.
+    pub(crate) fn next_version(
+        &mut self,
+        latest: Option<&VocabularyElement>,
+        e: &VocabularyElement,
+    ) -> Option<VocabularyElement> {
+        self.elements += 1;
+        match latest {
+            None => {
+                self.created += 1;
+                Some(e.clone())
+            }
+            Some(old) => {
+                let merged = old.merged_with(e);
+                if merged == *old {
+                    self.unchanged += 1;
+                    None
+                } else {
+                    self.updated += 1;
+                    Some(merged)
+                }
+            }
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! SimpleMasterDataQuery (EPCIS 1.2 §8.2.7.2): which vocabulary elements, with what.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::{Vocabulary, VocabularyElement, element_key};
 use crate::event::Id;
 use crate::store::event_query::Param;
+use crate::store::event_query::params_from_pairs;
 use crate::{Error, ErrorKind};
 
 /// A SimpleMasterDataQuery. Conditions are AND-ed; the values of one are OR-ed.
@@ -67,20 +68,8 @@ impl MasterDataQuery {
     /// # Ok::<(), tracecode::Error>(())
     /// ```
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, Error> {
-        let mut params: Vec<Param> = Vec::new();
-        for (name, value) in pairs {
-            let values: Vec<String> =
-                value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect();
-            match params.iter_mut().find(|p| p.name == *name) {
-                Some(p) => p.values.extend(values),
-                None => params.push(Param {
-                    name: (*name).to_owned(),
-                    values,
-                    kind: crate::store::event_query::ValueKind::Untyped,
-                }),
-            }
-        }
-        Self::from_params(&params)
+        // Every value list of this query is comma-separated in the pairs form.
+        Self::from_params(&params_from_pairs(pairs, |_| true))
     }
 
     /// Reads a query from parameters as the wire forms give them.
@@ -127,7 +116,10 @@ impl MasterDataQuery {
     /// # Errors
     /// [`ErrorKind::QueryTooLarge`] when more than `maxElementCount` elements match.
     pub fn answer(&self, elements: &[(Box<str>, VocabularyElement)]) -> Result<Vec<Vocabulary>, Error> {
-        let wd: Option<HashSet<Id>> = self.wd_name.as_ref().map(|roots| descendants(roots, elements));
+        let wd: Option<HashSet<Id>> = self
+            .wd_name
+            .as_ref()
+            .map(|roots| super::LoadedMasterData::new(elements.to_vec()).descendants(roots).into_iter().collect());
         let mut out: Vec<Vocabulary> = Vec::new();
         let mut count = 0u64;
         for (kind, e) in elements {
@@ -145,7 +137,7 @@ impl MasterDataQuery {
                 continue;
             }
             if !self.eq_attr.iter().all(|(name, values)| {
-                e.attribute(name).is_some_and(|v| attr_text(v).is_some_and(|t| values.iter().any(|x| **x == *t)))
+                e.attribute(name).is_some_and(|v| super::attr_text(v).is_some_and(|t| values.contains(&t)))
             }) {
                 continue;
             }
@@ -177,33 +169,4 @@ impl MasterDataQuery {
         }
         Ok(out)
     }
-}
-
-/// The text an attribute value compares as: a string, a number's text, a boolean's.
-fn attr_text(v: &crate::event::ExtValue) -> Option<String> {
-    use crate::event::ExtValue;
-    match v {
-        ExtValue::String(s) => Some(s.to_string()),
-        ExtValue::Number(d) => Some(d.as_str().to_owned()),
-        ExtValue::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// `roots` and every element below them through children, transitively (cycles are harmless).
-pub(crate) fn descendants(roots: &[Id], elements: &[(Box<str>, VocabularyElement)]) -> HashSet<Id> {
-    let mut children: HashMap<Id, Vec<Id>> = HashMap::new();
-    for (_, e) in elements {
-        children.entry(e.key()).or_default().extend(e.children.iter().map(|c| element_key(c)));
-    }
-    let mut seen: HashSet<Id> = HashSet::new();
-    let mut stack: Vec<Id> = roots.to_vec();
-    while let Some(id) = stack.pop() {
-        if seen.insert(id.clone())
-            && let Some(cs) = children.get(&id)
-        {
-            stack.extend(cs.iter().cloned());
-        }
-    }
-    seen
 }

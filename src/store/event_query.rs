@@ -61,10 +61,11 @@ pub(crate) use field::value_keys;
 pub use field::{FieldName, FieldValue, ValueKind};
 #[cfg(feature = "rocksdb")]
 pub(crate) use matcher::Prepared;
-#[cfg(feature = "rocksdb")]
-pub(crate) use naive::finish;
 pub(crate) use naive::run_naive;
+#[cfg(feature = "rocksdb")]
+pub(crate) use naive::{finish, run_prepared};
 pub use order::{Direction, OrderBy};
+pub(crate) use params::params_from_pairs;
 pub use params::{MAX_VALUES, Param};
 pub use units::convert as convert_unit;
 pub use wire::MAX_QUERY_BYTES;

@@ -296,25 +296,12 @@ impl TraceStore for MemoryStore {
         let mut report = MasterDataReport::default();
         for v in vocabularies {
             for e in &v.elements {
-                report.elements += 1;
                 let versions = g
                     .vocab
                     .entry(keys::vocab_element_key(&e.key(), &v.kind))
                     .or_insert_with(|| (v.kind.clone(), Vec::new()));
-                match versions.1.last() {
-                    None => {
-                        report.created += 1;
-                        versions.1.push(e.clone());
-                    }
-                    Some(old) => {
-                        let merged = old.merged_with(e);
-                        if merged == *old {
-                            report.unchanged += 1;
-                        } else {
-                            report.updated += 1;
-                            versions.1.push(merged);
-                        }
-                    }
+                if let Some(next) = report.next_version(versions.1.last(), e) {
+                    versions.1.push(next);
                 }
             }
         }

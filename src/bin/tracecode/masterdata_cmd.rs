@@ -7,6 +7,7 @@ use tracecode::masterdata::{MasterDataQuery, Vocabulary, element_key};
 use tracecode::store::TraceStore;
 
 use crate::args::ReadDb;
+use crate::query_cmd::bad_query;
 use crate::store_cmd::{fail, open_read};
 
 /// Arguments of `tracecode masterdata`.
@@ -35,14 +36,7 @@ pub(crate) fn run(a: &Args) -> ExitCode {
     let pairs: Vec<(&str, &str)> = a.params.iter().map(|p| p.split_once('=').unwrap_or((p.as_str(), ""))).collect();
     let q = match MasterDataQuery::from_pairs(&pairs) {
         Ok(q) => q,
-        Err(e) => {
-            let exception = e.kind().epcis_exception().unwrap_or("ValidationException");
-            eprintln!(
-                "{}",
-                json!({"ok": false, "exception": exception, "error": {"kind": e.kind().as_str(), "message": e.message()}})
-            );
-            return ExitCode::from(2);
-        }
+        Err(e) => return bad_query(&e),
     };
     let store = match open_read(&a.db) {
         Ok(s) => s,
@@ -71,14 +65,7 @@ pub(crate) fn run(a: &Args) -> ExitCode {
             println!("{}", json!({ "vocabularyList": Vocabulary::to_json_list(&list) }));
             ExitCode::SUCCESS
         }
-        Err(e) if e.kind().epcis_exception().is_some() => {
-            let exception = e.kind().epcis_exception().unwrap_or_default();
-            eprintln!(
-                "{}",
-                json!({"ok": false, "exception": exception, "error": {"kind": e.kind().as_str(), "message": e.message()}})
-            );
-            ExitCode::from(2)
-        }
+        Err(e) if e.kind().epcis_exception().is_some() => bad_query(&e),
         Err(e) => fail("masterdata", &e),
     }
 }

@@ -60,7 +60,7 @@ enum Format {
 }
 
 /// A bad parameter: the EPCIS exception name, the message; exit status 2.
-fn bad_query(e: &Error) -> ExitCode {
+pub(crate) fn bad_query(e: &Error) -> ExitCode {
     let exception = e.kind().epcis_exception().unwrap_or("ValidationException");
     eprintln!(
         "{}",

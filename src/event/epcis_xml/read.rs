@@ -265,11 +265,7 @@ fn root<R: BufRead>(
 ) -> Result<(), Error> {
     let name = start.local_name();
     let name = name.as_ref();
-    summary.schema_version = start
-        .try_get_attribute("schemaVersion")
-        .ok()
-        .flatten()
-        .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok().map(std::borrow::Cow::into_owned));
+    summary.schema_version = attribute(start, "schemaVersion");
     summary.document = match name {
         "EPCISDocument" => XmlDocumentKind::Document,
         "EPCISQueryDocument" => XmlDocumentKind::QueryDocument,
@@ -321,16 +317,18 @@ fn master_data<R: BufRead>(
         };
     }
     if name == "Vocabulary" {
-        let kind = start
-            .try_get_attribute("type")
-            .ok()
-            .flatten()
-            .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok().map(std::borrow::Cow::into_owned))
+        let kind = attribute(start, "type")
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| fault(rd, at, ErrorKind::Syntax, "a Vocabulary has no type"))?;
         summary.master_data.push(crate::masterdata::Vocabulary { kind: kind.trim().into(), elements: Vec::new() });
     }
     Ok(false)
+}
+
+/// The value of a start tag's attribute `name`, normalised, when it has one that reads.
+fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
+    let a = start.try_get_attribute(name).ok().flatten()?;
+    a.normalized_value(XmlVersion::Implicit1_0).ok().map(std::borrow::Cow::into_owned)
 }
 
 /// The namespace prefixes an element declares.

@@ -209,13 +209,10 @@ fn number_passes(test: &NumTest, value: f64, unit: Option<&str>) -> bool {
         },
         _ => return false,
     };
-    match test.cmp {
-        Cmp::Eq => test.values.iter().any(|x| close(*x, v)),
-        cmp => test
-            .values
-            .first()
-            .and_then(|x| v.partial_cmp(x))
-            .is_some_and(|o| cmp.holds(o) || close_eq(cmp, *test.values.first().unwrap_or(&v), v)),
+    match (test.cmp, test.values.first()) {
+        (Cmp::Eq, _) => test.values.iter().any(|x| close(*x, v)),
+        (cmp, Some(&x)) => v.partial_cmp(&x).is_some_and(|o| cmp.holds(o)) || close_eq(cmp, x, v),
+        (_, None) => false,
     }
 }
 

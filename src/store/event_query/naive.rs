@@ -16,7 +16,16 @@ pub(crate) fn run_naive<'e>(
     md: &dyn MasterDataView,
     events: impl IntoIterator<Item = (Seq, EventId, &'e Event)>,
 ) -> Result<EventPage, Error> {
-    let prepared = Prepared::new(q, md);
+    run_prepared(q, &Prepared::new(q, md), events)
+}
+
+/// [`run_naive`] with the query already prepared: the page of the events that match, `examined` counting
+/// every event given.
+pub(crate) fn run_prepared<'e>(
+    q: &EventQuery,
+    prepared: &Prepared<'_>,
+    events: impl IntoIterator<Item = (Seq, EventId, &'e Event)>,
+) -> Result<EventPage, Error> {
     let (by, _) = q.order();
     let mut examined = 0u64;
     let mut hits: Vec<(SortKey, EventId, &Event)> = Vec::new();

@@ -238,21 +238,7 @@ impl EventQuery {
     /// # Ok::<(), tracecode::Error>(())
     /// ```
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, Error> {
-        let mut params: Vec<Param> = Vec::new();
-        for (name, value) in pairs {
-            let values: Vec<String> = if is_list(name) {
-                value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
-            } else if value.is_empty() {
-                Vec::new()
-            } else {
-                vec![(*value).to_owned()]
-            };
-            match params.iter_mut().find(|p| p.name == *name) {
-                Some(p) if is_list(name) => p.values.extend(values),
-                _ => params.push(Param { name: (*name).to_owned(), values, kind: ValueKind::Untyped }),
-            }
-        }
-        Self::from_params(&params, &[])
+        Self::from_params(&params_from_pairs(pairs, is_list), &[])
     }
 
     fn add(&mut self, p: &Param, ctx: &[Namespace]) -> Result<(), Error> {
@@ -496,6 +482,28 @@ fn family(p: &Param, ctx: &[Namespace]) -> Result<Parsed, Error> {
         }
     }
     Ok(Parsed::Unknown)
+}
+
+/// Parameters from `NAME=VALUE` pairs: a repeated list parameter (`is_list`) adds values, and its value may
+/// list several separated by commas; a scalar keeps its value whole (a repeated scalar is reported by
+/// `from_params`). The values are untyped text.
+pub(crate) fn params_from_pairs(pairs: &[(&str, &str)], is_list: impl Fn(&str) -> bool) -> Vec<Param> {
+    let mut params: Vec<Param> = Vec::new();
+    for (name, value) in pairs {
+        let list = is_list(name);
+        let values: Vec<String> = if list {
+            value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+        } else if value.is_empty() {
+            Vec::new()
+        } else {
+            vec![(*value).to_owned()]
+        };
+        match params.iter_mut().find(|p| p.name == *name) {
+            Some(p) if list => p.values.extend(values),
+            _ => params.push(Param { name: (*name).to_owned(), values, kind: ValueKind::Untyped }),
+        }
+    }
+    params
 }
 
 /// Whether the parameter takes a list (so the CLI splits its value at commas).

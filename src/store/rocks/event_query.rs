@@ -27,7 +27,7 @@ use crate::store::Seq;
 use crate::store::event_query::naive::{cursor_after, limit_left, page_room, too_large};
 use crate::store::event_query::{
     Cmp, Cond, Direction, EpcField, EpcMatch, EventPage, EventQuery, FieldScope, FieldTest, OrderBy, Prepared,
-    QueryEvent, ValueKind, finish, with_master_data,
+    QueryEvent, ValueKind, finish, run_prepared, with_master_data,
 };
 use crate::store::keys::{self, corrupt, idx, unseal};
 
@@ -338,17 +338,7 @@ impl Store {
         }
         let ids: Vec<EventId> = cands.values().copied().collect();
         let events = self.fetch_events(&ids, Some(view))?;
-        let (by, _) = q.order();
-        let examined = events.len() as u64;
-        let mut hits = Vec::new();
-        for ((seq, id), (_, _, e)) in cands.into_iter().zip(events) {
-            if prepared.matches(&e) {
-                hits.push((by.key(&e, seq), id, e));
-            }
-        }
-        let mut page = finish(q, hits)?;
-        page.examined = examined;
-        Ok(page)
+        run_prepared(q, prepared, cands.into_iter().zip(&events).map(|((seq, id), (_, _, e))| (seq, id, e)))
     }
 
     /// The index ranges of the conditions an `idx` family answers, one union per condition (the query index

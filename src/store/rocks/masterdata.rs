@@ -69,33 +69,28 @@ impl Store {
         let mut report = MasterDataReport::default();
         let mut batch = WriteBatch::default();
         // Elements written earlier in this call, by prefix: (version, element).
-        let mut pending: Vec<(Vec<u8>, u64, VocabularyElement)> = Vec::new();
+        let mut pending: std::collections::HashMap<Vec<u8>, (u64, VocabularyElement)> =
+            std::collections::HashMap::new();
         for v in vocabularies {
             for e in &v.elements {
-                report.elements += 1;
                 let prefix = element_prefix(e, &v.kind);
-                let latest = match pending.iter().rev().find(|(p, _, _)| *p == prefix) {
-                    Some((_, n, el)) => Some((*n, el.clone())),
+                let latest = match pending.remove(&prefix) {
+                    Some(p) => Some(p),
                     None => self.latest_version(&prefix, None)?,
                 };
-                let (version, next) = if let Some((n, old)) = &latest {
-                    let merged = old.merged_with(e);
-                    if merged == *old {
-                        report.unchanged += 1;
-                        continue;
+                let Some(next) = report.next_version(latest.as_ref().map(|(_, el)| el), e) else {
+                    if let Some(l) = latest {
+                        pending.insert(prefix, l);
                     }
-                    report.updated += 1;
-                    (n + 1, merged)
-                } else {
-                    report.created += 1;
-                    (1, e.clone())
+                    continue;
                 };
+                let version = latest.map_or(1, |(n, _)| n + 1);
                 let mut key = prefix.clone();
                 key.extend_from_slice(&version.to_be_bytes());
                 let mut value = encode(&next);
                 seal(&key, &mut value);
                 batch.put(&key, value);
-                pending.push((prefix, version, next));
+                pending.insert(prefix, (version, next));
             }
         }
         if !batch.is_empty() {
