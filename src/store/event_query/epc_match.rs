@@ -118,6 +118,10 @@ fn whole_gtin(p: &EpcPattern) -> Option<TraceKey> {
 /// a quantity element's class without lot), as its GTIN key.
 pub(crate) fn idpat_class(id: &Id) -> Option<TraceKey> {
     let Id::Uri(u) = id else { return None };
+    // Ingest asks this of every opaque URI: only an SGTIN pattern can answer, so nothing else is parsed.
+    if !u.get(..20).is_some_and(|h| h.eq_ignore_ascii_case("urn:epc:idpat:sgtin:")) {
+        return None;
+    }
     let p = parse_epc_pattern(u).ok()?;
     whole_gtin(&p)
 }

@@ -502,7 +502,7 @@ impl Store {
                 return Ok(None);
             }
             examined += batch.len() as u64;
-            for (seq, id, e) in self.events_at(&batch, view)? {
+            for (&seq, (id, e)) in batch.iter().zip(self.events_by_seq(&batch, view)?) {
                 if !prepared.matches(&e) {
                     continue;
                 }
@@ -537,10 +537,5 @@ impl Store {
         };
         page.examined = examined;
         Ok(Some(page))
-    }
-
-    /// The events logged at `seqs` (captured events, in the given order), with their ids.
-    fn events_at(&self, seqs: &[Seq], view: &View<'_>) -> Result<Vec<(Seq, EventId, Event)>, Error> {
-        Ok(seqs.iter().zip(self.events_by_seq(seqs, view)?).map(|(s, (id, e))| (*s, id, e)).collect())
     }
 }
